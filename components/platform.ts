@@ -1,0 +1,276 @@
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as containerregistry from "@pulumi/azure-native/containerregistry";
+import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as monitor from "@pulumi/azure-native/monitor";
+import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
+import * as resources from "@pulumi/azure-native/resources";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { availabilityZones } from "../src/azureRegions";
+import type { PlatformConfig } from "../src/config/platform";
+import { kubeloginKubeconfig } from "../src/kubeconfig";
+import type { Names } from "../src/naming";
+import { roleDefinitionId } from "../src/roles";
+
+/** Namespace of the AKS application routing add-on's managed NGINX ingress controller. */
+export const APP_ROUTING_NAMESPACE = "app-routing-system";
+
+/** Control-plane log categories sent to Log Analytics: the record of who did what on the cluster. */
+export const CLUSTER_LOG_CATEGORIES = [
+    "kube-audit-admin",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "cluster-autoscaler",
+    "guard",
+] as const;
+
+export interface PlatformArgs {
+    /** Deterministic names of the stack's Azure resources (see `src/naming.ts`). */
+    readonly names: Names;
+    /** Validated platform settings: location, node pool, upgrade channels, network, registry SKU. */
+    readonly config: PlatformConfig;
+    /** Tags put on every Azure resource. */
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * The shared platform: resource group, Log Analytics, a hardened AKS cluster with its maintenance
+ * window and audit logs, ACR with AcrPull for the kubelet, and a Kubernetes provider for the rest.
+ */
+export class Platform extends pulumi.ComponentResource {
+    readonly resourceGroupName: pulumi.Output<string>;
+    readonly location: pulumi.Output<string>;
+    readonly subscriptionId: pulumi.Output<string>;
+    readonly tenantId: pulumi.Output<string>;
+    readonly workspaceId: pulumi.Output<string>;
+    readonly clusterName: pulumi.Output<string>;
+    readonly clusterId: pulumi.Output<string>;
+    readonly oidcIssuerUrl: pulumi.Output<string>;
+    readonly kubeletObjectId: pulumi.Output<string>;
+    readonly registryId: pulumi.Output<string>;
+    readonly registryName: pulumi.Output<string>;
+    readonly registryLoginServer: pulumi.Output<string>;
+    /** kubelogin-ready kubeconfig of the cluster; secret. */
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly ingressNamespace: string;
+    /** The Kubernetes provider every in-cluster component must use. */
+    readonly provider: k8s.Provider;
+    /** The cluster resource itself, for components that need a dependency on it. */
+    readonly cluster: containerservice.ManagedCluster;
+
+    constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops:platform:Platform", name, {}, opts);
+        const { names, config, tags } = args;
+        const parent = { parent: this };
+        const stateful = { parent: this, protect: config.protect };
+        const client = authorization.getClientConfigOutput(parent);
+
+        const group = new resources.ResourceGroup(
+            `${name}-rg`,
+            { resourceGroupName: names.resourceGroup, location: config.location, tags },
+            parent,
+        );
+
+        const workspace = new operationalinsights.Workspace(
+            `${name}-logs`,
+            {
+                workspaceName: names.workspace,
+                resourceGroupName: group.name,
+                location: config.location,
+                sku: { name: "PerGB2018" },
+                retentionInDays: config.logRetentionDays,
+                tags,
+            },
+            parent,
+        );
+
+        const cluster = new containerservice.ManagedCluster(
+            `${name}-aks`,
+            {
+                resourceName: names.cluster,
+                resourceGroupName: group.name,
+                location: config.location,
+                dnsPrefix: names.dnsPrefix,
+                kubernetesVersion: config.kubernetesVersion,
+                sku: { name: "Base", tier: config.aksTier },
+                identity: { type: "SystemAssigned" },
+                enableRBAC: true,
+                disableLocalAccounts: true,
+                aadProfile: { managed: true, enableAzureRBAC: true, tenantID: client.tenantId },
+                oidcIssuerProfile: { enabled: true },
+                securityProfile: {
+                    workloadIdentity: { enabled: true },
+                    imageCleaner: { enabled: true, intervalHours: 48 },
+                },
+                apiServerAccessProfile:
+                    config.apiServerAuthorizedIpRanges.length > 0
+                        ? { authorizedIPRanges: [...config.apiServerAuthorizedIpRanges] }
+                        : undefined,
+                agentPoolProfiles: [
+                    {
+                        name: "system",
+                        mode: "System",
+                        osType: "Linux",
+                        osSKU: "AzureLinux",
+                        vmSize: config.nodeVmSize,
+                        count: config.nodeCount,
+                        availabilityZones: availabilityZones(config.location),
+                        type: "VirtualMachineScaleSets",
+                        maxPods: 110,
+                        upgradeSettings: { maxSurge: "33%" },
+                    },
+                ],
+                networkProfile: networkProfile(config.networkDataplane),
+                autoUpgradeProfile: {
+                    upgradeChannel: config.upgradeChannel,
+                    nodeOSUpgradeChannel: config.nodeOsUpgradeChannel,
+                },
+                addonProfiles: {
+                    omsagent: {
+                        enabled: true,
+                        config: { logAnalyticsWorkspaceResourceID: workspace.id, useAADAuth: "true" },
+                    },
+                },
+                ingressProfile: { webAppRouting: { enabled: true } },
+                tags,
+            },
+            stateful,
+        );
+
+        const clusterScope = { resourceGroupName: group.name, resourceName: cluster.name };
+        const window = config.maintenanceWindow;
+        const weekly = { weekly: { dayOfWeek: window.dayOfWeek, intervalWeeks: 1 } };
+        for (const configName of ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]) {
+            new containerservice.MaintenanceConfiguration(
+                `${name}-${configName}`,
+                {
+                    ...clusterScope,
+                    configName,
+                    maintenanceWindow: {
+                        schedule: weekly,
+                        startTime: window.startTime,
+                        durationHours: window.durationHours,
+                        utcOffset: window.utcOffset,
+                    },
+                },
+                parent,
+            );
+        }
+
+        new monitor.DiagnosticSetting(
+            `${name}-aks-audit`,
+            {
+                name: "audit-to-log-analytics",
+                resourceUri: cluster.id,
+                workspaceId: workspace.id,
+                logAnalyticsDestinationType: "Dedicated",
+                logs: CLUSTER_LOG_CATEGORIES.map((category) => ({ category, enabled: true })),
+                metrics: [{ category: "AllMetrics", enabled: true }],
+            },
+            parent,
+        );
+
+        const registry = new containerregistry.Registry(
+            `${name}-acr`,
+            {
+                registryName: names.registry,
+                resourceGroupName: group.name,
+                location: config.location,
+                sku: { name: config.acrSku },
+                adminUserEnabled: false,
+                anonymousPullEnabled: false,
+                tags,
+            },
+            stateful,
+        );
+
+        const kubeletObjectId = cluster.identityProfile.apply(
+            (profile) => profile?.["kubeletidentity"]?.objectId ?? "",
+        );
+        // What `az aks update --attach-acr` did: the kubelet may pull from this registry only.
+        new authorization.RoleAssignment(
+            `${name}-kubelet-acrpull`,
+            {
+                principalId: kubeletObjectId,
+                principalType: "ServicePrincipal",
+                roleDefinitionId: client.subscriptionId.apply((s) => roleDefinitionId(s, "AcrPull")),
+                scope: registry.id,
+            },
+            parent,
+        );
+
+        // Local accounts are off, so whoever runs `pulumi up` needs Azure RBAC on the cluster to create
+        // namespaces, Flux and tenants. Scoped to this cluster, never the subscription.
+        new authorization.RoleAssignment(
+            `${name}-deployer-cluster-admin`,
+            {
+                principalId: client.objectId,
+                roleDefinitionId: client.subscriptionId.apply((s) => roleDefinitionId(s, "AksRbacClusterAdmin")),
+                scope: cluster.id,
+            },
+            parent,
+        );
+
+        const credentials = containerservice.listManagedClusterUserCredentialsOutput(
+            { ...clusterScope, format: "exec" },
+            parent,
+        );
+        this.kubeconfig = pulumi.secret(
+            credentials.kubeconfigs.apply((configs) =>
+                kubeloginKubeconfig(Buffer.from(configs[0].value, "base64").toString("utf8"), config.kubeloginMode),
+            ),
+        );
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            { kubeconfig: this.kubeconfig, enableServerSideApply: true, deleteUnreachable: false },
+            { parent: this, dependsOn: [cluster] },
+        );
+
+        this.cluster = cluster;
+        this.resourceGroupName = group.name;
+        this.location = pulumi.output(config.location);
+        this.subscriptionId = client.subscriptionId;
+        this.tenantId = client.tenantId;
+        this.workspaceId = workspace.id;
+        this.clusterName = cluster.name;
+        this.clusterId = cluster.id;
+        this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? "");
+        this.kubeletObjectId = kubeletObjectId;
+        this.registryId = registry.id;
+        this.registryName = registry.name;
+        this.registryLoginServer = registry.loginServer;
+        this.ingressNamespace = APP_ROUTING_NAMESPACE;
+        this.registerOutputs({
+            resourceGroupName: this.resourceGroupName,
+            location: this.location,
+            subscriptionId: this.subscriptionId,
+            tenantId: this.tenantId,
+            workspaceId: this.workspaceId,
+            clusterName: this.clusterName,
+            clusterId: this.clusterId,
+            oidcIssuerUrl: this.oidcIssuerUrl,
+            kubeletObjectId: this.kubeletObjectId,
+            registryId: this.registryId,
+            registryName: this.registryName,
+            registryLoginServer: this.registryLoginServer,
+            kubeconfig: this.kubeconfig,
+            ingressNamespace: this.ingressNamespace,
+        });
+    }
+}
+
+/** Azure CNI overlay; Cilium as dataplane and policy engine, or the Azure dataplane with Calico. */
+function networkProfile(dataplane: PlatformConfig["networkDataplane"]): containerservice.ManagedClusterArgs["networkProfile"] {
+    return {
+        networkPlugin: "azure",
+        networkPluginMode: "overlay",
+        networkDataplane: dataplane === "cilium" ? "cilium" : "azure",
+        networkPolicy: dataplane,
+        podCidr: "10.244.0.0/16",
+        serviceCidr: "10.0.0.0/16",
+        dnsServiceIP: "10.0.0.10",
+        loadBalancerSku: "standard",
+        outboundType: "loadBalancer",
+    };
+}

@@ -1,0 +1,48 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ChartRepositoryConfig, readChartRepositoryConfig } from "./chartRepository";
+import { DevOpsConfig, readDevOpsConfig } from "./devops";
+import { FluxConfig, readFluxConfig } from "./flux";
+import { IdentitiesConfig, readIdentitiesConfig } from "./identities";
+import { OperationsConfig, readOperationsConfig } from "./operations";
+import { PlatformConfig, readPlatformConfig } from "./platform";
+import { ConfigError, ConfigReader, deepFreeze } from "./reader";
+import { TenantsConfig, readTenantsConfig } from "./tenants";
+
+export { ConfigError } from "./reader";
+export type { ConfigProblem } from "./reader";
+
+/** All of a stack's config, validated and frozen. The only thing components see of config. */
+export interface StackConfig {
+    readonly project: string;
+    readonly stack: string;
+    readonly platform: PlatformConfig;
+    readonly identities: IdentitiesConfig;
+    readonly chartRepository: ChartRepositoryConfig;
+    readonly flux: FluxConfig;
+    readonly tenants: TenantsConfig;
+    readonly devops: DevOpsConfig;
+    readonly operations: OperationsConfig;
+}
+
+/**
+ * Reads and validates every config key of the stack. Throws one ConfigError listing every problem
+ * (key, value, what is allowed) before the program registers any resource.
+ */
+export function loadConfig(): StackConfig {
+    const project = pulumi.getProject();
+    const stack = pulumi.getStack();
+    const r = new ConfigReader(project);
+    const config: StackConfig = {
+        project,
+        stack,
+        platform: readPlatformConfig(r),
+        identities: readIdentitiesConfig(r),
+        chartRepository: readChartRepositoryConfig(r),
+        flux: readFluxConfig(r),
+        tenants: readTenantsConfig(r),
+        devops: readDevOpsConfig(r),
+        operations: readOperationsConfig(r),
+    };
+    if (r.problems.length > 0) throw new ConfigError(r.problems);
+    return deepFreeze(config);
+}

@@ -1,0 +1,195 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** One thing wrong with the stack config: which key, what it holds, what would be accepted. */
+export interface ConfigProblem {
+    readonly key: string;
+    readonly value: unknown;
+    readonly allowed: string;
+}
+
+/** Every config problem of a stack at once, thrown before any resource is registered. */
+export class ConfigError extends Error {
+    constructor(readonly problems: readonly ConfigProblem[]) {
+        super(
+            `Invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems
+                    .map((p) => `  - ${p.key}: got ${describe(p.value)}; allowed: ${p.allowed}`)
+                    .join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+function describe(value: unknown): string {
+    if (value === undefined) return "nothing (the key is not set)";
+    if (typeof value === "string") return JSON.stringify(value);
+    return JSON.stringify(value) ?? String(value);
+}
+
+// `isConfigSecret` is marked @internal in the SDK's typings but is the only way to tell whether the
+// engine handed us a key as a secret; without it a plaintext token would pass silently.
+const runtimeInternals = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+
+interface StringOptions {
+    readonly default?: string;
+    readonly oneOf?: readonly string[];
+    /** Predicate the value must satisfy; see `validators.ts`. */
+    readonly valid?: (value: string) => boolean;
+    /** Human description of the allowed values, used when `valid` rejects the value. */
+    readonly allowed?: string;
+}
+
+interface IntegerOptions {
+    readonly default?: number;
+    readonly min: number;
+    readonly max: number;
+}
+
+/**
+ * Reads stack config and collects problems instead of throwing at the first one, so the user sees
+ * every bad key in one run. Only `src/config/` uses it; components take values through their args.
+ */
+export class ConfigReader {
+    private readonly config: pulumi.Config;
+    private readonly found: ConfigProblem[] = [];
+
+    constructor(readonly project: string) {
+        this.config = new pulumi.Config(project);
+    }
+
+    get problems(): readonly ConfigProblem[] {
+        return this.found;
+    }
+
+    /** Records a problem found by section-specific validation. */
+    problem(key: string, value: unknown, allowed: string): void {
+        this.found.push({ key: this.qualified(key), value, allowed });
+    }
+
+    qualified(key: string): string {
+        return key.includes(":") ? key : `${this.project}:${key}`;
+    }
+
+    /** A raw value (string, or parsed JSON for structured keys), undefined when unset. */
+    raw(key: string): unknown {
+        const text = this.config.get(key);
+        if (text === undefined) return undefined;
+        try {
+            return JSON.parse(text);
+        } catch {
+            return text;
+        }
+    }
+
+    string(key: string, options: StringOptions = {}): string {
+        const value = this.config.get(key) ?? options.default;
+        if (value === undefined || value === "") {
+            this.problem(key, value, options.allowed ?? describeOneOf(options.oneOf) ?? "a non-empty string");
+            return "";
+        }
+        return this.check(key, value, options) ? value : "";
+    }
+
+    optionalString(key: string, options: StringOptions = {}): string | undefined {
+        const value = this.config.get(key) ?? options.default;
+        if (value === undefined || value === "") return undefined;
+        return this.check(key, value, options) ? value : undefined;
+    }
+
+    oneOf<T extends string>(key: string, allowed: readonly T[], defaultValue: T): T {
+        const value = this.config.get(key) ?? defaultValue;
+        if (!(allowed as readonly string[]).includes(value)) {
+            this.problem(key, value, describeOneOf(allowed)!);
+            return defaultValue;
+        }
+        return value as T;
+    }
+
+    integer(key: string, options: IntegerOptions): number {
+        const text = this.config.get(key);
+        const value = text === undefined ? options.default : Number(text);
+        const allowed = `an integer from ${options.min} to ${options.max}`;
+        if (value === undefined || !Number.isInteger(value) || value < options.min || value > options.max) {
+            this.problem(key, text ?? value, allowed);
+            return options.default ?? options.min;
+        }
+        return value;
+    }
+
+    boolean(key: string, defaultValue: boolean): boolean {
+        const text = this.config.get(key);
+        if (text === undefined) return defaultValue;
+        if (text !== "true" && text !== "false") {
+            this.problem(key, text, "true or false");
+            return defaultValue;
+        }
+        return text === "true";
+    }
+
+    /** A list of strings, each checked by `each` (which returns a description of what is allowed, or undefined). */
+    stringList(key: string, each?: (item: string) => string | undefined): readonly string[] {
+        const value = this.raw(key);
+        if (value === undefined) return [];
+        if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+            this.problem(key, value, "a list of strings");
+            return [];
+        }
+        for (const item of value as string[]) {
+            const allowed = each?.(item);
+            if (allowed) this.problem(key, item, allowed);
+        }
+        return value as string[];
+    }
+
+    /**
+     * A secret that must be set with `pulumi config set --secret`. A value given in plaintext is a
+     * problem: it would sit unencrypted in the stack file.
+     */
+    requireSecret(key: string): pulumi.Output<string> {
+        return this.secret(key, true) ?? pulumi.secret("");
+    }
+
+    optionalSecret(key: string): pulumi.Output<string> | undefined {
+        return this.secret(key, false);
+    }
+
+    private secret(key: string, required: boolean): pulumi.Output<string> | undefined {
+        const plain = this.config.get(key);
+        if (plain === undefined || plain === "") {
+            if (required) this.problem(key, undefined, `a secret, set with \`pulumi config set --secret ${key}\``);
+            return undefined;
+        }
+        const isSecret = runtimeInternals.isConfigSecret?.(this.qualified(key)) ?? true;
+        if (!isSecret) {
+            // Never echo the plaintext value back into logs.
+            this.problem(key, "<plaintext value>", `a secret, set with \`pulumi config set --secret ${key}\``);
+            return undefined;
+        }
+        return this.config.requireSecret(key);
+    }
+
+    private check(key: string, value: string, options: StringOptions): boolean {
+        if (options.oneOf && !options.oneOf.includes(value)) {
+            this.problem(key, value, describeOneOf(options.oneOf)!);
+            return false;
+        }
+        if (options.valid && !options.valid(value)) {
+            this.problem(key, value, options.allowed ?? "a valid value");
+            return false;
+        }
+        return true;
+    }
+}
+
+function describeOneOf(values?: readonly string[]): string | undefined {
+    return values ? `one of ${values.map((v) => JSON.stringify(v)).join(", ")}` : undefined;
+}
+
+/** Freezes a config object and everything in it, so no component can change what was validated. */
+export function deepFreeze<T>(value: T): T {
+    if (value && typeof value === "object" && !pulumi.Output.isInstance(value)) {
+        for (const child of Object.values(value as object)) deepFreeze(child);
+        Object.freeze(value);
+    }
+    return value;
+}

@@ -1,0 +1,66 @@
+// Pure predicates shared by the config sections. Each returns true when the value is acceptable.
+
+const SEMVER =
+    /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
+/** An exact semantic version such as `1.2.3` or `1.2.3-rc.1`. */
+export function isSemver(value: string): boolean {
+    return SEMVER.test(value);
+}
+
+/**
+ * A semver range as Flux and Helm accept it (`>=1.0.0 <2.0.0`, `~1.2`, `^1.2.0`, `1.x`, `*`), or an
+ * exact version. Checked loosely: each comparator must be an operator followed by a partial version.
+ */
+export function isSemverRange(value: string): boolean {
+    if (isSemver(value)) return true;
+    const comparator = /^(?:[<>]=?|=|~|\^)?v?(?:\*|x|\d+)(?:\.(?:\*|x|\d+)){0,2}(?:-[0-9A-Za-z.-]+)?$/;
+    const alternatives = value.split("||").map((a) => a.trim());
+    return (
+        value.trim().length > 0 &&
+        alternatives.every((alt) => {
+            const hyphen = alt.split(/\s+-\s+/);
+            const parts = hyphen.length === 2 ? hyphen : alt.split(/\s+/);
+            return parts.length > 0 && parts.every((p) => comparator.test(p));
+        })
+    );
+}
+
+/** An RFC 1123 DNS label: what Kubernetes accepts as a namespace name. */
+export function isDnsLabel(value: string): boolean {
+    return value.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value);
+}
+
+export function isGuid(value: string): boolean {
+    return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+/** A user principal name, e.g. `jane@contoso.com`. */
+export function isUpn(value: string): boolean {
+    return /^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/.test(value);
+}
+
+/** An Azure region's programmatic name: lowercase letters and digits, e.g. `westeurope`, `eastus2`. */
+export function isAzureLocation(value: string): boolean {
+    return /^[a-z]+[a-z0-9]*$/.test(value);
+}
+
+/** An IPv4 CIDR such as `203.0.113.0/24`. */
+export function isIpv4Cidr(value: string): boolean {
+    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+    return !!match && match.slice(1, 5).every((o) => Number(o) <= 255) && Number(match[5]) <= 32;
+}
+
+/** A Go duration as Flux intervals take it: `30s`, `5m`, `1h30m`. */
+export function isDuration(value: string): boolean {
+    return /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(value);
+}
+
+/** An https URL. */
+export function isHttpsUrl(value: string): boolean {
+    try {
+        return new URL(value).protocol === "https:";
+    } catch {
+        return false;
+    }
+}

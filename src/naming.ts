@@ -1,0 +1,37 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Deterministic names derived from project and stack, so a re-run (or a second machine) computes the
+ * same names and replaces nothing. Globally unique Azure names get a short hash of project/stack.
+ */
+export interface Names {
+    /** `<project>-<stack>`, the base of every dashed name. */
+    readonly base: string;
+    readonly resourceGroup: string;
+    readonly workspace: string;
+    readonly cluster: string;
+    readonly dnsPrefix: string;
+    /** Alphanumeric, 5-50 characters, globally unique. */
+    readonly registry: string;
+    /** Lowercase alphanumeric, 3-24 characters, globally unique. */
+    readonly storageAccount: string;
+}
+
+export function names(project: string, stack: string): Names {
+    const base = `${slug(project)}-${slug(stack)}`;
+    const hash = createHash("sha256").update(`${project}/${stack}`).digest("hex").slice(0, 6);
+    const compact = base.replace(/[^a-z0-9]/g, "");
+    return {
+        base,
+        resourceGroup: `rg-${base}`,
+        workspace: `log-${base}`,
+        cluster: `aks-${base}`,
+        dnsPrefix: base.slice(0, 54),
+        registry: `acr${compact.slice(0, 41)}${hash}`,
+        storageAccount: `st${compact.slice(0, 16)}${hash}`,
+    };
+}
+
+function slug(value: string): string {
+    return value.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
+}
