@@ -1,0 +1,167 @@
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * A fake Azure/GitHub/Kubernetes that answers the program's registrations and invokes offline, the
+ * way the real providers would shape their outputs. Unknown invokes throw, so a new data source
+ * cannot pass a test silently with an empty answer.
+ */
+export const FAKE_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001";
+export const FAKE_TENANT_ID = "00000000-0000-4000-8000-000000000002";
+export const FAKE_DEPLOYER_OBJECT_ID = "00000000-0000-4000-8000-000000000003";
+
+/** A stable GUID derived from a seed: the same resource gets the same fake id on every run. */
+export function fakeGuid(seed: string): string {
+    const h = createHash("sha256").update(seed).digest("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+type Inputs = Record<string, any>;
+type OutputsFn = (inputs: Inputs, name: string) => Inputs;
+
+/** Azure resource provider namespaces by azure-native module. */
+const AZURE_NAMESPACES: Record<string, string> = {
+    containerservice: "Microsoft.ContainerService",
+    containerregistry: "Microsoft.ContainerRegistry",
+    operationalinsights: "Microsoft.OperationalInsights",
+    monitor: "Microsoft.Insights",
+    insights: "Microsoft.Insights",
+    storage: "Microsoft.Storage",
+    managedidentity: "Microsoft.ManagedIdentity",
+    authorization: "Microsoft.Authorization",
+    alertsmanagement: "Microsoft.AlertsManagement",
+    dashboard: "Microsoft.Dashboard",
+    kubernetesconfiguration: "Microsoft.KubernetesConfiguration",
+};
+
+/** The property that carries the Azure name of each azure-native resource type. */
+const AZURE_NAME_KEYS = [
+    "resourceName",
+    "registryName",
+    "workspaceName",
+    "accountName",
+    "containerName",
+    "configName",
+    "roleAssignmentName",
+    "actionGroupName",
+    "ruleName",
+    "ruleGroupName",
+    "azureMonitorWorkspaceName",
+    "dataCollectionRuleName",
+    "federatedIdentityCredentialResourceName",
+    "extensionName",
+    "fluxConfigurationName",
+    "name",
+];
+
+function azureId(type: string, inputs: Inputs, azureName: string): string {
+    const [, module, kind] = type.split(":");
+    if (type === "azure-native:resources:ResourceGroup") {
+        return `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/${azureName}`;
+    }
+    if (kind === "RoleAssignment") return `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${azureName}`;
+    const namespace = AZURE_NAMESPACES[module] ?? `Microsoft.${module}`;
+    const collection = kind.charAt(0).toLowerCase() + kind.slice(1) + "s";
+    const rg = inputs.resourceGroupName ?? "rg";
+    return `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/${rg}/providers/${namespace}/${collection}/${azureName}`;
+}
+
+/** Extra outputs the real providers compute, by resource type. */
+const OUTPUTS: Record<string, OutputsFn> = {
+    "azure-native:containerservice:ManagedCluster": (inputs, name) => ({
+        fqdn: `${inputs.dnsPrefix}.hcp.${inputs.location}.azmk8s.io`,
+        identityProfile: { kubeletidentity: { objectId: fakeGuid(`${name}/kubelet`), clientId: fakeGuid(`${name}/kubelet-client`) } },
+        oidcIssuerProfile: { enabled: true, issuerURL: `https://${inputs.location}.oic.prod-aks.azure.com/${FAKE_TENANT_ID}/${fakeGuid(name)}/` },
+        identity: { type: "SystemAssigned", principalId: fakeGuid(`${name}/identity`), tenantId: FAKE_TENANT_ID },
+    }),
+    "azure-native:containerregistry:Registry": (inputs) => ({ loginServer: `${inputs.registryName}.azurecr.io` }),
+    "azure-native:operationalinsights:Workspace": (_inputs, name) => ({ customerId: fakeGuid(`${name}/customer`) }),
+    "azure-native:managedidentity:UserAssignedIdentity": (_inputs, name) => ({
+        principalId: fakeGuid(`${name}/principal`),
+        clientId: fakeGuid(`${name}/client`),
+        tenantId: FAKE_TENANT_ID,
+    }),
+    "azure-native:storage:StorageAccount": (inputs) => ({
+        primaryEndpoints: { blob: `https://${inputs.accountName}.blob.core.windows.net/` },
+    }),
+};
+
+/** Answers of the data sources the program reads, by invoke token. */
+const INVOKES: Record<string, (inputs: Inputs) => Inputs> = {
+    "azure-native:authorization:getClientConfig": () => ({
+        clientId: fakeGuid("deployer-client"),
+        objectId: FAKE_DEPLOYER_OBJECT_ID,
+        subscriptionId: FAKE_SUBSCRIPTION_ID,
+        tenantId: FAKE_TENANT_ID,
+    }),
+    "azure-native:containerservice:listManagedClusterUserCredentials": (inputs) => ({
+        kubeconfigs: [{ name: "clusterUser", value: Buffer.from(fakeKubeconfig(inputs.resourceName)).toString("base64") }],
+    }),
+    "azuread:index/getClientConfig:getClientConfig": () => ({
+        clientId: fakeGuid("deployer-client"),
+        objectId: FAKE_DEPLOYER_OBJECT_ID,
+        tenantId: FAKE_TENANT_ID,
+    }),
+};
+
+/** What AKS returns for `az aks get-credentials` on an Azure AD cluster: a kubelogin exec user. */
+function fakeKubeconfig(cluster: string): string {
+    return [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters:",
+        `- name: ${cluster}`,
+        "  cluster:",
+        "    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t",
+        `    server: https://${cluster}.hcp.westeurope.azmk8s.io:443`,
+        "contexts:",
+        `- name: ${cluster}`,
+        "  context:",
+        `    cluster: ${cluster}`,
+        `    user: clusterUser_${cluster}`,
+        `current-context: ${cluster}`,
+        "users:",
+        `- name: clusterUser_${cluster}`,
+        "  user:",
+        "    exec:",
+        "      apiVersion: client.authentication.k8s.io/v1beta1",
+        "      command: kubelogin",
+        "      args: [get-token, --environment, AzurePublicCloud, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630, --client-id, 80faf920-1908-4b52-b5ef-a8e7bedfc67a, --tenant-id, " + FAKE_TENANT_ID + ", --login, devicecode]",
+        "      interactiveMode: IfAvailable",
+        "",
+    ].join("\n");
+}
+
+export class OfflineCloud implements pulumi.runtime.Mocks {
+    readonly invoked: string[] = [];
+
+    newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        const inputs: Inputs = args.inputs ?? {};
+        if (args.type.startsWith("azure-native:")) {
+            const key = AZURE_NAME_KEYS.find((k) => typeof inputs[k] === "string");
+            const azureName = key ? inputs[key] : args.type.endsWith("RoleAssignment") ? fakeGuid(args.name) : `${args.name}`;
+            const id = azureId(args.type, inputs, azureName);
+            return { id, state: { ...inputs, name: azureName, ...OUTPUTS[args.type]?.(inputs, args.name) } };
+        }
+        if (args.type.startsWith("azuread:")) {
+            const objectId = fakeGuid(`${args.type}/${args.name}`);
+            return {
+                id: objectId,
+                state: { ...inputs, objectId, clientId: fakeGuid(`${args.name}/client`), ...OUTPUTS[args.type]?.(inputs, args.name) },
+            };
+        }
+        if (args.type.startsWith("kubernetes:") && inputs.metadata) {
+            const meta = inputs.metadata;
+            const id = meta.namespace ? `${meta.namespace}/${meta.name ?? args.name}` : `${meta.name ?? args.name}`;
+            return { id, state: { ...inputs, metadata: { name: args.name, ...meta } } };
+        }
+        return { id: `${args.name}-id`, state: { ...inputs, ...OUTPUTS[args.type]?.(inputs, args.name) } };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+        const answer = INVOKES[args.token];
+        if (!answer) throw new Error(`The offline cloud has no answer for invoke ${args.token}: add one to src/offline/cloud.ts`);
+        this.invoked.push(args.token);
+        return answer(args.inputs ?? {});
+    }
+}

@@ -1,0 +1,145 @@
+import * as pulumi from "@pulumi/pulumi";
+import { OfflineCloud } from "./cloud";
+import { ResolvedConfig, SecretValue, resolveStackConfig } from "./stackConfig";
+
+/** The wire marker of a secret value in a registration's inputs. */
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+
+/** One resource as the engine would receive it: type, name, options and inputs. */
+export interface RegisteredResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly custom: boolean;
+    readonly parent: string;
+    readonly protect: boolean;
+    readonly dependencies: readonly string[];
+    readonly provider: string;
+    /** The provider plugin version requested with the `version` resource option. */
+    readonly version: string;
+    /** Inputs with secrets unwrapped to their values. */
+    readonly inputs: Record<string, any>;
+    /** Inputs as sent on the wire: secrets still wrapped, so tests can tell them from plaintext. */
+    readonly wireInputs: Record<string, any>;
+}
+
+export interface OfflineRun {
+    readonly stack: string;
+    readonly config: ResolvedConfig;
+    readonly resources: readonly RegisteredResource[];
+    readonly outputs: Record<string, unknown>;
+    readonly invokes: readonly string[];
+}
+
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getCustom(): boolean;
+    getParent(): string;
+    getProtect(): boolean;
+    getDependenciesList(): string[];
+    getProvider(): string;
+    getVersion(): string;
+    getObject(): { toJavaScript(): Record<string, any> } | undefined;
+}
+
+type Monitor = {
+    registerResource(req: RegisterRequest, cb: (err: unknown, res: { getUrn(): string } | undefined) => void): Promise<void>;
+    invoke(req: unknown, cb: (err: unknown, res: unknown) => void): Promise<void>;
+};
+
+/**
+ * Runs the real program (index.ts) under Pulumi's mocks with a stack's config, and returns every
+ * registration as the engine would have received it. Nothing leaves the machine.
+ */
+export async function runProgram(
+    stack: string,
+    overrides: Record<string, unknown | SecretValue> = {},
+): Promise<OfflineRun> {
+    const config = resolveStackConfig(stack, overrides);
+    pulumi.runtime.setAllConfig(config.values, config.secretKeys);
+    const cloud = new OfflineCloud();
+    await pulumi.runtime.setMocks(cloud, config.project, stack, false);
+
+    const resources: RegisteredResource[] = [];
+    let pending = 0;
+    const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = async (req, cb) => {
+        pending++;
+        await register(req, (err, res) => {
+            if (!err && res) resources.push(record(req, res.getUrn()));
+            pending--;
+            cb(err, res);
+        });
+    };
+    const invoke = monitor.invoke.bind(monitor);
+    monitor.invoke = async (req, cb) => {
+        pending++;
+        await invoke(req, (err, res) => {
+            pending--;
+            cb(err, res);
+        });
+    };
+
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const program: () => Record<string, unknown> = require("../../index");
+    const exported = program();
+    const outputs = await settle(exported);
+    await quiescence(() => pending);
+    return { stack, config, resources, outputs, invokes: cloud.invoked };
+}
+
+function record(req: RegisterRequest, urn: string): RegisteredResource {
+    const wireInputs = req.getObject()?.toJavaScript() ?? {};
+    return {
+        urn,
+        type: req.getType(),
+        name: req.getName(),
+        custom: req.getCustom(),
+        parent: req.getParent(),
+        protect: req.getProtect(),
+        dependencies: req.getDependenciesList(),
+        provider: req.getProvider(),
+        version: req.getVersion(),
+        inputs: unwrap(wireInputs),
+        wireInputs,
+    };
+}
+
+/** Replaces wire markers (secrets, resource references) by the plain values they carry. */
+export function unwrap(value: any): any {
+    if (Array.isArray(value)) return value.map(unwrap);
+    if (value && typeof value === "object") {
+        if (value[SIG_KEY] === SECRET_SIG) return unwrap(value.value);
+        if (value[SIG_KEY] === RESOURCE_SIG) return value.id ?? value.urn;
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));
+    }
+    return value;
+}
+
+/** True when `value` is a secret on the wire. */
+export function isWireSecret(value: any): boolean {
+    return !!value && typeof value === "object" && value[SIG_KEY] === SECRET_SIG;
+}
+
+async function settle(exported: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const entries = await Promise.all(
+        Object.entries(exported ?? {}).map(async ([k, v]) => [k, await valueOf(v)] as const),
+    );
+    return Object.fromEntries(entries);
+}
+
+function valueOf(v: unknown): Promise<unknown> {
+    return new Promise((resolve) => pulumi.output(v).apply((x) => resolve(x)));
+}
+
+/** Waits until no registration or invoke has been in flight for several turns of the event loop. */
+async function quiescence(pending: () => number): Promise<void> {
+    for (let quiet = 0; quiet < 5; ) {
+        await new Promise((r) => setTimeout(r, 1));
+        quiet = pending() === 0 ? quiet + 1 : 0;
+    }
+}

@@ -1,0 +1,95 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+
+/** Where Pulumi.yaml and the stack files live. */
+export const PROJECT_DIR = join(__dirname, "..", "..");
+
+/** A value handed to `pulumi config set --secret` (stack files hold these as `secure:` ciphertext). */
+export interface SecretValue {
+    readonly secret: string;
+}
+
+/** Config as the Pulumi CLI hands it to the program: fully qualified keys, string values. */
+export interface ResolvedConfig {
+    readonly project: string;
+    readonly values: Record<string, string>;
+    readonly secretKeys: string[];
+    /** Secret values that are offline placeholders, so tests can look for them in plaintext. */
+    readonly placeholders: Record<string, string>;
+}
+
+interface Declaration {
+    type?: string;
+    default?: unknown;
+    secret?: boolean;
+}
+
+interface ProjectFile {
+    name: string;
+    config?: Record<string, Declaration | string | number | boolean>;
+}
+
+/** The obvious value a declared secret gets offline when the stack file has none. */
+export function placeholderFor(key: string): string {
+    return `offline-placeholder-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
+}
+
+/**
+ * Resolves a stack's config the way the CLI does: project defaults from Pulumi.yaml, then the stack
+ * file, then `overrides` (tests use them; `undefined` removes a key). Declared secrets without a value
+ * get a placeholder, marked secret, so the program runs offline exactly as it would for real.
+ */
+export function resolveStackConfig(
+    stack: string,
+    overrides: Record<string, unknown | SecretValue> = {},
+): ResolvedConfig {
+    const project = parse(readFileSync(join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as ProjectFile;
+    const stackFile = parse(readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as {
+        config?: Record<string, unknown>;
+    };
+    const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
+    const values: Record<string, string> = {};
+    const secretKeys = new Set<string>();
+    const placeholders: Record<string, string> = {};
+    const set = (key: string, value: unknown) => {
+        const k = qualify(key);
+        if (value === undefined) {
+            delete values[k];
+            secretKeys.delete(k);
+        } else if (isSecretValue(value)) {
+            values[k] = value.secret;
+            secretKeys.add(k);
+        } else if (isSecureCiphertext(value)) {
+            // Encrypted in the stack file; offline we cannot decrypt, so it becomes a placeholder.
+            values[k] = placeholders[k] = placeholderFor(k);
+            secretKeys.add(k);
+        } else {
+            values[k] = typeof value === "string" ? value : JSON.stringify(value);
+            secretKeys.delete(k);
+        }
+    };
+
+    const declared = Object.entries(project.config ?? {});
+    for (const [key, decl] of declared) {
+        if (typeof decl === "object" && decl.default !== undefined) set(key, decl.default);
+    }
+    for (const [key, value] of Object.entries(stackFile.config ?? {})) set(key, value);
+    for (const [key, decl] of declared) {
+        if (typeof decl === "object" && decl.secret && values[qualify(key)] === undefined) {
+            const k = qualify(key);
+            values[k] = placeholders[k] = placeholderFor(k);
+            secretKeys.add(k);
+        }
+    }
+    for (const [key, value] of Object.entries(overrides)) set(key, value);
+    return { project: project.name, values, secretKeys: [...secretKeys], placeholders };
+}
+
+function isSecretValue(value: unknown): value is SecretValue {
+    return typeof value === "object" && value !== null && Object.keys(value).join() === "secret";
+}
+
+function isSecureCiphertext(value: unknown): boolean {
+    return typeof value === "object" && value !== null && Object.keys(value).join() === "secure";
+}
