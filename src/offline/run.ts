@@ -133,7 +133,8 @@ async function settle(exported: Record<string, unknown>): Promise<Record<string,
 }
 
 function valueOf(v: unknown): Promise<unknown> {
-    return new Promise((resolve) => pulumi.output(v as pulumi.Input<unknown>).apply((x) => resolve(x)));
+    const output: pulumi.Output<unknown> = pulumi.output(v as pulumi.Input<unknown>) as pulumi.Output<unknown>;
+    return new Promise((resolve) => output.apply((x) => resolve(x)));
 }
 
 /** Waits until no registration or invoke has been in flight for several turns of the event loop. */
