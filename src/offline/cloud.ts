@@ -61,7 +61,8 @@ function azureId(type: string, inputs: Inputs, azureName: string): string {
     }
     if (kind === "RoleAssignment") return `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${azureName}`;
     const namespace = AZURE_NAMESPACES[module] ?? `Microsoft.${module}`;
-    const collection = kind.charAt(0).toLowerCase() + kind.slice(1) + "s";
+    const singular = kind.charAt(0).toLowerCase() + kind.slice(1);
+    const collection = singular.endsWith("y") ? `${singular.slice(0, -1)}ies` : `${singular}s`;
     const rg = inputs.resourceGroupName ?? "rg";
     return `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/${rg}/providers/${namespace}/${collection}/${azureName}`;
 }
@@ -138,7 +139,10 @@ export class OfflineCloud implements pulumi.runtime.Mocks {
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         const inputs: Inputs = args.inputs ?? {};
         if (args.type.startsWith("azure-native:")) {
-            const key = AZURE_NAME_KEYS.find((k) => typeof inputs[k] === "string");
+            const key =
+                args.type === "azure-native:resources:ResourceGroup"
+                    ? "resourceGroupName"
+                    : AZURE_NAME_KEYS.find((k) => typeof inputs[k] === "string");
             const azureName = key ? inputs[key] : args.type.endsWith("RoleAssignment") ? fakeGuid(args.name) : `${args.name}`;
             const id = azureId(args.type, inputs, azureName);
             return { id, state: { ...inputs, name: azureName, ...OUTPUTS[args.type]?.(inputs, args.name) } };

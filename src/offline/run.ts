@@ -30,6 +30,8 @@ export interface OfflineRun {
     readonly config: ResolvedConfig;
     readonly resources: readonly RegisteredResource[];
     readonly outputs: Record<string, unknown>;
+    /** Names of the stack outputs that are secrets. */
+    readonly secretOutputs: readonly string[];
     readonly invokes: readonly string[];
 }
 
@@ -88,8 +90,9 @@ export async function runProgram(
     const program: () => Record<string, unknown> = require("../../index");
     const exported = program();
     const outputs = await settle(exported);
+    const secretOutputs = await secretKeysOf(exported);
     await quiescence(() => pending);
-    return { stack, config, resources, outputs, invokes: cloud.invoked };
+    return { stack, config, resources, outputs, secretOutputs, invokes: cloud.invoked };
 }
 
 function record(req: RegisterRequest, urn: string): RegisteredResource {
@@ -130,6 +133,14 @@ async function settle(exported: Record<string, unknown>): Promise<Record<string,
         Object.entries(exported ?? {}).map(async ([k, v]) => [k, await valueOf(v)] as const),
     );
     return Object.fromEntries(entries);
+}
+
+async function secretKeysOf(exported: Record<string, unknown>): Promise<string[]> {
+    const keys: string[] = [];
+    for (const [k, v] of Object.entries(exported ?? {})) {
+        if (pulumi.Output.isInstance(v) && (await pulumi.isSecret(v))) keys.push(k);
+    }
+    return keys;
 }
 
 function valueOf(v: unknown): Promise<unknown> {
