@@ -1,0 +1,157 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { CLUSTER_LOG_CATEGORIES } from "../components/platform";
+import { BuiltInRoles } from "../src/roles";
+import { FAKE_DEPLOYER_OBJECT_ID, fakeGuid } from "../src/offline/cloud";
+import { STACKS, isWireSecret, one, run } from "./support/program";
+
+const CLUSTER = "azure-native:containerservice:ManagedCluster";
+const REGISTRY = "azure-native:containerregistry:Registry";
+const ROLE = "azure-native:authorization:RoleAssignment";
+
+for (const stack of STACKS) {
+    describe(`platform (${stack})`, () => {
+        it("disables local accounts and uses Azure AD with Azure RBAC", async () => {
+            const cluster = one(await run(stack), CLUSTER).inputs;
+            assert.equal(cluster.disableLocalAccounts, true);
+            assert.equal(cluster.enableRBAC, true);
+            assert.deepEqual(
+                { managed: cluster.aadProfile.managed, enableAzureRBAC: cluster.aadProfile.enableAzureRBAC },
+                { managed: true, enableAzureRBAC: true },
+            );
+        });
+
+        it("turns on the OIDC issuer and workload identity", async () => {
+            const cluster = one(await run(stack), CLUSTER).inputs;
+            assert.equal(cluster.oidcIssuerProfile.enabled, true);
+            assert.equal(cluster.securityProfile.workloadIdentity.enabled, true);
+        });
+
+        it("runs Azure CNI overlay with a network policy engine", async () => {
+            const network = one(await run(stack), CLUSTER).inputs.networkProfile;
+            assert.equal(network.networkPlugin, "azure");
+            assert.equal(network.networkPluginMode, "overlay");
+            assert.equal(network.networkPolicy, "cilium");
+            assert.equal(network.networkDataplane, "cilium");
+        });
+
+        it("sets both upgrade channels and a maintenance window for each", async () => {
+            const r = await run(stack);
+            const profile = one(r, CLUSTER).inputs.autoUpgradeProfile;
+            assert.ok(profile.upgradeChannel && profile.upgradeChannel !== "none");
+            assert.ok(profile.nodeOSUpgradeChannel && profile.nodeOSUpgradeChannel !== "None");
+            for (const name of ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]) {
+                const window = one(r, "azure-native:containerservice:MaintenanceConfiguration", name).inputs;
+                assert.equal(window.configName, name);
+                assert.equal(window.maintenanceWindow.schedule.weekly.dayOfWeek, "Sunday");
+                assert.ok(window.maintenanceWindow.durationHours >= 4);
+            }
+        });
+
+        it("sends Container Insights to the stack's workspace", async () => {
+            const r = await run(stack);
+            const omsagent = one(r, CLUSTER).inputs.addonProfiles.omsagent;
+            assert.equal(omsagent.enabled, true);
+            assert.equal(omsagent.config.useAADAuth, "true");
+            assert.match(omsagent.config.logAnalyticsWorkspaceResourceID, /Microsoft.OperationalInsights\/workspaces\/log-gitops-platform-/);
+            assert.ok(one(r, CLUSTER).dependencies.includes(one(r, "azure-native:operationalinsights:Workspace").urn));
+        });
+
+        it("sends the kube-audit-admin and control-plane logs to Log Analytics", async () => {
+            const r = await run(stack);
+            const diag = one(r, "azure-native:monitor:DiagnosticSetting", "aks-audit").inputs;
+            assert.match(diag.resourceUri, /managedClusters\/aks-gitops-platform-/);
+            assert.match(diag.workspaceId, /workspaces\/log-gitops-platform-/);
+            assert.deepEqual(
+                diag.logs.map((l: { category: string }) => l.category),
+                [...CLUSTER_LOG_CATEGORIES],
+            );
+            assert.ok(diag.logs.every((l: { enabled: boolean }) => l.enabled));
+        });
+
+        it("enables the application routing add-on for the teams' ingress", async () => {
+            const cluster = one(await run(stack), CLUSTER).inputs;
+            assert.equal(cluster.ingressProfile.webAppRouting.enabled, true);
+        });
+
+        it("creates the registry with the admin user disabled", async () => {
+            const registry = one(await run(stack), REGISTRY).inputs;
+            assert.equal(registry.adminUserEnabled, false);
+            assert.equal(registry.anonymousPullEnabled, false);
+        });
+
+        it("grants the kubelet identity AcrPull on the registry only", async () => {
+            const r = await run(stack);
+            const pull = one(r, ROLE, "kubelet-acrpull").inputs;
+            assert.ok(pull.roleDefinitionId.endsWith(`/roleDefinitions/${BuiltInRoles.AcrPull}`));
+            assert.match(pull.scope, /\/providers\/Microsoft.ContainerRegistry\/registries\/acr[a-z0-9]+$/);
+            const kubelet = one(r, CLUSTER);
+            assert.equal(pull.principalId, fakeGuid(`${kubelet.name}/kubelet`));
+            assert.equal(pull.principalType, "ServicePrincipal");
+        });
+
+        it("gives the deployer RBAC Cluster Admin on this cluster, not wider", async () => {
+            const admin = one(await run(stack), ROLE, "deployer-cluster-admin").inputs;
+            assert.ok(admin.roleDefinitionId.endsWith(`/roleDefinitions/${BuiltInRoles.AksRbacClusterAdmin}`));
+            assert.equal(admin.principalId, FAKE_DEPLOYER_OBJECT_ID);
+            assert.match(admin.scope, /\/managedClusters\/aks-gitops-platform-[a-z]+$/);
+        });
+
+        it("builds the Kubernetes provider from a kubelogin kubeconfig that logs in non-interactively", async () => {
+            const provider = one(await run(stack), "pulumi:providers:kubernetes");
+            assert.ok(isWireSecret(provider.wireInputs.kubeconfig), "kubeconfig must be a secret input");
+            const kubeconfig = parse(provider.inputs.kubeconfig);
+            assert.deepEqual(kubeconfig.users[0].user.exec.args.slice(0, 3), ["get-token", "--login", "azurecli"]);
+        });
+
+        it("parents every platform resource to the Platform component", async () => {
+            const r = await run(stack);
+            const platform = one(r, "gitops:platform:Platform");
+            const children = r.resources.filter((x) => x.name.startsWith(`${platform.name}-`));
+            assert.ok(children.length >= 10);
+            for (const child of children) {
+                assert.equal(child.parent, platform.urn, `${child.name} is not parented to the platform`);
+            }
+        });
+    });
+}
+
+describe("platform per environment", () => {
+    it("protects the cluster and the registry in prod", async () => {
+        const r = await run("prod");
+        assert.equal(one(r, CLUSTER).protect, true);
+        assert.equal(one(r, REGISTRY).protect, true);
+    });
+
+    it("leaves staging unprotected so it can be torn down", async () => {
+        const r = await run("staging");
+        assert.equal(one(r, CLUSTER).protect, false);
+        assert.equal(one(r, REGISTRY).protect, false);
+    });
+
+    it("spreads nodes over availability zones in a region that has them", async () => {
+        const pool = one(await run("prod"), CLUSTER).inputs.agentPoolProfiles[0];
+        assert.deepEqual(pool.availabilityZones, ["1", "2", "3"]);
+        assert.equal(pool.count, 3);
+        assert.equal(pool.vmSize, "Standard_D8ds_v5");
+    });
+
+    it("omits availability zones in a region without them", async () => {
+        const r = await run("staging", { "gitops-platform:location": "westcentralus" });
+        assert.equal(one(r, CLUSTER).inputs.agentPoolProfiles[0].availabilityZones, undefined);
+    });
+
+    it("names resources deterministically from project and stack", async () => {
+        const [first, second] = [await run("staging"), await run("staging", {})];
+        assert.equal(one(first, REGISTRY).inputs.registryName, one(second, REGISTRY).inputs.registryName);
+        assert.equal(one(first, CLUSTER).inputs.resourceName, "aks-gitops-platform-staging");
+    });
+
+    it("uses Calico on the Azure dataplane when configured", async () => {
+        const r = await run("staging", { "gitops-platform:networkDataplane": "calico" });
+        const network = one(r, CLUSTER).inputs.networkProfile;
+        assert.equal(network.networkPolicy, "calico");
+        assert.equal(network.networkDataplane, "azure");
+    });
+});

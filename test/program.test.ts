@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { STACKS, byUrn, isWireSecret, run } from "./support/program";
+
+/** Walks wire inputs, skipping values that travel as secrets, and yields every plaintext string. */
+function* plaintextStrings(value: unknown): Generator<string> {
+    if (isWireSecret(value)) return;
+    if (typeof value === "string") yield value;
+    else if (Array.isArray(value)) for (const v of value) yield* plaintextStrings(v);
+    else if (value && typeof value === "object") for (const v of Object.values(value)) yield* plaintextStrings(v);
+}
+
+for (const stack of STACKS) {
+    describe(`the whole program (${stack})`, () => {
+        it("never passes a config secret in plaintext to any resource", async () => {
+            const r = await run(stack);
+            const secrets = Object.values(r.config.placeholders);
+            assert.ok(secrets.length > 0 || r.config.secretKeys.length === 0);
+            for (const resource of r.resources) {
+                for (const text of plaintextStrings(resource.wireInputs)) {
+                    for (const s of secrets) assert.ok(!text.includes(s), `${resource.type} ${resource.name} carries a secret in plaintext`);
+                }
+            }
+        });
+
+        it("exports secret-bearing outputs only as secrets", async () => {
+            const r = await run(stack);
+            assert.ok(r.secretOutputs.includes("kubeconfig"));
+            const secrets = Object.values(r.config.placeholders);
+            for (const [key, value] of Object.entries(r.outputs)) {
+                if (r.secretOutputs.includes(key)) continue;
+                for (const s of secrets) assert.ok(!JSON.stringify(value ?? "").includes(s), `output ${key} leaks a secret`);
+            }
+        });
+
+        it("types every component with a three-part gitops token", async () => {
+            const components = (await run(stack)).resources.filter((x) => !x.custom);
+            assert.ok(components.length > 0);
+            for (const c of components) assert.match(c.type, /^gitops:[a-z]+:[A-Z][A-Za-z]+$/);
+        });
+
+        it("places every cloud resource inside a component", async () => {
+            const r = await run(stack);
+            for (const resource of r.resources.filter((x) => x.custom)) {
+                const parent = byUrn(r, resource.parent);
+                assert.ok(parent && !parent.custom, `${resource.type} ${resource.name} has no component parent`);
+            }
+        });
+
+        it("registers every resource under a unique URN", async () => {
+            const urns = (await run(stack)).resources.map((x) => x.urn);
+            assert.equal(new Set(urns).size, urns.length);
+        });
+    });
+}
