@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { componentGraph, mermaid, summarize } from "../../src/offline/planView";
+import type { OfflineRun, RegisteredResource } from "../../src/offline/run";
+import { BuiltInRoles } from "../../src/roles";
+
+function resource(urn: string, type: string, parent = "", dependencies: string[] = [], inputs: Record<string, any> = {}): RegisteredResource {
+    return { urn, type, name: urn, custom: !type.startsWith("gitops:"), parent, protect: false, dependencies, provider: "", version: "", inputs, wireInputs: inputs };
+}
+
+function offlineRun(resources: RegisteredResource[]): OfflineRun {
+    return { stack: "t", config: { project: "p", values: {}, secretKeys: [], placeholders: {} }, resources, outputs: {}, secretOutputs: [], invokes: [] };
+}
+
+describe("plan view", () => {
+    it("draws an edge from a component to the component whose outputs it consumes", () => {
+        const run = offlineRun([
+            resource("platform", "gitops:platform:Platform"),
+            resource("cluster", "azure-native:containerservice:ManagedCluster", "platform"),
+            resource("flux", "gitops:flux:Flux"),
+            resource("release", "kubernetes:helm.sh/v3:Release", "flux", ["cluster"]),
+        ]);
+        const text = mermaid(componentGraph(run));
+        assert.match(text, /c0\["Platform platform"\]/);
+        assert.match(text, /c0 --> c1/);
+    });
+
+    it("draws no edge for dependencies inside one component", () => {
+        const run = offlineRun([
+            resource("platform", "gitops:platform:Platform"),
+            resource("rg", "azure-native:resources:ResourceGroup", "platform"),
+            resource("cluster", "azure-native:containerservice:ManagedCluster", "platform", ["rg"]),
+        ]);
+        assert.equal(componentGraph(run).edges.size, 0);
+    });
+
+    it("names the role and the scope of a role assignment", () => {
+        const line = summarize(
+            resource("ra", "azure-native:authorization:RoleAssignment", "", [], {
+                roleDefinitionId: `/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/${BuiltInRoles.AcrPush}`,
+                scope: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1",
+            }),
+        );
+        assert.equal(line, "role=AcrPush scope=…/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1");
+    });
+
+    it("never shows a secret input", () => {
+        const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "hunter2" };
+        const r = resource("acr", "azure-native:containerregistry:Registry", "", [], { registryName: secret });
+        assert.equal(summarize(r), "registryName=[secret]");
+    });
+});
