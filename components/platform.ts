@@ -25,6 +25,9 @@ export const CLUSTER_LOG_CATEGORIES = [
     "guard",
 ] as const;
 
+/** Container Insights' default stream group: ContainerLogV2, KubeEvents, KubePodInventory, Perf... */
+const CONTAINER_INSIGHTS_STREAM = "Microsoft-ContainerInsights-Group-Default";
+
 export interface PlatformArgs {
     /** Deterministic names of the stack's Azure resources (see `src/naming.ts`). */
     readonly names: Names;
@@ -136,6 +139,39 @@ export class Platform extends pulumi.ComponentResource {
                 tags,
             },
             stateful,
+        );
+
+        // With Azure AD auth the Container Insights agent takes its configuration from a data collection
+        // rule associated with the cluster (what `az aks enable-addons -a monitoring` creates).
+        const insightsRule = new monitor.DataCollectionRule(
+            `${name}-insights-dcr`,
+            {
+                dataCollectionRuleName: `MSCI-${config.location}-${names.cluster}`.slice(0, 64),
+                resourceGroupName: group.name,
+                location: config.location,
+                kind: "Linux",
+                dataSources: {
+                    extensions: [
+                        {
+                            name: "ContainerInsightsExtension",
+                            extensionName: "ContainerInsights",
+                            streams: [CONTAINER_INSIGHTS_STREAM],
+                            extensionSettings: {
+                                dataCollectionSettings: { interval: "1m", namespaceFilteringMode: "Off", enableContainerLogV2: true },
+                            },
+                        },
+                    ],
+                },
+                destinations: { logAnalytics: [{ name: "workspace", workspaceResourceId: workspace.id }] },
+                dataFlows: [{ streams: [CONTAINER_INSIGHTS_STREAM], destinations: ["workspace"] }],
+                tags,
+            },
+            parent,
+        );
+        new monitor.DataCollectionRuleAssociation(
+            `${name}-insights-dcra`,
+            { associationName: "ContainerInsightsExtension", resourceUri: cluster.id, dataCollectionRuleId: insightsRule.id },
+            parent,
         );
 
         const clusterScope = { resourceGroupName: group.name, resourceName: cluster.name };

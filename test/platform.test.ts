@@ -58,6 +58,16 @@ for (const stack of STACKS) {
             assert.ok(one(r, CLUSTER).dependencies.includes(one(r, "azure-native:operationalinsights:Workspace").urn));
         });
 
+        it("collects Container Insights through a data collection rule associated with the cluster", async () => {
+            const r = await run(stack);
+            const rule = one(r, "azure-native:monitor:DataCollectionRule", "insights-dcr");
+            assert.deepEqual(rule.inputs.dataFlows, [{ streams: ["Microsoft-ContainerInsights-Group-Default"], destinations: ["workspace"] }]);
+            assert.match(rule.inputs.destinations.logAnalytics[0].workspaceResourceId, /workspaces\/log-gitops-platform-/);
+            const association = one(r, "azure-native:monitor:DataCollectionRuleAssociation", "insights-dcra").inputs;
+            assert.match(association.resourceUri, /managedClusters\/aks-gitops-platform-/);
+            assert.match(association.dataCollectionRuleId, /dataCollectionRules\/MSCI-/);
+        });
+
         it("sends the kube-audit-admin and control-plane logs to Log Analytics", async () => {
             const r = await run(stack);
             const diag = one(r, "azure-native:monitor:DiagnosticSetting", "aks-audit").inputs;

@@ -48,6 +48,7 @@ const AZURE_NAME_KEYS = [
     "ruleGroupName",
     "azureMonitorWorkspaceName",
     "dataCollectionRuleName",
+    "associationName",
     "federatedIdentityCredentialResourceName",
     "extensionName",
     "fluxConfigurationName",
