@@ -260,6 +260,12 @@ describe("ChartMuseum options", () => {
         assert.equal(annotations["nginx.ingress.kubernetes.io/proxy-body-size"], "20m");
     });
 
+    it("keeps charts zone-redundant where the region has zones, locally redundant elsewhere", async () => {
+        assert.equal(one(await run("prod"), ACCOUNT).inputs.sku.name, "Standard_ZRS");
+        const noZones = await run("staging", { "gitops-platform:location": "westcentralus" });
+        assert.equal(one(noZones, ACCOUNT).inputs.sku.name, "Standard_LRS");
+    });
+
     describe("exposed on a load balancer", () => {
         const lb = () => run("staging", LOAD_BALANCER);
 
