@@ -6,7 +6,10 @@ import {
     CHARTMUSEUM_NAMESPACE,
     CHARTMUSEUM_POD_LABELS,
     CHARTMUSEUM_PUSH_USER,
-} from "../components/chartMuseum";
+    chartMuseumNetworkPolicy,
+    pushUrl,
+} from "../src/chartMuseum";
+import type { ChartMuseumConfig } from "../src/config/chartRepository";
 import { names } from "../src/naming";
 import { unwrap } from "../src/offline/run";
 import { validateObject } from "./support/schemas";
@@ -181,15 +184,12 @@ for (const stack of STACKS) {
         it("runs ChartMuseum as non-root with no privileges, read-only root and the runtime's seccomp profile", async () => {
             const v = values(await run(stack));
             assert.equal(v.securityContext.runAsNonRoot, true);
-            assert.deepEqual(v.containerSecurityContext, {
-                runAsNonRoot: true,
-                runAsUser: 1000,
-                runAsGroup: 1000,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ["ALL"] },
-                seccompProfile: { type: "RuntimeDefault" },
-            });
+            const c = v.containerSecurityContext;
+            assert.equal(c.runAsNonRoot, true);
+            assert.equal(c.allowPrivilegeEscalation, false);
+            assert.equal(c.readOnlyRootFilesystem, true);
+            assert.deepEqual(c.capabilities.drop, ["ALL"]);
+            assert.equal(c.seccompProfile.type, "RuntimeDefault");
             assert.equal(v.serviceAccount.automountServiceAccountToken, false);
         });
 
@@ -317,4 +317,28 @@ describe("ACR OCI mode", () => {
             assert.equal(r.outputs.chartPushUrl, `oci://${loginServer}/helm`);
         });
     }
+});
+
+describe("ChartMuseum builders", () => {
+    const base: ChartMuseumConfig = {
+        chartVersion: "3.10.4",
+        exposure: "ingress",
+        host: "charts.example.com",
+        allowedCidrs: [],
+        anonymousGet: false,
+    };
+
+    it("pushes over https only when the ingress has a certificate", () => {
+        assert.equal(pushUrl(base, "label", "westeurope"), "http://charts.example.com");
+        const tls = { ...base, tlsCertificateUri: "https://kv.vault.azure.net/certificates/charts" };
+        assert.equal(pushUrl(tls, "label", "westeurope"), "https://charts.example.com");
+    });
+
+    it("names the namespaces it is given in the network policy, not fixed ones", () => {
+        const policy = chartMuseumNetworkPolicy("cm", base, "gitops-flux", "ingress-nginx");
+        const selected = (policy.spec as any).ingress.flatMap((rule: any) =>
+            rule.from.map((peer: any) => peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"]),
+        );
+        assert.deepEqual(selected, ["gitops-flux", "ingress-nginx"]);
+    });
 });
