@@ -19,7 +19,11 @@ import { ChartSource, acrOciChartSource } from "../src/chartSource";
 import type { ChartMuseumConfig, ChartRepositoryConfig } from "../src/config/chartRepository";
 
 export interface ChartMuseumArgs {
-    /** Validated ChartMuseum settings: chart version, exposure (ingress | loadbalancer), host, CIDRs, anonymous GET. */
+    /**
+     * Validated ChartMuseum settings: chart version, exposure (ingress | loadbalancer), host, CIDRs,
+     * anonymous GET. `ingress` needs `host`; `loadbalancer` needs `allowedCidrs` and cannot take
+     * `tlsCertificateUri` (ResourceError otherwise).
+     */
     readonly config: ChartMuseumConfig;
     /** Azure name of the storage account holding the charts (`names.storageAccount`); globally unique. */
     readonly storageAccountName: string;
