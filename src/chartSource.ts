@@ -1,4 +1,4 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 export const CHART_REPOSITORY_MODES = ["chartmuseum", "acr-oci"] as const;
 export type ChartRepositoryMode = (typeof CHART_REPOSITORY_MODES)[number];
@@ -26,3 +26,11 @@ export type ChartSource =
           /** OCI base under which charts live: oci://<loginServer>/helm (a chart is <url>/<chart>). */
           readonly url: pulumi.Output<string>;
       };
+
+/** Path under the registry where charts live as OCI artifacts: `oci://<loginServer>/helm/<chart>`. */
+export const ACR_CHART_PATH = "helm";
+
+/** The ChartSource of the `acr-oci` mode: charts in ACR under `oci://<loginServer>/helm`; no secret. */
+export function acrOciChartSource(loginServer: pulumi.Input<string>): ChartSource {
+    return { kind: "acr-oci", url: pulumi.interpolate`oci://${loginServer}/${ACR_CHART_PATH}` };
+}

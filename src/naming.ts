@@ -15,6 +15,8 @@ export interface Names {
     readonly registry: string;
     /** Lowercase alphanumeric, 3-24 characters, globally unique. */
     readonly storageAccount: string;
+    /** Azure DNS label of ChartMuseum's load balancer (`<label>.<region>.cloudapp.azure.com`), unique per region. */
+    readonly chartMuseumDnsLabel: string;
 }
 
 export function names(project: string, stack: string): Names {
@@ -29,6 +31,7 @@ export function names(project: string, stack: string): Names {
         dnsPrefix: base.slice(0, 54),
         registry: `acr${compact.slice(0, 41)}${hash}`,
         storageAccount: `st${compact.slice(0, 16)}${hash}`,
+        chartMuseumDnsLabel: `${base.slice(0, 48).replace(/-$/, "")}-charts-${hash}`,
     };
 }
 

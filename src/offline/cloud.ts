@@ -39,8 +39,10 @@ const AZURE_NAME_KEYS = [
     "resourceName",
     "registryName",
     "workspaceName",
-    "accountName",
+    // Child resources of a storage account carry accountName too; their own name comes first.
     "containerName",
+    "blobServicesName",
+    "accountName",
     "configName",
     "roleAssignmentName",
     "actionGroupName",
@@ -86,6 +88,9 @@ const OUTPUTS: Record<string, OutputsFn> = {
     "azure-native:storage:StorageAccount": (inputs) => ({
         primaryEndpoints: { blob: `https://${inputs.accountName}.blob.core.windows.net/` },
     }),
+    "random:index/randomPassword:RandomPassword": (inputs, name) => ({
+        result: fakeSecretText(`${name}/result`, inputs.length ?? 16),
+    }),
 };
 
 /** Answers of the data sources the program reads, by invoke token. */
@@ -99,12 +104,25 @@ const INVOKES: Record<string, (inputs: Inputs) => Inputs> = {
     "azure-native:containerservice:listManagedClusterUserCredentials": (inputs) => ({
         kubeconfigs: [{ name: "clusterUser", value: Buffer.from(fakeKubeconfig(inputs.resourceName)).toString("base64") }],
     }),
+    "azure-native:storage:listStorageAccountKeys": (inputs) => ({
+        keys: ["key1", "key2"].map((keyName) => ({
+            keyName,
+            permissions: "FULL",
+            creationTime: "2026-01-01T00:00:00Z",
+            value: Buffer.from(createHash("sha256").update(`${inputs.accountName}/${keyName}`).digest()).toString("base64"),
+        })),
+    }),
     "azuread:index/getClientConfig:getClientConfig": () => ({
         clientId: fakeGuid("deployer-client"),
         objectId: FAKE_DEPLOYER_OBJECT_ID,
         tenantId: FAKE_TENANT_ID,
     }),
 };
+
+/** A stable alphanumeric string standing in for a generated secret (a random password's result). */
+export function fakeSecretText(seed: string, length: number): string {
+    return createHash("sha256").update(seed).digest("hex").repeat(4).slice(0, length);
+}
 
 /** What AKS returns for `az aks get-credentials` on an Azure AD cluster: a kubelogin exec user. */
 function fakeKubeconfig(cluster: string): string {
