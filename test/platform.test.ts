@@ -118,9 +118,11 @@ for (const stack of STACKS) {
         it("parents every platform resource to the Platform component", async () => {
             const r = await run(stack);
             const platform = one(r, "gitops:platform:Platform");
-            const children = r.resources.filter((x) => x.name.startsWith(`${platform.name}-`));
-            assert.ok(children.length >= 10);
-            for (const child of children) {
+            const suffixes = ["rg", "logs", "aks", "acr", "insights-dcr", "insights-dcra", "aks-audit", "kubelet-acrpull",
+                "deployer-cluster-admin", "k8s", "aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"];
+            for (const suffix of suffixes) {
+                const child = r.resources.find((x) => x.name === `${platform.name}-${suffix}`);
+                assert.ok(child, `${platform.name}-${suffix} is missing`);
                 assert.equal(child.parent, platform.urn, `${child.name} is not parented to the platform`);
             }
         });
