@@ -84,7 +84,37 @@ const OUTPUTS: Record<string, OutputsFn> = {
     "azure-native:storage:StorageAccount": (inputs) => ({
         primaryEndpoints: { blob: `https://${inputs.accountName}.blob.core.windows.net/` },
     }),
+    "tls:index/privateKey:PrivateKey": (inputs, name) => fakeKeyPair(inputs.algorithm, name),
+    "github:index/repository:Repository": (inputs, name) => fakeRepository(FAKE_GITHUB_OWNER, inputs.name, name),
 };
+
+/** Owner of repositories the fake GitHub creates (the real one is the provider's `owner`). */
+export const FAKE_GITHUB_OWNER = "one-kubernetes";
+
+/** A recognisable fake key pair: the private half is easy to search for in registrations. */
+export function fakeKeyPair(algorithm: string, name: string): Inputs {
+    const material = createHash("sha256").update(`${algorithm}/${name}`).digest("base64");
+    return {
+        publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5${material}\n`,
+        privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\nfake-private-${material}\n-----END OPENSSH PRIVATE KEY-----\n`,
+        privateKeyPem: `-----BEGIN PRIVATE KEY-----\nfake-private-${material}\n-----END PRIVATE KEY-----\n`,
+        publicKeyFingerprintSha256: `SHA256:${material}`,
+    };
+}
+
+function fakeRepository(owner: string, repository: string, seed: string): Inputs {
+    return {
+        name: repository,
+        fullName: `${owner}/${repository}`,
+        nodeId: `R_${createHash("sha256").update(seed).digest("hex").slice(0, 12)}`,
+        htmlUrl: `https://github.com/${owner}/${repository}`,
+        sshCloneUrl: `git@github.com:${owner}/${repository}.git`,
+        httpCloneUrl: `https://github.com/${owner}/${repository}.git`,
+        defaultBranch: "main",
+        visibility: "private",
+        private: true,
+    };
+}
 
 /** Answers of the data sources the program reads, by invoke token. */
 const INVOKES: Record<string, (inputs: Inputs) => Inputs> = {
@@ -97,6 +127,10 @@ const INVOKES: Record<string, (inputs: Inputs) => Inputs> = {
     "azure-native:containerservice:listManagedClusterUserCredentials": (inputs) => ({
         kubeconfigs: [{ name: "clusterUser", value: Buffer.from(fakeKubeconfig(inputs.resourceName)).toString("base64") }],
     }),
+    "github:index/getRepository:getRepository": (inputs) => {
+        const [owner, repository] = String(inputs.fullName ?? `${FAKE_GITHUB_OWNER}/${inputs.name}`).split("/");
+        return fakeRepository(owner, repository, `${owner}/${repository}`);
+    },
     "azuread:index/getClientConfig:getClientConfig": () => ({
         clientId: fakeGuid("deployer-client"),
         objectId: FAKE_DEPLOYER_OBJECT_ID,
