@@ -2,7 +2,7 @@ import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import type { FluxConfig } from "../src/config/flux";
+import type { FluxConfig, FluxNotifications } from "../src/config/flux";
 import {
     ALERT_EVENT_KINDS,
     FLEET_SERVICE_ACCOUNT,
@@ -224,42 +224,16 @@ export class Flux extends pulumi.ComponentResource {
         );
 
         // --- Notifications: ops hear of a failed reconciliation.
-        const notifications = config.notifications;
-        if (notifications.provider !== "none") {
-            // Flux reads a webhook from the Secret's `address` key and a GitHub token from `token`.
-            const credential: Record<string, pulumi.Output<string>> =
-                notifications.provider === "github"
-                    ? { token: notifications.token }
-                    : { address: notifications.webhookUrl };
-            const notificationSecret = new k8s.core.v1.Secret(
-                `${name}-notification-secret`,
-                { metadata: meta(NOTIFICATION_SECRET_NAME), type: "Opaque", stringData: pulumi.secret(pulumi.output(credential)) },
-                { ...kube, dependsOn: [namespace] },
-            );
-            const isGithub = notifications.provider === "github";
-            const provider = custom(
-                `${name}-notification-provider`,
-                notificationProvider({
-                    metadata: meta(NOTIFICATION_PROVIDER_NAME),
-                    type: notifications.provider,
-                    secretName: NOTIFICATION_SECRET_NAME,
-                    address: isGithub ? fleetHtmlUrl(config.githubOwner, config.repository) : undefined,
-                }),
-                [notificationSecret],
-            );
-            custom(
-                `${name}-alert`,
-                alert({
-                    metadata: meta(FAILURE_ALERT_NAME),
-                    providerName: NOTIFICATION_PROVIDER_NAME,
-                    // Commit statuses need successes as well as failures; chat channels only failures.
-                    severity: isGithub ? "info" : "error",
-                    kinds: isGithub ? ["Kustomization"] : ALERT_EVENT_KINDS,
-                    eventMetadata: { cluster: stack },
-                }),
-                [provider],
-            );
-        }
+        failureAlerts(
+            `${name}-notification`,
+            {
+                namespace: FLUX_NAMESPACE,
+                notifications: config.notifications,
+                cluster: stack,
+                fleetRepositoryUrl: fleetHtmlUrl(config.githubOwner, config.repository),
+            },
+            { ...kube, dependsOn: [installation, namespace] },
+        );
 
         this.namespace = FLUX_NAMESPACE;
         this.installation = installation;
@@ -270,4 +244,66 @@ export class Flux extends pulumi.ComponentResource {
             fleetRepositoryUrl: this.fleetRepositoryUrl,
         });
     }
+}
+
+/** Where and how `failureAlerts` reports. */
+export interface FailureAlertsArgs {
+    /** Namespace of the Secret, Provider and Alert; the Alert sees Flux objects of this namespace only. */
+    readonly namespace: string;
+    /** The channel (webhook or GitHub commit statuses); `none` creates nothing. */
+    readonly notifications: FluxNotifications;
+    /** Added to every event as `cluster`, so a message says which stack failed. */
+    readonly cluster: string;
+    /** For GitHub commit statuses: the fleet repository's https address. */
+    readonly fleetRepositoryUrl: string;
+}
+
+/**
+ * A notification Secret (the webhook URL or token, secret), a Provider and an Alert on failed
+ * reconciliations in one namespace. The lockdown (`--no-cross-namespace-refs`) keeps an Alert to its
+ * own namespace, so the Flux component calls this for flux-system and a tenant can call it for its
+ * own namespace with the same notifications. `opts` must carry the parent, the Kubernetes provider,
+ * and in `dependsOn` (a list) the Flux installation and the namespace.
+ */
+export function failureAlerts(
+    name: string,
+    args: FailureAlertsArgs,
+    opts: pulumi.CustomResourceOptions & { readonly dependsOn: pulumi.Resource[] },
+): k8s.apiextensions.CustomResource[] {
+    const { notifications, namespace } = args;
+    if (notifications.provider === "none") return [];
+    const meta = (objectName: string) => ({ name: objectName, namespace });
+    const isGithub = notifications.provider === "github";
+    // Flux reads a webhook from the Secret's `address` key and a GitHub token from `token`.
+    const credential: Record<string, pulumi.Output<string>> = isGithub
+        ? { token: notifications.token }
+        : { address: notifications.webhookUrl };
+    const secret = new k8s.core.v1.Secret(
+        `${name}-secret`,
+        { metadata: meta(NOTIFICATION_SECRET_NAME), type: "Opaque", stringData: pulumi.secret(pulumi.output(credential)) },
+        opts,
+    );
+    const provider = new k8s.apiextensions.CustomResource(
+        `${name}-provider`,
+        notificationProvider({
+            metadata: meta(NOTIFICATION_PROVIDER_NAME),
+            type: notifications.provider,
+            secretName: NOTIFICATION_SECRET_NAME,
+            address: isGithub ? args.fleetRepositoryUrl : undefined,
+        }),
+        { ...opts, dependsOn: [...opts.dependsOn, secret] },
+    );
+    const failures = new k8s.apiextensions.CustomResource(
+        `${name}-alert`,
+        alert({
+            metadata: meta(FAILURE_ALERT_NAME),
+            providerName: NOTIFICATION_PROVIDER_NAME,
+            // Commit statuses need successes as well as failures; chat channels only failures.
+            severity: isGithub ? "info" : "error",
+            kinds: isGithub ? ["Kustomization"] : ALERT_EVENT_KINDS,
+            eventMetadata: { cluster: args.cluster },
+        }),
+        { ...opts, dependsOn: [...opts.dependsOn, provider] },
+    );
+    return [provider, failures];
 }

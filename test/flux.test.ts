@@ -320,6 +320,16 @@ describe("Notifications", () => {
         assert.deepEqual(alert.inputs.spec.eventSources, [{ kind: "Kustomization", name: "*" }]);
     });
 
+    test("the Provider and the Alert wait for the Flux installation and their namespace", async () => {
+        const r = await teams("prod");
+        const chart = one(r, T.chart, "flux-controllers").urn;
+        const namespace = one(r, "kubernetes:core/v1:Namespace", "flux-namespace").urn;
+        for (const object of [fluxObject(r, "Provider", "platform-ops"), fluxObject(r, "Alert", "reconciliation-failures")]) {
+            assert.ok(object.dependencies.includes(chart), object.name);
+            assert.ok(object.dependencies.includes(namespace), object.name);
+        }
+    });
+
     test("the notification objects validate against Flux's CRD schemas", async () => {
         for (const r of [await teams("prod"), await statuses()]) {
             for (const kind of ["Provider", "Alert"]) {
