@@ -59,6 +59,13 @@ for (const stack of STACKS) {
             assert.deepEqual(plaintextAnywhere(r, GITHUB_TOKEN_PLACEHOLDER), []);
         });
 
+        test("the GitHub token never reaches the cluster, not even as a Secret", async () => {
+            const r = await run(stack);
+            const inCluster = r.resources.filter((x) => x.type.startsWith("kubernetes:"));
+            assert.ok(inCluster.length > 0);
+            for (const object of inCluster) assert.ok(!JSON.stringify(object.inputs).includes(GITHUB_TOKEN_PLACEHOLDER), object.name);
+        });
+
         test("an existing fleet repository is looked up by owner/name and not created", async () => {
             const r = await run(stack);
             assert.ok(r.invokes.includes("github:index/getRepository:getRepository"));
