@@ -2,8 +2,10 @@
 // who may do what, where charts live, Flux, the teams themselves, and the CI that feeds them.
 import * as pulumi from "@pulumi/pulumi";
 import { chartSource } from "./components/chartMuseum";
+import { Flux } from "./components/flux";
 import { Platform } from "./components/platform";
 import { loadConfig } from "./src/config";
+import { FLUX_NAMESPACE } from "./src/fluxManifests";
 import { names } from "./src/naming";
 
 export = function gitopsPlatform() {
@@ -24,10 +26,18 @@ export = function gitopsPlatform() {
             protect: config.platform.protect,
             provider: platform.provider,
             ingressNamespace: platform.ingressNamespace,
-            sourceControllerNamespace: "flux-system", // stand-in until the Flux component's namespace constant lands
+            sourceControllerNamespace: FLUX_NAMESPACE,
             dnsLabel: stackNames.chartMuseumDnsLabel,
             tags,
         },
+    });
+
+    // Flux: what `flux bootstrap github --path=clusters/<stack>` does, as resources.
+    const flux = new Flux(`${stackNames.base}-flux`, {
+        config: config.flux,
+        stack: config.stack,
+        provider: platform.provider,
+        protect: config.platform.protect,
     });
 
     return {
@@ -38,6 +48,8 @@ export = function gitopsPlatform() {
         ingressNamespace: platform.ingressNamespace,
         chartRepositoryUrl: charts.url,
         chartPushUrl: charts.kind === "chartmuseum" ? charts.pushUrl : charts.url,
+        fleetRepositoryUrl: flux.fleetRepositoryUrl,
+        fluxNamespace: flux.namespace,
         kubeconfig: pulumi.secret(platform.kubeconfig),
     };
 };

@@ -38,7 +38,7 @@ export function loadConfig(): StackConfig {
         platform: readPlatformConfig(r),
         identities: readIdentitiesConfig(r),
         chartRepository: readChartRepositoryConfig(r),
-        flux: readFluxConfig(r),
+        flux: readFluxConfig(r, stack),
         tenants: readTenantsConfig(r),
         devops: readDevOpsConfig(r),
         operations: readOperationsConfig(r),

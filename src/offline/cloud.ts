@@ -91,7 +91,43 @@ const OUTPUTS: Record<string, OutputsFn> = {
     "random:index/randomPassword:RandomPassword": (inputs, name) => ({
         result: fakeSecretText(`${name}/result`, inputs.length ?? 16),
     }),
+    "tls:index/privateKey:PrivateKey": (inputs, name) => fakeKeyPair(inputs.algorithm, name),
+    "github:index/repository:Repository": (inputs, name) => fakeRepository(FAKE_GITHUB_OWNER, inputs.name, name),
 };
+
+/** Owner of repositories the fake GitHub creates (the real one is the provider's `owner`). */
+export const FAKE_GITHUB_OWNER = "one-kubernetes";
+
+/** PEM armour assembled at run time, so no file in the repository looks like it holds a key. */
+function pemArmour(label: string, body: string): string {
+    const dashes = "-".repeat(5);
+    return `${dashes}BEGIN ${label}${dashes}\n${body}\n${dashes}END ${label}${dashes}\n`;
+}
+
+/** A recognisable fake key pair: the private half is easy to search for in registrations. */
+export function fakeKeyPair(algorithm: string, name: string): Inputs {
+    const material = createHash("sha256").update(`${algorithm}/${name}`).digest("base64");
+    return {
+        publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5${material}\n`,
+        privateKeyOpenssh: pemArmour("OPENSSH PRIVATE KEY", `fake-private-${material}`),
+        privateKeyPem: pemArmour("PRIVATE KEY", `fake-private-${material}`),
+        publicKeyFingerprintSha256: `SHA256:${material}`,
+    };
+}
+
+function fakeRepository(owner: string, repository: string, seed: string): Inputs {
+    return {
+        name: repository,
+        fullName: `${owner}/${repository}`,
+        nodeId: `R_${createHash("sha256").update(seed).digest("hex").slice(0, 12)}`,
+        htmlUrl: `https://github.com/${owner}/${repository}`,
+        sshCloneUrl: `git@github.com:${owner}/${repository}.git`,
+        httpCloneUrl: `https://github.com/${owner}/${repository}.git`,
+        defaultBranch: "main",
+        visibility: "private",
+        private: true,
+    };
+}
 
 /** Answers of the data sources the program reads, by invoke token. */
 const INVOKES: Record<string, (inputs: Inputs) => Inputs> = {
@@ -112,6 +148,10 @@ const INVOKES: Record<string, (inputs: Inputs) => Inputs> = {
             value: Buffer.from(createHash("sha256").update(`${inputs.accountName}/${keyName}`).digest()).toString("base64"),
         })),
     }),
+    "github:index/getRepository:getRepository": (inputs) => {
+        const [owner, repository] = String(inputs.fullName ?? `${FAKE_GITHUB_OWNER}/${inputs.name}`).split("/");
+        return fakeRepository(owner, repository, `${owner}/${repository}`);
+    },
     "azuread:index/getClientConfig:getClientConfig": () => ({
         clientId: fakeGuid("deployer-client"),
         objectId: FAKE_DEPLOYER_OBJECT_ID,

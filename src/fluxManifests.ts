@@ -1,0 +1,248 @@
+// Pure builders of what `flux bootstrap github` would have written: the Flux installation's values,
+// the flux-system GitRepository and Kustomization, the notification Provider and Alert, the sync
+// Secret's data and the seed of the cluster folder. No Pulumi resources here, so they test plainly.
+
+/** Namespace of the Flux controllers and of the fleet's own sync objects. */
+export const FLUX_NAMESPACE = "flux-system";
+/** Name `flux bootstrap` gives the fleet GitRepository, Kustomization and their SSH Secret. */
+export const FLUX_SYNC_NAME = "flux-system";
+
+/**
+ * How the Flux controllers are installed: THE one place this choice is made.
+ *
+ * Upstream Flux through the fluxcd-community `flux2` Helm chart, rendered by Pulumi's helm.v4.Chart,
+ * rather than AKS's `microsoft.flux` cluster extension:
+ * - upgrade path: the chart version is an exact pin in config (`fluxChartVersion`), bumped by PR and
+ *   previewed like any change; the extension follows Microsoft's release train, which lags upstream;
+ * - patching: a Flux CVE fix is a chart bump the day upstream ships it, not an extension rollout;
+ * - multi-tenancy lockdown: the controllers' flags are ours to set (`--no-cross-namespace-refs`,
+ *   `--default-service-account`, `--no-remote-bases`) exactly as fluxcd/flux2-multi-tenancy does;
+ *   the extension exposes only part of them;
+ * - first `pulumi up`: helm.v4.Chart registers each rendered object (the CRDs included) as its own
+ *   resource in this program, so the Kubernetes provider knows the Flux kinds while previewing the
+ *   GitRepository and Kustomization that depend on the installation.
+ */
+export const FLUX_INSTALL = {
+    method: "fluxcd-community flux2 Helm chart (helm.v4.Chart)",
+    chart: "flux2",
+    repository: "https://fluxcd-community.github.io/helm-charts",
+    releaseName: "flux2",
+} as const;
+
+/** The service account a tenant's Kustomization or HelmRelease runs as when it names none. */
+export const DEFAULT_TENANT_SERVICE_ACCOUNT = "default";
+
+/**
+ * Multi-tenancy lockdown flags per controller, as fluxcd/flux2-multi-tenancy patches them: no Flux
+ * object may reference a source or provider in another namespace, kustomize may not pull remote bases,
+ * and an object without `serviceAccountName` impersonates the namespace's `default` account (which
+ * has no rights) instead of running as the cluster-admin controller.
+ */
+export const LOCKDOWN_ARGS = {
+    kustomizeController: [
+        "--no-cross-namespace-refs=true",
+        "--no-remote-bases=true",
+        `--default-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
+    ],
+    helmController: ["--no-cross-namespace-refs=true", `--default-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`],
+    notificationController: ["--no-cross-namespace-refs=true"],
+} as const;
+
+/** The service account the fleet's own Kustomization runs as: the controller's, which is cluster-admin. */
+export const FLEET_SERVICE_ACCOUNT = "kustomize-controller";
+
+/** Azure workload identity: the annotation on a service account and the label its pods need. */
+export const WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";
+export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
+
+/**
+ * Values of the flux2 chart: source, kustomize, helm and notification controllers with the lockdown
+ * flags; image automation off (`flux bootstrap` leaves it out too); the chart's network policies on.
+ * With a client id, source-controller runs with Azure workload identity (OCI charts on ACR).
+ */
+export function fluxChartValues<T = string>(options: { sourceControllerIdentityClientId?: T } = {}): Record<string, unknown> {
+    const clientId = options.sourceControllerIdentityClientId;
+    return {
+        installCRDs: true,
+        // The chart's own switch would add the same flags; they are set explicitly below, once, so the
+        // lockdown is visible and complete (notification-controller and --no-remote-bases included).
+        multitenancy: { enabled: false },
+        watchAllNamespaces: true,
+        policies: { create: true },
+        imageAutomationController: { create: false },
+        imageReflectionController: { create: false },
+        kustomizeController: { container: { additionalArgs: [...LOCKDOWN_ARGS.kustomizeController] } },
+        helmController: { container: { additionalArgs: [...LOCKDOWN_ARGS.helmController] } },
+        notificationController: { container: { additionalArgs: [...LOCKDOWN_ARGS.notificationController] } },
+        sourceController:
+            clientId === undefined
+                ? {}
+                : {
+                      serviceAccount: { annotations: { [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: clientId } },
+                      labels: { [WORKLOAD_IDENTITY_USE_LABEL]: "true" },
+                  },
+    };
+}
+
+/**
+ * GitHub's published SSH host keys (https://api.github.com/meta `ssh_keys`, and GitHub's docs
+ * "GitHub's SSH key fingerprints"), so source-controller verifies github.com instead of trusting on
+ * first use.
+ */
+export const GITHUB_SSH_HOST_KEYS = [
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+    "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WZ2YB/++Tpockg=",
+    "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQCj7ndNxQowgcQnjshcLrqPEiiphnt+VTTvDP6mHBL9j1aNUkY4Ue1gvwnGLVlOhGeYrnZaMgRK6+PKCUXaDbC7qtbW8gIkhL7aGCsOr/C56SJMy/BCZfxd1nWzAOxSDPgVsmerOBYfNqltV9/hWCqBywINIR+5dIg6JTJ72pcEpEjcYgXkE2YEFXV1JHnsKgbLWNlhScqb2UmyRkQyytRLtL+38TGxkxCflmO+5Z8CSSNY7GidjMIZ7Q4zMjA2n1nGrlTDkzwDCsw+wqFPGQA179cnfGWOWRVruj16z6XyvxvjJwbz0wQZ75XK5tKSb7FNyeIEs4TT4jk+S4dhPeAUC5y+bDYirYgM4GC7uEnztnZyaVWQ7B381AK4Qdrwt51ZqExKbQpTUNn+EjqoTwvqNj4kqx5QUCI0ThS/YkOxJCXmPUWZbhjpCg56i+2aB6CmK2JGhn57K5mj0MNdBXA4/WnwH6XoPWJzK5Nyu2zB3nAZp+S5hpQs+p1vN1/wsjk=",
+] as const;
+
+/** A known_hosts file for github.com, one line per published host key. */
+export function githubKnownHosts(): string {
+    return GITHUB_SSH_HOST_KEYS.map((key) => `github.com ${key}`).join("\n") + "\n";
+}
+
+/**
+ * The data of the Secret source-controller clones with, in the layout `flux bootstrap` writes:
+ * `identity` (private key), `identity.pub`, `known_hosts`. Callers must wrap the result as a secret.
+ */
+export function gitSshSecretData(privateKeyOpenssh: string, publicKeyOpenssh: string): Record<string, string> {
+    return { identity: privateKeyOpenssh, "identity.pub": publicKeyOpenssh, known_hosts: githubKnownHosts() };
+}
+
+/** The SSH URL Flux clones the fleet repository with (the form `flux bootstrap github` uses). */
+export function fleetSshUrl(owner: string, repository: string): string {
+    return `ssh://git@github.com/${owner}/${repository}`;
+}
+
+/** The fleet repository's web address. */
+export function fleetHtmlUrl(owner: string, repository: string): string {
+    return `https://github.com/${owner}/${repository}`;
+}
+
+/**
+ * The `kustomization.yaml` seeded into the cluster folder so a fresh repository reconciles. Pulumi
+ * writes it once; after that the platform team owns it (list new files under `resources`).
+ */
+export function clusterKustomizationYaml(stack: string, path: string): string {
+    return [
+        `# Cluster ${stack}: what Flux applies from ./${path} (Kustomization flux-system/${FLUX_SYNC_NAME}).`,
+        "# Seeded by Pulumi; owned by the platform team from now on. List the manifests of this folder",
+        "# under resources. The Flux installation itself is managed by Pulumi, not from this folder.",
+        "apiVersion: kustomize.config.k8s.io/v1beta1",
+        "kind: Kustomization",
+        "resources: []",
+        "",
+    ].join("\n");
+}
+
+interface ObjectMeta {
+    readonly name: string;
+    readonly namespace: string;
+}
+
+/** A Kubernetes object as the Flux CRDs define it. */
+export interface FluxObject {
+    readonly apiVersion: string;
+    readonly kind: string;
+    readonly metadata: ObjectMeta & { readonly labels?: Record<string, string> };
+    readonly spec: Record<string, unknown>;
+}
+
+export const FLUX_API = {
+    GitRepository: "source.toolkit.fluxcd.io/v1",
+    Kustomization: "kustomize.toolkit.fluxcd.io/v1",
+    Provider: "notification.toolkit.fluxcd.io/v1beta3",
+    Alert: "notification.toolkit.fluxcd.io/v1beta3",
+} as const;
+
+/** The fleet GitRepository: the ssh URL, the branch, the deploy key's Secret. */
+export function gitRepository(args: {
+    readonly metadata: ObjectMeta;
+    readonly url: string;
+    readonly branch: string;
+    readonly interval: string;
+    readonly secretName: string;
+}): FluxObject {
+    return {
+        apiVersion: FLUX_API.GitRepository,
+        kind: "GitRepository",
+        metadata: args.metadata,
+        spec: {
+            interval: args.interval,
+            timeout: "60s",
+            url: args.url,
+            ref: { branch: args.branch },
+            secretRef: { name: args.secretName },
+        },
+    };
+}
+
+/** The fleet Kustomization: applies `./<path>` of the GitRepository, pruning what was removed from Git. */
+export function kustomization(args: {
+    readonly metadata: ObjectMeta;
+    readonly path: string;
+    readonly interval: string;
+    readonly sourceName: string;
+    readonly serviceAccountName: string;
+}): FluxObject {
+    return {
+        apiVersion: FLUX_API.Kustomization,
+        kind: "Kustomization",
+        metadata: args.metadata,
+        spec: {
+            interval: args.interval,
+            retryInterval: "1m",
+            path: `./${args.path.replace(/^\.\//, "")}`,
+            prune: true,
+            sourceRef: { kind: "GitRepository", name: args.sourceName },
+            serviceAccountName: args.serviceAccountName,
+        },
+    };
+}
+
+/** A notification Provider; its credential (webhook URL or token) is read from `secretName`. */
+export function notificationProvider(args: {
+    readonly metadata: ObjectMeta;
+    readonly type: "msteams" | "slack" | "github";
+    readonly secretName: string;
+    /** For `github`: the repository commit statuses are written to. */
+    readonly address?: string;
+}): FluxObject {
+    return {
+        apiVersion: FLUX_API.Provider,
+        kind: "Provider",
+        metadata: args.metadata,
+        spec: {
+            type: args.type,
+            ...(args.address ? { address: args.address } : {}),
+            secretRef: { name: args.secretName },
+        },
+    };
+}
+
+/** Kinds whose failed reconciliations an alert reports: deploys (Kustomization, HelmRelease) and sources. */
+export const ALERT_EVENT_KINDS = ["Kustomization", "HelmRelease", "GitRepository", "HelmRepository", "OCIRepository", "HelmChart"] as const;
+
+/**
+ * An Alert on every Flux object of its own namespace (the lockdown forbids other namespaces), at
+ * `severity` (`error` for chat webhooks; `info` for GitHub commit statuses, which need successes too).
+ */
+export function alert(args: {
+    readonly metadata: ObjectMeta;
+    readonly providerName: string;
+    readonly severity: "error" | "info";
+    readonly kinds: readonly string[];
+    /** Added to every event, e.g. `{ cluster: "prod" }`, so a message says where it happened. */
+    readonly eventMetadata?: Record<string, string>;
+}): FluxObject {
+    return {
+        apiVersion: FLUX_API.Alert,
+        kind: "Alert",
+        metadata: args.metadata,
+        spec: {
+            providerRef: { name: args.providerName },
+            eventSeverity: args.severity,
+            eventSources: args.kinds.map((kind) => ({ kind, name: "*" })),
+            ...(args.eventMetadata ? { eventMetadata: args.eventMetadata } : {}),
+        },
+    };
+}
