@@ -122,7 +122,8 @@ export class Identities extends pulumi.ComponentResource {
                     displayName: "registryPassword (docker-registry service connection)",
                     endDate: args.config.ciPassword.endDate,
                 },
-                { parent: this, additionalSecretOutputs: ["value"] },
+                // The provider SDK already marks `value` as a secret output; the test keeps it so.
+                parent,
             );
             this.ciPassword = pulumi.secret(password.value);
         }
