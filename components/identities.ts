@@ -142,6 +142,9 @@ export class Identities extends pulumi.ComponentResource {
                 "Group",
                 pulumi.output(args.clusterId).apply((id) => namespaceScope(id, tenant.name)),
             );
+            // `az aks get-credentials` only: an Azure AD kubeconfig holds no credential (local accounts are
+            // off), and this role grants nothing inside Kubernetes; the Writer binding above is all they get.
+            assign(`team-${tenant.name}-cluster-user`, "AksClusterUser", team.objectId, "Group", args.clusterId);
             this.teamGroupObjectIds[tenant.name] = team.objectId;
         }
 

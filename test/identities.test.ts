@@ -95,16 +95,27 @@ for (const stack of STACKS) {
             assert.equal(a.inputs.principalId, objectIdOf(GROUP, `${component(stack)}-admins`));
         });
 
-        it("binds each team's group to its own namespace only, as AKS RBAC Writer", async () => {
+        it("binds each team's group to Kubernetes in its own namespace only, as AKS RBAC Writer", async () => {
             const r = await run(stack);
-            const tenants = ["dev-team1", "dev-team2"];
-            for (const tenant of tenants) {
+            for (const tenant of ["dev-team1", "dev-team2"]) {
                 const group = objectIdOf(GROUP, `${component(stack)}-team-${tenant}`);
-                const bindings = ofType(r, ROLE_ASSIGNMENT).filter((x) => x.inputs.principalId === group);
-                assert.equal(bindings.length, 1, `${tenant} has ${bindings.length} role assignments`);
-                assertRole(bindings[0], "AksRbacWriter");
-                assert.equal(bindings[0].inputs.scope, namespaceScope(clusterId(r), tenant));
-                assert.equal(bindings[0].inputs.principalType, "Group");
+                const kubernetesRights = ofType(r, ROLE_ASSIGNMENT).filter(
+                    (x) => x.inputs.principalId === group && x.inputs.roleDefinitionId !== roleDefinitionId(FAKE_SUBSCRIPTION_ID, "AksClusterUser"),
+                );
+                assert.equal(kubernetesRights.length, 1, `${tenant} has ${kubernetesRights.length} Kubernetes role assignments`);
+                assertRole(kubernetesRights[0], "AksRbacWriter");
+                assert.equal(kubernetesRights[0].inputs.scope, namespaceScope(clusterId(r), tenant));
+                assert.equal(kubernetesRights[0].inputs.principalType, "Group");
+            }
+        });
+
+        it("lets each team fetch the cluster's Azure AD kubeconfig, which grants nothing by itself", async () => {
+            const r = await run(stack);
+            for (const tenant of ["dev-team1", "dev-team2"]) {
+                const a = assignment(r, `team-${tenant}-cluster-user`);
+                assertRole(a, "AksClusterUser");
+                assert.equal(a.inputs.scope, clusterId(r));
+                assert.equal(a.inputs.principalId, objectIdOf(GROUP, `${component(stack)}-team-${tenant}`));
             }
         });
 
@@ -248,6 +259,22 @@ describe("identities: group members", () => {
         const member = one(r, "azuread:index/groupMember:GroupMember");
         assert.equal(member.inputs.groupObjectId, objectIdOf(GROUP, `${component("staging")}-admins`));
         assert.equal(member.inputs.memberObjectId, fakeGuid("user/ops@contoso.com"));
+    });
+});
+
+describe("built-in roles", () => {
+    it("uses the role definition ids Azure documents for the roles identities assign", () => {
+        // A wrong id does not fail loudly: ARM assigns whatever role (or none) that id names.
+        const documented: Partial<Record<BuiltInRole, string>> = {
+            AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+            AcrPush: "8311e382-0749-4cb8-b61a-304f252e45ec",
+            AksClusterUser: "4abbcc35-e782-43d8-92c5-2d3f1bd2253f",
+            AksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+            AksRbacWriter: "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb",
+        };
+        for (const [role, id] of Object.entries(documented)) {
+            assert.equal(roleDefinitionId("s", role as BuiltInRole), `/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/${id}`);
+        }
     });
 });
 
