@@ -202,7 +202,7 @@ export class Identities extends pulumi.ComponentResource {
     private application(name: string, displayName: string, description: string, owner: pulumi.Output<string>) {
         const application = new azuread.Application(
             name,
-            { displayName, description, signInAudience: "AzureADMyOrg", owners: [owner], preventDuplicateNames: true },
+            { displayName, description, signInAudience: "AzureADMyOrg", owners: [owner] },
             { parent: this },
         );
         const principal = new azuread.ServicePrincipal(
@@ -220,7 +220,7 @@ export class Identities extends pulumi.ComponentResource {
     private group(name: string, displayName: string, description: string, owner: pulumi.Output<string>, members: readonly string[]) {
         const group = new azuread.Group(
             name,
-            { displayName, description, securityEnabled: true, mailEnabled: false, owners: [owner], preventDuplicateNames: true },
+            { displayName, description, securityEnabled: true, mailEnabled: false, owners: [owner] },
             { parent: this },
         );
         for (const member of new Set(members)) {
