@@ -113,8 +113,9 @@ export class Identities extends pulumi.ComponentResource {
         assign("deploy-cluster-user", "AksClusterUser", deploy.principal.objectId, "ServicePrincipal", args.clusterId);
 
         if (args.config.ciPassword) {
-            // Only for the docker-registry service connection, which cannot federate. Rotated by changing
-            // the end date (a new end date replaces the password).
+            // Only for pipelines that still log in with a user name and password (the workshop's
+            // `registryPassword` variable, or a docker-registry connection of type "Others"); the Azure
+            // Container Registry connection type federates. Rotated by changing the end date.
             const password = new azuread.ApplicationPassword(
                 `${name}-ci-password`,
                 {
@@ -122,8 +123,7 @@ export class Identities extends pulumi.ComponentResource {
                     displayName: "registryPassword (docker-registry service connection)",
                     endDate: args.config.ciPassword.endDate,
                 },
-                // The provider SDK already marks `value` as a secret output; the test keeps it so.
-                parent,
+                parent, // the provider SDK marks `value` a secret output; a test keeps it so
             );
             this.ciPassword = pulumi.secret(password.value);
         }
