@@ -92,7 +92,8 @@ export class Identities extends pulumi.ComponentResource {
         const parent = { parent: this };
         const display = identityNames(args.names.base);
         const owner = azuread.getClientConfigOutput(parent).objectId;
-        const assign = (suffix: string, role: BuiltInRole, principalId: pulumi.Input<string>, principalType: "ServicePrincipal" | "Group", scope: pulumi.Input<string>) =>
+        type PrincipalType = "ServicePrincipal" | "Group";
+        const assign = (suffix: string, role: BuiltInRole, principalId: pulumi.Input<string>, principalType: PrincipalType, scope: pulumi.Input<string>) =>
             new authorization.RoleAssignment(
                 `${name}-${suffix}`,
                 {
