@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { chartSource } from "./components/chartMuseum";
 import { Flux } from "./components/flux";
+import { Identities } from "./components/identities";
 import { Platform } from "./components/platform";
 import { loadConfig } from "./src/config";
 import { FLUX_NAMESPACE } from "./src/fluxManifests";
@@ -14,6 +15,21 @@ export = function gitopsPlatform() {
     const tags = { project: config.project, stack: config.stack, "managed-by": "pulumi" };
 
     const platform = new Platform(stackNames.base, { names: stackNames, config: config.platform, tags });
+
+    // Who may do what: CI and deploy principals, team groups bound to their namespace, Flux's identity.
+    const identities = new Identities(`${stackNames.base}-identities`, {
+        names: stackNames,
+        config: config.identities,
+        tenants: config.tenants.tenants,
+        subscriptionId: platform.subscriptionId,
+        resourceGroupName: platform.resourceGroupName,
+        location: platform.location,
+        clusterId: platform.clusterId,
+        oidcIssuerUrl: platform.oidcIssuerUrl,
+        registryId: platform.registryId,
+        chartRepositoryMode: config.chartRepository.mode,
+        tags,
+    });
 
     // Where charts live: ChartMuseum on the cluster, or OCI artifacts in ACR (then nothing is created).
     const charts = chartSource(`${stackNames.base}-chartmuseum`, {
@@ -38,6 +54,7 @@ export = function gitopsPlatform() {
         stack: config.stack,
         provider: platform.provider,
         protect: config.platform.protect,
+        sourceControllerIdentityClientId: identities.fluxSourceIdentityClientId,
     });
 
     return {
@@ -46,10 +63,15 @@ export = function gitopsPlatform() {
         oidcIssuerUrl: platform.oidcIssuerUrl,
         registryLoginServer: platform.registryLoginServer,
         ingressNamespace: platform.ingressNamespace,
+        kubeconfig: pulumi.secret(platform.kubeconfig),
+        ciClientId: identities.ciClientId,
+        deployClientId: identities.deployClientId,
+        adminGroupObjectId: identities.adminGroupObjectId,
+        teamGroupObjectIds: identities.teamGroupObjectIds,
+        fluxSourceIdentityClientId: identities.fluxSourceIdentityClientId,
         chartRepositoryUrl: charts.url,
         chartPushUrl: charts.kind === "chartmuseum" ? charts.pushUrl : charts.url,
         fleetRepositoryUrl: flux.fleetRepositoryUrl,
         fluxNamespace: flux.namespace,
-        kubeconfig: pulumi.secret(platform.kubeconfig),
     };
 };

@@ -5,7 +5,7 @@
 export const BuiltInRoles = {
     AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
     AcrPush: "8311e382-0749-4cb8-b61a-304f252e45ec",
-    AksClusterUser: "4abbcc35-e782-43d8-92c5-2d3c1bd2fe2c",
+    AksClusterUser: "4abbcc35-e782-43d8-92c5-2d3f1bd2253f",
     AksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
     AksRbacAdmin: "3498e952-d568-435e-9b2c-8d77e338d7f7",
     AksRbacWriter: "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb",

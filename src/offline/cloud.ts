@@ -70,6 +70,12 @@ function azureId(type: string, inputs: Inputs, azureName: string): string {
     return `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/${rg}/providers/${namespace}/${collection}/${azureName}`;
 }
 
+/** azuread resources whose provider id is a Microsoft Graph path rather than the bare object id. */
+const AZUREAD_ID_COLLECTIONS: Record<string, string> = {
+    "azuread:index/application:Application": "applications",
+    "azuread:index/servicePrincipal:ServicePrincipal": "servicePrincipals",
+};
+
 /** Extra outputs the real providers compute, by resource type. */
 const OUTPUTS: Record<string, OutputsFn> = {
     "azure-native:containerservice:ManagedCluster": (inputs, name) => ({
@@ -84,6 +90,10 @@ const OUTPUTS: Record<string, OutputsFn> = {
         principalId: fakeGuid(`${name}/principal`),
         clientId: fakeGuid(`${name}/client`),
         tenantId: FAKE_TENANT_ID,
+    }),
+    "azuread:index/applicationPassword:ApplicationPassword": (_inputs, name) => ({
+        keyId: fakeGuid(`${name}/key`),
+        value: `offline-password-${fakeGuid(`${name}/value`)}`,
     }),
     "azure-native:storage:StorageAccount": (inputs) => ({
         primaryEndpoints: { blob: `https://${inputs.accountName}.blob.core.windows.net/` },
@@ -152,6 +162,11 @@ const INVOKES: Record<string, (inputs: Inputs) => Inputs> = {
         const [owner, repository] = String(inputs.fullName ?? `${FAKE_GITHUB_OWNER}/${inputs.name}`).split("/");
         return fakeRepository(owner, repository, `${owner}/${repository}`);
     },
+    "azuread:index/getUser:getUser": (inputs) => ({
+        objectId: fakeGuid(`user/${String(inputs.userPrincipalName ?? inputs.objectId).toLowerCase()}`),
+        userPrincipalName: inputs.userPrincipalName ?? `${inputs.objectId}@example.onmicrosoft.com`,
+        accountEnabled: true,
+    }),
     "azuread:index/getClientConfig:getClientConfig": () => ({
         clientId: fakeGuid("deployer-client"),
         objectId: FAKE_DEPLOYER_OBJECT_ID,
@@ -208,8 +223,10 @@ export class OfflineCloud implements pulumi.runtime.Mocks {
         }
         if (args.type.startsWith("azuread:")) {
             const objectId = fakeGuid(`${args.type}/${args.name}`);
+            // azuread 3.x ids of directory objects: `/applications/<objectId>`, `/servicePrincipals/<objectId>`.
+            const collection = AZUREAD_ID_COLLECTIONS[args.type];
             return {
-                id: objectId,
+                id: collection ? `/${collection}/${objectId}` : objectId,
                 state: { ...inputs, objectId, clientId: fakeGuid(`${args.name}/client`), ...OUTPUTS[args.type]?.(inputs, args.name) },
             };
         }

@@ -23,6 +23,8 @@ export interface RegisteredResource {
     readonly inputs: Record<string, any>;
     /** Inputs as sent on the wire: secrets still wrapped, so tests can tell them from plaintext. */
     readonly wireInputs: Record<string, any>;
+    /** Output properties the engine must store as secrets (the `additionalSecretOutputs` option). */
+    readonly additionalSecretOutputs: readonly string[];
 }
 
 export interface OfflineRun {
@@ -32,6 +34,8 @@ export interface OfflineRun {
     readonly outputs: Record<string, unknown>;
     /** Names of the stack outputs that are secrets. */
     readonly secretOutputs: readonly string[];
+    /** What each component registered with `registerOutputs`, by URN, as sent on the wire (secrets wrapped). */
+    readonly componentOutputs: Readonly<Record<string, Record<string, any>>>;
     readonly invokes: readonly string[];
 }
 
@@ -45,11 +49,18 @@ interface RegisterRequest {
     getProvider(): string;
     getVersion(): string;
     getObject(): { toJavaScript(): Record<string, any> } | undefined;
+    getAdditionalsecretoutputsList(): string[];
+}
+
+interface RegisterOutputsRequest {
+    getUrn(): string;
+    getOutputs(): { toJavaScript(): Record<string, any> } | undefined;
 }
 
 type Monitor = {
     registerResource(req: RegisterRequest, cb: (err: unknown, res: { getUrn(): string } | undefined) => void): Promise<void>;
     invoke(req: unknown, cb: (err: unknown, res: unknown) => void): Promise<void>;
+    registerResourceOutputs(req: RegisterOutputsRequest, cb: (err: unknown, res: unknown) => void): void;
 };
 
 /**
@@ -77,6 +88,12 @@ export async function runProgram(
             cb(err, res);
         });
     };
+    const componentOutputs: Record<string, Record<string, any>> = {};
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req, cb) => {
+        componentOutputs[req.getUrn()] = req.getOutputs()?.toJavaScript() ?? {};
+        registerOutputs(req, cb);
+    };
     const invoke = monitor.invoke.bind(monitor);
     monitor.invoke = async (req, cb) => {
         pending++;
@@ -90,9 +107,9 @@ export async function runProgram(
     const program: () => Record<string, unknown> = require("../../index");
     const exported = program();
     const outputs = await settle(exported);
-    const secretOutputs = await secretKeysOf(exported);
+    const secretOutputs = await secretKeys(exported);
     await quiescence(() => pending);
-    return { stack, config, resources, outputs, secretOutputs, invokes: cloud.invoked };
+    return { stack, config, resources, outputs, secretOutputs, componentOutputs, invokes: cloud.invoked };
 }
 
 function record(req: RegisterRequest, urn: string): RegisteredResource {
@@ -109,6 +126,7 @@ function record(req: RegisterRequest, urn: string): RegisteredResource {
         version: req.getVersion(),
         inputs: unwrap(wireInputs),
         wireInputs,
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
     };
 }
 
@@ -135,12 +153,10 @@ async function settle(exported: Record<string, unknown>): Promise<Record<string,
     return Object.fromEntries(entries);
 }
 
-async function secretKeysOf(exported: Record<string, unknown>): Promise<string[]> {
-    const keys: string[] = [];
-    for (const [k, v] of Object.entries(exported ?? {})) {
-        if (pulumi.Output.isInstance(v) && (await pulumi.isSecret(v))) keys.push(k);
-    }
-    return keys;
+async function secretKeys(exported: Record<string, unknown>): Promise<string[]> {
+    const entries = Object.entries(exported ?? {});
+    const secret = await Promise.all(entries.map(([, v]) => pulumi.isSecret(pulumi.output(v as pulumi.Input<unknown>))));
+    return entries.filter((_, i) => secret[i]).map(([k]) => k);
 }
 
 function valueOf(v: unknown): Promise<unknown> {
