@@ -57,6 +57,8 @@ type Monitor = {
 export async function runProgram(
     stack: string,
     overrides: Record<string, unknown | SecretValue> = {},
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    program: () => Record<string, unknown> = () => require("../../index")(),
 ): Promise<OfflineRun> {
     const config = resolveStackConfig(stack, overrides);
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
@@ -84,8 +86,6 @@ export async function runProgram(
         });
     };
 
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const program: () => Record<string, unknown> = require("../../index");
     const exported = program();
     const outputs = await settle(exported);
     await quiescence(() => pending);
