@@ -10,7 +10,7 @@ function app(name: string, extra: Partial<AppConfig> = {}): AppConfig {
     return { name, repository: "example/repo", pipelinePath: "ci.yml", chart: name, version: "1.0.0", web: false, port: 8080, dependsOn: [], values: {}, ...extra };
 }
 
-function team(name: string, apps: AppConfig[], flows: FlowConfig[] = []): TenantConfig {
+function team(name: string, apps: readonly AppConfig[], flows: readonly FlowConfig[] = []): TenantConfig {
     return {
         name,
         delivery: "helm",
