@@ -86,7 +86,14 @@ export async function runProgram(
         });
     };
 
-    const exported = program();
+    let exported: Record<string, unknown>;
+    try {
+        exported = program();
+    } catch (e) {
+        // Let what was registered before the throw settle, so it cannot leak into the next run.
+        await quiescence(() => pending);
+        throw e;
+    }
     const outputs = await settle(exported);
     await quiescence(() => pending);
     return { stack, config, resources, outputs, invokes: cloud.invoked };
