@@ -93,22 +93,26 @@ export class Tenant extends pulumi.ComponentResource {
             );
         }
         const quota = resourceQuota(t);
-        new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: quota.metadata, spec: quota.spec }, inNamespace);
         const limits = limitRange(t);
-        new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: limits.metadata, spec: limits.spec }, inNamespace);
+        const guardrails: pulumi.Resource[] = [
+            new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: quota.metadata, spec: quota.spec }, inNamespace),
+            new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: limits.metadata, spec: limits.spec }, inNamespace),
+        ];
 
         const policies = networkPolicies({ tenant: t, tenants: args.tenants, ingressNamespace: args.ingressNamespace });
         for (const p of policies) {
-            new k8s.networking.v1.NetworkPolicy(
+            const policy = new k8s.networking.v1.NetworkPolicy(
                 `${name}-netpol-${p.metadata.name}`,
                 { metadata: p.metadata, spec: p.spec as k8s.types.input.networking.v1.NetworkPolicySpec },
                 inNamespace,
             );
+            guardrails.push(policy);
         }
 
-        // Flux objects are created after the CRDs (the Flux installation) and the reconciler's RBAC, so on
-        // destroy they are deleted first: Flux can still impersonate the reconciler to uninstall/prune.
-        const fluxDependsOn: pulumi.Resource[] = [ns, serviceAccount, reconcilerAdmin];
+        // Flux objects are created after the CRDs (the Flux installation), the reconciler's RBAC and the
+        // namespace's guardrails: no pod of the team ever runs without its network policies and quota. On destroy they go
+        // first, while Flux can still impersonate the reconciler to uninstall and prune.
+        const fluxDependsOn: pulumi.Resource[] = [ns, serviceAccount, reconcilerAdmin, ...guardrails];
         if (args.fluxInstallation) fluxDependsOn.push(args.fluxInstallation);
         const flux = (resourceName: string, object: FluxObject, extra: pulumi.Resource[] = []) =>
             new k8s.apiextensions.CustomResource(resourceName, { ...object }, { ...k8sOpts, dependsOn: [...fluxDependsOn, ...extra] });

@@ -151,12 +151,16 @@ for (const stack of STACKS) {
             for (const o of objects) assert.ok(o.provider.startsWith(`${provider.urn}::`), `${o.name} uses ${o.provider}`);
         });
 
-        test("every Flux object comes after its namespace and the reconciler's RoleBinding", async () => {
+        test("every Flux object comes after its namespace, the reconciler's RoleBinding, the quota, limits and default-deny", async () => {
             const r = await run(stack);
-            for (const o of tenantObjects(r).filter((x) => isFluxApiVersion(x.inputs.apiVersion ?? ""))) {
-                const deps = o.dependencies.map((u) => byUrn(r, u)?.type);
-                assert.ok(deps.includes("kubernetes:core/v1:Namespace"), o.name);
-                assert.ok(deps.includes("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"), o.name);
+            const flux = tenantObjects(r).filter((x) => isFluxApiVersion(x.inputs.apiVersion ?? ""));
+            assert.equal(flux.length, 5);
+            for (const o of flux) {
+                const deps = o.dependencies.map((u) => byUrn(r, u)).map((d) => `${d?.inputs.kind}/${d?.inputs.metadata?.name}`);
+                const namespace = o.inputs.metadata.namespace;
+                for (const needed of [`Namespace/${namespace}`, "RoleBinding/flux-reconciler-admin", "ResourceQuota/team-quota", "LimitRange/team-limits", "NetworkPolicy/default-deny"]) {
+                    assert.ok(deps.includes(needed), `${o.name} does not wait for ${needed}`);
+                }
             }
         });
 
