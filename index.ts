@@ -32,6 +32,9 @@ export = function gitopsPlatform() {
                 versionPolicy: config.tenants.versionPolicy,
                 provider: platform.provider,
                 chartSource,
+                // ChartMuseum refuses anonymous reads unless chartMuseumAnonymousGet: Flux reads with its credentials.
+                chartCredentials:
+                    chartSource.kind === "chartmuseum" ? { username: chartSource.username, password: chartSource.password } : undefined,
                 ingressNamespace: platform.ingressNamespace,
                 // STAND-INS until the flux and identities branches merge:
                 fluxNamespace: "flux-system", // flux.namespace

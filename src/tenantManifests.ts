@@ -142,6 +142,20 @@ export function helmRepository(t: TenantConfig, url: pulumi.Input<string>, secre
     };
 }
 
+/** Name of the basic-auth Secret the Tenant creates for reading ChartMuseum, when given credentials. */
+export const CHART_CREDENTIALS_SECRET = "chart-repository-auth";
+
+/** Basic-auth credentials for the team's HelmRepository (the keys Flux reads: username, password). */
+export function chartCredentialsSecret(t: TenantConfig, username: pulumi.Input<string>, password: pulumi.Input<string>) {
+    return {
+        apiVersion: "v1" as const,
+        kind: "Secret" as const,
+        metadata: meta(t, CHART_CREDENTIALS_SECRET),
+        type: "kubernetes.io/basic-auth",
+        stringData: { username, password },
+    };
+}
+
 /** `oci://<login server>/helm` + chart: where a chart lives in ACR. */
 export function ociChartUrl(base: string, chart: string): string {
     return `${base.replace(/\/+$/, "")}/${chart}`;

@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import { Tenant, TenantArgs } from "../components/tenant";
 import type { TenantConfig } from "../src/config/tenants";
 import { isSemver } from "../src/config/validators";
-import { OfflineRun, RegisteredResource, STACKS, byUrn, kubernetesObjects, ofType, one, run, runWith } from "./support/program";
+import { OfflineRun, RegisteredResource, STACKS, byUrn, isWireSecret, kubernetesObjects, ofType, one, run, runWith } from "./support/program";
 import { isFluxApiVersion, validateObject } from "./support/schemas";
 import { TENANTS_KEY, generatedTenants, stackTenants } from "./support/tenants";
 
@@ -102,6 +102,18 @@ for (const stack of STACKS) {
             assert.equal(front.inputs.spec.chart.spec.sourceRef.name, repository.inputs.metadata.name);
         });
 
+        test("the helm team reads ChartMuseum with its credentials from a Secret in its namespace, password kept secret", async () => {
+            const r = await run(stack);
+            const secret = one(r, "kubernetes:core/v1:Secret", "dev-team1-chart-auth");
+            assert.equal(secret.inputs.metadata.namespace, "dev-team1");
+            assert.equal(secret.inputs.type, "kubernetes.io/basic-auth");
+            assert.ok(isWireSecret(secret.wireInputs.stringData?.password) || isWireSecret(secret.wireInputs.stringData), "password travels as a secret");
+            const repository = one(r, "kubernetes:source.toolkit.fluxcd.io/v1:HelmRepository", "dev-team1-helmrepository");
+            assert.deepEqual(repository.inputs.spec.secretRef, { name: secret.inputs.metadata.name });
+            assert.ok(repository.dependencies.includes(secret.urn));
+            assert.equal(inNamespace(r, "Secret", "dev-team2").length, 0);
+        });
+
         test("the kustomize team gets a GitRepository and a Kustomization in its namespace", async () => {
             const r = await run(stack);
             const repository = one(r, "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository", "dev-team2-gitrepository");
@@ -169,7 +181,7 @@ for (const stack of STACKS) {
             const objects = tenantObjects(r);
             assert.deepEqual(
                 [...new Set(objects.map((o) => o.inputs.kind))].sort(),
-                ["GitRepository", "HelmRelease", "HelmRepository", "Kustomization", "LimitRange", "Namespace", "NetworkPolicy", "ResourceQuota", "RoleBinding", "ServiceAccount"],
+                ["GitRepository", "HelmRelease", "HelmRepository", "Kustomization", "LimitRange", "Namespace", "NetworkPolicy", "ResourceQuota", "RoleBinding", "Secret", "ServiceAccount"],
             );
             for (const o of objects) await validateObject(o.inputs as never);
         });
@@ -291,7 +303,30 @@ describe("Tenant component on its own", () => {
     });
 
     test("a chart secret with an ACR chart source is refused", () =>
-        assert.rejects(runWith(program({ chartSecretName: "chartmuseum-read" })), /chartSecretName applies to ChartMuseum only/));
+        assert.rejects(runWith(program({ chartSecretName: "chartmuseum-read" })), /apply to ChartMuseum only/));
+
+    test("both a chart secret name and chart credentials are refused", () =>
+        assert.rejects(
+            runWith(
+                program({
+                    chartSource: { kind: "chartmuseum", url: pulumi.output("http://cm"), pushUrl: pulumi.output("http://cm"), username: pulumi.output("u"), password: pulumi.secret("p"), namespace: "chartmuseum" },
+                    chartSecretName: "chartmuseum-read",
+                    chartCredentials: { username: "u", password: pulumi.secret("p") },
+                }),
+            ),
+            /not both/,
+        ));
+
+    test("an existing chart secret is referenced by the HelmRepository, and no Secret is created", async () => {
+        const r = await runWith(
+            program({
+                chartSource: { kind: "chartmuseum", url: pulumi.output("http://cm"), pushUrl: pulumi.output("http://cm"), username: pulumi.output("u"), password: pulumi.secret("p"), namespace: "chartmuseum" },
+                chartSecretName: "chartmuseum-read",
+            }),
+        );
+        assert.deepEqual(one(r, "kubernetes:source.toolkit.fluxcd.io/v1:HelmRepository").inputs.spec.secretRef, { name: "chartmuseum-read" });
+        assert.equal(ofType(r, "kubernetes:core/v1:Secret").length, 0);
+    });
 
     test("a helm team without a chart source is refused", () =>
         assert.rejects(runWith(program({ chartSource: undefined })), /a helm team needs a chartSource/));

@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import type { AppConfig, TenantConfig, TenantGitSource } from "../src/config/tenants";
 import {
     HELM_CHART_LAYER,
+    chartCredentialsSecret,
     gitRepository,
     groupRoleBinding,
     helmRelease,
@@ -93,6 +94,13 @@ describe("tenant manifests", () => {
         assert.deepEqual(helmRepository(helmTeam, "http://x", "chartmuseum-read").spec.secretRef, { name: "chartmuseum-read" });
     });
 
+    test("chart credentials become a basic-auth Secret with the keys Flux reads", () => {
+        const secret = chartCredentialsSecret(helmTeam, "ci", "s3cret");
+        assert.equal(secret.metadata.namespace, "dev-team1");
+        assert.equal(secret.type, "kubernetes.io/basic-auth");
+        assert.deepEqual(secret.stringData, { username: "ci", password: "s3cret" });
+    });
+
     test("an OCIRepository follows the app's version on ACR with the Azure provider and selects the chart layer", () => {
         const repo = ociRepository(helmTeam, helmTeam.apps[1], "oci://acr.azurecr.io/helm/front");
         assert.equal(repo.metadata.name, "front");
@@ -177,6 +185,7 @@ describe("tenant manifests", () => {
             resourceQuota(helmTeam),
             limitRange(helmTeam),
             helmRepository(helmTeam, "http://chartmuseum.chartmuseum.svc:8080", "read"),
+            chartCredentialsSecret(helmTeam, "ci", "s3cret"),
             ociRepository(helmTeam, helmTeam.apps[0], "oci://acr.azurecr.io/helm/back"),
             ...helmTeam.apps.map((a) => helmRelease(helmTeam, a, { kind: "HelmRepository" })),
             ...helmTeam.apps.map((a) => helmRelease(helmTeam, a, { kind: "OCIRepository" })),
