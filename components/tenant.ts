@@ -119,8 +119,8 @@ export class Tenant extends pulumi.ComponentResource {
         }
 
         // Flux objects are created after the CRDs (the Flux installation), the reconciler's RBAC and the
-        // namespace's guardrails: no pod of the team ever runs without its network policies and quota. On destroy they go
-        // first, while Flux can still impersonate the reconciler to uninstall and prune.
+        // namespace's guardrails, so no pod of the team ever runs without its network policies and quota.
+        // On destroy they go first, while Flux can still impersonate the reconciler to uninstall and prune.
         const fluxDependsOn: pulumi.Resource[] = [ns, serviceAccount, reconcilerAdmin, ...guardrails];
         if (args.fluxInstallation) fluxDependsOn.push(args.fluxInstallation);
         const flux = (resourceName: string, object: FluxObject, extra: pulumi.Resource[] = []) =>
