@@ -5,6 +5,7 @@ import { chartSource } from "./components/chartMuseum";
 import { Flux } from "./components/flux";
 import { Identities } from "./components/identities";
 import { Platform } from "./components/platform";
+import { Tenant } from "./components/tenant";
 import { loadConfig } from "./src/config";
 import { FLUX_NAMESPACE } from "./src/fluxManifests";
 import { names } from "./src/naming";
@@ -57,6 +58,26 @@ export = function gitopsPlatform() {
         sourceControllerIdentityClientId: identities.fluxSourceIdentityClientId,
     });
 
+    // The teams: one namespace each, isolated, reconciled by Flux as the team's own service account.
+    const chartCredentials =
+        charts.kind === "chartmuseum" && config.chartRepository.mode === "chartmuseum" && !config.chartRepository.chartMuseum.anonymousGet
+            ? { username: charts.username, password: charts.password }
+            : undefined;
+    const tenants = config.tenants.tenants.map(
+        (tenant) =>
+            new Tenant(tenant.name, {
+                tenant,
+                tenants: config.tenants.tenants,
+                versionPolicy: config.tenants.versionPolicy,
+                provider: platform.provider,
+                chartSource: charts,
+                chartCredentials,
+                ingressNamespace: platform.ingressNamespace,
+                fluxNamespace: flux.namespace,
+                fluxInstallation: flux.installation,
+            }),
+    );
+
     return {
         resourceGroupName: platform.resourceGroupName,
         clusterName: platform.clusterName,
@@ -73,5 +94,6 @@ export = function gitopsPlatform() {
         chartPushUrl: charts.kind === "chartmuseum" ? charts.pushUrl : charts.url,
         fleetRepositoryUrl: flux.fleetRepositoryUrl,
         fluxNamespace: flux.namespace,
+        tenantNamespaces: tenants.map((t) => t.namespace),
     };
 };

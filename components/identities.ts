@@ -37,6 +37,13 @@ export function namespaceScope(clusterId: string, namespace: string): string {
     return `${clusterId}/namespaces/${namespace}`;
 }
 
+/** Azure RBAC role that gives a team's group its `accessRole` on its namespace. */
+export const NAMESPACE_ROLES: Record<TenantConfig["accessRole"], BuiltInRole> = {
+    view: "AksRbacReader",
+    edit: "AksRbacWriter",
+    admin: "AksRbacAdmin",
+};
+
 export interface IdentitiesArgs {
     /** Deterministic names of the stack (see `src/naming.ts`); display names derive from `names.base`. */
     readonly names: Names;
@@ -134,11 +141,11 @@ export class Identities extends pulumi.ComponentResource {
 
         this.teamGroupObjectIds = {};
         for (const tenant of args.tenants) {
-            const team = this.group(`${name}-team-${tenant.name}`, display.teamGroup(tenant.name), `Team ${tenant.name}: write access to namespace ${tenant.name} only.`, owner, tenant.members);
-            // Writer, not Admin: the team cannot edit Roles, RoleBindings or quotas of its namespace.
+            const team = this.group(`${name}-team-${tenant.name}`, display.teamGroup(tenant.name), `Team ${tenant.name}: ${tenant.accessRole} access to namespace ${tenant.name} only.`, owner, tenant.members);
+            // Writer (edit) by default: the team cannot edit Roles, RoleBindings or quotas of its namespace.
             assign(
-                `team-${tenant.name}-writer`,
-                "AksRbacWriter",
+                `team-${tenant.name}-namespace-${tenant.accessRole}`,
+                NAMESPACE_ROLES[tenant.accessRole],
                 team.objectId,
                 "Group",
                 pulumi.output(args.clusterId).apply((id) => namespaceScope(id, tenant.name)),

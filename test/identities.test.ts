@@ -109,6 +109,15 @@ for (const stack of STACKS) {
             }
         });
 
+        it("gives a team with accessRole view only AKS RBAC Reader on its namespace", async () => {
+            const tenants = resolveStackConfig(stack).values["gitops-platform:tenants"];
+            const viewOnly = JSON.parse(tenants).map((t: { name: string }) => (t.name === "dev-team2" ? { ...t, accessRole: "view" } : t));
+            const r = await run(stack, { "gitops-platform:tenants": viewOnly });
+            const a = assignment(r, "team-dev-team2-namespace-view");
+            assertRole(a, "AksRbacReader");
+            assert.equal(a.inputs.scope, namespaceScope(clusterId(r), "dev-team2"));
+        });
+
         it("lets each team fetch the cluster's Azure AD kubeconfig, which grants nothing by itself", async () => {
             const r = await run(stack);
             for (const tenant of ["dev-team1", "dev-team2"]) {

@@ -70,6 +70,8 @@ type Monitor = {
 export async function runProgram(
     stack: string,
     overrides: Record<string, unknown | SecretValue> = {},
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    program: () => Record<string, unknown> = () => require("../../index")(),
 ): Promise<OfflineRun> {
     const config = resolveStackConfig(stack, overrides);
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
@@ -103,9 +105,14 @@ export async function runProgram(
         });
     };
 
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const program: () => Record<string, unknown> = require("../../index");
-    const exported = program();
+    let exported: Record<string, unknown>;
+    try {
+        exported = program();
+    } catch (e) {
+        // Let what was registered before the throw settle, so it cannot leak into the next run.
+        await quiescence(() => pending);
+        throw e;
+    }
     const outputs = await settle(exported);
     const secretOutputs = await secretKeys(exported);
     await quiescence(() => pending);

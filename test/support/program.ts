@@ -22,6 +22,17 @@ export function run(stack: StackName, overrides?: Record<string, unknown | Secre
     return next;
 }
 
+/**
+ * Runs `program` instead of index.ts (a component on its own, with args the stack files cannot
+ * express) under the same mocks and stack config, serialised with the other runs.
+ */
+export function runWith(program: () => Record<string, unknown>, stack: StackName = "staging"): Promise<OfflineRun> {
+    const previous = [...cache.values()].at(-1) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => runProgram(stack, {}, program));
+    cache.set(`${stack}-${cache.size}`, next);
+    return next;
+}
+
 /** A secret value, as `pulumi config set --secret` would store it. */
 export function secret(value: string): SecretValue {
     return { secret: value };

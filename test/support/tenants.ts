@@ -1,0 +1,36 @@
+// Tenant config fixtures: the stack files' teams (to modify in overrides) and generated teams.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { PROJECT_DIR } from "../../src/offline/stackConfig";
+import type { StackName } from "./program";
+
+export const TENANTS_KEY = "gitops-platform:tenants";
+
+type RawTenant = Record<string, any>;
+
+/** The `tenants` list of a stack file, as raw YAML data: a fresh copy to modify. */
+export function stackTenants(stack: StackName): RawTenant[] {
+    const file = parse(readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    return structuredClone(file.config[TENANTS_KEY] as RawTenant[]);
+}
+
+/**
+ * `count` identical helm teams `team-000`, `team-001`..., each with a web `front` calling its `back`,
+ * and each `front` calling the next team's `back` (a ring), so every team has the same objects.
+ */
+export function generatedTenants(count: number, version = ">=1.0.0 <2.0.0"): RawTenant[] {
+    const name = (i: number) => `team-${String(i).padStart(3, "0")}`;
+    return Array.from({ length: count }, (_, i) => ({
+        name: name(i),
+        delivery: "helm",
+        apps: [
+            { name: "back", repository: `example/${name(i)}`, version, port: 8080 },
+            { name: "front", repository: `example/${name(i)}`, version, port: 3000, web: true, dependsOn: ["back"] },
+        ],
+        flows: [
+            { from: "front", to: "back", port: 8080 },
+            { from: "front", to: `${name((i + 1) % count)}/back`, port: 8080 },
+        ],
+    }));
+}
