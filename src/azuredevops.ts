@@ -21,7 +21,6 @@ export const AZUREDEVOPS_TOKENS = {
     serviceEndpointGitHub: "azuredevops:index/serviceEndpointGitHub:ServiceEndpointGitHub",
     serviceEndpointAzureRM: "azuredevops:index/serviceEndpointAzureRM:ServiceEndpointAzureRM",
     serviceEndpointAzureEcr: "azuredevops:index/serviceEndpointAzureEcr:ServiceEndpointAzureEcr",
-    serviceEndpointDockerRegistry: "azuredevops:index/serviceEndpointDockerRegistry:ServiceEndpointDockerRegistry",
     variableGroup: "azuredevops:index/variableGroup:VariableGroup",
     buildDefinition: "azuredevops:index/buildDefinition:BuildDefinition",
     environment: "azuredevops:index/environment:Environment",
@@ -193,33 +192,6 @@ export class ServiceEndpointAzureEcr extends pulumi.CustomResource {
             name,
             withOutputs(args, ["authorization", "servicePrincipalId", "workloadIdentityFederationIssuer", "workloadIdentityFederationSubject"]),
             pinned(opts),
-        );
-    }
-}
-
-export interface ServiceEndpointDockerRegistryArgs {
-    readonly projectId: In<string>;
-    readonly serviceEndpointName: In<string>;
-    readonly description?: In<string>;
-    /** The URL of the Docker registry, e.g. https://myregistry.azurecr.io. */
-    readonly dockerRegistry?: In<string>;
-    readonly dockerUsername?: In<string>;
-    /** Secret. */
-    readonly dockerPassword?: In<string>;
-    /** `DockerHub` or `Others`. */
-    readonly registryType?: In<string>;
-}
-
-export class ServiceEndpointDockerRegistry extends pulumi.CustomResource {
-    declare readonly serviceEndpointName: Out<string>;
-
-    constructor(name: string, args: ServiceEndpointDockerRegistryArgs, opts?: pulumi.CustomResourceOptions) {
-        const dockerPassword = args.dockerPassword === undefined ? undefined : pulumi.secret(args.dockerPassword);
-        super(
-            AZUREDEVOPS_TOKENS.serviceEndpointDockerRegistry,
-            name,
-            withOutputs({ ...args, dockerPassword }, ["authorization"]),
-            pinned({ additionalSecretOutputs: ["dockerPassword"], ...opts }),
         );
     }
 }
