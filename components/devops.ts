@@ -47,7 +47,7 @@ export interface PipelinesRegistry {
 export interface PipelinesArgs {
     /** Validated Azure DevOps settings: organization URL, project name, PAT and GitHub token (secrets). */
     readonly config: DevOpsConfig;
-    /** Every team of the stack: one variable group per team, one pipeline per app. At least one. */
+    /** Every team of the stack: one variable group per team, one pipeline per app (each app needs a repository). */
     readonly tenants: readonly TenantConfig[];
     /** The registry images are pushed to, through the ACR service connection. */
     readonly registry: PipelinesRegistry;
@@ -86,7 +86,6 @@ export class Pipelines extends pulumi.ComponentResource {
     constructor(name: string, args: PipelinesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops:devops:Pipelines", name, {}, opts);
         const { config, tenants, registry, chartSource } = args;
-        if (tenants.length === 0) throw new pulumi.ResourceError("Pipelines needs at least one team: there is nothing to build.", this);
         for (const t of tenants) {
             for (const app of t.apps) {
                 if (!app.repository) throw new pulumi.ResourceError(`App ${t.name}/${app.name} has no repository: its pipeline is built from it.`, this);
