@@ -107,8 +107,8 @@ export class Pipelines extends pulumi.ComponentResource {
                 visibility: "private",
                 versionControl: "Git",
                 workItemTemplate: "Agile",
-                // Code lives on GitHub and packages in ACR/ChartMuseum: only Pipelines is used.
-                features: { boards: "disabled", repositories: "disabled", testplans: "disabled", artifacts: "disabled" },
+                // Code lives on GitHub, images and charts in ACR/ChartMuseum: Pipelines is what is used.
+                features: { boards: "disabled", repositories: "disabled", testplans: "disabled" },
             },
             inProject,
         );
