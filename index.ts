@@ -2,6 +2,7 @@
 // who may do what, where charts live, Flux, the teams themselves, and the CI that feeds them.
 import * as pulumi from "@pulumi/pulumi";
 import { chartSource } from "./components/chartMuseum";
+import { Pipelines } from "./components/devops";
 import { Flux } from "./components/flux";
 import { Identities } from "./components/identities";
 import { Platform } from "./components/platform";
@@ -78,6 +79,18 @@ export = function gitopsPlatform() {
             }),
     );
 
+    // Azure DevOps CI: a pipeline per app, pushing images to ACR and charts to the chart repository.
+    const ci = new Pipelines(`${stackNames.base}-ci`, {
+        config: config.devops,
+        tenants: config.tenants.tenants,
+        registry: { id: platform.registryId, name: platform.registryName, loginServer: platform.registryLoginServer },
+        chartSource: charts,
+        ciApplicationId: identities.ciApplicationId,
+        ciClientId: identities.ciClientId,
+        tenantId: platform.tenantId,
+        subscriptionId: platform.subscriptionId,
+    });
+
     return {
         resourceGroupName: platform.resourceGroupName,
         clusterName: platform.clusterName,
@@ -95,5 +108,7 @@ export = function gitopsPlatform() {
         fleetRepositoryUrl: flux.fleetRepositoryUrl,
         fluxNamespace: flux.namespace,
         tenantNamespaces: tenants.map((t) => t.namespace),
+        devopsProject: ci.projectName,
+        devopsPipelines: ci.pipelineIds,
     };
 };

@@ -95,6 +95,9 @@ const OUTPUTS: Record<string, OutputsFn> = {
         keyId: fakeGuid(`${name}/key`),
         value: `offline-password-${fakeGuid(`${name}/value`)}`,
     }),
+    // Azure DevOps mints the token issuer per organization and the subject per service connection.
+    "azuredevops:index/serviceEndpointAzureRM:ServiceEndpointAzureRM": (inputs, name) => devopsFederation(inputs, name),
+    "azuredevops:index/serviceEndpointAzureEcr:ServiceEndpointAzureEcr": (inputs, name) => devopsFederation(inputs, name),
     "azure-native:storage:StorageAccount": (inputs) => ({
         primaryEndpoints: { blob: `https://${inputs.accountName}.blob.core.windows.net/` },
     }),
@@ -139,6 +142,24 @@ function fakeRepository(owner: string, repository: string, seed: string): Inputs
     };
 }
 
+/** What Azure DevOps reports for a workload identity federation service connection. */
+function devopsFederation(inputs: Inputs, name: string): Inputs {
+    return {
+        servicePrincipalId: fakeGuid(`${name}/service-principal`),
+        workloadIdentityFederationIssuer: `https://vstoken.dev.azure.com/${fakeGuid("azure-devops-organization")}`,
+        workloadIdentityFederationSubject: `sc://offline-org/${inputs.projectId}/${inputs.serviceEndpointName}`,
+    };
+}
+
+/** Azure DevOps ids: integers for pipelines, variable groups and environments, GUIDs for the rest. */
+const AZUREDEVOPS_INTEGER_IDS = ["buildDefinition", "variableGroup", "environment", "checkApproval"];
+
+function azureDevOpsId(type: string, name: string): string {
+    const kind = type.split("/")[1]?.split(":")[0] ?? "";
+    if (!AZUREDEVOPS_INTEGER_IDS.includes(kind)) return fakeGuid(`${type}/${name}`);
+    return String(parseInt(fakeGuid(`${type}/${name}`).slice(0, 6), 16));
+}
+
 /** Answers of the data sources the program reads, by invoke token. */
 const INVOKES: Record<string, (inputs: Inputs) => Inputs> = {
     "azure-native:authorization:getClientConfig": () => ({
@@ -166,6 +187,15 @@ const INVOKES: Record<string, (inputs: Inputs) => Inputs> = {
         objectId: fakeGuid(`user/${String(inputs.userPrincipalName ?? inputs.objectId).toLowerCase()}`),
         userPrincipalName: inputs.userPrincipalName ?? `${inputs.objectId}@example.onmicrosoft.com`,
         accountEnabled: true,
+    }),
+    "azuredevops:index/getGroup:getGroup": (inputs) => ({
+        id: fakeGuid(`group/${inputs.name}`),
+        name: inputs.name,
+        projectId: inputs.projectId,
+        descriptor: `vssgp.${Buffer.from(String(inputs.name)).toString("base64url")}`,
+        groupId: fakeGuid(`group/${inputs.name}`),
+        origin: "vsts",
+        originId: fakeGuid(`group/${inputs.name}/origin`),
     }),
     "azuread:index/getClientConfig:getClientConfig": () => ({
         clientId: fakeGuid("deployer-client"),
@@ -229,6 +259,9 @@ export class OfflineCloud implements pulumi.runtime.Mocks {
                 id: collection ? `/${collection}/${objectId}` : objectId,
                 state: { ...inputs, objectId, clientId: fakeGuid(`${args.name}/client`), ...OUTPUTS[args.type]?.(inputs, args.name) },
             };
+        }
+        if (args.type.startsWith("azuredevops:")) {
+            return { id: azureDevOpsId(args.type, args.name), state: { ...inputs, ...OUTPUTS[args.type]?.(inputs, args.name) } };
         }
         if (args.type.startsWith("kubernetes:") && inputs.metadata) {
             const meta = inputs.metadata;
