@@ -1,6 +1,7 @@
 // The GitOps platform, in the order of the workshop's sequence diagram: the platform the teams share,
 // who may do what, where charts live, Flux, the teams themselves, and the CI that feeds them.
 import * as pulumi from "@pulumi/pulumi";
+import { Monitoring } from "./components/monitoring";
 import { Platform } from "./components/platform";
 import { loadConfig } from "./src/config";
 import { names } from "./src/naming";
@@ -12,6 +13,22 @@ export = function gitopsPlatform() {
 
     const platform = new Platform(stackNames.base, { names: stackNames, config: config.platform, tags });
 
+    const ops = config.operations;
+    const monitoring = new Monitoring(`${stackNames.base}-ops`, {
+        resourceGroupName: platform.resourceGroupName,
+        location: platform.location,
+        workspaceId: platform.workspaceId,
+        clusterId: platform.clusterId,
+        registryId: platform.registryId,
+        registrySku: config.platform.acrSku,
+        actionGroupShortName: `ops-${config.stack}`.slice(0, 12),
+        alertEmails: ops.alertEmails,
+        alertWebhookUrl: ops.alertWebhookUrl,
+        thresholds: ops.thresholds,
+        severities: ops.severities,
+        tags,
+    });
+
     return {
         resourceGroupName: platform.resourceGroupName,
         clusterName: platform.clusterName,
@@ -19,5 +36,6 @@ export = function gitopsPlatform() {
         registryLoginServer: platform.registryLoginServer,
         ingressNamespace: platform.ingressNamespace,
         kubeconfig: pulumi.secret(platform.kubeconfig),
+        alertActionGroupId: monitoring.actionGroupId,
     };
 };
