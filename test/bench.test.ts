@@ -4,8 +4,8 @@ import { criticalPath, generatedTenants } from "../src/offline/bench";
 import type { RegisteredResource } from "../src/offline/run";
 import { run } from "./support/program";
 
-const node = (urn: string, parent = "", dependencies: string[] = []): RegisteredResource =>
-    ({ urn, type: `t:m:${urn}`, name: urn, custom: true, parent, dependencies, inputs: {} }) as unknown as RegisteredResource;
+const node = (urn: string, parent = "", dependencies: string[] = [], provider = ""): RegisteredResource =>
+    ({ urn, type: `t:m:${urn}`, name: urn, custom: true, parent, dependencies, provider, inputs: {} }) as unknown as RegisteredResource;
 
 describe("bench helpers", () => {
     it("the critical path follows both parent and dependency edges to the longest chain", () => {
@@ -18,6 +18,12 @@ describe("bench helpers", () => {
             node("f", "", ["a"]),
         ];
         assert.deepEqual(criticalPath(resources).chain.map((r) => r.urn), ["a", "b", "c", "e"]);
+    });
+
+    it("a resource also waits for its explicit provider", () => {
+        const provider = "urn:pulumi:s::p::pulumi:providers:kubernetes::k8s";
+        const resources = [node("cluster"), node(provider, "", ["cluster"]), node("ns", "", [], `${provider}::04da6b54-80e4-46f7-96ec-b56ff0331ba9`)];
+        assert.deepEqual(criticalPath(resources).chain.map((r) => r.urn), ["cluster", provider, "ns"]);
     });
 
     it("the generated tenants are a valid tenants config", async () => {

@@ -35,9 +35,16 @@ export interface CriticalPath {
     readonly chain: readonly RegisteredResource[];
 }
 
+/** The URN of a provider reference (`<urn>::<id>`), or "" for the default provider. */
+function providerUrn(reference: string): string {
+    const at = reference.lastIndexOf("::");
+    return at > 0 ? reference.slice(0, at) : "";
+}
+
 /**
- * The longest chain of resources where each one waits for the previous: edges are a resource's parent
- * and its dependencies (what the engine waits for before registering it).
+ * The longest chain of resources where each one waits for the previous: edges are a resource's parent,
+ * its dependencies and its explicit provider (a Kubernetes object waits for the provider, which waits
+ * for the cluster), which is what the engine waits for before creating it.
  */
 export function criticalPath(resources: readonly RegisteredResource[]): CriticalPath {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
@@ -49,7 +56,7 @@ export function criticalPath(resources: readonly RegisteredResource[]): Critical
         visiting.add(urn);
         const r = byUrn.get(urn)!;
         let best: string[] = [];
-        for (const before of new Set([r.parent, ...r.dependencies])) {
+        for (const before of new Set([r.parent, ...r.dependencies, providerUrn(r.provider)])) {
             if (!before || !byUrn.has(before)) continue; // the stack itself, or a provider
             const path = longest(before, visiting);
             if (path.length > best.length) best = path;
