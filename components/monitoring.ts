@@ -40,14 +40,11 @@ export interface MonitoringArgs {
 /** How often rules are evaluated and over which window: every 5 minutes, over the last 15. */
 const EVERY = "PT5M";
 const WINDOW = "PT15M";
-/** Everything Container insights collects (KubePodInventory, KubeEvents, ContainerLogV2, Perf...). */
-const CONTAINER_INSIGHTS_STREAM = "Microsoft-ContainerInsights-Group-Default";
 
 /**
  * What an ops team watches on this platform: node CPU and memory pressure (AKS platform metrics),
  * pods not ready and crash looping, failed Flux reconciliations (log alerts on Container insights
- * tables), and registry storage near its quota (ACR metric). All notify one action group. Also the
- * Container insights data collection rule (and its association with the cluster) that feeds the logs.
+ * tables), and registry storage near its quota (ACR metric). All notify one action group.
  */
 export class Monitoring extends pulumi.ComponentResource {
     /** Resource id of the action group (email and webhook receivers). */
@@ -68,45 +65,6 @@ export class Monitoring extends pulumi.ComponentResource {
         }
         const parent = { parent: this };
         const { resourceGroupName, tags, thresholds, severities } = args;
-
-        // The monitoring add-on with managed identity auth (the platform's `useAADAuth`) sends nothing
-        // until a data collection rule tells it what to collect and where: the tables the log alerts read.
-        const collection = new monitor.DataCollectionRule(
-            `${name}-container-insights`,
-            {
-                dataCollectionRuleName: `${name}-container-insights`,
-                resourceGroupName,
-                location: args.location,
-                kind: "Linux",
-                description: "Container insights of the platform cluster: inventory, events, ContainerLogV2, performance.",
-                dataSources: {
-                    extensions: [
-                        {
-                            name: "ContainerInsightsExtension",
-                            extensionName: "ContainerInsights",
-                            streams: [CONTAINER_INSIGHTS_STREAM],
-                            extensionSettings: {
-                                dataCollectionSettings: { interval: "1m", namespaceFilteringMode: "Off", enableContainerLogV2: true },
-                            },
-                        },
-                    ],
-                },
-                destinations: { logAnalytics: [{ name: "ciworkspace", workspaceResourceId: args.workspaceId }] },
-                dataFlows: [{ streams: [CONTAINER_INSIGHTS_STREAM], destinations: ["ciworkspace"] }],
-                tags,
-            },
-            parent,
-        );
-        new monitor.DataCollectionRuleAssociation(
-            `${name}-container-insights-association`,
-            {
-                associationName: "ContainerInsightsExtension",
-                resourceUri: args.clusterId,
-                dataCollectionRuleId: collection.id,
-                description: "Association of data collection rule. Deleting this association will break the data collection for this AKS Cluster.",
-            },
-            parent,
-        );
 
         const group = new monitor.ActionGroup(
             `${name}-ag`,
