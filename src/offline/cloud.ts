@@ -62,7 +62,7 @@ function azureId(type: string, inputs: Inputs, azureName: string): string {
     if (kind === "RoleAssignment") return `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${azureName}`;
     const namespace = AZURE_NAMESPACES[module] ?? `Microsoft.${module}`;
     const singular = kind.charAt(0).toLowerCase() + kind.slice(1);
-    const collection = singular.endsWith("y") ? `${singular.slice(0, -1)}ies` : `${singular}s`; // registries
+    const collection = singular.endsWith("y") ? `${singular.slice(0, -1)}ies` : `${singular}s`;
     const rg = inputs.resourceGroupName ?? "rg";
     return `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/${rg}/providers/${namespace}/${collection}/${azureName}`;
 }
