@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { Monitoring, type MonitoringArgs } from "../components/monitoring";
 import { ACR_INCLUDED_STORAGE_GIB, FLUX_KINDS, crashLoopQuery, registryStorageThresholdBytes } from "../src/monitoring";
 import { STACKS, isWireSecret, ofType, one, run, secret } from "./support/program";
 
@@ -130,6 +131,32 @@ describe("Monitoring", () => {
         ]);
         const wire = group.wireInputs.webhookReceivers;
         assert.ok(isWireSecret(wire) || isWireSecret(wire[0]?.serviceUri), "the webhook URL is sent as a secret");
+    });
+});
+
+describe("Monitoring arguments", () => {
+    const args: MonitoringArgs = {
+        resourceGroupName: "rg",
+        location: "westeurope",
+        workspaceId: "/w",
+        clusterId: "/c",
+        registryId: "/r",
+        registrySku: "Standard",
+        actionGroupShortName: "ops",
+        alertEmails: ["ops@contoso.com"],
+        thresholds: { nodeCpuPercent: 80, nodeMemoryPercent: 85, podRestarts: 3, podsNotReady: 1, fluxFailures: 1, registryStoragePercent: 80 },
+        severities: { node: 2, pods: 2, flux: 1, registry: 3 },
+        tags: {},
+    };
+
+    it("refuses an action group without any email receiver", async () => {
+        await run("staging"); // the runtime's mocks are in place
+        assert.throws(() => new Monitoring("no-receivers", { ...args, alertEmails: [] }), /at least one alert email/);
+    });
+
+    it("refuses an action group short name longer than Azure's 12 characters", async () => {
+        await run("staging");
+        assert.throws(() => new Monitoring("long-name", { ...args, actionGroupShortName: "ops-production" }), /1 to 12/);
     });
 });
 
