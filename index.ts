@@ -5,6 +5,7 @@ import { chartSource } from "./components/chartMuseum";
 import { Pipelines } from "./components/devops";
 import { Flux } from "./components/flux";
 import { Identities } from "./components/identities";
+import { Monitoring } from "./components/monitoring";
 import { Platform } from "./components/platform";
 import { Tenant } from "./components/tenant";
 import { loadConfig } from "./src/config";
@@ -91,6 +92,22 @@ export = function gitopsPlatform() {
         subscriptionId: platform.subscriptionId,
     });
 
+    // Operations: who gets paged, and for what.
+    const monitoring = new Monitoring(`${stackNames.base}-ops`, {
+        resourceGroupName: platform.resourceGroupName,
+        location: platform.location,
+        workspaceId: platform.workspaceId,
+        clusterId: platform.clusterId,
+        registryId: platform.registryId,
+        registrySku: config.platform.acrSku,
+        actionGroupShortName: `ops-${config.stack}`.slice(0, 12),
+        alertEmails: config.operations.alertEmails,
+        alertWebhookUrl: config.operations.alertWebhookUrl,
+        thresholds: config.operations.thresholds,
+        severities: config.operations.severities,
+        tags,
+    });
+
     return {
         resourceGroupName: platform.resourceGroupName,
         clusterName: platform.clusterName,
@@ -110,5 +127,6 @@ export = function gitopsPlatform() {
         tenantNamespaces: tenants.map((t) => t.namespace),
         devopsProject: ci.projectName,
         devopsPipelines: ci.pipelineIds,
+        alertActionGroupId: monitoring.actionGroupId,
     };
 };
