@@ -130,6 +130,8 @@ export class Platform extends pulumi.ComponentResource {
                     nodeOSUpgradeChannel: config.nodeOsUpgradeChannel,
                 },
                 addonProfiles: {
+                    // The Secrets Store CSI driver: how the app routing add-on reads TLS certificates from Key Vault.
+                    azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: "true", rotationPollInterval: "2m" } },
                     omsagent: {
                         enabled: true,
                         config: { logAnalyticsWorkspaceResourceID: workspace.id, useAADAuth: "true" },
@@ -247,6 +249,20 @@ export class Platform extends pulumi.ComponentResource {
             },
             parent,
         );
+
+        if (config.ingressKeyVaultId) {
+            // What `az aks approuting update --attach-kv` does: the add-on may read certificates of this vault only.
+            new authorization.RoleAssignment(
+                `${name}-ingress-keyvault`,
+                {
+                    principalId: cluster.ingressProfile.apply((p) => p?.webAppRouting?.identity?.objectId ?? ""),
+                    principalType: "ServicePrincipal",
+                    roleDefinitionId: client.subscriptionId.apply((s) => roleDefinitionId(s, "KeyVaultSecretsUser")),
+                    scope: config.ingressKeyVaultId,
+                },
+                parent,
+            );
+        }
 
         const credentials = containerservice.listManagedClusterUserCredentialsOutput(
             { ...clusterScope, format: "exec" },

@@ -10,8 +10,7 @@ export const BuiltInRoles = {
     AksRbacAdmin: "3498e952-d568-435e-9b2c-8d77e338d7f7",
     AksRbacWriter: "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb",
     AksRbacReader: "7f6c6a51-bcf8-42ba-9220-52d62157d7db",
-    StorageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
-    MonitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
+    KeyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
 } as const;
 
 export type BuiltInRole = keyof typeof BuiltInRoles;

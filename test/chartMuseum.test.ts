@@ -29,8 +29,8 @@ const ACR_OCI = { "gitops-platform:chartRepository": "acr-oci" };
 const LOAD_BALANCER = {
     "gitops-platform:chartMuseumExposure": "loadbalancer",
     "gitops-platform:chartMuseumAllowedCidrs": ["203.0.113.0/24", "198.51.100.16/28"],
+    "gitops-platform:chartMuseumTlsCertificateUri": undefined,
 };
-const TLS = { "gitops-platform:chartMuseumTlsCertificateUri": "https://kv-gitops.vault.azure.net/certificates/charts" };
 
 /** Every string sent in plaintext (not inside a secret) in a resource's wire inputs. */
 function plaintextStrings(value: unknown, found: string[] = []): string[] {
@@ -198,9 +198,9 @@ for (const stack of STACKS) {
             assert.equal(r.outputs.chartRepositoryUrl, `http://chartmuseum.${CHARTMUSEUM_NAMESPACE}.svc.cluster.local:8080`);
         });
 
-        it("exports the ingress host as the push URL by default", async () => {
+        it("exports the ingress host, over https, as the push URL by default", async () => {
             const r = await run(stack);
-            assert.equal(r.outputs.chartPushUrl, `http://${r.config.values["gitops-platform:chartMuseumHost"]}`);
+            assert.equal(r.outputs.chartPushUrl, `https://${r.config.values["gitops-platform:chartMuseumHost"]}`);
         });
 
         it("exposes ChartMuseum through the app routing ingress by default, behind a ClusterIP Service", async () => {
@@ -244,10 +244,10 @@ describe("ChartMuseum options", () => {
         assert.equal(values(r).env.open.DISABLE_API, false);
     });
 
-    it("terminates TLS with the Key Vault certificate and pushes over https when one is configured", async () => {
-        const r = await run("staging", TLS);
+    it("terminates TLS on the ingress with the stack's Key Vault certificate", async () => {
+        const r = await run("staging");
         const ingress = one(r, INGRESS).inputs;
-        assert.equal(ingress.metadata.annotations["kubernetes.azure.com/tls-cert-keyvault-uri"], TLS["gitops-platform:chartMuseumTlsCertificateUri"]);
+        assert.equal(ingress.metadata.annotations["kubernetes.azure.com/tls-cert-keyvault-uri"], r.config.values["gitops-platform:chartMuseumTlsCertificateUri"]);
         assert.deepEqual(ingress.spec.tls, [{ hosts: ["charts.staging.gitops.example.com"], secretName: "keyvault-chartmuseum" }]);
         assert.equal(r.outputs.chartPushUrl, "https://charts.staging.gitops.example.com");
         await validates(ingress);

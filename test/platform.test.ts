@@ -85,6 +85,16 @@ for (const stack of STACKS) {
             assert.equal(cluster.ingressProfile.webAppRouting.enabled, true);
         });
 
+        it("lets the app routing add-on read TLS certificates from the ingress Key Vault only", async () => {
+            const r = await run(stack);
+            const cluster = one(r, CLUSTER);
+            assert.equal(cluster.inputs.addonProfiles.azureKeyvaultSecretsProvider.enabled, true);
+            const access = one(r, ROLE, "ingress-keyvault").inputs;
+            assert.ok(access.roleDefinitionId.endsWith(`/roleDefinitions/${BuiltInRoles.KeyVaultSecretsUser}`));
+            assert.equal(access.scope, r.config.values["gitops-platform:ingressKeyVaultId"]);
+            assert.equal(access.principalId, fakeGuid(`${cluster.name}/webapprouting`));
+        });
+
         it("creates the registry with the admin user disabled", async () => {
             const registry = one(await run(stack), REGISTRY).inputs;
             assert.equal(registry.adminUserEnabled, false);
@@ -119,7 +129,7 @@ for (const stack of STACKS) {
             const r = await run(stack);
             const platform = one(r, "gitops:platform:Platform");
             const suffixes = ["rg", "logs", "aks", "acr", "insights-dcr", "insights-dcra", "aks-audit", "kubelet-acrpull",
-                "deployer-cluster-admin", "k8s", "aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"];
+                "deployer-cluster-admin", "ingress-keyvault", "k8s", "aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"];
             for (const suffix of suffixes) {
                 const child = r.resources.find((x) => x.name === `${platform.name}-${suffix}`);
                 assert.ok(child, `${platform.name}-${suffix} is missing`);

@@ -28,7 +28,8 @@ export interface ChartMuseumConfig {
     readonly host?: string;
     /**
      * `ingress`: Key Vault certificate URI (`https://<vault>.vault.azure.net/certificates/<name>`)
-     * the add-on terminates TLS with; without it pushes (and their basic-auth header) travel in plain HTTP.
+     * the add-on terminates TLS with. Required with `ingress`: pushes carry the basic-auth password.
+     * The vault must be the platform's `ingressKeyVaultId`.
      */
     readonly tlsCertificateUri?: string;
     /**
@@ -77,6 +78,13 @@ export function readChartRepositoryConfig(r: ConfigReader): ChartRepositoryConfi
             "a DNS name CI pushes to, required with chartMuseumExposure \"ingress\" (or use \"loadbalancer\")",
         );
     }
+    if (exposure === "ingress" && tlsCertificateUri === undefined) {
+        r.problem(
+            "chartMuseumTlsCertificateUri",
+            undefined,
+            "a Key Vault certificate URI https://<vault>.vault.azure.net/certificates/<name>, required with chartMuseumExposure \"ingress\": every push carries the basic-auth password",
+        );
+    }
     if (exposure === "loadbalancer" && allowedCidrs.length === 0) {
         r.problem(
             "chartMuseumAllowedCidrs",
@@ -98,4 +106,9 @@ export function isDnsName(value: string): boolean {
 
 export function isKeyVaultCertificateUri(value: string): boolean {
     return /^https:\/\/[a-z0-9-]{3,24}\.vault\.azure\.net\/certificates\/[A-Za-z0-9-]{1,127}(\/[0-9a-f]{32})?\/?$/.test(value);
+}
+
+/** The vault name of a Key Vault certificate URI (`https://<vault>.vault.azure.net/...`). */
+export function keyVaultNameOfCertificate(uri: string): string {
+    return new URL(uri).hostname.split(".")[0];
 }

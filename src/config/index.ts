@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ChartRepositoryConfig, readChartRepositoryConfig } from "./chartRepository";
+import { ChartRepositoryConfig, keyVaultNameOfCertificate, readChartRepositoryConfig } from "./chartRepository";
 import { DevOpsConfig, readDevOpsConfig } from "./devops";
 import { FluxConfig, readFluxConfig } from "./flux";
 import { IdentitiesConfig, readIdentitiesConfig } from "./identities";
@@ -7,6 +7,7 @@ import { OperationsConfig, readOperationsConfig } from "./operations";
 import { PlatformConfig, readPlatformConfig } from "./platform";
 import { ConfigError, ConfigReader, deepFreeze } from "./reader";
 import { TenantsConfig, readTenantsConfig } from "./tenants";
+import { keyVaultName } from "./validators";
 
 export { ConfigError } from "./reader";
 export type { ConfigProblem } from "./reader";
@@ -43,6 +44,20 @@ export function loadConfig(): StackConfig {
         devops: readDevOpsConfig(r),
         operations: readOperationsConfig(r),
     };
+    checkIngressCertificates(r, config);
     if (r.problems.length > 0) throw new ConfigError(r.problems);
     return deepFreeze(config);
+}
+
+/** The app routing add-on can only read certificates from the vault the platform attached to it. */
+function checkIngressCertificates(r: ConfigReader, config: StackConfig): void {
+    const repository = config.chartRepository;
+    const certificate = repository.mode === "chartmuseum" ? repository.chartMuseum.tlsCertificateUri : undefined;
+    if (!certificate) return;
+    const vault = config.platform.ingressKeyVaultId;
+    if (!vault) {
+        r.problem("ingressKeyVaultId", undefined, `the resource id of Key Vault "${keyVaultNameOfCertificate(certificate)}", which holds chartMuseumTlsCertificateUri`);
+    } else if (keyVaultName(vault).toLowerCase() !== keyVaultNameOfCertificate(certificate)) {
+        r.problem("chartMuseumTlsCertificateUri", certificate, `a certificate in the ingress Key Vault "${keyVaultName(vault)}" (ingressKeyVaultId)`);
+    }
 }

@@ -1,6 +1,6 @@
 import { KUBELOGIN_MODES, KubeloginMode } from "../kubeconfig";
 import { ConfigReader } from "./reader";
-import { isAzureLocation, isIpv4Cidr } from "./validators";
+import { isAzureLocation, isIpv4Cidr, isKeyVaultId } from "./validators";
 
 export const UPGRADE_CHANNELS = ["patch", "stable", "rapid", "node-image", "none"] as const;
 export const NODE_OS_UPGRADE_CHANNELS = ["NodeImage", "SecurityPatch", "Unmanaged", "None"] as const;
@@ -37,6 +37,11 @@ export interface PlatformConfig {
     /** How the kubeconfig built for Pulumi logs in (kubelogin `--login`). */
     readonly kubeloginMode: KubeloginMode;
     readonly logRetentionDays: number;
+    /**
+     * Key Vault (resource id) holding the TLS certificates of the app routing ingress; the add-on's
+     * identity gets Key Vault Secrets User on it. Undefined: no TLS certificates from Key Vault.
+     */
+    readonly ingressKeyVaultId?: string;
     /** CIDRs allowed to reach the API server; empty means unrestricted (AAD still required). */
     readonly apiServerAuthorizedIpRanges: readonly string[];
 }
@@ -79,6 +84,10 @@ export function readPlatformConfig(r: ConfigReader): PlatformConfig {
         aksTier: r.oneOf("aksTier", AKS_TIERS, "Standard"),
         kubeloginMode: r.oneOf("kubeloginMode", KUBELOGIN_MODES, "azurecli"),
         logRetentionDays: r.integer("logRetentionDays", { default: 30, min: 30, max: 730 }),
+        ingressKeyVaultId: r.optionalString("ingressKeyVaultId", {
+            valid: isKeyVaultId,
+            allowed: "a Key Vault resource id /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>",
+        }),
         apiServerAuthorizedIpRanges: r.stringList("apiServerAuthorizedIpRanges", (cidr) =>
             isIpv4Cidr(cidr) ? undefined : "IPv4 CIDRs such as \"203.0.113.0/24\"",
         ),

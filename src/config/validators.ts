@@ -64,3 +64,13 @@ export function isHttpsUrl(value: string): boolean {
         return false;
     }
 }
+
+/** An Azure Key Vault resource id. */
+export function isKeyVaultId(value: string): boolean {
+    return /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]{1,90}\/providers\/Microsoft\.KeyVault\/vaults\/[a-zA-Z0-9-]{3,24}$/.test(value);
+}
+
+/** The vault name at the end of a Key Vault resource id. */
+export function keyVaultName(id: string): string {
+    return id.split("/").pop() ?? "";
+}

@@ -83,6 +83,9 @@ const OUTPUTS: Record<string, OutputsFn> = {
         identityProfile: { kubeletidentity: { objectId: fakeGuid(`${name}/kubelet`), clientId: fakeGuid(`${name}/kubelet-client`) } },
         oidcIssuerProfile: { enabled: true, issuerURL: `https://${inputs.location}.oic.prod-aks.azure.com/${FAKE_TENANT_ID}/${fakeGuid(name)}/` },
         identity: { type: "SystemAssigned", principalId: fakeGuid(`${name}/identity`), tenantId: FAKE_TENANT_ID },
+        ingressProfile: {
+            webAppRouting: { ...inputs.ingressProfile?.webAppRouting, identity: { objectId: fakeGuid(`${name}/webapprouting`) } },
+        },
     }),
     "azure-native:containerregistry:Registry": (inputs) => ({ loginServer: `${inputs.registryName}.azurecr.io` }),
     "azure-native:operationalinsights:Workspace": (_inputs, name) => ({ customerId: fakeGuid(`${name}/customer`) }),

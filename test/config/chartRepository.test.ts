@@ -72,6 +72,27 @@ describe("chart repository config", () => {
         );
     });
 
+    it("requires a TLS certificate with the ingress exposure, since pushes carry the password", async () => {
+        await assert.rejects(
+            run("staging", { "gitops-platform:chartMuseumTlsCertificateUri": undefined }),
+            /gitops-platform:chartMuseumTlsCertificateUri: got nothing .*required with chartMuseumExposure "ingress"/,
+        );
+    });
+
+    it("requires the ingress Key Vault the certificate lives in", async () => {
+        await assert.rejects(
+            run("staging", { "gitops-platform:ingressKeyVaultId": undefined }),
+            /gitops-platform:ingressKeyVaultId: got nothing \(the key is not set\); allowed: the resource id of Key Vault "kv-gitops-staging"/,
+        );
+    });
+
+    it("rejects a certificate from another vault than the ingress Key Vault", async () => {
+        await assert.rejects(
+            run("staging", { "gitops-platform:chartMuseumTlsCertificateUri": "https://kv-elsewhere.vault.azure.net/certificates/charts" }),
+            /gitops-platform:chartMuseumTlsCertificateUri: got "https:\/\/kv-elsewhere[^;]*; allowed: a certificate in the ingress Key Vault "kv-gitops-staging"/,
+        );
+    });
+
     it("rejects a TLS certificate with the load balancer exposure, which cannot use it", async () => {
         await assert.rejects(
             run("staging", {
