@@ -19,11 +19,50 @@ const KEY_SETTINGS: Record<string, readonly string[]> = {
     "azure-native:containerregistry:Registry": ["registryName", "sku.name", "adminUserEnabled"],
     "azure-native:operationalinsights:Workspace": ["workspaceName", "retentionInDays"],
     "azure-native:monitor:DiagnosticSetting": ["logs"],
-    "azure-native:storage:StorageAccount": ["accountName", "minimumTlsVersion", "allowBlobPublicAccess"],
+    "azure-native:storage:StorageAccount": ["accountName", "sku.name", "minimumTlsVersion", "allowBlobPublicAccess", "enableHttpsTrafficOnly"],
+    "azure-native:storage:BlobContainer": ["containerName", "publicAccess"],
+    "azure-native:monitor:DataCollectionRule": ["dataCollectionRuleName", "dataFlows.0.streams"],
+    "azure-native:monitor:MetricAlert": ["severity", "windowSize", "criteria.allOf.0.metricName", "criteria.allOf.0.threshold"],
+    "azure-native:monitor:ScheduledQueryRule": ["severity", "windowSize", "criteria.allOf.0.threshold"],
+    "azure-native:monitor:ActionGroup": ["groupShortName", "emailReceivers"],
+    "azure-native:managedidentity:UserAssignedIdentity": ["resourceName"],
+    "azure-native:managedidentity:FederatedIdentityCredential": ["issuer", "subject", "audiences"],
+    "azuread:index/application:Application": ["displayName", "signInAudience"],
+    "azuread:index/group:Group": ["displayName", "securityEnabled"],
+    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": ["issuer", "subject", "audiences"],
+    "azuread:index/applicationPassword:ApplicationPassword": ["endDate"],
+    "random:index/randomPassword:RandomPassword": ["length"],
+    "tls:index/privateKey:PrivateKey": ["algorithm"],
+    "github:index/repositoryDeployKey:RepositoryDeployKey": ["repository", "title", "readOnly"],
+    "github:index/repositoryFile:RepositoryFile": ["repository", "branch", "file", "overwriteOnCreate"],
+    "github:index/repository:Repository": ["name", "visibility"],
+    "kubernetes:helm.sh/v3:Release": ["namespace", "chart", "version", "repositoryOpts.repo"],
+    "kubernetes:helm.sh/v4:Chart": ["namespace", "chart", "version", "repositoryOpts.repo"],
+    "azuredevops:index/project:Project": ["name", "visibility"],
+    "azuredevops:index/serviceEndpointAzureRM:ServiceEndpointAzureRM": ["serviceEndpointName", "serviceEndpointAuthenticationScheme"],
+    "azuredevops:index/serviceEndpointAzureEcr:ServiceEndpointAzureEcr": ["serviceEndpointName", "serviceEndpointAuthenticationScheme"],
+    "azuredevops:index/serviceEndpointGitHub:ServiceEndpointGitHub": ["serviceEndpointName"],
+    "azuredevops:index/variableGroup:VariableGroup": ["name", "allowAccess"],
+    "azuredevops:index/buildDefinition:BuildDefinition": ["name", "repository.ymlPath", "repository.repoId"],
+    "azuredevops:index/environment:Environment": ["name"],
+    "azuredevops:index/pipelineAuthorization:PipelineAuthorization": ["type"],
+    "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository": ["spec.url", "spec.ref"],
+    "kubernetes:source.toolkit.fluxcd.io/v1:HelmRepository": ["spec.url", "spec.secretRef.name"],
+    "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository": ["spec.url", "spec.ref", "spec.provider"],
+    "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease": [
+        "spec.chart.spec.version", "spec.chartRef.name", "spec.serviceAccountName", "spec.upgrade.remediation.strategy", "spec.dependsOn",
+    ],
+    "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization": ["spec.path", "spec.prune", "spec.serviceAccountName", "spec.targetNamespace"],
+    "kubernetes:core/v1:Namespace": ["metadata.labels.pod-security\\.kubernetes\\.io/enforce"],
 };
 
+/** Path segments; `\\.` escapes a dot that belongs to a key (label names). */
+function segments(path: string): string[] {
+    return path.split(/(?<!\\)\./).map((k) => k.replace(/\\\./g, "."));
+}
+
 function get(value: any, path: string): unknown {
-    return path.split(".").reduce((v, k) => (v === undefined || v === null ? undefined : v[k]), value);
+    return segments(path).reduce((v, k) => (v === undefined || v === null ? undefined : v[k]), value);
 }
 
 function show(value: unknown): string {
@@ -46,12 +85,17 @@ export function summarize(r: RegisteredResource): string {
         const ns = wire.metadata.namespace ? `${show(wire.metadata.namespace)}/` : "";
         const kind = wire.kind ? `${wire.apiVersion} ${wire.kind} ` : "";
         const chart = wire.chart ? ` chart=${show(wire.chart)}@${show(wire.version)}` : "";
-        return `${kind}${ns}${show(wire.metadata.name ?? r.name)}${chart}`;
+        const settings = keySettings(r.type, wire);
+        return `${kind}${ns}${show(wire.metadata.name ?? r.name)}${chart}${settings ? ` ${settings}` : ""}`;
     }
-    const keys = KEY_SETTINGS[r.type];
+    return keySettings(r.type, wire);
+}
+
+function keySettings(type: string, wire: Record<string, any>): string {
+    const keys = KEY_SETTINGS[type];
     if (!keys) return "";
     return keys
-        .map((k) => [k.split(".").filter((p) => !/^\d+$/.test(p)).join("."), get(wire, k)] as const)
+        .map((k) => [segments(k).filter((p) => !/^\d+$/.test(p)).join("."), get(wire, k)] as const)
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `${k}=${show(v)}`)
         .join(" ");
@@ -83,7 +127,9 @@ export function componentGraph(run: OfflineRun): ComponentGraph {
     const edges = new Set<string>();
     for (const r of run.resources) {
         const from = owner(r.urn);
-        for (const dep of r.dependencies) {
+        // A provider reference is `<urn>::<id>`: using the platform's Kubernetes provider is a dependency too.
+        const provider = r.provider ? r.provider.split("::").slice(0, -1).join("::") : "";
+        for (const dep of provider ? [...r.dependencies, provider] : r.dependencies) {
             const to = owner(dep);
             if (from && to && from !== to && !isAncestor(byUrn, to, from)) edges.add(`${from}|${to}`);
         }

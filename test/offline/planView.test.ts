@@ -25,6 +25,16 @@ describe("plan view", () => {
         assert.match(text, /c0 --> c1/);
     });
 
+    it("counts using another component's provider as depending on it", () => {
+        const run = offlineRun([
+            resource("platform", "gitops:platform:Platform"),
+            resource("k8s", "pulumi:providers:kubernetes", "platform"),
+            resource("tenant", "gitops:tenants:Tenant"),
+            { ...resource("ns", "kubernetes:core/v1:Namespace", "tenant"), provider: "k8s::k8s-id" },
+        ]);
+        assert.match(mermaid(componentGraph(run)), /c0 --> c1/);
+    });
+
     it("draws no edge for dependencies inside one component", () => {
         const run = offlineRun([
             resource("platform", "gitops:platform:Platform"),
