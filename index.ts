@@ -14,7 +14,7 @@ import { names } from "./src/naming";
 
 export = function gitopsPlatform() {
     const config = loadConfig();
-    const stackNames = names(config.project, config.stack);
+    const stackNames = names(config.project, config.stack, config.platform.globalNameSeed);
     const tags = { project: config.project, stack: config.stack, "managed-by": "pulumi" };
 
     const platform = new Platform(stackNames.base, { names: stackNames, config: config.platform, tags });
@@ -31,6 +31,7 @@ export = function gitopsPlatform() {
         oidcIssuerUrl: platform.oidcIssuerUrl,
         registryId: platform.registryId,
         chartRepositoryMode: config.chartRepository.mode,
+        owners: platform.deployerObjectIds,
         tags,
     });
 

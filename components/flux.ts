@@ -122,7 +122,8 @@ export class Flux extends pulumi.ComponentResource {
                 overwriteOnCreate: false,
             },
             // A seed: once written, the platform team edits it in Git and Pulumi leaves it alone.
-            { ...gh, dependsOn: branchReady, ignoreChanges: ["content", "commitMessage"] },
+            // Kept in the repository on destroy: the fleet's history is not the stack's to delete.
+            { ...gh, dependsOn: branchReady, ignoreChanges: ["content", "commitMessage"], retainOnDelete: true },
         );
 
         if (created) {

@@ -8,7 +8,8 @@ import type { TenantConfig } from "../src/config/tenants";
 import { isGuid } from "../src/config/validators";
 import { serviceAccountFederation } from "../src/federation";
 import type { Names } from "../src/naming";
-import { BuiltInRole, roleDefinitionId } from "../src/roles";
+import { roleAssignmentArgs } from "../src/roleAssignments";
+import { BuiltInRole } from "../src/roles";
 
 /** Namespace and service account of Flux's source-controller, the one that pulls charts from ACR. */
 export const FLUX_SOURCE_CONTROLLER = { namespace: "flux-system", serviceAccount: "source-controller" } as const;
@@ -45,6 +46,8 @@ export const NAMESPACE_ROLES: Record<TenantConfig["accessRole"], BuiltInRole> = 
 };
 
 export interface IdentitiesArgs {
+    /** Object ids that own the applications and groups created here: the stack's deployers (Platform.deployerObjectIds). */
+    readonly owners: pulumi.Input<string[]>;
     /** Deterministic names of the stack (see `src/naming.ts`); display names derive from `names.base`. */
     readonly names: Names;
     /** Validated identities settings: platform admins, the optional CI password. */
@@ -98,26 +101,21 @@ export class Identities extends pulumi.ComponentResource {
         super("gitops:identity:Identities", name, {}, opts);
         const parent = { parent: this };
         const display = identityNames(args.names.base);
-        const owner = azuread.getClientConfigOutput(parent).objectId;
+        const owners = pulumi.output(args.owners);
         type PrincipalType = "ServicePrincipal" | "Group";
         const assign = (suffix: string, role: BuiltInRole, principalId: pulumi.Input<string>, principalType: PrincipalType, scope: pulumi.Input<string>) =>
             new authorization.RoleAssignment(
                 `${name}-${suffix}`,
-                {
-                    principalId,
-                    principalType,
-                    roleDefinitionId: pulumi.output(args.subscriptionId).apply((s) => roleDefinitionId(s, role)),
-                    scope,
-                },
+                roleAssignmentArgs({ subscriptionId: args.subscriptionId, role, principalId, principalType, scope }),
                 parent,
             );
 
         // CI: what `az ad sp create-for-rbac --role acrpush --scopes $ACR_ID` did, without the password.
-        const ci = this.application(`${name}-ci`, display.ciApplication, "CI pipelines: push images and charts to the registry.", owner);
+        const ci = this.application(`${name}-ci`, display.ciApplication, "CI pipelines: push images and charts to the registry.", owners);
         assign("ci-acrpush", "AcrPush", ci.principal.objectId, "ServicePrincipal", args.registryId);
 
         // Deploy: `--role "Azure Kubernetes Service Cluster User Role" --scopes $AKS_ID`.
-        const deploy = this.application(`${name}-deploy`, display.deployApplication, "Deployments: fetch the cluster's user kubeconfig.", owner);
+        const deploy = this.application(`${name}-deploy`, display.deployApplication, "Deployments: fetch the cluster's user kubeconfig.", owners);
         assign("deploy-cluster-user", "AksClusterUser", deploy.principal.objectId, "ServicePrincipal", args.clusterId);
 
         if (args.config.ciPassword) {
@@ -136,12 +134,12 @@ export class Identities extends pulumi.ComponentResource {
             this.ciPassword = pulumi.secret(password.value);
         }
 
-        const admins = this.group(`${name}-admins`, display.adminGroup, "Platform operators: cluster admin.", owner, args.config.platformAdmins);
+        const admins = this.group(`${name}-admins`, display.adminGroup, "Platform operators: cluster admin.", owners, args.config.platformAdmins);
         assign("admins-cluster-admin", "AksRbacClusterAdmin", admins.objectId, "Group", args.clusterId);
 
         this.teamGroupObjectIds = {};
         for (const tenant of args.tenants) {
-            const team = this.group(`${name}-team-${tenant.name}`, display.teamGroup(tenant.name), `Team ${tenant.name}: ${tenant.accessRole} access to namespace ${tenant.name} only.`, owner, tenant.members);
+            const team = this.group(`${name}-team-${tenant.name}`, display.teamGroup(tenant.name), `Team ${tenant.name}: ${tenant.accessRole} access to namespace ${tenant.name} only.`, owners, tenant.members);
             // Writer (edit) by default: the team cannot edit Roles, RoleBindings or quotas of its namespace.
             assign(
                 `team-${tenant.name}-namespace-${tenant.accessRole}`,
@@ -207,15 +205,15 @@ export class Identities extends pulumi.ComponentResource {
     }
 
     /** A single-tenant application with its service principal, owned by whoever runs the program. */
-    private application(name: string, displayName: string, description: string, owner: pulumi.Output<string>) {
+    private application(name: string, displayName: string, description: string, owners: pulumi.Output<string[]>) {
         const application = new azuread.Application(
             name,
-            { displayName, description, signInAudience: "AzureADMyOrg", owners: [owner] },
+            { displayName, description, signInAudience: "AzureADMyOrg", owners },
             { parent: this },
         );
         const principal = new azuread.ServicePrincipal(
             `${name}-sp`,
-            { clientId: application.clientId, description, owners: [owner], appRoleAssignmentRequired: false },
+            { clientId: application.clientId, description, owners, appRoleAssignmentRequired: false },
             { parent: this },
         );
         return { application, principal };
@@ -225,10 +223,10 @@ export class Identities extends pulumi.ComponentResource {
      * A security group and one membership per member. Memberships are separate resources (not the
      * group's authoritative `members`), so people added in Entra by hand are not removed.
      */
-    private group(name: string, displayName: string, description: string, owner: pulumi.Output<string>, members: readonly string[]) {
+    private group(name: string, displayName: string, description: string, owners: pulumi.Output<string[]>, members: readonly string[]) {
         const group = new azuread.Group(
             name,
-            { displayName, description, securityEnabled: true, mailEnabled: false, owners: [owner] },
+            { displayName, description, securityEnabled: true, mailEnabled: false, owners },
             { parent: this },
         );
         for (const member of new Set(members)) {

@@ -134,6 +134,9 @@ export class Monitoring extends pulumi.ComponentResource {
                     resourceGroupName,
                     location: args.location,
                     kind: "LogAlert",
+                    // The Container Insights tables exist only once the agent has sent data; Azure would
+                    // reject the query of a rule created with a fresh workspace.
+                    skipQueryValidation: true,
                     description,
                     severity,
                     enabled: true,

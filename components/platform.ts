@@ -5,12 +5,13 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
 import * as k8s from "@pulumi/kubernetes";
+import * as time from "@pulumiverse/time";
 import * as pulumi from "@pulumi/pulumi";
 import { availabilityZones } from "../src/azureRegions";
 import type { PlatformConfig } from "../src/config/platform";
 import { kubeloginKubeconfig } from "../src/kubeconfig";
 import type { Names } from "../src/naming";
-import { roleDefinitionId } from "../src/roles";
+import { roleAssignmentArgs } from "../src/roleAssignments";
 
 /** Namespace of the AKS application routing add-on's managed NGINX ingress controller. */
 export const APP_ROUTING_NAMESPACE = "app-routing-system";
@@ -57,6 +58,8 @@ export class Platform extends pulumi.ComponentResource {
     /** kubelogin-ready kubeconfig of the cluster; secret. */
     readonly kubeconfig: pulumi.Output<string>;
     readonly ingressNamespace: string;
+    /** Object ids of the principals that deploy the stack (cluster admins, owners of Azure AD objects). */
+    readonly deployerObjectIds: pulumi.Output<string[]>;
     /** The Kubernetes provider every in-cluster component must use. */
     readonly provider: k8s.Provider;
     /** The cluster resource itself, for components that need a dependency on it. */
@@ -85,7 +88,7 @@ export class Platform extends pulumi.ComponentResource {
                 retentionInDays: config.logRetentionDays,
                 tags,
             },
-            parent,
+            stateful, // it holds the cluster's audit trail
         );
 
         const cluster = new containerservice.ManagedCluster(
@@ -179,7 +182,14 @@ export class Platform extends pulumi.ComponentResource {
         const clusterScope = { resourceGroupName: group.name, resourceName: cluster.name };
         const window = config.maintenanceWindow;
         const weekly = { weekly: { dayOfWeek: window.dayOfWeek, intervalWeeks: 1 } };
-        for (const configName of ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]) {
+        // A window only for a channel that upgrades something: AKS has nothing to schedule otherwise.
+        const schedules = [
+            ...(config.upgradeChannel !== "none" ? ["aksManagedAutoUpgradeSchedule"] : []),
+            ...(config.nodeOsUpgradeChannel === "NodeImage" || config.nodeOsUpgradeChannel === "SecurityPatch"
+                ? ["aksManagedNodeOSUpgradeSchedule"]
+                : []),
+        ];
+        for (const configName of schedules) {
             new containerservice.MaintenanceConfiguration(
                 `${name}-${configName}`,
                 {
@@ -229,37 +239,48 @@ export class Platform extends pulumi.ComponentResource {
         // What `az aks update --attach-acr` did: the kubelet may pull from this registry only.
         new authorization.RoleAssignment(
             `${name}-kubelet-acrpull`,
-            {
+            roleAssignmentArgs({
+                subscriptionId: client.subscriptionId,
+                role: "AcrPull",
                 principalId: kubeletObjectId,
                 principalType: "ServicePrincipal",
-                roleDefinitionId: client.subscriptionId.apply((s) => roleDefinitionId(s, "AcrPull")),
                 scope: registry.id,
-            },
+            }),
             parent,
         );
 
         // Local accounts are off, so whoever runs `pulumi up` needs Azure RBAC on the cluster to create
-        // namespaces, Flux and tenants. Scoped to this cluster, never the subscription.
-        new authorization.RoleAssignment(
-            `${name}-deployer-cluster-admin`,
-            {
-                principalId: client.objectId,
-                roleDefinitionId: client.subscriptionId.apply((s) => roleDefinitionId(s, "AksRbacClusterAdmin")),
-                scope: cluster.id,
-            },
-            parent,
+        // namespaces, Flux and tenants. Scoped to this cluster, never the subscription. Naming the
+        // deployers in config keeps the grant stable when a person, CI or a preview runs the stack.
+        const deployers = config.deployerObjectIds.length > 0 ? pulumi.output([...config.deployerObjectIds]) : client.objectId.apply((id) => [id]);
+        const deployerGrants = (config.deployerObjectIds.length > 0 ? config.deployerObjectIds.map((id) => ({ key: id, id: pulumi.output(id) })) : [{ key: "current", id: client.objectId }]).map(
+            ({ key, id }) =>
+                new authorization.RoleAssignment(
+                    `${name}-deployer-${key}-cluster-admin`,
+                    roleAssignmentArgs({ subscriptionId: client.subscriptionId, role: "AksRbacClusterAdmin", principalId: id, scope: cluster.id }),
+                    parent,
+                ),
         );
+        // Azure RBAC grants on AKS take minutes to reach the API server: the first `pulumi up` would
+        // otherwise meet 403s on its first Kubernetes objects. Waits only when the grants are created.
+        const rbacPropagation = new time.Sleep(`${name}-rbac-propagation`, { createDuration: "5m" }, { parent: this, dependsOn: deployerGrants });
 
         if (config.ingressKeyVaultId) {
             // What `az aks approuting update --attach-kv` does: the add-on may read certificates of this vault only.
+            const appRoutingIdentity = cluster.ingressProfile.apply((p) => {
+                const objectId = p?.webAppRouting?.identity?.objectId;
+                if (!objectId) throw new pulumi.ResourceError("AKS reported no identity for the application routing add-on", this);
+                return objectId;
+            });
             new authorization.RoleAssignment(
                 `${name}-ingress-keyvault`,
-                {
-                    principalId: cluster.ingressProfile.apply((p) => p?.webAppRouting?.identity?.objectId ?? ""),
+                roleAssignmentArgs({
+                    subscriptionId: client.subscriptionId,
+                    role: "KeyVaultSecretsUser",
+                    principalId: appRoutingIdentity,
                     principalType: "ServicePrincipal",
-                    roleDefinitionId: client.subscriptionId.apply((s) => roleDefinitionId(s, "KeyVaultSecretsUser")),
                     scope: config.ingressKeyVaultId,
-                },
+                }),
                 parent,
             );
         }
@@ -276,7 +297,7 @@ export class Platform extends pulumi.ComponentResource {
         this.provider = new k8s.Provider(
             `${name}-k8s`,
             { kubeconfig: this.kubeconfig, enableServerSideApply: true, deleteUnreachable: false },
-            { parent: this, dependsOn: [cluster] },
+            { parent: this, dependsOn: [cluster, rbacPropagation] },
         );
 
         this.cluster = cluster;
@@ -293,6 +314,7 @@ export class Platform extends pulumi.ComponentResource {
         this.registryName = registry.name;
         this.registryLoginServer = registry.loginServer;
         this.ingressNamespace = APP_ROUTING_NAMESPACE;
+        this.deployerObjectIds = deployers;
         this.registerOutputs({
             resourceGroupName: this.resourceGroupName,
             location: this.location,
@@ -308,6 +330,7 @@ export class Platform extends pulumi.ComponentResource {
             registryLoginServer: this.registryLoginServer,
             kubeconfig: this.kubeconfig,
             ingressNamespace: this.ingressNamespace,
+            deployerObjectIds: this.deployerObjectIds,
         });
     }
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 
 /**
  * Deterministic names derived from project and stack, so a re-run (or a second machine) computes the
- * same names and replaces nothing. Globally unique Azure names get a short hash of project/stack.
+ * same names and replaces nothing. Globally unique Azure names get a short hash of project/stack/seed.
  */
 export interface Names {
     /** `<project>-<stack>`, the base of every dashed name. */
@@ -19,9 +19,13 @@ export interface Names {
     readonly chartMuseumDnsLabel: string;
 }
 
-export function names(project: string, stack: string): Names {
+/**
+ * `seed` (config `globalNameSeed`, e.g. the organisation's name) goes into the hash of the globally
+ * unique names, so two organisations deploying this project with the same stack names do not collide.
+ */
+export function names(project: string, stack: string, seed = ""): Names {
     const base = `${slug(project)}-${slug(stack)}`;
-    const hash = createHash("sha256").update(`${project}/${stack}`).digest("hex").slice(0, 6);
+    const hash = createHash("sha256").update(seed ? `${project}/${stack}/${seed}` : `${project}/${stack}`).digest("hex").slice(0, 6);
     const compact = base.replace(/[^a-z0-9]/g, "");
     return {
         base,

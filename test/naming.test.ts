@@ -13,6 +13,13 @@ describe("naming", () => {
         assert.notEqual(a.storageAccount, b.storageAccount);
     });
 
+    it("gives another organisation's deployment other globally unique names through the seed", () => {
+        const [ours, theirs] = [names("gitops-platform", "prod", "contoso"), names("gitops-platform", "prod", "fabrikam")];
+        assert.notEqual(ours.registry, theirs.registry);
+        assert.notEqual(ours.storageAccount, theirs.storageAccount);
+        assert.equal(ours.cluster, theirs.cluster);
+    });
+
     it("keeps registry names alphanumeric within 5-50 characters", () => {
         const n = names("a-very-long-project-name-for-a-platform-team", "production-europe-west");
         assert.match(n.registry, /^[a-z0-9]{5,50}$/);

@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { CLUSTER_LOG_CATEGORIES } from "../components/platform";
 import { BuiltInRoles } from "../src/roles";
 import { FAKE_DEPLOYER_OBJECT_ID, fakeGuid } from "../src/offline/cloud";
-import { STACKS, isWireSecret, one, run } from "./support/program";
+import { STACKS, isWireSecret, ofType, one, run } from "./support/program";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 const REGISTRY = "azure-native:containerregistry:Registry";
@@ -85,6 +85,21 @@ for (const stack of STACKS) {
             assert.equal(cluster.ingressProfile.webAppRouting.enabled, true);
         });
 
+        it("builds the Kubernetes provider only once the deployer's cluster grant has had time to propagate", async () => {
+            const r = await run(stack);
+            const wait = one(r, "time:index/sleep:Sleep", "rbac-propagation");
+            assert.equal(wait.inputs.createDuration, "5m");
+            assert.ok(wait.dependencies.includes(one(r, ROLE, "deployer-current-cluster-admin").urn));
+            assert.ok(one(r, "pulumi:providers:kubernetes").dependencies.includes(wait.urn));
+        });
+
+        it("names every role assignment deterministically", async () => {
+            const [first, second] = [await run(stack), await run(stack, {})];
+            const names = (r: typeof first) => ofType(r, ROLE).map((a) => a.inputs.roleAssignmentName).sort();
+            assert.ok(names(first).every((n) => /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(n)));
+            assert.deepEqual(names(first), names(second));
+        });
+
         it("lets the app routing add-on read TLS certificates from the ingress Key Vault only", async () => {
             const r = await run(stack);
             const cluster = one(r, CLUSTER);
@@ -112,7 +127,7 @@ for (const stack of STACKS) {
         });
 
         it("gives the deployer RBAC Cluster Admin on this cluster, not wider", async () => {
-            const admin = one(await run(stack), ROLE, "deployer-cluster-admin").inputs;
+            const admin = one(await run(stack), ROLE, "deployer-current-cluster-admin").inputs;
             assert.ok(admin.roleDefinitionId.endsWith(`/roleDefinitions/${BuiltInRoles.AksRbacClusterAdmin}`));
             assert.equal(admin.principalId, FAKE_DEPLOYER_OBJECT_ID);
             assert.match(admin.scope, /\/managedClusters\/aks-gitops-platform-[a-z]+$/);
@@ -129,7 +144,7 @@ for (const stack of STACKS) {
             const r = await run(stack);
             const platform = one(r, "gitops:platform:Platform");
             const suffixes = ["rg", "logs", "aks", "acr", "insights-dcr", "insights-dcra", "aks-audit", "kubelet-acrpull",
-                "deployer-cluster-admin", "ingress-keyvault", "k8s", "aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"];
+                "deployer-current-cluster-admin", "rbac-propagation", "ingress-keyvault", "k8s", "aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"];
             for (const suffix of suffixes) {
                 const child = r.resources.find((x) => x.name === `${platform.name}-${suffix}`);
                 assert.ok(child, `${platform.name}-${suffix} is missing`);
@@ -168,6 +183,23 @@ describe("platform per environment", () => {
         const [first, second] = [await run("staging"), await run("staging", {})];
         assert.equal(one(first, REGISTRY).inputs.registryName, one(second, REGISTRY).inputs.registryName);
         assert.equal(one(first, CLUSTER).inputs.resourceName, "aks-gitops-platform-staging");
+    });
+
+    it("makes each configured deployer cluster admin and owner of the Azure AD objects, instead of whoever runs it", async () => {
+        const deployers = ["11111111-2222-4333-8444-555555555555", "66666666-7777-4888-8999-000000000000"];
+        const r = await run("staging", { "gitops-platform:deployerObjectIds": deployers });
+        for (const id of deployers) {
+            const grant = one(r, ROLE, `deployer-${id}-cluster-admin`).inputs;
+            assert.equal(grant.principalId, id);
+            assert.ok(grant.roleDefinitionId.endsWith(`/roleDefinitions/${BuiltInRoles.AksRbacClusterAdmin}`));
+        }
+        assert.equal(ofType(r, ROLE).filter((a) => a.name.includes("deployer-current")).length, 0);
+        assert.deepEqual(one(r, "azuread:index/application:Application", "-identities-ci").inputs.owners, deployers);
+    });
+
+    it("schedules no maintenance window for channels that upgrade nothing", async () => {
+        const r = await run("staging", { "gitops-platform:upgradeChannel": "none", "gitops-platform:nodeOsUpgradeChannel": "Unmanaged" });
+        assert.deepEqual(ofType(r, "azure-native:containerservice:MaintenanceConfiguration"), []);
     });
 
     it("uses Calico on the Azure dataplane when configured", async () => {

@@ -1,6 +1,6 @@
 import { KUBELOGIN_MODES, KubeloginMode } from "../kubeconfig";
 import { ConfigReader } from "./reader";
-import { isAzureLocation, isIpv4Cidr, isKeyVaultId } from "./validators";
+import { isAzureLocation, isGuid, isIpv4Cidr, isKeyVaultId } from "./validators";
 
 export const UPGRADE_CHANNELS = ["patch", "stable", "rapid", "node-image", "none"] as const;
 export const NODE_OS_UPGRADE_CHANNELS = ["NodeImage", "SecurityPatch", "Unmanaged", "None"] as const;
@@ -21,6 +21,8 @@ export interface MaintenanceWindow {
 
 export interface PlatformConfig {
     readonly location: string;
+    /** Mixed into the hash of globally unique names (registry, storage, DNS label); e.g. the organisation. */
+    readonly globalNameSeed: string;
     /** Protect the stateful resources (cluster, registry, storage) from deletion. */
     readonly protect: boolean;
     /** AKS Kubernetes version (`1.33` or `1.33.2`); undefined lets AKS choose its default. */
@@ -42,16 +44,25 @@ export interface PlatformConfig {
      * identity gets Key Vault Secrets User on it. Undefined: no TLS certificates from Key Vault.
      */
     readonly ingressKeyVaultId?: string;
+    /**
+     * Object ids of every principal that runs `pulumi up`/`preview` (engineers, CI, the preview app):
+     * RBAC Cluster Admin on the cluster and owners of the stack's Azure AD objects. Empty: whoever runs it.
+     */
+    readonly deployerObjectIds: readonly string[];
     /** CIDRs allowed to reach the API server; empty means unrestricted (AAD still required). */
     readonly apiServerAuthorizedIpRanges: readonly string[];
 }
 
 export function readPlatformConfig(r: ConfigReader): PlatformConfig {
-    return {
+    const config: PlatformConfig = {
         location: r.string("location", {
             valid: isAzureLocation,
             allowed: "an Azure region name in lowercase letters and digits, e.g. \"westeurope\"",
         }),
+        globalNameSeed: r.optionalString("globalNameSeed", {
+            valid: (v) => /^[a-z0-9-]{1,40}$/.test(v),
+            allowed: "lowercase letters, digits and '-', at most 40 characters, e.g. your organisation's name",
+        }) ?? "",
         protect: r.boolean("protect", false),
         kubernetesVersion: r.optionalString("kubernetesVersion", {
             valid: (v) => /^\d+\.\d+(\.\d+)?$/.test(v),
@@ -88,8 +99,14 @@ export function readPlatformConfig(r: ConfigReader): PlatformConfig {
             valid: isKeyVaultId,
             allowed: "a Key Vault resource id /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>",
         }),
+        deployerObjectIds: r.stringList("deployerObjectIds", (id) => (isGuid(id) ? undefined : "Azure AD object ids (GUIDs)")),
         apiServerAuthorizedIpRanges: r.stringList("apiServerAuthorizedIpRanges", (cidr) =>
             isIpv4Cidr(cidr) ? undefined : "IPv4 CIDRs such as \"203.0.113.0/24\"",
         ),
     };
+    // AKS moves the patch version itself on an auto-upgrade channel; a pinned patch would be fought back.
+    if (config.kubernetesVersion?.split(".").length === 3 && config.upgradeChannel !== "none") {
+        r.problem("kubernetesVersion", config.kubernetesVersion, `MAJOR.MINOR only (e.g. "${config.kubernetesVersion.split(".").slice(0, 2).join(".")}") while upgradeChannel is "${config.upgradeChannel}": AKS applies the patches`);
+    }
+    return config;
 }

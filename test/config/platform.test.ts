@@ -28,6 +28,19 @@ describe("platform config", () => {
         await assert.rejects(run("staging", { [key("kubernetesVersion")]: "latest" }), /gitops-platform:kubernetesVersion: got "latest"; allowed: a Kubernetes version/);
     });
 
+    it("rejects a patch version pin while AKS applies patches itself", async () => {
+        await assert.rejects(run("staging", { [key("kubernetesVersion")]: "1.33.2" }), /gitops-platform:kubernetesVersion: got "1.33.2"; allowed: MAJOR.MINOR only \(e.g. "1.33"\) while upgradeChannel is "patch"/);
+    });
+
+    it("accepts a patch version pin when auto-upgrade is off", async () => {
+        const r = await run("staging", { [key("kubernetesVersion")]: "1.33.2", [key("upgradeChannel")]: "none" });
+        assert.equal(ofType(r, "azure-native:containerservice:ManagedCluster")[0].inputs.kubernetesVersion, "1.33.2");
+    });
+
+    it("rejects a deployer that is not an object id", async () => {
+        await assert.rejects(run("staging", { [key("deployerObjectIds")]: ["ci@contoso.com"] }), /gitops-platform:deployerObjectIds: got "ci@contoso.com"; allowed: Azure AD object ids/);
+    });
+
     it("rejects an unknown upgrade channel and names the allowed ones", async () => {
         await assert.rejects(run("staging", { [key("upgradeChannel")]: "weekly" }), /gitops-platform:upgradeChannel: got "weekly"; allowed: one of "patch", "stable", "rapid", "node-image", "none"/);
     });
