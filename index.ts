@@ -62,10 +62,6 @@ export = function gitopsPlatform() {
     });
 
     // The teams: one namespace each, isolated, reconciled by Flux as the team's own service account.
-    const chartCredentials =
-        charts.kind === "chartmuseum" && config.chartRepository.mode === "chartmuseum" && !config.chartRepository.chartMuseum.anonymousGet
-            ? { username: charts.username, password: charts.password }
-            : undefined;
     const tenants = config.tenants.tenants.map(
         (tenant) =>
             new Tenant(tenant.name, {
@@ -74,7 +70,6 @@ export = function gitopsPlatform() {
                 versionPolicy: config.tenants.versionPolicy,
                 provider: platform.provider,
                 chartSource: charts,
-                chartCredentials,
                 ingressNamespace: platform.ingressNamespace,
                 fluxNamespace: flux.namespace,
                 fluxInstallation: flux.installation,

@@ -20,8 +20,8 @@ import type { ChartMuseumConfig, ChartRepositoryConfig } from "../src/config/cha
 
 export interface ChartMuseumArgs {
     /**
-     * Validated ChartMuseum settings: chart version, exposure (ingress | loadbalancer), host, CIDRs,
-     * anonymous GET. `ingress` needs `host`; `loadbalancer` needs `allowedCidrs` and cannot take
+     * Validated ChartMuseum settings: chart version, exposure (ingress | loadbalancer), host, TLS
+     * certificate, CIDRs. Reads are always anonymous (network-restricted). `ingress` needs `host`; `loadbalancer` needs `allowedCidrs` and cannot take
      * `tlsCertificateUri` (ResourceError otherwise).
      */
     readonly config: ChartMuseumConfig;
@@ -48,9 +48,9 @@ export interface ChartMuseumArgs {
 /**
  * ChartMuseum, the workshop's chart repository, done properly: its own namespace (Pod Security
  * `restricted`), charts in a private Azure blob container (TLS 1.2, no public access), the official
- * chart pinned, basic auth on with a generated password, credentials only through a Kubernetes
- * Secret, reachable in-cluster by Flux's source-controller and from outside only through the
- * configured exposure.
+ * chart pinned, basic auth on pushes with a generated password, credentials only through a Kubernetes
+ * Secret in its own namespace, anonymous reads reachable in-cluster by Flux's source-controller only,
+ * and from outside only the push endpoint (`ingress`) or the CIDR-restricted Service (`loadbalancer`).
  */
 export class ChartMuseum extends pulumi.ComponentResource {
     /** In-cluster URL Flux's HelmRepository reads. */

@@ -6,7 +6,6 @@ import { isSemver } from "../src/config/validators";
 import { networkPolicies } from "../src/networkPolicies";
 import {
     FluxObject,
-    chartCredentialsSecret,
     gitRepository,
     helmRelease,
     helmRepository,
@@ -29,22 +28,13 @@ export interface TenantArgs {
     readonly versionPolicy: TenantsConfig["versionPolicy"];
     /** The platform's Kubernetes provider; every object of the tenant is created with it. */
     readonly provider: k8s.Provider;
-    /** Where charts live (ChartMuseum or ACR OCI). Required for helm teams, ignored for kustomize teams. */
+    /**
+     * Where charts live (ChartMuseum or ACR OCI). Required for helm teams, ignored for kustomize teams.
+     * Read without any credential in the team namespace: ChartMuseum serves anonymous reads in-cluster
+     * (its network policy admits only Flux's source-controller), ACR is read with the
+     * source-controller's workload identity. The ChartMuseum push password never reaches a tenant.
+     */
     readonly chartSource?: ChartSource;
-    /**
-     * ChartMuseum mode only: name of an existing basic-auth Secret (keys `username`, `password`) in the
-     * team namespace for reading charts. Default none. Cannot be combined with `chartCredentials`, nor
-     * with an `acr-oci` chart source (read with the source-controller's identity).
-     */
-    readonly chartSecretName?: string;
-    /**
-     * ChartMuseum mode only: credentials to read charts with; the Tenant puts them in a basic-auth
-     * Secret (`chart-repository-auth`) in the team namespace and points the HelmRepository at it.
-     * Default none (ChartMuseum with anonymous reads). Anyone who may read Secrets in the namespace
-     * (the `edit` and `admin` roles) can read them. Cannot be combined with `chartSecretName`, nor
-     * with an `acr-oci` chart source.
-     */
-    readonly chartCredentials?: { readonly username: pulumi.Input<string>; readonly password: pulumi.Input<string> };
     /** Namespace of the ingress controller allowed to reach the team's `web: true` apps (`app-routing-system`). */
     readonly ingressNamespace: string;
     /** Flux's namespace (`flux-system`); a team may never take it. Default `flux-system`. */
@@ -121,14 +111,8 @@ export class Tenant extends pulumi.ComponentResource {
             const source = args.chartSource!;
             const sources = new Map<string, pulumi.Resource>();
             if (source.kind === "chartmuseum") {
-                let secretName = args.chartSecretName;
-                const secrets: pulumi.Resource[] = [];
-                if (args.chartCredentials) {
-                    const c = chartCredentialsSecret(t, args.chartCredentials.username, pulumi.secret(args.chartCredentials.password));
-                    secrets.push(new k8s.core.v1.Secret(`${name}-chart-auth`, { metadata: c.metadata, type: c.type, stringData: c.stringData }, inNamespace));
-                    secretName = c.metadata.name;
-                }
-                const repository = flux(`${name}-helmrepository`, helmRepository(t, source.url, secretName), secrets);
+                // No secretRef: a team namespace never holds a chart credential (teams can read its Secrets).
+                const repository = flux(`${name}-helmrepository`, helmRepository(t, source.url));
                 t.apps.forEach((app) => sources.set(app.name, repository));
             } else {
                 for (const app of t.apps) {
@@ -176,10 +160,6 @@ export class Tenant extends pulumi.ComponentResource {
         if (t.delivery === "helm" && !args.chartSource) fail("a helm team needs a chartSource");
         if (t.delivery === "helm" && t.apps.length === 0) fail("a helm team needs at least one app");
         if (t.delivery === "kustomize" && !t.git) fail("a kustomize team needs a git source");
-        if ((args.chartSecretName || args.chartCredentials) && args.chartSource?.kind === "acr-oci") {
-            fail("chartSecretName and chartCredentials apply to ChartMuseum only; ACR is read with the source-controller's identity");
-        }
-        if (args.chartSecretName && args.chartCredentials) fail("give chartSecretName or chartCredentials, not both");
         if (args.versionPolicy === "exact") {
             for (const app of t.apps) {
                 if (t.delivery === "helm" && !isSemver(app.version ?? "")) fail(`app ${app.name} needs an exact version (version policy exact), got ${app.version}`);

@@ -20,6 +20,8 @@ export const CHARTMUSEUM_CONTAINER = "charts";
 export const APP_ROUTING_INGRESS_CLASS = "webapprouting.kubernetes.azure.com";
 /** Largest chart package NGINX lets through to `/api/charts` (its default, 1m, is too small). */
 export const MAX_CHART_UPLOAD = "20m";
+/** ChartMuseum's upload endpoint (`POST /api/charts`): the only path the Ingress routes. */
+export const CHARTMUSEUM_PUSH_PATH = "/api/charts";
 
 /** Labels the chart puts on ChartMuseum's pods (`chartmuseum.selectorLabels`). */
 export const CHARTMUSEUM_POD_LABELS = {
@@ -44,6 +46,12 @@ interface ValuesInput {
  * Values of the official chart. No credential appears here: the pod reads the storage key and the
  * basic-auth pair from the Secret through `env.existingSecret`. The API (push, delete) is enabled
  * only because basic auth always is.
+ *
+ * Reads (index, chart archives) are always anonymous, so Flux's HelmRepositories need no Secret in the
+ * team namespaces, where the teams could read it and push under another team's chart name. Who may
+ * read is decided by the network: the NetworkPolicy admits Flux's source-controller and the exposure
+ * path only, and the `ingress` exposure routes the push endpoint alone. With `loadbalancer` the whole
+ * Service is reachable from `allowedCidrs`, so those ranges can also read the index and charts.
  */
 export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Input<unknown>> {
     const { config } = input;
@@ -57,7 +65,7 @@ export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Inp
                 STORAGE: "microsoft",
                 STORAGE_MICROSOFT_CONTAINER: input.containerName,
                 DISABLE_API: !basicAuth,
-                AUTH_ANONYMOUS_GET: config.anonymousGet,
+                AUTH_ANONYMOUS_GET: true,
                 // A published version is immutable: a rebuilt chart needs a new version.
                 ALLOW_OVERWRITE: false,
                 DEPTH: 0,
@@ -102,7 +110,15 @@ export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Inp
     };
 }
 
-/** The Ingress on the app routing add-on's NGINX that CI pushes through (`exposure: ingress`). */
+/**
+ * The Ingress on the app routing add-on's NGINX that CI pushes through (`exposure: ingress`). It routes
+ * `/api/charts` (Exact) and nothing else: the index (`/index.yaml`), the archives (`/charts/...`) and
+ * the rest of the API stay in-cluster, since ChartMuseum serves reads anonymously. Exact rather than
+ * Prefix, because ChartMuseum also answers anonymous GETs under `/api/charts/<name>/...` (metadata,
+ * and in recent versions a chart's templates and values); CI only ever POSTs to `/api/charts`.
+ * What remains reachable from outside anonymously is `GET /api/charts`, the list of chart names and
+ * versions; `allowedCidrs` narrows who can ask.
+ */
 export function chartMuseumIngress(
     namespace: pulumi.Input<string>,
     config: ChartMuseumConfig,
@@ -127,8 +143,8 @@ export function chartMuseumIngress(
                     http: {
                         paths: [
                             {
-                                path: "/",
-                                pathType: "Prefix",
+                                path: CHARTMUSEUM_PUSH_PATH,
+                                pathType: "Exact",
                                 backend: { service: { name: CHARTMUSEUM_RELEASE, port: { number: CHARTMUSEUM_PORT } } },
                             },
                         ],

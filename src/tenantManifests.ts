@@ -116,8 +116,11 @@ export function limitRange(t: TenantConfig) {
     };
 }
 
-/** ChartMuseum mode: one HelmRepository per team namespace (no cross-namespace source references). */
-export function helmRepository(t: TenantConfig, url: pulumi.Input<string>, secretName?: string): FluxObject {
+/**
+ * ChartMuseum mode: one HelmRepository per team namespace (no cross-namespace source references),
+ * read anonymously in-cluster: no secretRef, so no chart credential ever sits in a team namespace.
+ */
+export function helmRepository(t: TenantConfig, url: pulumi.Input<string>): FluxObject {
     return {
         apiVersion: FLUX_SOURCE_API,
         kind: "HelmRepository",
@@ -126,22 +129,7 @@ export function helmRepository(t: TenantConfig, url: pulumi.Input<string>, secre
             url,
             interval: t.interval,
             timeout: "60s",
-            ...(secretName ? { secretRef: { name: secretName } } : {}),
         },
-    };
-}
-
-/** Name of the basic-auth Secret the Tenant creates for reading ChartMuseum, when given credentials. */
-export const CHART_CREDENTIALS_SECRET = "chart-repository-auth";
-
-/** Basic-auth credentials for the team's HelmRepository (the keys Flux reads: username, password). */
-export function chartCredentialsSecret(t: TenantConfig, username: pulumi.Input<string>, password: pulumi.Input<string>) {
-    return {
-        apiVersion: "v1" as const,
-        kind: "Secret" as const,
-        metadata: meta(t, CHART_CREDENTIALS_SECRET),
-        type: "kubernetes.io/basic-auth",
-        stringData: { username, password },
     };
 }
 

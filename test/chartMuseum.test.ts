@@ -5,6 +5,7 @@ import {
     CHARTMUSEUM_CHART_REPO,
     CHARTMUSEUM_NAMESPACE,
     CHARTMUSEUM_POD_LABELS,
+    CHARTMUSEUM_PUSH_PATH,
     CHARTMUSEUM_PUSH_USER,
     chartMuseumNetworkPolicy,
     pushUrl,
@@ -131,12 +132,12 @@ for (const stack of STACKS) {
             assert.equal(open.STORAGE_MICROSOFT_CONTAINER, one(r, CONTAINER).inputs.containerName);
         });
 
-        it("turns the API on only together with basic auth, and anonymous reads off by default", async () => {
+        it("keeps pushes behind basic auth (the API on only because auth is) and serves reads anonymously", async () => {
             const env = values(await run(stack)).env;
             assert.equal(env.open.DISABLE_API, false);
             assert.equal(env.existingSecretMappings.BASIC_AUTH_USER, "BASIC_AUTH_USER");
             assert.equal(env.existingSecretMappings.BASIC_AUTH_PASS, "BASIC_AUTH_PASS");
-            assert.equal(env.open.AUTH_ANONYMOUS_GET, false);
+            assert.equal(env.open.AUTH_ANONYMOUS_GET, true);
             assert.equal(env.open.ALLOW_OVERWRITE, false);
         });
 
@@ -214,6 +215,17 @@ for (const stack of STACKS) {
             await validates(ingress.inputs);
         });
 
+        it("routes only the push endpoint /api/charts through the Ingress: no index, no archives, no default backend", async () => {
+            const spec = one(await run(stack), INGRESS, "-chartmuseum-ingress").inputs.spec;
+            assert.equal(spec.defaultBackend, undefined);
+            assert.equal(spec.rules.length, 1);
+            assert.deepEqual(
+                spec.rules[0].http.paths.map((p: any) => ({ path: p.path, pathType: p.pathType })),
+                [{ path: CHARTMUSEUM_PUSH_PATH, pathType: "Exact" }],
+            );
+            assert.equal(CHARTMUSEUM_PUSH_PATH, "/api/charts");
+        });
+
         it("lets only Flux's source-controller and the ingress controller's namespace reach ChartMuseum", async () => {
             const r = await run(stack);
             const policy = one(r, NETPOL, "-chartmuseum-netpol").inputs;
@@ -238,12 +250,6 @@ for (const stack of STACKS) {
 }
 
 describe("ChartMuseum options", () => {
-    it("allows anonymous reads when the stack says so", async () => {
-        const r = await run("staging", { "gitops-platform:chartMuseumAnonymousGet": "true" });
-        assert.equal(values(r).env.open.AUTH_ANONYMOUS_GET, true);
-        assert.equal(values(r).env.open.DISABLE_API, false);
-    });
-
     it("terminates TLS on the ingress with the stack's Key Vault certificate", async () => {
         const r = await run("staging");
         const ingress = one(r, INGRESS).inputs;
@@ -278,6 +284,12 @@ describe("ChartMuseum options", () => {
 
         it("creates no Ingress", async () => {
             assert.deepEqual(ofType(await lb(), INGRESS), []);
+        });
+
+        it("still serves reads anonymously and pushes behind basic auth (the allowed CIDRs can read the index)", async () => {
+            const open = values(await lb()).env.open;
+            assert.equal(open.AUTH_ANONYMOUS_GET, true);
+            assert.equal(open.DISABLE_API, false);
         });
 
         it("pushes to the load balancer's Azure DNS name on port 8080", async () => {
@@ -325,7 +337,6 @@ describe("ChartMuseum builders", () => {
         exposure: "ingress",
         host: "charts.example.com",
         allowedCidrs: [],
-        anonymousGet: false,
     };
 
     it("pushes over https only when the ingress has a certificate", () => {

@@ -5,7 +5,8 @@ import { describe, test } from "node:test";
 import { Tenant, TenantArgs } from "../components/tenant";
 import type { TenantConfig } from "../src/config/tenants";
 import { isSemver } from "../src/config/validators";
-import { OfflineRun, RegisteredResource, STACKS, byUrn, isWireSecret, kubernetesObjects, ofType, one, run, runWith } from "./support/program";
+import { unwrap } from "../src/offline/run";
+import { OfflineRun, RegisteredResource, STACKS, byUrn, kubernetesObjects, ofType, one, run, runWith } from "./support/program";
 import { isFluxApiVersion, validateObject } from "./support/schemas";
 import { TENANTS_KEY, generatedTenants, stackTenants } from "./support/tenants";
 
@@ -107,16 +108,28 @@ for (const stack of STACKS) {
             assert.equal(front.inputs.spec.chart.spec.sourceRef.name, repository.inputs.metadata.name);
         });
 
-        test("the helm team reads ChartMuseum with its credentials from a Secret in its namespace, password kept secret", async () => {
+        test("the helm team reads ChartMuseum anonymously: its HelmRepository names no Secret and the tenants create none", async () => {
             const r = await run(stack);
-            const secret = one(r, "kubernetes:core/v1:Secret", "dev-team1-chart-auth");
-            assert.equal(secret.inputs.metadata.namespace, "dev-team1");
-            assert.equal(secret.inputs.type, "kubernetes.io/basic-auth");
-            assert.ok(isWireSecret(secret.wireInputs.stringData?.password) || isWireSecret(secret.wireInputs.stringData), "password travels as a secret");
             const repository = one(r, "kubernetes:source.toolkit.fluxcd.io/v1:HelmRepository", "dev-team1-helmrepository");
-            assert.deepEqual(repository.inputs.spec.secretRef, { name: secret.inputs.metadata.name });
-            assert.ok(repository.dependencies.includes(secret.urn));
-            assert.equal(inNamespace(r, "Secret", "dev-team2").length, 0);
+            assert.equal(repository.inputs.spec.url, r.outputs.chartRepositoryUrl);
+            assert.equal(repository.inputs.spec.secretRef, undefined);
+            assert.deepEqual(tenantKind(r, "Secret").map((x) => x.name), []);
+        });
+
+        test("no Secret (nor any other object) in a team namespace carries the chart push password", async () => {
+            const r = await run(stack);
+            const password: string = one(r, "kubernetes:core/v1:Secret", "-chartmuseum-credentials").inputs.stringData.BASIC_AUTH_PASS;
+            assert.equal(password.length, 32);
+            // What the API server would receive, secrets unwrapped: every object placed in a team namespace.
+            const namespaceOf = (x: RegisteredResource) => unwrap(x.wireInputs).metadata?.namespace ?? unwrap(x.wireInputs).namespace;
+            const inTeams = r.resources.filter((x) => x.type.startsWith("kubernetes:") && TEAMS.includes(namespaceOf(x)));
+            assert.ok(inTeams.length > 10, "the team namespaces hold the tenants' objects");
+            for (const x of inTeams) {
+                assert.ok(!JSON.stringify(unwrap(x.wireInputs)).includes(password), `${x.type} ${x.name} carries the push password`);
+            }
+            for (const x of kubernetesObjects(r, "Secret")) {
+                assert.ok(!TEAMS.includes(namespaceOf(x)), `Secret ${x.name} is created in team namespace ${namespaceOf(x)}`);
+            }
         });
 
         test("the kustomize team gets a GitRepository and a Kustomization in its namespace", async () => {
@@ -187,7 +200,7 @@ for (const stack of STACKS) {
             const objects = tenantObjects(r);
             assert.deepEqual(
                 [...new Set(objects.map((o) => o.inputs.kind))].sort(),
-                ["GitRepository", "HelmRelease", "HelmRepository", "Kustomization", "LimitRange", "Namespace", "NetworkPolicy", "ResourceQuota", "RoleBinding", "Secret", "ServiceAccount"],
+                ["GitRepository", "HelmRelease", "HelmRepository", "Kustomization", "LimitRange", "Namespace", "NetworkPolicy", "ResourceQuota", "RoleBinding", "ServiceAccount"],
             );
             for (const o of objects) await validateObject(o.inputs as never);
         });
@@ -302,30 +315,17 @@ describe("Tenant component on its own", () => {
         for (const o of objects) assert.ok(o.dependencies.includes(flux.urn), o.name);
     });
 
-    test("a chart secret with an ACR chart source is refused", () =>
-        assert.rejects(runWith(program({ chartSecretName: "chartmuseum-read" })), /apply to ChartMuseum only/));
-
-    test("both a chart secret name and chart credentials are refused", () =>
-        assert.rejects(
-            runWith(
-                program({
-                    chartSource: { kind: "chartmuseum", url: pulumi.output("http://cm"), pushUrl: pulumi.output("http://cm"), username: pulumi.output("u"), password: pulumi.secret("p"), namespace: "chartmuseum" },
-                    chartSecretName: "chartmuseum-read",
-                    chartCredentials: { username: "u", password: pulumi.secret("p") },
-                }),
-            ),
-            /not both/,
-        ));
-
-    test("an existing chart secret is referenced by the HelmRepository, and no Secret is created", async () => {
+    test("with ChartMuseum, the HelmRepository reads the given URL with no secretRef, and no Secret is created", async () => {
         const r = await runWith(
             program({
-                chartSource: { kind: "chartmuseum", url: pulumi.output("http://cm"), pushUrl: pulumi.output("http://cm"), username: pulumi.output("u"), password: pulumi.secret("p"), namespace: "chartmuseum" },
-                chartSecretName: "chartmuseum-read",
+                chartSource: { kind: "chartmuseum", url: pulumi.output("http://cm"), pushUrl: pulumi.output("https://cm.example.com"), username: pulumi.output("ci"), password: pulumi.secret("push-password"), namespace: "chartmuseum" },
             }),
         );
-        assert.deepEqual(one(r, "kubernetes:source.toolkit.fluxcd.io/v1:HelmRepository").inputs.spec.secretRef, { name: "chartmuseum-read" });
-        assert.equal(ofType(r, "kubernetes:core/v1:Secret").length, 0);
+        const repository = one(r, "kubernetes:source.toolkit.fluxcd.io/v1:HelmRepository");
+        assert.equal(repository.inputs.spec.url, "http://cm");
+        assert.equal(repository.inputs.spec.secretRef, undefined);
+        assert.deepEqual(ofType(r, "kubernetes:core/v1:Secret"), []);
+        for (const x of r.resources) assert.ok(!JSON.stringify(unwrap(x.wireInputs)).includes("push-password"), x.name);
     });
 
     test("a helm team without a chart source is refused", () =>

@@ -3,7 +3,6 @@ import { describe, test } from "node:test";
 import type { AppConfig, TenantConfig, TenantGitSource } from "../src/config/tenants";
 import {
     HELM_CHART_LAYER,
-    chartCredentialsSecret,
     gitRepository,
     helmRelease,
     helmRepository,
@@ -78,19 +77,11 @@ describe("tenant manifests", () => {
         ]);
     });
 
-    test("the HelmRepository reads the ChartMuseum URL, with a secretRef only when a secret is named", () => {
-        const anonymous = helmRepository(helmTeam, "http://chartmuseum.chartmuseum.svc:8080");
-        assert.equal(anonymous.metadata.namespace, "dev-team1");
-        assert.equal(anonymous.spec.url, "http://chartmuseum.chartmuseum.svc:8080");
-        assert.equal(anonymous.spec.secretRef, undefined);
-        assert.deepEqual(helmRepository(helmTeam, "http://x", "chartmuseum-read").spec.secretRef, { name: "chartmuseum-read" });
-    });
-
-    test("chart credentials become a basic-auth Secret with the keys Flux reads", () => {
-        const secret = chartCredentialsSecret(helmTeam, "ci", "s3cret");
-        assert.equal(secret.metadata.namespace, "dev-team1");
-        assert.equal(secret.type, "kubernetes.io/basic-auth");
-        assert.deepEqual(secret.stringData, { username: "ci", password: "s3cret" });
+    test("the HelmRepository reads the ChartMuseum URL anonymously, with no secretRef", () => {
+        const repository = helmRepository(helmTeam, "http://chartmuseum.chartmuseum.svc:8080");
+        assert.equal(repository.metadata.namespace, "dev-team1");
+        assert.equal(repository.spec.url, "http://chartmuseum.chartmuseum.svc:8080");
+        assert.ok(!("secretRef" in repository.spec));
     });
 
     test("an OCIRepository follows the app's version on ACR with the Azure provider and selects the chart layer", () => {
@@ -175,8 +166,7 @@ describe("tenant manifests", () => {
             reconcilerRoleBinding(helmTeam),
             resourceQuota(helmTeam),
             limitRange(helmTeam),
-            helmRepository(helmTeam, "http://chartmuseum.chartmuseum.svc:8080", "read"),
-            chartCredentialsSecret(helmTeam, "ci", "s3cret"),
+            helmRepository(helmTeam, "http://chartmuseum.chartmuseum.svc:8080"),
             ociRepository(helmTeam, helmTeam.apps[0], "oci://acr.azurecr.io/helm/back"),
             ...helmTeam.apps.map((a) => helmRelease(helmTeam, a, { kind: "HelmRepository" })),
             ...helmTeam.apps.map((a) => helmRelease(helmTeam, a, { kind: "OCIRepository" })),

@@ -9,6 +9,8 @@ import { isDnsLabel, isIpv4Cidr, isSemver } from "./validators";
  *   certificate, and the network policy names one namespace (`app-routing-system`).
  * - `loadbalancer`: the workshop's way, a public Azure load balancer on port 8080 with an Azure DNS
  *   label; only the source ranges in `chartMuseumAllowedCidrs` may connect (required, never open).
+ *   The whole Service is exposed, and reads are anonymous: those ranges can also read the index and
+ *   download charts without credentials. Prefer `ingress`, which routes the push endpoint only.
  */
 export const CHARTMUSEUM_EXPOSURES = ["ingress", "loadbalancer"] as const;
 export type ChartMuseumExposure = (typeof CHARTMUSEUM_EXPOSURES)[number];
@@ -37,8 +39,6 @@ export interface ChartMuseumConfig {
      * (loadBalancerSourceRanges and the network policy); with `ingress` an optional NGINX allow-list.
      */
     readonly allowedCidrs: readonly string[];
-    /** Allow reads (index, chart downloads) without credentials. Writes always need basic auth. */
-    readonly anonymousGet: boolean;
 }
 
 export type ChartRepositoryConfig =
@@ -68,7 +68,15 @@ export function readChartRepositoryConfig(r: ConfigReader): ChartRepositoryConfi
     const allowedCidrs = r.stringList("chartMuseumAllowedCidrs", (cidr) =>
         isIpv4Cidr(cidr) ? undefined : "IPv4 CIDRs such as \"203.0.113.0/24\"",
     );
-    const anonymousGet = r.boolean("chartMuseumAnonymousGet", false);
+    // Retired: reads are always anonymous in-cluster now. A stack still setting it is told so, rather
+    // than silently getting a different behaviour than it asked for.
+    if (r.raw("chartMuseumAnonymousGet") !== undefined) {
+        r.problem(
+            "chartMuseumAnonymousGet",
+            r.raw("chartMuseumAnonymousGet"),
+            "unset (retired): ChartMuseum always serves anonymous reads to Flux in-cluster, its network policy and the push-only Ingress keep them there",
+        );
+    }
 
     if (mode !== "chartmuseum") return { mode };
     if (exposure === "ingress" && host === undefined) {
@@ -95,7 +103,7 @@ export function readChartRepositoryConfig(r: ConfigReader): ChartRepositoryConfi
     if (exposure === "loadbalancer" && tlsCertificateUri !== undefined) {
         r.problem("chartMuseumTlsCertificateUri", tlsCertificateUri, "unset with chartMuseumExposure \"loadbalancer\" (TLS is terminated by the ingress only)");
     }
-    return { mode, chartMuseum: { chartVersion, exposure, host, tlsCertificateUri, allowedCidrs, anonymousGet } };
+    return { mode, chartMuseum: { chartVersion, exposure, host, tlsCertificateUri, allowedCidrs } };
 }
 
 /** A fully qualified DNS name: at least two labels, each an RFC 1123 label. */

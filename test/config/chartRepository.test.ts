@@ -104,8 +104,10 @@ describe("chart repository config", () => {
         );
     });
 
-    it("rejects a non-boolean anonymous GET flag", async () => {
-        await assert.rejects(run("staging", { "gitops-platform:chartMuseumAnonymousGet": "yes" }), /gitops-platform:chartMuseumAnonymousGet/);
+    it("rejects the retired anonymous GET key, whatever its value: reads are always anonymous in-cluster", async () => {
+        for (const value of ["false", "true"]) {
+            await assert.rejects(run("staging", { "gitops-platform:chartMuseumAnonymousGet": value }), /gitops-platform:chartMuseumAnonymousGet: got (false|true); allowed: unset \(retired\)/);
+        }
     });
 
     it("still validates the ChartMuseum keys when the stack uses ACR", async () => {
@@ -149,11 +151,9 @@ describe("chart repository keys in Pulumi.yaml", () => {
         for (const exposure of CHARTMUSEUM_EXPOSURES) assert.ok(key.description?.includes(exposure), exposure);
     });
 
-    it("declares anonymous GET as a boolean that is off by default", () => {
-        assert.deepEqual(
-            { type: project.config.chartMuseumAnonymousGet.type, default: project.config.chartMuseumAnonymousGet.default },
-            { type: "boolean", default: false },
-        );
+    it("no longer declares the retired anonymous GET key", () => {
+        assert.equal(project.config.chartMuseumAnonymousGet, undefined);
+        assert.ok("chartMuseumAllowedCidrs" in project.config, "the section is still there");
     });
 
     it("declares the allowed CIDRs as an array, empty by default", () => {
