@@ -86,6 +86,7 @@ export = function gitopsPlatform() {
         ciClientId: identities.ciClientId,
         tenantId: platform.tenantId,
         subscriptionId: platform.subscriptionId,
+        registryPassword: identities.ciPassword,
     });
 
     // Operations: who gets paged, and for what.

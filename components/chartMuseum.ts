@@ -21,7 +21,8 @@ import type { ChartMuseumConfig, ChartRepositoryConfig } from "../src/config/cha
 export interface ChartMuseumArgs {
     /**
      * Validated ChartMuseum settings: chart version, exposure (ingress | loadbalancer), host, TLS
-     * certificate, CIDRs. Reads are always anonymous (network-restricted). `ingress` needs `host`; `loadbalancer` needs `allowedCidrs` and cannot take
+     * certificate, CIDRs. Reads are always anonymous (network-restricted). `ingress` needs `host`
+     * and `tlsCertificateUri`; `loadbalancer` needs `allowedCidrs` and cannot take
      * `tlsCertificateUri` (ResourceError otherwise).
      */
     readonly config: ChartMuseumConfig;
@@ -69,6 +70,9 @@ export class ChartMuseum extends pulumi.ComponentResource {
         const { config, provider } = args;
         if (config.exposure === "ingress" && !config.host) {
             throw new pulumi.ResourceError("ChartMuseum exposed through the ingress needs a host name (config.host)", this);
+        }
+        if (config.exposure === "ingress" && !config.tlsCertificateUri) {
+            throw new pulumi.ResourceError("ChartMuseum exposed through the ingress needs a TLS certificate: every push carries the password", this);
         }
         if (config.exposure === "loadbalancer" && config.allowedCidrs.length === 0) {
             throw new pulumi.ResourceError("ChartMuseum on a public load balancer needs allowedCidrs: it is never open to all", this);

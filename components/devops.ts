@@ -32,6 +32,7 @@ export const TEAM_VARIABLES = {
     chartRepositoryUrl: "chartRepositoryUrl",
     chartRepositoryUsername: "chartRepositoryUsername",
     chartRepositoryPassword: "chartRepositoryPassword",
+    registryPassword: "registryPassword",
 } as const;
 
 /** The stack's container registry, as the Platform outputs it. */
@@ -64,6 +65,12 @@ export interface PipelinesArgs {
     readonly tenantId: pulumi.Input<string>;
     /** Subscription of the registry. */
     readonly subscriptionId: pulumi.Input<string>;
+    /**
+     * The CI application's password (identities `ciPassword`), for app pipelines that still log in
+     * with `docker login` through a docker-registry connection: a secret `registryPassword` variable.
+     * Default none: the ACR connection needs no password.
+     */
+    readonly registryPassword?: pulumi.Input<string>;
 }
 
 /**
@@ -218,7 +225,7 @@ export class Pipelines extends pulumi.ComponentResource {
                     description: `Registry and chart repository of team ${tenant.name}. Managed by Pulumi.`,
                     // Only the team's own pipelines are authorized (below), not every pipeline of the project.
                     allowAccess: false,
-                    variables: teamVariables(tenant, registry, chartSource, args.ciClientId),
+                    variables: teamVariables(tenant, registry, chartSource, args.ciClientId, args.registryPassword),
                 },
                 inProject,
             );
@@ -287,15 +294,19 @@ export function teamVariables(
     registry: PipelinesRegistry,
     chartSource: ChartSource,
     ciClientId: pulumi.Input<string>,
+    registryPassword?: pulumi.Input<string>,
 ): azuredevops.VariableGroupVariable[] {
     const v = TEAM_VARIABLES;
     const common: azuredevops.VariableGroupVariable[] = [
         { name: v.teamName, value: tenant.name },
         { name: v.registryName, value: registry.name },
         { name: v.registryLoginServer, value: registry.loginServer },
-        // The identity the registry connection logs in as; there is no registry password any more.
+        // The identity the registry connection logs in as (the password, if any, is `registryPassword`).
         { name: v.registryLogin, value: ciClientId },
         { name: v.chartRepositoryKind, value: chartSource.kind },
+        ...(registryPassword === undefined
+            ? []
+            : [{ name: v.registryPassword, isSecret: true, secretValue: pulumi.secret(registryPassword) }]),
     ];
     if (chartSource.kind === "acr-oci") return [...common, { name: v.chartRepositoryUrl, value: chartSource.url }];
     return [

@@ -117,6 +117,18 @@ for (const stack of STACKS) {
             }
         });
 
+        it("hands the CI password, when the stack enables one, to every team only as the secret registryPassword", async () => {
+            const endDate = new Date(Date.now() + 90 * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
+            const r = await run(stack, { "gitops-platform:ciPassword": "true", "gitops-platform:ciPasswordEndDate": endDate });
+            for (const group of ofType(r, T.variableGroup)) {
+                const password = (group.wireInputs.variables as Record<string, unknown>[]).find((v) => v.name === TEAM_VARIABLES.registryPassword);
+                assert.ok(password, `${group.name} has registryPassword`);
+                assert.equal(password.isSecret, true);
+                assert.ok(isWireSecret(password.secretValue));
+                assert.equal(password.value, undefined);
+            }
+        });
+
         it("creates a pipeline per declared app from the app repository's YAML, linked to its team's variable group", async () => {
             const r = await run(stack);
             const apps = declaredApps(r);

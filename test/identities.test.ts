@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FLUX_SOURCE_CONTROLLER, identityNames, namespaceScope } from "../components/identities";
-import {
-    AZURE_AD_TOKEN_EXCHANGE_AUDIENCE,
-    azureDevOpsEntraFederation,
-    azureDevOpsFederation,
-    guidToBase64Url,
-    serviceAccountFederation,
-} from "../src/federation";
+import { serviceAccountFederation } from "../src/federation";
 import { names } from "../src/naming";
 import { FAKE_SUBSCRIPTION_ID, fakeGuid } from "../src/offline/cloud";
 import { resolveStackConfig } from "../src/offline/stackConfig";
@@ -287,44 +281,7 @@ describe("built-in roles", () => {
     });
 });
 
-describe("federation helpers", () => {
-    const org = "one-kubernetes";
-    const organizationId = "0ca3ddd9-f0b0-4635-a98c-5866526961b6";
-
-    it("builds the Azure DevOps-issued credential: vstoken issuer of the organisation, sc:// subject", () => {
-        assert.deepEqual(
-            azureDevOpsFederation({ organization: org, organizationId, project: "workshop", serviceConnection: "acr-push" }),
-            {
-                issuer: `https://vstoken.dev.azure.com/${organizationId}`,
-                subject: "sc://one-kubernetes/workshop/acr-push",
-                audiences: [AZURE_AD_TOKEN_EXCHANGE_AUDIENCE],
-            },
-        );
-    });
-
-    it("builds the Entra-issued credential with GUIDs encoded as Entra does", () => {
-        const spec = azureDevOpsEntraFederation({
-            tenantId: "ff882432-09b0-437b-bd22-ca13c0037ded",
-            organizationId,
-            serviceConnectionId: "64171687-7a59-4fce-b2c8-823278dcf176",
-        });
-        assert.equal(spec.issuer, "https://login.microsoftonline.com/ff882432-09b0-437b-bd22-ca13c0037ded/v2.0");
-        assert.equal(
-            spec.subject,
-            `/eid1/c/pub/t/MiSI_7AJe0O9IsoTwAN97Q/a/rISbSSETf0KqFyZ8ppdXmA/sc/${organizationId}/64171687-7a59-4fce-b2c8-823278dcf176`,
-        );
-        assert.deepEqual(spec.audiences, ["api://AzureADTokenExchange"]);
-    });
-
-    it("encodes a GUID in Microsoft byte order, base64url", () => {
-        assert.equal(guidToBase64Url("499b84ac-1321-427f-aa17-267ca6975798"), "rISbSSETf0KqFyZ8ppdXmA");
-    });
-
-    it("refuses an organisation id that is not a GUID, and names with a slash", () => {
-        assert.throws(() => azureDevOpsFederation({ organization: org, organizationId: org, project: "p", serviceConnection: "s" }), /organizationId must be a GUID/);
-        assert.throws(() => azureDevOpsFederation({ organization: org, organizationId, project: "a/b", serviceConnection: "s" }), /project/);
-    });
-
+describe("federation helper", () => {
     it("builds a Kubernetes service account subject for the cluster's issuer", () => {
         const { namespace, serviceAccount } = FLUX_SOURCE_CONTROLLER;
         assert.deepEqual(serviceAccountFederation("https://issuer/", namespace, serviceAccount), {
