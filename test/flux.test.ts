@@ -358,3 +358,18 @@ test("the Flux component is registered as gitops:flux:Flux and parents all its r
     }
     assert.ok(children.every((x) => x.name.startsWith(`${component.name}-`)));
 });
+
+for (const stack of STACKS) {
+    test(`every tenant's Flux object waits for the Flux installation (${stack})`, async () => {
+        const r = await run(stack);
+        const installation = one(r, T.chart, "-flux-controllers");
+        const tenantNamespaces = new Set(r.config.values["gitops-platform:tenants"] ? JSON.parse(r.config.values["gitops-platform:tenants"]).map((t: { name: string }) => t.name) : []);
+        const tenantFluxObjects = r.resources.filter(
+            (x) => isFluxApiVersion(String(x.inputs.apiVersion ?? "")) && tenantNamespaces.has(x.inputs.metadata?.namespace),
+        );
+        assert.ok(tenantFluxObjects.length >= 4, "both teams' sources and deliveries");
+        for (const object of tenantFluxObjects) {
+            assert.ok(object.dependencies.includes(installation.urn), `${object.name} does not wait for the Flux CRDs`);
+        }
+    });
+}
