@@ -4,6 +4,7 @@ import * as azuredevops from "../src/azuredevops";
 import type { ChartSource } from "../src/chartSource";
 import type { DevOpsConfig } from "../src/config/devops";
 import type { AppConfig, TenantConfig } from "../src/config/tenants";
+import { AZURE_AD_TOKEN_EXCHANGE_AUDIENCE } from "../src/federation";
 
 /**
  * Names of the project's service connections. The pipeline templates in pipelines/ default their
@@ -18,9 +19,6 @@ export const SERVICE_CONNECTIONS = {
 
 /** The Azure DevOps environment promotions go through, guarded by an approval check. */
 export const PROMOTION_ENVIRONMENT = "prod";
-
-/** Audience Azure AD expects in tokens exchanged through a federated identity credential. */
-export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 
 /** Variables of a team's variable group (the workshop pasted the first three by hand). */
 export const TEAM_VARIABLES = {
@@ -181,7 +179,7 @@ export class Pipelines extends pulumi.ComponentResource {
                     applicationId: args.ciApplicationId,
                     displayName: credentialName(config, suffix),
                     description: `Azure DevOps service connection ${connectionName} of ${config.orgUrl}/${config.project}.`,
-                    audiences: [TOKEN_EXCHANGE_AUDIENCE],
+                    audiences: [AZURE_AD_TOKEN_EXCHANGE_AUDIENCE],
                     issuer: connection.workloadIdentityFederationIssuer,
                     subject: connection.workloadIdentityFederationSubject,
                 },

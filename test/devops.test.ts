@@ -5,7 +5,6 @@ import {
     PROMOTION_ENVIRONMENT,
     SERVICE_CONNECTIONS,
     TEAM_VARIABLES,
-    TOKEN_EXCHANGE_AUDIENCE,
     appDirectory,
     ciTrigger,
     resourceGroupOf,
@@ -82,7 +81,7 @@ for (const stack of STACKS) {
                 ["-registry-federation", T.serviceEndpointAzureEcr, SERVICE_CONNECTIONS.registry],
             ] as const) {
                 const fic = one(r, FIC, suffix);
-                assert.deepEqual(fic.inputs.audiences, [TOKEN_EXCHANGE_AUDIENCE]);
+                assert.deepEqual(fic.inputs.audiences, ["api://AzureADTokenExchange"]);
                 assert.ok(dependsOn(fic, one(r, type)), "issuer and subject come from the connection's outputs");
                 assert.match(fic.inputs.issuer, /^https:\/\/vstoken\.dev\.azure\.com\//);
                 assert.ok(fic.inputs.subject.endsWith(`/${name}`), fic.inputs.subject);
