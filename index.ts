@@ -17,6 +17,7 @@ export = function gitopsPlatform() {
     const stackNames = names(config.project, config.stack, config.platform.globalNameSeed);
     const tags = { project: config.project, stack: config.stack, "managed-by": "pulumi" };
 
+    // The platform the teams share: resource group, logs, the hardened AKS cluster, ACR, Kubernetes provider.
     const platform = new Platform(stackNames.base, { names: stackNames, config: config.platform, tags });
 
     // Who may do what: CI and deploy principals, team groups bound to their namespace, Flux's identity.
