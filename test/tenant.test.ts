@@ -8,7 +8,7 @@ import { isSemver } from "../src/config/validators";
 import { unwrap } from "../src/offline/run";
 import { OfflineRun, RegisteredResource, STACKS, byUrn, kubernetesObjects, ofType, one, run, runWith } from "./support/program";
 import { isFluxApiVersion, validateObject } from "./support/schemas";
-import { TENANTS_KEY, generatedTenants, stackTenants } from "./support/tenants";
+import { TENANTS_KEY, appConfig, generatedTenants, helmTeamConfig, stackTenants } from "./support/tenants";
 
 const TENANT = "gitops:tenants:Tenant";
 const TEAMS = ["dev-team1", "dev-team2"];
@@ -252,24 +252,14 @@ describe("tenants at scale", () => {
 });
 
 describe("Tenant component on its own", () => {
-    const helmTeam = (): TenantConfig => ({
-        name: "dev-team1",
-        delivery: "helm",
-        podSecurity: "baseline",
-        members: [],
-        quota: { cpu: "4", memory: "8Gi", pods: 30 },
-        limits: { defaultCpu: "500m", defaultMemory: "512Mi", defaultRequestCpu: "100m", defaultRequestMemory: "128Mi" },
-        apps: [
-            { name: "back", repository: "o/r", pipelinePath: "p", chart: "back-chart", version: "1.2.3", web: false, port: 8080, dependsOn: [], values: {} },
-            { name: "front", repository: "o/r", pipelinePath: "p", chart: "front", version: "1.0.0", web: true, port: 8080, dependsOn: ["back"], values: {} },
-        ],
-        flows: [],
-        interval: "5m",
-        timeout: "5m",
-        remediationRetries: 3,
-        retryInterval: "1m",
-        accessRole: "edit",
-    });
+    const helmTeam = (): TenantConfig =>
+        helmTeamConfig({
+            podSecurity: "baseline",
+            apps: [
+                appConfig("back", { repository: "o/r", pipelinePath: "p", chart: "back-chart", version: "1.2.3" }),
+                appConfig("front", { repository: "o/r", pipelinePath: "p", version: "1.0.0", web: true, dependsOn: ["back"] }),
+            ],
+        });
     const program = (extra: Partial<TenantArgs> = {}) => () => {
         const provider = new k8s.Provider("k8s", { kubeconfig: "offline" });
         // Stands for the Flux installation (CRDs and controllers).

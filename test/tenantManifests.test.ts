@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { AppConfig, TenantConfig, TenantGitSource } from "../src/config/tenants";
+import type { TenantConfig, TenantGitSource } from "../src/config/tenants";
 import {
     HELM_CHART_LAYER,
     gitRepository,
@@ -16,26 +16,18 @@ import {
     resourceQuota,
 } from "../src/tenantManifests";
 import { validateObject } from "./support/schemas";
+import { appConfig, helmTeamConfig } from "./support/tenants";
 
-function app(name: string, extra: Partial<AppConfig> = {}): AppConfig {
-    return { name, repository: "example/repo", pipelinePath: "ci.yml", chart: name, version: ">=0.1.0 <1.0.0", web: false, port: 8080, dependsOn: [], values: {}, ...extra };
-}
+const app = appConfig;
 
-const helmTeam: TenantConfig = {
-    name: "dev-team1",
-    delivery: "helm",
-    podSecurity: "restricted",
-    members: [],
+const helmTeam: TenantConfig = helmTeamConfig({
     quota: { cpu: "8", memory: "16Gi", pods: 60 },
-    limits: { defaultCpu: "500m", defaultMemory: "512Mi", defaultRequestCpu: "100m", defaultRequestMemory: "128Mi" },
     apps: [app("back"), app("front", { web: true, dependsOn: ["back"], values: { replicaCount: 2 } })],
     flows: [{ from: "front", to: "back", port: 8080 }],
-    interval: "5m",
     timeout: "10m",
     remediationRetries: 4,
     retryInterval: "2m",
-    accessRole: "edit",
-};
+});
 
 const git: TenantGitSource = { url: "https://github.com/example/dev-team2", branch: "main", path: "./deploy/staging", healthChecks: [] };
 const kustomizeTeam: TenantConfig = { ...helmTeam, name: "dev-team2", delivery: "kustomize", podSecurity: "baseline", apps: [app("app", { web: true })], flows: [], git };

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import type { AppConfig, TenantConfig } from "../../src/config/tenants";
 import { PROJECT_DIR } from "../../src/offline/stackConfig";
 import type { StackName } from "./program";
 
@@ -33,4 +34,29 @@ export function generatedTenants(count: number, version = ">=1.0.0 <2.0.0"): Raw
             { from: "front", to: `${name((i + 1) % count)}/back`, port: 8080 },
         ],
     }));
+}
+
+/** A validated app, as src/config/tenants.ts returns it, with test defaults. */
+export function appConfig(name: string, extra: Partial<AppConfig> = {}): AppConfig {
+    return { name, repository: "example/repo", pipelinePath: "ci.yml", chart: name, version: ">=0.1.0 <1.0.0", web: false, port: 8080, dependsOn: [], values: {}, ...extra };
+}
+
+/** A validated helm team `dev-team1` (back, and a web front depending on it), with test defaults. */
+export function helmTeamConfig(extra: Partial<TenantConfig> = {}): TenantConfig {
+    return {
+        name: "dev-team1",
+        delivery: "helm",
+        podSecurity: "restricted",
+        members: [],
+        quota: { cpu: "4", memory: "8Gi", pods: 30 },
+        limits: { defaultCpu: "500m", defaultMemory: "512Mi", defaultRequestCpu: "100m", defaultRequestMemory: "128Mi" },
+        apps: [appConfig("back"), appConfig("front", { web: true, dependsOn: ["back"] })],
+        flows: [],
+        interval: "5m",
+        timeout: "5m",
+        remediationRetries: 3,
+        retryInterval: "1m",
+        accessRole: "edit",
+        ...extra,
+    };
 }
