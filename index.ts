@@ -1,15 +1,15 @@
 // The GitOps platform, in the order of the workshop's sequence diagram: the platform the teams share,
 // who may do what, where charts live, Flux, the teams themselves, and the CI that feeds them.
 import * as pulumi from "@pulumi/pulumi";
-import { chartSource } from "./components/chartMuseum";
-import { Pipelines } from "./components/devops";
-import { Flux } from "./components/flux";
-import { Identities } from "./components/identities";
-import { Monitoring } from "./components/monitoring";
-import { Platform } from "./components/platform";
-import { Tenant } from "./components/tenant";
+import { chartSource } from "./components/charts/chartMuseum";
+import { Pipelines } from "./components/devops/devops";
+import { Flux } from "./components/flux/flux";
+import { Identities } from "./components/identities/identities";
+import { Monitoring } from "./components/monitoring/monitoring";
+import { Platform } from "./components/platform/platform";
+import { Tenant } from "./components/tenants/tenant";
 import { loadConfig } from "./src/config";
-import { FLUX_NAMESPACE } from "./src/fluxManifests";
+import { FLUX_NAMESPACE } from "./components/flux/manifests";
 import { names } from "./src/naming";
 
 export = function gitopsPlatform() {

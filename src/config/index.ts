@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ChartRepositoryConfig, keyVaultNameOfCertificate, readChartRepositoryConfig } from "./chartRepository";
-import { DevOpsConfig, readDevOpsConfig } from "./devops";
-import { FluxConfig, readFluxConfig } from "./flux";
-import { IdentitiesConfig, readIdentitiesConfig } from "./identities";
-import { OperationsConfig, readOperationsConfig } from "./operations";
-import { PlatformConfig, readPlatformConfig } from "./platform";
+import { ChartRepositoryConfig, keyVaultNameOfCertificate, readChartRepositoryConfig } from "../../components/charts/config";
+import { DevOpsConfig, readDevOpsConfig } from "../../components/devops/config";
+import { FluxConfig, readFluxConfig } from "../../components/flux/config";
+import { IdentitiesConfig, readIdentitiesConfig } from "../../components/identities/config";
+import { OperationsConfig, readOperationsConfig } from "../../components/monitoring/config";
+import { PlatformConfig, readPlatformConfig } from "../../components/platform/config";
 import { ConfigError, ConfigReader, deepFreeze } from "./reader";
-import { TenantsConfig, readTenantsConfig } from "./tenants";
+import { TenantsConfig, readTenantsConfig } from "../../components/tenants/config";
 import { keyVaultName } from "./validators";
 
 export { ConfigError } from "./reader";

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import type { AppConfig, TenantConfig } from "../../src/config/tenants";
+import type { AppConfig, TenantConfig } from "../../components/tenants/config";
 import { PROJECT_DIR } from "../../src/offline/stackConfig";
 import type { StackName } from "./program";
 

@@ -1,0 +1,250 @@
+import * as storage from "@pulumi/azure-native/storage";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { availabilityZones } from "../../src/azureRegions";
+import {
+    CHARTMUSEUM_CHART_REPO,
+    CHARTMUSEUM_CONTAINER,
+    CHARTMUSEUM_NAMESPACE,
+    CHARTMUSEUM_PORT,
+    CHARTMUSEUM_PUSH_USER,
+    CHARTMUSEUM_RELEASE,
+    chartMuseumIngress,
+    chartMuseumNetworkPolicy,
+    chartMuseumValues,
+    pushUrl,
+} from "./manifests";
+import { ChartSource, acrOciChartSource } from "./source";
+import type { ChartMuseumConfig, ChartRepositoryConfig } from "./config";
+
+export interface ChartMuseumArgs {
+    /**
+     * Validated ChartMuseum settings: chart version, exposure (ingress | loadbalancer), host, TLS
+     * certificate, CIDRs. Reads are always anonymous (network-restricted). `ingress` needs `host`
+     * and `tlsCertificateUri`; `loadbalancer` needs `allowedCidrs` and cannot take
+     * `tlsCertificateUri` (ResourceError otherwise).
+     */
+    readonly config: ChartMuseumConfig;
+    /** Azure name of the storage account holding the charts (`names.storageAccount`); globally unique. */
+    readonly storageAccountName: string;
+    /** Resource group of the storage account (the platform's). */
+    readonly resourceGroupName: pulumi.Input<string>;
+    /** Azure region; decides zone-redundant storage and the load balancer's DNS name. */
+    readonly location: string;
+    /** Protect the storage account and its container from deletion (`config.platform.protect`). */
+    readonly protect: boolean;
+    /** The platform's Kubernetes provider; every in-cluster object goes through it. */
+    readonly provider: k8s.Provider;
+    /** Namespace of the ingress controller (`app-routing-system`); the only in-cluster exposure path allowed in. */
+    readonly ingressNamespace: string;
+    /** Namespace of Flux's source-controller (`flux-system`), the only reader allowed in. */
+    readonly sourceControllerNamespace: string;
+    /** Azure DNS label of the load balancer with `exposure: loadbalancer` (`names.chartMuseumDnsLabel`). */
+    readonly dnsLabel: string;
+    /** Tags put on the Azure resources. */
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * ChartMuseum, the workshop's chart repository, done properly: its own namespace (Pod Security
+ * `restricted`), charts in a private Azure blob container (TLS 1.2, no public access), the official
+ * chart pinned, basic auth on pushes with a generated password, credentials only through a Kubernetes
+ * Secret in its own namespace, anonymous reads reachable in-cluster by Flux's source-controller only,
+ * and from outside only the push endpoint (`ingress`) or the CIDR-restricted Service (`loadbalancer`).
+ */
+export class ChartMuseum extends pulumi.ComponentResource {
+    /** In-cluster URL Flux's HelmRepository reads. */
+    readonly url: pulumi.Output<string>;
+    /** URL CI pushes to (`<pushUrl>/api/charts`). */
+    readonly pushUrl: pulumi.Output<string>;
+    readonly username: pulumi.Output<string>;
+    /** Basic-auth password; secret. */
+    readonly password: pulumi.Output<string>;
+    readonly namespace: string;
+    readonly storageAccountName: pulumi.Output<string>;
+    readonly containerName: pulumi.Output<string>;
+
+    constructor(name: string, args: ChartMuseumArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops:charts:ChartMuseum", name, {}, opts);
+        const { config, provider } = args;
+        if (config.exposure === "ingress" && !config.host) {
+            throw new pulumi.ResourceError("ChartMuseum exposed through the ingress needs a host name (config.host)", this);
+        }
+        if (config.exposure === "ingress" && !config.tlsCertificateUri) {
+            throw new pulumi.ResourceError("ChartMuseum exposed through the ingress needs a TLS certificate: every push carries the password", this);
+        }
+        if (config.exposure === "loadbalancer" && config.allowedCidrs.length === 0) {
+            throw new pulumi.ResourceError("ChartMuseum on a public load balancer needs allowedCidrs: it is never open to all", this);
+        }
+        if (config.exposure === "loadbalancer" && config.tlsCertificateUri) {
+            throw new pulumi.ResourceError("tlsCertificateUri applies to the ingress exposure only", this);
+        }
+        const parent = { parent: this };
+        const stateful = { parent: this, protect: args.protect };
+        const k8sOpts = { parent: this, provider };
+
+        // --- Storage: a private blob container, reachable over TLS 1.2+ only.
+        const account = new storage.StorageAccount(
+            `${name}-storage`,
+            {
+                accountName: args.storageAccountName,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                kind: "StorageV2",
+                sku: { name: availabilityZones(args.location) ? "Standard_ZRS" : "Standard_LRS" },
+                accessTier: "Hot",
+                minimumTlsVersion: "TLS1_2",
+                enableHttpsTrafficOnly: true,
+                allowBlobPublicAccess: false,
+                allowCrossTenantReplication: false,
+                // ChartMuseum's `microsoft` backend signs requests with the account key.
+                allowSharedKeyAccess: true,
+                tags: { ...args.tags },
+            },
+            stateful,
+        );
+        new storage.BlobServiceProperties(
+            `${name}-blob-service`,
+            {
+                accountName: account.name,
+                resourceGroupName: args.resourceGroupName,
+                blobServicesName: "default",
+                deleteRetentionPolicy: { enabled: true, days: 14 },
+                containerDeleteRetentionPolicy: { enabled: true, days: 14 },
+            },
+            parent,
+        );
+        const container = new storage.BlobContainer(
+            `${name}-container`,
+            {
+                accountName: account.name,
+                resourceGroupName: args.resourceGroupName,
+                containerName: CHARTMUSEUM_CONTAINER,
+                publicAccess: "None",
+            },
+            stateful,
+        );
+        const keys = storage.listStorageAccountKeysOutput(
+            { resourceGroupName: args.resourceGroupName, accountName: account.name },
+            parent,
+        );
+        const accountKey = pulumi.secret(keys.keys.apply((k) => k[0].value));
+
+        // --- Credentials: generated, kept secret, handed to the pod through a Secret only.
+        const password = new random.RandomPassword(`${name}-push-password`, { length: 32, special: false }, parent);
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-ns`,
+            {
+                metadata: {
+                    name: CHARTMUSEUM_NAMESPACE,
+                    labels: {
+                        "pod-security.kubernetes.io/enforce": "restricted",
+                        "pod-security.kubernetes.io/enforce-version": "latest",
+                    },
+                },
+            },
+            k8sOpts,
+        );
+        const credentials = new k8s.core.v1.Secret(
+            `${name}-credentials`,
+            {
+                metadata: { name: `${CHARTMUSEUM_RELEASE}-credentials`, namespace: namespace.metadata.name },
+                type: "Opaque",
+                stringData: {
+                    AZURE_STORAGE_ACCOUNT: account.name,
+                    AZURE_STORAGE_ACCESS_KEY: accountKey,
+                    BASIC_AUTH_USER: CHARTMUSEUM_PUSH_USER,
+                    BASIC_AUTH_PASS: pulumi.secret(password.result),
+                },
+            },
+            k8sOpts,
+        );
+
+        const release = new k8s.helm.v3.Release(
+            `${name}-release`,
+            {
+                name: CHARTMUSEUM_RELEASE,
+                namespace: namespace.metadata.name,
+                chart: "chartmuseum",
+                version: config.chartVersion,
+                repositoryOpts: { repo: CHARTMUSEUM_CHART_REPO },
+                values: chartMuseumValues({
+                    config,
+                    containerName: container.name,
+                    credentialsSecretName: credentials.metadata.name,
+                    dnsLabel: args.dnsLabel,
+                }),
+                atomic: true,
+                cleanupOnFail: true,
+                timeout: 600,
+                maxHistory: 10,
+            },
+            { ...k8sOpts, dependsOn: [credentials, container] },
+        );
+
+        if (config.exposure === "ingress") {
+            new k8s.networking.v1.Ingress(
+                `${name}-ingress`,
+                chartMuseumIngress(namespace.metadata.name, config),
+                { ...k8sOpts, dependsOn: [release] },
+            );
+        }
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-netpol`,
+            chartMuseumNetworkPolicy(namespace.metadata.name, config, args.sourceControllerNamespace, args.ingressNamespace),
+            k8sOpts,
+        );
+
+        this.namespace = CHARTMUSEUM_NAMESPACE;
+        // Taken from the release, so whoever reads the URL waits until ChartMuseum is installed.
+        this.url = pulumi.interpolate`http://${release.name}.${release.namespace}.svc.cluster.local:${CHARTMUSEUM_PORT}`;
+        this.pushUrl = pulumi.output(pushUrl(config, args.dnsLabel, args.location));
+        this.username = pulumi.output(CHARTMUSEUM_PUSH_USER);
+        this.password = pulumi.secret(password.result);
+        this.storageAccountName = account.name;
+        this.containerName = container.name;
+        this.registerOutputs({
+            url: this.url,
+            pushUrl: this.pushUrl,
+            username: this.username,
+            password: this.password,
+            namespace: this.namespace,
+            storageAccountName: this.storageAccountName,
+            containerName: this.containerName,
+        });
+    }
+
+    /** This ChartMuseum as the chart source Flux tenants and CI pipelines consume. */
+    chartSource(): ChartSource {
+        return {
+            kind: "chartmuseum",
+            url: this.url,
+            pushUrl: this.pushUrl,
+            username: this.username,
+            password: this.password,
+            namespace: this.namespace,
+        };
+    }
+}
+
+/** Everything `chartSource` needs to build either mode; ChartMuseum's args are used in its mode only. */
+export interface ChartRepositoryArgs {
+    /** Validated `chartRepository` section: the mode, and ChartMuseum's settings in its mode. */
+    readonly config: ChartRepositoryConfig;
+    /** ACR login server, for `acr-oci` (`oci://<loginServer>/helm`). */
+    readonly registryLoginServer: pulumi.Input<string>;
+    /** Everything ChartMuseum needs but its config; ignored with `acr-oci`. */
+    readonly chartMuseum: Omit<ChartMuseumArgs, "config">;
+}
+
+/**
+ * The chart repository step: with `chartmuseum` installs ChartMuseum and returns its source; with
+ * `acr-oci` creates nothing and returns `oci://<loginServer>/helm` (ACR already exists, Flux reads it
+ * with workload identity or the kubelet's AcrPull, CI pushes with `helm push`).
+ */
+export function chartSource(name: string, args: ChartRepositoryArgs, opts?: pulumi.ComponentResourceOptions): ChartSource {
+    if (args.config.mode === "acr-oci") return acrOciChartSource(args.registryLoginServer);
+    return new ChartMuseum(name, { ...args.chartMuseum, config: args.config.chartMuseum }, opts).chartSource();
+}
+

@@ -1,0 +1,194 @@
+// Pure builders of ChartMuseum's manifests and Helm values: what components/chartMuseum.ts installs,
+// testable without the Pulumi runtime.
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ChartMuseumConfig } from "./config";
+
+/** Namespace ChartMuseum runs in (reserved: no tenant may take it). */
+export const CHARTMUSEUM_NAMESPACE = "chartmuseum";
+/** The official chart repository of ChartMuseum. */
+export const CHARTMUSEUM_CHART_REPO = "https://chartmuseum.github.io/charts";
+/** Helm release name; with `fullnameOverride` it is also the Service's and Deployment's name. */
+export const CHARTMUSEUM_RELEASE = "chartmuseum";
+/** Port of the ChartMuseum container and its Service. */
+export const CHARTMUSEUM_PORT = 8080;
+/** Basic-auth user CI pushes with. */
+export const CHARTMUSEUM_PUSH_USER = "ci";
+/** Blob container holding the charts and ChartMuseum's index cache. */
+export const CHARTMUSEUM_CONTAINER = "charts";
+/** Ingress class of the AKS application routing add-on's managed NGINX. */
+export const APP_ROUTING_INGRESS_CLASS = "webapprouting.kubernetes.azure.com";
+/** Largest chart package NGINX lets through to `/api/charts` (its default, 1m, is too small). */
+export const MAX_CHART_UPLOAD = "20m";
+/** ChartMuseum's upload endpoint (`POST /api/charts`): the only path the Ingress routes. */
+export const CHARTMUSEUM_PUSH_PATH = "/api/charts";
+
+/** Labels the chart puts on ChartMuseum's pods (`chartmuseum.selectorLabels`). */
+export const CHARTMUSEUM_POD_LABELS = {
+    "app.kubernetes.io/name": "chartmuseum",
+    "app.kubernetes.io/instance": CHARTMUSEUM_RELEASE,
+} as const;
+
+/** The URL CI pushes to: the ingress host (https with a Key Vault certificate) or the load balancer's DNS name. */
+export function pushUrl(config: ChartMuseumConfig, dnsLabel: string, location: string): string {
+    if (config.exposure === "loadbalancer") return `http://${dnsLabel}.${location}.cloudapp.azure.com:${CHARTMUSEUM_PORT}`;
+    return `${config.tlsCertificateUri ? "https" : "http"}://${config.host}`;
+}
+
+interface ValuesInput {
+    readonly config: ChartMuseumConfig;
+    readonly containerName: pulumi.Input<string>;
+    readonly credentialsSecretName: pulumi.Input<string>;
+    readonly dnsLabel: string;
+}
+
+/**
+ * Values of the official chart. No credential appears here: the pod reads the storage key and the
+ * basic-auth pair from the Secret through `env.existingSecret`. The API (push, delete) is enabled
+ * only because basic auth always is.
+ *
+ * Reads (index, chart archives) are always anonymous, so Flux's HelmRepositories need no Secret in the
+ * team namespaces, where the teams could read it and push under another team's chart name. Who may
+ * read is decided by the network: the NetworkPolicy admits Flux's source-controller and the exposure
+ * path only, and the `ingress` exposure routes the push endpoint alone. With `loadbalancer` the whole
+ * Service is reachable from `allowedCidrs`, so those ranges can also read the index and charts.
+ */
+export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Input<unknown>> {
+    const { config } = input;
+    const basicAuth = true;
+    const loadBalancer = config.exposure === "loadbalancer";
+    return {
+        fullnameOverride: CHARTMUSEUM_RELEASE,
+        replicaCount: 1,
+        env: {
+            open: {
+                STORAGE: "microsoft",
+                STORAGE_MICROSOFT_CONTAINER: input.containerName,
+                DISABLE_API: !basicAuth,
+                AUTH_ANONYMOUS_GET: true,
+                // A published version is immutable: a rebuilt chart needs a new version.
+                ALLOW_OVERWRITE: false,
+                DEPTH: 0,
+                LOG_JSON: true,
+                DISABLE_STATEFILES: false,
+            },
+            existingSecret: input.credentialsSecretName,
+            existingSecretMappings: {
+                AZURE_STORAGE_ACCOUNT: "AZURE_STORAGE_ACCOUNT",
+                AZURE_STORAGE_ACCESS_KEY: "AZURE_STORAGE_ACCESS_KEY",
+                BASIC_AUTH_USER: "BASIC_AUTH_USER",
+                BASIC_AUTH_PASS: "BASIC_AUTH_PASS",
+            },
+        },
+        service: {
+            type: loadBalancer ? "LoadBalancer" : "ClusterIP",
+            externalPort: CHARTMUSEUM_PORT,
+            // Keeps the client IP, so the network policy's ipBlocks see the CI agent's address.
+            externalTrafficPolicy: "Local",
+            loadBalancerSourceRanges: loadBalancer ? [...config.allowedCidrs] : [],
+            annotations: loadBalancer ? { "service.beta.kubernetes.io/azure-dns-label-name": input.dnsLabel } : {},
+        },
+        serviceAccount: { create: true, automountServiceAccountToken: false },
+        // What the chart lets us set of Pod Security `restricted`: pod-level non-root and fsGroup, the
+        // rest (seccomp, capabilities, escalation, read-only root) on the container.
+        securityContext: { enabled: true, fsGroup: 1000, runAsNonRoot: true },
+        containerSecurityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+        resources: {
+            requests: { cpu: "50m", memory: "64Mi" },
+            limits: { memory: "256Mi" },
+        },
+        persistence: { enabled: false },
+        ingress: { enabled: false },
+    };
+}
+
+/**
+ * The Ingress on the app routing add-on's NGINX that CI pushes through (`exposure: ingress`). It routes
+ * `/api/charts` (Exact) and nothing else: the index (`/index.yaml`), the archives (`/charts/...`) and
+ * the rest of the API stay in-cluster, since ChartMuseum serves reads anonymously. Exact rather than
+ * Prefix, because ChartMuseum also answers anonymous GETs under `/api/charts/<name>/...` (metadata,
+ * and in recent versions a chart's templates and values); CI only ever POSTs to `/api/charts`.
+ * What remains reachable from outside anonymously is `GET /api/charts`, the list of chart names and
+ * versions; `allowedCidrs` narrows who can ask.
+ */
+export function chartMuseumIngress(
+    namespace: pulumi.Input<string>,
+    config: ChartMuseumConfig,
+): k8s.types.input.networking.v1.Ingress {
+    const host = config.host!;
+    const annotations: Record<string, string> = { "nginx.ingress.kubernetes.io/proxy-body-size": MAX_CHART_UPLOAD };
+    if (config.allowedCidrs.length > 0) {
+        annotations["nginx.ingress.kubernetes.io/whitelist-source-range"] = config.allowedCidrs.join(",");
+    }
+    if (config.tlsCertificateUri) annotations["kubernetes.azure.com/tls-cert-keyvault-uri"] = config.tlsCertificateUri;
+    return {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "Ingress",
+        metadata: { name: CHARTMUSEUM_RELEASE, namespace, annotations },
+        spec: {
+            ingressClassName: APP_ROUTING_INGRESS_CLASS,
+            // The add-on syncs the Key Vault certificate into `keyvault-<ingress name>`.
+            tls: config.tlsCertificateUri ? [{ hosts: [host], secretName: `keyvault-${CHARTMUSEUM_RELEASE}` }] : undefined,
+            rules: [
+                {
+                    host,
+                    http: {
+                        paths: [
+                            {
+                                path: CHARTMUSEUM_PUSH_PATH,
+                                pathType: "Exact",
+                                backend: { service: { name: CHARTMUSEUM_RELEASE, port: { number: CHARTMUSEUM_PORT } } },
+                            },
+                        ],
+                    },
+                },
+            ],
+        },
+    };
+}
+
+/**
+ * Who may open connections to ChartMuseum: Flux's source-controller (reads the index and charts) and
+ * the exposure path: the ingress controller's namespace, or the load balancer's allowed CIDRs.
+ */
+export function chartMuseumNetworkPolicy(
+    namespace: pulumi.Input<string>,
+    config: ChartMuseumConfig,
+    sourceControllerNamespace: string,
+    ingressNamespace: string,
+): k8s.types.input.networking.v1.NetworkPolicy {
+    const ports = [{ protocol: "TCP", port: CHARTMUSEUM_PORT }];
+    const exposure =
+        config.exposure === "ingress"
+            ? [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ingressNamespace } } }]
+            : config.allowedCidrs.map((cidr) => ({ ipBlock: { cidr } }));
+    return {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: `${CHARTMUSEUM_RELEASE}-ingress`, namespace },
+        spec: {
+            podSelector: { matchLabels: { ...CHARTMUSEUM_POD_LABELS } },
+            policyTypes: ["Ingress"],
+            ingress: [
+                {
+                    from: [
+                        {
+                            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": sourceControllerNamespace } },
+                            podSelector: { matchLabels: { app: "source-controller" } },
+                        },
+                    ],
+                    ports,
+                },
+                { from: exposure, ports },
+            ],
+        },
+    };
+}

@@ -1,0 +1,131 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { ConfigReader } from "../../src/config/reader";
+import { isDuration, isSemver } from "../../src/config/validators";
+
+export const NOTIFICATION_PROVIDERS = ["none", "msteams", "slack", "github"] as const;
+export type NotificationProviderType = (typeof NOTIFICATION_PROVIDERS)[number];
+
+/** Where Flux reports failed reconciliations. */
+export type FluxNotifications =
+    | { readonly provider: "none" }
+    /** A Teams or Slack incoming webhook; the URL is a secret (it is the credential). */
+    | { readonly provider: "msteams" | "slack"; readonly webhookUrl: pulumi.Output<string> }
+    /** Commit statuses on the fleet repository, with a token that may only write statuses. */
+    | { readonly provider: "github"; readonly token: pulumi.Output<string> };
+
+/** What `flux bootstrap github --owner --repository --branch --path` took on the command line. */
+export interface FluxConfig {
+    /** GitHub user or organisation owning the fleet repository. */
+    readonly githubOwner: string;
+    /** Token the GitHub provider uses (repo administration, deploy keys, contents); secret. */
+    readonly githubToken: pulumi.Output<string>;
+    /** Name of the fleet repository Flux syncs from. */
+    readonly repository: string;
+    /** Create the repository (private, default branch protected) instead of using an existing one. */
+    readonly createRepository: boolean;
+    /** Branch Flux follows. */
+    readonly branch: string;
+    /** Folder of this stack's cluster in the repository, without `./`, always under `clusters/`. */
+    readonly path: string;
+    /** Exact version of the fluxcd-community `flux2` Helm chart, which pins the Flux release. */
+    readonly chartVersion: string;
+    /** How often source-controller fetches the fleet repository (Go duration). */
+    readonly sourceInterval: string;
+    /** How often kustomize-controller re-applies the cluster path (Go duration). */
+    readonly reconcileInterval: string;
+    readonly notifications: FluxNotifications;
+}
+
+/** GitHub's rule for user and organisation names. */
+export function isGithubOwner(value: string): boolean {
+    return /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/.test(value);
+}
+
+/** GitHub's rule for repository names: up to 100 of letters, digits, `.`, `_`, `-`; not `.` or `..`. */
+export function isGithubRepositoryName(value: string): boolean {
+    return /^[A-Za-z0-9._-]{1,100}$/.test(value) && value !== "." && value !== ".." && !value.endsWith(".git");
+}
+
+/** A branch name git accepts (a conservative subset of `git check-ref-format --branch`). */
+export function isBranchName(value: string): boolean {
+    return (
+        /^[A-Za-z0-9._/-]+$/.test(value) &&
+        !value.startsWith("-") &&
+        !value.startsWith("/") &&
+        !value.endsWith("/") &&
+        !value.endsWith(".lock") &&
+        !value.includes("..") &&
+        !value.includes("//")
+    );
+}
+
+/**
+ * Normalises a fleet path (`./clusters/prod/`, `clusters/prod`) to `clusters/prod`; undefined when the
+ * path leaves `clusters/` (absolute, `..` segments, another top folder).
+ */
+export function normaliseClusterPath(value: string): string | undefined {
+    const trimmed = value.replace(/^\.\//, "").replace(/\/+$/, "");
+    const segments = trimmed.split("/");
+    if (segments[0] !== "clusters" || segments.length < 2) return undefined;
+    if (segments.some((s) => s === "" || s === "." || s === ".." || !/^[A-Za-z0-9._-]+$/.test(s))) return undefined;
+    return trimmed;
+}
+
+export function readFluxConfig(r: ConfigReader, stack: string): FluxConfig {
+    const provider = r.oneOf("fluxNotificationProvider", NOTIFICATION_PROVIDERS, "none");
+    const rawPath = r.optionalString("fleetPath") ?? `clusters/${stack}`;
+    const path = normaliseClusterPath(rawPath);
+    if (!path) {
+        r.problem("fleetPath", rawPath, "a folder under clusters/, e.g. \"clusters/" + stack + "\" (no \"..\", not absolute)");
+    }
+    return {
+        githubOwner: r.string("githubOwner", {
+            valid: isGithubOwner,
+            allowed: "a GitHub user or organisation name, e.g. \"one-kubernetes\"",
+        }),
+        githubToken: r.requireSecret("githubToken"),
+        repository: r.string("fleetRepository", {
+            default: "fleet-infra",
+            valid: isGithubRepositoryName,
+            allowed: "a GitHub repository name: 1-100 letters, digits, \".\", \"_\" or \"-\", e.g. \"fleet-infra\"",
+        }),
+        createRepository: r.boolean("fleetRepositoryCreate", false),
+        branch: r.string("fleetBranch", {
+            default: "main",
+            valid: isBranchName,
+            allowed: "a git branch name, e.g. \"main\"",
+        }),
+        path: path ?? `clusters/${stack}`,
+        chartVersion: r.string("fluxChartVersion", {
+            default: FLUX_CHART_DEFAULT_VERSION,
+            valid: isSemver,
+            allowed: "an exact chart version MAJOR.MINOR.PATCH, e.g. \"" + FLUX_CHART_DEFAULT_VERSION + "\"",
+        }),
+        sourceInterval: r.string("fluxSourceInterval", {
+            default: "1m",
+            valid: isDuration,
+            allowed: "a Go duration such as \"1m\" or \"30s\"",
+        }),
+        reconcileInterval: r.string("fluxReconcileInterval", {
+            default: "10m",
+            valid: isDuration,
+            allowed: "a Go duration such as \"10m\" or \"1h\"",
+        }),
+        notifications: readNotifications(r, provider),
+    };
+}
+
+/** The flux2 chart version Pulumi.yaml defaults to (chart 2.16.3 ships Flux v2.6.4). */
+export const FLUX_CHART_DEFAULT_VERSION = "2.16.3";
+
+function readNotifications(r: ConfigReader, provider: NotificationProviderType): FluxNotifications {
+    switch (provider) {
+        case "none":
+            return { provider };
+        case "msteams":
+        case "slack":
+            return { provider, webhookUrl: r.requireSecret("fluxNotificationWebhookUrl") };
+        case "github":
+            return { provider, token: r.requireSecret("fluxNotificationToken") };
+    }
+}

@@ -1,0 +1,355 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+    APP_ROUTING_INGRESS_CLASS,
+    CHARTMUSEUM_CHART_REPO,
+    CHARTMUSEUM_NAMESPACE,
+    CHARTMUSEUM_POD_LABELS,
+    CHARTMUSEUM_PUSH_PATH,
+    CHARTMUSEUM_PUSH_USER,
+    chartMuseumNetworkPolicy,
+    pushUrl,
+} from "../../components/charts/manifests";
+import type { ChartMuseumConfig } from "../../components/charts/config";
+import { names } from "../../src/naming";
+import { unwrap } from "../../src/offline/run";
+import { validateObject } from "../support/schemas";
+import { OfflineRun, RegisteredResource, STACKS, byUrn, isWireSecret, kubernetesObjects, ofType, one, run } from "../support/program";
+
+const COMPONENT = "gitops:charts:ChartMuseum";
+const ACCOUNT = "azure-native:storage:StorageAccount";
+const CONTAINER = "azure-native:storage:BlobContainer";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const SECRET = "kubernetes:core/v1:Secret";
+const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const PASSWORD = "random:index/randomPassword:RandomPassword";
+const LIST_KEYS = "azure-native:storage:listStorageAccountKeys";
+
+const ACR_OCI = { "gitops-platform:chartRepository": "acr-oci" };
+const LOAD_BALANCER = {
+    "gitops-platform:chartMuseumExposure": "loadbalancer",
+    "gitops-platform:chartMuseumAllowedCidrs": ["203.0.113.0/24", "198.51.100.16/28"],
+    "gitops-platform:chartMuseumTlsCertificateUri": undefined,
+};
+
+/** Every string sent in plaintext (not inside a secret) in a resource's wire inputs. */
+function plaintextStrings(value: unknown, found: string[] = []): string[] {
+    if (isWireSecret(value)) return found;
+    if (typeof value === "string") found.push(value);
+    else if (Array.isArray(value)) value.forEach((v) => plaintextStrings(v, found));
+    else if (value && typeof value === "object") Object.values(value).forEach((v) => plaintextStrings(v, found));
+    return found;
+}
+
+/** The credentials the Secret carries, read from its (unwrapped) inputs. */
+function credentials(r: OfflineRun): Record<string, string> {
+    return one(r, SECRET, "-chartmuseum-credentials").inputs.stringData;
+}
+
+function values(r: OfflineRun): any {
+    return one(r, RELEASE).inputs.values;
+}
+
+/** Validates a registered Kubernetes object's inputs against its schema. */
+function validates(inputs: Record<string, any>): Promise<void> {
+    return validateObject(inputs as { apiVersion: string; kind: string });
+}
+
+function isChildOfChartMuseum(r: OfflineRun, x: RegisteredResource): boolean {
+    return byUrn(r, x.parent)?.type === COMPONENT;
+}
+
+for (const stack of STACKS) {
+    describe(`ChartMuseum mode (${stack})`, () => {
+        it("creates one ChartMuseum with its storage account, container, release, Secret and network policy", async () => {
+            const r = await run(stack);
+            const component = one(r, COMPONENT);
+            for (const [type, suffix] of [
+                [ACCOUNT, "-storage"],
+                [CONTAINER, "-container"],
+                [RELEASE, "-release"],
+                [SECRET, "-credentials"],
+                [NETPOL, "-netpol"],
+                [PASSWORD, "-push-password"],
+            ]) {
+                assert.equal(one(r, type, suffix).parent, component.urn, `${type} is a child of the component`);
+            }
+        });
+
+        it("puts every Kubernetes object of ChartMuseum in its own namespace through the platform's provider", async () => {
+            const r = await run(stack);
+            const provider = one(r, "pulumi:providers:kubernetes");
+            const objects = r.resources.filter((x) => x.type.startsWith("kubernetes:") && isChildOfChartMuseum(r, x));
+            assert.ok(objects.length >= 5);
+            for (const x of objects) {
+                assert.ok(x.provider.startsWith(`${provider.urn}::`), `${x.name} uses the platform provider`);
+                if (x.type !== "kubernetes:core/v1:Namespace") {
+                    assert.equal(x.inputs.metadata?.namespace ?? x.inputs.namespace, CHARTMUSEUM_NAMESPACE, x.name);
+                }
+            }
+        });
+
+        it("enforces Pod Security restricted on the ChartMuseum namespace", async () => {
+            const ns = one(await run(stack), "kubernetes:core/v1:Namespace", "-chartmuseum-ns");
+            assert.equal(ns.inputs.metadata.name, CHARTMUSEUM_NAMESPACE);
+            assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+        });
+
+        it("names the storage account deterministically and hardens it: TLS 1.2, HTTPS only, no public blobs", async () => {
+            const account = one(await run(stack), ACCOUNT, "-chartmuseum-storage");
+            assert.equal(account.inputs.accountName, names("gitops-platform", stack).storageAccount);
+            assert.equal(account.inputs.minimumTlsVersion, "TLS1_2");
+            assert.equal(account.inputs.enableHttpsTrafficOnly, true);
+            assert.equal(account.inputs.allowBlobPublicAccess, false);
+            assert.equal(account.inputs.allowCrossTenantReplication, false);
+        });
+
+        it(`${stack === "prod" ? "protects" : "does not protect"} the storage account and its container, as config.protect says`, async () => {
+            const r = await run(stack);
+            assert.equal(one(r, ACCOUNT, "-chartmuseum-storage").protect, stack === "prod");
+            assert.equal(one(r, CONTAINER, "-chartmuseum-container").protect, stack === "prod");
+        });
+
+        it("keeps the blob container private", async () => {
+            const container = one(await run(stack), CONTAINER, "-chartmuseum-container");
+            assert.equal(container.inputs.publicAccess, "None");
+            assert.equal(container.inputs.containerName, "charts");
+        });
+
+        it("installs the official chart, pinned, from its repository", async () => {
+            const release = one(await run(stack), RELEASE);
+            assert.equal(release.inputs.chart, "chartmuseum");
+            assert.match(release.inputs.version, /^\d+\.\d+\.\d+$/);
+            assert.equal(release.inputs.repositoryOpts.repo, CHARTMUSEUM_CHART_REPO);
+            assert.equal(release.inputs.namespace, CHARTMUSEUM_NAMESPACE);
+        });
+
+        it("stores charts in the blob container with the microsoft backend", async () => {
+            const r = await run(stack);
+            const open = values(r).env.open;
+            assert.equal(open.STORAGE, "microsoft");
+            assert.equal(open.STORAGE_MICROSOFT_CONTAINER, one(r, CONTAINER).inputs.containerName);
+        });
+
+        it("keeps pushes behind basic auth (the API on only because auth is) and serves reads anonymously", async () => {
+            const env = values(await run(stack)).env;
+            assert.equal(env.open.DISABLE_API, false);
+            assert.equal(env.existingSecretMappings.BASIC_AUTH_USER, "BASIC_AUTH_USER");
+            assert.equal(env.existingSecretMappings.BASIC_AUTH_PASS, "BASIC_AUTH_PASS");
+            assert.equal(env.open.AUTH_ANONYMOUS_GET, true);
+            assert.equal(env.open.ALLOW_OVERWRITE, false);
+        });
+
+        it("gives the pod the storage key and the basic-auth pair only by reference to the Secret", async () => {
+            const r = await run(stack);
+            const env = values(r).env;
+            const secret = one(r, SECRET, "-chartmuseum-credentials");
+            assert.equal(env.existingSecret, secret.inputs.metadata.name);
+            for (const key of ["AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_ACCESS_KEY", "BASIC_AUTH_USER", "BASIC_AUTH_PASS"]) {
+                assert.equal(env.existingSecretMappings[key], key);
+                assert.ok(key in secret.inputs.stringData, `the Secret holds ${key}`);
+            }
+            assert.equal(env.secret, undefined, "no credential in env.secret, which the chart would template into a Secret of its own");
+        });
+
+        it("builds the Secret from secret outputs: the listed storage key and the generated password", async () => {
+            const r = await run(stack);
+            const secret = one(r, SECRET, "-chartmuseum-credentials");
+            assert.ok(isWireSecret(secret.wireInputs.stringData), "stringData travels as a secret");
+            assert.ok(r.invokes.includes(LIST_KEYS));
+            const creds = credentials(r);
+            assert.equal(creds.BASIC_AUTH_USER, CHARTMUSEUM_PUSH_USER);
+            assert.equal(creds.BASIC_AUTH_PASS.length, 32);
+            assert.equal(creds.AZURE_STORAGE_ACCOUNT, one(r, ACCOUNT).inputs.accountName);
+            assert.ok(creds.AZURE_STORAGE_ACCESS_KEY.length > 20);
+        });
+
+        it("never sends the password, the storage key or a config placeholder in plaintext", async () => {
+            const r = await run(stack);
+            const creds = credentials(r);
+            const forbidden = [creds.BASIC_AUTH_PASS, creds.AZURE_STORAGE_ACCESS_KEY, ...Object.values(r.config.placeholders)];
+            for (const x of r.resources) {
+                for (const text of plaintextStrings(x.wireInputs)) {
+                    for (const bad of forbidden) assert.ok(!text.includes(bad), `${x.type} ${x.name} carries a secret in plaintext`);
+                }
+            }
+        });
+
+        it("generates a 32-character alphanumeric push password", async () => {
+            const password = one(await run(stack), PASSWORD);
+            assert.equal(password.inputs.length, 32);
+            assert.equal(password.inputs.special, false);
+        });
+
+        it("runs ChartMuseum as non-root with no privileges, read-only root and the runtime's seccomp profile", async () => {
+            const v = values(await run(stack));
+            assert.equal(v.securityContext.runAsNonRoot, true);
+            const c = v.containerSecurityContext;
+            assert.equal(c.runAsNonRoot, true);
+            assert.equal(c.allowPrivilegeEscalation, false);
+            assert.equal(c.readOnlyRootFilesystem, true);
+            assert.deepEqual(c.capabilities.drop, ["ALL"]);
+            assert.equal(c.seccompProfile.type, "RuntimeDefault");
+            assert.equal(v.serviceAccount.automountServiceAccountToken, false);
+        });
+
+        it("exports the in-cluster Service URL as the chart repository URL", async () => {
+            const r = await run(stack);
+            assert.equal(r.outputs.chartRepositoryUrl, `http://chartmuseum.${CHARTMUSEUM_NAMESPACE}.svc.cluster.local:8080`);
+        });
+
+        it("exports the ingress host, over https, as the push URL by default", async () => {
+            const r = await run(stack);
+            assert.equal(r.outputs.chartPushUrl, `https://${r.config.values["gitops-platform:chartMuseumHost"]}`);
+        });
+
+        it("exposes ChartMuseum through the app routing ingress by default, behind a ClusterIP Service", async () => {
+            const r = await run(stack);
+            const ingress = one(r, INGRESS, "-chartmuseum-ingress");
+            assert.equal(ingress.inputs.spec.ingressClassName, APP_ROUTING_INGRESS_CLASS);
+            assert.equal(ingress.inputs.spec.rules[0].host, r.config.values["gitops-platform:chartMuseumHost"]);
+            assert.equal(ingress.inputs.spec.rules[0].http.paths[0].backend.service.name, "chartmuseum");
+            assert.equal(ingress.inputs.spec.rules[0].http.paths[0].backend.service.port.number, 8080);
+            assert.equal(values(r).service.type, "ClusterIP");
+            await validates(ingress.inputs);
+        });
+
+        it("routes only the push endpoint /api/charts through the Ingress: no index, no archives, no default backend", async () => {
+            const spec = one(await run(stack), INGRESS, "-chartmuseum-ingress").inputs.spec;
+            assert.equal(spec.defaultBackend, undefined);
+            assert.equal(spec.rules.length, 1);
+            assert.deepEqual(
+                spec.rules[0].http.paths.map((p: any) => ({ path: p.path, pathType: p.pathType })),
+                [{ path: CHARTMUSEUM_PUSH_PATH, pathType: "Exact" }],
+            );
+            assert.equal(CHARTMUSEUM_PUSH_PATH, "/api/charts");
+        });
+
+        it("lets only Flux's source-controller and the ingress controller's namespace reach ChartMuseum", async () => {
+            const r = await run(stack);
+            const policy = one(r, NETPOL, "-chartmuseum-netpol").inputs;
+            await validates(policy);
+            assert.deepEqual(policy.spec.podSelector.matchLabels, CHARTMUSEUM_POD_LABELS);
+            assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
+            assert.deepEqual(
+                policy.spec.ingress.map((rule: any) => rule.from),
+                [
+                    [
+                        {
+                            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "flux-system" } },
+                            podSelector: { matchLabels: { app: "source-controller" } },
+                        },
+                    ],
+                    [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "app-routing-system" } } }],
+                ],
+            );
+            for (const rule of policy.spec.ingress) assert.deepEqual(rule.ports, [{ protocol: "TCP", port: 8080 }]);
+        });
+    });
+}
+
+describe("ChartMuseum options", () => {
+    it("terminates TLS on the ingress with the stack's Key Vault certificate", async () => {
+        const r = await run("staging");
+        const ingress = one(r, INGRESS).inputs;
+        assert.equal(ingress.metadata.annotations["kubernetes.azure.com/tls-cert-keyvault-uri"], r.config.values["gitops-platform:chartMuseumTlsCertificateUri"]);
+        assert.deepEqual(ingress.spec.tls, [{ hosts: ["charts.staging.gitops.example.com"], secretName: "keyvault-chartmuseum" }]);
+        assert.equal(r.outputs.chartPushUrl, "https://charts.staging.gitops.example.com");
+        await validates(ingress);
+    });
+
+    it("restricts the ingress to the configured CIDRs and lets chart uploads through NGINX's body limit", async () => {
+        const r = await run("staging", { "gitops-platform:chartMuseumAllowedCidrs": ["203.0.113.0/24"] });
+        const annotations = one(r, INGRESS).inputs.metadata.annotations;
+        assert.equal(annotations["nginx.ingress.kubernetes.io/whitelist-source-range"], "203.0.113.0/24");
+        assert.equal(annotations["nginx.ingress.kubernetes.io/proxy-body-size"], "20m");
+    });
+
+    it("keeps charts zone-redundant where the region has zones, locally redundant elsewhere", async () => {
+        assert.equal(one(await run("prod"), ACCOUNT).inputs.sku.name, "Standard_ZRS");
+        const noZones = await run("staging", { "gitops-platform:location": "westcentralus" });
+        assert.equal(one(noZones, ACCOUNT).inputs.sku.name, "Standard_LRS");
+    });
+
+    describe("exposed on a load balancer", () => {
+        const lb = () => run("staging", LOAD_BALANCER);
+
+        it("makes the Service a LoadBalancer open to the configured source ranges only", async () => {
+            const service = values(await lb()).service;
+            assert.equal(service.type, "LoadBalancer");
+            assert.deepEqual(service.loadBalancerSourceRanges, LOAD_BALANCER["gitops-platform:chartMuseumAllowedCidrs"]);
+            assert.equal(service.externalTrafficPolicy, "Local");
+        });
+
+        it("creates no Ingress", async () => {
+            assert.deepEqual(ofType(await lb(), INGRESS), []);
+        });
+
+        it("still serves reads anonymously and pushes behind basic auth (the allowed CIDRs can read the index)", async () => {
+            const open = values(await lb()).env.open;
+            assert.equal(open.AUTH_ANONYMOUS_GET, true);
+            assert.equal(open.DISABLE_API, false);
+        });
+
+        it("pushes to the load balancer's Azure DNS name on port 8080", async () => {
+            const r = await lb();
+            const label = names("gitops-platform", "staging").chartMuseumDnsLabel;
+            assert.equal(values(r).service.annotations["service.beta.kubernetes.io/azure-dns-label-name"], label);
+            assert.equal(r.outputs.chartPushUrl, `http://${label}.westeurope.cloudapp.azure.com:8080`);
+        });
+
+        it("lets the source ranges in through the network policy instead of the ingress namespace", async () => {
+            const policy = one(await lb(), NETPOL, "-chartmuseum-netpol").inputs;
+            await validates(policy);
+            assert.deepEqual(policy.spec.ingress[1].from, [
+                { ipBlock: { cidr: "203.0.113.0/24" } },
+                { ipBlock: { cidr: "198.51.100.16/28" } },
+            ]);
+        });
+    });
+});
+
+describe("ACR OCI mode", () => {
+    for (const stack of STACKS) {
+        it(`creates no ChartMuseum resources at all (${stack})`, async () => {
+            const r = await run(stack, ACR_OCI);
+            for (const type of [COMPONENT, ACCOUNT, CONTAINER, RELEASE, PASSWORD, INGRESS, NETPOL]) {
+                assert.deepEqual(ofType(r, type).filter((x) => x.name.includes("-chartmuseum")).map((x) => x.name), [], type);
+            }
+            assert.deepEqual(kubernetesObjects(r, "Secret").filter((x) => x.inputs.metadata?.namespace === "chartmuseum"), []);
+            assert.ok(!r.invokes.includes(LIST_KEYS));
+        });
+
+        it(`exports oci://<registry>/helm as the chart repository and push URL (${stack})`, async () => {
+            const r = await run(stack, ACR_OCI);
+            const loginServer = unwrap(r.outputs.registryLoginServer);
+            assert.match(String(loginServer), /\.azurecr\.io$/);
+            assert.equal(r.outputs.chartRepositoryUrl, `oci://${loginServer}/helm`);
+            assert.equal(r.outputs.chartPushUrl, `oci://${loginServer}/helm`);
+        });
+    }
+});
+
+describe("ChartMuseum builders", () => {
+    const base: ChartMuseumConfig = {
+        chartVersion: "3.10.4",
+        exposure: "ingress",
+        host: "charts.example.com",
+        allowedCidrs: [],
+    };
+
+    it("pushes over https only when the ingress has a certificate", () => {
+        assert.equal(pushUrl(base, "label", "westeurope"), "http://charts.example.com");
+        const tls = { ...base, tlsCertificateUri: "https://kv.vault.azure.net/certificates/charts" };
+        assert.equal(pushUrl(tls, "label", "westeurope"), "https://charts.example.com");
+    });
+
+    it("names the namespaces it is given in the network policy, not fixed ones", () => {
+        const policy = chartMuseumNetworkPolicy("cm", base, "gitops-flux", "ingress-nginx");
+        const selected = (policy.spec as any).ingress.flatMap((rule: any) =>
+            rule.from.map((peer: any) => peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"]),
+        );
+        assert.deepEqual(selected, ["gitops-flux", "ingress-nginx"]);
+    });
+});

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { isDevOpsProjectName, organizationOf } from "../../components/devops/config";
+import { one, run, secret } from "../support/program";
+
+const ORG_URL = "gitops-platform:devopsOrgUrl";
+
+describe("Azure DevOps config", () => {
+    it("accepts both forms of organization URL and names the organization", () => {
+        assert.equal(organizationOf("https://dev.azure.com/contoso"), "contoso");
+        assert.equal(organizationOf("https://dev.azure.com/contoso/"), "contoso");
+        assert.equal(organizationOf("https://contoso.visualstudio.com"), "contoso");
+    });
+
+    it("rejects URLs that are not an organization URL", () => {
+        for (const bad of [
+            "http://dev.azure.com/contoso",
+            "https://dev.azure.com/",
+            "https://dev.azure.com/contoso/project",
+            "https://github.com/contoso",
+            "https://contoso.visualstudio.com.evil.example",
+            "dev.azure.com/contoso",
+        ]) {
+            assert.equal(organizationOf(bad), undefined, bad);
+        }
+    });
+
+    it("configures the provider with the visualstudio.com form, without the trailing slash", async () => {
+        const r = await run("staging", { [ORG_URL]: "https://contoso.visualstudio.com/" });
+        assert.equal(one(r, "pulumi:providers:azuredevops").inputs.orgServiceUrl, "https://contoso.visualstudio.com");
+    });
+
+    it("refuses an organization URL of another form, naming the key", async () => {
+        await assert.rejects(run("staging", { [ORG_URL]: "https://github.com/contoso" }), /gitops-platform:devopsOrgUrl.*dev\.azure\.com\/<org>/);
+    });
+
+    it("refuses a stack without an organization URL, naming the key", async () => {
+        await assert.rejects(run("prod", { [ORG_URL]: undefined }), /gitops-platform:devopsOrgUrl: got nothing/);
+    });
+
+    it("refuses a project name Azure DevOps would reject, naming the key", async () => {
+        assert.equal(isDevOpsProjectName("gitops platform"), true);
+        await assert.rejects(run("staging", { "gitops-platform:devopsProject": "ci/cd" }), /gitops-platform:devopsProject/);
+    });
+
+    it("refuses an Azure DevOps PAT given in plaintext, without echoing it", async () => {
+        await assert.rejects(run("staging", { "gitops-platform:devopsPersonalAccessToken": "pat-in-clear" }), (e: Error) => {
+            assert.match(e.message, /gitops-platform:devopsPersonalAccessToken/);
+            assert.doesNotMatch(e.message, /pat-in-clear/);
+            return true;
+        });
+    });
+
+    it("refuses a GitHub token given in plaintext, naming the key", async () => {
+        await assert.rejects(run("staging", { "gitops-platform:devopsGithubToken": "ghp_clear" }), /gitops-platform:devopsGithubToken/);
+    });
+
+    it("takes the PAT and the GitHub token as secrets", async () => {
+        const r = await run("staging", {
+            "gitops-platform:devopsPersonalAccessToken": secret("pat"),
+            "gitops-platform:devopsGithubToken": secret("ghp"),
+        });
+        assert.equal(one(r, "pulumi:providers:azuredevops").inputs.personalAccessToken, "pat");
+        assert.equal(one(r, "azuredevops:index/serviceEndpointGitHub:ServiceEndpointGitHub").inputs.authPersonal.personalAccessToken, "ghp");
+    });
+
+    it("refuses a team app without a repository, naming the key and what its pipeline needs", async () => {
+        const tenants = [{ name: "dev-team1", delivery: "helm", apps: [{ name: "front", version: "1.x" }] }];
+        await assert.rejects(
+            run("staging", { "gitops-platform:tenants": tenants }),
+            /gitops-platform:tenants\[0\]\.apps\[0\]\.repository: got nothing.*GitHub repository as owner\/repo/,
+        );
+    });
+});

@@ -1,0 +1,173 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { parse } from "yaml";
+import {
+    ALERT_EVENT_KINDS,
+    FLUX_INSTALL,
+    GITHUB_SSH_HOST_KEYS,
+    alert,
+    clusterKustomizationYaml,
+    fleetHtmlUrl,
+    fleetSshUrl,
+    fluxChartValues,
+    gitRepository,
+    gitSshSecretData,
+    githubKnownHosts,
+    kustomization,
+    notificationProvider,
+} from "../../components/flux/manifests";
+import { validateObject } from "../support/schemas";
+
+const meta = { name: "flux-system", namespace: "flux-system" };
+type ControllerValues = { container: { additionalArgs: string[] } };
+
+describe("Flux chart values", () => {
+    const values = fluxChartValues() as Record<string, ControllerValues> & Record<string, unknown>;
+
+    test("kustomize-controller refuses cross-namespace references and remote bases and defaults to the namespace's default account", () => {
+        assert.deepEqual(values.kustomizeController.container.additionalArgs, [
+            "--no-cross-namespace-refs=true",
+            "--no-remote-bases=true",
+            "--default-service-account=default",
+        ]);
+    });
+
+    test("helm-controller refuses cross-namespace references and defaults to the namespace's default account", () => {
+        assert.deepEqual(values.helmController.container.additionalArgs, [
+            "--no-cross-namespace-refs=true",
+            "--default-service-account=default",
+        ]);
+    });
+
+    test("notification-controller refuses cross-namespace references", () => {
+        assert.deepEqual(values.notificationController.container.additionalArgs, ["--no-cross-namespace-refs=true"]);
+    });
+
+    test("the chart's own multitenancy switch stays off so no flag is set twice", () => {
+        assert.deepEqual(values.multitenancy, { enabled: false });
+    });
+
+    test("the CRDs are installed by the chart and image automation is left out, as flux bootstrap does", () => {
+        assert.equal(values.installCRDs, true);
+        assert.deepEqual(values.imageAutomationController, { create: false });
+        assert.deepEqual(values.imageReflectionController, { create: false });
+    });
+
+    test("without a client id source-controller gets no workload identity", () => {
+        assert.deepEqual(values.sourceController, {});
+    });
+
+    test("with a client id source-controller's service account is annotated and its pods labelled for workload identity", () => {
+        const withIdentity = fluxChartValues({ sourceControllerIdentityClientId: "11111111-2222-4333-8444-555555555555" });
+        assert.deepEqual(withIdentity.sourceController, {
+            serviceAccount: { annotations: { "azure.workload.identity/client-id": "11111111-2222-4333-8444-555555555555" } },
+            labels: { "azure.workload.identity/use": "true" },
+        });
+    });
+
+    test("the installation is the upstream flux2 chart of the fluxcd-community repository", () => {
+        assert.equal(FLUX_INSTALL.chart, "flux2");
+        assert.equal(FLUX_INSTALL.repository, "https://fluxcd-community.github.io/helm-charts");
+    });
+});
+
+describe("Fleet Git access", () => {
+    test("known_hosts lists github.com with each of GitHub's published host key types", () => {
+        const lines = githubKnownHosts().trim().split("\n");
+        assert.deepEqual(
+            lines.map((l) => l.split(" ").slice(0, 2).join(" ")),
+            ["github.com ssh-ed25519", "github.com ecdsa-sha2-nistp256", "github.com ssh-rsa"],
+        );
+        assert.equal(lines.length, GITHUB_SSH_HOST_KEYS.length);
+    });
+
+    test("the sync Secret's data has the identity, identity.pub and known_hosts keys flux bootstrap writes", () => {
+        const data = gitSshSecretData("PRIVATE", "PUBLIC");
+        assert.deepEqual(Object.keys(data).sort(), ["identity", "identity.pub", "known_hosts"]);
+        assert.equal(data.identity, "PRIVATE");
+        assert.equal(data["identity.pub"], "PUBLIC");
+        assert.equal(data.known_hosts, githubKnownHosts());
+    });
+
+    test("the fleet is cloned over ssh://git@github.com/<owner>/<repository>", () => {
+        assert.equal(fleetSshUrl("one-kubernetes", "workshop"), "ssh://git@github.com/one-kubernetes/workshop");
+        assert.equal(fleetHtmlUrl("one-kubernetes", "workshop"), "https://github.com/one-kubernetes/workshop");
+    });
+
+    test("the seeded kustomization.yaml is an empty kustomize Kustomization", () => {
+        const seed = parse(clusterKustomizationYaml("staging", "clusters/staging"));
+        assert.deepEqual(seed, { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [] });
+    });
+});
+
+describe("Flux objects", () => {
+    const source = gitRepository({
+        metadata: meta,
+        url: "ssh://git@github.com/one-kubernetes/fleet-infra",
+        branch: "main",
+        interval: "1m",
+        secretName: "flux-system",
+    });
+    const sync = kustomization({ metadata: meta, path: "clusters/prod", interval: "10m", sourceName: "flux-system", serviceAccountName: "kustomize-controller" });
+    const teams = notificationProvider({ metadata: { name: "ops", namespace: "flux-system" }, type: "msteams", secretName: "hook" });
+    const status = notificationProvider({
+        metadata: { name: "ops", namespace: "flux-system" },
+        type: "github",
+        secretName: "token",
+        address: "https://github.com/one-kubernetes/fleet-infra",
+    });
+    const failures = alert({
+        metadata: { name: "failures", namespace: "flux-system" },
+        providerName: "ops",
+        severity: "error",
+        kinds: ALERT_EVENT_KINDS,
+        eventMetadata: { cluster: "prod" },
+    });
+
+    test("the GitRepository follows the branch with the deploy key's Secret", () => {
+        assert.deepEqual(source.spec.ref, { branch: "main" });
+        assert.deepEqual(source.spec.secretRef, { name: "flux-system" });
+        assert.equal(source.spec.url, "ssh://git@github.com/one-kubernetes/fleet-infra");
+    });
+
+    test("the Kustomization applies ./<path> of the GitRepository with pruning", () => {
+        assert.equal(sync.spec.path, "./clusters/prod");
+        assert.equal(sync.spec.prune, true);
+        assert.deepEqual(sync.spec.sourceRef, { kind: "GitRepository", name: "flux-system" });
+        assert.equal(sync.spec.serviceAccountName, "kustomize-controller");
+    });
+
+    test("a path given with ./ is not doubled", () => {
+        const again = kustomization({ metadata: meta, path: "./clusters/prod", interval: "10m", sourceName: "s", serviceAccountName: "a" });
+        assert.equal(again.spec.path, "./clusters/prod");
+    });
+
+    test("a webhook Provider has no address of its own: the URL stays in the Secret", () => {
+        assert.deepEqual(teams.spec, { type: "msteams", secretRef: { name: "hook" } });
+    });
+
+    test("a github Provider addresses the fleet repository", () => {
+        assert.equal(status.spec.address, "https://github.com/one-kubernetes/fleet-infra");
+    });
+
+    test("the Alert names its provider and watches deploys and sources at the given severity", () => {
+        assert.deepEqual(failures.spec.providerRef, { name: "ops" });
+        assert.equal(failures.spec.eventSeverity, "error");
+        const kinds = (failures.spec.eventSources as { kind: string; name: string }[]).map((s) => s.kind);
+        for (const kind of ["Kustomization", "HelmRelease", "GitRepository", "HelmRepository", "OCIRepository"]) {
+            assert.ok(kinds.includes(kind), kind);
+        }
+        assert.ok((failures.spec.eventSources as { name: string }[]).every((s) => s.name === "*"));
+        assert.deepEqual(failures.spec.eventMetadata, { cluster: "prod" });
+    });
+
+    test("the Alert never names another namespace (cross-namespace references are locked down)", () => {
+        assert.ok((failures.spec.eventSources as object[]).every((s) => !("namespace" in s)));
+    });
+
+    for (const object of [source, sync, teams, status, failures]) {
+        test(`the ${object.kind} ${object.spec.type ?? ""} validates against Flux's CRD schema`, async () => {
+            await validateObject(object as never);
+        });
+    }
+});

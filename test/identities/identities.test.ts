@@ -1,0 +1,293 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { FLUX_SOURCE_CONTROLLER, identityNames, namespaceScope } from "../../components/identities/identities";
+import { serviceAccountFederation } from "../../src/federation";
+import { names } from "../../src/naming";
+import { FAKE_SUBSCRIPTION_ID, fakeGuid } from "../../src/offline/cloud";
+import { resolveStackConfig } from "../../src/offline/stackConfig";
+import { BuiltInRole, roleDefinitionId } from "../../src/roles";
+import { OfflineRun, RegisteredResource, STACKS, isWireSecret, one, ofType, run } from "../support/program";
+
+const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
+const APPLICATION = "azuread:index/application:Application";
+const GROUP = "azuread:index/group:Group";
+const SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal";
+const PASSWORD = "azuread:index/applicationPassword:ApplicationPassword";
+const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
+const FEDERATED_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential";
+const ACR_OCI = { "gitops-platform:chartRepository": "acr-oci" };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const passwordOn = (): Record<string, string> => ({
+    "gitops-platform:ciPassword": "true",
+    "gitops-platform:ciPasswordEndDate": new Date(Date.now() + 90 * DAY_MS).toISOString().slice(0, 10),
+});
+
+const base = (stack: string) => names("gitops-platform", stack).base;
+const component = (stack: string) => `${base(stack)}-identities`;
+const objectIdOf = (type: string, name: string) => fakeGuid(`${type}/${name}`);
+const clusterIdEnd = (stack: string) => `/providers/Microsoft.ContainerService/managedClusters/${names("gitops-platform", stack).cluster}`;
+
+function assignment(r: OfflineRun, suffix: string): RegisteredResource {
+    return one(r, ROLE_ASSIGNMENT, `-identities-${suffix}`);
+}
+
+function clusterId(r: OfflineRun): string {
+    const scope: string = assignment(r, "deploy-cluster-user").inputs.scope;
+    assert.ok(scope.endsWith(clusterIdEnd(r.stack)), `${scope} is not the cluster`);
+    return scope;
+}
+
+function assertRole(a: RegisteredResource, role: BuiltInRole): void {
+    assert.equal(a.inputs.roleDefinitionId, roleDefinitionId(FAKE_SUBSCRIPTION_ID, role));
+}
+
+function assertRegistryScope(stack: string, scope: string): void {
+    const registry = names("gitops-platform", stack).registry;
+    assert.match(scope, new RegExp(`^/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/[^/]+/providers/Microsoft\\.ContainerRegistry/[^/]+/${registry}$`));
+}
+
+/** Every string anywhere in a value, with whether it sits inside a wire secret. */
+function strings(value: any, inSecret = false, out: { text: string; secret: boolean }[] = []) {
+    if (typeof value === "string") out.push({ text: value, secret: inSecret });
+    else if (value && typeof value === "object") {
+        const secret = inSecret || isWireSecret(value);
+        for (const v of Object.values(value)) strings(v, secret, out);
+    }
+    return out;
+}
+
+for (const stack of STACKS) {
+    describe(`identities (${stack})`, () => {
+        it("gives the CI principal AcrPush on the registry and nothing else", async () => {
+            const r = await run(stack);
+            const a = assignment(r, "ci-acrpush");
+            assertRole(a, "AcrPush");
+            assertRegistryScope(stack, a.inputs.scope);
+            assert.equal(a.inputs.principalType, "ServicePrincipal");
+            const ciSp = objectIdOf(SERVICE_PRINCIPAL, `${component(stack)}-ci-sp`);
+            assert.equal(a.inputs.principalId, ciSp);
+            assert.deepEqual(ofType(r, ROLE_ASSIGNMENT).filter((x) => x.inputs.principalId === ciSp).map((x) => x.name), [a.name]);
+        });
+
+        it("gives the deploy principal AKS Cluster User on the cluster and nothing else", async () => {
+            const r = await run(stack);
+            const a = assignment(r, "deploy-cluster-user");
+            assertRole(a, "AksClusterUser");
+            assert.match(a.inputs.scope, new RegExp(`^/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/[^/]+${clusterIdEnd(stack)}$`));
+            const deploySp = objectIdOf(SERVICE_PRINCIPAL, `${component(stack)}-deploy-sp`);
+            assert.equal(a.inputs.principalId, deploySp);
+            assert.equal(ofType(r, ROLE_ASSIGNMENT).filter((x) => x.inputs.principalId === deploySp).length, 1);
+        });
+
+        it("makes the platform-admin group cluster admin at the cluster scope", async () => {
+            const r = await run(stack);
+            const a = assignment(r, "admins-cluster-admin");
+            assertRole(a, "AksRbacClusterAdmin");
+            assert.equal(a.inputs.scope, clusterId(r));
+            assert.equal(a.inputs.principalType, "Group");
+            assert.equal(a.inputs.principalId, objectIdOf(GROUP, `${component(stack)}-admins`));
+        });
+
+        it("binds each team's group to Kubernetes in its own namespace only, as AKS RBAC Writer", async () => {
+            const r = await run(stack);
+            for (const tenant of ["dev-team1", "dev-team2"]) {
+                const group = objectIdOf(GROUP, `${component(stack)}-team-${tenant}`);
+                const kubernetesRights = ofType(r, ROLE_ASSIGNMENT).filter(
+                    (x) => x.inputs.principalId === group && x.inputs.roleDefinitionId !== roleDefinitionId(FAKE_SUBSCRIPTION_ID, "AksClusterUser"),
+                );
+                assert.equal(kubernetesRights.length, 1, `${tenant} has ${kubernetesRights.length} Kubernetes role assignments`);
+                assertRole(kubernetesRights[0], "AksRbacWriter");
+                assert.equal(kubernetesRights[0].inputs.scope, namespaceScope(clusterId(r), tenant));
+                assert.equal(kubernetesRights[0].inputs.principalType, "Group");
+            }
+        });
+
+        it("gives a team with accessRole view only AKS RBAC Reader on its namespace", async () => {
+            const tenants = resolveStackConfig(stack).values["gitops-platform:tenants"];
+            const viewOnly = JSON.parse(tenants).map((t: { name: string }) => (t.name === "dev-team2" ? { ...t, accessRole: "view" } : t));
+            const r = await run(stack, { "gitops-platform:tenants": viewOnly });
+            const a = assignment(r, "team-dev-team2-namespace-view");
+            assertRole(a, "AksRbacReader");
+            assert.equal(a.inputs.scope, namespaceScope(clusterId(r), "dev-team2"));
+        });
+
+        it("lets each team fetch the cluster's Azure AD kubeconfig, which grants nothing by itself", async () => {
+            const r = await run(stack);
+            for (const tenant of ["dev-team1", "dev-team2"]) {
+                const a = assignment(r, `team-${tenant}-cluster-user`);
+                assertRole(a, "AksClusterUser");
+                assert.equal(a.inputs.scope, clusterId(r));
+                assert.equal(a.inputs.principalId, objectIdOf(GROUP, `${component(stack)}-team-${tenant}`));
+            }
+        });
+
+        it("creates one security group per tenant, named after the stack and the team", async () => {
+            const r = await run(stack);
+            const groups = ofType(r, GROUP).filter((g) => g.name.includes("-team-"));
+            assert.deepEqual(groups.map((g) => g.inputs.displayName).sort(), ["dev-team1", "dev-team2"].map(identityNames(base(stack)).teamGroup));
+            for (const g of groups) assert.deepEqual([g.inputs.securityEnabled, g.inputs.mailEnabled], [true, false]);
+        });
+
+        it("never assigns a role at subscription or resource-group scope, anywhere in the program", async () => {
+            for (const r of [await run(stack), await run(stack, { ...ACR_OCI, ...passwordOn() })]) {
+                const assignments = ofType(r, ROLE_ASSIGNMENT);
+                assert.ok(assignments.length >= 6);
+                for (const a of assignments) {
+                    assert.match(
+                        a.inputs.scope,
+                        /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+/,
+                        `${a.name} is scoped to ${a.inputs.scope}`,
+                    );
+                }
+            }
+        });
+
+        it("creates single-tenant applications with service principals, owned by the deployer", async () => {
+            const r = await run(stack);
+            const apps = ofType(r, APPLICATION);
+            const display = identityNames(base(stack));
+            assert.deepEqual(apps.map((a) => a.inputs.displayName).sort(), [display.ciApplication, display.deployApplication]);
+            for (const app of apps) {
+                assert.equal(app.inputs.signInAudience, "AzureADMyOrg");
+                assert.equal(app.inputs.owners.length, 1);
+                const sp = one(r, SERVICE_PRINCIPAL, `${app.name}-sp`);
+                assert.equal(sp.inputs.clientId, fakeGuid(`${app.name}/client`));
+            }
+        });
+
+        it("creates no password and no Flux identity by default", async () => {
+            const r = await run(stack);
+            assert.deepEqual(ofType(r, PASSWORD), []);
+            assert.deepEqual([...ofType(r, IDENTITY), ...ofType(r, FEDERATED_CREDENTIAL)], []);
+            assert.equal(r.outputs.fluxSourceIdentityClientId, undefined);
+        });
+
+        it("federates a user-assigned identity to Flux's source-controller when charts are OCI on ACR", async () => {
+            const r = await run(stack, ACR_OCI);
+            const identity = one(r, IDENTITY, "-identities-flux-source");
+            assert.equal(identity.inputs.resourceName, identityNames(base(stack)).fluxSourceIdentity);
+            const credential = one(r, FEDERATED_CREDENTIAL, "-identities-flux-source-federation");
+            assert.equal(credential.inputs.resourceName, identity.inputs.resourceName);
+            assert.match(credential.inputs.issuer, /^https:\/\/.+\.oic\.prod-aks\.azure\.com\//);
+            assert.equal(credential.inputs.issuer, r.outputs.oidcIssuerUrl);
+            assert.equal(credential.inputs.subject, "system:serviceaccount:flux-system:source-controller");
+            assert.deepEqual(credential.inputs.audiences, ["api://AzureADTokenExchange"]);
+        });
+
+        it("gives the Flux source identity AcrPull on the registry, and exports its client id", async () => {
+            const r = await run(stack, ACR_OCI);
+            const a = assignment(r, "flux-source-acrpull");
+            assertRole(a, "AcrPull");
+            assertRegistryScope(stack, a.inputs.scope);
+            assert.equal(a.inputs.principalId, fakeGuid(`${component(stack)}-flux-source/principal`));
+            assert.equal(r.outputs.fluxSourceIdentityClientId, fakeGuid(`${component(stack)}-flux-source/client`));
+        });
+
+        it("exports the non-secret client and group ids", async () => {
+            const r = await run(stack);
+            assert.equal(r.outputs.ciClientId, fakeGuid(`${component(stack)}-ci/client`));
+            assert.equal(r.outputs.deployClientId, fakeGuid(`${component(stack)}-deploy/client`));
+            assert.equal(r.outputs.adminGroupObjectId, objectIdOf(GROUP, `${component(stack)}-admins`));
+            assert.deepEqual(Object.keys(r.outputs.teamGroupObjectIds as object).sort(), ["dev-team1", "dev-team2"]);
+        });
+
+        it("registers the contract outputs, the CI application id being the Graph path federated credentials take", async () => {
+            const r = await run(stack);
+            const urn = one(r, "gitops:identity:Identities").urn;
+            const outputs = r.componentOutputs[urn];
+            assert.equal(outputs.ciApplicationId, `/applications/${objectIdOf(APPLICATION, `${component(stack)}-ci`)}`);
+            assert.equal(outputs.ciServicePrincipalObjectId, objectIdOf(SERVICE_PRINCIPAL, `${component(stack)}-ci-sp`));
+            assert.equal(outputs.deployApplicationId, `/applications/${objectIdOf(APPLICATION, `${component(stack)}-deploy`)}`);
+            assert.deepEqual(Object.keys(outputs.teamGroupObjectIds).sort(), ["dev-team1", "dev-team2"]);
+        });
+
+        it("parents every identity resource to the component, with names starting with the component's", async () => {
+            const r = await run(stack, { ...ACR_OCI, ...passwordOn() });
+            const urn = one(r, "gitops:identity:Identities").urn;
+            const children = r.resources.filter((x) => x.parent === urn);
+            assert.ok(children.length >= 14);
+            for (const child of children) assert.ok(child.name.startsWith(`${component(stack)}-`), child.name);
+            const identityTypes = [APPLICATION, GROUP, SERVICE_PRINCIPAL, PASSWORD, IDENTITY, FEDERATED_CREDENTIAL];
+            for (const x of r.resources.filter((x) => identityTypes.includes(x.type))) assert.equal(x.parent, urn, x.name);
+        });
+    });
+}
+
+describe("identities: the optional CI password", () => {
+    it("is created on the CI application with the configured end date", async () => {
+        const overrides = passwordOn();
+        const r = await run("staging", overrides);
+        const password = one(r, PASSWORD, "-identities-ci-password");
+        assert.equal(password.inputs.applicationId, `/applications/${objectIdOf(APPLICATION, `${component("staging")}-ci`)}`);
+        assert.equal(password.inputs.endDate, `${overrides["gitops-platform:ciPasswordEndDate"]}T00:00:00Z`);
+    });
+
+    it("is a secret in state", async () => {
+        const r = await run("staging", passwordOn());
+        assert.ok(one(r, PASSWORD).additionalSecretOutputs.includes("value"));
+    });
+
+    it("is a secret in the component's outputs and appears in no stack output", async () => {
+        const r = await run("staging", passwordOn());
+        const plaintext = `offline-password-${fakeGuid(`${component("staging")}-ci-password/value`)}`;
+        const outputs = r.componentOutputs[one(r, "gitops:identity:Identities").urn];
+        assert.ok(isWireSecret(outputs.ciPassword));
+        const everywhere = [...strings(r.componentOutputs), ...r.resources.flatMap((x) => strings(x.wireInputs))];
+        assert.ok(everywhere.some((s) => s.text === plaintext), "the password reaches nothing: the test would prove nothing");
+        assert.deepEqual(everywhere.filter((s) => s.text === plaintext && !s.secret), []);
+        assert.ok(!JSON.stringify(r.outputs).includes(plaintext));
+        assert.deepEqual(r.secretOutputs, ["kubeconfig"]);
+    });
+});
+
+describe("identities: group members", () => {
+    const tenants = (members: string[]) => {
+        const all = JSON.parse(resolveStackConfig("prod").values["gitops-platform:tenants"]) as Record<string, unknown>[];
+        return all.map((t, i) => (i === 1 ? { ...t, members } : t));
+    };
+
+    it("resolves UPNs through Azure AD and takes object ids as they are", async () => {
+        const guid = "5F0B6A8E-1C2D-4E3F-9A0B-1C2D3E4F5A6B";
+        const r = await run("prod", { "gitops-platform:tenants": tenants(["jane@contoso.com", guid]) });
+        const group = objectIdOf(GROUP, `${component("prod")}-team-dev-team2`);
+        const members = ofType(r, "azuread:index/groupMember:GroupMember");
+        assert.deepEqual(members.map((m) => m.inputs.groupObjectId), [group, group]);
+        assert.deepEqual(members.map((m) => m.inputs.memberObjectId).sort(), [fakeGuid("user/jane@contoso.com"), guid.toLowerCase()].sort());
+        assert.ok(r.invokes.includes("azuread:index/getUser:getUser"));
+    });
+
+    it("puts the configured platform admins in the admin group", async () => {
+        const r = await run("staging", { "gitops-platform:platformAdmins": ["ops@contoso.com"] });
+        const member = one(r, "azuread:index/groupMember:GroupMember");
+        assert.equal(member.inputs.groupObjectId, objectIdOf(GROUP, `${component("staging")}-admins`));
+        assert.equal(member.inputs.memberObjectId, fakeGuid("user/ops@contoso.com"));
+    });
+});
+
+describe("built-in roles", () => {
+    it("uses the role definition ids Azure documents for the roles identities assign", () => {
+        // A wrong id does not fail loudly: ARM assigns whatever role (or none) that id names.
+        const documented: Partial<Record<BuiltInRole, string>> = {
+            AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+            AcrPush: "8311e382-0749-4cb8-b61a-304f252e45ec",
+            AksClusterUser: "4abbcc35-e782-43d8-92c5-2d3f1bd2253f",
+            AksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+            AksRbacWriter: "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb",
+        };
+        for (const [role, id] of Object.entries(documented)) {
+            assert.equal(roleDefinitionId("s", role as BuiltInRole), `/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/${id}`);
+        }
+    });
+});
+
+describe("federation helper", () => {
+    it("builds a Kubernetes service account subject for the cluster's issuer", () => {
+        const { namespace, serviceAccount } = FLUX_SOURCE_CONTROLLER;
+        assert.deepEqual(serviceAccountFederation("https://issuer/", namespace, serviceAccount), {
+            issuer: "https://issuer/",
+            subject: "system:serviceaccount:flux-system:source-controller",
+            audiences: ["api://AzureADTokenExchange"],
+        });
+    });
+});

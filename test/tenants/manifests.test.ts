@@ -1,0 +1,171 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { TenantConfig, TenantGitSource } from "../../components/tenants/config";
+import {
+    HELM_CHART_LAYER,
+    gitRepository,
+    helmRelease,
+    helmRepository,
+    kustomization,
+    limitRange,
+    namespaceManifest,
+    ociChartUrl,
+    ociRepository,
+    reconcilerRoleBinding,
+    reconcilerServiceAccount,
+    resourceQuota,
+} from "../../components/tenants/manifests";
+import { validateObject } from "../support/schemas";
+import { appConfig, helmTeamConfig } from "../support/tenants";
+
+const app = appConfig;
+
+const helmTeam: TenantConfig = helmTeamConfig({
+    quota: { cpu: "8", memory: "16Gi", pods: 60 },
+    apps: [app("back"), app("front", { web: true, dependsOn: ["back"], values: { replicaCount: 2 } })],
+    flows: [{ from: "front", to: "back", port: 8080 }],
+    timeout: "10m",
+    remediationRetries: 4,
+    retryInterval: "2m",
+});
+
+const git: TenantGitSource = { url: "https://github.com/example/dev-team2", branch: "main", path: "./deploy/staging", healthChecks: [] };
+const kustomizeTeam: TenantConfig = { ...helmTeam, name: "dev-team2", delivery: "kustomize", podSecurity: "baseline", apps: [app("app", { web: true })], flows: [], git };
+const withGit = (extra: Partial<TenantGitSource>): TenantConfig => ({ ...kustomizeTeam, git: { ...git, ...extra } });
+
+const valid = (object: unknown) => validateObject(structuredClone(object) as never);
+
+describe("tenant manifests", () => {
+    test("the namespace carries the tenant label and enforces, audits and warns at the team's pod security level", () => {
+        const labels = namespaceManifest(kustomizeTeam).metadata.labels as Record<string, string>;
+        assert.equal(labels["toolkit.fluxcd.io/tenant"], "dev-team2");
+        for (const mode of ["enforce", "audit", "warn"]) assert.equal(labels[`pod-security.kubernetes.io/${mode}`], "baseline");
+        assert.equal((namespaceManifest(helmTeam).metadata.labels as Record<string, string>)["pod-security.kubernetes.io/enforce"], "restricted");
+    });
+
+    test("the reconciler is bound to admin by a RoleBinding in its own namespace", () => {
+        const binding = reconcilerRoleBinding(helmTeam);
+        assert.equal(binding.kind, "RoleBinding");
+        assert.equal(binding.metadata.namespace, "dev-team1");
+        assert.deepEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" });
+        assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: reconcilerServiceAccount(helmTeam).metadata.name, namespace: "dev-team1" }]);
+    });
+
+    test("the quota caps requests and limits at the configured figures and forbids LoadBalancer and NodePort services", () => {
+        assert.deepEqual(resourceQuota(helmTeam).spec.hard, {
+            "requests.cpu": "8",
+            "limits.cpu": "8",
+            "requests.memory": "16Gi",
+            "limits.memory": "16Gi",
+            pods: "60",
+            "services.loadbalancers": "0",
+            "services.nodeports": "0",
+        });
+    });
+
+    test("the limit range gives containers the configured default requests and limits", () => {
+        assert.deepEqual(limitRange(helmTeam).spec.limits, [
+            { type: "Container", default: { cpu: "500m", memory: "512Mi" }, defaultRequest: { cpu: "100m", memory: "128Mi" } },
+        ]);
+    });
+
+    test("the HelmRepository reads the ChartMuseum URL anonymously, with no secretRef", () => {
+        const repository = helmRepository(helmTeam, "http://chartmuseum.chartmuseum.svc:8080");
+        assert.equal(repository.metadata.namespace, "dev-team1");
+        assert.equal(repository.spec.url, "http://chartmuseum.chartmuseum.svc:8080");
+        assert.ok(!("secretRef" in repository.spec));
+    });
+
+    test("an OCIRepository follows the app's version on ACR with the Azure provider and selects the chart layer", () => {
+        const repo = ociRepository(helmTeam, helmTeam.apps[1], "oci://acr.azurecr.io/helm/front");
+        assert.equal(repo.metadata.name, "front");
+        assert.deepEqual(repo.spec.ref, { semver: ">=0.1.0 <1.0.0" });
+        assert.equal(repo.spec.provider, "azure");
+        assert.deepEqual(repo.spec.layerSelector, { mediaType: HELM_CHART_LAYER, operation: "copy" });
+    });
+
+    test("a chart's OCI URL is the base and the chart name, whatever the base's trailing slash", () => {
+        assert.equal(ociChartUrl("oci://acr.azurecr.io/helm/", "front"), "oci://acr.azurecr.io/helm/front");
+        assert.equal(ociChartUrl("oci://acr.azurecr.io/helm", "front"), "oci://acr.azurecr.io/helm/front");
+    });
+
+    test("a ChartMuseum HelmRelease names chart, version and the team's HelmRepository", () => {
+        const release = helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" });
+        assert.deepEqual(release.spec.chart, {
+            spec: { chart: "back", version: ">=0.1.0 <1.0.0", sourceRef: { kind: "HelmRepository", name: "charts" }, interval: "5m" },
+        });
+        assert.equal(release.spec.chartRef, undefined);
+    });
+
+    test("an ACR HelmRelease references the app's OCIRepository with chartRef", () => {
+        const release = helmRelease(helmTeam, helmTeam.apps[1], { kind: "OCIRepository" });
+        assert.deepEqual(release.spec.chartRef, { kind: "OCIRepository", name: "front" });
+        assert.equal(release.spec.chart, undefined);
+    });
+
+    test("a HelmRelease runs as the reconciler in the team namespace with install and upgrade remediation", () => {
+        const spec = helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" }).spec;
+        assert.equal(spec.serviceAccountName, "flux-reconciler");
+        assert.equal(spec.targetNamespace, "dev-team1");
+        assert.equal(spec.releaseName, "back");
+        assert.equal(spec.timeout, "10m");
+        assert.deepEqual(spec.install, { remediation: { retries: 4 } });
+        assert.deepEqual(spec.upgrade, { cleanupOnFail: true, remediation: { retries: 4, remediateLastFailure: true, strategy: "rollback" } });
+        assert.deepEqual(spec.rollback, { cleanupOnFail: true });
+    });
+
+    test("a HelmRelease depends on the releases of the apps it declares and carries its values", () => {
+        const front = helmRelease(helmTeam, helmTeam.apps[1], { kind: "HelmRepository" });
+        assert.deepEqual(front.spec.dependsOn, [{ name: "back" }]);
+        assert.deepEqual(front.spec.values, { replicaCount: 2 });
+        assert.equal(helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" }).spec.dependsOn, undefined);
+    });
+
+    test("the GitRepository follows the branch unless a tag or commit pins it", () => {
+        assert.deepEqual(gitRepository(kustomizeTeam).spec.ref, { branch: "main" });
+        assert.deepEqual(gitRepository(withGit({ tag: "v1.2.0" })).spec.ref, { tag: "v1.2.0" });
+        const sha = "0123456789abcdef0123456789abcdef01234567";
+        assert.deepEqual(gitRepository(withGit({ commit: sha })).spec.ref, { branch: "main", commit: sha });
+    });
+
+    test("a private Git repository gets the named credentials secret", () => {
+        assert.equal(gitRepository(kustomizeTeam).spec.secretRef, undefined);
+        assert.deepEqual(gitRepository(withGit({ secretName: "git-auth" })).spec.secretRef, { name: "git-auth" });
+    });
+
+    test("the Kustomization prunes the team's path into its namespace as the reconciler and waits for health", () => {
+        const spec = kustomization(kustomizeTeam).spec;
+        assert.deepEqual(spec.sourceRef, { kind: "GitRepository", name: "dev-team2" });
+        assert.equal(spec.path, "./deploy/staging");
+        assert.equal(spec.prune, true);
+        assert.equal(spec.serviceAccountName, "flux-reconciler");
+        assert.equal(spec.targetNamespace, "dev-team2");
+        assert.equal(spec.retryInterval, "2m");
+        assert.equal(spec.timeout, "10m");
+        assert.equal(spec.wait, true);
+    });
+
+    test("listed health checks replace waiting for everything and are looked up in the team namespace", () => {
+        const spec = kustomization(withGit({ healthChecks: [{ apiVersion: "apps/v1", kind: "Deployment", name: "app" }] })).spec;
+        assert.equal(spec.wait, false);
+        assert.deepEqual(spec.healthChecks, [{ apiVersion: "apps/v1", kind: "Deployment", name: "app", namespace: "dev-team2" }]);
+    });
+
+    test("every manifest validates against its schema", async () => {
+        const objects = [
+            namespaceManifest(helmTeam),
+            reconcilerServiceAccount(helmTeam),
+            reconcilerRoleBinding(helmTeam),
+            resourceQuota(helmTeam),
+            limitRange(helmTeam),
+            helmRepository(helmTeam, "http://chartmuseum.chartmuseum.svc:8080"),
+            ociRepository(helmTeam, helmTeam.apps[0], "oci://acr.azurecr.io/helm/back"),
+            ...helmTeam.apps.map((a) => helmRelease(helmTeam, a, { kind: "HelmRepository" })),
+            ...helmTeam.apps.map((a) => helmRelease(helmTeam, a, { kind: "OCIRepository" })),
+            gitRepository(withGit({ tag: "v1", secretName: "git-auth" })),
+            kustomization(withGit({ healthChecks: [{ apiVersion: "apps/v1", kind: "Deployment", name: "app" }] })),
+            kustomization(kustomizeTeam),
+        ];
+        for (const o of objects) await valid(o);
+    });
+});
