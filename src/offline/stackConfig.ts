@@ -43,9 +43,10 @@ export function placeholderFor(key: string): string {
 export function resolveStackConfig(
     stack: string,
     overrides: Record<string, unknown | SecretValue> = {},
+    projectDir: string = PROJECT_DIR,
 ): ResolvedConfig {
-    const project = parse(readFileSync(join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as ProjectFile;
-    const stackFile = parse(readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as {
+    const project = parse(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8")) as ProjectFile;
+    const stackFile = parse(readFileSync(join(projectDir, `Pulumi.${stack}.yaml`), "utf8")) as {
         config?: Record<string, unknown>;
     };
     const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
