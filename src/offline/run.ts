@@ -63,7 +63,7 @@ interface RegisterRequest {
     getDependenciesList(): string[];
     getProvider(): string;
     getVersion(): string;
-    getObject(): { toJavaScript(): Record<string, any> } | undefined;
+    getObject(): WireStruct | undefined;
     getAdditionalsecretoutputsList(): string[];
     getPropertydependenciesMap(): { forEach(f: (value: { getUrnsList(): string[] }, key: string) => void): void };
 }
@@ -73,8 +73,21 @@ interface RegisterOutputsRequest {
     getOutputs(): { toJavaScript(): Record<string, any> } | undefined;
 }
 
+interface RegisterResponse {
+    getUrn(): string;
+    getId(): string | undefined;
+    getObject(): WireStruct;
+    getPropertydependenciesMap(): undefined;
+    getResult(): number;
+}
+
+/** What the SDK reads of a protobuf Struct: its JavaScript value (an identity for JSON-like data). */
+interface WireStruct {
+    toJavaScript(): Record<string, any>;
+}
+
 type Monitor = {
-    registerResource(req: RegisterRequest, cb: (err: unknown, res: { getUrn(): string } | undefined) => void): Promise<void>;
+    registerResource(req: RegisterRequest & { getImportid(): string }, cb: (err: unknown, res: RegisterResponse | undefined) => void): Promise<void>;
     invoke(req: unknown, cb: (err: unknown, res: unknown) => void): Promise<void>;
     registerResourceOutputs(req: RegisterOutputsRequest, cb: (err: unknown, res: unknown) => void): void;
 };
@@ -88,6 +101,11 @@ export interface RunOptions {
     readonly preview?: boolean;
     /** The checkout whose Pulumi.yaml, stack files and index.ts run (another ref's tree for a diff). */
     readonly projectDir?: string;
+    /**
+     * Skip the SDK work no registration shows (see {@link withoutOfflineOverheads}). On by default;
+     * off only to check that it changes nothing.
+     */
+    readonly fast?: boolean;
 }
 
 /** The program of a checkout: its index.ts, called. */
@@ -112,7 +130,7 @@ export async function runProgram(
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
     const cloud = new OfflineCloud({ preview });
     await pulumi.runtime.setMocks(cloud, config.project, stack, preview);
-    const restore = withoutStackCapture();
+    const restore = options.fast === false ? () => undefined : withoutOfflineOverheads();
     try {
         return await record(stack, preview, config, cloud, program ?? projectProgram(projectDir));
     } finally {
@@ -121,22 +139,60 @@ export async function runProgram(
 }
 
 /**
- * The SDK captures and formats a stack trace for every output it creates (`debuggablePromise`) and the
- * full call stack of every resource (its source position, for the engine's logs). Neither reaches a
- * registration, and together they are about a third of an offline run, so a run turns them off and
- * restores them when it ends. `GITOPS_PLAN_STACKS=1` keeps them, for a stack trace of a program bug.
+ * Work the SDK does for the engine that never reaches a registration we record, turned off for the
+ * length of a run and restored when it ends (the `fast: false` option keeps it, and a test checks
+ * both record the same graph):
+ *
+ * - a stack trace captured and formatted for every output (`debuggablePromise`), and the full call
+ *   stack of every resource (its source position, for the engine's logs): a lower
+ *   `Error.stackTraceLimit` and no call sites;
+ * - the aliases provider SDKs add for their older API versions (`{ type: "azure-native:authorization/
+ *   v20220401:RoleAssignment" }`, nine per role assignment, over a hundred per AKS cluster): each one
+ *   is a chain of outputs resolved to a URN, and they only matter to a stack whose state holds the old
+ *   type. The SDK classes merge them in with `pulumi.mergeOptions(opts, { aliases })`; aliases the
+ *   program itself sets are kept.
+ *
+ * - the promise-leak bookkeeping of `debuggablePromise` (an id, a context, a captured stack and a set
+ *   entry for every promise the runtime awaits, reported if still pending when the process exits):
+ *   the same `.then().catch()` chain is kept, so everything resolves in the same order.
+ *
+ * `GITOPS_PLAN_STACKS=1` keeps the stack traces and the leak bookkeeping, for a program bug's full trace.
  */
-function withoutStackCapture(): () => void {
-    if (process.env.GITOPS_PLAN_STACKS === "1") return () => undefined;
+function withoutOfflineOverheads(): () => void {
     const limit = Error.stackTraceLimit;
     const resource = pulumi.Resource as unknown as { callsites: () => unknown[] };
     const callsites = resource.callsites;
-    Error.stackTraceLimit = 0;
-    resource.callsites = () => [];
+    // The module object itself (an `import * as` namespace may be a copy with read-only bindings).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sdk = require("@pulumi/pulumi") as { mergeOptions: typeof pulumi.mergeOptions };
+    const mergeOptions = sdk.mergeOptions;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> };
+    const debuggablePromise = debuggable.debuggablePromise;
+    if (process.env.GITOPS_PLAN_STACKS !== "1") {
+        Error.stackTraceLimit = 0;
+        resource.callsites = () => [];
+        debuggable.debuggablePromise = (p) =>
+            p
+                .then((value) => value)
+                .catch((err) => {
+                    err.promise = p;
+                    throw err;
+                });
+    }
+    sdk.mergeOptions = (opts1, opts2) => mergeOptions(opts1, isVersionAliases(opts2) ? {} : opts2);
     return () => {
         Error.stackTraceLimit = limit;
         resource.callsites = callsites;
+        sdk.mergeOptions = mergeOptions;
+        debuggable.debuggablePromise = debuggablePromise;
     };
+}
+
+/** `{ aliases: [{ type }, ...] }` and nothing else: what provider SDK classes add for their API versions. */
+function isVersionAliases(opts: pulumi.ResourceOptions | undefined): boolean {
+    if (!opts || Object.keys(opts).length !== 1 || !Array.isArray(opts.aliases) || opts.aliases.length === 0) return false;
+    return opts.aliases.every((a) => !!a && typeof a === "object" && Object.keys(a).join() === "type" && typeof (a as { type: unknown }).type === "string");
 }
 
 async function record(
@@ -148,15 +204,41 @@ async function record(
 ): Promise<OfflineRun> {
     const resources: RegisteredResource[] = [];
     let pending = 0;
-    const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
-    const register = monitor.registerResource.bind(monitor);
+    const monitor = pulumi.runtime.getMonitor() as unknown as Monitor & MockMonitorInternals;
+    // The mock monitor's registerResource, with each conversion done once: the request's inputs are
+    // read from protobuf once (for the record and the cloud), and the state the cloud answers goes
+    // back as the plain value the SDK reads, not through a protobuf Struct and out again.
     monitor.registerResource = async (req, cb) => {
         pending++;
-        await register(req, (err, res) => {
-            if (!err && res) resources.push(registration(req, res.getUrn(), preview));
+        let response: RegisterResponse;
+        try {
+            const wire = req.getObject()?.toJavaScript() ?? {};
+            const result = await cloud.newResource({
+                type: req.getType(),
+                name: req.getName(),
+                inputs: rpc.deserializeProperties(struct(wire)),
+                provider: req.getProvider(),
+                custom: req.getCustom(),
+                id: req.getImportid(),
+            });
+            const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
+            const state = plainWire(result.state) ?? (await rpc.serializeProperties("", result.state));
+            monitor.resources.set(urn, { urn, id: result.id ?? null, state });
+            resources.push(registration(req, urn, preview, wire));
+            response = {
+                getUrn: () => urn,
+                getId: () => result.id || "",
+                getObject: () => struct(state),
+                getPropertydependenciesMap: () => undefined,
+                getResult: () => 0,
+            };
+        } catch (err) {
             pending--;
-            cb(err, res);
-        });
+            cb(err, undefined);
+            return;
+        }
+        pending--;
+        cb(null, response);
     };
     const componentOutputs: Record<string, Record<string, any>> = {};
     const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
@@ -187,8 +269,46 @@ async function record(
     return { stack, preview, config, resources, outputs, secretOutputs, componentOutputs, invokes: cloud.invoked };
 }
 
-function registration(req: RegisterRequest, urn: string, preview: boolean): RegisteredResource {
-    const wireInputs = req.getObject()?.toJavaScript() ?? {};
+interface MockMonitorInternals {
+    newUrn(parent: string, type: string, name: string): string;
+    readonly resources: Map<string, { urn: string; id: string | null; state: Record<string, unknown> }>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const rpc = require("@pulumi/pulumi/runtime/rpc") as {
+    deserializeProperties(struct: WireStruct): Record<string, any>;
+    serializeProperties(label: string, props: Record<string, unknown>): Promise<Record<string, any>>;
+};
+
+function struct(value: Record<string, any>): WireStruct {
+    return { toJavaScript: () => value };
+}
+
+/**
+ * The wire form of a state made of plain data (what the fake cloud answers), as `serializeProperties`
+ * would produce it: undefined keys dropped, undefined array items null, unknowns as the engine's
+ * marker. Undefined when the state holds anything else (a resource, an output, an asset), which then
+ * goes through the SDK's own serialization.
+ */
+function plainWire(value: Record<string, unknown>): Record<string, any> | undefined {
+    let plain = true;
+    const convert = (v: unknown): unknown => {
+        if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
+        if (pulumi.isUnknown(v)) return UNKNOWN;
+        if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : convert(x)));
+        if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+            const out: Record<string, unknown> = {};
+            for (const [k, x] of Object.entries(v)) if (x !== undefined && typeof x !== "function") out[k] = convert(x);
+            return out;
+        }
+        plain = false;
+        return undefined;
+    };
+    const result = convert(value) as Record<string, any>;
+    return plain ? result : undefined;
+}
+
+function registration(req: RegisterRequest, urn: string, preview: boolean, wireInputs: Record<string, any>): RegisteredResource {
     const propertyDependencies: Record<string, string[]> = {};
     if (preview) req.getPropertydependenciesMap().forEach((deps, key) => (propertyDependencies[key] = deps.getUrnsList()));
     return {
@@ -201,7 +321,12 @@ function registration(req: RegisterRequest, urn: string, preview: boolean): Regi
         dependencies: req.getDependenciesList(),
         provider: req.getProvider(),
         version: req.getVersion(),
-        inputs: unwrap(wireInputs),
+        get inputs() {
+            // Unwrapped on first read (the plan reads the wire form only), then kept.
+            const inputs = unwrap(wireInputs);
+            Object.defineProperty(this, "inputs", { value: inputs, enumerable: true });
+            return inputs;
+        },
         wireInputs,
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         propertyDependencies,
