@@ -92,6 +92,10 @@ async function main(argv: readonly string[]): Promise<void> {
         // A shard: load every file; node:test then runs their tests one after another in this process.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         for (const file of argv.slice(at + 1)) require(resolve(ROOT, file));
+        process.on("exit", () => {
+            const { user, system } = process.cpuUsage();
+            process.stdout.write(`ℹ shard_cpu_ms ${Math.round((user + system) / 1000)}\n`);
+        });
         return;
     }
     const roots = argv.length > 0 ? argv.map((a) => resolve(a)) : [join(ROOT, "test")];
@@ -105,7 +109,8 @@ async function main(argv: readonly string[]): Promise<void> {
     const totals: Totals = {};
     for (const r of results) for (const [k, v] of Object.entries(totalsOf(r.output))) totals[k] = (totals[k] ?? 0) + v;
     const line = Object.entries(totals).map(([k, v]) => `${k} ${v}`).join(", ");
-    console.log(`\n${files.length} files in ${shards.length} shards: ${line} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    const cpu = results.map((r) => /^ℹ shard_cpu_ms (\d+)$/m.exec(r.output)?.[1]).map((ms) => (ms ? `${(Number(ms) / 1000).toFixed(1)} s` : "?"));
+    console.log(`\n${files.length} files in ${shards.length} shards: ${line} (${((Date.now() - started) / 1000).toFixed(1)} s; CPU per shard ${cpu.join(", ")})`);
     process.exitCode = results.some((r) => r.code !== 0) ? 1 : 0;
 }
 
