@@ -79,6 +79,11 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
+    // `npm run plan | head` closes the pipe early: that is not an error of the plan.
+    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+        if (e.code === "EPIPE") process.exit(0);
+        throw e;
+    });
     main().catch((e: Error) => {
         const known = e.name === "ConfigError" || e.name === "UsageError" || e.name === "DiffError";
         console.error(known ? e.message : `${e.stack ?? e.message}\n(run with GITOPS_PLAN_STACKS=1 for the program's full stack trace)`);
