@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { readYamlFile } from "./yamlFile";
 
 /** Where Pulumi.yaml and the stack files live. */
 export const PROJECT_DIR = join(__dirname, "..", "..");
@@ -45,8 +44,8 @@ export function resolveStackConfig(
     overrides: Record<string, unknown | SecretValue> = {},
     projectDir: string = PROJECT_DIR,
 ): ResolvedConfig {
-    const project = parse(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8")) as ProjectFile;
-    const stackFile = parse(readFileSync(join(projectDir, `Pulumi.${stack}.yaml`), "utf8")) as {
+    const project = readYamlFile(join(projectDir, "Pulumi.yaml")) as ProjectFile;
+    const stackFile = readYamlFile(join(projectDir, `Pulumi.${stack}.yaml`)) as {
         config?: Record<string, unknown>;
     };
     const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
