@@ -1,4 +1,5 @@
 import { CHART_REPOSITORY_MODES, ChartRepositoryMode } from "./source";
+import { CONFIG_KEYS } from "../../src/config/keys";
 import { ConfigReader } from "../../src/config/reader";
 import { isDnsLabel, isIpv4Cidr, isSemver } from "../../src/config/validators";
 
@@ -15,8 +16,6 @@ import { isDnsLabel, isIpv4Cidr, isSemver } from "../../src/config/validators";
 export const CHARTMUSEUM_EXPOSURES = ["ingress", "loadbalancer"] as const;
 export type ChartMuseumExposure = (typeof CHARTMUSEUM_EXPOSURES)[number];
 
-/** Official ChartMuseum chart version installed by default (chartmuseum/charts, app v0.16.x). */
-export const DEFAULT_CHARTMUSEUM_CHART_VERSION = "3.10.4";
 
 /** Settings of the ChartMuseum the `chartmuseum` mode installs. */
 export interface ChartMuseumConfig {
@@ -50,12 +49,11 @@ export type ChartRepositoryConfig =
  * modes, so a typo is reported even on a stack that does not use them yet.
  */
 export function readChartRepositoryConfig(r: ConfigReader): ChartRepositoryConfig {
-    const mode: ChartRepositoryMode = r.oneOf("chartRepository", CHART_REPOSITORY_MODES, "chartmuseum");
-    const exposure = r.oneOf("chartMuseumExposure", CHARTMUSEUM_EXPOSURES, "ingress");
+    const mode: ChartRepositoryMode = r.oneOf("chartRepository", CHART_REPOSITORY_MODES);
+    const exposure = r.oneOf("chartMuseumExposure", CHARTMUSEUM_EXPOSURES);
     const chartVersion = r.string("chartMuseumChartVersion", {
-        default: DEFAULT_CHARTMUSEUM_CHART_VERSION,
         valid: isSemver,
-        allowed: `an exact chart version MAJOR.MINOR.PATCH, e.g. "${DEFAULT_CHARTMUSEUM_CHART_VERSION}" (no ranges: the platform pins what it installs)`,
+        allowed: `an exact chart version MAJOR.MINOR.PATCH, e.g. "${CONFIG_KEYS.chartMuseumChartVersion.default}" (no ranges: the platform pins what it installs)`,
     });
     const host = r.optionalString("chartMuseumHost", {
         valid: isDnsName,
@@ -68,15 +66,6 @@ export function readChartRepositoryConfig(r: ConfigReader): ChartRepositoryConfi
     const allowedCidrs = r.stringList("chartMuseumAllowedCidrs", (cidr) =>
         isIpv4Cidr(cidr) ? undefined : "IPv4 CIDRs such as \"203.0.113.0/24\"",
     );
-    // Retired: reads are always anonymous in-cluster now. A stack still setting it is told so, rather
-    // than silently getting a different behaviour than it asked for.
-    if (r.raw("chartMuseumAnonymousGet") !== undefined) {
-        r.problem(
-            "chartMuseumAnonymousGet",
-            r.raw("chartMuseumAnonymousGet"),
-            "unset (retired): ChartMuseum always serves anonymous reads to Flux in-cluster, its network policy and the push-only Ingress keep them there",
-        );
-    }
 
     if (mode !== "chartmuseum") return { mode };
     if (exposure === "ingress" && host === undefined) {

@@ -164,7 +164,7 @@ type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function readTenantsConfig(r: ConfigReader): TenantsConfig {
-    const versionPolicy = r.oneOf("tenantVersionPolicy", VERSION_POLICIES, "range");
+    const versionPolicy = r.oneOf("tenantVersionPolicy", VERSION_POLICIES);
     const raw = r.raw("tenants") ?? [];
     if (!Array.isArray(raw)) {
         r.problem("tenants", raw, "a list of tenant objects (see README: Onboarding a team)");

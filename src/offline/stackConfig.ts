@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { readYamlFile } from "../config/yamlFile";
 
 /** Where Pulumi.yaml and the stack files live. */
 export const PROJECT_DIR = join(__dirname, "..", "..");
@@ -44,8 +43,8 @@ export function resolveStackConfig(
     stack: string,
     overrides: Record<string, unknown | SecretValue> = {},
 ): ResolvedConfig {
-    const project = parse(readFileSync(join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as ProjectFile;
-    const stackFile = parse(readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as {
+    const project = readYamlFile(join(PROJECT_DIR, "Pulumi.yaml")) as ProjectFile;
+    const stackFile = readYamlFile(join(PROJECT_DIR, `Pulumi.${stack}.yaml`)) as {
         config?: Record<string, unknown>;
     };
     const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
