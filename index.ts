@@ -9,7 +9,7 @@ import { Monitoring } from "./components/monitoring/monitoring";
 import { Platform } from "./components/platform/platform";
 import { Tenant } from "./components/tenants/tenant";
 import { loadConfig } from "./src/config";
-import { FLUX_NAMESPACE } from "./components/flux/manifests";
+import { FLUX_NAMESPACE } from "./src/namespaces";
 import { names } from "./src/naming";
 
 export = function gitopsPlatform() {
@@ -68,11 +68,9 @@ export = function gitopsPlatform() {
             new Tenant(tenant.name, {
                 tenant,
                 tenants: config.tenants.tenants,
-                versionPolicy: config.tenants.versionPolicy,
                 provider: platform.provider,
                 chartSource: charts,
                 ingressNamespace: platform.ingressNamespace,
-                fluxNamespace: flux.namespace,
                 fluxInstallation: flux.installation,
             }),
     );

@@ -8,11 +8,12 @@ import type { TenantConfig } from "../tenants/config";
 import { isGuid } from "../../src/config/validators";
 import { serviceAccountFederation } from "../../src/federation";
 import type { Names } from "../../src/naming";
+import { FLUX_NAMESPACE } from "../../src/namespaces";
 import { roleAssignmentArgs } from "../../src/roleAssignments";
 import { BuiltInRole } from "../../src/roles";
 
 /** Namespace and service account of Flux's source-controller, the one that pulls charts from ACR. */
-export const FLUX_SOURCE_CONTROLLER = { namespace: "flux-system", serviceAccount: "source-controller" } as const;
+export const FLUX_SOURCE_CONTROLLER = { namespace: FLUX_NAMESPACE, serviceAccount: "source-controller" } as const;
 
 /** Azure AD display names and Azure names of the stack's identities, derived from `<project>-<stack>`. */
 export interface IdentityNames {

@@ -55,7 +55,8 @@ export function loadConfig(): StackConfig {
 /** The app routing add-on can only read certificates from the vault the platform attached to it. */
 function checkIngressCertificates(r: ConfigReader, config: StackConfig): void {
     const repository = config.chartRepository;
-    const certificate = repository.mode === "chartmuseum" ? repository.chartMuseum.tlsCertificateUri : undefined;
+    const exposure = repository.mode === "chartmuseum" ? repository.chartMuseum.exposure : undefined;
+    const certificate = exposure?.kind === "ingress" ? exposure.tlsCertificateUri : undefined;
     if (!certificate) return;
     const vault = config.platform.ingressKeyVaultId;
     if (!vault) {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Monitoring, type MonitoringArgs } from "../../components/monitoring/monitoring";
-import { ACR_INCLUDED_STORAGE_GIB, FLUX_KINDS, crashLoopQuery, registryStorageThresholdBytes } from "../../components/monitoring/queries";
+import { FLUX_RECONCILED_KINDS } from "../../src/flux";
+import { ACR_INCLUDED_STORAGE_GIB, crashLoopQuery, registryStorageThresholdBytes } from "../../components/monitoring/queries";
 import { STACKS, isWireSecret, ofType, one, run, secret } from "../support/program";
 
 const ACTION_GROUP = "azure-native:monitor:ActionGroup";
@@ -172,7 +173,7 @@ describe("monitoring builders", () => {
 
     it("Flux kinds cover sources, Kustomizations and HelmReleases", () => {
         for (const kind of ["GitRepository", "OCIRepository", "HelmRepository", "Kustomization", "HelmRelease"]) {
-            assert.ok((FLUX_KINDS as readonly string[]).includes(kind), kind);
+            assert.ok((FLUX_RECONCILED_KINDS as readonly string[]).includes(kind), kind);
         }
     });
 });

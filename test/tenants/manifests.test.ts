@@ -1,26 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { TenantConfig, TenantGitSource } from "../../components/tenants/config";
-import {
-    HELM_CHART_LAYER,
-    gitRepository,
-    helmRelease,
-    helmRepository,
-    kustomization,
-    limitRange,
-    namespaceManifest,
-    ociChartUrl,
-    ociRepository,
-    reconcilerRoleBinding,
-    reconcilerServiceAccount,
-    resourceQuota,
-} from "../../components/tenants/manifests";
+import type { HelmTenant, KustomizeTenant, TenantGitSource } from "../../components/tenants/config";
+import { helmRelease, helmRepository, ociChartUrl, ociRepository } from "../../components/tenants/delivery/helm";
+import { gitRepository, kustomization } from "../../components/tenants/delivery/kustomize";
+import { limitRange, namespaceManifest, reconcilerRoleBinding, reconcilerServiceAccount, resourceQuota } from "../../components/tenants/manifests";
+import { HELM_CHART_LAYER } from "../../src/flux";
 import { validateObject } from "../support/schemas";
 import { appConfig, helmTeamConfig } from "../support/tenants";
 
 const app = appConfig;
 
-const helmTeam: TenantConfig = helmTeamConfig({
+const helmTeam: HelmTenant = helmTeamConfig({
     quota: { cpu: "8", memory: "16Gi", pods: 60 },
     apps: [app("back"), app("front", { web: true, dependsOn: ["back"], values: { replicaCount: 2 } })],
     flows: [{ from: "front", to: "back", port: 8080 }],
@@ -30,8 +20,8 @@ const helmTeam: TenantConfig = helmTeamConfig({
 });
 
 const git: TenantGitSource = { url: "https://github.com/example/dev-team2", branch: "main", path: "./deploy/staging", healthChecks: [] };
-const kustomizeTeam: TenantConfig = { ...helmTeam, name: "dev-team2", delivery: "kustomize", podSecurity: "baseline", apps: [app("app", { web: true })], flows: [], git };
-const withGit = (extra: Partial<TenantGitSource>): TenantConfig => ({ ...kustomizeTeam, git: { ...git, ...extra } });
+const kustomizeTeam: KustomizeTenant = { ...helmTeam, name: "dev-team2", delivery: "kustomize", podSecurity: "baseline", apps: [app("app", { web: true })], flows: [], git };
+const withGit = (extra: Partial<TenantGitSource>): KustomizeTenant => ({ ...kustomizeTeam, git: { ...git, ...extra } });
 
 const valid = (object: unknown) => validateObject(structuredClone(object) as never);
 
