@@ -79,3 +79,27 @@ export function podSpecs(object: Record<string, any>): Record<string, any>[] {
     if (object.spec?.jobTemplate?.spec?.template?.spec) return [object.spec.jobTemplate.spec.template.spec];
     return [];
 }
+
+/** The API group/version of each kind the kits ship, for its model in kubernetes-models. */
+const MODEL_GROUPS: Record<string, string> = {
+    "apps/v1": "apps/v1",
+    v1: "v1",
+    "networking.k8s.io/v1": "networking.k8s.io/v1",
+    "policy/v1": "policy/v1",
+};
+
+/**
+ * Validates a rendered object against its kubernetes-models model, as test/support/schemas.ts does,
+ * but importing the one kind's module (`kubernetes-models/v1/Service`) instead of the whole group's
+ * index, which takes seconds to load. Throws, naming the object, when it is invalid or unknown.
+ */
+export async function validateKubernetesObject(object: Record<string, any>): Promise<void> {
+    const group = MODEL_GROUPS[object.apiVersion];
+    if (!group || !/^[A-Z][A-Za-z]+$/.test(object.kind ?? "")) throw new Error(`no model for ${object.apiVersion} ${object.kind}`);
+    const module = (await import(`kubernetes-models/${group}/${object.kind}`)) as Record<string, new (data: unknown) => { validate(): void }>;
+    try {
+        new module[object.kind](object).validate();
+    } catch (e) {
+        throw new Error(`${object.kind} ${JSON.stringify(object.metadata?.name)}: ${(e as Error).message}`);
+    }
+}

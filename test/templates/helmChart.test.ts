@@ -9,9 +9,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { renderChart } from "../support/helmSubset";
-import { APP_PORT, HELM_KIT, PLACEHOLDER_APP, PLACEHOLDER_TEAM, podSpecs, read, resourceProblems } from "../support/kits";
+import { APP_PORT, HELM_KIT, PLACEHOLDER_APP, PLACEHOLDER_TEAM, podSpecs, read, resourceProblems, validateKubernetesObject } from "../support/kits";
 import { restrictedViolations } from "../support/podSecurity";
-import { validateObject } from "../support/schemas";
 
 type Obj = Record<string, any>;
 
@@ -23,8 +22,7 @@ const TEMPLATES = new Map(TEMPLATE_FILES.map((f) => [f, read(join(CHART_DIR, "te
 const RELEASE = { name: PLACEHOLDER_APP, namespace: PLACEHOLDER_TEAM };
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 
-type K8sObject = Parameters<typeof validateObject>[0];
-const validate = (o: Obj) => validateObject(o as K8sObject);
+const validate = validateKubernetesObject;
 const render = (values: Obj = {}) => renderChart(CHART_DIR, RELEASE, values).objects;
 const isTestHook = (o: Obj) => o.metadata?.annotations?.["helm.sh/hook"] === "test";
 const one = (objects: Obj[], kind: string, hook = false) => {
