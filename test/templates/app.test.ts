@@ -87,7 +87,7 @@ describe("the kits' app, as the container runs it", () => {
 });
 
 describe("the two kits' copies of the app", () => {
-    for (const file of ["app/server.js", "app/server.test.js", "package.json", "Dockerfile", ".dockerignore"]) {
+    for (const file of ["app/server.js", "app/server.test.js", "package.json", "Dockerfile", ".dockerignore", ".gitignore"]) {
         it(`are byte-identical: ${file}`, () => {
             assert.equal(read(join(KUSTOMIZE_KIT, file)), read(join(HELM_KIT, file)));
         });
