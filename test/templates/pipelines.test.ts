@@ -15,7 +15,7 @@ type Doc = Record<string, any>;
 type Kit = keyof typeof KITS;
 
 const PIPELINE_SCHEMA = join(PROJECT_DIR, "..", "shared", "schemas", "azure-pipelines.schema.json");
-const TEMPLATES_DIR = join(PROJECT_DIR, "pipelines", "templates");
+const PIPELINE_TEMPLATES = join(PROJECT_DIR, "pipelines", "templates");
 const PIPELINES = Object.fromEntries(
     Object.entries(KITS).map(([kit, dir]) => [kit, parse(read(join(dir, "ci-pipeline.yml"))) as Doc]),
 ) as Record<Kit, Doc>;
@@ -36,7 +36,7 @@ function templateUses(node: unknown): { template: string; parameters: Doc }[] {
 function platformTemplate(ref: string): string {
     const match = /^pipelines\/templates\/([\w.-]+\.yml)@platform$/.exec(ref);
     assert.ok(match, `${ref}: a template of the platform repository, pipelines/templates/<file>@platform`);
-    return join(TEMPLATES_DIR, match[1]);
+    return join(PIPELINE_TEMPLATES, match[1]);
 }
 
 const loadTemplate = (file: string) => parse(readFileSync(file, "utf8")) as Doc;
@@ -106,7 +106,7 @@ function expandSteps(file: string, passed: Doc, variables: Record<string, string
     const parameters = withDefaults(template, passed);
     return (template.steps as Doc[]).flatMap((step) =>
         typeof step.template === "string"
-            ? expandSteps(join(TEMPLATES_DIR, step.template), resolve(step.parameters ?? {}, parameters, variables), variables)
+            ? expandSteps(join(PIPELINE_TEMPLATES, step.template), resolve(step.parameters ?? {}, parameters, variables), variables)
             : [resolve(step, parameters, variables)],
     );
 }
