@@ -55,3 +55,25 @@ for (const stack of STACKS) {
         });
     });
 }
+
+describe("components renamed since the first release", () => {
+    const renamed = [
+        { type: "gitops:identities:Identities", name: "gitops-platform-staging-identities", was: "gitops:identity:Identities::" },
+        { type: "gitops:devops:DevOps", name: "gitops-platform-staging-devops", was: "gitops:devops:Pipelines::gitops-platform-staging-ci" },
+        { type: "gitops:monitoring:Monitoring", name: "gitops-platform-staging-monitoring", was: "gitops:ops:Monitoring::gitops-platform-staging-ops" },
+    ];
+    for (const { type, name, was } of renamed) {
+        it(`${type} carries an alias to ${was}, so up moves its resources instead of replacing them`, async () => {
+            const r = await run("staging");
+            const component = r.resources.find((x) => x.type === type && x.name === name);
+            assert.ok(component, `${type} ${name} registered`);
+            assert.ok(component.aliases.includes(was), JSON.stringify(component.aliases));
+        });
+    }
+
+    it("keeps the Azure names of the action group and alert rules", async () => {
+        const r = await run("staging");
+        const group = r.resources.find((x) => x.type === "azure-native:monitor:ActionGroup");
+        assert.equal(group?.inputs.actionGroupName, "gitops-platform-staging-ops-ag");
+    });
+});

@@ -99,7 +99,7 @@ export class Identities extends pulumi.ComponentResource {
     readonly ciPassword?: pulumi.Output<string>;
 
     constructor(name: string, args: IdentitiesArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("gitops:identity:Identities", name, {}, opts);
+        super("gitops:identities:Identities", name, {}, opts);
         const parent = { parent: this };
         const display = identityNames(args.names.base);
         const owners = pulumi.output(args.owners);

@@ -25,6 +25,8 @@ export interface RegisteredResource {
     readonly wireInputs: Record<string, any>;
     /** Output properties the engine must store as secrets (the `additionalSecretOutputs` option). */
     readonly additionalSecretOutputs: readonly string[];
+    /** Former identities (`aliases` option), as `type::name` (empty parts: unchanged) or a URN. */
+    readonly aliases: readonly string[];
 }
 
 export interface OfflineRun {
@@ -50,6 +52,7 @@ interface RegisterRequest {
     getVersion(): string;
     getObject(): { toJavaScript(): Record<string, any> } | undefined;
     getAdditionalsecretoutputsList(): string[];
+    getAliasesList(): { getUrn(): string; getSpec(): { getName(): string; getType(): string } | undefined }[];
 }
 
 interface RegisterOutputsRequest {
@@ -134,6 +137,7 @@ function record(req: RegisterRequest, urn: string): RegisteredResource {
         inputs: unwrap(wireInputs),
         wireInputs,
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        aliases: req.getAliasesList().map((a) => a.getUrn() || `${a.getSpec()?.getType() ?? ""}::${a.getSpec()?.getName() ?? ""}`),
     };
 }
 

@@ -14,7 +14,7 @@ describe("Monitoring", () => {
     for (const stack of STACKS) {
         it(`${stack}: the action group emails every configured address with the common alert schema`, async () => {
             const r = await run(stack);
-            const group = one(r, ACTION_GROUP, "-ops-ag");
+            const group = one(r, ACTION_GROUP, "-monitoring-ag");
             assert.deepEqual(group.inputs.emailReceivers, [
                 { name: "email-1", emailAddress: "platform-oncall@contoso.com", useCommonAlertSchema: true },
             ]);
@@ -36,7 +36,7 @@ describe("Monitoring", () => {
 
         it(`${stack}: the monitoring resources are children of the Monitoring component, named after it`, async () => {
             const r = await run(stack);
-            const component = one(r, "gitops:ops:Monitoring");
+            const component = one(r, "gitops:monitoring:Monitoring");
             for (const child of [...ofType(r, ACTION_GROUP), ...ofType(r, METRIC_ALERT), ...ofType(r, LOG_ALERT)]) {
                 assert.equal(child.parent, component.urn, child.name);
                 assert.ok(child.name.startsWith(`${component.name}-`), child.name);
@@ -137,6 +137,7 @@ describe("Monitoring", () => {
 
 describe("Monitoring arguments", () => {
     const args: MonitoringArgs = {
+        azureNamePrefix: "gitops-test-ops",
         resourceGroupName: "rg",
         location: "westeurope",
         workspaceId: "/w",
