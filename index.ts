@@ -70,6 +70,7 @@ export = function gitopsPlatform() {
                 tenants: config.tenants.tenants,
                 provider: platform.provider,
                 chartSource: charts,
+                registryLoginServer: platform.registryLoginServer,
                 ingressNamespace: platform.ingressNamespace,
                 fluxInstallation: flux.installation,
             }),

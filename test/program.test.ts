@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { STACKS, byUrn, isWireSecret, run } from "./support/program";
+import { unwrap } from "../src/offline/run";
 
 /** Walks wire inputs, skipping values that travel as secrets, and yields every plaintext string. */
 function* plaintextStrings(value: unknown): Generator<string> {
@@ -76,4 +77,19 @@ describe("components renamed since the first release", () => {
         const group = r.resources.find((x) => x.type === "azure-native:monitor:ActionGroup");
         assert.equal(group?.inputs.actionGroupName, "gitops-platform-staging-ops-ag");
     });
+});
+
+describe("the image each environment's HelmReleases run", () => {
+    for (const stack of STACKS) {
+        it(`${stack}: is <the environment's registry>/<team>/<app>, set by the platform`, async () => {
+            const r = await run(stack);
+            const loginServer = String(unwrap(r.outputs.registryLoginServer));
+            const releases = r.resources.filter((x) => x.type === "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease");
+            assert.ok(releases.length > 0);
+            for (const release of releases) {
+                const team = release.inputs.metadata.namespace;
+                assert.equal(release.inputs.spec.values.image.repository, `${loginServer}/${team}/${release.inputs.metadata.name}`);
+            }
+        });
+    }
 });

@@ -23,6 +23,8 @@ export interface TenantArgs {
      * source-controller's workload identity. The ChartMuseum push password never reaches a tenant.
      */
     readonly chartSource: ChartSource;
+    /** Login server of the environment's registry: where every HelmRelease's `image.repository` points. */
+    readonly registryLoginServer: pulumi.Input<string>;
     /** Namespace of the ingress controller allowed to reach the team's `web: true` apps (`app-routing-system`). */
     readonly ingressNamespace: string;
     /**
@@ -71,7 +73,7 @@ export class Tenant extends pulumi.ComponentResource {
         };
         this.namespace = ns.metadata.name;
         this.serviceAccountName = rbac[0].metadata.name;
-        this.deliveries = this.delivery(ctx, t, args.chartSource);
+        this.deliveries = this.delivery(ctx, t, args.chartSource, args.registryLoginServer);
         this.networkPolicies = policies.map((p) => p.metadata.name);
         this.registerOutputs({
             namespace: this.namespace,
@@ -82,10 +84,10 @@ export class Tenant extends pulumi.ComponentResource {
     }
 
     /** The team's Flux objects, by delivery kind. */
-    private delivery(ctx: DeliveryContext, t: TenantConfig, chartSource: ChartSource): string[] {
+    private delivery(ctx: DeliveryContext, t: TenantConfig, chartSource: ChartSource, registryLoginServer: pulumi.Input<string>): string[] {
         switch (t.delivery) {
             case "helm":
-                return helmDelivery(ctx, t, chartSource);
+                return helmDelivery(ctx, t, chartSource, registryLoginServer);
             case "kustomize":
                 return kustomizeDelivery(ctx, t);
             default:

@@ -270,6 +270,7 @@ describe("Tenant component on its own", () => {
             tenants: [tenant],
             provider,
             chartSource: { kind: "acr-oci", url: pulumi.output("oci://acrgitops.azurecr.io/helm") },
+            registryLoginServer: "acrgitops.azurecr.io",
             ingressNamespace: "app-routing-system",
             fluxInstallation: installation,
             ...extra,

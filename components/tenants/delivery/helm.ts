@@ -50,10 +50,23 @@ function chartOf(t: HelmTenant, app: HelmAppConfig, chart: ChartReference): Reco
 }
 
 /**
- * One HelmRelease per app, applied as the team's reconciler: remediation retries on install, upgrade
+ * The values contract every team chart follows: `image.repository` is the app's repository in the
+ * environment's own registry (the only one its kubelet may pull from), `<loginServer>/<team>/<app>`,
+ * whatever the chart or the team's values say; `image.tag` and `image.digest` stay the team's.
+ */
+export function imageValues(t: HelmTenant, app: HelmAppConfig, registryLoginServer: pulumi.Input<string>): Record<string, unknown> {
+    const given = (app.values.image ?? {}) as Record<string, unknown>;
+    const path = `${t.name}/${app.name}`;
+    const repository = typeof registryLoginServer === "string" ? `${registryLoginServer}/${path}` : pulumi.interpolate`${registryLoginServer}/${path}`;
+    return { ...given, repository };
+}
+
+/**
+ * One HelmRelease per app, applied as the team's reconciler: the chart's Helm tests run after every
+ * install and upgrade and a failed test fails the release (then remediated like any failure), upgrade
  * failures rolled back (also the last one), cleanup on failure, and `dependsOn` the apps it needs.
  */
-export function helmRelease(t: HelmTenant, app: HelmAppConfig, chart: ChartReference): flux.FluxObject {
+export function helmRelease(t: HelmTenant, app: HelmAppConfig, chart: ChartReference, registryLoginServer: pulumi.Input<string>): flux.FluxObject {
     return flux.helmRelease(tenantMetadata(t, app.name), {
         ...chartOf(t, app, chart),
         releaseName: app.name,
@@ -67,8 +80,9 @@ export function helmRelease(t: HelmTenant, app: HelmAppConfig, chart: ChartRefer
             remediation: { retries: t.remediationRetries, remediateLastFailure: true, strategy: "rollback" },
         },
         rollback: { cleanupOnFail: true },
+        test: { enable: true, ignoreFailures: false },
         ...(app.dependsOn.length > 0 ? { dependsOn: app.dependsOn.map((name) => ({ name })) } : {}),
-        values: app.values,
+        values: { ...app.values, image: imageValues(t, app, registryLoginServer) },
     });
 }
 
@@ -93,14 +107,14 @@ function chartSources(ctx: DeliveryContext, t: HelmTenant, source: ChartSource):
 }
 
 /** Registers the team's chart sources and HelmReleases; returns the names of the releases. */
-export function helmDelivery(ctx: DeliveryContext, t: HelmTenant, source: ChartSource): string[] {
+export function helmDelivery(ctx: DeliveryContext, t: HelmTenant, source: ChartSource, registryLoginServer: pulumi.Input<string>): string[] {
     const sources = chartSources(ctx, t, source);
     const chart: ChartReference = { kind: source.kind === "chartmuseum" ? "HelmRepository" : "OCIRepository" };
     const releases = new Map<string, pulumi.Resource>();
     // Apps in dependency order, so a release also depends (in Pulumi) on the releases it needs.
     for (const app of dependencyOrder(t)) {
         const needs = app.dependsOn.map((d) => releases.get(d)!);
-        releases.set(app.name, fluxResource(ctx, `${ctx.name}-helmrelease-${app.name}`, helmRelease(t, app, chart), [sources.get(app.name)!, ...needs]));
+        releases.set(app.name, fluxResource(ctx, `${ctx.name}-helmrelease-${app.name}`, helmRelease(t, app, chart, registryLoginServer), [sources.get(app.name)!, ...needs]));
     }
     return [...releases.keys()];
 }
