@@ -1,7 +1,7 @@
 // The Helm kit's chart. helm cannot be installed here, so the chart is checked as files (Chart.yaml,
 // values.yaml, the templates' text) and rendered with test/support/helmSubset.ts, a renderer of the
 // subset of Helm's template language the chart uses, which throws on anything else. The team's own
-// CI runs the real `helm lint --strict` and `helm template` (templates/README.md).
+// CI runs the real `helm lint --strict` and `helm template` (README.md "Starter kits").
 import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
