@@ -2,14 +2,14 @@
 // who may do what, where charts live, Flux, the teams themselves, and the CI that feeds them.
 import * as pulumi from "@pulumi/pulumi";
 import { chartSource } from "./components/charts/chartMuseum";
-import { Pipelines } from "./components/devops/devops";
+import { DevOps } from "./components/devops/devops";
 import { Flux } from "./components/flux/flux";
 import { Identities } from "./components/identities/identities";
 import { Monitoring } from "./components/monitoring/monitoring";
 import { Platform } from "./components/platform/platform";
 import { Tenant } from "./components/tenants/tenant";
 import { loadConfig } from "./src/config";
-import { FLUX_NAMESPACE } from "./components/flux/manifests";
+import { FLUX_NAMESPACE } from "./src/namespaces";
 import { names } from "./src/naming";
 
 export = function gitopsPlatform() {
@@ -34,7 +34,7 @@ export = function gitopsPlatform() {
         chartRepositoryMode: config.chartRepository.mode,
         owners: platform.deployerObjectIds,
         tags,
-    });
+    }, { aliases: [{ type: "gitops:identity:Identities" }] });
 
     // Where charts live: ChartMuseum on the cluster, or OCI artifacts in ACR (then nothing is created).
     const charts = chartSource(`${stackNames.base}-chartmuseum`, {
@@ -68,17 +68,19 @@ export = function gitopsPlatform() {
             new Tenant(tenant.name, {
                 tenant,
                 tenants: config.tenants.tenants,
-                versionPolicy: config.tenants.versionPolicy,
                 provider: platform.provider,
                 chartSource: charts,
+                registryLoginServer: platform.registryLoginServer,
                 ingressNamespace: platform.ingressNamespace,
-                fluxNamespace: flux.namespace,
                 fluxInstallation: flux.installation,
             }),
     );
 
+    // Components renamed since the first release carry aliases to their old type and name, so
+    // `pulumi up` moves the deployed resources (children follow their parent) instead of replacing them.
+
     // Azure DevOps CI: a pipeline per app, pushing images to ACR and charts to the chart repository.
-    const ci = new Pipelines(`${stackNames.base}-ci`, {
+    const devops = new DevOps(`${stackNames.base}-devops`, {
         config: config.devops,
         tenants: config.tenants.tenants,
         registry: { id: platform.registryId, name: platform.registryName, loginServer: platform.registryLoginServer },
@@ -88,10 +90,11 @@ export = function gitopsPlatform() {
         tenantId: platform.tenantId,
         subscriptionId: platform.subscriptionId,
         registryPassword: identities.ciPassword,
-    });
+    }, { aliases: [{ name: `${stackNames.base}-ci`, type: "gitops:devops:Pipelines" }] });
 
     // Operations: who gets paged, and for what.
-    const monitoring = new Monitoring(`${stackNames.base}-ops`, {
+    const monitoring = new Monitoring(`${stackNames.base}-monitoring`, {
+        azureNamePrefix: stackNames.alerts,
         resourceGroupName: platform.resourceGroupName,
         location: platform.location,
         workspaceId: platform.workspaceId,
@@ -104,7 +107,7 @@ export = function gitopsPlatform() {
         thresholds: config.operations.thresholds,
         severities: config.operations.severities,
         tags,
-    });
+    }, { aliases: [{ name: `${stackNames.base}-ops`, type: "gitops:ops:Monitoring" }] });
 
     return {
         resourceGroupName: platform.resourceGroupName,
@@ -123,8 +126,8 @@ export = function gitopsPlatform() {
         fleetRepositoryUrl: flux.fleetRepositoryUrl,
         fluxNamespace: flux.namespace,
         tenantNamespaces: tenants.map((t) => t.namespace),
-        devopsProject: ci.projectName,
-        devopsPipelines: ci.pipelineIds,
+        devopsProject: devops.projectName,
+        devopsPipelines: devops.pipelineIds,
         alertActionGroupId: monitoring.actionGroupId,
     };
 };

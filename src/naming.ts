@@ -15,6 +15,11 @@ export interface Names {
     readonly registry: string;
     /** Lowercase alphanumeric, 3-24 characters, globally unique. */
     readonly storageAccount: string;
+    /**
+     * Prefix of the Azure names of the action group and alert rules. Kept from the first release
+     * (`<base>-ops`), since a new name would replace every rule.
+     */
+    readonly alerts: string;
     /** Azure DNS label of ChartMuseum's load balancer (`<label>.<region>.cloudapp.azure.com`), unique per region. */
     readonly chartMuseumDnsLabel: string;
 }
@@ -35,6 +40,7 @@ export function names(project: string, stack: string, seed = ""): Names {
         dnsPrefix: base.slice(0, 54),
         registry: `acr${compact.slice(0, 41)}${hash}`,
         storageAccount: `st${compact.slice(0, 16)}${hash}`,
+        alerts: `${base}-ops`,
         chartMuseumDnsLabel: `${base.slice(0, 48).replace(/-$/, "")}-charts-${hash}`,
     };
 }

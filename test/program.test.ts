@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { STACKS, byUrn, isWireSecret, run } from "./support/program";
+import { unwrap } from "../src/offline/run";
 
 /** Walks wire inputs, skipping values that travel as secrets, and yields every plaintext string. */
 function* plaintextStrings(value: unknown): Generator<string> {
@@ -55,3 +56,40 @@ for (const stack of STACKS) {
         });
     });
 }
+
+describe("components renamed since the first release", () => {
+    const renamed = [
+        { type: "gitops:identities:Identities", name: "gitops-platform-staging-identities", was: "gitops:identity:Identities::" },
+        { type: "gitops:devops:DevOps", name: "gitops-platform-staging-devops", was: "gitops:devops:Pipelines::gitops-platform-staging-ci" },
+        { type: "gitops:monitoring:Monitoring", name: "gitops-platform-staging-monitoring", was: "gitops:ops:Monitoring::gitops-platform-staging-ops" },
+    ];
+    for (const { type, name, was } of renamed) {
+        it(`${type} carries an alias to ${was}, so up moves its resources instead of replacing them`, async () => {
+            const r = await run("staging");
+            const component = r.resources.find((x) => x.type === type && x.name === name);
+            assert.ok(component, `${type} ${name} registered`);
+            assert.ok(component.aliases.includes(was), JSON.stringify(component.aliases));
+        });
+    }
+
+    it("keeps the Azure names of the action group and alert rules", async () => {
+        const r = await run("staging");
+        const group = r.resources.find((x) => x.type === "azure-native:monitor:ActionGroup");
+        assert.equal(group?.inputs.actionGroupName, "gitops-platform-staging-ops-ag");
+    });
+});
+
+describe("the image each environment's HelmReleases run", () => {
+    for (const stack of STACKS) {
+        it(`${stack}: is <the environment's registry>/<team>/<app>, set by the platform`, async () => {
+            const r = await run(stack);
+            const loginServer = String(unwrap(r.outputs.registryLoginServer));
+            const releases = r.resources.filter((x) => x.type === "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease");
+            assert.ok(releases.length > 0);
+            for (const release of releases) {
+                const team = release.inputs.metadata.namespace;
+                assert.equal(release.inputs.spec.values.image.repository, `${loginServer}/${team}/${release.inputs.metadata.name}`);
+            }
+        });
+    }
+});

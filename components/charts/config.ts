@@ -1,4 +1,6 @@
 import { CHART_REPOSITORY_MODES, ChartRepositoryMode } from "./source";
+import { assertNever } from "../../src/assertNever";
+import { CONFIG_KEYS } from "../../src/config/keys";
 import { ConfigReader } from "../../src/config/reader";
 import { isDnsLabel, isIpv4Cidr, isSemver } from "../../src/config/validators";
 
@@ -15,30 +17,33 @@ import { isDnsLabel, isIpv4Cidr, isSemver } from "../../src/config/validators";
 export const CHARTMUSEUM_EXPOSURES = ["ingress", "loadbalancer"] as const;
 export type ChartMuseumExposure = (typeof CHARTMUSEUM_EXPOSURES)[number];
 
-/** Official ChartMuseum chart version installed by default (chartmuseum/charts, app v0.16.x). */
-export const DEFAULT_CHARTMUSEUM_CHART_VERSION = "3.10.4";
+
+/**
+ * How CI reaches ChartMuseum, with what each way needs and nothing it cannot use: the ingress always
+ * has a host and a TLS certificate (pushes carry the basic-auth password), the load balancer always
+ * has source ranges and never a certificate.
+ */
+export type ChartMuseumExposureConfig =
+    | {
+          readonly kind: "ingress";
+          /** DNS name CI pushes to (an A record on the app routing ingress IP). */
+          readonly host: string;
+          /** Key Vault certificate URI the add-on terminates TLS with; in the platform's `ingressKeyVaultId`. */
+          readonly tlsCertificateUri: string;
+          /** Optional NGINX allow-list of source CIDRs (CI agents' egress); empty allows any. */
+          readonly allowedCidrs: readonly string[];
+      }
+    | {
+          readonly kind: "loadbalancer";
+          /** Source CIDRs allowed to connect (loadBalancerSourceRanges and the network policy); never empty. */
+          readonly allowedCidrs: readonly string[];
+      };
 
 /** Settings of the ChartMuseum the `chartmuseum` mode installs. */
 export interface ChartMuseumConfig {
     /** Exact version of the official chart (https://chartmuseum.github.io/charts); pinned, never a range. */
     readonly chartVersion: string;
-    readonly exposure: ChartMuseumExposure;
-    /**
-     * `ingress`: DNS name CI pushes to (an A record on the app routing ingress IP). Required with
-     * `ingress`; unused with `loadbalancer` (the Azure DNS label gives the name).
-     */
-    readonly host?: string;
-    /**
-     * `ingress`: Key Vault certificate URI (`https://<vault>.vault.azure.net/certificates/<name>`)
-     * the add-on terminates TLS with. Required with `ingress`: pushes carry the basic-auth password.
-     * The vault must be the platform's `ingressKeyVaultId`.
-     */
-    readonly tlsCertificateUri?: string;
-    /**
-     * Source CIDRs allowed to reach the exposure (CI agents' egress). Required with `loadbalancer`
-     * (loadBalancerSourceRanges and the network policy); with `ingress` an optional NGINX allow-list.
-     */
-    readonly allowedCidrs: readonly string[];
+    readonly exposure: ChartMuseumExposureConfig;
 }
 
 export type ChartRepositoryConfig =
@@ -50,12 +55,11 @@ export type ChartRepositoryConfig =
  * modes, so a typo is reported even on a stack that does not use them yet.
  */
 export function readChartRepositoryConfig(r: ConfigReader): ChartRepositoryConfig {
-    const mode: ChartRepositoryMode = r.oneOf("chartRepository", CHART_REPOSITORY_MODES, "chartmuseum");
-    const exposure = r.oneOf("chartMuseumExposure", CHARTMUSEUM_EXPOSURES, "ingress");
+    const mode: ChartRepositoryMode = r.oneOf("chartRepository", CHART_REPOSITORY_MODES);
+    const exposure = r.oneOf("chartMuseumExposure", CHARTMUSEUM_EXPOSURES);
     const chartVersion = r.string("chartMuseumChartVersion", {
-        default: DEFAULT_CHARTMUSEUM_CHART_VERSION,
         valid: isSemver,
-        allowed: `an exact chart version MAJOR.MINOR.PATCH, e.g. "${DEFAULT_CHARTMUSEUM_CHART_VERSION}" (no ranges: the platform pins what it installs)`,
+        allowed: `an exact chart version MAJOR.MINOR.PATCH, e.g. "${CONFIG_KEYS.chartMuseumChartVersion.default}" (no ranges: the platform pins what it installs)`,
     });
     const host = r.optionalString("chartMuseumHost", {
         valid: isDnsName,
@@ -68,42 +72,41 @@ export function readChartRepositoryConfig(r: ConfigReader): ChartRepositoryConfi
     const allowedCidrs = r.stringList("chartMuseumAllowedCidrs", (cidr) =>
         isIpv4Cidr(cidr) ? undefined : "IPv4 CIDRs such as \"203.0.113.0/24\"",
     );
-    // Retired: reads are always anonymous in-cluster now. A stack still setting it is told so, rather
-    // than silently getting a different behaviour than it asked for.
-    if (r.raw("chartMuseumAnonymousGet") !== undefined) {
-        r.problem(
-            "chartMuseumAnonymousGet",
-            r.raw("chartMuseumAnonymousGet"),
-            "unset (retired): ChartMuseum always serves anonymous reads to Flux in-cluster, its network policy and the push-only Ingress keep them there",
-        );
-    }
 
     if (mode !== "chartmuseum") return { mode };
-    if (exposure === "ingress" && host === undefined) {
-        r.problem(
-            "chartMuseumHost",
-            undefined,
-            "a DNS name CI pushes to, required with chartMuseumExposure \"ingress\" (or use \"loadbalancer\")",
-        );
+    return { mode, chartMuseum: { chartVersion, exposure: readExposure(r, exposure, { host, tlsCertificateUri, allowedCidrs }) } };
+}
+
+function readExposure(
+    r: ConfigReader,
+    kind: ChartMuseumExposure,
+    given: { host?: string; tlsCertificateUri?: string; allowedCidrs: readonly string[] },
+): ChartMuseumExposureConfig {
+    const { host, tlsCertificateUri, allowedCidrs } = given;
+    switch (kind) {
+        case "ingress":
+            if (host === undefined) {
+                r.problem("chartMuseumHost", undefined, 'a DNS name CI pushes to, required with chartMuseumExposure "ingress" (or use "loadbalancer")');
+            }
+            if (tlsCertificateUri === undefined) {
+                r.problem(
+                    "chartMuseumTlsCertificateUri",
+                    undefined,
+                    'a Key Vault certificate URI https://<vault>.vault.azure.net/certificates/<name>, required with chartMuseumExposure "ingress": every push carries the basic-auth password',
+                );
+            }
+            return { kind, host: host ?? "", tlsCertificateUri: tlsCertificateUri ?? "", allowedCidrs };
+        case "loadbalancer":
+            if (allowedCidrs.length === 0) {
+                r.problem("chartMuseumAllowedCidrs", [], 'at least one IPv4 CIDR with chartMuseumExposure "loadbalancer": a public load balancer is never open to all');
+            }
+            if (tlsCertificateUri !== undefined) {
+                r.problem("chartMuseumTlsCertificateUri", tlsCertificateUri, 'unset with chartMuseumExposure "loadbalancer" (TLS is terminated by the ingress only)');
+            }
+            return { kind, allowedCidrs };
+        default:
+            return assertNever(kind, "chartMuseumExposure");
     }
-    if (exposure === "ingress" && tlsCertificateUri === undefined) {
-        r.problem(
-            "chartMuseumTlsCertificateUri",
-            undefined,
-            "a Key Vault certificate URI https://<vault>.vault.azure.net/certificates/<name>, required with chartMuseumExposure \"ingress\": every push carries the basic-auth password",
-        );
-    }
-    if (exposure === "loadbalancer" && allowedCidrs.length === 0) {
-        r.problem(
-            "chartMuseumAllowedCidrs",
-            [],
-            "at least one IPv4 CIDR with chartMuseumExposure \"loadbalancer\": a public load balancer is never open to all",
-        );
-    }
-    if (exposure === "loadbalancer" && tlsCertificateUri !== undefined) {
-        r.problem("chartMuseumTlsCertificateUri", tlsCertificateUri, "unset with chartMuseumExposure \"loadbalancer\" (TLS is terminated by the ingress only)");
-    }
-    return { mode, chartMuseum: { chartVersion, exposure, host, tlsCertificateUri, allowedCidrs } };
 }
 
 /** A fully qualified DNS name: at least two labels, each an RFC 1123 label. */

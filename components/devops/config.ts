@@ -50,7 +50,7 @@ export function readDevOpsConfig(r: ConfigReader): DevOpsConfig {
         }),
         personalAccessToken: r.requireSecret("devopsPersonalAccessToken"),
         githubToken: r.requireSecret("devopsGithubToken"),
-        approverGroup: r.string("devopsApproverGroup", { default: "Project Administrators" }),
+        approverGroup: r.string("devopsApproverGroup"),
         azureSubscriptionName: r.optionalString("devopsAzureSubscriptionName"),
     };
 }

@@ -34,7 +34,7 @@ export const TEAM_VARIABLES = {
 } as const;
 
 /** The stack's container registry, as the Platform outputs it. */
-export interface PipelinesRegistry {
+export interface DevOpsRegistry {
     /** ARM id of the registry; its resource group is taken from it. */
     readonly id: pulumi.Input<string>;
     /** Registry name (`registryName` in the variable groups). */
@@ -43,13 +43,13 @@ export interface PipelinesRegistry {
     readonly loginServer: pulumi.Input<string>;
 }
 
-export interface PipelinesArgs {
+export interface DevOpsArgs {
     /** Validated Azure DevOps settings: organization URL, project name, PAT and GitHub token (secrets). */
     readonly config: DevOpsConfig;
     /** Every team of the stack: one variable group per team, one pipeline per app (each app needs a repository). */
     readonly tenants: readonly TenantConfig[];
     /** The registry images are pushed to, through the ACR service connection. */
-    readonly registry: PipelinesRegistry;
+    readonly registry: DevOpsRegistry;
     /** Where charts are pushed: ChartMuseum (URL and basic-auth push credentials) or ACR as OCI. */
     readonly chartSource: ChartSource;
     /**
@@ -77,7 +77,7 @@ export interface PipelinesArgs {
  * a variable group per team, a pipeline per app built from the app repository's YAML, the
  * authorizations those pipelines need, and the `prod` environment whose approval gates promotions.
  */
-export class Pipelines extends pulumi.ComponentResource {
+export class DevOps extends pulumi.ComponentResource {
     readonly projectId: pulumi.Output<string>;
     readonly projectName: pulumi.Output<string>;
     /** Service connection names by role (github, azure, registry). */
@@ -88,8 +88,8 @@ export class Pipelines extends pulumi.ComponentResource {
     readonly pipelineIds: Record<string, pulumi.Output<string>>;
     readonly promotionEnvironmentId: pulumi.Output<string>;
 
-    constructor(name: string, args: PipelinesArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("gitops:devops:Pipelines", name, {}, opts);
+    constructor(name: string, args: DevOpsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops:devops:DevOps", name, {}, opts);
         const { config, tenants, registry, chartSource } = args;
         for (const t of tenants) {
             for (const app of t.apps) {
@@ -289,7 +289,7 @@ export class Pipelines extends pulumi.ComponentResource {
 /** The variables of a team's group: what the pipeline templates read; push secrets marked secret. */
 export function teamVariables(
     tenant: TenantConfig,
-    registry: PipelinesRegistry,
+    registry: DevOpsRegistry,
     chartSource: ChartSource,
     ciClientId: pulumi.Input<string>,
     registryPassword?: pulumi.Input<string>,

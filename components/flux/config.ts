@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { CONFIG_KEYS } from "../../src/config/keys";
 import { ConfigReader } from "../../src/config/reader";
 import { isDuration, isSemver } from "../../src/config/validators";
 
@@ -72,7 +73,7 @@ export function normaliseClusterPath(value: string): string | undefined {
 }
 
 export function readFluxConfig(r: ConfigReader, stack: string): FluxConfig {
-    const provider = r.oneOf("fluxNotificationProvider", NOTIFICATION_PROVIDERS, "none");
+    const provider = r.oneOf("fluxNotificationProvider", NOTIFICATION_PROVIDERS);
     const rawPath = r.optionalString("fleetPath") ?? `clusters/${stack}`;
     const path = normaliseClusterPath(rawPath);
     if (!path) {
@@ -85,29 +86,24 @@ export function readFluxConfig(r: ConfigReader, stack: string): FluxConfig {
         }),
         githubToken: r.requireSecret("githubToken"),
         repository: r.string("fleetRepository", {
-            default: "fleet-infra",
             valid: isGithubRepositoryName,
             allowed: "a GitHub repository name: 1-100 letters, digits, \".\", \"_\" or \"-\", e.g. \"fleet-infra\"",
         }),
-        createRepository: r.boolean("fleetRepositoryCreate", false),
+        createRepository: r.boolean("fleetRepositoryCreate"),
         branch: r.string("fleetBranch", {
-            default: "main",
             valid: isBranchName,
             allowed: "a git branch name, e.g. \"main\"",
         }),
         path: path ?? `clusters/${stack}`,
         chartVersion: r.string("fluxChartVersion", {
-            default: FLUX_CHART_DEFAULT_VERSION,
             valid: isSemver,
-            allowed: "an exact chart version MAJOR.MINOR.PATCH, e.g. \"" + FLUX_CHART_DEFAULT_VERSION + "\"",
+            allowed: `an exact chart version MAJOR.MINOR.PATCH, e.g. "${CONFIG_KEYS.fluxChartVersion.default}"`,
         }),
         sourceInterval: r.string("fluxSourceInterval", {
-            default: "1m",
             valid: isDuration,
             allowed: "a Go duration such as \"1m\" or \"30s\"",
         }),
         reconcileInterval: r.string("fluxReconcileInterval", {
-            default: "10m",
             valid: isDuration,
             allowed: "a Go duration such as \"10m\" or \"1h\"",
         }),
@@ -115,8 +111,6 @@ export function readFluxConfig(r: ConfigReader, stack: string): FluxConfig {
     };
 }
 
-/** The flux2 chart version Pulumi.yaml defaults to (chart 2.16.3 ships Flux v2.6.4). */
-export const FLUX_CHART_DEFAULT_VERSION = "2.16.3";
 
 function readNotifications(r: ConfigReader, provider: NotificationProviderType): FluxNotifications {
     switch (provider) {

@@ -3,22 +3,19 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import type { FluxConfig, FluxNotifications } from "./config";
+import { FLUX_RECONCILED_KINDS, FluxObject, alert, notificationProvider } from "../../src/flux";
+import { FLUX_NAMESPACE } from "../../src/namespaces";
 import {
-    ALERT_EVENT_KINDS,
     FLEET_SERVICE_ACCOUNT,
     FLUX_INSTALL,
-    FLUX_NAMESPACE,
     FLUX_SYNC_NAME,
-    FluxObject,
-    alert,
     clusterKustomizationYaml,
     fleetHtmlUrl,
+    fleetSource,
     fleetSshUrl,
+    fleetSync,
     fluxChartValues,
-    gitRepository,
     gitSshSecretData,
-    kustomization,
-    notificationProvider,
 } from "./manifests";
 
 /** Name of the Secret holding the notification Provider's webhook URL or token. */
@@ -202,7 +199,7 @@ export class Flux extends pulumi.ComponentResource {
 
         const source = custom(
             `${name}-git-repository`,
-            gitRepository({
+            fleetSource({
                 metadata: meta(FLUX_SYNC_NAME),
                 url: fleetSshUrl(config.githubOwner, config.repository),
                 branch: config.branch,
@@ -214,7 +211,7 @@ export class Flux extends pulumi.ComponentResource {
         );
         custom(
             `${name}-kustomization`,
-            kustomization({
+            fleetSync({
                 metadata: meta(FLUX_SYNC_NAME),
                 path: config.path,
                 interval: config.reconcileInterval,
@@ -301,7 +298,7 @@ export function failureAlerts(
             providerName: NOTIFICATION_PROVIDER_NAME,
             // Commit statuses need successes as well as failures; chat channels only failures.
             severity: isGithub ? "info" : "error",
-            kinds: isGithub ? ["Kustomization"] : ALERT_EVENT_KINDS,
+            kinds: isGithub ? ["Kustomization"] : FLUX_RECONCILED_KINDS,
             eventMetadata: { cluster: args.cluster },
         }),
         { ...opts, dependsOn: [...opts.dependsOn, provider] },

@@ -23,7 +23,7 @@ export function readIdentitiesConfig(r: ConfigReader, now: Date = new Date()): I
     const platformAdmins = r.stringList("platformAdmins", (m) =>
         isGuid(m) || isUpn(m) ? undefined : "an Azure AD object id (GUID) or a user principal name (user@domain)",
     );
-    const enabled = r.boolean("ciPassword", false);
+    const enabled = r.boolean("ciPassword");
     const endDateText = r.optionalString("ciPasswordEndDate");
     let endDate: string | undefined;
     if (endDateText !== undefined) {

@@ -8,11 +8,12 @@ import type { TenantConfig } from "../tenants/config";
 import { isGuid } from "../../src/config/validators";
 import { serviceAccountFederation } from "../../src/federation";
 import type { Names } from "../../src/naming";
+import { FLUX_NAMESPACE } from "../../src/namespaces";
 import { roleAssignmentArgs } from "../../src/roleAssignments";
 import { BuiltInRole } from "../../src/roles";
 
 /** Namespace and service account of Flux's source-controller, the one that pulls charts from ACR. */
-export const FLUX_SOURCE_CONTROLLER = { namespace: "flux-system", serviceAccount: "source-controller" } as const;
+export const FLUX_SOURCE_CONTROLLER = { namespace: FLUX_NAMESPACE, serviceAccount: "source-controller" } as const;
 
 /** Azure AD display names and Azure names of the stack's identities, derived from `<project>-<stack>`. */
 export interface IdentityNames {
@@ -98,7 +99,7 @@ export class Identities extends pulumi.ComponentResource {
     readonly ciPassword?: pulumi.Output<string>;
 
     constructor(name: string, args: IdentitiesArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("gitops:identity:Identities", name, {}, opts);
+        super("gitops:identities:Identities", name, {}, opts);
         const parent = { parent: this };
         const display = identityNames(args.names.base);
         const owners = pulumi.output(args.owners);

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { ConfigKey } from "../../src/config/keys";
 import { ConfigReader } from "../../src/config/reader";
 import { isHttpsUrl, isUpn } from "../../src/config/validators";
 
@@ -42,8 +43,7 @@ export interface OperationsConfig {
     readonly severities: AlertSeverities;
 }
 
-const severity = (r: ConfigReader, key: string, defaultValue: AlertSeverity): AlertSeverity =>
-    r.integer(key, { default: defaultValue, min: 0, max: 4 }) as AlertSeverity;
+const severity = (r: ConfigReader, key: ConfigKey): AlertSeverity => r.integer(key, { min: 0, max: 4 }) as AlertSeverity;
 
 export function readOperationsConfig(r: ConfigReader): OperationsConfig {
     const alertEmails = r.stringList("alertEmails", (email) =>
@@ -57,18 +57,18 @@ export function readOperationsConfig(r: ConfigReader): OperationsConfig {
         alertEmails,
         alertWebhookUrl: readWebhook(r),
         thresholds: {
-            nodeCpuPercent: r.integer("alertNodeCpuPercent", { default: 80, min: 1, max: 100 }),
-            nodeMemoryPercent: r.integer("alertNodeMemoryPercent", { default: 85, min: 1, max: 100 }),
-            podRestarts: r.integer("alertPodRestarts", { default: 3, min: 1, max: 1000 }),
-            podsNotReady: r.integer("alertPodsNotReady", { default: 1, min: 1, max: 1000 }),
-            fluxFailures: r.integer("alertFluxFailures", { default: 1, min: 1, max: 1000 }),
-            registryStoragePercent: r.integer("alertRegistryStoragePercent", { default: 80, min: 1, max: 100 }),
+            nodeCpuPercent: r.integer("alertNodeCpuPercent", { min: 1, max: 100 }),
+            nodeMemoryPercent: r.integer("alertNodeMemoryPercent", { min: 1, max: 100 }),
+            podRestarts: r.integer("alertPodRestarts", { min: 1, max: 1000 }),
+            podsNotReady: r.integer("alertPodsNotReady", { min: 1, max: 1000 }),
+            fluxFailures: r.integer("alertFluxFailures", { min: 1, max: 1000 }),
+            registryStoragePercent: r.integer("alertRegistryStoragePercent", { min: 1, max: 100 }),
         },
         severities: {
-            node: severity(r, "alertNodeSeverity", 2),
-            pods: severity(r, "alertPodSeverity", 2),
-            flux: severity(r, "alertFluxSeverity", 1),
-            registry: severity(r, "alertRegistrySeverity", 3),
+            node: severity(r, "alertNodeSeverity"),
+            pods: severity(r, "alertPodSeverity"),
+            flux: severity(r, "alertFluxSeverity"),
+            registry: severity(r, "alertRegistrySeverity"),
         },
     };
 }

@@ -11,6 +11,8 @@ import {
 } from "./queries";
 
 export interface MonitoringArgs {
+    /** Prefix of the Azure names of the action group and the alert rules (`names.alerts`). */
+    readonly azureNamePrefix: string;
     /** Resource group that holds the action group and the alert rules (the platform's). */
     readonly resourceGroupName: pulumi.Input<string>;
     /** Region of the log alert rules (the workspace's); metric alerts and the action group are global. */
@@ -53,7 +55,7 @@ export class Monitoring extends pulumi.ComponentResource {
     readonly alertRuleNames: Record<string, pulumi.Output<string>>;
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("gitops:ops:Monitoring", name, {}, opts);
+        super("gitops:monitoring:Monitoring", name, {}, opts);
         if (args.alertEmails.length === 0) {
             throw new pulumi.ResourceError("Monitoring needs at least one alert email receiver", this);
         }
@@ -69,7 +71,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const group = new monitor.ActionGroup(
             `${name}-ag`,
             {
-                actionGroupName: `${name}-ag`,
+                actionGroupName: `${args.azureNamePrefix}-ag`,
                 resourceGroupName,
                 location: "Global",
                 groupShortName: args.actionGroupShortName,
@@ -98,7 +100,7 @@ export class Monitoring extends pulumi.ComponentResource {
             new monitor.MetricAlert(
                 `${name}-${signal}`,
                 {
-                    ruleName: `${name}-${signal}`,
+                    ruleName: `${args.azureNamePrefix}-${signal}`,
                     resourceGroupName,
                     location: "global",
                     description,
@@ -129,8 +131,8 @@ export class Monitoring extends pulumi.ComponentResource {
             new monitor.ScheduledQueryRule(
                 `${name}-${signal}`,
                 {
-                    ruleName: `${name}-${signal}`,
-                    displayName: `${name}-${signal}`,
+                    ruleName: `${args.azureNamePrefix}-${signal}`,
+                    displayName: `${args.azureNamePrefix}-${signal}`,
                     resourceGroupName,
                     location: args.location,
                     kind: "LogAlert",

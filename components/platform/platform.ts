@@ -10,11 +10,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { availabilityZones } from "../../src/azureRegions";
 import type { PlatformConfig } from "./config";
 import { kubeloginKubeconfig } from "./kubeconfig";
+import { APP_ROUTING_NAMESPACE } from "../../src/namespaces";
 import type { Names } from "../../src/naming";
 import { roleAssignmentArgs } from "../../src/roleAssignments";
 
-/** Namespace of the AKS application routing add-on's managed NGINX ingress controller. */
-export const APP_ROUTING_NAMESPACE = "app-routing-system";
 
 /** Control-plane log categories sent to Log Analytics: the record of who did what on the cluster. */
 export const CLUSTER_LOG_CATEGORIES = [

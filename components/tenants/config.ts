@@ -1,24 +1,13 @@
 import { ConfigReader } from "../../src/config/reader";
+import { RESERVED_NAMESPACES } from "../../src/namespaces";
 import { isDnsLabel, isDuration, isGuid, isSemver, isSemverRange, isUpn } from "../../src/config/validators";
 
-export const DELIVERY_KINDS = ["helm", "kustomize"] as const;
 export const POD_SECURITY_LEVELS = ["restricted", "baseline"] as const;
 export const VERSION_POLICIES = ["range", "exact"] as const;
 /** Namespace roles the team's Azure AD group may get (built-in ClusterRoles, bound in the namespace only). */
 export const ACCESS_ROLES = ["view", "edit", "admin"] as const;
-/** Namespaces a tenant may never take: the platform's own. */
-export const RESERVED_NAMESPACES = [
-    "default",
-    "kube-system",
-    "kube-public",
-    "kube-node-lease",
-    "flux-system",
-    "app-routing-system",
-    "gatekeeper-system",
-    "chartmuseum",
-] as const;
 
-/** One deployable unit of a team: built by its own CI pipeline, delivered by Flux. */
+/** One deployable unit of a team, whatever its delivery: built by its own CI pipeline, delivered by Flux. */
 export interface AppConfig {
     /** DNS label; the HelmRelease and the pods' `app.kubernetes.io/name` label. */
     readonly name: string;
@@ -26,19 +15,26 @@ export interface AppConfig {
     readonly repository: string;
     /** Path of the app's pipeline YAML in `repository`; default `<name>/ci-pipeline.yml`. */
     readonly pipelinePath: string;
-    /** Helm teams: the chart name in the chart repository; default the app name. */
-    readonly chart: string;
-    /** Helm teams: a semver range (staging) or an exact version (stacks with `tenantVersionPolicy: exact`). */
-    readonly version?: string;
     /** Whether the ingress controller may reach the app's pods (a web front end). */
     readonly web: boolean;
     /** Container port the app listens on; what network policies open. */
     readonly port: number;
-    /** Helm teams: apps of the same team that must be ready first (`back` before `front`). */
+}
+
+/** An app of a helm team: a chart in the chart repository, released by a HelmRelease. */
+export interface HelmAppConfig extends AppConfig {
+    /** The chart name in the chart repository; default the app name. */
+    readonly chart: string;
+    /** A semver range (staging) or an exact version (stacks with `tenantVersionPolicy: exact`). */
+    readonly version: string;
+    /** Apps of the same team that must be ready first (`back` before `front`). */
     readonly dependsOn: readonly string[];
-    /** Helm teams: values passed to the chart. */
+    /** Values passed to the chart. */
     readonly values: Readonly<Record<string, unknown>>;
 }
+
+/** Keys only a helm team's apps may hold. */
+const HELM_APP_KEYS = ["chart", "version", "dependsOn", "values"] as const;
 
 /**
  * An allowed network flow: `from` pods may open TCP connections to `to` pods on `port`. One end must
@@ -106,19 +102,16 @@ export interface TenantLimits {
     readonly defaultRequestMemory: string;
 }
 
-export interface TenantConfig {
+/** What every team has, whatever its delivery kind. */
+interface TenantCommon {
     /** The team's name: also its namespace, group and variable group name. */
     readonly name: string;
-    readonly delivery: (typeof DELIVERY_KINDS)[number];
     readonly podSecurity: (typeof POD_SECURITY_LEVELS)[number];
     /** Azure AD members of the team's group: object ids or UPNs. */
     readonly members: readonly string[];
     readonly quota: TenantQuota;
     readonly limits: TenantLimits;
-    readonly apps: readonly AppConfig[];
     readonly flows: readonly FlowConfig[];
-    /** Kustomize teams only. */
-    readonly git?: TenantGitSource;
     /** How often Flux reconciles the team's objects. Default `5m`. */
     readonly interval: string;
     /** How long Flux waits for an install, upgrade or apply to become Ready. Default `5m`. */
@@ -133,6 +126,26 @@ export interface TenantConfig {
     /** Role of the team's Azure AD group in its namespace: view, edit (default) or admin. */
     readonly accessRole: (typeof ACCESS_ROLES)[number];
 }
+
+/** A team that ships charts: one HelmRelease per app, from the chart repository. */
+export interface HelmTenant extends TenantCommon {
+    readonly delivery: "helm";
+    readonly apps: readonly HelmAppConfig[];
+}
+
+/** A team that ships manifests: one Kustomization of its Git repository. */
+export interface KustomizeTenant extends TenantCommon {
+    readonly delivery: "kustomize";
+    readonly apps: readonly AppConfig[];
+    readonly git: TenantGitSource;
+}
+
+/** A team, by delivery kind: a new kind is a new member here and a compile error wherever it is not handled. */
+export type TenantConfig = HelmTenant | KustomizeTenant;
+export type DeliveryKind = TenantConfig["delivery"];
+/** Every delivery kind; `Record` makes the compiler refuse a list that misses one. */
+const DELIVERY_KIND_SET: Record<DeliveryKind, true> = { helm: true, kustomize: true };
+export const DELIVERY_KINDS = Object.keys(DELIVERY_KIND_SET) as DeliveryKind[];
 
 export interface TenantsConfig {
     /** `range` lets HelmReleases follow new charts (staging); `exact` pins them (prod). */
@@ -164,7 +177,7 @@ type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function readTenantsConfig(r: ConfigReader): TenantsConfig {
-    const versionPolicy = r.oneOf("tenantVersionPolicy", VERSION_POLICIES, "range");
+    const versionPolicy = r.oneOf("tenantVersionPolicy", VERSION_POLICIES);
     const raw = r.raw("tenants") ?? [];
     if (!Array.isArray(raw)) {
         r.problem("tenants", raw, "a list of tenant objects (see README: Onboarding a team)");
@@ -185,7 +198,7 @@ function readTenant(r: ConfigReader, raw: unknown, at: string, policy: TenantsCo
     } else if ((RESERVED_NAMESPACES as readonly string[]).includes(name) || name.startsWith("kube-")) {
         r.problem(`${at}.name`, name, `a namespace not reserved by the platform or Kubernetes (${RESERVED_NAMESPACES.join(", ")}, kube-*)`);
     }
-    const delivery = str(t.delivery) as TenantConfig["delivery"];
+    const delivery = str(t.delivery) as DeliveryKind;
     if (!DELIVERY_KINDS.includes(delivery)) r.problem(`${at}.delivery`, t.delivery, `one of ${DELIVERY_KINDS.join(", ")}`);
     const podSecurity = (t.podSecurity === undefined ? "restricted" : str(t.podSecurity)) as TenantConfig["podSecurity"];
     if (!POD_SECURITY_LEVELS.includes(podSecurity)) {
@@ -206,7 +219,8 @@ function readTenant(r: ConfigReader, raw: unknown, at: string, policy: TenantsCo
     if (!Number.isInteger(remediationRetries) || (remediationRetries as number) < 0 || (remediationRetries as number) > 10) {
         r.problem(`${at}.remediationRetries`, t.remediationRetries, "an integer from 0 to 10");
     }
-    const apps = list(t.apps, r, `${at}.apps`).map((a, i) => readApp(r, a, `${at}.apps[${i}]`, delivery, policy));
+    const rawApps = list(t.apps, r, `${at}.apps`);
+    const apps = rawApps.map((a, i) => readApp(r, a, `${at}.apps[${i}]`, delivery, policy));
     if (apps.length === 0) {
         r.problem(
             `${at}.apps`,
@@ -217,26 +231,48 @@ function readTenant(r: ConfigReader, raw: unknown, at: string, policy: TenantsCo
         );
     }
     checkAppSet(r, apps, at);
-    if (delivery === "helm" && t.git !== undefined) r.problem(`${at}.git`, t.git, "nothing: git is for kustomize teams (helm teams ship charts)");
-    return {
+    const common: TenantCommon = {
         name,
-        delivery,
         podSecurity,
         members: members as string[],
         quota: readQuota(r, t.quota, `${at}.quota`),
         limits: readLimits(r, t.limits, `${at}.limits`),
-        apps,
         flows: list(t.flows, r, `${at}.flows`).map((f, i) => readFlow(r, f, `${at}.flows[${i}]`)),
-        git: delivery === "kustomize" ? readGit(r, t.git, `${at}.git`, policy) : undefined,
         interval,
         timeout,
         remediationRetries: remediationRetries as number,
         retryInterval,
         accessRole,
     };
+    return byDelivery(r, { common, delivery, apps, git: t.git, at, policy });
 }
 
-function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, policy: string): AppConfig {
+/** The team as its delivery kind: helm apps carry their charts, a kustomize team its Git source. */
+function byDelivery(
+    r: ConfigReader,
+    given: { common: TenantCommon; delivery: DeliveryKind; apps: readonly HelmAppConfig[]; git: unknown; at: string; policy: string },
+): TenantConfig {
+    const { common, delivery, apps, git, at, policy } = given;
+    switch (delivery) {
+        case "helm":
+            if (git !== undefined) r.problem(`${at}.git`, git, "nothing: git is for kustomize teams (helm teams ship charts)");
+            return { ...common, delivery, apps };
+        case "kustomize":
+            return { ...common, delivery, apps: apps.map(withoutChart), git: readGit(r, git, `${at}.git`, policy) ?? NO_GIT };
+        default:
+            // Already reported as a bad `delivery`; any shape does until the error is thrown.
+            return { ...common, delivery: "kustomize", apps, git: NO_GIT };
+    }
+}
+
+const NO_GIT: TenantGitSource = { url: "", branch: "main", path: "./", healthChecks: [] };
+
+function withoutChart(app: HelmAppConfig): AppConfig {
+    return { name: app.name, repository: app.repository, pipelinePath: app.pipelinePath, web: app.web, port: app.port };
+}
+
+/** Read as a helm app in every case, so `checkAppSet` sees one shape; kustomize apps are refused helm keys. */
+function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, policy: string): HelmAppConfig {
     const a = isObject(raw) ? raw : {};
     if (!isObject(raw)) r.problem(at, raw, "an app object with at least `name` and `repository`");
     checkKeys(r, a, at, APP_KEYS);
@@ -247,6 +283,11 @@ function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, po
         r.problem(`${at}.repository`, a.repository, "the app's GitHub repository as owner/repo");
     }
     const version = a.version === undefined ? undefined : str(a.version);
+    if (delivery === "kustomize") {
+        for (const key of HELM_APP_KEYS) {
+            if (a[key] !== undefined) r.problem(`${at}.${key}`, a[key], "nothing: chart, version, dependsOn and values are for helm teams (a kustomize team's manifests say what runs)");
+        }
+    }
     if (delivery === "helm") {
         if (version === undefined) {
             r.problem(`${at}.version`, undefined, "a chart version: a semver range, or an exact version when tenantVersionPolicy is exact");
@@ -268,7 +309,7 @@ function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, po
         repository,
         pipelinePath: a.pipelinePath === undefined ? `${name}/ci-pipeline.yml` : str(a.pipelinePath),
         chart,
-        version,
+        version: version ?? "",
         web: a.web === true,
         port: port as number,
         dependsOn: list(a.dependsOn, r, `${at}.dependsOn`).map(String),
@@ -356,7 +397,7 @@ function readLimits(r: ConfigReader, raw: unknown, at: string): TenantLimits {
     return limits as unknown as TenantLimits;
 }
 
-function checkAppSet(r: ConfigReader, apps: readonly AppConfig[], at: string): void {
+function checkAppSet(r: ConfigReader, apps: readonly HelmAppConfig[], at: string): void {
     const names = new Set<string>();
     apps.forEach((app, i) => {
         if (names.has(app.name)) r.problem(`${at}.apps[${i}].name`, app.name, "app names unique within a team");
@@ -372,7 +413,7 @@ function checkAppSet(r: ConfigReader, apps: readonly AppConfig[], at: string): v
 }
 
 /** The first dependsOn cycle among apps, as a path of names, or undefined. */
-function dependencyCycle(apps: readonly AppConfig[]): string[] | undefined {
+function dependencyCycle(apps: readonly HelmAppConfig[]): string[] | undefined {
     const byName = new Map(apps.map((a) => [a.name, a]));
     const done = new Set<string>();
     const visit = (name: string, path: string[]): string[] | undefined => {

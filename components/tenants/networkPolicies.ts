@@ -1,5 +1,6 @@
 // Network isolation of a team's namespace, generated from the flows declared in config. Pure: the same
 // config always gives the same policies, so the policy set is unit tested without a cluster.
+import { KUBE_SYSTEM_NAMESPACE } from "../../src/namespaces";
 import { FlowEndpoint, TenantConfig, flowEndpoint } from "./config";
 
 /** The label every app's pods must carry; the policies select pods by it. */
@@ -95,7 +96,7 @@ export function networkPolicies({ tenant, tenants, ingressNamespace }: NetworkPo
             policyTypes: ["Egress"],
             egress: [
                 {
-                    to: [{ namespaceSelector: namespace("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                    to: [{ namespaceSelector: namespace(KUBE_SYSTEM_NAMESPACE), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
                     ports: [
                         { protocol: "UDP", port: 53 },
                         { protocol: "TCP", port: 53 },

@@ -5,7 +5,9 @@ import { FluxConfig, readFluxConfig } from "../../components/flux/config";
 import { IdentitiesConfig, readIdentitiesConfig } from "../../components/identities/config";
 import { OperationsConfig, readOperationsConfig } from "../../components/monitoring/config";
 import { PlatformConfig, readPlatformConfig } from "../../components/platform/config";
+import { CONFIG_KEYS, PROVIDER_NAMESPACES, RETIRED_KEYS } from "./keys";
 import { ConfigError, ConfigReader, deepFreeze } from "./reader";
+import { unknownKeyAllowed } from "./suggest";
 import { TenantsConfig, readTenantsConfig } from "../../components/tenants/config";
 import { keyVaultName } from "./validators";
 
@@ -33,6 +35,7 @@ export function loadConfig(): StackConfig {
     const project = pulumi.getProject();
     const stack = pulumi.getStack();
     const r = new ConfigReader(project);
+    checkKnownKeys(r, pulumi.runtime.allConfig());
     const config: StackConfig = {
         project,
         stack,
@@ -45,19 +48,46 @@ export function loadConfig(): StackConfig {
         operations: readOperationsConfig(r),
     };
     checkIngressCertificates(r, config);
-    if (r.problems.length > 0) throw new ConfigError(r.problems);
+    if (r.problems.length > 0) throw new ConfigError(r.problems, `Pulumi.${stack}.yaml`);
     return deepFreeze(config);
 }
 
 /** The app routing add-on can only read certificates from the vault the platform attached to it. */
 function checkIngressCertificates(r: ConfigReader, config: StackConfig): void {
     const repository = config.chartRepository;
-    const certificate = repository.mode === "chartmuseum" ? repository.chartMuseum.tlsCertificateUri : undefined;
+    const exposure = repository.mode === "chartmuseum" ? repository.chartMuseum.exposure : undefined;
+    const certificate = exposure?.kind === "ingress" ? exposure.tlsCertificateUri : undefined;
     if (!certificate) return;
     const vault = config.platform.ingressKeyVaultId;
     if (!vault) {
         r.problem("ingressKeyVaultId", undefined, `the resource id of Key Vault "${keyVaultNameOfCertificate(certificate)}", which holds chartMuseumTlsCertificateUri`);
     } else if (keyVaultName(vault).toLowerCase() !== keyVaultNameOfCertificate(certificate)) {
         r.problem("chartMuseumTlsCertificateUri", certificate, `a certificate in the ingress Key Vault "${keyVaultName(vault)}" (ingressKeyVaultId)`);
+    }
+}
+
+/**
+ * The CLI checks only the keys Pulumi.yaml declares: a typo (`nodeCout`, `tenant`) would otherwise
+ * be silently ignored, and a real `up` would then delete what the misspelt key described.
+ */
+function checkKnownKeys(r: ConfigReader, all: Record<string, string>): void {
+    const known = Object.keys(CONFIG_KEYS);
+    for (const [qualified, text] of Object.entries(all)) {
+        const [namespace, key] = [qualified.slice(0, qualified.indexOf(":")), qualified.slice(qualified.indexOf(":") + 1)];
+        const value = parseValue(text);
+        if (namespace === r.project) {
+            if (key in RETIRED_KEYS) r.problem(key, value, RETIRED_KEYS[key]);
+            else if (!(key in CONFIG_KEYS)) r.problem(key, value, unknownKeyAllowed(key, known));
+        } else if (!(PROVIDER_NAMESPACES as readonly string[]).includes(namespace)) {
+            r.problem(qualified, value, unknownKeyAllowed(namespace, [r.project, ...PROVIDER_NAMESPACES]).replace("no such key", "no such config namespace"));
+        }
+    }
+}
+
+function parseValue(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
     }
 }

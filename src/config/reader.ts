@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigKey, declarationOf } from "./keys";
 
 /** One thing wrong with the stack config: which key, what it holds, what would be accepted. */
 export interface ConfigProblem {
@@ -7,11 +8,18 @@ export interface ConfigProblem {
     readonly allowed: string;
 }
 
-/** Every config problem of a stack at once, thrown before any resource is registered. */
-export class ConfigError extends Error {
-    constructor(readonly problems: readonly ConfigProblem[]) {
+/**
+ * Every config problem of a stack at once, thrown before any resource is registered. A RunError, so
+ * the engine prints the message alone, without a stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
+    constructor(
+        readonly problems: readonly ConfigProblem[],
+        /** The file the config came from, e.g. `Pulumi.staging.yaml`. */
+        readonly file?: string,
+    ) {
         super(
-            `Invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+            `Invalid stack config${file ? ` in ${file}` : ""} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
                 problems
                     .map((p) => `  - ${p.key}: got ${describe(p.value)}; allowed: ${p.allowed}`)
                     .join("\n"),
@@ -22,8 +30,8 @@ export class ConfigError extends Error {
 
 function describe(value: unknown): string {
     if (value === undefined) return "nothing (the key is not set)";
-    if (typeof value === "string") return JSON.stringify(value);
-    return JSON.stringify(value) ?? String(value);
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
 // `isConfigSecret` is marked @internal in the SDK's typings but is the only way to tell whether the
@@ -31,7 +39,6 @@ function describe(value: unknown): string {
 const runtimeInternals = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
 
 interface StringOptions {
-    readonly default?: string;
     readonly oneOf?: readonly string[];
     /** Predicate the value must satisfy; see `validators.ts`. */
     readonly valid?: (value: string) => boolean;
@@ -40,7 +47,6 @@ interface StringOptions {
 }
 
 interface IntegerOptions {
-    readonly default?: number;
     readonly min: number;
     readonly max: number;
 }
@@ -81,8 +87,8 @@ export class ConfigReader {
         }
     }
 
-    string(key: string, options: StringOptions = {}): string {
-        const value = this.config.get(key) ?? options.default;
+    string(key: ConfigKey, options: StringOptions = {}): string {
+        const value = this.config.get(key) ?? defaultOf<string>(key);
         if (value === undefined || value === "") {
             this.problem(key, value, options.allowed ?? describeOneOf(options.oneOf) ?? "a non-empty string");
             return "";
@@ -90,33 +96,34 @@ export class ConfigReader {
         return this.check(key, value, options) ? value : "";
     }
 
-    optionalString(key: string, options: StringOptions = {}): string | undefined {
-        const value = this.config.get(key) ?? options.default;
+    optionalString(key: ConfigKey, options: StringOptions = {}): string | undefined {
+        const value = this.config.get(key) ?? defaultOf<string>(key);
         if (value === undefined || value === "") return undefined;
         return this.check(key, value, options) ? value : undefined;
     }
 
-    oneOf<T extends string>(key: string, allowed: readonly T[], defaultValue: T): T {
-        const value = this.config.get(key) ?? defaultValue;
-        if (!(allowed as readonly string[]).includes(value)) {
+    oneOf<T extends string>(key: ConfigKey, allowed: readonly T[]): T {
+        const value = this.config.get(key) ?? defaultOf<string>(key);
+        if (value === undefined || !(allowed as readonly string[]).includes(value)) {
             this.problem(key, value, describeOneOf(allowed)!);
-            return defaultValue;
+            return allowed[0];
         }
         return value as T;
     }
 
-    integer(key: string, options: IntegerOptions): number {
+    integer(key: ConfigKey, options: IntegerOptions): number {
         const text = this.config.get(key);
-        const value = text === undefined ? options.default : Number(text);
+        const value = text === undefined ? defaultOf<number>(key) : Number(text);
         const allowed = `an integer from ${options.min} to ${options.max}`;
         if (value === undefined || !Number.isInteger(value) || value < options.min || value > options.max) {
             this.problem(key, text ?? value, allowed);
-            return options.default ?? options.min;
+            return defaultOf<number>(key) ?? options.min;
         }
         return value;
     }
 
-    boolean(key: string, defaultValue: boolean): boolean {
+    boolean(key: ConfigKey): boolean {
+        const defaultValue = defaultOf<boolean>(key) ?? false;
         const text = this.config.get(key);
         if (text === undefined) return defaultValue;
         if (text !== "true" && text !== "false") {
@@ -127,7 +134,7 @@ export class ConfigReader {
     }
 
     /** A list of strings, each checked by `each` (which returns a description of what is allowed, or undefined). */
-    stringList(key: string, each?: (item: string) => string | undefined): readonly string[] {
+    stringList(key: ConfigKey, each?: (item: string) => string | undefined): readonly string[] {
         const value = this.raw(key);
         if (value === undefined) return [];
         if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
@@ -145,11 +152,11 @@ export class ConfigReader {
      * A secret that must be set with `pulumi config set --secret`. A value given in plaintext is a
      * problem: it would sit unencrypted in the stack file.
      */
-    requireSecret(key: string): pulumi.Output<string> {
+    requireSecret(key: ConfigKey): pulumi.Output<string> {
         return this.secret(key, true) ?? pulumi.secret("");
     }
 
-    optionalSecret(key: string): pulumi.Output<string> | undefined {
+    optionalSecret(key: ConfigKey): pulumi.Output<string> | undefined {
         return this.secret(key, false);
     }
 
@@ -179,6 +186,12 @@ export class ConfigReader {
         }
         return true;
     }
+}
+
+/** The key table's default; an empty string is no value (Pulumi.yaml cannot declare an optional string). */
+function defaultOf<T extends string | number | boolean>(key: ConfigKey): T | undefined {
+    const value = declarationOf(key)?.default;
+    return value === "" ? undefined : (value as T | undefined);
 }
 
 function describeOneOf(values?: readonly string[]): string | undefined {

@@ -38,6 +38,8 @@ export interface RegisteredResource {
     readonly additionalSecretOutputs: readonly string[];
     /** The resources each input comes from, by input name (recorded in preview runs only, for the plan). */
     readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+    /** Former identities (`aliases` option), as `type::name` (empty parts: unchanged) or a URN. */
+    readonly aliases: readonly string[];
 }
 
 export interface OfflineRun {
@@ -66,6 +68,7 @@ interface RegisterRequest {
     getObject(): WireStruct | undefined;
     getAdditionalsecretoutputsList(): string[];
     getPropertydependenciesMap(): { forEach(f: (value: { getUrnsList(): string[] }, key: string) => void): void };
+    getAliasesList(): { getUrn(): string; getSpec(): { getName(): string; getType(): string } | undefined }[];
 }
 
 interface RegisterOutputsRequest {
@@ -330,6 +333,7 @@ function registration(req: RegisterRequest, urn: string, preview: boolean, wireI
         wireInputs,
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         propertyDependencies,
+        aliases: req.getAliasesList().map((a) => a.getUrn() || `${a.getSpec()?.getType() ?? ""}::${a.getSpec()?.getName() ?? ""}`),
     };
 }
 

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { parse } from "yaml";
+import { parseYaml } from "../config/yamlFile";
 
 /** Beside the transpiled files (src/offline/register.js); a diff's checkout reaches it through its node_modules link. */
 const CACHE_DIR = join(__dirname, "..", "..", "node_modules", ".cache", "gitops-plan");
@@ -13,7 +13,7 @@ const YAML_VERSION = (require("yaml/package.json") as { version: string }).versi
  * A YAML file's value, as `parse` returns it. Parsing Pulumi.yaml is a tenth of a plan (the parser is
  * cold in a fresh process), so the value is kept as JSON under a hash of the parser's version and the
  * file's content: an edited file is parsed again, never served stale. A file whose value JSON cannot
- * carry (`.inf`, `.nan`) is simply not kept; one that does not parse throws as `parse` does.
+ * carry (`.inf`, `.nan`) is simply not kept; one that does not parse throws naming the file, line and column.
  */
 export function readYamlFile(file: string): unknown {
     const text = readFileSync(file, "utf8");
@@ -24,7 +24,7 @@ export function readYamlFile(file: string): unknown {
     } catch {
         // not kept yet
     }
-    const value = parse(text);
+    const value = parseYaml(text, basename(file));
     const json = JSON.stringify(value);
     if (json !== undefined && isDeepStrictEqual(JSON.parse(json), value)) {
         try {

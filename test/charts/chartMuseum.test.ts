@@ -3,18 +3,18 @@ import { describe, it } from "node:test";
 import {
     APP_ROUTING_INGRESS_CLASS,
     CHARTMUSEUM_CHART_REPO,
-    CHARTMUSEUM_NAMESPACE,
     CHARTMUSEUM_POD_LABELS,
     CHARTMUSEUM_PUSH_PATH,
     CHARTMUSEUM_PUSH_USER,
     chartMuseumNetworkPolicy,
     pushUrl,
 } from "../../components/charts/manifests";
-import type { ChartMuseumConfig } from "../../components/charts/config";
+import type { ChartMuseumExposureConfig } from "../../components/charts/config";
 import { names } from "../../src/naming";
 import { unwrap } from "../../src/offline/run";
 import { validateObject } from "../support/schemas";
 import { OfflineRun, RegisteredResource, STACKS, byUrn, isWireSecret, kubernetesObjects, ofType, one, run } from "../support/program";
+import { CHARTMUSEUM_NAMESPACE } from "../../src/namespaces";
 
 const COMPONENT = "gitops:charts:ChartMuseum";
 const ACCOUNT = "azure-native:storage:StorageAccount";
@@ -332,21 +332,23 @@ describe("ACR OCI mode", () => {
 });
 
 describe("ChartMuseum builders", () => {
-    const base: ChartMuseumConfig = {
-        chartVersion: "3.10.4",
-        exposure: "ingress",
+    const ingress: ChartMuseumExposureConfig = {
+        kind: "ingress",
         host: "charts.example.com",
+        tlsCertificateUri: "https://kv.vault.azure.net/certificates/charts",
         allowedCidrs: [],
     };
 
-    it("pushes over https only when the ingress has a certificate", () => {
-        assert.equal(pushUrl(base, "label", "westeurope"), "http://charts.example.com");
-        const tls = { ...base, tlsCertificateUri: "https://kv.vault.azure.net/certificates/charts" };
-        assert.equal(pushUrl(tls, "label", "westeurope"), "https://charts.example.com");
+    it("pushes over https through the ingress, which always has a certificate", () => {
+        assert.equal(pushUrl(ingress, "label", "westeurope"), "https://charts.example.com");
+    });
+
+    it("pushes to the load balancer's DNS name on ChartMuseum's port", () => {
+        assert.equal(pushUrl({ kind: "loadbalancer", allowedCidrs: ["203.0.113.0/24"] }, "label", "westeurope"), "http://label.westeurope.cloudapp.azure.com:8080");
     });
 
     it("names the namespaces it is given in the network policy, not fixed ones", () => {
-        const policy = chartMuseumNetworkPolicy("cm", base, "gitops-flux", "ingress-nginx");
+        const policy = chartMuseumNetworkPolicy("cm", ingress, "gitops-flux", "ingress-nginx");
         const selected = (policy.spec as any).ingress.flatMap((rule: any) =>
             rule.from.map((peer: any) => peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"]),
         );

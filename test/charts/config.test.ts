@@ -5,11 +5,11 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import {
     CHARTMUSEUM_EXPOSURES,
-    DEFAULT_CHARTMUSEUM_CHART_VERSION,
     isDnsName,
     isKeyVaultCertificateUri,
 } from "../../components/charts/config";
 import { CHART_REPOSITORY_MODES } from "../../components/charts/source";
+import { CONFIG_KEYS } from "../../src/config/keys";
 import { PROJECT_DIR } from "../../src/offline/stackConfig";
 import { one, run } from "../support/program";
 
@@ -124,7 +124,7 @@ describe("chart repository config", () => {
 
     it("installs the pinned default chart version when the stack sets none", async () => {
         const release = one(await run("staging"), "kubernetes:helm.sh/v3:Release");
-        assert.equal(release.inputs.version, DEFAULT_CHARTMUSEUM_CHART_VERSION);
+        assert.equal(release.inputs.version, CONFIG_KEYS.chartMuseumChartVersion.default);
     });
 
     it("installs the chart version the stack pins", async () => {
@@ -142,7 +142,7 @@ describe("chart repository keys in Pulumi.yaml", () => {
     });
 
     it("declares the same default chart version as the code", () => {
-        assert.equal(String(project.config.chartMuseumChartVersion.default), DEFAULT_CHARTMUSEUM_CHART_VERSION);
+        assert.equal(String(project.config.chartMuseumChartVersion.default), CONFIG_KEYS.chartMuseumChartVersion.default);
     });
 
     it("declares the exposure defaulting to ingress and lists every exposure", () => {

@@ -186,7 +186,7 @@ for (const stack of STACKS) {
         it("keeps every Azure DevOps resource inside the component", async () => {
             const r = await run(stack);
             for (const x of r.resources.filter((x) => x.type.startsWith("azuredevops:") || x.type === FIC)) {
-                assert.equal(byUrn(r, x.parent)?.type, "gitops:devops:Pipelines", x.name);
+                assert.equal(byUrn(r, x.parent)?.type, "gitops:devops:DevOps", x.name);
                 assert.ok(x.name.startsWith(`${byUrn(r, x.parent)!.name}-`), x.name);
             }
         });

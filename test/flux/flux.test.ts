@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
-import { FLUX_CHART_DEFAULT_VERSION } from "../../components/flux/config";
+import { CONFIG_KEYS } from "../../src/config/keys";
 import { GITHUB_SSH_HOST_KEYS, LOCKDOWN_ARGS } from "../../components/flux/manifests";
 import { fakeKeyPair } from "../../src/offline/cloud";
 import { STACKS, OfflineRun, RegisteredResource, isWireSecret, kubernetesObjects, one, ofType, run, secret } from "../support/program";
@@ -119,7 +119,7 @@ for (const stack of STACKS) {
             const chart = one(r, T.chart, "flux-controllers");
             assert.equal(chart.inputs.chart, "flux2");
             assert.equal(chart.inputs.repositoryOpts.repo, "https://fluxcd-community.github.io/helm-charts");
-            assert.equal(chart.inputs.version, FLUX_CHART_DEFAULT_VERSION);
+            assert.equal(chart.inputs.version, CONFIG_KEYS.fluxChartVersion.default);
             assert.equal(chart.inputs.namespace, "flux-system");
             assert.ok(chart.dependencies.includes(one(r, "kubernetes:core/v1:Namespace", "flux-namespace").urn));
         });

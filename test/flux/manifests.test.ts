@@ -2,20 +2,18 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
 import {
-    ALERT_EVENT_KINDS,
     FLUX_INSTALL,
     GITHUB_SSH_HOST_KEYS,
-    alert,
     clusterKustomizationYaml,
     fleetHtmlUrl,
+    fleetSource,
     fleetSshUrl,
+    fleetSync,
     fluxChartValues,
-    gitRepository,
     gitSshSecretData,
     githubKnownHosts,
-    kustomization,
-    notificationProvider,
 } from "../../components/flux/manifests";
+import { FLUX_RECONCILED_KINDS, alert, notificationProvider } from "../../src/flux";
 import { validateObject } from "../support/schemas";
 
 const meta = { name: "flux-system", namespace: "flux-system" };
@@ -101,14 +99,14 @@ describe("Fleet Git access", () => {
 });
 
 describe("Flux objects", () => {
-    const source = gitRepository({
+    const source = fleetSource({
         metadata: meta,
         url: "ssh://git@github.com/one-kubernetes/fleet-infra",
         branch: "main",
         interval: "1m",
         secretName: "flux-system",
     });
-    const sync = kustomization({ metadata: meta, path: "clusters/prod", interval: "10m", sourceName: "flux-system", serviceAccountName: "kustomize-controller" });
+    const sync = fleetSync({ metadata: meta, path: "clusters/prod", interval: "10m", sourceName: "flux-system", serviceAccountName: "kustomize-controller" });
     const teams = notificationProvider({ metadata: { name: "ops", namespace: "flux-system" }, type: "msteams", secretName: "hook" });
     const status = notificationProvider({
         metadata: { name: "ops", namespace: "flux-system" },
@@ -120,7 +118,7 @@ describe("Flux objects", () => {
         metadata: { name: "failures", namespace: "flux-system" },
         providerName: "ops",
         severity: "error",
-        kinds: ALERT_EVENT_KINDS,
+        kinds: FLUX_RECONCILED_KINDS,
         eventMetadata: { cluster: "prod" },
     });
 
@@ -138,7 +136,7 @@ describe("Flux objects", () => {
     });
 
     test("a path given with ./ is not doubled", () => {
-        const again = kustomization({ metadata: meta, path: "./clusters/prod", interval: "10m", sourceName: "s", serviceAccountName: "a" });
+        const again = fleetSync({ metadata: meta, path: "./clusters/prod", interval: "10m", sourceName: "s", serviceAccountName: "a" });
         assert.equal(again.spec.path, "./clusters/prod");
     });
 

@@ -194,7 +194,7 @@ for (const stack of STACKS) {
 
         it("registers the contract outputs, the CI application id being the Graph path federated credentials take", async () => {
             const r = await run(stack);
-            const urn = one(r, "gitops:identity:Identities").urn;
+            const urn = one(r, "gitops:identities:Identities").urn;
             const outputs = r.componentOutputs[urn];
             assert.equal(outputs.ciApplicationId, `/applications/${objectIdOf(APPLICATION, `${component(stack)}-ci`)}`);
             assert.equal(outputs.ciServicePrincipalObjectId, objectIdOf(SERVICE_PRINCIPAL, `${component(stack)}-ci-sp`));
@@ -204,7 +204,7 @@ for (const stack of STACKS) {
 
         it("parents every identity resource to the component, with names starting with the component's", async () => {
             const r = await run(stack, { ...ACR_OCI, ...passwordOn() });
-            const urn = one(r, "gitops:identity:Identities").urn;
+            const urn = one(r, "gitops:identities:Identities").urn;
             const children = r.resources.filter((x) => x.parent === urn);
             assert.ok(children.length >= 14);
             for (const child of children) assert.ok(child.name.startsWith(`${component(stack)}-`), child.name);
@@ -231,7 +231,7 @@ describe("identities: the optional CI password", () => {
     it("is a secret in the component's outputs and appears in no stack output", async () => {
         const r = await run("staging", passwordOn());
         const plaintext = `offline-password-${fakeGuid(`${component("staging")}-ci-password/value`)}`;
-        const outputs = r.componentOutputs[one(r, "gitops:identity:Identities").urn];
+        const outputs = r.componentOutputs[one(r, "gitops:identities:Identities").urn];
         assert.ok(isWireSecret(outputs.ciPassword));
         const everywhere = [...strings(r.componentOutputs), ...r.resources.flatMap((x) => strings(x.wireInputs))];
         assert.ok(everywhere.some((s) => s.text === plaintext), "the password reaches nothing: the test would prove nothing");

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Monitoring, type MonitoringArgs } from "../../components/monitoring/monitoring";
-import { ACR_INCLUDED_STORAGE_GIB, FLUX_KINDS, crashLoopQuery, registryStorageThresholdBytes } from "../../components/monitoring/queries";
+import { FLUX_RECONCILED_KINDS } from "../../src/flux";
+import { ACR_INCLUDED_STORAGE_GIB, crashLoopQuery, registryStorageThresholdBytes } from "../../components/monitoring/queries";
 import { STACKS, isWireSecret, ofType, one, run, secret } from "../support/program";
 
 const ACTION_GROUP = "azure-native:monitor:ActionGroup";
@@ -13,7 +14,7 @@ describe("Monitoring", () => {
     for (const stack of STACKS) {
         it(`${stack}: the action group emails every configured address with the common alert schema`, async () => {
             const r = await run(stack);
-            const group = one(r, ACTION_GROUP, "-ops-ag");
+            const group = one(r, ACTION_GROUP, "-monitoring-ag");
             assert.deepEqual(group.inputs.emailReceivers, [
                 { name: "email-1", emailAddress: "platform-oncall@contoso.com", useCommonAlertSchema: true },
             ]);
@@ -35,7 +36,7 @@ describe("Monitoring", () => {
 
         it(`${stack}: the monitoring resources are children of the Monitoring component, named after it`, async () => {
             const r = await run(stack);
-            const component = one(r, "gitops:ops:Monitoring");
+            const component = one(r, "gitops:monitoring:Monitoring");
             for (const child of [...ofType(r, ACTION_GROUP), ...ofType(r, METRIC_ALERT), ...ofType(r, LOG_ALERT)]) {
                 assert.equal(child.parent, component.urn, child.name);
                 assert.ok(child.name.startsWith(`${component.name}-`), child.name);
@@ -136,6 +137,7 @@ describe("Monitoring", () => {
 
 describe("Monitoring arguments", () => {
     const args: MonitoringArgs = {
+        azureNamePrefix: "gitops-test-ops",
         resourceGroupName: "rg",
         location: "westeurope",
         workspaceId: "/w",
@@ -172,7 +174,7 @@ describe("monitoring builders", () => {
 
     it("Flux kinds cover sources, Kustomizations and HelmReleases", () => {
         for (const kind of ["GitRepository", "OCIRepository", "HelmRepository", "Kustomization", "HelmRelease"]) {
-            assert.ok((FLUX_KINDS as readonly string[]).includes(kind), kind);
+            assert.ok((FLUX_RECONCILED_KINDS as readonly string[]).includes(kind), kind);
         }
     });
 });

@@ -5,7 +5,7 @@ import type { OfflineRun, RegisteredResource } from "../../src/offline/run";
 import { BuiltInRoles } from "../../src/roles";
 
 function resource(urn: string, type: string, parent = "", dependencies: string[] = [], inputs: Record<string, any> = {}): RegisteredResource {
-    return { urn, type, name: urn, custom: !type.startsWith("gitops:"), parent, protect: false, dependencies, provider: "", version: "", additionalSecretOutputs: [], propertyDependencies: {}, inputs, wireInputs: inputs };
+    return { urn, type, name: urn, custom: !type.startsWith("gitops:"), parent, protect: false, dependencies, provider: "", version: "", additionalSecretOutputs: [], propertyDependencies: {}, aliases: [], inputs, wireInputs: inputs };
 }
 
 function offlineRun(resources: RegisteredResource[]): OfflineRun {

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import type { AppConfig, TenantConfig } from "../../components/tenants/config";
+import type { HelmAppConfig, HelmTenant } from "../../components/tenants/config";
 import { PROJECT_DIR } from "../../src/offline/stackConfig";
 import type { StackName } from "./program";
 
@@ -37,12 +37,12 @@ export function generatedTenants(count: number, version = ">=1.0.0 <2.0.0"): Raw
 }
 
 /** A validated app, as src/config/tenants.ts returns it, with test defaults. */
-export function appConfig(name: string, extra: Partial<AppConfig> = {}): AppConfig {
+export function appConfig(name: string, extra: Partial<HelmAppConfig> = {}): HelmAppConfig {
     return { name, repository: "example/repo", pipelinePath: "ci.yml", chart: name, version: ">=0.1.0 <1.0.0", web: false, port: 8080, dependsOn: [], values: {}, ...extra };
 }
 
 /** A validated helm team `dev-team1` (back, and a web front depending on it), with test defaults. */
-export function helmTeamConfig(extra: Partial<TenantConfig> = {}): TenantConfig {
+export function helmTeamConfig(extra: Partial<HelmTenant> = {}): HelmTenant {
     return {
         name: "dev-team1",
         delivery: "helm",

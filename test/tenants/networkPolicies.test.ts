@@ -1,35 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { AppConfig, FlowConfig, TenantConfig } from "../../components/tenants/config";
+import type { AppConfig, FlowConfig, HelmTenant, TenantConfig } from "../../components/tenants/config";
+import { appConfig, helmTeamConfig } from "../support/tenants";
 import { NetworkPolicyManifest, networkPolicies, resolvedFlows } from "../../components/tenants/networkPolicies";
 import { validateObject } from "../support/schemas";
 
 const INGRESS = "app-routing-system";
 
-function app(name: string, extra: Partial<AppConfig> = {}): AppConfig {
-    return { name, repository: "example/repo", pipelinePath: "ci.yml", chart: name, version: "1.0.0", web: false, port: 8080, dependsOn: [], values: {}, ...extra };
+const app = (name: string, extra: Partial<AppConfig> = {}) => appConfig(name, { version: "1.0.0", ...extra });
+
+function team(name: string, apps: readonly ReturnType<typeof app>[], flows: readonly FlowConfig[] = []): HelmTenant {
+    return helmTeamConfig({ name, apps, flows });
 }
 
-function team(name: string, apps: readonly AppConfig[], flows: readonly FlowConfig[] = []): TenantConfig {
-    return {
-        name,
-        delivery: "helm",
-        podSecurity: "restricted",
-        members: [],
-        quota: { cpu: "4", memory: "8Gi", pods: 30 },
-        limits: { defaultCpu: "500m", defaultMemory: "512Mi", defaultRequestCpu: "100m", defaultRequestMemory: "128Mi" },
-        apps,
-        flows,
-        interval: "5m",
-        timeout: "5m",
-        remediationRetries: 3,
-        retryInterval: "1m",
-        accessRole: "edit",
-    };
-}
-
-const team1 = team("dev-team1", [app("back"), app("front", { web: true, port: 3000 })], [{ from: "front", to: "back", port: 8080 }]);
-const team2 = team("dev-team2", [app("app", { web: true })]);
+const team1: HelmTenant = team("dev-team1", [app("back"), app("front", { web: true, port: 3000 })], [{ from: "front", to: "back", port: 8080 }]);
+const team2: HelmTenant = team("dev-team2", [app("app", { web: true })]);
 
 const policiesOf = (t: TenantConfig, tenants: TenantConfig[]) => networkPolicies({ tenant: t, tenants, ingressNamespace: INGRESS });
 const named = (policies: NetworkPolicyManifest[], name: string) => {
