@@ -29,7 +29,14 @@ export function generatedTenants(count: number): unknown[] {
                   delivery: "helm",
                   apps: [
                       { name: "back", repository: `bench/${name}`, version: ">=0.1.0 <1.0.0", port: 8080 },
-                      { name: "front", repository: `bench/${name}`, version: ">=0.1.0 <1.0.0", web: true, port: 8080, dependsOn: ["back"] },
+                      {
+                          name: "front",
+                          repository: `bench/${name}`,
+                          version: ">=0.1.0 <1.0.0",
+                          web: true,
+                          port: 8080,
+                          dependsOn: ["back"],
+                      },
                   ],
                   flows: [{ from: "front", to: "back", port: 8080 }],
               }
@@ -106,7 +113,12 @@ async function measure(tenants: number): Promise<Figures> {
     const timer = setInterval(sample, 5);
     const started = process.hrtime.bigint();
     const cpu = process.cpuUsage();
-    const result = await runProgram(STACK, { "gitops-platform:tenants": generatedTenants(tenants) }, undefined, { preview: true });
+    const result = await runProgram(
+        STACK,
+        { "gitops-platform:tenants": generatedTenants(tenants) },
+        undefined,
+        { preview: true },
+    );
     renderPlan(result, { stackName: `${result.config.project}-${STACK}` });
     const runMs = Number(process.hrtime.bigint() - started) / 1e6;
     const used = process.cpuUsage(cpu);
@@ -162,9 +174,18 @@ const CPU_REPORT = join(__dirname, "cpuReport.js");
 
 /** Wall and CPU time of a command (a node process), in ms; throws if it fails. */
 function timed(command: string, args: readonly string[], options: { shell?: boolean } = {}): Timing {
-    const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require=${CPU_REPORT}`.trim() };
+    const env = {
+        ...process.env,
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require=${CPU_REPORT}`.trim(),
+    };
     const started = process.hrtime.bigint();
-    const child = spawnSync(command, args, { cwd: PROJECT_DIR, env, stdio: ["ignore", "ignore", "pipe"], shell: options.shell, maxBuffer: 64 * 2 ** 20 });
+    const child = spawnSync(command, args, {
+        cwd: PROJECT_DIR,
+        env,
+        stdio: ["ignore", "ignore", "pipe"],
+        shell: options.shell,
+        maxBuffer: 64 * 2 ** 20,
+    });
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     if (child.status !== 0) throw new Error(`${command} ${args.join(" ")} failed:\n${child.stderr}`);
     return { wallMs, cpuMs: cpuOf(child.stderr.toString()) };
@@ -184,25 +205,37 @@ function median(values: readonly number[]): number {
 
 /** The command of an npm script, as npm would run it in a shell. */
 function script(name: string): string {
-    const pkg = JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as {
+        scripts: Record<string, string>;
+    };
     return pkg.scripts[name];
 }
 
 /** The `node` options of the plan script (flags and `-r` hook), for the per-size processes. */
 function planNodeOptions(): string[] {
     const words = script("plan").split(/\s+/);
-    return words.slice(1, words.findIndex((w) => w.endsWith(".ts")));
+    return words.slice(
+        1,
+        words.findIndex((w) => w.endsWith(".ts")),
+    );
 }
 
 function runIsolated(tenants: number): { figures: Figures; process: Timing } {
-    const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require=${CPU_REPORT}`.trim() };
+    const env = {
+        ...process.env,
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require=${CPU_REPORT}`.trim(),
+    };
     const started = process.hrtime.bigint();
-    const child = spawnSync(process.execPath, [...planNodeOptions(), __filename, "--tenants", String(tenants)], {
-        cwd: PROJECT_DIR,
-        env,
-        encoding: "utf8",
-        maxBuffer: 64 * 2 ** 20,
-    });
+    const child = spawnSync(
+        process.execPath,
+        [...planNodeOptions(), __filename, "--tenants", String(tenants)],
+        {
+            cwd: PROJECT_DIR,
+            env,
+            encoding: "utf8",
+            maxBuffer: 64 * 2 ** 20,
+        },
+    );
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     const line = child.stdout.split("\n").find((l) => l.startsWith("{"));
     if (child.status !== 0 || !line) throw new Error(`bench for ${tenants} tenants failed:\n${child.stderr}`);
@@ -218,8 +251,12 @@ async function main(): Promise<void> {
     const imports = programImports();
     const floorScript = `for (const m of ${JSON.stringify(imports)}) require(m);`;
     const plan = `${script("plan")} --stack prod`;
-    console.log(`Floor: plain \`node\` importing the ${imports.length} SDK modules the program imports (${imports.join(", ")}).`);
-    console.log(`Plan: \`${plan}\` (the plan script, without npm's start-up). ${ROUNDS} alternating rounds, medians.\n`);
+    console.log(
+        `Floor: plain \`node\` importing the ${imports.length} SDK modules the program imports (${imports.join(", ")}).`,
+    );
+    console.log(
+        `Plan: \`${plan}\` (the plan script, without npm's start-up). ${ROUNDS} alternating rounds, medians.\n`,
+    );
     // One untimed round first: the transpile cache is warm for every timed one.
     timed(process.execPath, ["-e", floorScript]);
     timed(plan, [], { shell: true });
@@ -243,7 +280,9 @@ async function main(): Promise<void> {
     };
     console.table([row("floor: plain node, SDK imports", floors), row("plan --stack prod", plans)]);
 
-    console.log(`\nStack ${STACK} with generated teams, one fresh process per size (preview run and plan text, as the plan does).\n`);
+    console.log(
+        `\nStack ${STACK} with generated teams, one fresh process per size (preview run and plan text, as the plan does).\n`,
+    );
     const rows = SIZES.map((n) => ({ n, ...runIsolated(n) }));
     const base = rows[0];
     console.table(
@@ -255,7 +294,8 @@ async function main(): Promise<void> {
             "CPU (ms)": Math.round(p.cpuMs),
             "CPU × floor": +(p.cpuMs / floor.cpuMs).toFixed(2),
             "run CPU (ms)": Math.round(f.runCpuMs),
-            "CPU ms per team": n === base.n ? "" : +((f.runCpuMs - base.figures.runCpuMs) / (n - base.n)).toFixed(1),
+            "CPU ms per team":
+                n === base.n ? "" : +((f.runCpuMs - base.figures.runCpuMs) / (n - base.n)).toFixed(1),
             "peak RSS (MB)": Math.round(f.peakRssMb),
             "peak heap (MB)": Math.round(f.peakHeapMb),
             "longest chain": `${f.chainLength} (${f.chainCustom} custom)`,

@@ -29,7 +29,8 @@ function option(argv: readonly string[], ...names: string[]): string | undefined
 
 export function parseArguments(argv: readonly string[]): Arguments {
     const diff = option(argv, "--diff");
-    if (argv.includes("--diff") && (!diff || diff.startsWith("-"))) throw new UsageError("--diff needs a git ref: --diff origin/main");
+    if (argv.includes("--diff") && (!diff || diff.startsWith("-")))
+        throw new UsageError("--diff needs a git ref: --diff origin/main");
     return {
         stack: option(argv, "--stack", "-s") ?? "staging",
         diff,
@@ -86,7 +87,11 @@ if (require.main === module) {
     });
     main().catch((e: Error) => {
         const known = e.name === "ConfigError" || e.name === "UsageError" || e.name === "DiffError";
-        console.error(known ? e.message : `${e.stack ?? e.message}\n(run with GITOPS_PLAN_STACKS=1 for the program's full stack trace)`);
+        console.error(
+            known
+                ? e.message
+                : `${e.stack ?? e.message}\n(run with GITOPS_PLAN_STACKS=1 for the program's full stack trace)`,
+        );
         process.exit(1);
     });
 }

@@ -10,29 +10,55 @@ const ROLE_NAMES = new Map<string, string>(Object.entries(BuiltInRoles).map(([na
 const KEY_SETTINGS: Record<string, readonly string[]> = {
     "azure-native:resources:ResourceGroup": ["resourceGroupName", "location"],
     "azure-native:containerservice:ManagedCluster": [
-        "resourceName", "kubernetesVersion", "sku.tier", "disableLocalAccounts", "aadProfile.enableAzureRBAC",
-        "oidcIssuerProfile.enabled", "securityProfile.workloadIdentity.enabled", "networkProfile.networkPolicy",
-        "autoUpgradeProfile.upgradeChannel", "autoUpgradeProfile.nodeOSUpgradeChannel",
-        "agentPoolProfiles.0.vmSize", "agentPoolProfiles.0.count", "agentPoolProfiles.0.availabilityZones",
+        "resourceName",
+        "kubernetesVersion",
+        "sku.tier",
+        "disableLocalAccounts",
+        "aadProfile.enableAzureRBAC",
+        "oidcIssuerProfile.enabled",
+        "securityProfile.workloadIdentity.enabled",
+        "networkProfile.networkPolicy",
+        "autoUpgradeProfile.upgradeChannel",
+        "autoUpgradeProfile.nodeOSUpgradeChannel",
+        "agentPoolProfiles.0.vmSize",
+        "agentPoolProfiles.0.count",
+        "agentPoolProfiles.0.availabilityZones",
     ],
     "azure-native:containerservice:MaintenanceConfiguration": [
-        "configName", "maintenanceWindow.schedule.weekly.dayOfWeek", "maintenanceWindow.startTime",
+        "configName",
+        "maintenanceWindow.schedule.weekly.dayOfWeek",
+        "maintenanceWindow.startTime",
         "maintenanceWindow.durationHours",
     ],
     "azure-native:containerregistry:Registry": ["registryName", "sku.name", "adminUserEnabled"],
     "azure-native:operationalinsights:Workspace": ["workspaceName", "retentionInDays"],
     "azure-native:monitor:DiagnosticSetting": ["logs"],
-    "azure-native:storage:StorageAccount": ["accountName", "sku.name", "minimumTlsVersion", "allowBlobPublicAccess", "enableHttpsTrafficOnly"],
+    "azure-native:storage:StorageAccount": [
+        "accountName",
+        "sku.name",
+        "minimumTlsVersion",
+        "allowBlobPublicAccess",
+        "enableHttpsTrafficOnly",
+    ],
     "azure-native:storage:BlobContainer": ["containerName", "publicAccess"],
     "azure-native:monitor:DataCollectionRule": ["dataCollectionRuleName", "dataFlows.0.streams"],
-    "azure-native:monitor:MetricAlert": ["severity", "windowSize", "criteria.allOf.0.metricName", "criteria.allOf.0.threshold"],
+    "azure-native:monitor:MetricAlert": [
+        "severity",
+        "windowSize",
+        "criteria.allOf.0.metricName",
+        "criteria.allOf.0.threshold",
+    ],
     "azure-native:monitor:ScheduledQueryRule": ["severity", "windowSize", "criteria.allOf.0.threshold"],
     "azure-native:monitor:ActionGroup": ["groupShortName", "emailReceivers"],
     "azure-native:managedidentity:UserAssignedIdentity": ["resourceName"],
     "azure-native:managedidentity:FederatedIdentityCredential": ["issuer", "subject", "audiences"],
     "azuread:index/application:Application": ["displayName", "signInAudience"],
     "azuread:index/group:Group": ["displayName", "securityEnabled"],
-    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": ["issuer", "subject", "audiences"],
+    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": [
+        "issuer",
+        "subject",
+        "audiences",
+    ],
     "azuread:index/applicationPassword:ApplicationPassword": ["endDate"],
     "random:index/randomPassword:RandomPassword": ["length"],
     "tls:index/privateKey:PrivateKey": ["algorithm"],
@@ -42,8 +68,14 @@ const KEY_SETTINGS: Record<string, readonly string[]> = {
     "kubernetes:helm.sh/v3:Release": ["namespace", "chart", "version", "repositoryOpts.repo"],
     "kubernetes:helm.sh/v4:Chart": ["namespace", "chart", "version", "repositoryOpts.repo"],
     "azuredevops:index/project:Project": ["name", "visibility"],
-    "azuredevops:index/serviceEndpointAzureRM:ServiceEndpointAzureRM": ["serviceEndpointName", "serviceEndpointAuthenticationScheme"],
-    "azuredevops:index/serviceEndpointAzureEcr:ServiceEndpointAzureEcr": ["serviceEndpointName", "serviceEndpointAuthenticationScheme"],
+    "azuredevops:index/serviceEndpointAzureRM:ServiceEndpointAzureRM": [
+        "serviceEndpointName",
+        "serviceEndpointAuthenticationScheme",
+    ],
+    "azuredevops:index/serviceEndpointAzureEcr:ServiceEndpointAzureEcr": [
+        "serviceEndpointName",
+        "serviceEndpointAuthenticationScheme",
+    ],
     "azuredevops:index/serviceEndpointGitHub:ServiceEndpointGitHub": ["serviceEndpointName"],
     "azuredevops:index/variableGroup:VariableGroup": ["name", "allowAccess"],
     "azuredevops:index/buildDefinition:BuildDefinition": ["name", "repository.ymlPath", "repository.repoId"],
@@ -53,9 +85,18 @@ const KEY_SETTINGS: Record<string, readonly string[]> = {
     "kubernetes:source.toolkit.fluxcd.io/v1:HelmRepository": ["spec.url", "spec.secretRef.name"],
     "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository": ["spec.url", "spec.ref", "spec.provider"],
     "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease": [
-        "spec.chart.spec.version", "spec.chartRef.name", "spec.serviceAccountName", "spec.upgrade.remediation.strategy", "spec.dependsOn",
+        "spec.chart.spec.version",
+        "spec.chartRef.name",
+        "spec.serviceAccountName",
+        "spec.upgrade.remediation.strategy",
+        "spec.dependsOn",
     ],
-    "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization": ["spec.path", "spec.prune", "spec.serviceAccountName", "spec.targetNamespace"],
+    "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization": [
+        "spec.path",
+        "spec.prune",
+        "spec.serviceAccountName",
+        "spec.targetNamespace",
+    ],
     "kubernetes:core/v1:Namespace": ["metadata.labels.pod-security\\.kubernetes\\.io/enforce"],
 };
 
@@ -77,7 +118,9 @@ export function show(value: unknown): string {
         return `[${value.map((v) => (v && typeof v === "object" && "category" in v ? show((v as { category: unknown }).category) : show(v))).join(",")}]`;
     }
     if (typeof value === "object" && value !== null) {
-        return JSON.stringify(value, (_k, v) => (isWireSecret(v) ? "[secret]" : isUnknown(v) ? KNOWN_AFTER_UP : v));
+        return JSON.stringify(value, (_k, v) =>
+            isWireSecret(v) ? "[secret]" : isUnknown(v) ? KNOWN_AFTER_UP : v,
+        );
     }
     return String(value);
 }
@@ -87,15 +130,23 @@ export function summarize(r: RegisteredResource): string {
     const wire = r.wireInputs;
     if (r.type === "azure-native:authorization:RoleAssignment") {
         const roleDefinitionId = wire.roleDefinitionId;
-        const roleId = isUnknown(roleDefinitionId) ? "" : String(r.inputs.roleDefinitionId ?? "").split("/").pop() ?? "";
-        const role = roleId ? ROLE_NAMES.get(roleId) ?? roleId : unknownFrom(r, "roleDefinitionId");
-        const scope = isUnknown(wire.scope) ? unknownFrom(r, "scope") : String(r.inputs.scope ?? "").replace(/^\/subscriptions\/[^/]+/, "…");
+        const roleId = isUnknown(roleDefinitionId)
+            ? ""
+            : (String(r.inputs.roleDefinitionId ?? "")
+                  .split("/")
+                  .pop() ?? "");
+        const role = roleId ? (ROLE_NAMES.get(roleId) ?? roleId) : unknownFrom(r, "roleDefinitionId");
+        const scope = isUnknown(wire.scope)
+            ? unknownFrom(r, "scope")
+            : String(r.inputs.scope ?? "").replace(/^\/subscriptions\/[^/]+/, "…");
         return `role=${role} scope=${scope}`;
     }
     if (r.type.startsWith("kubernetes:") && wire.metadata) {
         const ns = wire.metadata.namespace ? `${show(wire.metadata.namespace)}/` : "";
         const kind = wire.kind ? `${wire.apiVersion} ${wire.kind} ` : "";
-        const chart = wire.chart ? ` chart=${show(wire.chart)}${wire.version === undefined ? "" : `@${show(wire.version)}`}` : "";
+        const chart = wire.chart
+            ? ` chart=${show(wire.chart)}${wire.version === undefined ? "" : `@${show(wire.version)}`}`
+            : "";
         const settings = keySettings(r);
         return `${kind}${ns}${show(wire.metadata.name ?? r.name)}${chart}${settings ? ` ${settings}` : ""}`;
     }
@@ -115,7 +166,16 @@ function keySettings(r: RegisteredResource): string {
     const keys = KEY_SETTINGS[r.type];
     if (!keys) return "";
     return keys
-        .map((k) => [k, segments(k).filter((p) => !/^\d+$/.test(p)).join("."), get(r.wireInputs, k)] as const)
+        .map(
+            (k) =>
+                [
+                    k,
+                    segments(k)
+                        .filter((p) => !/^\d+$/.test(p))
+                        .join("."),
+                    get(r.wireInputs, k),
+                ] as const,
+        )
         .filter(([, , v]) => v !== undefined)
         .map(([path, k, v]) => `${k}=${isUnknown(v) ? unknownFrom(r, segments(path)[0]) : show(v)}`)
         .join(" ");
@@ -178,7 +238,9 @@ export function renderPlan(run: OfflineRun, layout: PlanLayout): string {
         /** What precedes a detail line: the tree's bars down to this resource's own children. */
         readonly under: string;
     }
-    const rows: Row[] = [{ tree: "", type: "pulumi:pulumi:Stack", name: layout.stackName, info: "", details: [], under: "" }];
+    const rows: Row[] = [
+        { tree: "", type: "pulumi:pulumi:Stack", name: layout.stackName, info: "", details: [], under: "" },
+    ];
     const walk = (parent: string, prefix: string) => {
         const list = children.get(parent) ?? [];
         list.forEach((r, i) => {
@@ -186,7 +248,14 @@ export function renderPlan(run: OfflineRun, layout: PlanLayout): string {
             const continuation = prefix + (last ? "   " : "│  ");
             const details = [summarize(r), expansion(r) ?? ""].filter(Boolean);
             const under = continuation + ((children.get(r.urn) ?? []).length > 0 ? "│  " : "   ");
-            rows.push({ tree: `${prefix}${last ? "└─ " : "├─ "}`, type: r.type, name: r.name, info: r.protect ? "[protect]" : "", details, under });
+            rows.push({
+                tree: `${prefix}${last ? "└─ " : "├─ "}`,
+                type: r.type,
+                name: r.name,
+                info: r.protect ? "[protect]" : "",
+                details,
+                under,
+            });
             walk(r.urn, continuation);
         });
     };
@@ -196,7 +265,9 @@ export function renderPlan(run: OfflineRun, layout: PlanLayout): string {
     const nameWidth = Math.max(...rows.map((r) => r.name.length));
     const lines = [`     ${"Type".padEnd(typeWidth)}  ${"Name".padEnd(nameWidth)}  Plan`];
     for (const row of rows) {
-        lines.push(` +   ${(row.tree + row.type).padEnd(typeWidth)}  ${row.name.padEnd(nameWidth)}  create${row.info ? `  ${row.info}` : ""}`);
+        lines.push(
+            ` +   ${(row.tree + row.type).padEnd(typeWidth)}  ${row.name.padEnd(nameWidth)}  create${row.info ? `  ${row.info}` : ""}`,
+        );
         // Settings sit under the type, inside the tree's bars.
         for (const d of row.details) lines.push(`     ${row.under}${d}`);
     }
@@ -206,13 +277,16 @@ export function renderPlan(run: OfflineRun, layout: PlanLayout): string {
         lines.push("", "Outputs:");
         const width = Math.max(...outputs.map(([k]) => k.length));
         for (const [key, value] of outputs) {
-            lines.push(`    ${key.padEnd(width)}: ${run.secretOutputs.includes(key) ? "[secret]" : show(value)}`);
+            lines.push(
+                `    ${key.padEnd(width)}: ${run.secretOutputs.includes(key) ? "[secret]" : show(value)}`,
+            );
         }
     }
 
     const deployTime = run.resources.filter((r) => expansion(r));
     lines.push("", "Resources:", `    + ${rows.length} to create`);
-    for (const r of deployTime) lines.push(`      and what ${r.type.split(":").slice(1).join(":")} ${r.name} renders at deploy time`);
+    for (const r of deployTime)
+        lines.push(`      and what ${r.type.split(":").slice(1).join(":")} ${r.name} renders at deploy time`);
     return lines.join("\n") + "\n";
 }
 
@@ -238,7 +312,8 @@ export function componentGraph(run: OfflineRun): ComponentGraph {
         return found;
     };
     const nodes = new Map<string, string>();
-    for (const r of run.resources) if (r.type.startsWith("gitops:")) nodes.set(r.urn, `${r.type.split(":")[2]} ${r.name}`);
+    for (const r of run.resources)
+        if (r.type.startsWith("gitops:")) nodes.set(r.urn, `${r.type.split(":")[2]} ${r.name}`);
     const edges = new Set<string>();
     for (const r of run.resources) {
         const from = owner(r.urn);

@@ -13,14 +13,23 @@ const fs = require("node:fs");
 const path = require("node:path");
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const CACHE_DIR = process.env.GITOPS_PLAN_CACHE_DIR || path.join(ROOT, "node_modules", ".cache", "gitops-plan");
+const CACHE_DIR =
+    process.env.GITOPS_PLAN_CACHE_DIR || path.join(ROOT, "node_modules", ".cache", "gitops-plan");
 /** Entries not written for this long are removed, now and then, when a new one is written. */
 const MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 
 /** tsconfig's options that change emitted JavaScript, handed to esbuild as tsx does. */
 function compilerOptions() {
     const { compilerOptions: o = {} } = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8"));
-    const keep = ["target", "useDefineForClassFields", "experimentalDecorators", "verbatimModuleSyntax", "preserveValueImports", "importsNotUsedAsValues", "jsx"];
+    const keep = [
+        "target",
+        "useDefineForClassFields",
+        "experimentalDecorators",
+        "verbatimModuleSyntax",
+        "preserveValueImports",
+        "importsNotUsedAsValues",
+        "jsx",
+    ];
     return Object.fromEntries(keep.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }
 

@@ -67,7 +67,9 @@ interface RegisterRequest {
     getVersion(): string;
     getObject(): WireStruct | undefined;
     getAdditionalsecretoutputsList(): string[];
-    getPropertydependenciesMap(): { forEach(f: (value: { getUrnsList(): string[] }, key: string) => void): void };
+    getPropertydependenciesMap(): {
+        forEach(f: (value: { getUrnsList(): string[] }, key: string) => void): void;
+    };
     getAliasesList(): { getUrn(): string; getSpec(): { getName(): string; getType(): string } | undefined }[];
 }
 
@@ -90,7 +92,10 @@ interface WireStruct {
 }
 
 type Monitor = {
-    registerResource(req: RegisterRequest & { getImportid(): string }, cb: (err: unknown, res: RegisterResponse | undefined) => void): Promise<void>;
+    registerResource(
+        req: RegisterRequest & { getImportid(): string },
+        cb: (err: unknown, res: RegisterResponse | undefined) => void,
+    ): Promise<void>;
     invoke(req: unknown, cb: (err: unknown, res: unknown) => void): Promise<void>;
     registerResourceOutputs(req: RegisterOutputsRequest, cb: (err: unknown, res: unknown) => void): void;
 };
@@ -170,7 +175,9 @@ function withoutOfflineOverheads(): () => void {
     const sdk = require("@pulumi/pulumi") as { mergeOptions: typeof pulumi.mergeOptions };
     const mergeOptions = sdk.mergeOptions;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> };
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+        debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
+    };
     const debuggablePromise = debuggable.debuggablePromise;
     if (process.env.GITOPS_PLAN_STACKS !== "1") {
         Error.stackTraceLimit = 0;
@@ -194,8 +201,15 @@ function withoutOfflineOverheads(): () => void {
 
 /** `{ aliases: [{ type }, ...] }` and nothing else: what provider SDK classes add for their API versions. */
 function isVersionAliases(opts: pulumi.ResourceOptions | undefined): boolean {
-    if (!opts || Object.keys(opts).length !== 1 || !Array.isArray(opts.aliases) || opts.aliases.length === 0) return false;
-    return opts.aliases.every((a) => !!a && typeof a === "object" && Object.keys(a).join() === "type" && typeof (a as { type: unknown }).type === "string");
+    if (!opts || Object.keys(opts).length !== 1 || !Array.isArray(opts.aliases) || opts.aliases.length === 0)
+        return false;
+    return opts.aliases.every(
+        (a) =>
+            !!a &&
+            typeof a === "object" &&
+            Object.keys(a).join() === "type" &&
+            typeof (a as { type: unknown }).type === "string",
+    );
 }
 
 async function record(
@@ -269,7 +283,16 @@ async function record(
     const outputs = await settle(exported);
     const secretOutputs = await secretKeys(exported);
     await quiescence(() => pending);
-    return { stack, preview, config, resources, outputs, secretOutputs, componentOutputs, invokes: cloud.invoked };
+    return {
+        stack,
+        preview,
+        config,
+        resources,
+        outputs,
+        secretOutputs,
+        componentOutputs,
+        invokes: cloud.invoked,
+    };
 }
 
 interface MockMonitorInternals {
@@ -301,7 +324,8 @@ function plainWire(value: Record<string, unknown>): Record<string, any> | undefi
         if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : convert(x)));
         if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
             const out: Record<string, unknown> = {};
-            for (const [k, x] of Object.entries(v)) if (x !== undefined && typeof x !== "function") out[k] = convert(x);
+            for (const [k, x] of Object.entries(v))
+                if (x !== undefined && typeof x !== "function") out[k] = convert(x);
             return out;
         }
         plain = false;
@@ -311,9 +335,17 @@ function plainWire(value: Record<string, unknown>): Record<string, any> | undefi
     return plain ? result : undefined;
 }
 
-function registration(req: RegisterRequest, urn: string, preview: boolean, wireInputs: Record<string, any>): RegisteredResource {
+function registration(
+    req: RegisterRequest,
+    urn: string,
+    preview: boolean,
+    wireInputs: Record<string, any>,
+): RegisteredResource {
     const propertyDependencies: Record<string, string[]> = {};
-    if (preview) req.getPropertydependenciesMap().forEach((deps, key) => (propertyDependencies[key] = deps.getUrnsList()));
+    if (preview)
+        req.getPropertydependenciesMap().forEach(
+            (deps, key) => (propertyDependencies[key] = deps.getUrnsList()),
+        );
     return {
         urn,
         type: req.getType(),
@@ -333,7 +365,9 @@ function registration(req: RegisterRequest, urn: string, preview: boolean, wireI
         wireInputs,
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         propertyDependencies,
-        aliases: req.getAliasesList().map((a) => a.getUrn() || `${a.getSpec()?.getType() ?? ""}::${a.getSpec()?.getName() ?? ""}`),
+        aliases: req
+            .getAliasesList()
+            .map((a) => a.getUrn() || `${a.getSpec()?.getType() ?? ""}::${a.getSpec()?.getName() ?? ""}`),
     };
 }
 
@@ -362,7 +396,9 @@ async function settle(exported: Record<string, unknown>): Promise<Record<string,
 
 async function secretKeys(exported: Record<string, unknown>): Promise<string[]> {
     const entries = Object.entries(exported ?? {});
-    const secret = await Promise.all(entries.map(([, v]) => pulumi.isSecret(pulumi.output(v as pulumi.Input<unknown>))));
+    const secret = await Promise.all(
+        entries.map(([, v]) => pulumi.isSecret(pulumi.output(v as pulumi.Input<unknown>))),
+    );
     return entries.filter((_, i) => secret[i]).map(([k]) => k);
 }
 
@@ -383,13 +419,14 @@ async function valueOf(v: unknown): Promise<unknown> {
 function markUnknowns(value: unknown): unknown {
     if (pulumi.isUnknown(value)) return UNKNOWN;
     if (Array.isArray(value)) return value.map(markUnknowns);
-    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, x]) => [k, markUnknowns(x)]));
+    if (value && typeof value === "object")
+        return Object.fromEntries(Object.entries(value).map(([k, x]) => [k, markUnknowns(x)]));
     return value;
 }
 
 /** Waits until no registration or invoke has been in flight for several turns of the event loop. */
 async function quiescence(pending: () => number): Promise<void> {
-    for (let quiet = 0; quiet < 5; ) {
+    for (let quiet = 0; quiet < 5;) {
         await new Promise((r) => setTimeout(r, 1));
         quiet = pending() === 0 ? quiet + 1 : 0;
     }

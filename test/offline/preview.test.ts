@@ -18,7 +18,12 @@ describe("the fake cloud in preview mode", () => {
         cloud.newResource({
             type: CLUSTER,
             name: "aks",
-            inputs: { resourceName: "aks-1", location: "westeurope", dnsPrefix: "aks1", ingressProfile: { webAppRouting: { enabled: true } } },
+            inputs: {
+                resourceName: "aks-1",
+                location: "westeurope",
+                dnsPrefix: "aks1",
+                ingressProfile: { webAppRouting: { enabled: true } },
+            },
             custom: true,
         });
 
@@ -40,12 +45,21 @@ describe("the fake cloud in preview mode", () => {
     });
 
     it("answers a read of an existing resource with its id, as a preview does", () => {
-        const read = cloud.newResource({ type: CLUSTER, name: "aks", inputs: { resourceName: "aks-1" }, custom: true, id: "/existing" });
+        const read = cloud.newResource({
+            type: CLUSTER,
+            name: "aks",
+            inputs: { resourceName: "aks-1" },
+            custom: true,
+            id: "/existing",
+        });
         assert.notEqual(read.id, undefined);
     });
 
     it("keeps an input's own value where the full cloud would add to it", () => {
-        assert.deepEqual(previewOutputs({ a: 1, b: { c: 2, d: 3 } }, { b: { c: 2 } }), { a: UNKNOWN, b: { c: 2, d: UNKNOWN } });
+        assert.deepEqual(previewOutputs({ a: 1, b: { c: 2, d: 3 } }, { b: { c: 2 } }), {
+            a: UNKNOWN,
+            b: { c: 2, d: UNKNOWN },
+        });
     });
 });
 
@@ -97,11 +111,17 @@ describe("the plan", () => {
     });
 
     it("prints unknown stack outputs as (known after up)", async () => {
-        assert.match(await plan(), new RegExp(`^    clusterName\\s*: ${KNOWN_AFTER_UP.replace(/[()]/g, "\\$&")}$`, "m"));
+        assert.match(
+            await plan(),
+            new RegExp(`^    clusterName\\s*: ${KNOWN_AFTER_UP.replace(/[()]/g, "\\$&")}$`, "m"),
+        );
     });
 
     it("prints one line per resource, indented under its parent, as pulumi preview does", async () => {
-        assert.match(await plan(), /^ \+   │  ├─ azure-native:resources:ResourceGroup\s+gitops-platform-prod-rg\s+create$/m);
+        assert.match(
+            await plan(),
+            /^ \+   │  ├─ azure-native:resources:ResourceGroup\s+gitops-platform-prod-rg\s+create$/m,
+        );
     });
 
     it("starts with the stack every resource belongs to", async () => {
@@ -109,7 +129,10 @@ describe("the plan", () => {
     });
 
     it("prints the settings a reviewer checks under the resource", async () => {
-        assert.match(await plan(), /gitops-platform-prod-rg\s+create\n {5}│  │ {5}resourceGroupName=rg-gitops-platform-prod location=northeurope\n/);
+        assert.match(
+            await plan(),
+            /gitops-platform-prod-rg\s+create\n {5}│  │ {5}resourceGroupName=rg-gitops-platform-prod location=northeurope\n/,
+        );
     });
 
     it("marks protected resources", async () => {
@@ -118,7 +141,10 @@ describe("the plan", () => {
 
     it("counts what up creates: the stack, components, providers and cloud resources", async () => {
         const r = await previewRun("prod");
-        assert.match(await plan(), new RegExp(`^Resources:\\n    \\+ ${r.resources.length + 1} to create$`, "m"));
+        assert.match(
+            await plan(),
+            new RegExp(`^Resources:\\n    \\+ ${r.resources.length + 1} to create$`, "m"),
+        );
     });
 
     it("says the flux2 chart expands at deploy time, with its chart, version and repository", async () => {
@@ -129,6 +155,9 @@ describe("the plan", () => {
     });
 
     it("says the chart's objects are not in the count", async () => {
-        assert.match(await plan(), /^      and what helm\.sh\/v4:Chart gitops-platform-prod-flux-controllers renders at deploy time$/m);
+        assert.match(
+            await plan(),
+            /^      and what helm\.sh\/v4:Chart gitops-platform-prod-flux-controllers renders at deploy time$/m,
+        );
     });
 });

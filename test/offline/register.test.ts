@@ -6,7 +6,10 @@ import { after, describe, it } from "node:test";
 
 // The hook `npm run plan` and `npm test` load with `-r`; loading it again returns the same module.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const register = require("../../src/offline/register.js") as { transpile(filename: string, source: string): string; CACHE_DIR: string };
+const register = require("../../src/offline/register.js") as {
+    transpile(filename: string, source: string): string;
+    CACHE_DIR: string;
+};
 
 describe("the TypeScript hook", () => {
     const dir = mkdtempSync(join(tmpdir(), "gitops-register-"));
@@ -29,6 +32,9 @@ describe("the TypeScript hook", () => {
     });
 
     it("strips types and emits CommonJS", () => {
-        assert.match(register.transpile(file, "import { x } from './x';\nexport const y: string = x;\n"), /require\("\.\/x"\)/);
+        assert.match(
+            register.transpile(file, "import { x } from './x';\nexport const y: string = x;\n"),
+            /require\("\.\/x"\)/,
+        );
     });
 });

@@ -4,7 +4,11 @@ import { expectedCost, shard } from "../support/runTests";
 
 describe("test shards", () => {
     it("count a run with overrides as a run of its own", () => {
-        assert.equal(expectedCost(`await run("prod", { a: 1 }); await run(stack, { b: 2 });`) > expectedCost(`await run("prod", { a: 1 });`), true);
+        assert.equal(
+            expectedCost(`await run("prod", { a: 1 }); await run(stack, { b: 2 });`) >
+                expectedCost(`await run("prod", { a: 1 });`),
+            true,
+        );
     });
 
     it("count plain stack runs once, since a shard shares them", () => {
@@ -18,7 +22,10 @@ describe("test shards", () => {
             { file: "c", cost: 3 },
             { file: "d", cost: 2 },
         ];
-        assert.deepEqual(shard(files, 2), [["a", "d"], ["b", "c"]]);
+        assert.deepEqual(shard(files, 2), [
+            ["a", "d"],
+            ["b", "c"],
+        ]);
     });
 
     it("start no more shards than there are files", () => {

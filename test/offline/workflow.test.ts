@@ -5,8 +5,17 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { ROOT } from "../support/checkout";
 
-type Step = { uses?: string; run?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, string> };
-const preview = () => parse(readFileSync(join(ROOT, ".github", "workflows", "pull-request.yml"), "utf8")).jobs.preview as { steps: Step[] };
+type Step = {
+    uses?: string;
+    run?: string;
+    if?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+};
+const preview = () =>
+    parse(readFileSync(join(ROOT, ".github", "workflows", "pull-request.yml"), "utf8")).jobs.preview as {
+        steps: Step[];
+    };
 const isDiff = (s: Step) => !!s.run?.includes("npm run --silent plan -- --stack") && s.run.includes("--diff");
 const diffStep = () => preview().steps.find(isDiff);
 

@@ -19,7 +19,10 @@ describe("stack files read through the parse cache", () => {
 
     it("reads a value JSON cannot carry as YAML means it", () => {
         writeFileSync(file, "limit: .inf\n");
-        assert.deepEqual([readYamlFile(file), readYamlFile(file)], [{ limit: Infinity }, { limit: Infinity }]);
+        assert.deepEqual(
+            [readYamlFile(file), readYamlFile(file)],
+            [{ limit: Infinity }, { limit: Infinity }],
+        );
     });
 
     it("fails on a file that is not YAML, as the parser does", () => {

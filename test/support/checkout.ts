@@ -1,5 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+    copyFileSync,
+    mkdirSync,
+    mkdtempSync,
+    readFileSync,
+    rmSync,
+    symlinkSync,
+    writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
@@ -14,7 +22,9 @@ export class ScratchCheckout {
     readonly dir = mkdtempSync(join(tmpdir(), "gitops-plan-test-"));
 
     constructor() {
-        const listed = git(ROOT, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]).split("\0").filter(Boolean);
+        const listed = git(ROOT, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+            .split("\0")
+            .filter(Boolean);
         for (const file of listed) {
             const to = join(this.dir, file);
             mkdirSync(dirname(to), { recursive: true });
@@ -40,14 +50,28 @@ export class ScratchCheckout {
 
     commit(message: string): void {
         git(this.dir, ["add", "--all"]);
-        git(this.dir, ["-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "--quiet", "--allow-empty", "-m", message]);
+        git(this.dir, [
+            "-c",
+            "user.name=test",
+            "-c",
+            "user.email=test@example.com",
+            "commit",
+            "--quiet",
+            "--allow-empty",
+            "-m",
+            message,
+        ]);
     }
 
     /** `npm run plan -- <args>` in the copy (the plan script's node options, from this process's package.json). */
     plan(args: readonly string[]): { status: number; stdout: string; stderr: string } {
         const script = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.plan as string;
         const [, ...words] = script.split(/\s+/);
-        const result = spawnSync(process.execPath, [...words, ...args], { cwd: this.dir, encoding: "utf8", maxBuffer: 64 * 2 ** 20 });
+        const result = spawnSync(process.execPath, [...words, ...args], {
+            cwd: this.dir,
+            encoding: "utf8",
+            maxBuffer: 64 * 2 ** 20,
+        });
         return { status: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
     }
 

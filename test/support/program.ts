@@ -29,7 +29,10 @@ function configurationKey(stack: string, overrides: Record<string, unknown> = {}
  * that asks for the same stack and overrides reads the same recorded run: tests only read it (never
  * change a run they get). `npm test` runs many test files per process, so a configuration runs once.
  */
-export function run(stack: StackName, overrides?: Record<string, unknown | SecretValue>): Promise<OfflineRun> {
+export function run(
+    stack: StackName,
+    overrides?: Record<string, unknown | SecretValue>,
+): Promise<OfflineRun> {
     const key = configurationKey(stack, overrides);
     let recorded = cache.get(key);
     if (!recorded) {
@@ -43,7 +46,10 @@ export function run(stack: StackName, overrides?: Record<string, unknown | Secre
  * Runs index.ts as `pulumi preview` does (the plan's mode: computed values unknown), shared like
  * {@link run}. Only for tests about the plan; the others read the full run, where values resolve.
  */
-export function previewRun(stack: StackName, overrides?: Record<string, unknown | SecretValue>): Promise<OfflineRun> {
+export function previewRun(
+    stack: StackName,
+    overrides?: Record<string, unknown | SecretValue>,
+): Promise<OfflineRun> {
     const key = `preview ${configurationKey(stack, overrides)}`;
     let recorded = cache.get(key);
     if (!recorded) {
@@ -54,7 +60,11 @@ export function previewRun(stack: StackName, overrides?: Record<string, unknown 
 }
 
 /** A run with options of its own (`fast: false`...), serialised with the others and not shared. */
-export function runOnce(stack: StackName, overrides: Record<string, unknown | SecretValue>, options: RunOptions): Promise<OfflineRun> {
+export function runOnce(
+    stack: StackName,
+    overrides: Record<string, unknown | SecretValue>,
+    options: RunOptions,
+): Promise<OfflineRun> {
     return serialised(() => runProgram(stack, overrides, undefined, options));
 }
 
@@ -63,7 +73,10 @@ export function runOnce(stack: StackName, overrides: Record<string, unknown | Se
  * express) under the same mocks and stack config, serialised with the other runs. Not shared: the
  * program is a closure.
  */
-export function runWith(program: () => Record<string, unknown>, stack: StackName = "staging"): Promise<OfflineRun> {
+export function runWith(
+    program: () => Record<string, unknown>,
+    stack: StackName = "staging",
+): Promise<OfflineRun> {
     return serialised(() => runProgram(stack, {}, program));
 }
 
@@ -80,7 +93,9 @@ export function ofType(r: OfflineRun, type: string): RegisteredResource[] {
 export function one(r: OfflineRun, type: string, nameSuffix = ""): RegisteredResource {
     const found = ofType(r, type).filter((x) => x.name.endsWith(nameSuffix));
     if (found.length !== 1) {
-        throw new Error(`expected one ${type} named *${nameSuffix}, found ${found.map((x) => x.name).join(", ") || "none"}`);
+        throw new Error(
+            `expected one ${type} named *${nameSuffix}, found ${found.map((x) => x.name).join(", ") || "none"}`,
+        );
     }
     return found[0];
 }
@@ -91,5 +106,7 @@ export function byUrn(r: OfflineRun, urn: string): RegisteredResource | undefine
 
 /** Kubernetes objects of a kind (`Namespace`, `HelmRelease`...) whatever their API group. */
 export function kubernetesObjects(r: OfflineRun, kind: string): RegisteredResource[] {
-    return r.resources.filter((x) => x.type.startsWith("kubernetes:") && (x.type.endsWith(`:${kind}`) || x.inputs.kind === kind));
+    return r.resources.filter(
+        (x) => x.type.startsWith("kubernetes:") && (x.type.endsWith(`:${kind}`) || x.inputs.kind === kind),
+    );
 }

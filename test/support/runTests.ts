@@ -28,7 +28,13 @@ const RUN_MS = 300;
 export function testFiles(dir: string): string[] {
     if (statSync(dir).isFile()) return [dir];
     return readdirSync(dir, { withFileTypes: true })
-        .flatMap((e) => (e.isDirectory() ? testFiles(join(dir, e.name)) : e.name.endsWith(".test.ts") ? [join(dir, e.name)] : []))
+        .flatMap((e) =>
+            e.isDirectory()
+                ? testFiles(join(dir, e.name))
+                : e.name.endsWith(".test.ts")
+                  ? [join(dir, e.name)]
+                  : [],
+        )
         .sort();
 }
 
@@ -39,7 +45,8 @@ export function testFiles(dir: string): string[] {
  */
 export function expectedCost(source: string): number {
     const count = (re: RegExp) => (source.match(re) ?? []).length;
-    const ownRuns = count(/\b(run|previewRun)\([^()]*,/g) + count(/\b(runWith|runOnce)\(/g) + 2 * count(/\.plan\(\[/g);
+    const ownRuns =
+        count(/\b(run|previewRun)\([^()]*,/g) + count(/\b(runWith|runOnce)\(/g) + 2 * count(/\.plan\(\[/g);
     const sharedRuns = /\b(run|previewRun)\(\s*(\w+|"\w+")\s*\)/.test(source) ? 1 : 0;
     return ownRuns + sharedRuns + 0.2;
 }
@@ -105,11 +112,16 @@ interface Totals {
 /** The `ℹ tests 12` summary lines of node:test's spec reporter. */
 function totalsOf(output: string): Totals {
     const totals: Totals = {};
-    for (const m of output.matchAll(/^ℹ (tests|suites|pass|fail|cancelled|skipped|todo) (\d+)$/gm)) totals[m[1]] = Number(m[2]);
+    for (const m of output.matchAll(/^ℹ (tests|suites|pass|fail|cancelled|skipped|todo) (\d+)$/gm))
+        totals[m[1]] = Number(m[2]);
     return totals;
 }
 
-function runShard(files: readonly string[], live: boolean, costsOut: string): Promise<{ code: number; output: string }> {
+function runShard(
+    files: readonly string[],
+    live: boolean,
+    costsOut: string,
+): Promise<{ code: number; output: string }> {
     const args = [
         "--enable-source-maps",
         "--max-semi-space-size=64",
@@ -148,7 +160,8 @@ async function main(argv: readonly string[]): Promise<void> {
         process.on("exit", () => {
             const { user, system } = process.cpuUsage();
             process.stdout.write(`ℹ shard_cpu_ms ${Math.round((user + system) / 1000)}\n`);
-            if (process.env.GITOPS_TEST_COSTS_OUT) writeFileSync(process.env.GITOPS_TEST_COSTS_OUT, JSON.stringify(costs));
+            if (process.env.GITOPS_TEST_COSTS_OUT)
+                writeFileSync(process.env.GITOPS_TEST_COSTS_OUT, JSON.stringify(costs));
         });
         return;
     }
@@ -179,10 +192,17 @@ async function main(argv: readonly string[]): Promise<void> {
     writeFileSync(COSTS_FILE, JSON.stringify(costs, null, 1));
     for (const r of results.slice(1)) process.stdout.write(r.output);
     const totals: Totals = {};
-    for (const r of results) for (const [k, v] of Object.entries(totalsOf(r.output))) totals[k] = (totals[k] ?? 0) + v;
-    const line = Object.entries(totals).map(([k, v]) => `${k} ${v}`).join(", ");
-    const cpu = results.map((r) => /^ℹ shard_cpu_ms (\d+)$/m.exec(r.output)?.[1]).map((ms) => (ms ? `${(Number(ms) / 1000).toFixed(1)} s` : "?"));
-    console.log(`\n${files.length} files in ${shards.length} shards: ${line} (${((Date.now() - started) / 1000).toFixed(1)} s; CPU per shard ${cpu.join(", ")})`);
+    for (const r of results)
+        for (const [k, v] of Object.entries(totalsOf(r.output))) totals[k] = (totals[k] ?? 0) + v;
+    const line = Object.entries(totals)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ");
+    const cpu = results
+        .map((r) => /^ℹ shard_cpu_ms (\d+)$/m.exec(r.output)?.[1])
+        .map((ms) => (ms ? `${(Number(ms) / 1000).toFixed(1)} s` : "?"));
+    console.log(
+        `\n${files.length} files in ${shards.length} shards: ${line} (${((Date.now() - started) / 1000).toFixed(1)} s; CPU per shard ${cpu.join(", ")})`,
+    );
     process.exitCode = results.some((r) => r.code !== 0) ? 1 : 0;
 }
 
