@@ -21,20 +21,24 @@ export = function gitopsPlatform() {
     const platform = new Platform(stackNames.base, { names: stackNames, config: config.platform, tags });
 
     // Who may do what: CI and deploy principals, team groups bound to their namespace, Flux's identity.
-    const identities = new Identities(`${stackNames.base}-identities`, {
-        names: stackNames,
-        config: config.identities,
-        tenants: config.tenants.tenants,
-        subscriptionId: platform.subscriptionId,
-        resourceGroupName: platform.resourceGroupName,
-        location: platform.location,
-        clusterId: platform.clusterId,
-        oidcIssuerUrl: platform.oidcIssuerUrl,
-        registryId: platform.registryId,
-        chartRepositoryMode: config.chartRepository.mode,
-        owners: platform.deployerObjectIds,
-        tags,
-    }, { aliases: [{ type: "gitops:identity:Identities" }] });
+    const identities = new Identities(
+        `${stackNames.base}-identities`,
+        {
+            names: stackNames,
+            config: config.identities,
+            tenants: config.tenants.tenants,
+            subscriptionId: platform.subscriptionId,
+            resourceGroupName: platform.resourceGroupName,
+            location: platform.location,
+            clusterId: platform.clusterId,
+            oidcIssuerUrl: platform.oidcIssuerUrl,
+            registryId: platform.registryId,
+            chartRepositoryMode: config.chartRepository.mode,
+            owners: platform.deployerObjectIds,
+            tags,
+        },
+        { aliases: [{ type: "gitops:identity:Identities" }] },
+    );
 
     // Where charts live: ChartMuseum on the cluster, or OCI artifacts in ACR (then nothing is created).
     const charts = chartSource(`${stackNames.base}-chartmuseum`, {
@@ -80,34 +84,46 @@ export = function gitopsPlatform() {
     // `pulumi up` moves the deployed resources (children follow their parent) instead of replacing them.
 
     // Azure DevOps CI: a pipeline per app, pushing images to ACR and charts to the chart repository.
-    const devops = new DevOps(`${stackNames.base}-devops`, {
-        config: config.devops,
-        tenants: config.tenants.tenants,
-        registry: { id: platform.registryId, name: platform.registryName, loginServer: platform.registryLoginServer },
-        chartSource: charts,
-        ciApplicationId: identities.ciApplicationId,
-        ciClientId: identities.ciClientId,
-        tenantId: platform.tenantId,
-        subscriptionId: platform.subscriptionId,
-        registryPassword: identities.ciPassword,
-    }, { aliases: [{ name: `${stackNames.base}-ci`, type: "gitops:devops:Pipelines" }] });
+    const devops = new DevOps(
+        `${stackNames.base}-devops`,
+        {
+            config: config.devops,
+            tenants: config.tenants.tenants,
+            registry: {
+                id: platform.registryId,
+                name: platform.registryName,
+                loginServer: platform.registryLoginServer,
+            },
+            chartSource: charts,
+            ciApplicationId: identities.ciApplicationId,
+            ciClientId: identities.ciClientId,
+            tenantId: platform.tenantId,
+            subscriptionId: platform.subscriptionId,
+            registryPassword: identities.ciPassword,
+        },
+        { aliases: [{ name: `${stackNames.base}-ci`, type: "gitops:devops:Pipelines" }] },
+    );
 
     // Operations: who gets paged, and for what.
-    const monitoring = new Monitoring(`${stackNames.base}-monitoring`, {
-        azureNamePrefix: stackNames.alerts,
-        resourceGroupName: platform.resourceGroupName,
-        location: platform.location,
-        workspaceId: platform.workspaceId,
-        clusterId: platform.clusterId,
-        registryId: platform.registryId,
-        registrySku: config.platform.acrSku,
-        actionGroupShortName: `ops-${config.stack}`.slice(0, 12),
-        alertEmails: config.operations.alertEmails,
-        alertWebhookUrl: config.operations.alertWebhookUrl,
-        thresholds: config.operations.thresholds,
-        severities: config.operations.severities,
-        tags,
-    }, { aliases: [{ name: `${stackNames.base}-ops`, type: "gitops:ops:Monitoring" }] });
+    const monitoring = new Monitoring(
+        `${stackNames.base}-monitoring`,
+        {
+            azureNamePrefix: stackNames.alerts,
+            resourceGroupName: platform.resourceGroupName,
+            location: platform.location,
+            workspaceId: platform.workspaceId,
+            clusterId: platform.clusterId,
+            registryId: platform.registryId,
+            registrySku: config.platform.acrSku,
+            actionGroupShortName: `ops-${config.stack}`.slice(0, 12),
+            alertEmails: config.operations.alertEmails,
+            alertWebhookUrl: config.operations.alertWebhookUrl,
+            thresholds: config.operations.thresholds,
+            severities: config.operations.severities,
+            tags,
+        },
+        { aliases: [{ name: `${stackNames.base}-ops`, type: "gitops:ops:Monitoring" }] },
+    );
 
     return {
         resourceGroupName: platform.resourceGroupName,

@@ -52,7 +52,10 @@ function fluxObject(kind: FluxKind, metadata: FluxMetadata, spec: Record<string,
 }
 
 /** The Git ref a GitRepository follows: a branch, a tag, or a commit (on its branch). */
-export type GitRef = { readonly branch: string } | { readonly tag: string } | { readonly branch: string; readonly commit: string };
+export type GitRef =
+    | { readonly branch: string }
+    | { readonly tag: string }
+    | { readonly branch: string; readonly commit: string };
 
 export function gitRepository(args: {
     readonly metadata: FluxMetadata;
@@ -72,7 +75,9 @@ export function gitRepository(args: {
 }
 
 /** What a Kustomization waits for after applying: every object, or the listed ones. */
-export type Health = { readonly wait: true } | { readonly wait: false; readonly healthChecks: readonly Record<string, string>[] };
+export type Health =
+    | { readonly wait: true }
+    | { readonly wait: false; readonly healthChecks: readonly Record<string, string>[] };
 
 export function kustomization(args: {
     readonly metadata: FluxMetadata;
@@ -99,8 +104,16 @@ export function kustomization(args: {
     });
 }
 
-export function helmRepository(args: { readonly metadata: FluxMetadata; readonly url: pulumi.Input<string>; readonly interval: string }): FluxObject {
-    return fluxObject("HelmRepository", args.metadata, { url: args.url, interval: args.interval, timeout: "60s" });
+export function helmRepository(args: {
+    readonly metadata: FluxMetadata;
+    readonly url: pulumi.Input<string>;
+    readonly interval: string;
+}): FluxObject {
+    return fluxObject("HelmRepository", args.metadata, {
+        url: args.url,
+        interval: args.interval,
+        timeout: "60s",
+    });
 }
 
 /** A Helm chart stored as an OCI artifact, read with Azure workload identity (`provider: azure`). */

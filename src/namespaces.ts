@@ -11,7 +11,12 @@ export const GATEKEEPER_NAMESPACE = "gatekeeper-system";
 /** CoreDNS and the other cluster add-ons. */
 export const KUBE_SYSTEM_NAMESPACE = "kube-system";
 /** Namespaces every Kubernetes cluster has. */
-export const KUBERNETES_NAMESPACES = ["default", KUBE_SYSTEM_NAMESPACE, "kube-public", "kube-node-lease"] as const;
+export const KUBERNETES_NAMESPACES = [
+    "default",
+    KUBE_SYSTEM_NAMESPACE,
+    "kube-public",
+    "kube-node-lease",
+] as const;
 
 /** Namespaces a tenant may never take: Kubernetes' own and the platform's. */
 export const RESERVED_NAMESPACES = [

@@ -30,7 +30,10 @@ export interface Names {
  */
 export function names(project: string, stack: string, seed = ""): Names {
     const base = `${slug(project)}-${slug(stack)}`;
-    const hash = createHash("sha256").update(seed ? `${project}/${stack}/${seed}` : `${project}/${stack}`).digest("hex").slice(0, 6);
+    const hash = createHash("sha256")
+        .update(seed ? `${project}/${stack}/${seed}` : `${project}/${stack}`)
+        .digest("hex")
+        .slice(0, 6);
     const compact = base.replace(/[^a-z0-9]/g, "");
     return {
         base,
@@ -46,5 +49,9 @@ export function names(project: string, stack: string, seed = ""): Names {
 }
 
 function slug(value: string): string {
-    return value.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
+    return value
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, "-")
+        .replace(/-+/g, "-")
+        .replace(/^-|-$/g, "");
 }

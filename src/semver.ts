@@ -170,7 +170,10 @@ export function parseConstraint(text: string): Constraint | undefined {
             if (comparator === undefined) return undefined;
             comparators.push(comparator);
         }
-        groups.push({ comparators, includesPrerelease: comparators.some((c) => c.version.prerelease !== "") });
+        groups.push({
+            comparators,
+            includesPrerelease: comparators.some((c) => c.version.prerelease !== ""),
+        });
     }
     return { groups };
 }

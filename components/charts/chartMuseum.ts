@@ -115,7 +115,11 @@ export class ChartMuseum extends pulumi.ComponentResource {
         const accountKey = pulumi.secret(keys.keys.apply((k) => k[0].value));
 
         // --- Credentials: generated, kept secret, handed to the pod through a Secret only.
-        const password = new random.RandomPassword(`${name}-push-password`, { length: 32, special: false }, parent);
+        const password = new random.RandomPassword(
+            `${name}-push-password`,
+            { length: 32, special: false },
+            parent,
+        );
         const namespace = new k8s.core.v1.Namespace(
             `${name}-ns`,
             {
@@ -175,7 +179,12 @@ export class ChartMuseum extends pulumi.ComponentResource {
         }
         new k8s.networking.v1.NetworkPolicy(
             `${name}-netpol`,
-            chartMuseumNetworkPolicy(namespace.metadata.name, config.exposure, args.sourceControllerNamespace, args.ingressNamespace),
+            chartMuseumNetworkPolicy(
+                namespace.metadata.name,
+                config.exposure,
+                args.sourceControllerNamespace,
+                args.ingressNamespace,
+            ),
             k8sOpts,
         );
 
@@ -226,8 +235,15 @@ export interface ChartRepositoryArgs {
  * `acr-oci` creates nothing and returns `oci://<loginServer>/helm` (ACR already exists, Flux reads it
  * with workload identity or the kubelet's AcrPull, CI pushes with `helm push`).
  */
-export function chartSource(name: string, args: ChartRepositoryArgs, opts?: pulumi.ComponentResourceOptions): ChartSource {
+export function chartSource(
+    name: string,
+    args: ChartRepositoryArgs,
+    opts?: pulumi.ComponentResourceOptions,
+): ChartSource {
     if (args.config.mode === "acr-oci") return acrOciChartSource(args.registryLoginServer);
-    return new ChartMuseum(name, { ...args.chartMuseum, config: args.config.chartMuseum }, opts).chartSource();
+    return new ChartMuseum(
+        name,
+        { ...args.chartMuseum, config: args.config.chartMuseum },
+        opts,
+    ).chartSource();
 }
-

@@ -17,7 +17,6 @@ import { isDnsLabel, isIpv4Cidr, isSemver } from "../../src/config/validators";
 export const CHARTMUSEUM_EXPOSURES = ["ingress", "loadbalancer"] as const;
 export type ChartMuseumExposure = (typeof CHARTMUSEUM_EXPOSURES)[number];
 
-
 /**
  * How CI reaches ChartMuseum, with what each way needs and nothing it cannot use: the ingress always
  * has a host and a TLS certificate (pushes carry the basic-auth password), the load balancer always
@@ -47,8 +46,7 @@ export interface ChartMuseumConfig {
 }
 
 export type ChartRepositoryConfig =
-    | { readonly mode: "chartmuseum"; readonly chartMuseum: ChartMuseumConfig }
-    | { readonly mode: "acr-oci" };
+    { readonly mode: "chartmuseum"; readonly chartMuseum: ChartMuseumConfig } | { readonly mode: "acr-oci" };
 
 /**
  * Reads `chartRepository` and the `chartMuseum*` keys. The ChartMuseum keys are validated in both
@@ -63,18 +61,25 @@ export function readChartRepositoryConfig(r: ConfigReader): ChartRepositoryConfi
     });
     const host = r.optionalString("chartMuseumHost", {
         valid: isDnsName,
-        allowed: "a fully qualified DNS name such as \"charts.staging.example.com\"",
+        allowed: 'a fully qualified DNS name such as "charts.staging.example.com"',
     });
     const tlsCertificateUri = r.optionalString("chartMuseumTlsCertificateUri", {
         valid: isKeyVaultCertificateUri,
-        allowed: "a Key Vault certificate URI https://<vault>.vault.azure.net/certificates/<name>[/<version>]",
+        allowed:
+            "a Key Vault certificate URI https://<vault>.vault.azure.net/certificates/<name>[/<version>]",
     });
     const allowedCidrs = r.stringList("chartMuseumAllowedCidrs", (cidr) =>
-        isIpv4Cidr(cidr) ? undefined : "IPv4 CIDRs such as \"203.0.113.0/24\"",
+        isIpv4Cidr(cidr) ? undefined : 'IPv4 CIDRs such as "203.0.113.0/24"',
     );
 
     if (mode !== "chartmuseum") return { mode };
-    return { mode, chartMuseum: { chartVersion, exposure: readExposure(r, exposure, { host, tlsCertificateUri, allowedCidrs }) } };
+    return {
+        mode,
+        chartMuseum: {
+            chartVersion,
+            exposure: readExposure(r, exposure, { host, tlsCertificateUri, allowedCidrs }),
+        },
+    };
 }
 
 function readExposure(
@@ -86,7 +91,11 @@ function readExposure(
     switch (kind) {
         case "ingress":
             if (host === undefined) {
-                r.problem("chartMuseumHost", undefined, 'a DNS name CI pushes to, required with chartMuseumExposure "ingress" (or use "loadbalancer")');
+                r.problem(
+                    "chartMuseumHost",
+                    undefined,
+                    'a DNS name CI pushes to, required with chartMuseumExposure "ingress" (or use "loadbalancer")',
+                );
             }
             if (tlsCertificateUri === undefined) {
                 r.problem(
@@ -98,10 +107,18 @@ function readExposure(
             return { kind, host: host ?? "", tlsCertificateUri: tlsCertificateUri ?? "", allowedCidrs };
         case "loadbalancer":
             if (allowedCidrs.length === 0) {
-                r.problem("chartMuseumAllowedCidrs", [], 'at least one IPv4 CIDR with chartMuseumExposure "loadbalancer": a public load balancer is never open to all');
+                r.problem(
+                    "chartMuseumAllowedCidrs",
+                    [],
+                    'at least one IPv4 CIDR with chartMuseumExposure "loadbalancer": a public load balancer is never open to all',
+                );
             }
             if (tlsCertificateUri !== undefined) {
-                r.problem("chartMuseumTlsCertificateUri", tlsCertificateUri, 'unset with chartMuseumExposure "loadbalancer" (TLS is terminated by the ingress only)');
+                r.problem(
+                    "chartMuseumTlsCertificateUri",
+                    tlsCertificateUri,
+                    'unset with chartMuseumExposure "loadbalancer" (TLS is terminated by the ingress only)',
+                );
             }
             return { kind, allowedCidrs };
         default:
@@ -116,7 +133,9 @@ export function isDnsName(value: string): boolean {
 }
 
 export function isKeyVaultCertificateUri(value: string): boolean {
-    return /^https:\/\/[a-z0-9-]{3,24}\.vault\.azure\.net\/certificates\/[A-Za-z0-9-]{1,127}(\/[0-9a-f]{32})?\/?$/.test(value);
+    return /^https:\/\/[a-z0-9-]{3,24}\.vault\.azure\.net\/certificates\/[A-Za-z0-9-]{1,127}(\/[0-9a-f]{32})?\/?$/.test(
+        value,
+    );
 }
 
 /** The vault name of a Key Vault certificate URI (`https://<vault>.vault.azure.net/...`). */

@@ -92,7 +92,9 @@ export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Inp
             // Keeps the client IP, so the network policy's ipBlocks see the CI agent's address.
             externalTrafficPolicy: "Local",
             loadBalancerSourceRanges: loadBalancer ? [...config.exposure.allowedCidrs] : [],
-            annotations: loadBalancer ? { "service.beta.kubernetes.io/azure-dns-label-name": input.dnsLabel } : {},
+            annotations: loadBalancer
+                ? { "service.beta.kubernetes.io/azure-dns-label-name": input.dnsLabel }
+                : {},
         },
         serviceAccount: { create: true, automountServiceAccountToken: false },
         // What the chart lets us set of Pod Security `restricted`: pod-level non-root and fsGroup, the
@@ -153,7 +155,12 @@ export function chartMuseumIngress(
                             {
                                 path: CHARTMUSEUM_PUSH_PATH,
                                 pathType: "Exact",
-                                backend: { service: { name: CHARTMUSEUM_RELEASE, port: { number: CHARTMUSEUM_PORT } } },
+                                backend: {
+                                    service: {
+                                        name: CHARTMUSEUM_RELEASE,
+                                        port: { number: CHARTMUSEUM_PORT },
+                                    },
+                                },
                             },
                         ],
                     },
@@ -189,7 +196,9 @@ export function chartMuseumNetworkPolicy(
                 {
                     from: [
                         {
-                            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": sourceControllerNamespace } },
+                            namespaceSelector: {
+                                matchLabels: { "kubernetes.io/metadata.name": sourceControllerNamespace },
+                            },
                             podSelector: { matchLabels: { app: "source-controller" } },
                         },
                     ],

@@ -57,7 +57,8 @@ export interface ProviderArgs {
 export class Provider extends pulumi.ProviderResource {
     constructor(name: string, args?: ProviderArgs, opts?: pulumi.ResourceOptions) {
         const inputs: pulumi.Inputs = { ...args };
-        if (args?.personalAccessToken !== undefined) inputs.personalAccessToken = pulumi.secret(args.personalAccessToken);
+        if (args?.personalAccessToken !== undefined)
+            inputs.personalAccessToken = pulumi.secret(args.personalAccessToken);
         super("azuredevops", name, inputs, pinned(opts));
     }
 }
@@ -155,7 +156,12 @@ export class ServiceEndpointAzureRM extends pulumi.CustomResource {
         super(
             AZUREDEVOPS_TOKENS.serviceEndpointAzureRM,
             name,
-            withOutputs(args, ["authorization", "servicePrincipalId", "workloadIdentityFederationIssuer", "workloadIdentityFederationSubject"]),
+            withOutputs(args, [
+                "authorization",
+                "servicePrincipalId",
+                "workloadIdentityFederationIssuer",
+                "workloadIdentityFederationSubject",
+            ]),
             pinned(opts),
         );
     }
@@ -190,7 +196,12 @@ export class ServiceEndpointAzureEcr extends pulumi.CustomResource {
         super(
             AZUREDEVOPS_TOKENS.serviceEndpointAzureEcr,
             name,
-            withOutputs(args, ["authorization", "servicePrincipalId", "workloadIdentityFederationIssuer", "workloadIdentityFederationSubject"]),
+            withOutputs(args, [
+                "authorization",
+                "servicePrincipalId",
+                "workloadIdentityFederationIssuer",
+                "workloadIdentityFederationSubject",
+            ]),
             pinned(opts),
         );
     }
@@ -355,6 +366,13 @@ export interface GetGroupResult {
 }
 
 /** Looks up an Azure DevOps group (e.g. a project's `Project Administrators`). */
-export function getGroupOutput(args: GetGroupOutputArgs, opts?: pulumi.InvokeOutputOptions): Out<GetGroupResult> {
-    return pulumi.runtime.invokeOutput<GetGroupResult>(AZUREDEVOPS_TOKENS.getGroup, { ...args }, pinned(opts));
+export function getGroupOutput(
+    args: GetGroupOutputArgs,
+    opts?: pulumi.InvokeOutputOptions,
+): Out<GetGroupResult> {
+    return pulumi.runtime.invokeOutput<GetGroupResult>(
+        AZUREDEVOPS_TOKENS.getGroup,
+        { ...args },
+        pinned(opts),
+    );
 }

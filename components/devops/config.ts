@@ -20,7 +20,10 @@ export interface DevOpsConfig {
 }
 
 const ORG = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?";
-const ORG_URLS = [new RegExp(`^https://dev\\.azure\\.com/(${ORG})/?$`), new RegExp(`^https://(${ORG})\\.visualstudio\\.com/?$`)];
+const ORG_URLS = [
+    new RegExp(`^https://dev\\.azure\\.com/(${ORG})/?$`),
+    new RegExp(`^https://(${ORG})\\.visualstudio\\.com/?$`),
+];
 
 /** The organization of an Azure DevOps URL, or undefined when it is neither accepted form. */
 export function organizationOf(url: string): string | undefined {
@@ -33,20 +36,28 @@ export function organizationOf(url: string): string | undefined {
 
 /** Azure DevOps project name rules: at most 64 characters, none of the reserved ones, no leading `_` or trailing `.`. */
 export function isDevOpsProjectName(value: string): boolean {
-    return value.length <= 64 && !/[\\/:*?"<>;#${},+=[\]|]/.test(value) && !value.startsWith("_") && !value.endsWith(".") && value.trim() === value;
+    return (
+        value.length <= 64 &&
+        !/[\\/:*?"<>;#${},+=[\]|]/.test(value) &&
+        !value.startsWith("_") &&
+        !value.endsWith(".") &&
+        value.trim() === value
+    );
 }
 
 export function readDevOpsConfig(r: ConfigReader): DevOpsConfig {
     const rawUrl = r.string("devopsOrgUrl", {
         valid: (v) => organizationOf(v) !== undefined,
-        allowed: "an Azure DevOps organization URL: https://dev.azure.com/<org> or https://<org>.visualstudio.com",
+        allowed:
+            "an Azure DevOps organization URL: https://dev.azure.com/<org> or https://<org>.visualstudio.com",
     });
     return {
         orgUrl: rawUrl.replace(/\/$/, ""),
         organization: organizationOf(rawUrl) ?? "",
         project: r.string("devopsProject", {
             valid: isDevOpsProjectName,
-            allowed: "an Azure DevOps project name: at most 64 characters, none of \\ / : * ? \" < > ; # $ { } , + = [ ] |, not starting with _ or ending with .",
+            allowed:
+                'an Azure DevOps project name: at most 64 characters, none of \\ / : * ? " < > ; # $ { } , + = [ ] |, not starting with _ or ending with .',
         }),
         personalAccessToken: r.requireSecret("devopsPersonalAccessToken"),
         githubToken: r.requireSecret("devopsGithubToken"),

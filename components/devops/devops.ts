@@ -93,7 +93,11 @@ export class DevOps extends pulumi.ComponentResource {
         const { config, tenants, registry, chartSource } = args;
         for (const t of tenants) {
             for (const app of t.apps) {
-                if (!app.repository) throw new pulumi.ResourceError(`App ${t.name}/${app.name} has no repository: its pipeline is built from it.`, this);
+                if (!app.repository)
+                    throw new pulumi.ResourceError(
+                        `App ${t.name}/${app.name} has no repository: its pipeline is built from it.`,
+                        this,
+                    );
             }
         }
 
@@ -108,7 +112,8 @@ export class DevOps extends pulumi.ComponentResource {
             `${name}-project`,
             {
                 name: config.project,
-                description: "CI of the GitOps platform's teams: images and charts Flux deploys. Managed by Pulumi.",
+                description:
+                    "CI of the GitOps platform's teams: images and charts Flux deploys. Managed by Pulumi.",
                 visibility: "private",
                 versionControl: "Git",
                 workItemTemplate: "Agile",
@@ -123,7 +128,8 @@ export class DevOps extends pulumi.ComponentResource {
             {
                 projectId: project.id,
                 serviceEndpointName: SERVICE_CONNECTIONS.github,
-                description: "Reads the app repositories and the platform's pipeline templates. Managed by Pulumi.",
+                description:
+                    "Reads the app repositories and the platform's pipeline templates. Managed by Pulumi.",
                 authPersonal: { personalAccessToken: config.githubToken },
             },
             inProject,
@@ -136,7 +142,8 @@ export class DevOps extends pulumi.ComponentResource {
             {
                 projectId: project.id,
                 serviceEndpointName: SERVICE_CONNECTIONS.azure,
-                description: "Azure as the CI application, through workload identity federation (no secret). Managed by Pulumi.",
+                description:
+                    "Azure as the CI application, through workload identity federation (no secret). Managed by Pulumi.",
                 serviceEndpointAuthenticationScheme: "WorkloadIdentityFederation",
                 credentials: workloadIdentity,
                 azurermSpnTenantid: args.tenantId,
@@ -155,7 +162,8 @@ export class DevOps extends pulumi.ComponentResource {
             {
                 projectId: project.id,
                 serviceEndpointName: SERVICE_CONNECTIONS.registry,
-                description: "Pushes images to the stack's ACR as the CI application (workload identity federation). Managed by Pulumi.",
+                description:
+                    "Pushes images to the stack's ACR as the CI application (workload identity federation). Managed by Pulumi.",
                 serviceEndpointAuthenticationScheme: "WorkloadIdentityFederation",
                 credentials: workloadIdentity,
                 azurecrName: registry.name,
@@ -192,11 +200,15 @@ export class DevOps extends pulumi.ComponentResource {
             {
                 projectId: project.id,
                 name: PROMOTION_ENVIRONMENT,
-                description: "Promotion of a build to production: runs only after an approval. Managed by Pulumi.",
+                description:
+                    "Promotion of a build to production: runs only after an approval. Managed by Pulumi.",
             },
             inProject,
         );
-        const approvers = azuredevops.getGroupOutput({ projectId: project.id, name: config.approverGroup }, inProject);
+        const approvers = azuredevops.getGroupOutput(
+            { projectId: project.id, name: config.approverGroup },
+            inProject,
+        );
         new azuredevops.CheckApproval(
             `${name}-${PROMOTION_ENVIRONMENT}-approval`,
             {
@@ -206,7 +218,8 @@ export class DevOps extends pulumi.ComponentResource {
                 approvers: [approvers.originId],
                 minimumRequiredApprovers: 1,
                 requesterCanApprove: false,
-                instructions: "Check the staging rollout of this version before approving its promotion to prod.",
+                instructions:
+                    "Check the staging rollout of this version before approving its promotion to prod.",
                 timeout: 7 * 24 * 60,
             },
             inProject,
@@ -223,7 +236,13 @@ export class DevOps extends pulumi.ComponentResource {
                     description: `Registry and chart repository of team ${tenant.name}. Managed by Pulumi.`,
                     // Only the team's own pipelines are authorized (below), not every pipeline of the project.
                     allowAccess: false,
-                    variables: teamVariables(tenant, registry, chartSource, args.ciClientId, args.registryPassword),
+                    variables: teamVariables(
+                        tenant,
+                        registry,
+                        chartSource,
+                        args.ciClientId,
+                        args.registryPassword,
+                    ),
                 },
                 inProject,
             );
@@ -306,7 +325,8 @@ export function teamVariables(
             ? []
             : [{ name: v.registryPassword, isSecret: true, secretValue: pulumi.secret(registryPassword) }]),
     ];
-    if (chartSource.kind === "acr-oci") return [...common, { name: v.chartRepositoryUrl, value: chartSource.url }];
+    if (chartSource.kind === "acr-oci")
+        return [...common, { name: v.chartRepositoryUrl, value: chartSource.url }];
     return [
         ...common,
         { name: v.chartRepositoryUrl, value: chartSource.pushUrl },

@@ -44,7 +44,9 @@ export function isGithubOwner(value: string): boolean {
 
 /** GitHub's rule for repository names: up to 100 of letters, digits, `.`, `_`, `-`; not `.` or `..`. */
 export function isGithubRepositoryName(value: string): boolean {
-    return /^[A-Za-z0-9._-]{1,100}$/.test(value) && value !== "." && value !== ".." && !value.endsWith(".git");
+    return (
+        /^[A-Za-z0-9._-]{1,100}$/.test(value) && value !== "." && value !== ".." && !value.endsWith(".git")
+    );
 }
 
 /** A branch name git accepts (a conservative subset of `git check-ref-format --branch`). */
@@ -68,7 +70,8 @@ export function normaliseClusterPath(value: string): string | undefined {
     const trimmed = value.replace(/^\.\//, "").replace(/\/+$/, "");
     const segments = trimmed.split("/");
     if (segments[0] !== "clusters" || segments.length < 2) return undefined;
-    if (segments.some((s) => s === "" || s === "." || s === ".." || !/^[A-Za-z0-9._-]+$/.test(s))) return undefined;
+    if (segments.some((s) => s === "" || s === "." || s === ".." || !/^[A-Za-z0-9._-]+$/.test(s)))
+        return undefined;
     return trimmed;
 }
 
@@ -77,22 +80,26 @@ export function readFluxConfig(r: ConfigReader, stack: string): FluxConfig {
     const rawPath = r.optionalString("fleetPath") ?? `clusters/${stack}`;
     const path = normaliseClusterPath(rawPath);
     if (!path) {
-        r.problem("fleetPath", rawPath, "a folder under clusters/, e.g. \"clusters/" + stack + "\" (no \"..\", not absolute)");
+        r.problem(
+            "fleetPath",
+            rawPath,
+            'a folder under clusters/, e.g. "clusters/' + stack + '" (no "..", not absolute)',
+        );
     }
     return {
         githubOwner: r.string("githubOwner", {
             valid: isGithubOwner,
-            allowed: "a GitHub user or organisation name, e.g. \"one-kubernetes\"",
+            allowed: 'a GitHub user or organisation name, e.g. "one-kubernetes"',
         }),
         githubToken: r.requireSecret("githubToken"),
         repository: r.string("fleetRepository", {
             valid: isGithubRepositoryName,
-            allowed: "a GitHub repository name: 1-100 letters, digits, \".\", \"_\" or \"-\", e.g. \"fleet-infra\"",
+            allowed: 'a GitHub repository name: 1-100 letters, digits, ".", "_" or "-", e.g. "fleet-infra"',
         }),
         createRepository: r.boolean("fleetRepositoryCreate"),
         branch: r.string("fleetBranch", {
             valid: isBranchName,
-            allowed: "a git branch name, e.g. \"main\"",
+            allowed: 'a git branch name, e.g. "main"',
         }),
         path: path ?? `clusters/${stack}`,
         chartVersion: r.string("fluxChartVersion", {
@@ -101,16 +108,15 @@ export function readFluxConfig(r: ConfigReader, stack: string): FluxConfig {
         }),
         sourceInterval: r.string("fluxSourceInterval", {
             valid: isDuration,
-            allowed: "a Go duration such as \"1m\" or \"30s\"",
+            allowed: 'a Go duration such as "1m" or "30s"',
         }),
         reconcileInterval: r.string("fluxReconcileInterval", {
             valid: isDuration,
-            allowed: "a Go duration such as \"10m\" or \"1h\"",
+            allowed: 'a Go duration such as "10m" or "1h"',
         }),
         notifications: readNotifications(r, provider),
     };
 }
-
 
 function readNotifications(r: ConfigReader, provider: NotificationProviderType): FluxNotifications {
     switch (provider) {

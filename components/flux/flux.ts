@@ -103,7 +103,10 @@ export class Flux extends pulumi.ComponentResource {
             branchReady = [defaultBranch];
         } else {
             // Read at preview too: a missing repository, or one the token cannot see, fails before any change.
-            const existing = github.getRepositoryOutput({ fullName: `${config.githubOwner}/${config.repository}` }, gh);
+            const existing = github.getRepositoryOutput(
+                { fullName: `${config.githubOwner}/${config.repository}` },
+                gh,
+            );
             repositoryName = existing.name;
         }
 
@@ -120,7 +123,12 @@ export class Flux extends pulumi.ComponentResource {
             },
             // A seed: once written, the platform team edits it in Git and Pulumi leaves it alone.
             // Kept in the repository on destroy: the fleet's history is not the stack's to delete.
-            { ...gh, dependsOn: branchReady, ignoreChanges: ["content", "commitMessage"], retainOnDelete: true },
+            {
+                ...gh,
+                dependsOn: branchReady,
+                ignoreChanges: ["content", "commitMessage"],
+                retainOnDelete: true,
+            },
         );
 
         if (created) {
@@ -134,7 +142,9 @@ export class Flux extends pulumi.ComponentResource {
                     allowsForcePushes: false,
                     requiredLinearHistory: true,
                     requireConversationResolution: true,
-                    requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true }],
+                    requiredPullRequestReviews: [
+                        { requiredApprovingReviewCount: 1, dismissStaleReviews: true },
+                    ],
                 },
                 // After the seed commit, which goes straight to the branch.
                 { ...gh, dependsOn: [clusterFolder] },
@@ -161,7 +171,10 @@ export class Flux extends pulumi.ComponentResource {
             {
                 metadata: {
                     name: FLUX_NAMESPACE,
-                    labels: { "app.kubernetes.io/part-of": "flux", "app.kubernetes.io/instance": FLUX_NAMESPACE },
+                    labels: {
+                        "app.kubernetes.io/part-of": "flux",
+                        "app.kubernetes.io/instance": FLUX_NAMESPACE,
+                    },
                 },
             },
             kube,
@@ -174,13 +187,18 @@ export class Flux extends pulumi.ComponentResource {
                 version: config.chartVersion,
                 name: FLUX_INSTALL.releaseName,
                 namespace: FLUX_NAMESPACE,
-                values: fluxChartValues({ sourceControllerIdentityClientId: args.sourceControllerIdentityClientId }),
+                values: fluxChartValues({
+                    sourceControllerIdentityClientId: args.sourceControllerIdentityClientId,
+                }),
             },
             { ...kube, dependsOn: [namespace] },
         );
         const meta = (objectName: string) => ({ name: objectName, namespace: FLUX_NAMESPACE });
         const custom = (resourceName: string, object: FluxObject, dependsOn: pulumi.Resource[] = []) =>
-            new k8s.apiextensions.CustomResource(resourceName, object, { ...kube, dependsOn: [installation, ...dependsOn] });
+            new k8s.apiextensions.CustomResource(resourceName, object, {
+                ...kube,
+                dependsOn: [installation, ...dependsOn],
+            });
 
         const syncSecret = new k8s.core.v1.Secret(
             `${name}-sync-secret`,
@@ -278,7 +296,11 @@ export function failureAlerts(
         : { address: notifications.webhookUrl };
     const secret = new k8s.core.v1.Secret(
         `${name}-secret`,
-        { metadata: meta(NOTIFICATION_SECRET_NAME), type: "Opaque", stringData: pulumi.secret(pulumi.output(credential)) },
+        {
+            metadata: meta(NOTIFICATION_SECRET_NAME),
+            type: "Opaque",
+            stringData: pulumi.secret(pulumi.output(credential)),
+        },
         opts,
     );
     const provider = new k8s.apiextensions.CustomResource(

@@ -43,7 +43,10 @@ export const LOCKDOWN_ARGS = {
         "--no-remote-bases=true",
         `--default-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
     ],
-    helmController: ["--no-cross-namespace-refs=true", `--default-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`],
+    helmController: [
+        "--no-cross-namespace-refs=true",
+        `--default-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
+    ],
     notificationController: ["--no-cross-namespace-refs=true"],
 } as const;
 
@@ -59,7 +62,9 @@ export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
  * flags; image automation off (`flux bootstrap` leaves it out too); the chart's network policies on.
  * With a client id, source-controller runs with Azure workload identity (OCI charts on ACR).
  */
-export function fluxChartValues<T = string>(options: { sourceControllerIdentityClientId?: T } = {}): Record<string, unknown> {
+export function fluxChartValues<T = string>(
+    options: { sourceControllerIdentityClientId?: T } = {},
+): Record<string, unknown> {
     const clientId = options.sourceControllerIdentityClientId;
     return {
         installCRDs: true,
@@ -103,7 +108,10 @@ export function githubKnownHosts(): string {
  * The data of the Secret source-controller clones with, in the layout `flux bootstrap` writes:
  * `identity` (private key), `identity.pub`, `known_hosts`. Callers must wrap the result as a secret.
  */
-export function gitSshSecretData(privateKeyOpenssh: string, publicKeyOpenssh: string): Record<string, string> {
+export function gitSshSecretData(
+    privateKeyOpenssh: string,
+    publicKeyOpenssh: string,
+): Record<string, string> {
     return { identity: privateKeyOpenssh, "identity.pub": publicKeyOpenssh, known_hosts: githubKnownHosts() };
 }
 

@@ -13,7 +13,10 @@ import { roleAssignmentArgs } from "../../src/roleAssignments";
 import { BuiltInRole } from "../../src/roles";
 
 /** Namespace and service account of Flux's source-controller, the one that pulls charts from ACR. */
-export const FLUX_SOURCE_CONTROLLER = { namespace: FLUX_NAMESPACE, serviceAccount: "source-controller" } as const;
+export const FLUX_SOURCE_CONTROLLER = {
+    namespace: FLUX_NAMESPACE,
+    serviceAccount: "source-controller",
+} as const;
 
 /** Azure AD display names and Azure names of the stack's identities, derived from `<project>-<stack>`. */
 export interface IdentityNames {
@@ -104,20 +107,48 @@ export class Identities extends pulumi.ComponentResource {
         const display = identityNames(args.names.base);
         const owners = pulumi.output(args.owners);
         type PrincipalType = "ServicePrincipal" | "Group";
-        const assign = (suffix: string, role: BuiltInRole, principalId: pulumi.Input<string>, principalType: PrincipalType, scope: pulumi.Input<string>) =>
+        const assign = (
+            suffix: string,
+            role: BuiltInRole,
+            principalId: pulumi.Input<string>,
+            principalType: PrincipalType,
+            scope: pulumi.Input<string>,
+        ) =>
             new authorization.RoleAssignment(
                 `${name}-${suffix}`,
-                roleAssignmentArgs({ subscriptionId: args.subscriptionId, role, principalId, principalType, scope }),
+                roleAssignmentArgs({
+                    subscriptionId: args.subscriptionId,
+                    role,
+                    principalId,
+                    principalType,
+                    scope,
+                }),
                 parent,
             );
 
         // CI: what `az ad sp create-for-rbac --role acrpush --scopes $ACR_ID` did, without the password.
-        const ci = this.application(`${name}-ci`, display.ciApplication, "CI pipelines: push images and charts to the registry.", owners);
+        const ci = this.application(
+            `${name}-ci`,
+            display.ciApplication,
+            "CI pipelines: push images and charts to the registry.",
+            owners,
+        );
         assign("ci-acrpush", "AcrPush", ci.principal.objectId, "ServicePrincipal", args.registryId);
 
         // Deploy: `--role "Azure Kubernetes Service Cluster User Role" --scopes $AKS_ID`.
-        const deploy = this.application(`${name}-deploy`, display.deployApplication, "Deployments: fetch the cluster's user kubeconfig.", owners);
-        assign("deploy-cluster-user", "AksClusterUser", deploy.principal.objectId, "ServicePrincipal", args.clusterId);
+        const deploy = this.application(
+            `${name}-deploy`,
+            display.deployApplication,
+            "Deployments: fetch the cluster's user kubeconfig.",
+            owners,
+        );
+        assign(
+            "deploy-cluster-user",
+            "AksClusterUser",
+            deploy.principal.objectId,
+            "ServicePrincipal",
+            args.clusterId,
+        );
 
         if (args.config.ciPassword) {
             // Only for pipelines that still log in with a user name and password (the workshop's
@@ -135,12 +166,24 @@ export class Identities extends pulumi.ComponentResource {
             this.ciPassword = pulumi.secret(password.value);
         }
 
-        const admins = this.group(`${name}-admins`, display.adminGroup, "Platform operators: cluster admin.", owners, args.config.platformAdmins);
+        const admins = this.group(
+            `${name}-admins`,
+            display.adminGroup,
+            "Platform operators: cluster admin.",
+            owners,
+            args.config.platformAdmins,
+        );
         assign("admins-cluster-admin", "AksRbacClusterAdmin", admins.objectId, "Group", args.clusterId);
 
         this.teamGroupObjectIds = {};
         for (const tenant of args.tenants) {
-            const team = this.group(`${name}-team-${tenant.name}`, display.teamGroup(tenant.name), `Team ${tenant.name}: ${tenant.accessRole} access to namespace ${tenant.name} only.`, owners, tenant.members);
+            const team = this.group(
+                `${name}-team-${tenant.name}`,
+                display.teamGroup(tenant.name),
+                `Team ${tenant.name}: ${tenant.accessRole} access to namespace ${tenant.name} only.`,
+                owners,
+                tenant.members,
+            );
             // Writer (edit) by default: the team cannot edit Roles, RoleBindings or quotas of its namespace.
             assign(
                 `team-${tenant.name}-namespace-${tenant.accessRole}`,
@@ -151,7 +194,13 @@ export class Identities extends pulumi.ComponentResource {
             );
             // `az aks get-credentials` only: an Azure AD kubeconfig holds no credential (local accounts are
             // off), and this role grants nothing inside Kubernetes; the Writer binding above is all they get.
-            assign(`team-${tenant.name}-cluster-user`, "AksClusterUser", team.objectId, "Group", args.clusterId);
+            assign(
+                `team-${tenant.name}-cluster-user`,
+                "AksClusterUser",
+                team.objectId,
+                "Group",
+                args.clusterId,
+            );
             this.teamGroupObjectIds[tenant.name] = team.objectId;
         }
 
@@ -167,7 +216,9 @@ export class Identities extends pulumi.ComponentResource {
                 parent,
             );
             const { namespace, serviceAccount } = FLUX_SOURCE_CONTROLLER;
-            const federation = pulumi.output(args.oidcIssuerUrl).apply((issuer) => serviceAccountFederation(issuer, namespace, serviceAccount));
+            const federation = pulumi
+                .output(args.oidcIssuerUrl)
+                .apply((issuer) => serviceAccountFederation(issuer, namespace, serviceAccount));
             new managedidentity.FederatedIdentityCredential(
                 `${name}-flux-source-federation`,
                 {
@@ -180,7 +231,13 @@ export class Identities extends pulumi.ComponentResource {
                 },
                 parent,
             );
-            assign("flux-source-acrpull", "AcrPull", identity.principalId, "ServicePrincipal", args.registryId);
+            assign(
+                "flux-source-acrpull",
+                "AcrPull",
+                identity.principalId,
+                "ServicePrincipal",
+                args.registryId,
+            );
             this.fluxSourceIdentityClientId = identity.clientId;
         }
 
@@ -206,7 +263,12 @@ export class Identities extends pulumi.ComponentResource {
     }
 
     /** A single-tenant application with its service principal, owned by whoever runs the program. */
-    private application(name: string, displayName: string, description: string, owners: pulumi.Output<string[]>) {
+    private application(
+        name: string,
+        displayName: string,
+        description: string,
+        owners: pulumi.Output<string[]>,
+    ) {
         const application = new azuread.Application(
             name,
             { displayName, description, signInAudience: "AzureADMyOrg", owners },
@@ -224,7 +286,13 @@ export class Identities extends pulumi.ComponentResource {
      * A security group and one membership per member. Memberships are separate resources (not the
      * group's authoritative `members`), so people added in Entra by hand are not removed.
      */
-    private group(name: string, displayName: string, description: string, owners: pulumi.Output<string[]>, members: readonly string[]) {
+    private group(
+        name: string,
+        displayName: string,
+        description: string,
+        owners: pulumi.Output<string[]>,
+        members: readonly string[],
+    ) {
         const group = new azuread.Group(
             name,
             { displayName, description, securityEnabled: true, mailEnabled: false, owners },

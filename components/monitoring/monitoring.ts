@@ -82,7 +82,13 @@ export class Monitoring extends pulumi.ComponentResource {
                     useCommonAlertSchema: true,
                 })),
                 webhookReceivers: args.alertWebhookUrl
-                    ? [{ name: "webhook", serviceUri: pulumi.secret(args.alertWebhookUrl), useCommonAlertSchema: true }]
+                    ? [
+                          {
+                              name: "webhook",
+                              serviceUri: pulumi.secret(args.alertWebhookUrl),
+                              useCommonAlertSchema: true,
+                          },
+                      ]
                     : [],
                 tags,
             },
@@ -95,7 +101,10 @@ export class Monitoring extends pulumi.ComponentResource {
             scope: pulumi.Input<string>,
             severity: number,
             criterion: MetricCriterion,
-            window: { evaluationFrequency: string; windowSize: string } = { evaluationFrequency: EVERY, windowSize: WINDOW },
+            window: { evaluationFrequency: string; windowSize: string } = {
+                evaluationFrequency: EVERY,
+                windowSize: WINDOW,
+            },
         ) =>
             new monitor.MetricAlert(
                 `${name}-${signal}`,
@@ -154,7 +163,11 @@ export class Monitoring extends pulumi.ComponentResource {
                                 metricMeasureColumn: measure,
                                 operator: "GreaterThanOrEqual",
                                 threshold,
-                                dimensions: dimensions.map((d) => ({ name: d, operator: "Include", values: ["*"] })),
+                                dimensions: dimensions.map((d) => ({
+                                    name: d,
+                                    operator: "Include",
+                                    values: ["*"],
+                                })),
                                 failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
                             },
                         ],
@@ -233,7 +246,10 @@ export class Monitoring extends pulumi.ComponentResource {
                     metricName: "StorageUsed",
                     timeAggregation: "Average",
                     operator: "GreaterThan",
-                    threshold: registryStorageThresholdBytes(args.registrySku, thresholds.registryStoragePercent),
+                    threshold: registryStorageThresholdBytes(
+                        args.registrySku,
+                        thresholds.registryStoragePercent,
+                    ),
                 },
                 // ACR reports StorageUsed about hourly; a shorter window would often be empty.
                 { evaluationFrequency: "PT1H", windowSize: "PT6H" },

@@ -14,7 +14,6 @@ export function registryStorageThresholdBytes(sku: RegistrySku, percent: number)
     return Math.round((ACR_INCLUDED_STORAGE_GIB[sku] * GIB * percent) / 100);
 }
 
-
 /** A KQL string literal. */
 function kql(value: string): string {
     return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;

@@ -7,7 +7,15 @@ export const NODE_OS_UPGRADE_CHANNELS = ["NodeImage", "SecurityPatch", "Unmanage
 export const NETWORK_DATAPLANES = ["cilium", "calico"] as const;
 export const AKS_TIERS = ["Free", "Standard", "Premium"] as const;
 export const ACR_SKUS = ["Basic", "Standard", "Premium"] as const;
-export const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
+export const WEEKDAYS = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+] as const;
 
 /** When AKS may upgrade the control plane, the nodes and their OS image. */
 export interface MaintenanceWindow {
@@ -57,21 +65,23 @@ export function readPlatformConfig(r: ConfigReader): PlatformConfig {
     const config: PlatformConfig = {
         location: r.string("location", {
             valid: isAzureLocation,
-            allowed: "an Azure region name in lowercase letters and digits, e.g. \"westeurope\"",
+            allowed: 'an Azure region name in lowercase letters and digits, e.g. "westeurope"',
         }),
-        globalNameSeed: r.optionalString("globalNameSeed", {
-            valid: (v) => /^[a-z0-9-]{1,40}$/.test(v),
-            allowed: "lowercase letters, digits and '-', at most 40 characters, e.g. your organisation's name",
-        }) ?? "",
+        globalNameSeed:
+            r.optionalString("globalNameSeed", {
+                valid: (v) => /^[a-z0-9-]{1,40}$/.test(v),
+                allowed:
+                    "lowercase letters, digits and '-', at most 40 characters, e.g. your organisation's name",
+            }) ?? "",
         protect: r.boolean("protect"),
         kubernetesVersion: r.optionalString("kubernetesVersion", {
             valid: (v) => /^\d+\.\d+(\.\d+)?$/.test(v),
-            allowed: "a Kubernetes version MAJOR.MINOR or MAJOR.MINOR.PATCH, e.g. \"1.33\"",
+            allowed: 'a Kubernetes version MAJOR.MINOR or MAJOR.MINOR.PATCH, e.g. "1.33"',
         }),
         nodeCount: r.integer("nodeCount", { min: 1, max: 100 }),
         nodeVmSize: r.string("nodeVmSize", {
             valid: (v) => /^Standard_[A-Za-z0-9_]+$/.test(v),
-            allowed: "an Azure VM size such as \"Standard_D4ds_v5\"",
+            allowed: 'an Azure VM size such as "Standard_D4ds_v5"',
         }),
         upgradeChannel: r.oneOf("upgradeChannel", UPGRADE_CHANNELS),
         nodeOsUpgradeChannel: r.oneOf("nodeOsUpgradeChannel", NODE_OS_UPGRADE_CHANNELS),
@@ -79,12 +89,12 @@ export function readPlatformConfig(r: ConfigReader): PlatformConfig {
             dayOfWeek: r.oneOf("maintenanceDay", WEEKDAYS),
             startTime: r.string("maintenanceStartTime", {
                 valid: (v) => /^([01]\d|2[0-3]):[0-5]\d$/.test(v),
-                allowed: "a time HH:MM, e.g. \"02:00\"",
+                allowed: 'a time HH:MM, e.g. "02:00"',
             }),
             durationHours: r.integer("maintenanceDurationHours", { min: 4, max: 24 }),
             utcOffset: r.string("maintenanceUtcOffset", {
                 valid: (v) => /^[+-](0\d|1[0-4]):[0-5]\d$/.test(v),
-                allowed: "a UTC offset such as \"+01:00\"",
+                allowed: 'a UTC offset such as "+01:00"',
             }),
         },
         networkDataplane: r.oneOf("networkDataplane", NETWORK_DATAPLANES),
@@ -94,16 +104,23 @@ export function readPlatformConfig(r: ConfigReader): PlatformConfig {
         logRetentionDays: r.integer("logRetentionDays", { min: 30, max: 730 }),
         ingressKeyVaultId: r.optionalString("ingressKeyVaultId", {
             valid: isKeyVaultId,
-            allowed: "a Key Vault resource id /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>",
+            allowed:
+                "a Key Vault resource id /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>",
         }),
-        deployerObjectIds: r.stringList("deployerObjectIds", (id) => (isGuid(id) ? undefined : "Azure AD object ids (GUIDs)")),
+        deployerObjectIds: r.stringList("deployerObjectIds", (id) =>
+            isGuid(id) ? undefined : "Azure AD object ids (GUIDs)",
+        ),
         apiServerAuthorizedIpRanges: r.stringList("apiServerAuthorizedIpRanges", (cidr) =>
-            isIpv4Cidr(cidr) ? undefined : "IPv4 CIDRs such as \"203.0.113.0/24\"",
+            isIpv4Cidr(cidr) ? undefined : 'IPv4 CIDRs such as "203.0.113.0/24"',
         ),
     };
     // AKS moves the patch version itself on an auto-upgrade channel; a pinned patch would be fought back.
     if (config.kubernetesVersion?.split(".").length === 3 && config.upgradeChannel !== "none") {
-        r.problem("kubernetesVersion", config.kubernetesVersion, `MAJOR.MINOR only (e.g. "${config.kubernetesVersion.split(".").slice(0, 2).join(".")}") while upgradeChannel is "${config.upgradeChannel}": AKS applies the patches`);
+        r.problem(
+            "kubernetesVersion",
+            config.kubernetesVersion,
+            `MAJOR.MINOR only (e.g. "${config.kubernetesVersion.split(".").slice(0, 2).join(".")}") while upgradeChannel is "${config.upgradeChannel}": AKS applies the patches`,
+        );
     }
     return config;
 }

@@ -14,7 +14,6 @@ import { APP_ROUTING_NAMESPACE } from "../../src/namespaces";
 import type { Names } from "../../src/naming";
 import { roleAssignmentArgs } from "../../src/roleAssignments";
 
-
 /** Control-plane log categories sent to Log Analytics: the record of who did what on the cluster. */
 export const CLUSTER_LOG_CATEGORIES = [
     "kube-audit-admin",
@@ -133,7 +132,10 @@ export class Platform extends pulumi.ComponentResource {
                 },
                 addonProfiles: {
                     // The Secrets Store CSI driver: how the app routing add-on reads TLS certificates from Key Vault.
-                    azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: "true", rotationPollInterval: "2m" } },
+                    azureKeyvaultSecretsProvider: {
+                        enabled: true,
+                        config: { enableSecretRotation: "true", rotationPollInterval: "2m" },
+                    },
                     omsagent: {
                         enabled: true,
                         config: { logAnalyticsWorkspaceResourceID: workspace.id, useAADAuth: "true" },
@@ -161,7 +163,11 @@ export class Platform extends pulumi.ComponentResource {
                             extensionName: "ContainerInsights",
                             streams: [CONTAINER_INSIGHTS_STREAM],
                             extensionSettings: {
-                                dataCollectionSettings: { interval: "1m", namespaceFilteringMode: "Off", enableContainerLogV2: true },
+                                dataCollectionSettings: {
+                                    interval: "1m",
+                                    namespaceFilteringMode: "Off",
+                                    enableContainerLogV2: true,
+                                },
                             },
                         },
                     ],
@@ -174,7 +180,11 @@ export class Platform extends pulumi.ComponentResource {
         );
         new monitor.DataCollectionRuleAssociation(
             `${name}-insights-dcra`,
-            { associationName: "ContainerInsightsExtension", resourceUri: cluster.id, dataCollectionRuleId: insightsRule.id },
+            {
+                associationName: "ContainerInsightsExtension",
+                resourceUri: cluster.id,
+                dataCollectionRuleId: insightsRule.id,
+            },
             parent,
         );
 
@@ -251,24 +261,44 @@ export class Platform extends pulumi.ComponentResource {
         // Local accounts are off, so whoever runs `pulumi up` needs Azure RBAC on the cluster to create
         // namespaces, Flux and tenants. Scoped to this cluster, never the subscription. Naming the
         // deployers in config keeps the grant stable when a person, CI or a preview runs the stack.
-        const deployers = config.deployerObjectIds.length > 0 ? pulumi.output([...config.deployerObjectIds]) : client.objectId.apply((id) => [id]);
-        const deployerGrants = (config.deployerObjectIds.length > 0 ? config.deployerObjectIds.map((id) => ({ key: id, id: pulumi.output(id) })) : [{ key: "current", id: client.objectId }]).map(
+        const deployers =
+            config.deployerObjectIds.length > 0
+                ? pulumi.output([...config.deployerObjectIds])
+                : client.objectId.apply((id) => [id]);
+        const deployerGrants = (
+            config.deployerObjectIds.length > 0
+                ? config.deployerObjectIds.map((id) => ({ key: id, id: pulumi.output(id) }))
+                : [{ key: "current", id: client.objectId }]
+        ).map(
             ({ key, id }) =>
                 new authorization.RoleAssignment(
                     `${name}-deployer-${key}-cluster-admin`,
-                    roleAssignmentArgs({ subscriptionId: client.subscriptionId, role: "AksRbacClusterAdmin", principalId: id, scope: cluster.id }),
+                    roleAssignmentArgs({
+                        subscriptionId: client.subscriptionId,
+                        role: "AksRbacClusterAdmin",
+                        principalId: id,
+                        scope: cluster.id,
+                    }),
                     parent,
                 ),
         );
         // Azure RBAC grants on AKS take minutes to reach the API server: the first `pulumi up` would
         // otherwise meet 403s on its first Kubernetes objects. Waits only when the grants are created.
-        const rbacPropagation = new time.Sleep(`${name}-rbac-propagation`, { createDuration: "5m" }, { parent: this, dependsOn: deployerGrants });
+        const rbacPropagation = new time.Sleep(
+            `${name}-rbac-propagation`,
+            { createDuration: "5m" },
+            { parent: this, dependsOn: deployerGrants },
+        );
 
         if (config.ingressKeyVaultId) {
             // What `az aks approuting update --attach-kv` does: the add-on may read certificates of this vault only.
             const appRoutingIdentity = cluster.ingressProfile.apply((p) => {
                 const objectId = p?.webAppRouting?.identity?.objectId;
-                if (!objectId) throw new pulumi.ResourceError("AKS reported no identity for the application routing add-on", this);
+                if (!objectId)
+                    throw new pulumi.ResourceError(
+                        "AKS reported no identity for the application routing add-on",
+                        this,
+                    );
                 return objectId;
             });
             new authorization.RoleAssignment(
@@ -290,7 +320,10 @@ export class Platform extends pulumi.ComponentResource {
         );
         this.kubeconfig = pulumi.secret(
             credentials.kubeconfigs.apply((configs) =>
-                kubeloginKubeconfig(Buffer.from(configs[0].value, "base64").toString("utf8"), config.kubeloginMode),
+                kubeloginKubeconfig(
+                    Buffer.from(configs[0].value, "base64").toString("utf8"),
+                    config.kubeloginMode,
+                ),
             ),
         );
         this.provider = new k8s.Provider(
@@ -335,7 +368,9 @@ export class Platform extends pulumi.ComponentResource {
 }
 
 /** Azure CNI overlay; Cilium as dataplane and policy engine, or the Azure dataplane with Calico. */
-function networkProfile(dataplane: PlatformConfig["networkDataplane"]): containerservice.ManagedClusterArgs["networkProfile"] {
+function networkProfile(
+    dataplane: PlatformConfig["networkDataplane"],
+): containerservice.ManagedClusterArgs["networkProfile"] {
     return {
         networkPlugin: "azure",
         networkPluginMode: "overlay",

@@ -163,10 +163,32 @@ const DEFAULT_LIMITS: TenantLimits = {
 
 /** Keys each object of the `tenants` list may hold: anything else is a typo, reported as such. */
 const TENANT_KEYS = [
-    "name", "delivery", "podSecurity", "members", "quota", "limits", "apps", "flows", "git",
-    "interval", "timeout", "remediationRetries", "retryInterval", "accessRole",
+    "name",
+    "delivery",
+    "podSecurity",
+    "members",
+    "quota",
+    "limits",
+    "apps",
+    "flows",
+    "git",
+    "interval",
+    "timeout",
+    "remediationRetries",
+    "retryInterval",
+    "accessRole",
 ];
-const APP_KEYS = ["name", "repository", "pipelinePath", "chart", "version", "web", "port", "dependsOn", "values"];
+const APP_KEYS = [
+    "name",
+    "repository",
+    "pipelinePath",
+    "chart",
+    "version",
+    "web",
+    "port",
+    "dependsOn",
+    "values",
+];
 const FLOW_KEYS = ["from", "to", "port"];
 const GIT_KEYS = ["url", "branch", "tag", "commit", "path", "secretName", "healthChecks"];
 const HEALTH_CHECK_KEYS = ["apiVersion", "kind", "name"];
@@ -188,35 +210,62 @@ export function readTenantsConfig(r: ConfigReader): TenantsConfig {
     return { versionPolicy, tenants: tenants.map((t) => withFlowPorts(t, tenants)) };
 }
 
-function readTenant(r: ConfigReader, raw: unknown, at: string, policy: TenantsConfig["versionPolicy"]): TenantConfig {
+function readTenant(
+    r: ConfigReader,
+    raw: unknown,
+    at: string,
+    policy: TenantsConfig["versionPolicy"],
+): TenantConfig {
     const t = isObject(raw) ? raw : {};
     if (!isObject(raw)) r.problem(at, raw, "an object with at least `name` and `delivery`");
     checkKeys(r, t, at, TENANT_KEYS);
     const name = str(t.name);
     if (!isDnsLabel(name)) {
-        r.problem(`${at}.name`, t.name, "a DNS label (lowercase letters, digits and '-', at most 63 characters): it is the team's namespace");
+        r.problem(
+            `${at}.name`,
+            t.name,
+            "a DNS label (lowercase letters, digits and '-', at most 63 characters): it is the team's namespace",
+        );
     } else if ((RESERVED_NAMESPACES as readonly string[]).includes(name) || name.startsWith("kube-")) {
-        r.problem(`${at}.name`, name, `a namespace not reserved by the platform or Kubernetes (${RESERVED_NAMESPACES.join(", ")}, kube-*)`);
+        r.problem(
+            `${at}.name`,
+            name,
+            `a namespace not reserved by the platform or Kubernetes (${RESERVED_NAMESPACES.join(", ")}, kube-*)`,
+        );
     }
     const delivery = str(t.delivery) as DeliveryKind;
-    if (!DELIVERY_KINDS.includes(delivery)) r.problem(`${at}.delivery`, t.delivery, `one of ${DELIVERY_KINDS.join(", ")}`);
-    const podSecurity = (t.podSecurity === undefined ? "restricted" : str(t.podSecurity)) as TenantConfig["podSecurity"];
+    if (!DELIVERY_KINDS.includes(delivery))
+        r.problem(`${at}.delivery`, t.delivery, `one of ${DELIVERY_KINDS.join(", ")}`);
+    const podSecurity = (
+        t.podSecurity === undefined ? "restricted" : str(t.podSecurity)
+    ) as TenantConfig["podSecurity"];
     if (!POD_SECURITY_LEVELS.includes(podSecurity)) {
         r.problem(`${at}.podSecurity`, t.podSecurity, "restricted or baseline (never privileged)");
     }
-    const accessRole = (t.accessRole === undefined ? "edit" : str(t.accessRole)) as TenantConfig["accessRole"];
-    if (!ACCESS_ROLES.includes(accessRole)) r.problem(`${at}.accessRole`, t.accessRole, `one of ${ACCESS_ROLES.join(", ")}`);
+    const accessRole = (
+        t.accessRole === undefined ? "edit" : str(t.accessRole)
+    ) as TenantConfig["accessRole"];
+    if (!ACCESS_ROLES.includes(accessRole))
+        r.problem(`${at}.accessRole`, t.accessRole, `one of ${ACCESS_ROLES.join(", ")}`);
     const members = list(t.members, r, `${at}.members`);
     members.forEach((m, i) => {
         if (typeof m !== "string" || !(isGuid(m) || isUpn(m))) {
-            r.problem(`${at}.members[${i}]`, m, "an Azure AD object id (GUID) or a user principal name (user@domain)");
+            r.problem(
+                `${at}.members[${i}]`,
+                m,
+                "an Azure AD object id (GUID) or a user principal name (user@domain)",
+            );
         }
     });
     const interval = duration(r, t.interval, `${at}.interval`, "5m");
     const timeout = duration(r, t.timeout, `${at}.timeout`, "5m");
     const retryInterval = duration(r, t.retryInterval, `${at}.retryInterval`, "1m");
     const remediationRetries = t.remediationRetries === undefined ? 3 : t.remediationRetries;
-    if (!Number.isInteger(remediationRetries) || (remediationRetries as number) < 0 || (remediationRetries as number) > 10) {
+    if (
+        !Number.isInteger(remediationRetries) ||
+        (remediationRetries as number) < 0 ||
+        (remediationRetries as number) > 10
+    ) {
         r.problem(`${at}.remediationRetries`, t.remediationRetries, "an integer from 0 to 10");
     }
     const rawApps = list(t.apps, r, `${at}.apps`);
@@ -250,15 +299,28 @@ function readTenant(r: ConfigReader, raw: unknown, at: string, policy: TenantsCo
 /** The team as its delivery kind: helm apps carry their charts, a kustomize team its Git source. */
 function byDelivery(
     r: ConfigReader,
-    given: { common: TenantCommon; delivery: DeliveryKind; apps: readonly HelmAppConfig[]; git: unknown; at: string; policy: string },
+    given: {
+        common: TenantCommon;
+        delivery: DeliveryKind;
+        apps: readonly HelmAppConfig[];
+        git: unknown;
+        at: string;
+        policy: string;
+    },
 ): TenantConfig {
     const { common, delivery, apps, git, at, policy } = given;
     switch (delivery) {
         case "helm":
-            if (git !== undefined) r.problem(`${at}.git`, git, "nothing: git is for kustomize teams (helm teams ship charts)");
+            if (git !== undefined)
+                r.problem(`${at}.git`, git, "nothing: git is for kustomize teams (helm teams ship charts)");
             return { ...common, delivery, apps };
         case "kustomize":
-            return { ...common, delivery, apps: apps.map(withoutChart), git: readGit(r, git, `${at}.git`, policy) ?? NO_GIT };
+            return {
+                ...common,
+                delivery,
+                apps: apps.map(withoutChart),
+                git: readGit(r, git, `${at}.git`, policy) ?? NO_GIT,
+            };
         default:
             // Already reported as a bad `delivery`; any shape does until the error is thrown.
             return { ...common, delivery: "kustomize", apps, git: NO_GIT };
@@ -268,7 +330,13 @@ function byDelivery(
 const NO_GIT: TenantGitSource = { url: "", branch: "main", path: "./", healthChecks: [] };
 
 function withoutChart(app: HelmAppConfig): AppConfig {
-    return { name: app.name, repository: app.repository, pipelinePath: app.pipelinePath, web: app.web, port: app.port };
+    return {
+        name: app.name,
+        repository: app.repository,
+        pipelinePath: app.pipelinePath,
+        web: app.web,
+        port: app.port,
+    };
 }
 
 /** Read as a helm app in every case, so `checkAppSet` sees one shape; kustomize apps are refused helm keys. */
@@ -285,20 +353,34 @@ function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, po
     const version = a.version === undefined ? undefined : str(a.version);
     if (delivery === "kustomize") {
         for (const key of HELM_APP_KEYS) {
-            if (a[key] !== undefined) r.problem(`${at}.${key}`, a[key], "nothing: chart, version, dependsOn and values are for helm teams (a kustomize team's manifests say what runs)");
+            if (a[key] !== undefined)
+                r.problem(
+                    `${at}.${key}`,
+                    a[key],
+                    "nothing: chart, version, dependsOn and values are for helm teams (a kustomize team's manifests say what runs)",
+                );
         }
     }
     if (delivery === "helm") {
         if (version === undefined) {
-            r.problem(`${at}.version`, undefined, "a chart version: a semver range, or an exact version when tenantVersionPolicy is exact");
+            r.problem(
+                `${at}.version`,
+                undefined,
+                "a chart version: a semver range, or an exact version when tenantVersionPolicy is exact",
+            );
         } else if (policy === "exact" && !isSemver(version)) {
-            r.problem(`${at}.version`, version, "an exact semver version such as 1.4.2 (this stack pins versions: tenantVersionPolicy is exact)");
+            r.problem(
+                `${at}.version`,
+                version,
+                "an exact semver version such as 1.4.2 (this stack pins versions: tenantVersionPolicy is exact)",
+            );
         } else if (!isSemverRange(version)) {
             r.problem(`${at}.version`, version, "a semver version or range such as 1.4.2 or >=1.0.0 <2.0.0");
         }
     }
     const chart = a.chart === undefined ? name : str(a.chart);
-    if (delivery === "helm" && !isDnsLabel(chart)) r.problem(`${at}.chart`, a.chart, "a chart name (a DNS label)");
+    if (delivery === "helm" && !isDnsLabel(chart))
+        r.problem(`${at}.chart`, a.chart, "a chart name (a DNS label)");
     const port = a.port === undefined ? 8080 : a.port;
     if (!isPort(port)) r.problem(`${at}.port`, a.port, "a port number from 1 to 65535");
     if (a.web !== undefined && typeof a.web !== "boolean") r.problem(`${at}.web`, a.web, "true or false");
@@ -321,9 +403,11 @@ function readFlow(r: ConfigReader, raw: unknown, at: string): FlowConfig {
     const f = isObject(raw) ? raw : {};
     if (!isObject(raw)) r.problem(at, raw, "a flow object { from, to, port }");
     checkKeys(r, f, at, FLOW_KEYS);
-    if (f.port !== undefined && !isPort(f.port)) r.problem(`${at}.port`, f.port, "a port number from 1 to 65535");
+    if (f.port !== undefined && !isPort(f.port))
+        r.problem(`${at}.port`, f.port, "a port number from 1 to 65535");
     for (const end of ["from", "to"] as const) {
-        if (!/^([a-z0-9-]+\/)?[a-z0-9-]+$/.test(str(f[end]))) r.problem(`${at}.${end}`, f[end], "an app name, or team/app for another team's app");
+        if (!/^([a-z0-9-]+\/)?[a-z0-9-]+$/.test(str(f[end])))
+            r.problem(`${at}.${end}`, f[end], "an app name, or team/app for another team's app");
     }
     // 0 = not given: resolved to the target app's port once every team is known (withFlowPorts).
     return { from: str(f.from), to: str(f.to), port: f.port === undefined ? 0 : (f.port as number) };
@@ -336,24 +420,35 @@ function readGit(r: ConfigReader, raw: unknown, at: string, policy: string): Ten
     }
     checkKeys(r, raw, at, GIT_KEYS);
     const url = str(raw.url);
-    if (!/^(https:\/\/|ssh:\/\/git@)[^\s]+$/.test(url)) r.problem(`${at}.url`, raw.url, "an https:// or ssh://git@ repository URL");
+    if (!/^(https:\/\/|ssh:\/\/git@)[^\s]+$/.test(url))
+        r.problem(`${at}.url`, raw.url, "an https:// or ssh://git@ repository URL");
     const tag = raw.tag === undefined ? undefined : str(raw.tag);
     const commit = raw.commit === undefined ? undefined : str(raw.commit);
-    if (commit !== undefined && !/^[0-9a-f]{40}$/.test(commit)) r.problem(`${at}.commit`, commit, "a full 40-character commit SHA");
-    if (tag !== undefined && commit !== undefined) r.problem(`${at}.commit`, commit, "either a tag or a commit, not both");
+    if (commit !== undefined && !/^[0-9a-f]{40}$/.test(commit))
+        r.problem(`${at}.commit`, commit, "a full 40-character commit SHA");
+    if (tag !== undefined && commit !== undefined)
+        r.problem(`${at}.commit`, commit, "either a tag or a commit, not both");
     if (policy === "exact" && tag === undefined && commit === undefined) {
-        r.problem(`${at}.tag`, undefined, "a Git tag or commit to pin (this stack pins versions: tenantVersionPolicy is exact)");
+        r.problem(
+            `${at}.tag`,
+            undefined,
+            "a Git tag or commit to pin (this stack pins versions: tenantVersionPolicy is exact)",
+        );
     }
     const path = raw.path === undefined ? "./" : str(raw.path);
-    if (path.includes("..") || path.startsWith("/")) r.problem(`${at}.path`, path, "a relative path inside the repository");
+    if (path.includes("..") || path.startsWith("/"))
+        r.problem(`${at}.path`, path, "a relative path inside the repository");
     const healthChecks = list(raw.healthChecks, r, `${at}.healthChecks`).map((h, i) => {
         const c = isObject(h) ? h : {};
         const hat = `${at}.healthChecks[${i}]`;
         checkKeys(r, c, hat, HEALTH_CHECK_KEYS);
-        if (!/^[A-Z][A-Za-z0-9]*$/.test(str(c.kind))) r.problem(`${hat}.kind`, c.kind, "a Kubernetes kind such as Deployment");
-        if (!isDnsLabel(str(c.name)) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(str(c.name))) r.problem(`${hat}.name`, c.name, "an object name");
+        if (!/^[A-Z][A-Za-z0-9]*$/.test(str(c.kind)))
+            r.problem(`${hat}.kind`, c.kind, "a Kubernetes kind such as Deployment");
+        if (!isDnsLabel(str(c.name)) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(str(c.name)))
+            r.problem(`${hat}.name`, c.name, "an object name");
         const apiVersion = c.apiVersion === undefined ? "apps/v1" : str(c.apiVersion);
-        if (!/^([a-z0-9.-]+\/)?v[0-9]+[a-z0-9]*$/.test(apiVersion)) r.problem(`${hat}.apiVersion`, c.apiVersion, "an apiVersion such as apps/v1");
+        if (!/^([a-z0-9.-]+\/)?v[0-9]+[a-z0-9]*$/.test(apiVersion))
+            r.problem(`${hat}.apiVersion`, c.apiVersion, "an apiVersion such as apps/v1");
         return { apiVersion, kind: str(c.kind), name: str(c.name) };
     });
     return {
@@ -374,24 +469,44 @@ function readQuota(r: ConfigReader, raw: unknown, at: string): TenantQuota {
     checkKeys(r, q, at, QUOTA_KEYS);
     const quota = { ...DEFAULT_QUOTA, ...q } as TenantQuota;
     if (!isQuantity(String(quota.cpu))) r.problem(`${at}.cpu`, quota.cpu, "a CPU quantity such as 2 or 500m");
-    if (!isQuantity(String(quota.memory))) r.problem(`${at}.memory`, quota.memory, "a memory quantity such as 4Gi");
-    if (!Number.isInteger(quota.pods) || quota.pods < 1) r.problem(`${at}.pods`, quota.pods, "a positive integer");
+    if (!isQuantity(String(quota.memory)))
+        r.problem(`${at}.memory`, quota.memory, "a memory quantity such as 4Gi");
+    if (!Number.isInteger(quota.pods) || quota.pods < 1)
+        r.problem(`${at}.pods`, quota.pods, "a positive integer");
     return { cpu: String(quota.cpu), memory: String(quota.memory), pods: quota.pods };
 }
 
 function readLimits(r: ConfigReader, raw: unknown, at: string): TenantLimits {
     if (raw === undefined) return DEFAULT_LIMITS;
-    if (!isObject(raw)) r.problem(at, raw, "an object { defaultCpu, defaultMemory, defaultRequestCpu, defaultRequestMemory }");
+    if (!isObject(raw))
+        r.problem(
+            at,
+            raw,
+            "an object { defaultCpu, defaultMemory, defaultRequestCpu, defaultRequestMemory }",
+        );
     const given = isObject(raw) ? raw : {};
     checkKeys(r, given, at, LIMIT_KEYS);
-    const limits = Object.fromEntries(LIMIT_KEYS.map((k) => [k, String(given[k] ?? DEFAULT_LIMITS[k as keyof TenantLimits])]));
+    const limits = Object.fromEntries(
+        LIMIT_KEYS.map((k) => [k, String(given[k] ?? DEFAULT_LIMITS[k as keyof TenantLimits])]),
+    );
     for (const [k, v] of Object.entries(limits)) {
         if (!isQuantity(v)) r.problem(`${at}.${k}`, v, "a resource quantity such as 500m or 256Mi");
     }
     // The API server refuses a LimitRange whose default request exceeds its default limit.
-    for (const [request, limit] of [["defaultRequestCpu", "defaultCpu"], ["defaultRequestMemory", "defaultMemory"]]) {
-        if (isQuantity(limits[request]) && isQuantity(limits[limit]) && quantity(limits[request]) > quantity(limits[limit])) {
-            r.problem(`${at}.${request}`, limits[request], `a quantity no larger than ${limit} (${limits[limit]})`);
+    for (const [request, limit] of [
+        ["defaultRequestCpu", "defaultCpu"],
+        ["defaultRequestMemory", "defaultMemory"],
+    ]) {
+        if (
+            isQuantity(limits[request]) &&
+            isQuantity(limits[limit]) &&
+            quantity(limits[request]) > quantity(limits[limit])
+        ) {
+            r.problem(
+                `${at}.${request}`,
+                limits[request],
+                `a quantity no larger than ${limit} (${limits[limit]})`,
+            );
         }
     }
     return limits as unknown as TenantLimits;
@@ -400,16 +515,27 @@ function readLimits(r: ConfigReader, raw: unknown, at: string): TenantLimits {
 function checkAppSet(r: ConfigReader, apps: readonly HelmAppConfig[], at: string): void {
     const names = new Set<string>();
     apps.forEach((app, i) => {
-        if (names.has(app.name)) r.problem(`${at}.apps[${i}].name`, app.name, "app names unique within a team");
+        if (names.has(app.name))
+            r.problem(`${at}.apps[${i}].name`, app.name, "app names unique within a team");
         names.add(app.name);
     });
     apps.forEach((app, i) =>
         app.dependsOn.forEach((d) => {
-            if (!names.has(d) || d === app.name) r.problem(`${at}.apps[${i}].dependsOn`, d, `another app of the team (${[...names].join(", ")})`);
+            if (!names.has(d) || d === app.name)
+                r.problem(
+                    `${at}.apps[${i}].dependsOn`,
+                    d,
+                    `another app of the team (${[...names].join(", ")})`,
+                );
         }),
     );
     const cycle = dependencyCycle(apps);
-    if (cycle) r.problem(`${at}.apps`, cycle.join(" -> "), "apps whose dependsOn form no cycle (Flux would wait forever)");
+    if (cycle)
+        r.problem(
+            `${at}.apps`,
+            cycle.join(" -> "),
+            "apps whose dependsOn form no cycle (Flux would wait forever)",
+        );
 }
 
 /** The first dependsOn cycle among apps, as a path of names, or undefined. */
@@ -437,7 +563,12 @@ function dependencyCycle(apps: readonly HelmAppConfig[]): string[] | undefined {
 function checkTenantSet(r: ConfigReader, tenants: readonly TenantConfig[]): void {
     const seen = new Set<string>();
     tenants.forEach((t, i) => {
-        if (seen.has(t.name)) r.problem(`tenants[${i}].name`, t.name, "tenant names unique in the stack (each team owns one namespace)");
+        if (seen.has(t.name))
+            r.problem(
+                `tenants[${i}].name`,
+                t.name,
+                "tenant names unique in the stack (each team owns one namespace)",
+            );
         seen.add(t.name);
     });
     tenants.forEach((t, i) =>
@@ -449,11 +580,19 @@ function checkTenantSet(r: ConfigReader, tenants: readonly TenantConfig[]): void
                 if (!target) {
                     r.problem(`${at}.${end}`, f[end], `an app of a declared team (${[...seen].join(", ")})`);
                 } else if (!target.apps.some((a) => a.name === app)) {
-                    r.problem(`${at}.${end}`, f[end], `an app of team ${team} (${target.apps.map((a) => a.name).join(", ")})`);
+                    r.problem(
+                        `${at}.${end}`,
+                        f[end],
+                        `an app of team ${team} (${target.apps.map((a) => a.name).join(", ")})`,
+                    );
                 }
             }
             if (flowEndpoint(f.from, t.name).team !== t.name && flowEndpoint(f.to, t.name).team !== t.name) {
-                r.problem(`${at}.from`, f.from, `a flow with one end in team ${t.name}: a team declares only flows of its own apps`);
+                r.problem(
+                    `${at}.from`,
+                    f.from,
+                    `a flow with one end in team ${t.name}: a team declares only flows of its own apps`,
+                );
             }
         }),
     );
@@ -471,13 +610,15 @@ function withFlowPorts(t: TenantConfig, tenants: readonly TenantConfig[]): Tenan
 
 function checkKeys(r: ConfigReader, object: Raw, at: string, allowed: readonly string[]): void {
     for (const key of Object.keys(object)) {
-        if (!allowed.includes(key)) r.problem(`${at}.${key}`, object[key], `no such key; allowed: ${allowed.join(", ")}`);
+        if (!allowed.includes(key))
+            r.problem(`${at}.${key}`, object[key], `no such key; allowed: ${allowed.join(", ")}`);
     }
 }
 
 function duration(r: ConfigReader, value: unknown, at: string, defaultValue: string): string {
     if (value === undefined) return defaultValue;
-    if (typeof value !== "string" || !isDuration(value)) r.problem(at, value, "a duration such as 1m, 5m or 1h");
+    if (typeof value !== "string" || !isDuration(value))
+        r.problem(at, value, "a duration such as 1m, 5m or 1h");
     return str(value);
 }
 
@@ -489,7 +630,18 @@ function isQuantity(value: string): boolean {
     return /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.test(value);
 }
 
-const SUFFIXES: Record<string, number> = { "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+const SUFFIXES: Record<string, number> = {
+    "": 1,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+};
 
 /** A Kubernetes quantity as a number (for comparisons only). */
 function quantity(value: string): number {

@@ -15,7 +15,10 @@ function labels(t: TenantConfig): Record<string, string> {
 }
 
 /** Metadata of an object in the team's namespace, with the tenant label. */
-export function tenantMetadata(t: TenantConfig, name: string): FluxMetadata & { readonly labels: Record<string, string> } {
+export function tenantMetadata(
+    t: TenantConfig,
+    name: string,
+): FluxMetadata & { readonly labels: Record<string, string> } {
     return { name, namespace: t.name, labels: labels(t) };
 }
 
@@ -35,7 +38,11 @@ export function namespaceManifest(t: TenantConfig) {
 }
 
 export function reconcilerServiceAccount(t: TenantConfig) {
-    return { apiVersion: "v1" as const, kind: "ServiceAccount" as const, metadata: tenantMetadata(t, RECONCILER_SERVICE_ACCOUNT) };
+    return {
+        apiVersion: "v1" as const,
+        kind: "ServiceAccount" as const,
+        metadata: tenantMetadata(t, RECONCILER_SERVICE_ACCOUNT),
+    };
 }
 
 /**
@@ -88,7 +95,10 @@ export function limitRange(t: TenantConfig) {
                 {
                     type: "Container",
                     default: { cpu: t.limits.defaultCpu, memory: t.limits.defaultMemory },
-                    defaultRequest: { cpu: t.limits.defaultRequestCpu, memory: t.limits.defaultRequestMemory },
+                    defaultRequest: {
+                        cpu: t.limits.defaultRequestCpu,
+                        memory: t.limits.defaultRequestMemory,
+                    },
                 },
             ],
         },

@@ -6,7 +6,13 @@ import type { TenantConfig } from "./config";
 import type { DeliveryContext } from "./delivery/context";
 import { helmDelivery } from "./delivery/helm";
 import { kustomizeDelivery } from "./delivery/kustomize";
-import { limitRange, namespaceManifest, reconcilerRoleBinding, reconcilerServiceAccount, resourceQuota } from "./manifests";
+import {
+    limitRange,
+    namespaceManifest,
+    reconcilerRoleBinding,
+    reconcilerServiceAccount,
+    resourceQuota,
+} from "./manifests";
 import { networkPolicies } from "./networkPolicies";
 
 export interface TenantArgs {
@@ -56,20 +62,39 @@ export class Tenant extends pulumi.ComponentResource {
         super("gitops:tenants:Tenant", name, {}, opts);
         const t = args.tenant;
         if (!args.tenants.some((x) => x.name === t.name)) {
-            throw new pulumi.ResourceError(`tenant ${t.name}: \`tenants\` must include the tenant itself`, this);
+            throw new pulumi.ResourceError(
+                `tenant ${t.name}: \`tenants\` must include the tenant itself`,
+                this,
+            );
         }
         const k8sOpts = { parent: this, provider: args.provider };
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: namespaceManifest(t).metadata }, k8sOpts);
+        const ns = new k8s.core.v1.Namespace(
+            `${name}-ns`,
+            { metadata: namespaceManifest(t).metadata },
+            k8sOpts,
+        );
         const inNamespace = { ...k8sOpts, dependsOn: [ns] };
         const rbac = this.reconciler(name, t, inNamespace);
-        const policies = networkPolicies({ tenant: t, tenants: args.tenants, ingressNamespace: args.ingressNamespace });
-        const guardrails = [...this.guardrails(name, t, inNamespace), ...this.networkPolicyResources(name, policies, inNamespace)];
+        const policies = networkPolicies({
+            tenant: t,
+            tenants: args.tenants,
+            ingressNamespace: args.ingressNamespace,
+        });
+        const guardrails = [
+            ...this.guardrails(name, t, inNamespace),
+            ...this.networkPolicyResources(name, policies, inNamespace),
+        ];
 
         const ctx: DeliveryContext = {
             name,
             parent: this,
             provider: args.provider,
-            dependsOn: [ns, ...rbac, ...guardrails, ...(args.fluxInstallation ? [args.fluxInstallation] : [])],
+            dependsOn: [
+                ns,
+                ...rbac,
+                ...guardrails,
+                ...(args.fluxInstallation ? [args.fluxInstallation] : []),
+            ],
         };
         this.namespace = ns.metadata.name;
         this.serviceAccountName = rbac[0].metadata.name;
@@ -84,7 +109,12 @@ export class Tenant extends pulumi.ComponentResource {
     }
 
     /** The team's Flux objects, by delivery kind. */
-    private delivery(ctx: DeliveryContext, t: TenantConfig, chartSource: ChartSource, registryLoginServer: pulumi.Input<string>): string[] {
+    private delivery(
+        ctx: DeliveryContext,
+        t: TenantConfig,
+        chartSource: ChartSource,
+        registryLoginServer: pulumi.Input<string>,
+    ): string[] {
         switch (t.delivery) {
             case "helm":
                 return helmDelivery(ctx, t, chartSource, registryLoginServer);
@@ -96,8 +126,16 @@ export class Tenant extends pulumi.ComponentResource {
     }
 
     /** The ServiceAccount Flux impersonates and its RoleBinding in the namespace. */
-    private reconciler(name: string, t: TenantConfig, opts: pulumi.CustomResourceOptions): [k8s.core.v1.ServiceAccount, k8s.rbac.v1.RoleBinding] {
-        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-reconciler`, { metadata: reconcilerServiceAccount(t).metadata }, opts);
+    private reconciler(
+        name: string,
+        t: TenantConfig,
+        opts: pulumi.CustomResourceOptions,
+    ): [k8s.core.v1.ServiceAccount, k8s.rbac.v1.RoleBinding] {
+        const serviceAccount = new k8s.core.v1.ServiceAccount(
+            `${name}-reconciler`,
+            { metadata: reconcilerServiceAccount(t).metadata },
+            opts,
+        );
         const binding = reconcilerRoleBinding(t);
         const roleBinding = new k8s.rbac.v1.RoleBinding(
             `${name}-reconciler-admin`,
@@ -112,12 +150,24 @@ export class Tenant extends pulumi.ComponentResource {
         const quota = resourceQuota(t);
         const limits = limitRange(t);
         return [
-            new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: quota.metadata, spec: quota.spec }, opts),
-            new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: limits.metadata, spec: limits.spec }, opts),
+            new k8s.core.v1.ResourceQuota(
+                `${name}-quota`,
+                { metadata: quota.metadata, spec: quota.spec },
+                opts,
+            ),
+            new k8s.core.v1.LimitRange(
+                `${name}-limits`,
+                { metadata: limits.metadata, spec: limits.spec },
+                opts,
+            ),
         ];
     }
 
-    private networkPolicyResources(name: string, policies: ReturnType<typeof networkPolicies>, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
+    private networkPolicyResources(
+        name: string,
+        policies: ReturnType<typeof networkPolicies>,
+        opts: pulumi.CustomResourceOptions,
+    ): pulumi.Resource[] {
         return policies.map(
             (p) =>
                 new k8s.networking.v1.NetworkPolicy(

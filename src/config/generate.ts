@@ -29,7 +29,10 @@ function declaredKey(key: string, d: KeyDeclaration): string[] {
     const lines = [`  ${key}:`, `    type: ${d.type === "list" ? "array" : d.type}`];
     if (d.type === "list") lines.push("    items:", "      type: string");
     if (d.secret) lines.push("    secret: true");
-    if (d.default !== undefined) lines.push(`    default: ${typeof d.default === "string" || Array.isArray(d.default) ? JSON.stringify(d.default) : d.default}`);
+    if (d.default !== undefined)
+        lines.push(
+            `    default: ${typeof d.default === "string" || Array.isArray(d.default) ? JSON.stringify(d.default) : d.default}`,
+        );
     lines.push(`    description: ${yamlScalar(d.description)}`);
     return lines;
 }
@@ -44,9 +47,14 @@ export function pulumiYaml(head: string): string {
         for (const [key, d] of declared) lines.push(...declaredKey(key, d));
         lines.push("");
     }
-    lines.push("# Not declared above (structured, or an optional secret: a declared key without a default is");
-    lines.push("# required by the CLI, and a secret has no default); set secrets with `pulumi config set --secret`:");
-    for (const [key, d] of entries.filter(([, d]) => d.undeclared)) lines.push(`#   ${key}: ${d.description}`);
+    lines.push(
+        "# Not declared above (structured, or an optional secret: a declared key without a default is",
+    );
+    lines.push(
+        "# required by the CLI, and a secret has no default); set secrets with `pulumi config set --secret`:",
+    );
+    for (const [key, d] of entries.filter(([, d]) => d.undeclared))
+        lines.push(`#   ${key}: ${d.description}`);
     return `${head.trimEnd()}\n\n${lines.join("\n")}\n`;
 }
 
@@ -67,7 +75,13 @@ function defaultCell(d: KeyDeclaration): string {
 export function readmeReference(): string {
     const parts: string[] = [README_MARKERS.start];
     for (const step of steps) {
-        parts.push("", `**${STEP_TITLES[step]}** (\`components/${step}/config.ts\`)`, "", "| Key | Default | Meaning |", "| --- | --- | --- |");
+        parts.push(
+            "",
+            `**${STEP_TITLES[step]}** (\`components/${step}/config.ts\`)`,
+            "",
+            "| Key | Default | Meaning |",
+            "| --- | --- | --- |",
+        );
         for (const [key, d] of entries.filter(([, d]) => d.step === step)) {
             parts.push(`| \`${key}\` | ${defaultCell(d)} | ${d.description.replace(/\|/g, "\\|")} |`);
         }
@@ -80,6 +94,9 @@ export function readmeReference(): string {
 export function readmeWithReference(readme: string): string {
     const start = readme.indexOf(README_MARKERS.start);
     const end = readme.indexOf(README_MARKERS.end);
-    if (start < 0 || end < 0) throw new Error(`README.md has no generated configuration reference (markers ${README_MARKERS.start} ... ${README_MARKERS.end})`);
+    if (start < 0 || end < 0)
+        throw new Error(
+            `README.md has no generated configuration reference (markers ${README_MARKERS.start} ... ${README_MARKERS.end})`,
+        );
     return readme.slice(0, start) + readmeReference() + readme.slice(end + README_MARKERS.end.length);
 }

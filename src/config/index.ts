@@ -1,5 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ChartRepositoryConfig, keyVaultNameOfCertificate, readChartRepositoryConfig } from "../../components/charts/config";
+import {
+    ChartRepositoryConfig,
+    keyVaultNameOfCertificate,
+    readChartRepositoryConfig,
+} from "../../components/charts/config";
 import { DevOpsConfig, readDevOpsConfig } from "../../components/devops/config";
 import { FluxConfig, readFluxConfig } from "../../components/flux/config";
 import { IdentitiesConfig, readIdentitiesConfig } from "../../components/identities/config";
@@ -60,9 +64,17 @@ function checkIngressCertificates(r: ConfigReader, config: StackConfig): void {
     if (!certificate) return;
     const vault = config.platform.ingressKeyVaultId;
     if (!vault) {
-        r.problem("ingressKeyVaultId", undefined, `the resource id of Key Vault "${keyVaultNameOfCertificate(certificate)}", which holds chartMuseumTlsCertificateUri`);
+        r.problem(
+            "ingressKeyVaultId",
+            undefined,
+            `the resource id of Key Vault "${keyVaultNameOfCertificate(certificate)}", which holds chartMuseumTlsCertificateUri`,
+        );
     } else if (keyVaultName(vault).toLowerCase() !== keyVaultNameOfCertificate(certificate)) {
-        r.problem("chartMuseumTlsCertificateUri", certificate, `a certificate in the ingress Key Vault "${keyVaultName(vault)}" (ingressKeyVaultId)`);
+        r.problem(
+            "chartMuseumTlsCertificateUri",
+            certificate,
+            `a certificate in the ingress Key Vault "${keyVaultName(vault)}" (ingressKeyVaultId)`,
+        );
     }
 }
 
@@ -73,13 +85,23 @@ function checkIngressCertificates(r: ConfigReader, config: StackConfig): void {
 function checkKnownKeys(r: ConfigReader, all: Record<string, string>): void {
     const known = Object.keys(CONFIG_KEYS);
     for (const [qualified, text] of Object.entries(all)) {
-        const [namespace, key] = [qualified.slice(0, qualified.indexOf(":")), qualified.slice(qualified.indexOf(":") + 1)];
+        const [namespace, key] = [
+            qualified.slice(0, qualified.indexOf(":")),
+            qualified.slice(qualified.indexOf(":") + 1),
+        ];
         const value = parseValue(text);
         if (namespace === r.project) {
             if (key in RETIRED_KEYS) r.problem(key, value, RETIRED_KEYS[key]);
             else if (!(key in CONFIG_KEYS)) r.problem(key, value, unknownKeyAllowed(key, known));
         } else if (!(PROVIDER_NAMESPACES as readonly string[]).includes(namespace)) {
-            r.problem(qualified, value, unknownKeyAllowed(namespace, [r.project, ...PROVIDER_NAMESPACES]).replace("no such key", "no such config namespace"));
+            r.problem(
+                qualified,
+                value,
+                unknownKeyAllowed(namespace, [r.project, ...PROVIDER_NAMESPACES]).replace(
+                    "no such key",
+                    "no such config namespace",
+                ),
+            );
         }
     }
 }

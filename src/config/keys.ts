@@ -36,79 +36,410 @@ export interface KeyDeclaration {
 
 export const CONFIG_KEYS = {
     // platform
-    location: { step: "platform", type: "string", description: "Azure region of every resource, e.g. westeurope. Required." },
-    globalNameSeed: { step: "platform", type: "string", default: "", description: "Mixed into the hash of globally unique names (registry, storage account, DNS label), e.g. your organisation's name, so another organisation's deployment of this project cannot take them." },
-    protect: { step: "platform", type: "boolean", default: false, description: "Protect the cluster, registry and storage from deletion (true in prod)." },
-    kubernetesVersion: { step: "platform", type: "string", default: "", description: "AKS version MAJOR.MINOR[.PATCH]; empty lets AKS choose its default." },
-    nodeCount: { step: "platform", type: "integer", default: 2, description: "Nodes in the system pool, 1 to 100." },
-    nodeVmSize: { step: "platform", type: "string", default: "Standard_D4ds_v5", description: "VM size of the system pool." },
-    aksTier: { step: "platform", type: "string", default: "Standard", description: "AKS pricing tier, Free | Standard | Premium (Standard has the uptime SLA)." },
-    upgradeChannel: { step: "platform", type: "string", default: "patch", description: "AKS auto-upgrade channel, patch | stable | rapid | node-image | none." },
-    nodeOsUpgradeChannel: { step: "platform", type: "string", default: "NodeImage", description: "Node OS patching, NodeImage | SecurityPatch | Unmanaged | None." },
-    maintenanceDay: { step: "platform", type: "string", default: "Sunday", description: "Day of the weekly maintenance window for upgrades and node OS patches." },
-    maintenanceStartTime: { step: "platform", type: "string", default: "02:00", description: "Start of the maintenance window, HH:MM in maintenanceUtcOffset." },
-    maintenanceDurationHours: { step: "platform", type: "integer", default: 4, description: "Length of the maintenance window in hours, 4 to 24." },
-    maintenanceUtcOffset: { step: "platform", type: "string", default: "+00:00", description: "UTC offset of the maintenance window, e.g. +01:00." },
-    networkDataplane: { step: "platform", type: "string", default: "cilium", description: "Network policy engine on Azure CNI overlay, cilium | calico." },
-    acrSku: { step: "platform", type: "string", default: "Standard", description: "Container registry SKU, Basic | Standard | Premium." },
-    logRetentionDays: { step: "platform", type: "integer", default: 30, description: "Log Analytics retention in days, 30 to 730." },
-    apiServerAuthorizedIpRanges: { step: "platform", type: "list", default: [], description: "IPv4 CIDRs allowed to reach the API server; empty allows any (Azure AD still required)." },
-    ingressKeyVaultId: { step: "platform", type: "string", default: "", description: "Resource id of the Key Vault holding ingress TLS certificates; the app routing add-on gets Key Vault Secrets User on it." },
-    deployerObjectIds: { step: "platform", type: "list", default: [], description: "Object ids of every principal that runs pulumi up/preview (engineers, CI, preview app); cluster admins and owners of the Azure AD objects. Empty means whoever runs it." },
-    kubeloginMode: { step: "platform", type: "string", default: "azurecli", description: "How the generated kubeconfig gets tokens, azurecli | workloadidentity | msi." },
+    location: {
+        step: "platform",
+        type: "string",
+        description: "Azure region of every resource, e.g. westeurope. Required.",
+    },
+    globalNameSeed: {
+        step: "platform",
+        type: "string",
+        default: "",
+        description:
+            "Mixed into the hash of globally unique names (registry, storage account, DNS label), e.g. your organisation's name, so another organisation's deployment of this project cannot take them.",
+    },
+    protect: {
+        step: "platform",
+        type: "boolean",
+        default: false,
+        description: "Protect the cluster, registry and storage from deletion (true in prod).",
+    },
+    kubernetesVersion: {
+        step: "platform",
+        type: "string",
+        default: "",
+        description: "AKS version MAJOR.MINOR[.PATCH]; empty lets AKS choose its default.",
+    },
+    nodeCount: {
+        step: "platform",
+        type: "integer",
+        default: 2,
+        description: "Nodes in the system pool, 1 to 100.",
+    },
+    nodeVmSize: {
+        step: "platform",
+        type: "string",
+        default: "Standard_D4ds_v5",
+        description: "VM size of the system pool.",
+    },
+    aksTier: {
+        step: "platform",
+        type: "string",
+        default: "Standard",
+        description: "AKS pricing tier, Free | Standard | Premium (Standard has the uptime SLA).",
+    },
+    upgradeChannel: {
+        step: "platform",
+        type: "string",
+        default: "patch",
+        description: "AKS auto-upgrade channel, patch | stable | rapid | node-image | none.",
+    },
+    nodeOsUpgradeChannel: {
+        step: "platform",
+        type: "string",
+        default: "NodeImage",
+        description: "Node OS patching, NodeImage | SecurityPatch | Unmanaged | None.",
+    },
+    maintenanceDay: {
+        step: "platform",
+        type: "string",
+        default: "Sunday",
+        description: "Day of the weekly maintenance window for upgrades and node OS patches.",
+    },
+    maintenanceStartTime: {
+        step: "platform",
+        type: "string",
+        default: "02:00",
+        description: "Start of the maintenance window, HH:MM in maintenanceUtcOffset.",
+    },
+    maintenanceDurationHours: {
+        step: "platform",
+        type: "integer",
+        default: 4,
+        description: "Length of the maintenance window in hours, 4 to 24.",
+    },
+    maintenanceUtcOffset: {
+        step: "platform",
+        type: "string",
+        default: "+00:00",
+        description: "UTC offset of the maintenance window, e.g. +01:00.",
+    },
+    networkDataplane: {
+        step: "platform",
+        type: "string",
+        default: "cilium",
+        description: "Network policy engine on Azure CNI overlay, cilium | calico.",
+    },
+    acrSku: {
+        step: "platform",
+        type: "string",
+        default: "Standard",
+        description: "Container registry SKU, Basic | Standard | Premium.",
+    },
+    logRetentionDays: {
+        step: "platform",
+        type: "integer",
+        default: 30,
+        description: "Log Analytics retention in days, 30 to 730.",
+    },
+    apiServerAuthorizedIpRanges: {
+        step: "platform",
+        type: "list",
+        default: [],
+        description:
+            "IPv4 CIDRs allowed to reach the API server; empty allows any (Azure AD still required).",
+    },
+    ingressKeyVaultId: {
+        step: "platform",
+        type: "string",
+        default: "",
+        description:
+            "Resource id of the Key Vault holding ingress TLS certificates; the app routing add-on gets Key Vault Secrets User on it.",
+    },
+    deployerObjectIds: {
+        step: "platform",
+        type: "list",
+        default: [],
+        description:
+            "Object ids of every principal that runs pulumi up/preview (engineers, CI, preview app); cluster admins and owners of the Azure AD objects. Empty means whoever runs it.",
+    },
+    kubeloginMode: {
+        step: "platform",
+        type: "string",
+        default: "azurecli",
+        description: "How the generated kubeconfig gets tokens, azurecli | workloadidentity | msi.",
+    },
 
     // identities
-    platformAdmins: { step: "identities", type: "list", default: [], description: "Members of the platform-admin group (AKS RBAC Cluster Admin), Azure AD object ids or UPNs." },
-    ciPassword: { step: "identities", type: "boolean", default: false, description: "Give the CI application a password (docker-registry service connection only); off means federation only." },
-    ciPasswordEndDate: { step: "identities", type: "string", default: "", description: "End date of the CI password, YYYY-MM-DD or RFC 3339, in the future, at most 365 days ahead." },
+    platformAdmins: {
+        step: "identities",
+        type: "list",
+        default: [],
+        description:
+            "Members of the platform-admin group (AKS RBAC Cluster Admin), Azure AD object ids or UPNs.",
+    },
+    ciPassword: {
+        step: "identities",
+        type: "boolean",
+        default: false,
+        description:
+            "Give the CI application a password (docker-registry service connection only); off means federation only.",
+    },
+    ciPasswordEndDate: {
+        step: "identities",
+        type: "string",
+        default: "",
+        description:
+            "End date of the CI password, YYYY-MM-DD or RFC 3339, in the future, at most 365 days ahead.",
+    },
 
     // charts
-    chartRepository: { step: "charts", type: "string", default: "chartmuseum", description: "Where teams' Helm charts live, chartmuseum (on the cluster, the workshop's way) | acr-oci (OCI artifacts in ACR under oci://<registry>/helm)." },
-    chartMuseumChartVersion: { step: "charts", type: "string", default: "3.10.4", description: "Exact version of the official ChartMuseum chart (https://chartmuseum.github.io/charts); pinned, never a range." },
-    chartMuseumExposure: { step: "charts", type: "string", default: "ingress", description: "How CI reaches ChartMuseum to push, ingress (app routing add-on NGINX, routes only /api/charts, needs chartMuseumHost) | loadbalancer (public IP on 8080, needs chartMuseumAllowedCidrs; those CIDRs can also read charts anonymously)." },
-    chartMuseumHost: { step: "charts", type: "string", default: "", description: "DNS name CI pushes charts to with chartMuseumExposure ingress, e.g. charts.staging.example.com." },
-    chartMuseumTlsCertificateUri: { step: "charts", type: "string", default: "", description: "Key Vault certificate URI the app routing add-on terminates TLS with for chartMuseumHost. Required with the ingress exposure; the vault must be ingressKeyVaultId." },
-    chartMuseumAllowedCidrs: { step: "charts", type: "list", default: [], description: "IPv4 CIDRs (CI agents' egress) allowed to reach ChartMuseum's exposure; required with loadbalancer." },
+    chartRepository: {
+        step: "charts",
+        type: "string",
+        default: "chartmuseum",
+        description:
+            "Where teams' Helm charts live, chartmuseum (on the cluster, the workshop's way) | acr-oci (OCI artifacts in ACR under oci://<registry>/helm).",
+    },
+    chartMuseumChartVersion: {
+        step: "charts",
+        type: "string",
+        default: "3.10.4",
+        description:
+            "Exact version of the official ChartMuseum chart (https://chartmuseum.github.io/charts); pinned, never a range.",
+    },
+    chartMuseumExposure: {
+        step: "charts",
+        type: "string",
+        default: "ingress",
+        description:
+            "How CI reaches ChartMuseum to push, ingress (app routing add-on NGINX, routes only /api/charts, needs chartMuseumHost) | loadbalancer (public IP on 8080, needs chartMuseumAllowedCidrs; those CIDRs can also read charts anonymously).",
+    },
+    chartMuseumHost: {
+        step: "charts",
+        type: "string",
+        default: "",
+        description:
+            "DNS name CI pushes charts to with chartMuseumExposure ingress, e.g. charts.staging.example.com.",
+    },
+    chartMuseumTlsCertificateUri: {
+        step: "charts",
+        type: "string",
+        default: "",
+        description:
+            "Key Vault certificate URI the app routing add-on terminates TLS with for chartMuseumHost. Required with the ingress exposure; the vault must be ingressKeyVaultId.",
+    },
+    chartMuseumAllowedCidrs: {
+        step: "charts",
+        type: "list",
+        default: [],
+        description:
+            "IPv4 CIDRs (CI agents' egress) allowed to reach ChartMuseum's exposure; required with loadbalancer.",
+    },
 
     // flux
-    githubOwner: { step: "flux", type: "string", description: "GitHub user or organisation owning the fleet repository (flux bootstrap --owner). Required." },
-    githubToken: { step: "flux", type: "string", secret: true, description: "GitHub token for the fleet repository (administration, contents, deploy keys); set with `pulumi config set --secret githubToken`." },
-    fleetRepository: { step: "flux", type: "string", default: "fleet-infra", description: "Name of the fleet repository Flux syncs from (flux bootstrap --repository)." },
-    fleetRepositoryCreate: { step: "flux", type: "boolean", default: false, description: "Create the fleet repository (private, main protected) instead of using an existing one." },
-    fleetBranch: { step: "flux", type: "string", default: "main", description: "Branch Flux follows (flux bootstrap --branch)." },
-    fleetPath: { step: "flux", type: "string", default: "", description: "Folder of this cluster in the fleet repository, under clusters/; empty means clusters/<stack>." },
-    fluxChartVersion: { step: "flux", type: "string", default: "2.16.3", description: "Exact version of the fluxcd-community flux2 Helm chart (2.16.3 ships Flux v2.6.4)." },
-    fluxSourceInterval: { step: "flux", type: "string", default: "1m", description: "How often Flux fetches the fleet repository (Go duration)." },
-    fluxReconcileInterval: { step: "flux", type: "string", default: "10m", description: "How often Flux re-applies the cluster path, undoing drift (Go duration)." },
-    fluxNotificationProvider: { step: "flux", type: "string", default: "none", description: "Where failed reconciliations are reported, none | msteams | slack | github (commit statuses)." },
-    fluxNotificationWebhookUrl: { step: "flux", type: "string", secret: true, undeclared: true, description: "Teams or Slack incoming webhook URL (fluxNotificationProvider msteams | slack)." },
-    fluxNotificationToken: { step: "flux", type: "string", secret: true, undeclared: true, description: "GitHub token allowed to write commit statuses (fluxNotificationProvider github)." },
+    githubOwner: {
+        step: "flux",
+        type: "string",
+        description:
+            "GitHub user or organisation owning the fleet repository (flux bootstrap --owner). Required.",
+    },
+    githubToken: {
+        step: "flux",
+        type: "string",
+        secret: true,
+        description:
+            "GitHub token for the fleet repository (administration, contents, deploy keys); set with `pulumi config set --secret githubToken`.",
+    },
+    fleetRepository: {
+        step: "flux",
+        type: "string",
+        default: "fleet-infra",
+        description: "Name of the fleet repository Flux syncs from (flux bootstrap --repository).",
+    },
+    fleetRepositoryCreate: {
+        step: "flux",
+        type: "boolean",
+        default: false,
+        description:
+            "Create the fleet repository (private, main protected) instead of using an existing one.",
+    },
+    fleetBranch: {
+        step: "flux",
+        type: "string",
+        default: "main",
+        description: "Branch Flux follows (flux bootstrap --branch).",
+    },
+    fleetPath: {
+        step: "flux",
+        type: "string",
+        default: "",
+        description:
+            "Folder of this cluster in the fleet repository, under clusters/; empty means clusters/<stack>.",
+    },
+    fluxChartVersion: {
+        step: "flux",
+        type: "string",
+        default: "2.16.3",
+        description: "Exact version of the fluxcd-community flux2 Helm chart (2.16.3 ships Flux v2.6.4).",
+    },
+    fluxSourceInterval: {
+        step: "flux",
+        type: "string",
+        default: "1m",
+        description: "How often Flux fetches the fleet repository (Go duration).",
+    },
+    fluxReconcileInterval: {
+        step: "flux",
+        type: "string",
+        default: "10m",
+        description: "How often Flux re-applies the cluster path, undoing drift (Go duration).",
+    },
+    fluxNotificationProvider: {
+        step: "flux",
+        type: "string",
+        default: "none",
+        description:
+            "Where failed reconciliations are reported, none | msteams | slack | github (commit statuses).",
+    },
+    fluxNotificationWebhookUrl: {
+        step: "flux",
+        type: "string",
+        secret: true,
+        undeclared: true,
+        description: "Teams or Slack incoming webhook URL (fluxNotificationProvider msteams | slack).",
+    },
+    fluxNotificationToken: {
+        step: "flux",
+        type: "string",
+        secret: true,
+        undeclared: true,
+        description: "GitHub token allowed to write commit statuses (fluxNotificationProvider github).",
+    },
 
     // tenants
-    tenantVersionPolicy: { step: "tenants", type: "string", default: "range", description: "range lets HelmReleases follow semver ranges (staging); exact pins versions (prod)." },
-    tenants: { step: "tenants", type: "object", default: [], undeclared: true, description: "List of teams, see README \"Onboarding a team\"." },
+    tenantVersionPolicy: {
+        step: "tenants",
+        type: "string",
+        default: "range",
+        description: "range lets HelmReleases follow semver ranges (staging); exact pins versions (prod).",
+    },
+    tenants: {
+        step: "tenants",
+        type: "object",
+        default: [],
+        undeclared: true,
+        description: 'List of teams, see README "Onboarding a team".',
+    },
 
     // devops
-    devopsOrgUrl: { step: "devops", type: "string", description: "Azure DevOps organization, https://dev.azure.com/<org> or https://<org>.visualstudio.com. Required (stack files)." },
-    devopsProject: { step: "devops", type: "string", description: "Name of the stack's private Azure DevOps project (one per stack). Required (stack files)." },
-    devopsPersonalAccessToken: { step: "devops", type: "string", secret: true, description: "PAT Pulumi manages Azure DevOps with (project, service connections, pipelines). Set with --secret." },
-    devopsGithubToken: { step: "devops", type: "string", secret: true, description: "GitHub token of the GitHub service connection that reads the app repositories. Set with --secret." },
-    devopsApproverGroup: { step: "devops", type: "string", default: "Project Administrators", description: "Azure DevOps group of the project whose members approve promotions (the prod environment check)." },
-    devopsAzureSubscriptionName: { step: "devops", type: "string", default: "", description: "Subscription display name in the Azure service connections; empty uses the subscription id." },
+    devopsOrgUrl: {
+        step: "devops",
+        type: "string",
+        description:
+            "Azure DevOps organization, https://dev.azure.com/<org> or https://<org>.visualstudio.com. Required (stack files).",
+    },
+    devopsProject: {
+        step: "devops",
+        type: "string",
+        description:
+            "Name of the stack's private Azure DevOps project (one per stack). Required (stack files).",
+    },
+    devopsPersonalAccessToken: {
+        step: "devops",
+        type: "string",
+        secret: true,
+        description:
+            "PAT Pulumi manages Azure DevOps with (project, service connections, pipelines). Set with --secret.",
+    },
+    devopsGithubToken: {
+        step: "devops",
+        type: "string",
+        secret: true,
+        description:
+            "GitHub token of the GitHub service connection that reads the app repositories. Set with --secret.",
+    },
+    devopsApproverGroup: {
+        step: "devops",
+        type: "string",
+        default: "Project Administrators",
+        description:
+            "Azure DevOps group of the project whose members approve promotions (the prod environment check).",
+    },
+    devopsAzureSubscriptionName: {
+        step: "devops",
+        type: "string",
+        default: "",
+        description:
+            "Subscription display name in the Azure service connections; empty uses the subscription id.",
+    },
 
     // monitoring
-    alertEmails: { step: "monitoring", type: "list", description: "Email addresses of the on-call team that receive the platform's alerts. Required, at least one." },
-    alertWebhookUrl: { step: "monitoring", type: "string", secret: true, undeclared: true, description: "https webhook that receives every alert (common alert schema), e.g. a Teams workflow." },
-    alertNodeCpuPercent: { step: "monitoring", type: "integer", default: 80, description: "Alert when a node's average CPU usage over 15 minutes exceeds this percent (1-100)." },
-    alertNodeMemoryPercent: { step: "monitoring", type: "integer", default: 85, description: "Alert when a node's average working-set memory over 15 minutes exceeds this percent (1-100)." },
-    alertPodRestarts: { step: "monitoring", type: "integer", default: 3, description: "Alert when a container restarts this many times within 15 minutes (crash looping)." },
-    alertPodsNotReady: { step: "monitoring", type: "integer", default: 1, description: "Alert when this many pods of a namespace stayed out of Running for a whole 15 minutes." },
-    alertFluxFailures: { step: "monitoring", type: "integer", default: 1, description: "Alert when Flux objects emit this many Warning events (failed reconciliations) within 15 minutes." },
-    alertRegistryStoragePercent: { step: "monitoring", type: "integer", default: 80, description: "Alert when the registry uses this percent of its SKU's included storage (1-100)." },
-    alertNodeSeverity: { step: "monitoring", type: "integer", default: 2, description: "Severity of node CPU/memory alerts, 0 (Critical) to 4 (Verbose)." },
-    alertPodSeverity: { step: "monitoring", type: "integer", default: 2, description: "Severity of pod not-ready and crash-loop alerts, 0 to 4." },
-    alertFluxSeverity: { step: "monitoring", type: "integer", default: 1, description: "Severity of failed Flux reconciliation alerts, 0 to 4." },
-    alertRegistrySeverity: { step: "monitoring", type: "integer", default: 3, description: "Severity of the registry storage alert, 0 to 4." },
+    alertEmails: {
+        step: "monitoring",
+        type: "list",
+        description:
+            "Email addresses of the on-call team that receive the platform's alerts. Required, at least one.",
+    },
+    alertWebhookUrl: {
+        step: "monitoring",
+        type: "string",
+        secret: true,
+        undeclared: true,
+        description: "https webhook that receives every alert (common alert schema), e.g. a Teams workflow.",
+    },
+    alertNodeCpuPercent: {
+        step: "monitoring",
+        type: "integer",
+        default: 80,
+        description: "Alert when a node's average CPU usage over 15 minutes exceeds this percent (1-100).",
+    },
+    alertNodeMemoryPercent: {
+        step: "monitoring",
+        type: "integer",
+        default: 85,
+        description:
+            "Alert when a node's average working-set memory over 15 minutes exceeds this percent (1-100).",
+    },
+    alertPodRestarts: {
+        step: "monitoring",
+        type: "integer",
+        default: 3,
+        description: "Alert when a container restarts this many times within 15 minutes (crash looping).",
+    },
+    alertPodsNotReady: {
+        step: "monitoring",
+        type: "integer",
+        default: 1,
+        description: "Alert when this many pods of a namespace stayed out of Running for a whole 15 minutes.",
+    },
+    alertFluxFailures: {
+        step: "monitoring",
+        type: "integer",
+        default: 1,
+        description:
+            "Alert when Flux objects emit this many Warning events (failed reconciliations) within 15 minutes.",
+    },
+    alertRegistryStoragePercent: {
+        step: "monitoring",
+        type: "integer",
+        default: 80,
+        description: "Alert when the registry uses this percent of its SKU's included storage (1-100).",
+    },
+    alertNodeSeverity: {
+        step: "monitoring",
+        type: "integer",
+        default: 2,
+        description: "Severity of node CPU/memory alerts, 0 (Critical) to 4 (Verbose).",
+    },
+    alertPodSeverity: {
+        step: "monitoring",
+        type: "integer",
+        default: 2,
+        description: "Severity of pod not-ready and crash-loop alerts, 0 to 4.",
+    },
+    alertFluxSeverity: {
+        step: "monitoring",
+        type: "integer",
+        default: 1,
+        description: "Severity of failed Flux reconciliation alerts, 0 to 4.",
+    },
+    alertRegistrySeverity: {
+        step: "monitoring",
+        type: "integer",
+        default: 3,
+        description: "Severity of the registry storage alert, 0 to 4.",
+    },
 } as const satisfies Record<string, KeyDeclaration>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -120,8 +451,20 @@ export const RETIRED_KEYS: Readonly<Record<string, string>> = {
 };
 
 /** Config namespaces of the providers the program uses: their keys pass through unchecked. */
-export const PROVIDER_NAMESPACES = ["azure-native", "azuread", "kubernetes", "github", "random", "tls", "time", "azuredevops", "pulumi"] as const;
+export const PROVIDER_NAMESPACES = [
+    "azure-native",
+    "azuread",
+    "kubernetes",
+    "github",
+    "random",
+    "tls",
+    "time",
+    "azuredevops",
+    "pulumi",
+] as const;
 
 export function declarationOf(key: string): KeyDeclaration | undefined {
-    return Object.prototype.hasOwnProperty.call(CONFIG_KEYS, key) ? (CONFIG_KEYS as Record<string, KeyDeclaration>)[key] : undefined;
+    return Object.prototype.hasOwnProperty.call(CONFIG_KEYS, key)
+        ? (CONFIG_KEYS as Record<string, KeyDeclaration>)[key]
+        : undefined;
 }

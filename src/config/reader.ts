@@ -163,13 +163,18 @@ export class ConfigReader {
     private secret(key: string, required: boolean): pulumi.Output<string> | undefined {
         const plain = this.config.get(key);
         if (plain === undefined || plain === "") {
-            if (required) this.problem(key, undefined, `a secret, set with \`pulumi config set --secret ${key}\``);
+            if (required)
+                this.problem(key, undefined, `a secret, set with \`pulumi config set --secret ${key}\``);
             return undefined;
         }
         const isSecret = runtimeInternals.isConfigSecret?.(this.qualified(key)) ?? true;
         if (!isSecret) {
             // Never echo the plaintext value back into logs.
-            this.problem(key, "<plaintext value>", `a secret, set with \`pulumi config set --secret ${key}\``);
+            this.problem(
+                key,
+                "<plaintext value>",
+                `a secret, set with \`pulumi config set --secret ${key}\``,
+            );
             return undefined;
         }
         return this.config.requireSecret(key);

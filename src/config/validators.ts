@@ -59,7 +59,9 @@ export function isHttpsUrl(value: string): boolean {
 
 /** An Azure Key Vault resource id. */
 export function isKeyVaultId(value: string): boolean {
-    return /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]{1,90}\/providers\/Microsoft\.KeyVault\/vaults\/[a-zA-Z0-9-]{3,24}$/.test(value);
+    return /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]{1,90}\/providers\/Microsoft\.KeyVault\/vaults\/[a-zA-Z0-9-]{3,24}$/.test(
+        value,
+    );
 }
 
 /** The vault name at the end of a Key Vault resource id. */

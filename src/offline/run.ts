@@ -61,7 +61,10 @@ interface RegisterOutputsRequest {
 }
 
 type Monitor = {
-    registerResource(req: RegisterRequest, cb: (err: unknown, res: { getUrn(): string } | undefined) => void): Promise<void>;
+    registerResource(
+        req: RegisterRequest,
+        cb: (err: unknown, res: { getUrn(): string } | undefined) => void,
+    ): Promise<void>;
     invoke(req: unknown, cb: (err: unknown, res: unknown) => void): Promise<void>;
     registerResourceOutputs(req: RegisterOutputsRequest, cb: (err: unknown, res: unknown) => void): void;
 };
@@ -137,7 +140,9 @@ function record(req: RegisterRequest, urn: string): RegisteredResource {
         inputs: unwrap(wireInputs),
         wireInputs,
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-        aliases: req.getAliasesList().map((a) => a.getUrn() || `${a.getSpec()?.getType() ?? ""}::${a.getSpec()?.getName() ?? ""}`),
+        aliases: req
+            .getAliasesList()
+            .map((a) => a.getUrn() || `${a.getSpec()?.getType() ?? ""}::${a.getSpec()?.getName() ?? ""}`),
     };
 }
 
@@ -166,18 +171,22 @@ async function settle(exported: Record<string, unknown>): Promise<Record<string,
 
 async function secretKeys(exported: Record<string, unknown>): Promise<string[]> {
     const entries = Object.entries(exported ?? {});
-    const secret = await Promise.all(entries.map(([, v]) => pulumi.isSecret(pulumi.output(v as pulumi.Input<unknown>))));
+    const secret = await Promise.all(
+        entries.map(([, v]) => pulumi.isSecret(pulumi.output(v as pulumi.Input<unknown>))),
+    );
     return entries.filter((_, i) => secret[i]).map(([k]) => k);
 }
 
 function valueOf(v: unknown): Promise<unknown> {
-    const output: pulumi.Output<unknown> = pulumi.output(v as pulumi.Input<unknown>) as pulumi.Output<unknown>;
+    const output: pulumi.Output<unknown> = pulumi.output(
+        v as pulumi.Input<unknown>,
+    ) as pulumi.Output<unknown>;
     return new Promise((resolve) => output.apply((x) => resolve(x)));
 }
 
 /** Waits until no registration or invoke has been in flight for several turns of the event loop. */
 async function quiescence(pending: () => number): Promise<void> {
-    for (let quiet = 0; quiet < 5; ) {
+    for (let quiet = 0; quiet < 5;) {
         await new Promise((r) => setTimeout(r, 1));
         quiet = pending() === 0 ? quiet + 1 : 0;
     }

@@ -12,7 +12,16 @@ import {
 } from "../../components/devops/devops";
 import { AZUREDEVOPS_TOKENS as T } from "../../components/devops/azuredevops";
 import type { AppConfig, TenantConfig } from "../../components/tenants/config";
-import { OfflineRun, RegisteredResource, STACKS, byUrn, isWireSecret, ofType, one, run } from "../support/program";
+import {
+    OfflineRun,
+    RegisteredResource,
+    STACKS,
+    byUrn,
+    isWireSecret,
+    ofType,
+    one,
+    run,
+} from "../support/program";
 
 const FIC = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential";
 const REGISTRY = "azure-native:containerregistry:Registry";
@@ -26,12 +35,16 @@ interface DeclaredApp {
 
 /** The apps the stack file declares, straight from the resolved config (not from the program). */
 function declaredApps(r: OfflineRun): DeclaredApp[] {
-    const tenants = JSON.parse(r.config.values["gitops-platform:tenants"]) as { name: string; apps: Omit<DeclaredApp, "team">[] }[];
+    const tenants = JSON.parse(r.config.values["gitops-platform:tenants"]) as {
+        name: string;
+        apps: Omit<DeclaredApp, "team">[];
+    }[];
     return tenants.flatMap((t) => t.apps.map((a) => ({ ...a, team: t.name })));
 }
 
 const dependsOn = (r: RegisteredResource, other: RegisteredResource) => r.dependencies.includes(other.urn);
-const variable = (group: RegisteredResource, name: string) => group.inputs.variables.find((v: { name: string }) => v.name === name);
+const variable = (group: RegisteredResource, name: string) =>
+    group.inputs.variables.find((v: { name: string }) => v.name === name);
 
 for (const stack of STACKS) {
     describe(`Azure DevOps CI (${stack})`, () => {
@@ -43,14 +56,20 @@ for (const stack of STACKS) {
             const provider = one(r, "pulumi:providers:azuredevops");
             assert.equal(provider.inputs.orgServiceUrl, r.config.values["gitops-platform:devopsOrgUrl"]);
             assert.ok(isWireSecret(provider.wireInputs.personalAccessToken), "the PAT is sent as a secret");
-            assert.equal(provider.inputs.personalAccessToken, r.config.placeholders["gitops-platform:devopsPersonalAccessToken"]);
+            assert.equal(
+                provider.inputs.personalAccessToken,
+                r.config.placeholders["gitops-platform:devopsPersonalAccessToken"],
+            );
         });
 
         it("connects GitHub with the GitHub token from secret config", async () => {
             const r = await run(stack);
             const github = one(r, T.serviceEndpointGitHub);
             assert.equal(github.inputs.serviceEndpointName, SERVICE_CONNECTIONS.github);
-            assert.equal(github.inputs.authPersonal.personalAccessToken, r.config.placeholders["gitops-platform:devopsGithubToken"]);
+            assert.equal(
+                github.inputs.authPersonal.personalAccessToken,
+                r.config.placeholders["gitops-platform:devopsGithubToken"],
+            );
             assert.ok(isWireSecret(github.wireInputs.authPersonal));
         });
 
@@ -60,8 +79,15 @@ for (const stack of STACKS) {
             const arm = one(r, T.serviceEndpointAzureRM);
             const acr = one(r, T.serviceEndpointAzureEcr);
             for (const connection of [arm, acr]) {
-                assert.equal(connection.inputs.serviceEndpointAuthenticationScheme, "WorkloadIdentityFederation");
-                assert.deepEqual(Object.keys(connection.inputs.credentials), ["serviceprincipalid"], "a client id and nothing else");
+                assert.equal(
+                    connection.inputs.serviceEndpointAuthenticationScheme,
+                    "WorkloadIdentityFederation",
+                );
+                assert.deepEqual(
+                    Object.keys(connection.inputs.credentials),
+                    ["serviceprincipalid"],
+                    "a client id and nothing else",
+                );
                 assert.ok(dependsOn(connection, ciApp), `${connection.name} acts as the CI application`);
             }
             assert.equal(arm.inputs.serviceEndpointName, SERVICE_CONNECTIONS.azure);
@@ -82,7 +108,10 @@ for (const stack of STACKS) {
             ] as const) {
                 const fic = one(r, FIC, suffix);
                 assert.deepEqual(fic.inputs.audiences, ["api://AzureADTokenExchange"]);
-                assert.ok(dependsOn(fic, one(r, type)), "issuer and subject come from the connection's outputs");
+                assert.ok(
+                    dependsOn(fic, one(r, type)),
+                    "issuer and subject come from the connection's outputs",
+                );
                 assert.match(fic.inputs.issuer, /^https:\/\/vstoken\.dev\.azure\.com\//);
                 assert.ok(fic.inputs.subject.endsWith(`/${name}`), fic.inputs.subject);
             }
@@ -96,8 +125,14 @@ for (const stack of STACKS) {
             const registry = one(r, REGISTRY);
             for (const group of groups) {
                 assert.equal(group.inputs.allowAccess, false, "only authorized pipelines read it");
-                assert.equal(variable(group, TEAM_VARIABLES.registryName).value, registry.inputs.registryName);
-                assert.equal(variable(group, TEAM_VARIABLES.registryLoginServer).value, `${registry.inputs.registryName}.azurecr.io`);
+                assert.equal(
+                    variable(group, TEAM_VARIABLES.registryName).value,
+                    registry.inputs.registryName,
+                );
+                assert.equal(
+                    variable(group, TEAM_VARIABLES.registryLoginServer).value,
+                    `${registry.inputs.registryName}.azurecr.io`,
+                );
                 assert.equal(variable(group, TEAM_VARIABLES.teamName).value, group.inputs.name);
                 assert.match(variable(group, TEAM_VARIABLES.chartRepositoryUrl).value, /^(https|oci):\/\//);
             }
@@ -112,15 +147,23 @@ for (const stack of STACKS) {
                 assert.equal(password.isSecret, true);
                 assert.ok(isWireSecret(password.secretValue), "the value is a secret output");
                 assert.equal(password.value, undefined, "no plaintext value");
-                assert.ok(!wire.some((v) => v.name === "registryPassword"), "no registry password: the ACR connection is federated");
+                assert.ok(
+                    !wire.some((v) => v.name === "registryPassword"),
+                    "no registry password: the ACR connection is federated",
+                );
             }
         });
 
         it("hands the CI password, when the stack enables one, to every team only as the secret registryPassword", async () => {
             const endDate = new Date(Date.now() + 90 * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
-            const r = await run(stack, { "gitops-platform:ciPassword": "true", "gitops-platform:ciPasswordEndDate": endDate });
+            const r = await run(stack, {
+                "gitops-platform:ciPassword": "true",
+                "gitops-platform:ciPasswordEndDate": endDate,
+            });
             for (const group of ofType(r, T.variableGroup)) {
-                const password = (group.wireInputs.variables as Record<string, unknown>[]).find((v) => v.name === TEAM_VARIABLES.registryPassword);
+                const password = (group.wireInputs.variables as Record<string, unknown>[]).find(
+                    (v) => v.name === TEAM_VARIABLES.registryPassword,
+                );
                 assert.ok(password, `${group.name} has registryPassword`);
                 assert.equal(password.isSecret, true);
                 assert.ok(isWireSecret(password.secretValue));
@@ -132,7 +175,10 @@ for (const stack of STACKS) {
             const r = await run(stack);
             const apps = declaredApps(r);
             const pipelines = ofType(r, T.buildDefinition);
-            assert.deepEqual(pipelines.map((p) => p.inputs.name).sort(), apps.map((a) => `${a.team}-${a.name}`).sort());
+            assert.deepEqual(
+                pipelines.map((p) => p.inputs.name).sort(),
+                apps.map((a) => `${a.team}-${a.name}`).sort(),
+            );
             const github = one(r, T.serviceEndpointGitHub);
             for (const app of apps) {
                 const p = one(r, T.buildDefinition, `-${app.team}-${app.name}`);
@@ -141,7 +187,10 @@ for (const stack of STACKS) {
                 assert.equal(p.inputs.repository.ymlPath, app.pipelinePath ?? `${app.name}/ci-pipeline.yml`);
                 assert.ok(dependsOn(p, github), "reads the repository through the GitHub connection");
                 const groups = ofType(r, T.variableGroup).filter((g) => dependsOn(p, g));
-                assert.deepEqual(groups.map((g) => g.inputs.name), [app.team]);
+                assert.deepEqual(
+                    groups.map((g) => g.inputs.name),
+                    [app.team],
+                );
                 assert.equal(p.inputs.variableGroups.length, 1);
                 assert.ok(Number.isInteger(p.inputs.variableGroups[0]));
             }
@@ -161,13 +210,34 @@ for (const stack of STACKS) {
             const auths = ofType(r, T.pipelineAuthorization);
             for (const p of ofType(r, T.buildDefinition)) {
                 const mine = auths.filter((a) => dependsOn(a, p));
-                assert.deepEqual(mine.map((a) => a.inputs.type).sort(), ["endpoint", "endpoint", "endpoint", "environment", "variablegroup"]);
-                for (const target of [T.serviceEndpointGitHub, T.serviceEndpointAzureRM, T.serviceEndpointAzureEcr, T.environment]) {
-                    assert.ok(mine.some((a) => dependsOn(a, one(r, target))), `${p.name} -> ${target}`);
+                assert.deepEqual(mine.map((a) => a.inputs.type).sort(), [
+                    "endpoint",
+                    "endpoint",
+                    "endpoint",
+                    "environment",
+                    "variablegroup",
+                ]);
+                for (const target of [
+                    T.serviceEndpointGitHub,
+                    T.serviceEndpointAzureRM,
+                    T.serviceEndpointAzureEcr,
+                    T.environment,
+                ]) {
+                    assert.ok(
+                        mine.some((a) => dependsOn(a, one(r, target))),
+                        `${p.name} -> ${target}`,
+                    );
                 }
                 const group = mine.find((a) => a.inputs.type === "variablegroup")!;
-                assert.equal(String(p.inputs.variableGroups[0]), group.inputs.resourceId, `${p.name} reads only the group it is linked to`);
-                assert.ok(mine.every((a) => Number.isInteger(a.inputs.pipelineId)), "scoped to the pipeline, not the whole project");
+                assert.equal(
+                    String(p.inputs.variableGroups[0]),
+                    group.inputs.resourceId,
+                    `${p.name} reads only the group it is linked to`,
+                );
+                assert.ok(
+                    mine.every((a) => Number.isInteger(a.inputs.pipelineId)),
+                    "scoped to the pipeline, not the whole project",
+                );
             }
         });
 
@@ -200,7 +270,14 @@ describe("Azure DevOps CI with a custom pipeline path", () => {
                 {
                     name: "dev-team3",
                     delivery: "helm",
-                    apps: [{ name: "web", repository: "contoso/web", pipelinePath: "services/web/azure-pipelines.yml", version: "1.x" }],
+                    apps: [
+                        {
+                            name: "web",
+                            repository: "contoso/web",
+                            pipelinePath: "services/web/azure-pipelines.yml",
+                            version: "1.x",
+                        },
+                    ],
                 },
             ],
         });
@@ -219,7 +296,12 @@ describe("Azure DevOps CI builders", () => {
     });
 
     it("takes the resource group out of an ARM id", () => {
-        assert.equal(resourceGroupOf("/subscriptions/s/resourceGroups/rg-x/providers/Microsoft.ContainerRegistry/registries/acr"), "rg-x");
+        assert.equal(
+            resourceGroupOf(
+                "/subscriptions/s/resourceGroups/rg-x/providers/Microsoft.ContainerRegistry/registries/acr",
+            ),
+            "rg-x",
+        );
         assert.throws(() => resourceGroupOf("/subscriptions/s"), /resource group/);
     });
 

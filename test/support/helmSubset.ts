@@ -29,19 +29,35 @@ export interface RenderedChart {
 }
 
 /** Renders every template of `chartDir` with values.yaml deep-merged with `overrides`. */
-export function renderChart(chartDir: string, release: ChartRelease, overrides: Record<string, unknown> = {}): RenderedChart {
+export function renderChart(
+    chartDir: string,
+    release: ChartRelease,
+    overrides: Record<string, unknown> = {},
+): RenderedChart {
     const chart = parse(readFileSync(join(chartDir, "Chart.yaml"), "utf8")) as Record<string, string>;
     const values = merge(parse(readFileSync(join(chartDir, "values.yaml"), "utf8")) ?? {}, overrides);
     const root: Context = {
         Values: values,
-        Chart: { Name: chart.name, Version: chart.version, AppVersion: chart.appVersion, ApiVersion: chart.apiVersion },
-        Release: { Name: release.name, Namespace: release.namespace, Service: "Helm", IsInstall: true, IsUpgrade: false },
+        Chart: {
+            Name: chart.name,
+            Version: chart.version,
+            AppVersion: chart.appVersion,
+            ApiVersion: chart.apiVersion,
+        },
+        Release: {
+            Name: release.name,
+            Namespace: release.namespace,
+            Service: "Helm",
+            IsInstall: true,
+            IsUpgrade: false,
+        },
     };
     const templatesDir = join(chartDir, "templates");
     const files = walk(templatesDir).map((f) => relative(chartDir, f).split("\\").join("/"));
     const parsed = new Map(files.map((f) => [f, parseTemplate(readFileSync(join(chartDir, f), "utf8"), f)]));
     const defines = new Map<string, Node[]>();
-    for (const nodes of parsed.values()) for (const n of nodes) if (n.kind === "define") defines.set(n.name, n.body);
+    for (const nodes of parsed.values())
+        for (const n of nodes) if (n.kind === "define") defines.set(n.name, n.body);
 
     const manifests = new Map<string, string>();
     for (const [file, nodes] of parsed) {
@@ -52,7 +68,8 @@ export function renderChart(chartDir: string, release: ChartRelease, overrides: 
     const objects = [...manifests.values()].flatMap((text) =>
         parseAllDocuments(text)
             .map((d) => {
-                if (d.errors.length > 0) throw new Error(`rendered YAML does not parse: ${d.errors[0].message}\n${text}`);
+                if (d.errors.length > 0)
+                    throw new Error(`rendered YAML does not parse: ${d.errors[0].message}\n${text}`);
                 return d.toJS();
             })
             .filter((o) => o !== null && o !== undefined),
@@ -74,7 +91,8 @@ function merge(base: unknown, over: unknown): any {
     return out;
 }
 
-const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isMap = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Go template truthiness, which sprig's `default` and `empty` share. */
 function truthy(v: unknown): boolean {
@@ -124,8 +142,13 @@ function parseTemplate(source: string, file: string): Node[] {
                 nodes.push({ kind: keyword, pipeline: argument, then: then.nodes, otherwise });
             } else if (keyword === "define") {
                 nodes.push({ kind: "define", name: JSON.parse(argument), body: block(["end"]).nodes });
-            } else if (["range", "else", "end", "template", "block", "break", "continue"].includes(keyword) || a.startsWith("$")) {
-                throw new Error(`${file}: {{ ${a} }} is outside the subset this renderer supports (or misplaced)`);
+            } else if (
+                ["range", "else", "end", "template", "block", "break", "continue"].includes(keyword) ||
+                a.startsWith("$")
+            ) {
+                throw new Error(
+                    `${file}: {{ ${a} }} is outside the subset this renderer supports (or misplaced)`,
+                );
             } else {
                 nodes.push({ kind: "action", pipeline: a });
             }
@@ -155,7 +178,8 @@ function evaluate(nodes: Node[], dot: unknown, root: Context, defines: Map<strin
 
 function print(v: unknown): string {
     if (v === null || v === undefined) return ""; // Helm replaces "<no value>" with nothing
-    if (typeof v === "object") throw new Error(`printing a ${Array.isArray(v) ? "list" : "map"} needs toYaml: ${JSON.stringify(v)}`);
+    if (typeof v === "object")
+        throw new Error(`printing a ${Array.isArray(v) ? "list" : "map"} needs toYaml: ${JSON.stringify(v)}`);
     return String(v);
 }
 
@@ -177,7 +201,8 @@ function split(s: string, sep: RegExp): string[] {
 }
 
 function pipeline(source: string, dot: unknown, root: Context, defines: Map<string, Node[]>): unknown {
-    if (/[()]/.test(source.replace(/"(\\.|[^"\\])*"/g, ""))) throw new Error(`parentheses are outside the subset: ${source}`);
+    if (/[()]/.test(source.replace(/"(\\.|[^"\\])*"/g, "")))
+        throw new Error(`parentheses are outside the subset: ${source}`);
     const commands = split(source, /\|/);
     let piped: unknown[] = [];
     for (const command of commands) {
@@ -204,7 +229,8 @@ function operand(token: string, dot: unknown, root: Context): unknown {
         let v: unknown = token.startsWith("$") ? root : dot;
         for (const key of token.replace(/^\$?\./, "").split(".")) {
             if (!isMap(v)) throw new Error(`${token}: cannot read "${key}" of ${JSON.stringify(v)}`);
-            if (!(key in v)) throw new Error(`${token}: map has no entry for key "${key}" (helm lint --strict fails too)`);
+            if (!(key in v))
+                throw new Error(`${token}: map has no entry for key "${key}" (helm lint --strict fails too)`);
             v = v[key];
         }
         return v;
@@ -222,14 +248,20 @@ type Fn = (args: unknown[], defines: Map<string, Node[]>, root: Context) => unkn
 const FUNCTIONS: Record<string, Fn> = {
     default: ([fallback, given]) => (truthy(given) ? given : fallback),
     trunc: ([n, s]) => String(s).slice(0, n as number),
-    trimSuffix: ([suffix, s]) => (String(s).endsWith(suffix as string) ? String(s).slice(0, -String(suffix).length) : String(s)),
-    replace: ([from, to, s]) => String(s).split(from as string).join(to as string),
+    trimSuffix: ([suffix, s]) =>
+        String(s).endsWith(suffix as string) ? String(s).slice(0, -String(suffix).length) : String(s),
+    replace: ([from, to, s]) =>
+        String(s)
+            .split(from as string)
+            .join(to as string),
     printf: ([format, ...args]) => {
         let i = 0;
         return String(format).replace(/%[sdv]/g, () => String(args[i++]));
     },
-    quote: (args) => args.map((a) => JSON.stringify(a === null || a === undefined ? "" : String(a))).join(" "),
-    toYaml: ([v]) => (v === null || v === undefined ? "null" : stringify(v, { sortMapEntries: true }).replace(/\n$/, "")),
+    quote: (args) =>
+        args.map((a) => JSON.stringify(a === null || a === undefined ? "" : String(a))).join(" "),
+    toYaml: ([v]) =>
+        v === null || v === undefined ? "null" : stringify(v, { sortMapEntries: true }).replace(/\n$/, ""),
     indent: ([n, s]) => indent(n as number, s as string),
     nindent: ([n, s]) => `\n${indent(n as number, s as string)}`,
     required: ([message, v]) => {

@@ -58,7 +58,9 @@ export function resourceProblems(resources: Resources | undefined): string[] {
                 continue;
             }
             if (quantity(value) > quantity(LIMIT_RANGE_DEFAULTS.limits[name])) {
-                problems.push(`${kind}.${name} ${value} exceeds the default limit ${LIMIT_RANGE_DEFAULTS.limits[name]}`);
+                problems.push(
+                    `${kind}.${name} ${value} exceeds the default limit ${LIMIT_RANGE_DEFAULTS.limits[name]}`,
+                );
             }
         }
     }
@@ -95,8 +97,12 @@ const MODEL_GROUPS: Record<string, string> = {
  */
 export async function validateKubernetesObject(object: Record<string, any>): Promise<void> {
     const group = MODEL_GROUPS[object.apiVersion];
-    if (!group || !/^[A-Z][A-Za-z]+$/.test(object.kind ?? "")) throw new Error(`no model for ${object.apiVersion} ${object.kind}`);
-    const module = (await import(`kubernetes-models/${group}/${object.kind}`)) as Record<string, new (data: unknown) => { validate(): void }>;
+    if (!group || !/^[A-Z][A-Za-z]+$/.test(object.kind ?? ""))
+        throw new Error(`no model for ${object.apiVersion} ${object.kind}`);
+    const module = (await import(`kubernetes-models/${group}/${object.kind}`)) as Record<
+        string,
+        new (data: unknown) => { validate(): void }
+    >;
     try {
         new module[object.kind](object).validate();
     } catch (e) {

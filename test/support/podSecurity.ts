@@ -32,7 +32,13 @@ const SAFE_SYSCTLS = new Set([
 ]);
 
 const SECCOMP_ALLOWED = new Set(["RuntimeDefault", "Localhost"]);
-const SELINUX_TYPES = new Set(["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"]);
+const SELINUX_TYPES = new Set([
+    "",
+    "container_t",
+    "container_init_t",
+    "container_kvm_t",
+    "container_engine_t",
+]);
 const APPARMOR_ALLOWED = new Set(["RuntimeDefault", "Localhost"]);
 
 /**
@@ -42,22 +48,30 @@ const APPARMOR_ALLOWED = new Set(["RuntimeDefault", "Localhost"]);
 export function restrictedViolations(podSpec: Obj): string[] {
     const v: string[] = [];
     const pod: Obj = podSpec.securityContext ?? {};
-    const containers: [string, Obj][] = (["initContainers", "containers", "ephemeralContainers"] as const).flatMap((field) =>
-        ((podSpec[field] ?? []) as Obj[]).map((c, i): [string, Obj] => [`${field}[${i}] ${JSON.stringify(c.name)}`, c]),
+    const containers: [string, Obj][] = (
+        ["initContainers", "containers", "ephemeralContainers"] as const
+    ).flatMap((field) =>
+        ((podSpec[field] ?? []) as Obj[]).map((c, i): [string, Obj] => [
+            `${field}[${i}] ${JSON.stringify(c.name)}`,
+            c,
+        ]),
     );
 
     // baseline: host namespaces, host ports, hostPath, privileged, HostProcess, procMount, SELinux, sysctls
-    for (const field of ["hostNetwork", "hostPID", "hostIPC"]) if (podSpec[field] === true) v.push(`pod: ${field} must not be true`);
+    for (const field of ["hostNetwork", "hostPID", "hostIPC"])
+        if (podSpec[field] === true) v.push(`pod: ${field} must not be true`);
     if (pod.windowsOptions?.hostProcess === true) v.push("pod: windowsOptions.hostProcess must not be true");
     checkSeLinux(pod.seLinuxOptions, "pod", v);
     checkAppArmor(pod.appArmorProfile, "pod", v);
-    for (const s of (pod.sysctls ?? []) as Obj[]) if (!SAFE_SYSCTLS.has(s.name)) v.push(`pod: sysctl ${s.name} is not a safe sysctl`);
+    for (const s of (pod.sysctls ?? []) as Obj[])
+        if (!SAFE_SYSCTLS.has(s.name)) v.push(`pod: sysctl ${s.name} is not a safe sysctl`);
 
     // restricted: volume types (hostPath, which baseline forbids, is not among them)
     for (const volume of (podSpec.volumes ?? []) as Obj[]) {
         const types = Object.keys(volume).filter((k) => k !== "name");
         for (const type of types) {
-            if (!(RESTRICTED_VOLUME_TYPES as readonly string[]).includes(type)) v.push(`volume ${JSON.stringify(volume.name)}: type ${type} is not allowed`);
+            if (!(RESTRICTED_VOLUME_TYPES as readonly string[]).includes(type))
+                v.push(`volume ${JSON.stringify(volume.name)}: type ${type} is not allowed`);
         }
     }
 
@@ -65,37 +79,50 @@ export function restrictedViolations(podSpec: Obj): string[] {
     if (pod.runAsNonRoot === false) v.push("pod: runAsNonRoot must not be false");
     if (pod.runAsUser === 0) v.push("pod: runAsUser must not be 0");
     if (pod.seccompProfile?.type !== undefined && !SECCOMP_ALLOWED.has(pod.seccompProfile.type)) {
-        v.push(`pod: seccompProfile.type must be RuntimeDefault or Localhost, not ${pod.seccompProfile.type}`);
+        v.push(
+            `pod: seccompProfile.type must be RuntimeDefault or Localhost, not ${pod.seccompProfile.type}`,
+        );
     }
 
     for (const [at, c] of containers) {
         const sc: Obj = c.securityContext ?? {};
         if (sc.privileged === true) v.push(`${at}: privileged must not be true`);
-        if (sc.windowsOptions?.hostProcess === true) v.push(`${at}: windowsOptions.hostProcess must not be true`);
-        if (sc.procMount !== undefined && sc.procMount !== "Default") v.push(`${at}: procMount must be Default`);
+        if (sc.windowsOptions?.hostProcess === true)
+            v.push(`${at}: windowsOptions.hostProcess must not be true`);
+        if (sc.procMount !== undefined && sc.procMount !== "Default")
+            v.push(`${at}: procMount must be Default`);
         checkSeLinux(sc.seLinuxOptions, at, v);
         checkAppArmor(sc.appArmorProfile, at, v);
-        for (const p of (c.ports ?? []) as Obj[]) if (p.hostPort !== undefined && p.hostPort !== 0) v.push(`${at}: hostPort ${p.hostPort} is not allowed`);
+        for (const p of (c.ports ?? []) as Obj[])
+            if (p.hostPort !== undefined && p.hostPort !== 0)
+                v.push(`${at}: hostPort ${p.hostPort} is not allowed`);
 
         if (sc.allowPrivilegeEscalation !== false) v.push(`${at}: allowPrivilegeEscalation must be false`);
-        if ((sc.runAsNonRoot ?? pod.runAsNonRoot) !== true) v.push(`${at}: runAsNonRoot must be true (on the container or the pod)`);
+        if ((sc.runAsNonRoot ?? pod.runAsNonRoot) !== true)
+            v.push(`${at}: runAsNonRoot must be true (on the container or the pod)`);
         if (sc.runAsUser === 0) v.push(`${at}: runAsUser must not be 0`);
         const seccomp = sc.seccompProfile?.type ?? pod.seccompProfile?.type;
-        if (!SECCOMP_ALLOWED.has(seccomp)) v.push(`${at}: seccompProfile.type must be RuntimeDefault or Localhost (on the container or the pod)`);
+        if (!SECCOMP_ALLOWED.has(seccomp))
+            v.push(
+                `${at}: seccompProfile.type must be RuntimeDefault or Localhost (on the container or the pod)`,
+            );
         const drop: string[] = sc.capabilities?.drop ?? [];
         if (!drop.includes("ALL")) v.push(`${at}: capabilities.drop must include ALL`);
-        for (const cap of (sc.capabilities?.add ?? []) as string[]) if (cap !== "NET_BIND_SERVICE") v.push(`${at}: capability ${cap} may not be added`);
+        for (const cap of (sc.capabilities?.add ?? []) as string[])
+            if (cap !== "NET_BIND_SERVICE") v.push(`${at}: capability ${cap} may not be added`);
     }
     return v;
 }
 
 function checkSeLinux(options: Obj | undefined, at: string, v: string[]): void {
     if (!options) return;
-    if (!SELINUX_TYPES.has(options.type ?? "")) v.push(`${at}: seLinuxOptions.type ${options.type} is not allowed`);
+    if (!SELINUX_TYPES.has(options.type ?? ""))
+        v.push(`${at}: seLinuxOptions.type ${options.type} is not allowed`);
     if (options.user) v.push(`${at}: seLinuxOptions.user must not be set`);
     if (options.role) v.push(`${at}: seLinuxOptions.role must not be set`);
 }
 
 function checkAppArmor(profile: Obj | undefined, at: string, v: string[]): void {
-    if (profile?.type !== undefined && !APPARMOR_ALLOWED.has(profile.type)) v.push(`${at}: appArmorProfile.type must be RuntimeDefault or Localhost`);
+    if (profile?.type !== undefined && !APPARMOR_ALLOWED.has(profile.type))
+        v.push(`${at}: appArmorProfile.type must be RuntimeDefault or Localhost`);
 }

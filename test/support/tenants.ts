@@ -12,7 +12,9 @@ type RawTenant = Record<string, any>;
 
 /** The `tenants` list of a stack file, as raw YAML data: a fresh copy to modify. */
 export function stackTenants(stack: StackName): RawTenant[] {
-    const file = parse(readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const file = parse(readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as {
+        config: Record<string, unknown>;
+    };
     return structuredClone(file.config[TENANTS_KEY] as RawTenant[]);
 }
 
@@ -27,7 +29,14 @@ export function generatedTenants(count: number, version = ">=1.0.0 <2.0.0"): Raw
         delivery: "helm",
         apps: [
             { name: "back", repository: `example/${name(i)}`, version, port: 8080 },
-            { name: "front", repository: `example/${name(i)}`, version, port: 3000, web: true, dependsOn: ["back"] },
+            {
+                name: "front",
+                repository: `example/${name(i)}`,
+                version,
+                port: 3000,
+                web: true,
+                dependsOn: ["back"],
+            },
         ],
         flows: [
             { from: "front", to: "back", port: 8080 },
@@ -38,7 +47,18 @@ export function generatedTenants(count: number, version = ">=1.0.0 <2.0.0"): Raw
 
 /** A validated app, as src/config/tenants.ts returns it, with test defaults. */
 export function appConfig(name: string, extra: Partial<HelmAppConfig> = {}): HelmAppConfig {
-    return { name, repository: "example/repo", pipelinePath: "ci.yml", chart: name, version: ">=0.1.0 <1.0.0", web: false, port: 8080, dependsOn: [], values: {}, ...extra };
+    return {
+        name,
+        repository: "example/repo",
+        pipelinePath: "ci.yml",
+        chart: name,
+        version: ">=0.1.0 <1.0.0",
+        web: false,
+        port: 8080,
+        dependsOn: [],
+        values: {},
+        ...extra,
+    };
 }
 
 /** A validated helm team `dev-team1` (back, and a web front depending on it), with test defaults. */
@@ -49,7 +69,12 @@ export function helmTeamConfig(extra: Partial<HelmTenant> = {}): HelmTenant {
         podSecurity: "restricted",
         members: [],
         quota: { cpu: "4", memory: "8Gi", pods: 30 },
-        limits: { defaultCpu: "500m", defaultMemory: "512Mi", defaultRequestCpu: "100m", defaultRequestMemory: "128Mi" },
+        limits: {
+            defaultCpu: "500m",
+            defaultMemory: "512Mi",
+            defaultRequestCpu: "100m",
+            defaultRequestMemory: "128Mi",
+        },
         apps: [appConfig("back"), appConfig("front", { web: true, dependsOn: ["back"] })],
         flows: [],
         interval: "5m",

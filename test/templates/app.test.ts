@@ -66,7 +66,10 @@ describe("the kits' app, as the container runs it", () => {
     });
 
     it("listens on $PORT and exits with code 0 on SIGTERM", async () => {
-        const child = spawn(process.execPath, [SERVER], { env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [SERVER], {
+            env: { ...process.env, PORT: "0" },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         try {
             const [chunk] = await once(child.stdout, "data");
             const started = JSON.parse(String(chunk).split("\n")[0]);
@@ -87,7 +90,14 @@ describe("the kits' app, as the container runs it", () => {
 });
 
 describe("the two kits' copies of the app", () => {
-    for (const file of ["app/server.js", "app/server.test.js", "package.json", "Dockerfile", ".dockerignore", ".gitignore"]) {
+    for (const file of [
+        "app/server.js",
+        "app/server.test.js",
+        "package.json",
+        "Dockerfile",
+        ".dockerignore",
+        ".gitignore",
+    ]) {
         it(`are byte-identical: ${file}`, () => {
             assert.equal(read(join(KUSTOMIZE_KIT, file)), read(join(HELM_KIT, file)));
         });

@@ -62,7 +62,9 @@ describe("the kits' Dockerfile", () => {
     });
 
     it("ships a stage that copies from the test stage, so the build cannot skip the tests", () => {
-        const testStage = STAGES.find((s) => s.instructions.some((i) => i.keyword === "RUN" && /node --test|npm test/.test(i.args)));
+        const testStage = STAGES.find((s) =>
+            s.instructions.some((i) => i.keyword === "RUN" && /node --test|npm test/.test(i.args)),
+        );
         assert.ok(testStage?.name, "a named stage runs the tests");
         assert.notEqual(testStage, STAGES[STAGES.length - 1], "the tests do not run in the shipped stage");
         assert.ok(
@@ -93,8 +95,14 @@ describe("the kits' Dockerfile", () => {
     });
 
     it("runs no command in the shipped stage and leaves the copied files owned by root, so the app cannot change its code", () => {
-        assert.deepEqual(RUNTIME.filter((i) => ["RUN", "ADD", "VOLUME"].includes(i.keyword)), []);
-        assert.deepEqual(RUNTIME.filter((i) => i.keyword === "COPY" && /--chown|--chmod/.test(i.args)), []);
+        assert.deepEqual(
+            RUNTIME.filter((i) => ["RUN", "ADD", "VOLUME"].includes(i.keyword)),
+            [],
+        );
+        assert.deepEqual(
+            RUNTIME.filter((i) => i.keyword === "COPY" && /--chown|--chmod/.test(i.args)),
+            [],
+        );
     });
 
     it("sends only package.json and app/ to the build (the .dockerignore excludes everything else)", () => {

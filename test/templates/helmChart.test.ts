@@ -9,7 +9,16 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { renderChart } from "../support/helmSubset";
-import { APP_PORT, HELM_KIT, PLACEHOLDER_APP, PLACEHOLDER_TEAM, podSpecs, read, resourceProblems, validateKubernetesObject } from "../support/kits";
+import {
+    APP_PORT,
+    HELM_KIT,
+    PLACEHOLDER_APP,
+    PLACEHOLDER_TEAM,
+    podSpecs,
+    read,
+    resourceProblems,
+    validateKubernetesObject,
+} from "../support/kits";
 import { restrictedViolations } from "../support/podSecurity";
 
 type Obj = Record<string, any>;
@@ -17,7 +26,14 @@ type Obj = Record<string, any>;
 const CHART_DIR = join(HELM_KIT, "chart");
 const CHART = parse(read(join(CHART_DIR, "Chart.yaml"))) as Obj;
 const VALUES = parse(read(join(CHART_DIR, "values.yaml"))) as Obj;
-const TEMPLATE_FILES = ["_helpers.tpl", "deployment.yaml", "service.yaml", "ingress.yaml", "tests/test-connection.yaml", "tests/networkpolicy.yaml"];
+const TEMPLATE_FILES = [
+    "_helpers.tpl",
+    "deployment.yaml",
+    "service.yaml",
+    "ingress.yaml",
+    "tests/test-connection.yaml",
+    "tests/networkpolicy.yaml",
+];
 const TEMPLATES = new Map(TEMPLATE_FILES.map((f) => [f, read(join(CHART_DIR, "templates", f))]));
 const RELEASE = { name: PLACEHOLDER_APP, namespace: PLACEHOLDER_TEAM };
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -45,26 +61,38 @@ describe("Helm kit: Chart.yaml", () => {
         assert.match(CHART.version, /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/);
         assert.equal(CHART.version, "0.0.0");
         assert.equal(CHART.appVersion, "0.0.0", "a quoted string, as Helm wants it");
-        assert.match(read(join(CHART_DIR, "Chart.yaml")), /helm package --version \$\(buildVersion\) --app-version \$\(buildVersion\)/);
+        assert.match(
+            read(join(CHART_DIR, "Chart.yaml")),
+            /helm package --version \$\(buildVersion\) --app-version \$\(buildVersion\)/,
+        );
     });
 });
 
 describe("Helm kit: values.yaml", () => {
     it("carries the platform's image contract: image.repository <registry>/<team>/<app>, image.tag and an empty image.digest", () => {
-        assert.match(VALUES.image.repository, new RegExp(`^[a-z0-9.-]+/${PLACEHOLDER_TEAM}/${PLACEHOLDER_APP}$`));
+        assert.match(
+            VALUES.image.repository,
+            new RegExp(`^[a-z0-9.-]+/${PLACEHOLDER_TEAM}/${PLACEHOLDER_APP}$`),
+        );
         assert.equal(VALUES.image.tag, "", "defaults to the chart's appVersion, the build version");
         assert.equal(VALUES.image.digest, "", "set by the platform in prod");
     });
 
     it("carries a pod and a container security context that pass Pod Security restricted", () => {
-        const spec = { securityContext: VALUES.podSecurityContext, containers: [{ name: "app", securityContext: VALUES.securityContext }] };
+        const spec = {
+            securityContext: VALUES.podSecurityContext,
+            containers: [{ name: "app", securityContext: VALUES.securityContext }],
+        };
         assert.deepEqual(restrictedViolations(spec), []);
         assert.equal(VALUES.securityContext.readOnlyRootFilesystem, true);
-        assert.ok(Number.isInteger(VALUES.podSecurityContext.runAsUser) && VALUES.podSecurityContext.runAsUser > 0);
+        assert.ok(
+            Number.isInteger(VALUES.podSecurityContext.runAsUser) && VALUES.podSecurityContext.runAsUser > 0,
+        );
     });
 
     it("probes liveness and readiness on /healthz at the http port", () => {
-        for (const probe of [VALUES.livenessProbe, VALUES.readinessProbe]) assert.deepEqual(probe.httpGet, { path: "/healthz", port: "http" });
+        for (const probe of [VALUES.livenessProbe, VALUES.readinessProbe])
+            assert.deepEqual(probe.httpGet, { path: "/healthz", port: "http" });
         assert.equal(VALUES.containerPort, APP_PORT);
     });
 
@@ -89,13 +117,17 @@ describe("Helm kit: template files", () => {
         const image = /define "app\.image"([\s\S]*?)\{\{- end \}\}\s*$/m.exec(helpers)?.[1] ?? helpers;
         assert.match(image, /if \.Values\.image\.digest/);
         assert.match(image, /\{\{ \.Values\.image\.repository \}\}@\{\{ \.Values\.image\.digest \}\}/);
-        assert.match(image, /\{\{ \.Values\.image\.repository \}\}:\{\{ default \.Chart\.AppVersion \.Values\.image\.tag \}\}/);
+        assert.match(
+            image,
+            /\{\{ \.Values\.image\.repository \}\}:\{\{ default \.Chart\.AppVersion \.Values\.image\.tag \}\}/,
+        );
         assert.match(TEMPLATES.get("deployment.yaml")!, /image: \{\{ include "app\.image" \. \| quote \}\}/);
     });
 
     it("hard-code no image: every image comes from the values", () => {
         for (const [file, text] of TEMPLATES) {
-            for (const [, ref] of text.matchAll(/^\s*image:\s*(.+)$/gm)) assert.match(ref, /\{\{.*\.Values|include "app\.image"/, `${file}: image ${ref}`);
+            for (const [, ref] of text.matchAll(/^\s*image:\s*(.+)$/gm))
+                assert.match(ref, /\{\{.*\.Values|include "app\.image"/, `${file}: image ${ref}`);
         }
     });
 
@@ -110,10 +142,13 @@ describe("Helm kit: the chart rendered with its default values", () => {
     const objects = render();
 
     it("renders a Deployment, a Service and the helm test's Pod and NetworkPolicies, and no Ingress", () => {
-        assert.deepEqual(
-            objects.map((o) => `${o.kind}${isTestHook(o) ? " (test)" : ""}`).sort(),
-            ["Deployment", "NetworkPolicy (test)", "NetworkPolicy (test)", "Pod (test)", "Service"],
-        );
+        assert.deepEqual(objects.map((o) => `${o.kind}${isTestHook(o) ? " (test)" : ""}`).sort(), [
+            "Deployment",
+            "NetworkPolicy (test)",
+            "NetworkPolicy (test)",
+            "Pod (test)",
+            "Service",
+        ]);
     });
 
     it("renders only objects that validate against the Kubernetes models", async () => {
@@ -147,7 +182,9 @@ describe("Helm kit: the chart rendered with its default values", () => {
     it("serves on containerPort 8080 named http, which the probes and the Service target", () => {
         const c = appContainer(objects);
         assert.deepEqual(c.ports, [{ name: "http", containerPort: APP_PORT, protocol: "TCP" }]);
-        assert.deepEqual(one(objects, "Service").spec.ports, [{ name: "http", port: APP_PORT, targetPort: "http", protocol: "TCP" }]);
+        assert.deepEqual(one(objects, "Service").spec.ports, [
+            { name: "http", port: APP_PORT, targetPort: "http", protocol: "TCP" },
+        ]);
         assert.equal(c.livenessProbe.httpGet.path, "/healthz");
         assert.equal(c.readinessProbe.httpGet.path, "/healthz");
         assert.equal(c.env.find((e: Obj) => e.name === "PORT").value, String(APP_PORT));
@@ -156,7 +193,10 @@ describe("Helm kit: the chart rendered with its default values", () => {
     it("renders a test pod that calls the Service's /healthz and that the Service does not select", () => {
         const pod = one(objects, "Pod", true);
         const service = one(objects, "Service");
-        assert.equal(pod.spec.containers[0].env.find((e: Obj) => e.name === "URL").value, `http://${service.metadata.name}:${service.spec.ports[0].port}/healthz`);
+        assert.equal(
+            pod.spec.containers[0].env.find((e: Obj) => e.name === "URL").value,
+            `http://${service.metadata.name}:${service.spec.ports[0].port}/healthz`,
+        );
         assert.equal(pod.spec.restartPolicy, "Never");
         assert.equal(pod.spec.containers[0].image, VALUES.tests.image);
         assert.ok(!matches(service.spec.selector, pod.metadata.labels));
@@ -174,7 +214,9 @@ describe("Helm kit: the chart rendered with its default values", () => {
         assert.ok(matches(ingress.spec.podSelector.matchLabels, appLabels));
         assert.ok(matches(ingress.spec.ingress[0].from[0].podSelector.matchLabels, pod.metadata.labels));
         for (const p of policies) {
-            assert.deepEqual((p.spec.egress ?? p.spec.ingress)[0].ports, [{ protocol: "TCP", port: APP_PORT }]);
+            assert.deepEqual((p.spec.egress ?? p.spec.ingress)[0].ports, [
+                { protocol: "TCP", port: APP_PORT },
+            ]);
             const weight = (o: Obj) => Number(o.metadata.annotations["helm.sh/hook-weight"] ?? 0);
             assert.ok(weight(p) < weight(pod), "created before the test pod");
             assert.match(p.metadata.annotations["helm.sh/hook-delete-policy"], /hook-succeeded/);
@@ -190,19 +232,29 @@ describe("Helm kit: the chart rendered with the platform's values", () => {
     });
 
     it("renders repository:tag when a tag is set and no digest", () => {
-        assert.equal(appContainer(render({ image: { tag: "1.2.3" } })).image, `${VALUES.image.repository}:1.2.3`);
+        assert.equal(
+            appContainer(render({ image: { tag: "1.2.3" } })).image,
+            `${VALUES.image.repository}:1.2.3`,
+        );
     });
 
     it("renders an Ingress on the app routing class, with TLS from Key Vault when a certificate is given", async () => {
         const certificate = "https://kv-team.vault.azure.net/certificates/my-app";
-        const objects = render({ ingress: { enabled: true, host: "my-app.contoso.com", tlsCertificateUri: certificate } });
+        const objects = render({
+            ingress: { enabled: true, host: "my-app.contoso.com", tlsCertificateUri: certificate },
+        });
         const ingress = one(objects, "Ingress");
         await validate(ingress);
         assert.equal(ingress.spec.ingressClassName, "webapprouting.kubernetes.azure.com");
         assert.equal(ingress.spec.rules[0].host, "my-app.contoso.com");
-        assert.deepEqual(ingress.spec.rules[0].http.paths[0].backend.service, { name: one(objects, "Service").metadata.name, port: { name: "http" } });
+        assert.deepEqual(ingress.spec.rules[0].http.paths[0].backend.service, {
+            name: one(objects, "Service").metadata.name,
+            port: { name: "http" },
+        });
         assert.equal(ingress.metadata.annotations["kubernetes.azure.com/tls-cert-keyvault-uri"], certificate);
-        assert.deepEqual(ingress.spec.tls, [{ hosts: ["my-app.contoso.com"], secretName: `keyvault-${ingress.metadata.name}` }]);
+        assert.deepEqual(ingress.spec.tls, [
+            { hosts: ["my-app.contoso.com"], secretName: `keyvault-${ingress.metadata.name}` },
+        ]);
     });
 
     it("renders a plain HTTP Ingress without annotations when no certificate is given", () => {
@@ -214,11 +266,18 @@ describe("Helm kit: the chart rendered with the platform's values", () => {
     it("adds the team's environment variables after the ones the app needs", async () => {
         const objects = render({ env: [{ name: "LOG_LEVEL", value: "debug" }] });
         await validate(one(objects, "Deployment"));
-        assert.deepEqual(appContainer(objects).env.map((e: Obj) => e.name), ["PORT", "APP_NAME", "APP_VERSION", "LOG_LEVEL"]);
+        assert.deepEqual(
+            appContainer(objects).env.map((e: Obj) => e.name),
+            ["PORT", "APP_NAME", "APP_VERSION", "LOG_LEVEL"],
+        );
     });
 
     it("still passes Pod Security restricted with every option on", () => {
-        const objects = render({ image: { digest: DIGEST }, ingress: { enabled: true, tlsCertificateUri: "https://kv.vault.azure.net/certificates/c" }, replicaCount: 3 });
+        const objects = render({
+            image: { digest: DIGEST },
+            ingress: { enabled: true, tlsCertificateUri: "https://kv.vault.azure.net/certificates/c" },
+            replicaCount: 3,
+        });
         for (const spec of objects.flatMap(podSpecs)) assert.deepEqual(restrictedViolations(spec), []);
     });
 });
@@ -230,7 +289,10 @@ describe("Helm kit: the test renderer", () => {
         mkdirSync(join(dir, "templates"));
         writeFileSync(join(dir, "Chart.yaml"), "apiVersion: v2\nname: x\nversion: 0.0.0\n");
         writeFileSync(join(dir, "values.yaml"), "items: [a]\n");
-        writeFileSync(join(dir, "templates", "cm.yaml"), "{{- range .Values.items }}\n- {{ . }}\n{{- end }}\n");
+        writeFileSync(
+            join(dir, "templates", "cm.yaml"),
+            "{{- range .Values.items }}\n- {{ . }}\n{{- end }}\n",
+        );
         assert.throws(() => renderChart(dir, RELEASE), /range .* outside the subset/);
     });
 

@@ -6,7 +6,17 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { parse, parseAllDocuments } from "yaml";
-import { APP_PORT, HELM_KIT, KUSTOMIZE_KIT, PLACEHOLDER_APP, PLACEHOLDER_TEAM, podSpecs, read, resourceProblems, validateKubernetesObject } from "../support/kits";
+import {
+    APP_PORT,
+    HELM_KIT,
+    KUSTOMIZE_KIT,
+    PLACEHOLDER_APP,
+    PLACEHOLDER_TEAM,
+    podSpecs,
+    read,
+    resourceProblems,
+    validateKubernetesObject,
+} from "../support/kits";
 import { restrictedViolations } from "../support/podSecurity";
 
 type Obj = Record<string, any>;
@@ -18,20 +28,26 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
 function kubectlPath(): string {
     const found = spawnSync("sh", ["-c", "command -v kubectl"], { encoding: "utf8" });
     if (found.status !== 0 || !found.stdout.trim()) {
-        assert.fail("kubectl is not on PATH: these tests render the overlays with `kubectl kustomize`. Install kubectl (it embeds kustomize), e.g. apt-get install kubectl.");
+        assert.fail(
+            "kubectl is not on PATH: these tests render the overlays with `kubectl kustomize`. Install kubectl (it embeds kustomize), e.g. apt-get install kubectl.",
+        );
     }
     return found.stdout.trim();
 }
 
 function kustomize(kubectl: string, overlay: Overlay): Obj[] {
-    const run = spawnSync(kubectl, ["kustomize", join(KUSTOMIZE_KIT, "deploy", overlay)], { encoding: "utf8", timeout: 30_000 });
+    const run = spawnSync(kubectl, ["kustomize", join(KUSTOMIZE_KIT, "deploy", overlay)], {
+        encoding: "utf8",
+        timeout: 30_000,
+    });
     assert.equal(run.status, 0, `kubectl kustomize deploy/${overlay}: ${run.stderr || run.error}`);
     return parseAllDocuments(run.stdout)
         .map((d) => d.toJS() as Obj)
         .filter(Boolean);
 }
 
-const kustomization = (overlay: string) => parse(read(join(KUSTOMIZE_KIT, "deploy", overlay, "kustomization.yaml"))) as Obj;
+const kustomization = (overlay: string) =>
+    parse(read(join(KUSTOMIZE_KIT, "deploy", overlay, "kustomization.yaml"))) as Obj;
 
 describe("Kustomize kit: the overlays rendered by kubectl kustomize", () => {
     const rendered = {} as Record<Overlay, Obj[]>;
@@ -44,7 +60,8 @@ describe("Kustomize kit: the overlays rendered by kubectl kustomize", () => {
     });
 
     it("renders a Deployment and a Service in each overlay", () => {
-        for (const overlay of OVERLAYS) assert.deepEqual(rendered[overlay].map((o) => o.kind).sort(), ["Deployment", "Service"], overlay);
+        for (const overlay of OVERLAYS)
+            assert.deepEqual(rendered[overlay].map((o) => o.kind).sort(), ["Deployment", "Service"], overlay);
     });
 
     it("renders only objects that validate against the Kubernetes models", async () => {
@@ -69,7 +86,9 @@ describe("Kustomize kit: the overlays rendered by kubectl kustomize", () => {
     });
 
     it("puts every object in the team's namespace", () => {
-        for (const overlay of OVERLAYS) for (const o of rendered[overlay]) assert.equal(o.metadata.namespace, PLACEHOLDER_TEAM, `${overlay} ${o.kind}`);
+        for (const overlay of OVERLAYS)
+            for (const o of rendered[overlay])
+                assert.equal(o.metadata.namespace, PLACEHOLDER_TEAM, `${overlay} ${o.kind}`);
     });
 
     it("runs more replicas in prod than in staging", () => {
@@ -85,7 +104,10 @@ describe("Kustomize kit: the overlays rendered by kubectl kustomize", () => {
     });
 
     it("runs staging's image by the tag the pipeline writes, in the team's repository", () => {
-        assert.match(container("staging").image, new RegExp(`^[a-z0-9.-]+/${PLACEHOLDER_TEAM}/${PLACEHOLDER_APP}:\\d+\\.\\d+\\.\\d+$`));
+        assert.match(
+            container("staging").image,
+            new RegExp(`^[a-z0-9.-]+/${PLACEHOLDER_TEAM}/${PLACEHOLDER_APP}:\\d+\\.\\d+\\.\\d+$`),
+        );
     });
 
     it("labels the pods app.kubernetes.io/name with the app's name, which the Service and the platform's NetworkPolicies select", () => {
@@ -93,7 +115,8 @@ describe("Kustomize kit: the overlays rendered by kubectl kustomize", () => {
             const labels = deployment(overlay).spec.template.metadata.labels;
             assert.equal(labels["app.kubernetes.io/name"], PLACEHOLDER_APP);
             const service = rendered[overlay].find((o) => o.kind === "Service")!;
-            for (const [k, v] of Object.entries(service.spec.selector)) assert.equal(labels[k], v, `${overlay} Service selector ${k}`);
+            for (const [k, v] of Object.entries(service.spec.selector))
+                assert.equal(labels[k], v, `${overlay} Service selector ${k}`);
         }
     });
 
@@ -104,7 +127,9 @@ describe("Kustomize kit: the overlays rendered by kubectl kustomize", () => {
             assert.deepEqual(c.livenessProbe.httpGet, { path: "/healthz", port: "http" });
             assert.deepEqual(c.readinessProbe.httpGet, { path: "/healthz", port: "http" });
             const service = rendered[overlay].find((o) => o.kind === "Service")!;
-            assert.deepEqual(service.spec.ports, [{ name: "http", port: APP_PORT, protocol: "TCP", targetPort: "http" }]);
+            assert.deepEqual(service.spec.ports, [
+                { name: "http", port: APP_PORT, protocol: "TCP", targetPort: "http" },
+            ]);
         }
     });
 });
@@ -119,7 +144,12 @@ describe("Kustomize kit: the kustomizations", () => {
     it("rewrite the base's image name in both overlays, as the pipeline's `kustomize edit set image` does", () => {
         const base = parse(read(join(KUSTOMIZE_KIT, "deploy", "base", "deployment.yaml"))) as Obj;
         const name = base.spec.template.spec.containers[0].image;
-        for (const overlay of OVERLAYS) assert.deepEqual(kustomization(overlay).images.map((i: Obj) => i.name), [name], overlay);
+        for (const overlay of OVERLAYS)
+            assert.deepEqual(
+                kustomization(overlay).images.map((i: Obj) => i.name),
+                [name],
+                overlay,
+            );
     });
 
     it("run the app with the same security contexts, resources and probes as the Helm kit", () => {
@@ -139,7 +169,12 @@ describe("Kustomize kit: the kustomizations", () => {
 
 describe("Kustomize kit: the checks themselves", () => {
     it("the model validation refuses an invalid Deployment, so a pass above means something", async () => {
-        const invalid = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { template: {} } };
+        const invalid = {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: "x" },
+            spec: { template: {} },
+        };
         await assert.rejects(validateKubernetesObject(invalid), /Deployment "x": .*selector/);
     });
 });

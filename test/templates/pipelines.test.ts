@@ -9,7 +9,15 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import Ajv from "ajv";
 import { parse } from "yaml";
-import { HELM_KIT, KITS, KUSTOMIZE_KIT, PLACEHOLDER_APP, PLACEHOLDER_TEAM, PROJECT_DIR, read } from "../support/kits";
+import {
+    HELM_KIT,
+    KITS,
+    KUSTOMIZE_KIT,
+    PLACEHOLDER_APP,
+    PLACEHOLDER_TEAM,
+    PROJECT_DIR,
+    read,
+} from "../support/kits";
 
 type Doc = Record<string, any>;
 type Kit = keyof typeof KITS;
@@ -21,14 +29,20 @@ const PIPELINES = Object.fromEntries(
 ) as Record<Kit, Doc>;
 /** What each kit keeps beside its app, which must trigger a build too. */
 const DEPLOY_FOLDER: Record<Kit, string> = { "helm-app": "chart", "kustomize-app": "deploy" };
-const STEPS_TEMPLATE: Record<Kit, string> = { "helm-app": "ci-steps-template.yml", "kustomize-app": "ci-kustomize-steps-template.yml" };
+const STEPS_TEMPLATE: Record<Kit, string> = {
+    "helm-app": "ci-steps-template.yml",
+    "kustomize-app": "ci-kustomize-steps-template.yml",
+};
 
 /** Every `{ template, parameters }` of a document, wherever it is nested. */
 function templateUses(node: unknown): { template: string; parameters: Doc }[] {
     if (Array.isArray(node)) return node.flatMap(templateUses);
     if (!node || typeof node !== "object") return [];
     const n = node as Doc;
-    const own = typeof n.template === "string" ? [{ template: n.template as string, parameters: (n.parameters ?? {}) as Doc }] : [];
+    const own =
+        typeof n.template === "string"
+            ? [{ template: n.template as string, parameters: (n.parameters ?? {}) as Doc }]
+            : [];
     return [...own, ...Object.values(n).flatMap(templateUses)];
 }
 
@@ -41,7 +55,8 @@ function platformTemplate(ref: string): string {
 
 const loadTemplate = (file: string) => parse(readFileSync(file, "utf8")) as Doc;
 const declared = (template: Doc) => ((template.parameters ?? []) as Doc[]).map((p) => p.name as string);
-const required = (template: Doc) => ((template.parameters ?? []) as Doc[]).filter((p) => !("default" in p)).map((p) => p.name as string);
+const required = (template: Doc) =>
+    ((template.parameters ?? []) as Doc[]).filter((p) => !("default" in p)).map((p) => p.name as string);
 
 // ---- Template expressions, as far as the platform's templates use them ----------------------------
 
@@ -81,7 +96,10 @@ function resolve(node: unknown, parameters: Doc, variables: Record<string, strin
             .replace(/\$\(([\w.]+)\)/g, (m, name) => variables[name] ?? m);
     }
     if (Array.isArray(node)) return node.map((n) => resolve(n, parameters, variables));
-    if (node && typeof node === "object") return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolve(v, parameters, variables)]));
+    if (node && typeof node === "object")
+        return Object.fromEntries(
+            Object.entries(node).map(([k, v]) => [k, resolve(v, parameters, variables)]),
+        );
     return node;
 }
 
@@ -92,11 +110,14 @@ const withDefaults = (template: Doc, passed: Doc): Doc => ({
 
 /** The variables ci-vars-template.yml defines for the kit, as far as they are known at compile time. */
 function kitVariables(kit: Kit): Record<string, string> {
-    const use = templateUses(PIPELINES[kit].variables).find((u) => u.template.includes("ci-vars-template.yml"))!;
+    const use = templateUses(PIPELINES[kit].variables).find((u) =>
+        u.template.includes("ci-vars-template.yml"),
+    )!;
     const template = loadTemplate(platformTemplate(use.template));
     const parameters = withDefaults(template, use.parameters);
     const variables: Record<string, string> = {};
-    for (const v of template.variables as { name: string; value: string }[]) variables[v.name] = resolve(v.value, parameters, variables);
+    for (const v of template.variables as { name: string; value: string }[])
+        variables[v.name] = resolve(v.value, parameters, variables);
     return variables;
 }
 
@@ -106,13 +127,19 @@ function expandSteps(file: string, passed: Doc, variables: Record<string, string
     const parameters = withDefaults(template, passed);
     return (template.steps as Doc[]).flatMap((step) =>
         typeof step.template === "string"
-            ? expandSteps(join(PIPELINE_TEMPLATES, step.template), resolve(step.parameters ?? {}, parameters, variables), variables)
+            ? expandSteps(
+                  join(PIPELINE_TEMPLATES, step.template),
+                  resolve(step.parameters ?? {}, parameters, variables),
+                  variables,
+              )
             : [resolve(step, parameters, variables)],
     );
 }
 
 function kitBuildSteps(kit: Kit): Doc[] {
-    const use = templateUses(PIPELINES[kit].stages).find((u) => u.template.endsWith(`${STEPS_TEMPLATE[kit]}@platform`));
+    const use = templateUses(PIPELINES[kit].stages).find((u) =>
+        u.template.endsWith(`${STEPS_TEMPLATE[kit]}@platform`),
+    );
     assert.ok(use, `${kit} builds with ${STEPS_TEMPLATE[kit]}`);
     return expandSteps(platformTemplate(use.template), use.parameters, kitVariables(kit));
 }
@@ -124,14 +151,22 @@ const isDirectory = (path: string) => existsSync(path) && statSync(path).isDirec
 describe("the kits' ci-pipeline.yml", () => {
     it("validate against the Azure Pipelines schema, which refuses an invalid pipeline", (t) => {
         if (!existsSync(PIPELINE_SCHEMA)) {
-            t.skip(`Azure Pipelines schema not found at ${PIPELINE_SCHEMA}: put shared/schemas beside the project to validate`);
+            t.skip(
+                `Azure Pipelines schema not found at ${PIPELINE_SCHEMA}: put shared/schemas beside the project to validate`,
+            );
             return;
         }
         const schema = JSON.parse(readFileSync(PIPELINE_SCHEMA, "utf8"));
         // As in test/pipelines.test.ts: the schema's editor hints and non-unicode patterns need these.
         // Without code optimisation and ref inlining, the 1.6 MB schema compiles 3x faster; what it
         // accepts is the same.
-        const ajv = new Ajv({ strict: false, allErrors: false, unicodeRegExp: false, inlineRefs: false, code: { optimize: false } });
+        const ajv = new Ajv({
+            strict: false,
+            allErrors: false,
+            unicodeRegExp: false,
+            inlineRefs: false,
+            code: { optimize: false },
+        });
         const validate = ajv.compile(schema);
         for (const [kit, dir] of Object.entries(KITS)) {
             // Azure Pipelines reads every scalar as a string, hence YAML's failsafe schema.
@@ -149,7 +184,8 @@ describe("the kits' ci-pipeline.yml", () => {
             assert.deepEqual(trigger.branches.include, ["main"]);
             assert.equal(pr, "none");
             const paths: string[] = trigger.paths.include;
-            for (const path of ["app/*", `${DEPLOY_FOLDER[kit]}/*`, "Dockerfile", "ci-pipeline.yml"]) assert.ok(paths.includes(path), `${kit}: ${path}`);
+            for (const path of ["app/*", `${DEPLOY_FOLDER[kit]}/*`, "Dockerfile", "ci-pipeline.yml"])
+                assert.ok(paths.includes(path), `${kit}: ${path}`);
             assert.equal(trigger.paths.exclude, undefined, "nothing of the kit is excluded");
         });
 
@@ -171,14 +207,20 @@ describe("the kits' ci-pipeline.yml", () => {
         it(`${kit}: uses only templates that exist in pipelines/templates/`, () => {
             const uses = templateUses(PIPELINES[kit]);
             assert.ok(uses.length >= 3, "variables, build and promote templates");
-            for (const { template } of uses) assert.ok(existsSync(platformTemplate(template)), `${kit}: ${template}`);
+            for (const { template } of uses)
+                assert.ok(existsSync(platformTemplate(template)), `${kit}: ${template}`);
         });
 
         it(`${kit}: passes only parameters its templates declare, and every parameter they require`, () => {
             for (const { template, parameters } of templateUses(PIPELINES[kit])) {
                 const doc = loadTemplate(platformTemplate(template));
-                for (const name of Object.keys(parameters)) assert.ok(declared(doc).includes(name), `${kit}: ${template} declares no parameter ${name}`);
-                for (const name of required(doc)) assert.ok(name in parameters, `${kit}: ${template} requires ${name}`);
+                for (const name of Object.keys(parameters))
+                    assert.ok(
+                        declared(doc).includes(name),
+                        `${kit}: ${template} declares no parameter ${name}`,
+                    );
+                for (const name of required(doc))
+                    assert.ok(name in parameters, `${kit}: ${template} requires ${name}`);
             }
         });
 
@@ -198,7 +240,9 @@ describe("the kits' ci-pipeline.yml", () => {
             assert.equal(promote.dependsOn, build.stage);
             assert.match(promote.condition, /eq\(variables\['Build\.SourceBranch'\], 'refs\/heads\/main'\)/);
             assert.equal(promote.jobs[0].environment, "prod");
-            assert.deepEqual(promote.jobs[0].strategy.runOnce.deploy.steps, [{ template: "pipelines/templates/ci-promote-steps-template.yml@platform" }]);
+            assert.deepEqual(promote.jobs[0].strategy.runOnce.deploy.steps, [
+                { template: "pipelines/templates/ci-promote-steps-template.yml@platform" },
+            ]);
         });
 
         it(`${kit}: builds the image from the kit's Dockerfile, in a context holding what it copies`, () => {
@@ -208,26 +252,40 @@ describe("the kits' ci-pipeline.yml", () => {
             const context = join(KITS[kit], docker.inputs.buildContext);
             assert.ok(existsSync(dockerfile), `Dockerfile ${docker.inputs.Dockerfile}`);
             assert.ok(isDirectory(context), `build context ${docker.inputs.buildContext}`);
-            for (const [, source] of read(dockerfile).matchAll(/^COPY (?!--from)(\S+)/gm)) assert.ok(existsSync(join(context, source)), `COPY ${source}`);
+            for (const [, source] of read(dockerfile).matchAll(/^COPY (?!--from)(\S+)/gm))
+                assert.ok(existsSync(join(context, source)), `COPY ${source}`);
             assert.equal(docker.inputs.repository, `$(teamName)/${PLACEHOLDER_APP}`, "image <team>/<app>");
         });
     }
 
     it("helm-app: lints and packages the kit's chart, named after the appName", () => {
         const steps = kitBuildSteps("helm-app");
-        const chartPaths = new Set(steps.filter((s) => /helm (lint|package) "\$CHART_PATH"/.test(s.inputs?.script ?? "")).map((s) => s.env.CHART_PATH));
+        const chartPaths = new Set(
+            steps
+                .filter((s) => /helm (lint|package) "\$CHART_PATH"/.test(s.inputs?.script ?? ""))
+                .map((s) => s.env.CHART_PATH),
+        );
         assert.equal(chartPaths.size, 1);
         const [chartPath] = chartPaths;
         const chart = parse(read(join(HELM_KIT, chartPath, "Chart.yaml")));
-        assert.equal(chart.name, kitVariables("helm-app").appName, "the pushed chart is the one the platform's HelmRelease asks for");
+        assert.equal(
+            chart.name,
+            kitVariables("helm-app").appName,
+            "the pushed chart is the one the platform's HelmRelease asks for",
+        );
         assert.equal(chartPath, "chart");
     });
 
     it("kustomize-app: bumps the image of the kit's staging overlay, by the name the manifests use", () => {
-        const [bump] = kitBuildSteps("kustomize-app").filter((s) => /kustomize edit set image/.test(s.inputs?.script ?? ""));
+        const [bump] = kitBuildSteps("kustomize-app").filter((s) =>
+            /kustomize edit set image/.test(s.inputs?.script ?? ""),
+        );
         assert.equal(bump.env.KUSTOMIZATION_DIR, "deploy/staging");
         const overlay = parse(read(join(KUSTOMIZE_KIT, bump.env.KUSTOMIZATION_DIR, "kustomization.yaml")));
-        assert.deepEqual(overlay.images.map((i: Doc) => i.name), [bump.env.IMAGE_NAME]);
+        assert.deepEqual(
+            overlay.images.map((i: Doc) => i.name),
+            [bump.env.IMAGE_NAME],
+        );
         const base = parse(read(join(KUSTOMIZE_KIT, "deploy", "base", "deployment.yaml")));
         assert.equal(base.spec.template.spec.containers[0].image, bump.env.IMAGE_NAME);
     });

@@ -40,13 +40,23 @@ describe("restrictedViolations: pods restricted admits", () => {
     it("admits a pod whose every container sets runAsNonRoot and seccomp itself", () => {
         const spec = {
             containers: [container("a", { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } })],
-            ephemeralContainers: [container("debug", { runAsNonRoot: true, seccompProfile: { type: "Localhost", localhostProfile: "p.json" } })],
+            ephemeralContainers: [
+                container("debug", {
+                    runAsNonRoot: true,
+                    seccompProfile: { type: "Localhost", localhostProfile: "p.json" },
+                }),
+            ],
         };
         assert.deepEqual(restrictedViolations(spec), []);
     });
 
     it("admits adding the NET_BIND_SERVICE capability after dropping ALL", () => {
-        assert.deepEqual(restrictedViolations(pod((p) => (p.containers[0].securityContext.capabilities.add = ["NET_BIND_SERVICE"]))), []);
+        assert.deepEqual(
+            restrictedViolations(
+                pod((p) => (p.containers[0].securityContext.capabilities.add = ["NET_BIND_SERVICE"])),
+            ),
+            [],
+        );
     });
 
     it("admits every volume type restricted allows", () => {
@@ -74,7 +84,10 @@ describe("restrictedViolations: each rule, broken alone, is reported", () => {
     });
 
     it("reports a container that sets runAsNonRoot false under a pod that sets it true", () => {
-        assertOneViolation(pod((p) => (p.containers[0].securityContext.runAsNonRoot = false)), /"app": runAsNonRoot must be true/);
+        assertOneViolation(
+            pod((p) => (p.containers[0].securityContext.runAsNonRoot = false)),
+            /"app": runAsNonRoot must be true/,
+        );
     });
 
     it("reports a pod that sets runAsNonRoot false even when every container sets it true", () => {
@@ -86,27 +99,45 @@ describe("restrictedViolations: each rule, broken alone, is reported", () => {
     });
 
     it("reports runAsUser 0 on the pod", () => {
-        assertOneViolation(pod((p) => (p.securityContext.runAsUser = 0)), /^pod: runAsUser must not be 0/);
+        assertOneViolation(
+            pod((p) => (p.securityContext.runAsUser = 0)),
+            /^pod: runAsUser must not be 0/,
+        );
     });
 
     it("reports runAsUser 0 on a container", () => {
-        assertOneViolation(pod((p) => (p.containers[0].securityContext.runAsUser = 0)), /"app": runAsUser must not be 0/);
+        assertOneViolation(
+            pod((p) => (p.containers[0].securityContext.runAsUser = 0)),
+            /"app": runAsUser must not be 0/,
+        );
     });
 
     it("reports an init container that does not set allowPrivilegeEscalation false", () => {
-        assertOneViolation(pod((p) => delete p.initContainers[0].securityContext.allowPrivilegeEscalation), /initContainers\[0\] "init": allowPrivilegeEscalation/);
+        assertOneViolation(
+            pod((p) => delete p.initContainers[0].securityContext.allowPrivilegeEscalation),
+            /initContainers\[0\] "init": allowPrivilegeEscalation/,
+        );
     });
 
     it("reports a container with allowPrivilegeEscalation true", () => {
-        assertOneViolation(pod((p) => (p.containers[0].securityContext.allowPrivilegeEscalation = true)), /"app": allowPrivilegeEscalation must be false/);
+        assertOneViolation(
+            pod((p) => (p.containers[0].securityContext.allowPrivilegeEscalation = true)),
+            /"app": allowPrivilegeEscalation must be false/,
+        );
     });
 
     it("reports a container that does not drop ALL capabilities", () => {
-        assertOneViolation(pod((p) => (p.containers[0].securityContext.capabilities.drop = ["NET_RAW"])), /"app": capabilities.drop must include ALL/);
+        assertOneViolation(
+            pod((p) => (p.containers[0].securityContext.capabilities.drop = ["NET_RAW"])),
+            /"app": capabilities.drop must include ALL/,
+        );
     });
 
     it("reports a container that adds a capability other than NET_BIND_SERVICE", () => {
-        assertOneViolation(pod((p) => (p.containers[0].securityContext.capabilities.add = ["NET_ADMIN"])), /capability NET_ADMIN may not be added/);
+        assertOneViolation(
+            pod((p) => (p.containers[0].securityContext.capabilities.add = ["NET_ADMIN"])),
+            /capability NET_ADMIN may not be added/,
+        );
     });
 
     it("reports a container without a seccomp profile when the pod has none", () => {
@@ -114,61 +145,101 @@ describe("restrictedViolations: each rule, broken alone, is reported", () => {
             delete p.securityContext.seccompProfile;
             p.initContainers[0].securityContext.seccompProfile = { type: "RuntimeDefault" };
         });
-        assertOneViolation(spec, /containers\[0\] "app": seccompProfile.type must be RuntimeDefault or Localhost/);
+        assertOneViolation(
+            spec,
+            /containers\[0\] "app": seccompProfile.type must be RuntimeDefault or Localhost/,
+        );
     });
 
     it("reports a container whose seccomp profile is Unconfined", () => {
-        assertOneViolation(pod((p) => (p.containers[0].securityContext.seccompProfile = { type: "Unconfined" })), /"app": seccompProfile/);
+        assertOneViolation(
+            pod((p) => (p.containers[0].securityContext.seccompProfile = { type: "Unconfined" })),
+            /"app": seccompProfile/,
+        );
     });
 
     it("reports a pod whose seccomp profile is Unconfined even when every container sets RuntimeDefault", () => {
         const spec = pod((p) => {
             p.securityContext.seccompProfile = { type: "Unconfined" };
-            for (const c of [...p.initContainers, ...p.containers]) c.securityContext.seccompProfile = { type: "RuntimeDefault" };
+            for (const c of [...p.initContainers, ...p.containers])
+                c.securityContext.seccompProfile = { type: "RuntimeDefault" };
         });
-        assertOneViolation(spec, /^pod: seccompProfile.type must be RuntimeDefault or Localhost, not Unconfined/);
+        assertOneViolation(
+            spec,
+            /^pod: seccompProfile.type must be RuntimeDefault or Localhost, not Unconfined/,
+        );
     });
 
     it("reports a privileged container", () => {
-        assertOneViolation(pod((p) => (p.containers[0].securityContext.privileged = true)), /"app": privileged must not be true/);
+        assertOneViolation(
+            pod((p) => (p.containers[0].securityContext.privileged = true)),
+            /"app": privileged must not be true/,
+        );
     });
 
     for (const field of ["hostNetwork", "hostPID", "hostIPC"]) {
         it(`reports ${field}`, () => {
-            assertOneViolation(pod((p) => (p[field] = true)), new RegExp(`^pod: ${field} must not be true`));
+            assertOneViolation(
+                pod((p) => (p[field] = true)),
+                new RegExp(`^pod: ${field} must not be true`),
+            );
         });
     }
 
     it("reports a hostPath volume", () => {
-        assertOneViolation(pod((p) => (p.volumes = [{ name: "root", hostPath: { path: "/" } }])), /volume "root": type hostPath is not allowed/);
+        assertOneViolation(
+            pod((p) => (p.volumes = [{ name: "root", hostPath: { path: "/" } }])),
+            /volume "root": type hostPath is not allowed/,
+        );
     });
 
     it("reports a volume type restricted does not allow, such as nfs", () => {
-        assertOneViolation(pod((p) => (p.volumes = [{ name: "share", nfs: { server: "nfs", path: "/" } }])), /volume "share": type nfs is not allowed/);
+        assertOneViolation(
+            pod((p) => (p.volumes = [{ name: "share", nfs: { server: "nfs", path: "/" } }])),
+            /volume "share": type nfs is not allowed/,
+        );
     });
 
     it("reports a hostPort", () => {
-        assertOneViolation(pod((p) => (p.containers[0].ports = [{ containerPort: 8080, hostPort: 8080 }])), /"app": hostPort 8080 is not allowed/);
+        assertOneViolation(
+            pod((p) => (p.containers[0].ports = [{ containerPort: 8080, hostPort: 8080 }])),
+            /"app": hostPort 8080 is not allowed/,
+        );
     });
 
     it("reports a Windows HostProcess container", () => {
-        assertOneViolation(pod((p) => (p.containers[0].securityContext.windowsOptions = { hostProcess: true })), /"app": windowsOptions.hostProcess/);
+        assertOneViolation(
+            pod((p) => (p.containers[0].securityContext.windowsOptions = { hostProcess: true })),
+            /"app": windowsOptions.hostProcess/,
+        );
     });
 
     it("reports an unmasked /proc mount", () => {
-        assertOneViolation(pod((p) => (p.containers[0].securityContext.procMount = "Unmasked")), /"app": procMount must be Default/);
+        assertOneViolation(
+            pod((p) => (p.containers[0].securityContext.procMount = "Unmasked")),
+            /"app": procMount must be Default/,
+        );
     });
 
     it("reports an SELinux user", () => {
-        assertOneViolation(pod((p) => (p.securityContext.seLinuxOptions = { user: "system_u" })), /^pod: seLinuxOptions.user must not be set/);
+        assertOneViolation(
+            pod((p) => (p.securityContext.seLinuxOptions = { user: "system_u" })),
+            /^pod: seLinuxOptions.user must not be set/,
+        );
     });
 
     it("reports an unconfined AppArmor profile", () => {
-        assertOneViolation(pod((p) => (p.containers[0].securityContext.appArmorProfile = { type: "Unconfined" })), /"app": appArmorProfile/);
+        assertOneViolation(
+            pod((p) => (p.containers[0].securityContext.appArmorProfile = { type: "Unconfined" })),
+            /"app": appArmorProfile/,
+        );
     });
 
     it("reports an unsafe sysctl", () => {
-        assertOneViolation(pod((p) => (p.securityContext.sysctls = [{ name: "kernel.msgmax", value: "1" }])), /^pod: sysctl kernel.msgmax is not a safe sysctl/);
+        assertOneViolation(
+            pod((p) => (p.securityContext.sysctls = [{ name: "kernel.msgmax", value: "1" }])),
+            /^pod: sysctl kernel.msgmax is not a safe sysctl/,
+        );
     });
 
     it("names every container at fault, not only the first", () => {

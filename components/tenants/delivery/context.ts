@@ -17,7 +17,12 @@ export interface DeliveryContext {
 }
 
 /** Registers one Flux object of the team. */
-export function fluxResource(ctx: DeliveryContext, resourceName: string, object: FluxObject, extra: pulumi.Resource[] = []): k8s.apiextensions.CustomResource {
+export function fluxResource(
+    ctx: DeliveryContext,
+    resourceName: string,
+    object: FluxObject,
+    extra: pulumi.Resource[] = [],
+): k8s.apiextensions.CustomResource {
     return new k8s.apiextensions.CustomResource(
         resourceName,
         { ...object },

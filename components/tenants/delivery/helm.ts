@@ -15,7 +15,11 @@ export const HELM_REPOSITORY_NAME = "charts";
  * read anonymously in-cluster: no secretRef, so no chart credential ever sits in a team namespace.
  */
 export function helmRepository(t: HelmTenant, url: pulumi.Input<string>): flux.FluxObject {
-    return flux.helmRepository({ metadata: tenantMetadata(t, HELM_REPOSITORY_NAME), url, interval: t.interval });
+    return flux.helmRepository({
+        metadata: tenantMetadata(t, HELM_REPOSITORY_NAME),
+        url,
+        interval: t.interval,
+    });
 }
 
 /** `oci://<login server>/helm` + chart: where a chart lives in ACR. */
@@ -27,8 +31,17 @@ export function ociChartUrl(base: string, chart: string): string {
  * ACR mode: one OCIRepository per app, following the app's version (range or exact), read with the
  * source-controller's Azure workload identity (`provider: azure`, no secret).
  */
-export function ociRepository(t: HelmTenant, app: HelmAppConfig, chartUrl: pulumi.Input<string>): flux.FluxObject {
-    return flux.ociRepository({ metadata: tenantMetadata(t, app.name), url: chartUrl, semver: app.version, interval: t.interval });
+export function ociRepository(
+    t: HelmTenant,
+    app: HelmAppConfig,
+    chartUrl: pulumi.Input<string>,
+): flux.FluxObject {
+    return flux.ociRepository({
+        metadata: tenantMetadata(t, app.name),
+        url: chartUrl,
+        semver: app.version,
+        interval: t.interval,
+    });
 }
 
 /** Where a HelmRelease gets its chart: the team's HelmRepository, or the app's OCIRepository. */
@@ -41,7 +54,12 @@ function chartOf(t: HelmTenant, app: HelmAppConfig, chart: ChartReference): Reco
         case "HelmRepository":
             return {
                 chart: {
-                    spec: { chart: app.chart, version: app.version, sourceRef: { kind: "HelmRepository", name: HELM_REPOSITORY_NAME }, interval: t.interval },
+                    spec: {
+                        chart: app.chart,
+                        version: app.version,
+                        sourceRef: { kind: "HelmRepository", name: HELM_REPOSITORY_NAME },
+                        interval: t.interval,
+                    },
                 },
             };
         default:
@@ -54,10 +72,17 @@ function chartOf(t: HelmTenant, app: HelmAppConfig, chart: ChartReference): Reco
  * environment's own registry (the only one its kubelet may pull from), `<loginServer>/<team>/<app>`,
  * whatever the chart or the team's values say; `image.tag` and `image.digest` stay the team's.
  */
-export function imageValues(t: HelmTenant, app: HelmAppConfig, registryLoginServer: pulumi.Input<string>): Record<string, unknown> {
+export function imageValues(
+    t: HelmTenant,
+    app: HelmAppConfig,
+    registryLoginServer: pulumi.Input<string>,
+): Record<string, unknown> {
     const given = (app.values.image ?? {}) as Record<string, unknown>;
     const path = `${t.name}/${app.name}`;
-    const repository = typeof registryLoginServer === "string" ? `${registryLoginServer}/${path}` : pulumi.interpolate`${registryLoginServer}/${path}`;
+    const repository =
+        typeof registryLoginServer === "string"
+            ? `${registryLoginServer}/${path}`
+            : pulumi.interpolate`${registryLoginServer}/${path}`;
     return { ...given, repository };
 }
 
@@ -66,7 +91,12 @@ export function imageValues(t: HelmTenant, app: HelmAppConfig, registryLoginServ
  * install and upgrade and a failed test fails the release (then remediated like any failure), upgrade
  * failures rolled back (also the last one), cleanup on failure, and `dependsOn` the apps it needs.
  */
-export function helmRelease(t: HelmTenant, app: HelmAppConfig, chart: ChartReference, registryLoginServer: pulumi.Input<string>): flux.FluxObject {
+export function helmRelease(
+    t: HelmTenant,
+    app: HelmAppConfig,
+    chart: ChartReference,
+    registryLoginServer: pulumi.Input<string>,
+): flux.FluxObject {
     return flux.helmRelease(tenantMetadata(t, app.name), {
         ...chartOf(t, app, chart),
         releaseName: app.name,
@@ -87,7 +117,11 @@ export function helmRelease(t: HelmTenant, app: HelmAppConfig, chart: ChartRefer
 }
 
 /** The chart sources of the team: one HelmRepository shared by its apps, or an OCIRepository each. */
-function chartSources(ctx: DeliveryContext, t: HelmTenant, source: ChartSource): Map<string, pulumi.Resource> {
+function chartSources(
+    ctx: DeliveryContext,
+    t: HelmTenant,
+    source: ChartSource,
+): Map<string, pulumi.Resource> {
     const sources = new Map<string, pulumi.Resource>();
     switch (source.kind) {
         case "chartmuseum": {
@@ -98,7 +132,10 @@ function chartSources(ctx: DeliveryContext, t: HelmTenant, source: ChartSource):
         case "acr-oci":
             for (const app of t.apps) {
                 const url = source.url.apply((base) => ociChartUrl(base, app.chart));
-                sources.set(app.name, fluxResource(ctx, `${ctx.name}-ocirepository-${app.name}`, ociRepository(t, app, url)));
+                sources.set(
+                    app.name,
+                    fluxResource(ctx, `${ctx.name}-ocirepository-${app.name}`, ociRepository(t, app, url)),
+                );
             }
             return sources;
         default:
@@ -107,14 +144,29 @@ function chartSources(ctx: DeliveryContext, t: HelmTenant, source: ChartSource):
 }
 
 /** Registers the team's chart sources and HelmReleases; returns the names of the releases. */
-export function helmDelivery(ctx: DeliveryContext, t: HelmTenant, source: ChartSource, registryLoginServer: pulumi.Input<string>): string[] {
+export function helmDelivery(
+    ctx: DeliveryContext,
+    t: HelmTenant,
+    source: ChartSource,
+    registryLoginServer: pulumi.Input<string>,
+): string[] {
     const sources = chartSources(ctx, t, source);
-    const chart: ChartReference = { kind: source.kind === "chartmuseum" ? "HelmRepository" : "OCIRepository" };
+    const chart: ChartReference = {
+        kind: source.kind === "chartmuseum" ? "HelmRepository" : "OCIRepository",
+    };
     const releases = new Map<string, pulumi.Resource>();
     // Apps in dependency order, so a release also depends (in Pulumi) on the releases it needs.
     for (const app of dependencyOrder(t)) {
         const needs = app.dependsOn.map((d) => releases.get(d)!);
-        releases.set(app.name, fluxResource(ctx, `${ctx.name}-helmrelease-${app.name}`, helmRelease(t, app, chart, registryLoginServer), [sources.get(app.name)!, ...needs]));
+        releases.set(
+            app.name,
+            fluxResource(
+                ctx,
+                `${ctx.name}-helmrelease-${app.name}`,
+                helmRelease(t, app, chart, registryLoginServer),
+                [sources.get(app.name)!, ...needs],
+            ),
+        );
     }
     return [...releases.keys()];
 }

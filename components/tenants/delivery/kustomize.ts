@@ -7,8 +7,18 @@ import { DeliveryContext, fluxResource } from "./context";
 /** The team's repository, at a branch (staging) or a pinned tag or commit (prod). */
 export function gitRepository(t: KustomizeTenant): flux.FluxObject {
     const git = t.git;
-    const ref: flux.GitRef = git.commit ? { branch: git.branch, commit: git.commit } : git.tag ? { tag: git.tag } : { branch: git.branch };
-    return flux.gitRepository({ metadata: tenantMetadata(t, t.name), url: git.url, ref, interval: t.interval, secretName: git.secretName });
+    const ref: flux.GitRef = git.commit
+        ? { branch: git.branch, commit: git.commit }
+        : git.tag
+          ? { tag: git.tag }
+          : { branch: git.branch };
+    return flux.gitRepository({
+        metadata: tenantMetadata(t, t.name),
+        url: git.url,
+        ref,
+        interval: t.interval,
+        secretName: git.secretName,
+    });
 }
 
 /**
@@ -18,7 +28,10 @@ export function gitRepository(t: KustomizeTenant): flux.FluxObject {
  */
 export function kustomization(t: KustomizeTenant): flux.FluxObject {
     const checks = t.git.healthChecks;
-    const health: flux.Health = checks.length > 0 ? { wait: false, healthChecks: checks.map((h) => ({ ...h, namespace: t.name })) } : { wait: true };
+    const health: flux.Health =
+        checks.length > 0
+            ? { wait: false, healthChecks: checks.map((h) => ({ ...h, namespace: t.name })) }
+            : { wait: true };
     return flux.kustomization({
         metadata: tenantMetadata(t, t.name),
         sourceName: t.name,

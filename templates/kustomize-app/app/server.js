@@ -22,10 +22,15 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
 function handle(req, res) {
     const path = new URL(req.url || "/", "http://localhost").pathname;
     const reply = (/** @type {number} */ status, /** @type {string} */ body, headers = {}) => {
-        res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...headers });
+        res.writeHead(status, {
+            "content-type": "text/plain; charset=utf-8",
+            "cache-control": "no-store",
+            ...headers,
+        });
         res.end(req.method === "HEAD" ? undefined : body);
     };
-    if (req.method !== "GET" && req.method !== "HEAD") return reply(405, "method not allowed\n", { allow: "GET, HEAD" });
+    if (req.method !== "GET" && req.method !== "HEAD")
+        return reply(405, "method not allowed\n", { allow: "GET, HEAD" });
     if (path === "/healthz") return reply(200, "ok\n");
     if (path === "/") return reply(200, `hello from ${APP_NAME} ${APP_VERSION}\n`);
     return reply(404, "not found\n");
