@@ -28,7 +28,7 @@ describe("the key table", () => {
 
     it("names the key whose default was edited without regenerating", () => {
         const edited = read("Pulumi.yaml").replace(
-            /(  nodeCount:\n    type: integer\n    default: )\d+/,
+            /( {2}nodeCount:\n {4}type: integer\n {4}default: )\d+/,
             "$17",
         );
         assert.deepEqual(staleKeys(edited), ["nodeCount"]);
