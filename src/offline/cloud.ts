@@ -280,6 +280,12 @@ function fakeKubeconfig(cluster: string): string {
     ].join("\n");
 }
 
+/** A stack's outputs as a StackReference reads them: values, and which of them are secrets. */
+export interface StackOutputs {
+    readonly outputs: Record<string, unknown>;
+    readonly secretOutputNames: readonly string[];
+}
+
 export interface CloudOptions {
     /**
      * Answer as a `pulumi preview` of a new stack: a resource to be created has no id yet and its
@@ -288,14 +294,18 @@ export interface CloudOptions {
      * (invokes) still answer, as they do in a preview.
      */
     readonly preview?: boolean;
+    /** The outputs of the stacks the program may reference (StackReference), by `<org>/<project>/<stack>`. */
+    readonly stacks?: Readonly<Record<string, StackOutputs>>;
 }
 
 export class OfflineCloud implements pulumi.runtime.Mocks {
     readonly invoked: string[] = [];
     private readonly preview: boolean;
+    private readonly stacks: Readonly<Record<string, StackOutputs>>;
 
     constructor(options: CloudOptions = {}) {
         this.preview = options.preview ?? false;
+        this.stacks = options.stacks ?? {};
     }
 
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
@@ -307,6 +317,8 @@ export class OfflineCloud implements pulumi.runtime.Mocks {
 
     private create(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         const inputs: Inputs = args.inputs ?? {};
+        if (args.type === "pulumi:pulumi:StackReference")
+            return this.stackReference(String(inputs.name ?? args.name));
         if (args.type.startsWith("azure-native:")) {
             const key =
                 args.type === "azure-native:resources:ResourceGroup"
@@ -348,6 +360,18 @@ export class OfflineCloud implements pulumi.runtime.Mocks {
             return { id, state: { ...inputs, metadata: { name: args.name, ...meta } } };
         }
         return { id: `${args.name}-id`, state: { ...inputs, ...OUTPUTS[args.type]?.(inputs, args.name) } };
+    }
+
+    private stackReference(name: string): pulumi.runtime.MockResourceResult {
+        const stack = this.stacks[name];
+        if (!stack)
+            throw new Error(
+                `The offline cloud knows no stack ${name} (known: ${Object.keys(this.stacks).join(", ") || "none"})`,
+            );
+        return {
+            id: name,
+            state: { name, outputs: stack.outputs, secretOutputNames: [...stack.secretOutputNames] },
+        };
     }
 
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { OfflineCloud, UNKNOWN } from "./cloud";
+import { OfflineCloud, StackOutputs, UNKNOWN } from "./cloud";
 import { PROJECT_DIR, ResolvedConfig, SecretValue, resolveStackConfig } from "./stackConfig";
 
 /** The wire marker of a secret value in a registration's inputs. */
@@ -122,6 +122,39 @@ export function projectProgram(projectDir: string = PROJECT_DIR): () => Record<s
     return () => require(join(projectDir, "index"))();
 }
 
+/** The Pulumi organization offline runs belong to (what `pulumi.getOrganization()` answers). */
+export const OFFLINE_ORGANIZATION = "organization";
+
+/**
+ * The delivery stack reads every environment's outputs: offline, those of the environments' own
+ * offline runs (with the same teams), so what it plans is what the environments export.
+ */
+async function referencedStacks(
+    config: ResolvedConfig,
+    projectDir: string,
+): Promise<Record<string, StackOutputs>> {
+    const key = (k: string) => `${config.project}:${k}`;
+    if (config.values[key("stackRole")] !== "delivery") return {};
+    const environments = JSON.parse(config.values[key("environments")] ?? "[]") as string[];
+    const teams = config.values[key("teamsDirectory")];
+    const stacks: Record<string, StackOutputs> = {};
+    for (const environment of environments) {
+        const run = await runProgram(
+            environment,
+            teams === undefined ? {} : { [key("teamsDirectory")]: teams },
+            undefined,
+            {
+                projectDir,
+            },
+        );
+        stacks[`${OFFLINE_ORGANIZATION}/${config.project}/${environment}`] = {
+            outputs: run.outputs,
+            secretOutputNames: run.secretOutputs,
+        };
+    }
+    return stacks;
+}
+
 /**
  * Runs the real program (index.ts) under Pulumi's mocks with a stack's config, and returns every
  * registration as the engine would have received it. Nothing leaves the machine.
@@ -135,9 +168,10 @@ export async function runProgram(
     const preview = options.preview ?? false;
     const projectDir = options.projectDir ?? PROJECT_DIR;
     const config = resolveStackConfig(stack, overrides, projectDir);
+    const referenced = await referencedStacks(config, projectDir);
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
-    const cloud = new OfflineCloud({ preview });
-    await pulumi.runtime.setMocks(cloud, config.project, stack, preview);
+    const cloud = new OfflineCloud({ preview, stacks: referenced });
+    await pulumi.runtime.setMocks(cloud, config.project, stack, preview, OFFLINE_ORGANIZATION);
     const restore = options.fast === false ? () => undefined : withoutOfflineOverheads();
     try {
         return await record(stack, preview, config, cloud, program ?? projectProgram(projectDir));

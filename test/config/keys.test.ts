@@ -28,7 +28,7 @@ describe("the key table", () => {
 
     it("names the key whose default was edited without regenerating", () => {
         const edited = read("Pulumi.yaml").replace(
-            /(  nodeCount:\n    type: integer\n    default: )\d+/,
+            /( {2}nodeCount:\n {4}type: integer\n {4}default: )\d+/,
             "$17",
         );
         assert.deepEqual(staleKeys(edited), ["nodeCount"]);
@@ -65,10 +65,10 @@ describe("keys the program does not know", () => {
         );
     });
 
-    it("include a misspelt tenants list, which would otherwise delete every team", async () => {
+    it("include a misspelt teams folder, which would otherwise plan no team and delete them all", async () => {
         await assert.rejects(
-            run("staging", { "gitops-platform:tenant": [] }),
-            /gitops-platform:tenant: .*did you mean "tenants"\?/,
+            run("staging", { "gitops-platform:teamsDirectroy": "tenants" }),
+            /gitops-platform:teamsDirectroy: .*did you mean "teamsDirectory"\?/,
         );
     });
 

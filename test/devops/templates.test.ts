@@ -55,8 +55,10 @@ function templateRefs(file: string): string[] {
     const walk = (n: unknown): void => {
         if (Array.isArray(n)) n.forEach(walk);
         else if (n && typeof n === "object") {
-            for (const [k, v] of Object.entries(n))
-                k === "template" && typeof v === "string" ? refs.push(v) : walk(v);
+            for (const [k, v] of Object.entries(n)) {
+                if (k === "template" && typeof v === "string") refs.push(v);
+                else walk(v);
+            }
         }
     };
     walk(DOCS.get(file));

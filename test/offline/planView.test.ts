@@ -24,6 +24,7 @@ function resource(
         additionalSecretOutputs: [],
         propertyDependencies: {},
         aliases: [],
+        aliases: [],
         inputs,
         wireInputs: inputs,
     };

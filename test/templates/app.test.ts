@@ -16,6 +16,7 @@ interface AppModule {
 }
 
 const SERVER = join(HELM_KIT, "app", "server.js");
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the kit's app is CommonJS JavaScript
 const app = require(SERVER) as AppModule;
 
 describe("the kits' app, in-process on port 0", () => {
@@ -115,5 +116,6 @@ describe("the two kits' copies of the app", () => {
 // The kit's own tests, which the Dockerfile's test stage runs (a failure there fails the team's first
 // build): loaded into this run, so they count here too.
 describe("the kit's own app tests (app/server.test.js)", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the kit's own node:test file
     require(join(HELM_KIT, "app", "server.test.js"));
 });
