@@ -176,15 +176,16 @@ describe("npm run plan -- --diff <ref>", () => {
     });
 
     it("prints exactly one ~ line, with the pin, for a promotion of one prod version", () => {
-        const stackFile = scratch.read("Pulumi.prod.yaml");
-        assert.match(stackFile, /version: 0\.4\.0\n/);
-        scratch.write("Pulumi.prod.yaml", stackFile.replace("version: 0.4.0\n", "version: 0.4.7\n"));
+        const teamFile = scratch.read("tenants/dev-team1.yaml");
+        const pin = /( {6}front: \{ version: )"0\.4\.0", digest: "sha256:[0-9a-f]{64}"( \})/;
+        assert.match(teamFile, pin);
+        const digest = `sha256:${"7".repeat(64)}`;
+        scratch.write("tenants/dev-team1.yaml", teamFile.replace(pin, `$1"0.4.7", digest: "${digest}"$2`));
         const result = scratch.plan(["--stack", "prod", "--diff", "HEAD"]);
         assert.equal(result.status, 0, result.stderr);
-        assert.deepEqual(changeLines(result.stdout), [
-            `~   ${HELM_RELEASE}  dev-team1-helmrelease-front  update`,
-        ]);
+        assert.deepEqual(changeLines(result.stdout), [`~   ${HELM_RELEASE}  dev-team1-helmrelease-front  update`]);
         assert.match(result.stdout, /^        spec\.chart\.spec\.version: 0\.4\.0 => 0\.4\.7$/m);
+        assert.match(result.stdout, new RegExp(`spec\\.values\\.image\\.digest: sha256:[0-9a-f]{64} => ${digest}`));
     });
 
     it("names a ref that is not a commit", () => {
