@@ -24,7 +24,6 @@ function resource(
         additionalSecretOutputs: [],
         propertyDependencies: {},
         aliases: [],
-        aliases: [],
         inputs,
         wireInputs: inputs,
     };
