@@ -99,6 +99,11 @@ describe("verify (Helm app front of dev-team1)", () => {
         );
     });
 
+    it("takes an OCIRepository's revision, <version>+<digest prefix>, for the version", async () => {
+        await states({ chartVersion: VERSION, lastAttemptedRevision: `${VERSION}+4f4f4f4f4f4f` });
+        assert.equal(sandbox.run(verifyStep(HELM_STAGES), variables()).status, 0);
+    });
+
     it("does not take a Ready HelmRelease whose tests have not run as verified", async () => {
         await states({ chartVersion: VERSION, test: null });
         const run = sandbox.run(verifyStep(HELM_STAGES, TINY), variables());
