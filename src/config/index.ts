@@ -47,7 +47,7 @@ export function loadConfig(): StackConfig {
         identities: readIdentitiesConfig(r),
         chartRepository: readChartRepositoryConfig(r),
         flux: readFluxConfig(r, stack),
-        tenants: readTenantsConfig(r),
+        tenants: readTenantsConfig(r, { projectDir: process.cwd(), environment: stack }),
         devops: readDevOpsConfig(r),
         operations: readOperationsConfig(r),
     };

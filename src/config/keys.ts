@@ -314,12 +314,18 @@ export const CONFIG_KEYS = {
         default: "range",
         description: "range lets HelmReleases follow semver ranges (staging); exact pins versions (prod).",
     },
-    tenants: {
+    environments: {
         step: "tenants",
-        type: "object",
-        default: [],
-        undeclared: true,
-        description: 'List of teams, see README "Onboarding a team".',
+        type: "list",
+        default: ["staging", "prod"],
+        description:
+            "The environments, in promotion order (the first is where builds land): each one's stack, and the sections a team file may have.",
+    },
+    teamsDirectory: {
+        step: "tenants",
+        type: "string",
+        default: "tenants",
+        description: "Folder of the team files, one <team>.yaml per team, read by every stack.",
     },
 
     // devops
@@ -446,6 +452,8 @@ export type ConfigKey = keyof typeof CONFIG_KEYS;
 
 /** Keys the program no longer reads, with what to do instead: an error rather than a silent change. */
 export const RETIRED_KEYS: Readonly<Record<string, string>> = {
+    tenants:
+        'unset (moved): each team is one file, tenants/<team>.yaml, read by every stack (see README "Onboarding a team")',
     chartMuseumAnonymousGet:
         "unset (retired): ChartMuseum always serves anonymous reads to Flux in-cluster, its network policy and the push-only Ingress keep them there",
 };

@@ -1,5 +1,9 @@
 import { join } from "node:path";
 import { readYamlFile } from "../config/yamlFile";
+import { writeTeamFiles } from "./teamFiles";
+
+/** The override key under which tests and the bench give a list of teams instead of team files. */
+export const TENANTS_OVERRIDE = (project: string) => `${project}:tenants`;
 
 /** Where Pulumi.yaml and the stack files live. */
 export const PROJECT_DIR = join(__dirname, "..", "..");
@@ -81,7 +85,12 @@ export function resolveStackConfig(
             secretKeys.add(k);
         }
     }
-    for (const [key, value] of Object.entries(overrides)) set(key, value);
+    for (const [key, value] of Object.entries(overrides)) {
+        // A list of teams (tests, the bench) is written as team files, which the stack then reads.
+        if (qualify(key) === TENANTS_OVERRIDE(project.name))
+            set("teamsDirectory", writeTeamFiles(value as unknown[]));
+        else set(key, value);
+    }
     return { project: project.name, values, secretKeys: [...secretKeys], placeholders };
 }
 

@@ -90,7 +90,7 @@ describe("Azure DevOps config", () => {
         const tenants = [{ name: "dev-team1", delivery: "helm", apps: [{ name: "front", version: "1.x" }] }];
         await assert.rejects(
             run("staging", { "gitops-platform:tenants": tenants }),
-            /gitops-platform:tenants\[0\]\.apps\[0\]\.repository: got nothing.*GitHub repository as owner\/repo/,
+            /team0\.yaml: apps\[0\]\.repository: got nothing.*GitHub repository as owner\/repo/,
         );
     });
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { stackTenants } from "../support/tenants";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -35,7 +36,7 @@ interface DeclaredApp {
 
 /** The apps the stack file declares, straight from the resolved config (not from the program). */
 function declaredApps(r: OfflineRun): DeclaredApp[] {
-    const tenants = JSON.parse(r.config.values["gitops-platform:tenants"]) as {
+    const tenants = stackTenants(r.stack as "staging" | "prod") as {
         name: string;
         apps: Omit<DeclaredApp, "team">[];
     }[];
