@@ -34,10 +34,12 @@ import {
 import { type Run, Sandbox, errors } from "../support/sandbox";
 
 const TEAM_FILE = "tenants/dev-team1.yaml";
-const TEAM_FILE_FIXTURE = readFileSync(
-    join(PROJECT_DIR, "test", "fixtures", "tenants", "dev-team1.yaml"),
-    "utf8",
-);
+// The platform's real team file: promote edits it in a local copy of the platform repository.
+const TEAM_FILE_FIXTURE = readFileSync(join(PROJECT_DIR, TEAM_FILE), "utf8");
+/** front's prod line as the team file has it (prod comes after staging). */
+const FRONT_PROD_LINE = TEAM_FILE_FIXTURE.split("\n")
+    .filter((l) => /^ {6}front: \{/.test(l))
+    .pop()!;
 const PULL_REQUEST = "https://github.com/one-kubernetes/gitops-platform/pull/42";
 
 let sandbox: Sandbox;
@@ -222,15 +224,23 @@ describe("promote (Helm app front of dev-team1)", () => {
         const diff = sandbox.git(platform(), "diff", "--unified=0", "main", BRANCH).split("\n");
         assert.deepEqual(
             diff.filter((l) => /^[-+] /.test(l)),
-            [
-                '-      front: { version: "0.4.0", digest: "sha256:0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a" } # promoted by PR',
-                `+      front: { version: "0.4.7", digest: "${DIGEST}" } # promoted by PR`,
-            ],
+            [`-${FRONT_PROD_LINE}`, `+      front: { version: "0.4.7", digest: "${DIGEST}" }`],
         );
         const before = parse(TEAM_FILE_FIXTURE);
         const after = parse(sandbox.git(platform(), "show", `${BRANCH}:${TEAM_FILE}`));
         before.environments.prod.apps.front = { version: VERSION, digest: DIGEST };
         assert.deepEqual(after, before, "as YAML, only environments.prod.apps.front changed");
+    });
+
+    it("keeps a comment at the end of the app's prod line", () => {
+        sandbox.pushToMain(PLATFORM_REPOSITORY, {
+            [TEAM_FILE]: TEAM_FILE_FIXTURE.replace(FRONT_PROD_LINE, `${FRONT_PROD_LINE} # the web front`),
+        });
+        ok(runPromote(HELM_STAGES, variables()));
+        assert.match(
+            sandbox.git(platform(), "show", `${BRANCH}:${TEAM_FILE}`),
+            new RegExp(`^ {6}front: \\{ version: "0\\.4\\.7", digest: "${DIGEST}" \\} # the web front$`, "m"),
+        );
     });
 
     it("commits the pin as Azure Pipelines, and pushes with the token never on a command line", () => {
@@ -249,7 +259,7 @@ describe("promote (Helm app front of dev-team1)", () => {
 
     it("fails clearly, pushing nothing, when the team file has no prod line for the app", () => {
         sandbox.pushToMain(PLATFORM_REPOSITORY, {
-            [TEAM_FILE]: TEAM_FILE_FIXTURE.replace(/^ {6}front: \{ version: "0\.4\.0".*\n/m, ""),
+            [TEAM_FILE]: TEAM_FILE_FIXTURE.replace(`${FRONT_PROD_LINE}\n`, ""),
         });
         const run = runPromote(HELM_STAGES, variables());
         assert.equal(run.status, 1);
@@ -263,7 +273,7 @@ describe("promote (Helm app front of dev-team1)", () => {
     it("fails clearly when the app's prod pin is not one flow-style line", () => {
         sandbox.pushToMain(PLATFORM_REPOSITORY, {
             [TEAM_FILE]: TEAM_FILE_FIXTURE.replace(
-                /^ {6}front: \{ version: "0\.4\.0".*$/m,
+                FRONT_PROD_LINE,
                 '      front:\n        version: "0.4.0"\n        digest: "sha256:0a"',
             ),
         });
