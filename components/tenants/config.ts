@@ -159,6 +159,8 @@ export interface TenantsConfig {
     readonly versionPolicy: (typeof VERSION_POLICIES)[number];
     /** Every environment, in promotion order: the sections a team file may have. */
     readonly environments: readonly string[];
+    /** The folder of the team files, relative to the project (`tenants`). */
+    readonly teamsDirectory: string;
     readonly tenants: readonly TenantConfig[];
 }
 
@@ -221,8 +223,9 @@ export function readTenantsConfig(r: ConfigReader, source: TeamSource): TenantsC
     const environments = r.stringList("environments", (e) =>
         isDnsLabel(e) ? undefined : "environment names (DNS labels) in promotion order",
     );
+    const teamsDirectory = r.string("teamsDirectory");
     const files = readTeamFiles(r, {
-        directory: r.string("teamsDirectory"),
+        directory: teamsDirectory,
         projectDir: source.projectDir,
         environment: source.environment,
         environments,
@@ -233,7 +236,12 @@ export function readTenantsConfig(r: ConfigReader, source: TeamSource): TenantsC
         tenants,
         files.map((f) => `${f.file}:`),
     );
-    return { versionPolicy, environments, tenants: tenants.map((t) => withFlowPorts(t, tenants)) };
+    return {
+        versionPolicy,
+        environments,
+        teamsDirectory,
+        tenants: tenants.map((t) => withFlowPorts(t, tenants)),
+    };
 }
 
 function readTenant(

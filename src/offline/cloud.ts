@@ -274,11 +274,22 @@ function fakeKubeconfig(cluster: string): string {
     ].join("\n");
 }
 
+/** A stack's outputs as a StackReference reads them: values, and which of them are secrets. */
+export interface StackOutputs {
+    readonly outputs: Record<string, unknown>;
+    readonly secretOutputNames: readonly string[];
+}
+
 export class OfflineCloud implements pulumi.runtime.Mocks {
     readonly invoked: string[] = [];
 
+    /** `stacks`: the outputs of the stacks the program may reference, by `<org>/<project>/<stack>`. */
+    constructor(private readonly stacks: Readonly<Record<string, StackOutputs>> = {}) {}
+
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         const inputs: Inputs = args.inputs ?? {};
+        if (args.type === "pulumi:pulumi:StackReference")
+            return this.stackReference(String(inputs.name ?? args.name));
         if (args.type.startsWith("azure-native:")) {
             const key =
                 args.type === "azure-native:resources:ResourceGroup"
@@ -320,6 +331,18 @@ export class OfflineCloud implements pulumi.runtime.Mocks {
             return { id, state: { ...inputs, metadata: { name: args.name, ...meta } } };
         }
         return { id: `${args.name}-id`, state: { ...inputs, ...OUTPUTS[args.type]?.(inputs, args.name) } };
+    }
+
+    private stackReference(name: string): pulumi.runtime.MockResourceResult {
+        const stack = this.stacks[name];
+        if (!stack)
+            throw new Error(
+                `The offline cloud knows no stack ${name} (known: ${Object.keys(this.stacks).join(", ") || "none"})`,
+            );
+        return {
+            id: name,
+            state: { name, outputs: stack.outputs, secretOutputNames: [...stack.secretOutputNames] },
+        };
     }
 
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { OfflineCloud } from "./cloud";
+import { OfflineCloud, StackOutputs } from "./cloud";
 import { ResolvedConfig, SecretValue, resolveStackConfig } from "./stackConfig";
 
 /** The wire marker of a secret value in a registration's inputs. */
@@ -69,6 +69,32 @@ type Monitor = {
     registerResourceOutputs(req: RegisterOutputsRequest, cb: (err: unknown, res: unknown) => void): void;
 };
 
+/** The Pulumi organization offline runs belong to (what `pulumi.getOrganization()` answers). */
+export const OFFLINE_ORGANIZATION = "organization";
+
+/**
+ * The delivery stack reads every environment's outputs: offline, those of the environments' own
+ * offline runs (with the same teams), so what it plans is what the environments export.
+ */
+async function referencedStacks(config: ResolvedConfig): Promise<Record<string, StackOutputs>> {
+    const key = (k: string) => `${config.project}:${k}`;
+    if (config.values[key("stackRole")] !== "delivery") return {};
+    const environments = JSON.parse(config.values[key("environments")] ?? "[]") as string[];
+    const teams = config.values[key("teamsDirectory")];
+    const stacks: Record<string, StackOutputs> = {};
+    for (const environment of environments) {
+        const run = await runProgram(
+            environment,
+            teams === undefined ? {} : { [key("teamsDirectory")]: teams },
+        );
+        stacks[`${OFFLINE_ORGANIZATION}/${config.project}/${environment}`] = {
+            outputs: run.outputs,
+            secretOutputNames: run.secretOutputs,
+        };
+    }
+    return stacks;
+}
+
 /**
  * Runs the real program (index.ts) under Pulumi's mocks with a stack's config, and returns every
  * registration as the engine would have received it. Nothing leaves the machine.
@@ -80,9 +106,10 @@ export async function runProgram(
     program: () => Record<string, unknown> = () => require("../../index")(),
 ): Promise<OfflineRun> {
     const config = resolveStackConfig(stack, overrides);
+    const referenced = await referencedStacks(config);
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
-    const cloud = new OfflineCloud();
-    await pulumi.runtime.setMocks(cloud, config.project, stack, false);
+    const cloud = new OfflineCloud(referenced);
+    await pulumi.runtime.setMocks(cloud, config.project, stack, false, OFFLINE_ORGANIZATION);
 
     const resources: RegisteredResource[] = [];
     let pending = 0;

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { CONFIG_KEYS, KeyDeclaration } from "../config/keys";
 import { readYamlFile } from "../config/yamlFile";
 import { writeTeamFiles } from "./teamFiles";
 
@@ -78,9 +79,12 @@ export function resolveStackConfig(
         if (typeof decl === "object" && decl.default !== undefined) set(key, decl.default);
     }
     for (const [key, value] of Object.entries(stackFile.config ?? {})) set(key, value);
-    for (const [key, decl] of declared) {
-        if (typeof decl === "object" && decl.secret && values[qualify(key)] === undefined) {
-            const k = qualify(key);
+    // Required secrets of the stack's role that the stack file does not hold: what CI would decrypt.
+    const role = values[qualify("stackRole")] ?? "environment";
+    for (const [key, decl] of Object.entries(CONFIG_KEYS) as [string, KeyDeclaration][]) {
+        const k = qualify(key);
+        const readHere = (decl.stacks ?? "environment") === role || decl.stacks === "all";
+        if (decl.secret && !decl.optional && readHere && values[k] === undefined) {
             values[k] = placeholders[k] = placeholderFor(k);
             secretKeys.add(k);
         }

@@ -4,8 +4,9 @@ import type { SecretValue } from "../../src/offline/stackConfig";
 export type { OfflineRun, RegisteredResource } from "../../src/offline/run";
 export { isWireSecret } from "../../src/offline/run";
 
+/** The environment stacks; `delivery` is the organisation's CI, which reads both. */
 export const STACKS = ["staging", "prod"] as const;
-export type StackName = (typeof STACKS)[number];
+export type StackName = (typeof STACKS)[number] | "delivery";
 
 const cache = new Map<string, Promise<OfflineRun>>();
 
