@@ -7,9 +7,11 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { describe, it } from "node:test";
+import * as devops from "../../components/devops/devops";
 import { HELM_EXAMPLE, HELM_STAGES, KUSTOMIZE_EXAMPLE, KUSTOMIZE_STAGES } from "../support/delivery";
 import {
     type Doc,
+    ENVIRONMENTS,
     PIPELINES_DIR,
     PIPELINE_SCHEMA,
     PLATFORM_REPOSITORY,
@@ -70,6 +72,34 @@ describe("pipeline YAML", () => {
             "pipelines/templates/ci-verify-helm-steps-template.yml",
             "pipelines/templates/ci-verify-kustomize-steps-template.yml",
         ]);
+    });
+
+    it("names the service connections and the team variables the delivery stack creates", () => {
+        const [staging, prod] = ENVIRONMENTS;
+        assert.deepEqual(SERVICE_CONNECTIONS, {
+            github: devops.SERVICE_CONNECTIONS.github,
+            azureStaging: devops.SERVICE_CONNECTIONS.azure(staging),
+            azureProd: devops.SERVICE_CONNECTIONS.azure(prod),
+            clusterStaging: devops.SERVICE_CONNECTIONS.cluster(staging),
+        });
+        // The group as the delivery stack fills it (values are passed through, so strings stand in).
+        const group = devops.teamVariables(
+            { name: "dev-team1" } as any,
+            {
+                config: { platformRepository: PLATFORM_REPOSITORY, promotionToken: "token" },
+                environments: ENVIRONMENTS.map((name) => ({ name, chartRepositoryKind: "chartmuseum" })),
+                teamsDirectory: "tenants",
+            } as any,
+        );
+        assert.deepEqual(group.map((v) => v.name).sort(), [...TEAM_VARIABLES].sort());
+        assert.deepEqual(
+            group
+                .filter((v) => v.isSecret)
+                .map((v) => v.name)
+                .sort(),
+            [...SECRET_VARIABLES].sort(),
+        );
+        assert.equal(group.find((v) => v.name === "teamFile")?.value, "tenants/dev-team1.yaml");
     });
 
     it("validates every file against the Azure Pipelines schema, which refuses an invalid one", (t) => {

@@ -370,6 +370,17 @@ describe("promote (Kustomize app of dev-team2)", () => {
         );
     });
 
+    it("marks the promotion [skip azp], so its merge starts no build of the app's pipeline", () => {
+        sandbox.remote(REPOSITORY, kustomizeAppRepository());
+        ok(runPromote(KUSTOMIZE_STAGES, variables()));
+        const [, create] = githubRequests();
+        assert.equal(create.body!.title, "Promote dev-team2/app 1.2.7 to prod [skip azp]");
+        assert.equal(
+            sandbox.git(remote(), "log", "-1", "--format=%s", BRANCH),
+            "Promote dev-team2/app 1.2.7 to prod [skip azp]",
+        );
+    });
+
     it("points a placeholder newName at prod's registry in the same pull request, the first time", () => {
         sandbox.remote(REPOSITORY, kustomizeAppRepository("prod-registry.azurecr.io"));
         ok(runPromote(KUSTOMIZE_STAGES, variables()));
