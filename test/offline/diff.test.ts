@@ -183,9 +183,14 @@ describe("npm run plan -- --diff <ref>", () => {
         scratch.write("tenants/dev-team1.yaml", teamFile.replace(pin, `$1"0.4.7", digest: "${digest}"$2`));
         const result = scratch.plan(["--stack", "prod", "--diff", "HEAD"]);
         assert.equal(result.status, 0, result.stderr);
-        assert.deepEqual(changeLines(result.stdout), [`~   ${HELM_RELEASE}  dev-team1-helmrelease-front  update`]);
+        assert.deepEqual(changeLines(result.stdout), [
+            `~   ${HELM_RELEASE}  dev-team1-helmrelease-front  update`,
+        ]);
         assert.match(result.stdout, /^        spec\.chart\.spec\.version: 0\.4\.0 => 0\.4\.7$/m);
-        assert.match(result.stdout, new RegExp(`spec\\.values\\.image\\.digest: sha256:[0-9a-f]{64} => ${digest}`));
+        assert.match(
+            result.stdout,
+            new RegExp(`spec\\.values\\.image\\.digest: sha256:[0-9a-f]{64} => ${digest}`),
+        );
     });
 
     it("names a ref that is not a commit", () => {
