@@ -44,7 +44,7 @@ describe("team files (tenants/<team>.yaml)", () => {
         assert.match(front?.inputs.spec.values.image.digest, /^sha256:[0-9a-f]{64}$/);
     });
 
-    for (const stack of STACKS) {
+    for (const stack of [...STACKS, "delivery"] as const) {
         test(`${stack}: adding a team file plans that team and changes nothing else`, async () => {
             const before = await run(stack, teams());
             const after = await run(stack, teams({ "dev-team3.yaml": NEW_TEAM }));
@@ -54,8 +54,9 @@ describe("team files (tenants/<team>.yaml)", () => {
                 if (was) assert.deepEqual(x.inputs, was.inputs, `${x.urn} changed`);
                 else assert.match(x.urn, /dev-team3/, `${x.urn} is new but not the new team's`);
             }
-            assert.deepEqual(after.outputs.tenantNamespaces, ["dev-team1", "dev-team2", "dev-team3"]);
-            assert.equal(after.resources.length - before.resources.length > 0, true);
+            assert.ok(after.resources.length > before.resources.length, "the new team's resources");
+            if (stack !== "delivery")
+                assert.deepEqual(after.outputs.tenantNamespaces, ["dev-team1", "dev-team2", "dev-team3"]);
         });
     }
 
