@@ -421,6 +421,7 @@ describe("Tenant component on its own", () => {
                 provider,
                 chartSource: { kind: "acr-oci", url: pulumi.output("oci://acrgitops.azurecr.io/helm") },
                 registryLoginServer: "acrgitops.azurecr.io",
+                verifierObjectId: "00000000-0000-4000-8000-00000000000d",
                 ingressNamespace: "app-routing-system",
                 fluxInstallation: installation,
                 ...extra,
