@@ -295,7 +295,9 @@ export class DevOps extends pulumi.ComponentResource {
                     serviceConnectionId: github.id,
                     reportBuildStatus: true,
                 },
-                ciTrigger: { override: ciTrigger(app) },
+                // The YAML's own trigger (main only, the app's and its chart's or manifests' paths, never
+                // deploy/prod/) is the one source of truth: an override would replace it.
+                ciTrigger: { useYaml: true },
                 variableGroups: [group.id.apply(Number)],
                 jobAuthorizationScope: "project",
             },
@@ -337,23 +339,6 @@ function environmentVariables(e: EnvironmentOutputs): azuredevops.VariableGroupV
         { name: name("chartRepositoryUsername"), value: e.chartPushUsername },
         { name: name("chartRepositoryPassword"), isSecret: true, secretValue: e.chartPushPassword },
     ];
-}
-
-/** CI on main, for changes under the app's directory only (the directory of its pipeline YAML). */
-export function ciTrigger(app: AppConfig): azuredevops.BuildDefinitionCiTriggerOverride {
-    const dir = appDirectory(app);
-    return {
-        branchFilters: [{ includes: ["main"] }],
-        ...(dir === "" ? {} : { pathFilters: [{ includes: [`${dir}/*`] }] }),
-        batch: true,
-        maxConcurrentBuildsPerBranch: 1,
-    };
-}
-
-/** Directory of the app's pipeline YAML in its repository; "" when at the root. */
-export function appDirectory(app: AppConfig): string {
-    const parts = app.pipelinePath.replace(/^\/+/, "").split("/");
-    return parts.slice(0, -1).join("/");
 }
 
 /** A federated credential name: 3-120 characters of letters, digits, `-` and `_`, unique per application. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AZUREDEVOPS_TOKENS as T } from "../../components/devops/azuredevops";
-import { SERVICE_CONNECTIONS, TEAM_VARIABLES, appDirectory, ciTrigger } from "../../components/devops/devops";
+import { SERVICE_CONNECTIONS, TEAM_VARIABLES } from "../../components/devops/devops";
 import type { AppConfig } from "../../components/tenants/config";
 import { BuiltInRoles } from "../../src/roles";
 import {
@@ -238,15 +238,10 @@ describe("environment stacks", () => {
     }
 });
 
-describe("Azure DevOps CI builders", () => {
-    const app = (pipelinePath: string) => ({ name: "x", pipelinePath }) as AppConfig;
-
-    it("does not filter paths when the pipeline YAML is at the repository root", () => {
-        assert.equal(appDirectory(app("ci-pipeline.yml")), "");
-        assert.equal(ciTrigger(app("ci-pipeline.yml")).pathFilters, undefined);
-    });
-
-    it("filters on the pipeline YAML's directory", () => {
-        assert.deepEqual(ciTrigger(app("front/ci-pipeline.yml")).pathFilters, [{ includes: ["front/*"] }]);
+describe("pipeline triggers", () => {
+    it("follow each app's YAML trigger, so its path filters (app, chart or manifests) are the only ones", async () => {
+        for (const pipeline of ofType(await delivery(), T.buildDefinition)) {
+            assert.deepEqual(pipeline.inputs.ciTrigger, { useYaml: true }, pipeline.name);
+        }
     });
 });
