@@ -77,6 +77,13 @@ describe("delivery workflows", () => {
         assert.equal(prod.environment, "prod");
     });
 
+    it("a push to main then runs pulumi up on the delivery stack, after both environments", () => {
+        const { delivery } = workflow("deploy.yml").jobs;
+        assert.equal(pulumiStep(delivery)!.with?.command, "up");
+        assert.equal(pulumiStep(delivery)!.with?.stack, "delivery");
+        assert.equal(delivery.needs, "prod");
+    });
+
     it("deployments are serialised per stack and never cancelled half-way; stale previews are cancelled", () => {
         const deploy = workflow("deploy.yml");
         for (const stack of ["staging", "prod"]) {
