@@ -58,6 +58,7 @@ export = function gitopsPlatform() {
         config: config.flux,
         stack: config.stack,
         provider: platform.provider,
+        kubernetesVersion: platform.kubernetesVersion,
         protect: config.platform.protect,
         sourceControllerIdentityClientId: identities.fluxSourceIdentityClientId,
     });

@@ -176,7 +176,7 @@ export function gitRepository(args: {
     };
 }
 
-/** The fleet Kustomization: applies `./<path>` of the GitRepository, pruning what was removed from Git. */
+/** The fleet Kustomization: applies `./<path>` of the GitRepository, pruning what was removed from Git, waiting for health. */
 export function kustomization(args: {
     readonly metadata: ObjectMeta;
     readonly path: string;
@@ -193,6 +193,11 @@ export function kustomization(args: {
             retryInterval: "1m",
             path: `./${args.path.replace(/^\.\//, "")}`,
             prune: true,
+            // Ready only once what it applied is ready, so `pulumi up` reports a broken fleet.
+            wait: true,
+            // On destroy, waits until everything it applied is gone, while the controllers still run
+            // to process their finalizers.
+            deletionPolicy: "WaitForTermination",
             sourceRef: { kind: "GitRepository", name: args.sourceName },
             serviceAccountName: args.serviceAccountName,
         },

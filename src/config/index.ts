@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ChartRepositoryConfig, keyVaultNameOfCertificate, readChartRepositoryConfig } from "../../components/charts/config";
 import { DevOpsConfig, readDevOpsConfig } from "../../components/devops/config";
-import { FluxConfig, readFluxConfig } from "../../components/flux/config";
+import { FluxConfig, checkFluxPrerequisites, readFluxConfig } from "../../components/flux/config";
 import { IdentitiesConfig, readIdentitiesConfig } from "../../components/identities/config";
 import { OperationsConfig, readOperationsConfig } from "../../components/monitoring/config";
 import { PlatformConfig, readPlatformConfig } from "../../components/platform/config";
@@ -10,6 +10,7 @@ import { ConfigError, ConfigReader, deepFreeze } from "./reader";
 import { unknownKeyAllowed } from "./suggest";
 import { TenantsConfig, readTenantsConfig } from "../../components/tenants/config";
 import { keyVaultName } from "./validators";
+import { names } from "../naming";
 
 export { ConfigError } from "./reader";
 export type { ConfigProblem } from "./reader";
@@ -39,7 +40,7 @@ export function loadConfig(): StackConfig {
     const config: StackConfig = {
         project,
         stack,
-        platform: readPlatformConfig(r),
+        platform: readPlatformConfig(r, names(project, stack)),
         identities: readIdentitiesConfig(r),
         chartRepository: readChartRepositoryConfig(r),
         flux: readFluxConfig(r, stack),
@@ -48,6 +49,7 @@ export function loadConfig(): StackConfig {
         operations: readOperationsConfig(r),
     };
     checkIngressCertificates(r, config);
+    checkFluxPrerequisites(r, config.flux, config.platform.kubernetesVersion);
     if (r.problems.length > 0) throw new ConfigError(r.problems, `Pulumi.${stack}.yaml`);
     return deepFreeze(config);
 }

@@ -23,7 +23,7 @@ export interface KeyDeclaration {
     readonly step: Step;
     readonly type: KeyType;
     /** What the program uses when the stack file does not set the key. No default: the key is required. */
-    readonly default?: string | number | boolean | readonly string[];
+    readonly default?: string | number | boolean | readonly string[] | readonly Readonly<Record<string, unknown>>[];
     /** Set with `pulumi config set --secret`; a plaintext value is refused. */
     readonly secret?: boolean;
     /**
@@ -37,14 +37,16 @@ export interface KeyDeclaration {
 export const CONFIG_KEYS = {
     // platform
     location: { step: "platform", type: "string", description: "Azure region of every resource, e.g. westeurope. Required." },
-    globalNameSeed: { step: "platform", type: "string", default: "", description: "Mixed into the hash of globally unique names (registry, storage account, DNS label), e.g. your organisation's name, so another organisation's deployment of this project cannot take them." },
-    protect: { step: "platform", type: "boolean", default: false, description: "Protect the cluster, registry and storage from deletion (true in prod)." },
-    kubernetesVersion: { step: "platform", type: "string", default: "", description: "AKS version MAJOR.MINOR[.PATCH]; empty lets AKS choose its default." },
-    nodeCount: { step: "platform", type: "integer", default: 2, description: "Nodes in the system pool, 1 to 100." },
-    nodeVmSize: { step: "platform", type: "string", default: "Standard_D4ds_v5", description: "VM size of the system pool." },
+    globalNameSeed: { step: "platform", type: "string", description: "Mixed into the hash of globally unique names (registry, storage account, DNS label), e.g. your organisation's name, so another organisation's deployment of this project cannot take them. Required; never change it after the first up (the registry and storage would be replaced)." },
+    protect: { step: "platform", type: "boolean", default: false, description: "Protect the resource group, cluster, registry, workspace and storage from deletion (true in prod)." },
+    resourceGroupLock: { step: "platform", type: "boolean", default: false, description: "Put a CanNotDelete management lock on the stack's resource group (true in prod). While it is on, Azure refuses every delete inside the group, node pool rotation included: turn it off in the same change." },
+    kubernetesVersion: { step: "platform", type: "string", default: "", description: "AKS version MAJOR.MINOR (upgradeChannel patch) or MAJOR.MINOR.PATCH (node-image or none); empty lets AKS choose, and is the only choice with stable or rapid." },
+    systemPoolMinCount: { step: "platform", type: "integer", default: 2, description: "Fewest nodes of the system pool (CriticalAddonsOnly: CoreDNS, metrics, Flux), 1 to 100; the cluster autoscaler never goes below." },
+    systemPoolMaxCount: { step: "platform", type: "integer", default: 3, description: "Most nodes of the system pool, systemPoolMinCount to 100." },
+    userPools: { step: "platform", type: "object", default: [{ name: "apps", vmSize: "Standard_D4ds_v5", minCount: 2, maxCount: 5 }], undeclared: true, description: "Node pools the teams' workloads run on, each { name, vmSize, minCount, maxCount, zones?, osSku?, maxPods?, labels?, taints? }; see README \"Node pools\"." },
     aksTier: { step: "platform", type: "string", default: "Standard", description: "AKS pricing tier, Free | Standard | Premium (Standard has the uptime SLA)." },
     upgradeChannel: { step: "platform", type: "string", default: "patch", description: "AKS auto-upgrade channel, patch | stable | rapid | node-image | none." },
-    nodeOsUpgradeChannel: { step: "platform", type: "string", default: "NodeImage", description: "Node OS patching, NodeImage | SecurityPatch | Unmanaged | None." },
+    nodeOsUpgradeChannel: { step: "platform", type: "string", default: "NodeImage", description: "Node OS patching, NodeImage | SecurityPatch | Unmanaged | None; upgradeChannel node-image requires NodeImage." },
     maintenanceDay: { step: "platform", type: "string", default: "Sunday", description: "Day of the weekly maintenance window for upgrades and node OS patches." },
     maintenanceStartTime: { step: "platform", type: "string", default: "02:00", description: "Start of the maintenance window, HH:MM in maintenanceUtcOffset." },
     maintenanceDurationHours: { step: "platform", type: "integer", default: 4, description: "Length of the maintenance window in hours, 4 to 24." },
@@ -54,8 +56,9 @@ export const CONFIG_KEYS = {
     logRetentionDays: { step: "platform", type: "integer", default: 30, description: "Log Analytics retention in days, 30 to 730." },
     apiServerAuthorizedIpRanges: { step: "platform", type: "list", default: [], description: "IPv4 CIDRs allowed to reach the API server; empty allows any (Azure AD still required)." },
     ingressKeyVaultId: { step: "platform", type: "string", default: "", description: "Resource id of the Key Vault holding ingress TLS certificates; the app routing add-on gets Key Vault Secrets User on it." },
-    deployerObjectIds: { step: "platform", type: "list", default: [], description: "Object ids of every principal that runs pulumi up/preview (engineers, CI, preview app); cluster admins and owners of the Azure AD objects. Empty means whoever runs it." },
-    kubeloginMode: { step: "platform", type: "string", default: "azurecli", description: "How the generated kubeconfig gets tokens, azurecli | workloadidentity | msi." },
+    deployerObjectIds: { step: "platform", type: "list", description: "Object ids of every principal that runs pulumi up (the engineers of the first up, the CI deploy identity): RBAC Cluster Admin on the cluster and owners of the stack's Azure AD objects. Required, at least one." },
+    previewerObjectIds: { step: "platform", type: "list", default: [], description: "Object ids of the principals that only run pulumi preview (the CI preview identity): AKS Cluster User and RBAC Reader on the cluster, nothing else; never also a deployer." },
+    kubeloginMode: { step: "platform", type: "string", default: "azurecli", description: "How the generated kubeconfig gets tokens, azurecli | workloadidentity | msi (CI overrides it with AAD_LOGIN_METHOD)." },
 
     // identities
     platformAdmins: { step: "identities", type: "list", default: [], description: "Members of the platform-admin group (AKS RBAC Cluster Admin), Azure AD object ids or UPNs." },
@@ -77,7 +80,7 @@ export const CONFIG_KEYS = {
     fleetRepositoryCreate: { step: "flux", type: "boolean", default: false, description: "Create the fleet repository (private, main protected) instead of using an existing one." },
     fleetBranch: { step: "flux", type: "string", default: "main", description: "Branch Flux follows (flux bootstrap --branch)." },
     fleetPath: { step: "flux", type: "string", default: "", description: "Folder of this cluster in the fleet repository, under clusters/; empty means clusters/<stack>." },
-    fluxChartVersion: { step: "flux", type: "string", default: "2.16.3", description: "Exact version of the fluxcd-community flux2 Helm chart (2.16.3 ships Flux v2.6.4)." },
+    fluxChartVersion: { step: "flux", type: "string", default: "2.19.0", description: "Exact version of the fluxcd-community flux2 Helm chart (2.19.0 ships Flux v2.8.8, which needs Kubernetes 1.33 or later); a chart line the platform has not vetted is refused." },
     fluxSourceInterval: { step: "flux", type: "string", default: "1m", description: "How often Flux fetches the fleet repository (Go duration)." },
     fluxReconcileInterval: { step: "flux", type: "string", default: "10m", description: "How often Flux re-applies the cluster path, undoing drift (Go duration)." },
     fluxNotificationProvider: { step: "flux", type: "string", default: "none", description: "Where failed reconciliations are reported, none | msteams | slack | github (commit statuses)." },
@@ -115,6 +118,10 @@ export type ConfigKey = keyof typeof CONFIG_KEYS;
 
 /** Keys the program no longer reads, with what to do instead: an error rather than a silent change. */
 export const RETIRED_KEYS: Readonly<Record<string, string>> = {
+    nodeCount:
+        "unset (retired): the system pool autoscales between systemPoolMinCount and systemPoolMaxCount, and the teams' workloads run on userPools",
+    nodeVmSize:
+        "unset (retired): the system pool's VM size is fixed by the platform (Azure cannot change it in place); set the teams' VM sizes in userPools",
     chartMuseumAnonymousGet:
         "unset (retired): ChartMuseum always serves anonymous reads to Flux in-cluster, its network policy and the push-only Ingress keep them there",
 };

@@ -25,6 +25,13 @@ export interface RegisteredResource {
     readonly wireInputs: Record<string, any>;
     /** Output properties the engine must store as secrets (the `additionalSecretOutputs` option). */
     readonly additionalSecretOutputs: readonly string[];
+    /** The lifecycle options a replacement or a delete obeys (always recorded by runProgram). */
+    readonly lifecycle?: {
+        readonly deleteBeforeReplace: boolean;
+        readonly replaceOnChanges: readonly string[];
+        readonly ignoreChanges: readonly string[];
+        readonly retainOnDelete: boolean;
+    };
 }
 
 export interface OfflineRun {
@@ -50,6 +57,10 @@ interface RegisterRequest {
     getVersion(): string;
     getObject(): { toJavaScript(): Record<string, any> } | undefined;
     getAdditionalsecretoutputsList(): string[];
+    getDeletebeforereplace(): boolean;
+    getReplaceonchangesList(): string[];
+    getIgnorechangesList(): string[];
+    getRetainondelete(): boolean | undefined;
 }
 
 interface RegisterOutputsRequest {
@@ -134,6 +145,12 @@ function record(req: RegisterRequest, urn: string): RegisteredResource {
         inputs: unwrap(wireInputs),
         wireInputs,
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        lifecycle: {
+            deleteBeforeReplace: req.getDeletebeforereplace(),
+            replaceOnChanges: req.getReplaceonchangesList(),
+            ignoreChanges: req.getIgnorechangesList(),
+            retainOnDelete: req.getRetainondelete() ?? false,
+        },
     };
 }
 

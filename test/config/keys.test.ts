@@ -27,8 +27,8 @@ describe("the key table", () => {
     });
 
     it("names the key whose default was edited without regenerating", () => {
-        const edited = read("Pulumi.yaml").replace(/(  nodeCount:\n    type: integer\n    default: )\d+/, "$17");
-        assert.deepEqual(staleKeys(edited), ["nodeCount"]);
+        const edited = read("Pulumi.yaml").replace(/(  systemPoolMinCount:\n    type: integer\n    default: )\d+/, "$17");
+        assert.deepEqual(staleKeys(edited), ["systemPoolMinCount"]);
     });
 
     it("writes Pulumi.yaml byte for byte", () => {
@@ -50,7 +50,7 @@ describe("the key table", () => {
 
 describe("keys the program does not know", () => {
     it("are refused with the closest known key", async () => {
-        await assert.rejects(run("staging", { "gitops-platform:nodeCout": 5 }), /gitops-platform:nodeCout: got 5; allowed: no such key; did you mean "nodeCount"\?/);
+        await assert.rejects(run("staging", { "gitops-platform:systemPoolMinCout": 5 }), /gitops-platform:systemPoolMinCout: got 5; allowed: no such key; did you mean "systemPoolMinCount"\?/);
     });
 
     it("include a misspelt tenants list, which would otherwise delete every team", async () => {
@@ -62,7 +62,7 @@ describe("keys the program does not know", () => {
     });
 
     it("name the stack file", async () => {
-        await assert.rejects(run("prod", { "gitops-platform:nodeCout": 5 }), /Invalid stack config in Pulumi\.prod\.yaml/);
+        await assert.rejects(run("prod", { "gitops-platform:systemPoolMinCout": 5 }), /Invalid stack config in Pulumi\.prod\.yaml/);
     });
 
     it("do not include provider namespaces", async () => {

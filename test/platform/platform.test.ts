@@ -6,6 +6,8 @@ import { BuiltInRoles } from "../../src/roles";
 import { FAKE_DEPLOYER_OBJECT_ID, fakeGuid } from "../../src/offline/cloud";
 import { STACKS, isWireSecret, ofType, one, run } from "../support/program";
 
+const DEPLOYER = `deployer-${FAKE_DEPLOYER_OBJECT_ID}-cluster-admin`;
+
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 const REGISTRY = "azure-native:containerregistry:Registry";
 const ROLE = "azure-native:authorization:RoleAssignment";
@@ -89,7 +91,7 @@ for (const stack of STACKS) {
             const r = await run(stack);
             const wait = one(r, "time:index/sleep:Sleep", "rbac-propagation");
             assert.equal(wait.inputs.createDuration, "5m");
-            assert.ok(wait.dependencies.includes(one(r, ROLE, "deployer-current-cluster-admin").urn));
+            assert.ok(wait.dependencies.includes(one(r, ROLE, DEPLOYER).urn));
             assert.ok(one(r, "pulumi:providers:kubernetes").dependencies.includes(wait.urn));
         });
 
@@ -127,7 +129,7 @@ for (const stack of STACKS) {
         });
 
         it("gives the deployer RBAC Cluster Admin on this cluster, not wider", async () => {
-            const admin = one(await run(stack), ROLE, "deployer-current-cluster-admin").inputs;
+            const admin = one(await run(stack), ROLE, DEPLOYER).inputs;
             assert.ok(admin.roleDefinitionId.endsWith(`/roleDefinitions/${BuiltInRoles.AksRbacClusterAdmin}`));
             assert.equal(admin.principalId, FAKE_DEPLOYER_OBJECT_ID);
             assert.match(admin.scope, /\/managedClusters\/aks-gitops-platform-[a-z]+$/);
@@ -144,7 +146,7 @@ for (const stack of STACKS) {
             const r = await run(stack);
             const platform = one(r, "gitops:platform:Platform");
             const suffixes = ["rg", "logs", "aks", "acr", "insights-dcr", "insights-dcra", "aks-audit", "kubelet-acrpull",
-                "deployer-current-cluster-admin", "rbac-propagation", "ingress-keyvault", "k8s", "aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"];
+                DEPLOYER, "rbac-propagation", "ingress-keyvault", "k8s", "aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"];
             for (const suffix of suffixes) {
                 const child = r.resources.find((x) => x.name === `${platform.name}-${suffix}`);
                 assert.ok(child, `${platform.name}-${suffix} is missing`);
@@ -167,11 +169,10 @@ describe("platform per environment", () => {
         assert.equal(one(r, REGISTRY).protect, false);
     });
 
-    it("spreads nodes over availability zones in a region that has them", async () => {
+    it("spreads the system pool over availability zones in a region that has them", async () => {
         const pool = one(await run("prod"), CLUSTER).inputs.agentPoolProfiles[0];
         assert.deepEqual(pool.availabilityZones, ["1", "2", "3"]);
-        assert.equal(pool.count, 3);
-        assert.equal(pool.vmSize, "Standard_D8ds_v5");
+        assert.deepEqual([pool.minCount, pool.maxCount, pool.count], [3, 5, 3]);
     });
 
     it("omits availability zones in a region without them", async () => {
@@ -186,7 +187,7 @@ describe("platform per environment", () => {
     });
 
     it("makes each configured deployer cluster admin and owner of the Azure AD objects, instead of whoever runs it", async () => {
-        const deployers = ["11111111-2222-4333-8444-555555555555", "66666666-7777-4888-8999-000000000000"];
+        const deployers = [FAKE_DEPLOYER_OBJECT_ID, "66666666-7777-4888-8999-000000000000"];
         const r = await run("staging", { "gitops-platform:deployerObjectIds": deployers });
         for (const id of deployers) {
             const grant = one(r, ROLE, `deployer-${id}-cluster-admin`).inputs;
