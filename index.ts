@@ -2,18 +2,35 @@
 // who may do what, where charts live, Flux, the teams themselves, and the CI that feeds them.
 import * as pulumi from "@pulumi/pulumi";
 import { chartSource } from "./components/charts/chartMuseum";
-import { Pipelines } from "./components/devops/devops";
+import { DevOps } from "./components/devops/devops";
 import { Flux } from "./components/flux/flux";
 import { Identities } from "./components/identities/identities";
 import { Monitoring } from "./components/monitoring/monitoring";
 import { Platform } from "./components/platform/platform";
 import { Tenant } from "./components/tenants/tenant";
-import { loadConfig } from "./src/config";
-import { FLUX_NAMESPACE } from "./components/flux/manifests";
+import { environmentOutputs, environmentStackName } from "./components/devops/environments";
+import { assertNever } from "./src/assertNever";
+import { DeliveryConfig, EnvironmentConfig, loadConfig } from "./src/config";
+import { FLUX_NAMESPACE } from "./src/namespaces";
 import { names } from "./src/naming";
 
 export = function gitopsPlatform() {
     const config = loadConfig();
+    switch (config.role) {
+        case "environment":
+            return environment(config);
+        case "delivery":
+            return delivery(config);
+        default:
+            return assertNever(config, "stack role");
+    }
+};
+
+// Components renamed since the first release carry aliases to their old type and name, so `pulumi up`
+// moves the deployed resources (children follow their parent) instead of replacing them.
+
+/** An environment (staging, prod): the platform, identities, charts, Flux, the teams and their alerts. */
+function environment(config: EnvironmentConfig) {
     const stackNames = names(config.project, config.stack, config.platform.globalNameSeed);
     const tags = { project: config.project, stack: config.stack, "managed-by": "pulumi" };
 
@@ -21,20 +38,24 @@ export = function gitopsPlatform() {
     const platform = new Platform(stackNames.base, { names: stackNames, config: config.platform, tags });
 
     // Who may do what: CI and deploy principals, team groups bound to their namespace, Flux's identity.
-    const identities = new Identities(`${stackNames.base}-identities`, {
-        names: stackNames,
-        config: config.identities,
-        tenants: config.tenants.tenants,
-        subscriptionId: platform.subscriptionId,
-        resourceGroupName: platform.resourceGroupName,
-        location: platform.location,
-        clusterId: platform.clusterId,
-        oidcIssuerUrl: platform.oidcIssuerUrl,
-        registryId: platform.registryId,
-        chartRepositoryMode: config.chartRepository.mode,
-        owners: platform.deployerObjectIds,
-        tags,
-    });
+    const identities = new Identities(
+        `${stackNames.base}-identities`,
+        {
+            names: stackNames,
+            config: config.identities,
+            tenants: config.tenants.tenants,
+            subscriptionId: platform.subscriptionId,
+            resourceGroupName: platform.resourceGroupName,
+            location: platform.location,
+            clusterId: platform.clusterId,
+            oidcIssuerUrl: platform.oidcIssuerUrl,
+            registryId: platform.registryId,
+            chartRepositoryMode: config.chartRepository.mode,
+            owners: platform.deployerObjectIds,
+            tags,
+        },
+        { aliases: [{ type: "gitops:identity:Identities" }] },
+    );
 
     // Where charts live: ChartMuseum on the cluster, or OCI artifacts in ACR (then nothing is created).
     const charts = chartSource(`${stackNames.base}-chartmuseum`, {
@@ -69,43 +90,34 @@ export = function gitopsPlatform() {
             new Tenant(tenant.name, {
                 tenant,
                 tenants: config.tenants.tenants,
-                versionPolicy: config.tenants.versionPolicy,
                 provider: platform.provider,
                 chartSource: charts,
+                registryLoginServer: platform.registryLoginServer,
                 ingressNamespace: platform.ingressNamespace,
-                fluxNamespace: flux.namespace,
                 fluxInstallation: flux.installation,
             }),
     );
 
-    // Azure DevOps CI: a pipeline per app, pushing images to ACR and charts to the chart repository.
-    const ci = new Pipelines(`${stackNames.base}-ci`, {
-        config: config.devops,
-        tenants: config.tenants.tenants,
-        registry: { id: platform.registryId, name: platform.registryName, loginServer: platform.registryLoginServer },
-        chartSource: charts,
-        ciApplicationId: identities.ciApplicationId,
-        ciClientId: identities.ciClientId,
-        tenantId: platform.tenantId,
-        subscriptionId: platform.subscriptionId,
-        registryPassword: identities.ciPassword,
-    });
-
     // Operations: who gets paged, and for what.
-    const monitoring = new Monitoring(`${stackNames.base}-ops`, {
-        resourceGroupName: platform.resourceGroupName,
-        location: platform.location,
-        workspaceId: platform.workspaceId,
-        clusterId: platform.clusterId,
-        registryId: platform.registryId,
-        registrySku: config.platform.acrSku,
-        actionGroupShortName: `ops-${config.stack}`.slice(0, 12),
-        alertEmails: config.operations.alertEmails,
-        alertWebhookUrl: config.operations.alertWebhookUrl,
-        thresholds: config.operations.thresholds,
-        severities: config.operations.severities,
-        tags,
-    });
+    const monitoring = new Monitoring(
+        `${stackNames.base}-monitoring`,
+        {
+            azureNamePrefix: stackNames.alerts,
+            resourceGroupName: platform.resourceGroupName,
+            location: platform.location,
+            workspaceId: platform.workspaceId,
+            clusterId: platform.clusterId,
+            registryId: platform.registryId,
+            registrySku: config.platform.acrSku,
+            actionGroupShortName: `ops-${config.stack}`.slice(0, 12),
+            alertEmails: config.operations.alertEmails,
+            alertWebhookUrl: config.operations.alertWebhookUrl,
+            thresholds: config.operations.thresholds,
+            severities: config.operations.severities,
+            tags,
+        },
+        { aliases: [{ name: `${stackNames.base}-ops`, type: "gitops:ops:Monitoring" }] },
+    );
 
     return {
         resourceGroupName: platform.resourceGroupName,
@@ -124,8 +136,40 @@ export = function gitopsPlatform() {
         fleetRepositoryUrl: flux.fleetRepositoryUrl,
         fluxNamespace: flux.namespace,
         tenantNamespaces: tenants.map((t) => t.namespace),
-        devopsProject: ci.projectName,
-        devopsPipelines: ci.pipelineIds,
         alertActionGroupId: monitoring.actionGroupId,
+        // What the delivery stack reads (components/devops/environments.ts).
+        tenantId: platform.tenantId,
+        subscriptionId: platform.subscriptionId,
+        clusterId: platform.clusterId,
+        registryId: platform.registryId,
+        registryName: platform.registryName,
+        ciApplicationId: identities.ciApplicationId,
+        ciServicePrincipalObjectId: identities.ciServicePrincipalObjectId,
+        deployApplicationId: identities.deployApplicationId,
+        deployServicePrincipalObjectId: identities.deployServicePrincipalObjectId,
+        chartRepositoryKind: charts.kind,
+        chartPushUsername: charts.kind === "chartmuseum" ? charts.username : "",
+        chartPushPassword: pulumi.secret(charts.kind === "chartmuseum" ? charts.password : ""),
     };
-};
+}
+
+/**
+ * The organisation's delivery: one Azure DevOps CI for every environment, which it reads from their
+ * stacks. A stack of its own, because it changes at another pace and belongs to other people than an
+ * environment, and because one push must build once, not once per environment.
+ */
+function delivery(config: DeliveryConfig) {
+    const environments = config.tenants.environments.map((name) =>
+        environmentOutputs(
+            name,
+            new pulumi.StackReference(environmentStackName(pulumi.getOrganization(), config.project, name)),
+        ),
+    );
+    const devops = new DevOps(`${names(config.project, config.stack).base}-devops`, {
+        config: config.devops,
+        tenants: config.tenants.tenants,
+        environments,
+        teamsDirectory: config.tenants.teamsDirectory,
+    });
+    return { devopsProject: devops.projectName, devopsPipelines: devops.pipelineIds };
+}

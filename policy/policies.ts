@@ -36,10 +36,16 @@ export const TYPES = {
 /** AKS: no local (certificate) accounts, Kubernetes RBAC on, authorization through Azure RBAC. */
 export function checkAksAuthentication(props: Props): string[] {
     const found: string[] = [];
-    if (props.disableLocalAccounts !== true) found.push("AKS clusters must set disableLocalAccounts: true (Azure AD only, no static admin credentials).");
-    if (props.enableRBAC === false) found.push("AKS clusters must keep Kubernetes RBAC enabled (enableRBAC).");
+    if (props.disableLocalAccounts !== true)
+        found.push(
+            "AKS clusters must set disableLocalAccounts: true (Azure AD only, no static admin credentials).",
+        );
+    if (props.enableRBAC === false)
+        found.push("AKS clusters must keep Kubernetes RBAC enabled (enableRBAC).");
     if (props.aadProfile?.managed !== true || props.aadProfile?.enableAzureRBAC !== true) {
-        found.push("AKS clusters must use managed Azure AD with Azure RBAC for Kubernetes authorization (aadProfile.managed and aadProfile.enableAzureRBAC).");
+        found.push(
+            "AKS clusters must use managed Azure AD with Azure RBAC for Kubernetes authorization (aadProfile.managed and aadProfile.enableAzureRBAC).",
+        );
     }
     return found;
 }
@@ -61,7 +67,11 @@ export function checkRoleAssignmentScope(props: Props): string[] {
 
 /** ACR: the shared admin user (one password for everything) stays off. */
 export function checkRegistryAdminUser(props: Props): string[] {
-    return props.adminUserEnabled === true ? ["Container registries must keep the admin user disabled (adminUserEnabled: false); use Azure RBAC (AcrPull/AcrPush)."] : [];
+    return props.adminUserEnabled === true
+        ? [
+              "Container registries must keep the admin user disabled (adminUserEnabled: false); use Azure RBAC (AcrPull/AcrPush).",
+          ]
+        : [];
 }
 
 /** Storage: no anonymous blob access, at the account and on every container. */
@@ -100,7 +110,8 @@ export function isDefaultDenyIngress(props: Props): boolean {
     const spec = props.spec ?? {};
     const selector = spec.podSelector ?? {};
     const selectsAll =
-        Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
+        Object.keys(selector.matchLabels ?? {}).length === 0 &&
+        (selector.matchExpressions ?? []).length === 0;
     const types: string[] = spec.policyTypes ?? (spec.egress ? ["Ingress", "Egress"] : ["Ingress"]);
     return selectsAll && types.includes("Ingress") && (spec.ingress ?? []).length === 0;
 }
@@ -152,8 +163,11 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         [TYPES.roleAssignment],
         (_type, props) => checkRoleAssignmentScope(props),
     ),
-    resourcePolicy("acr-admin-user-disabled", "The container registry's admin user is disabled.", [TYPES.registry], (_type, props) =>
-        checkRegistryAdminUser(props),
+    resourcePolicy(
+        "acr-admin-user-disabled",
+        "The container registry's admin user is disabled.",
+        [TYPES.registry],
+        (_type, props) => checkRegistryAdminUser(props),
     ),
     resourcePolicy(
         "storage-no-public-blob-access",
@@ -172,7 +186,11 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         description: "Every tenant namespace has a default-deny NetworkPolicy.",
         enforcementLevel: "mandatory",
         validateStack: (args, reportViolation) => {
-            const resources = args.resources.map((r: PolicyResource) => ({ type: r.type, props: r.props, urn: r.urn }));
+            const resources = args.resources.map((r: PolicyResource) => ({
+                type: r.type,
+                props: r.props,
+                urn: r.urn,
+            }));
             for (const v of checkTenantDefaultDeny(resources)) reportViolation(v.message, v.urn);
         },
     },

@@ -19,7 +19,11 @@ export interface FederatedCredentialSpec {
  * A Kubernetes service account trusted through the cluster's OIDC issuer (AKS workload identity):
  * subject `system:serviceaccount:<namespace>:<serviceAccount>`.
  */
-export function serviceAccountFederation(oidcIssuerUrl: string, namespace: string, serviceAccount: string): FederatedCredentialSpec {
+export function serviceAccountFederation(
+    oidcIssuerUrl: string,
+    namespace: string,
+    serviceAccount: string,
+): FederatedCredentialSpec {
     return {
         issuer: oidcIssuerUrl,
         subject: `system:serviceaccount:${namespace}:${serviceAccount}`,

@@ -15,6 +15,11 @@ export interface Names {
     readonly registry: string;
     /** Lowercase alphanumeric, 3-24 characters, globally unique. */
     readonly storageAccount: string;
+    /**
+     * Prefix of the Azure names of the action group and alert rules. Kept from the first release
+     * (`<base>-ops`), since a new name would replace every rule.
+     */
+    readonly alerts: string;
     /** Azure DNS label of ChartMuseum's load balancer (`<label>.<region>.cloudapp.azure.com`), unique per region. */
     readonly chartMuseumDnsLabel: string;
 }
@@ -25,7 +30,10 @@ export interface Names {
  */
 export function names(project: string, stack: string, seed = ""): Names {
     const base = `${slug(project)}-${slug(stack)}`;
-    const hash = createHash("sha256").update(seed ? `${project}/${stack}/${seed}` : `${project}/${stack}`).digest("hex").slice(0, 6);
+    const hash = createHash("sha256")
+        .update(seed ? `${project}/${stack}/${seed}` : `${project}/${stack}`)
+        .digest("hex")
+        .slice(0, 6);
     const compact = base.replace(/[^a-z0-9]/g, "");
     return {
         base,
@@ -35,10 +43,15 @@ export function names(project: string, stack: string, seed = ""): Names {
         dnsPrefix: base.slice(0, 54),
         registry: `acr${compact.slice(0, 41)}${hash}`,
         storageAccount: `st${compact.slice(0, 16)}${hash}`,
+        alerts: `${base}-ops`,
         chartMuseumDnsLabel: `${base.slice(0, 48).replace(/-$/, "")}-charts-${hash}`,
     };
 }
 
 function slug(value: string): string {
-    return value.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
+    return value
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, "-")
+        .replace(/-+/g, "-")
+        .replace(/^-|-$/g, "");
 }

@@ -29,7 +29,9 @@ export function roleAssignmentArgs(grant: RoleGrant): authorization.RoleAssignme
     return {
         roleAssignmentName: pulumi
             .all([grant.scope, grant.principalId])
-            .apply(([scope, principal]) => deterministicGuid(`${scope.toLowerCase()}|${BuiltInRoles[grant.role]}|${principal}`)),
+            .apply(([scope, principal]) =>
+                deterministicGuid(`${scope.toLowerCase()}|${BuiltInRoles[grant.role]}|${principal}`),
+            ),
         principalId: grant.principalId,
         principalType: grant.principalType,
         roleDefinitionId: pulumi.output(grant.subscriptionId).apply((s) => roleDefinitionId(s, grant.role)),

@@ -14,7 +14,10 @@ describe("naming", () => {
     });
 
     it("gives another organisation's deployment other globally unique names through the seed", () => {
-        const [ours, theirs] = [names("gitops-platform", "prod", "contoso"), names("gitops-platform", "prod", "fabrikam")];
+        const [ours, theirs] = [
+            names("gitops-platform", "prod", "contoso"),
+            names("gitops-platform", "prod", "fabrikam"),
+        ];
         assert.notEqual(ours.registry, theirs.registry);
         assert.notEqual(ours.storageAccount, theirs.storageAccount);
         assert.equal(ours.cluster, theirs.cluster);

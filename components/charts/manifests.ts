@@ -2,10 +2,10 @@
 // testable without the Pulumi runtime.
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ChartMuseumConfig } from "./config";
+import { assertNever } from "../../src/assertNever";
+import type { ChartMuseumConfig, ChartMuseumExposureConfig } from "./config";
 
 /** Namespace ChartMuseum runs in (reserved: no tenant may take it). */
-export const CHARTMUSEUM_NAMESPACE = "chartmuseum";
 /** The official chart repository of ChartMuseum. */
 export const CHARTMUSEUM_CHART_REPO = "https://chartmuseum.github.io/charts";
 /** Helm release name; with `fullnameOverride` it is also the Service's and Deployment's name. */
@@ -30,9 +30,15 @@ export const CHARTMUSEUM_POD_LABELS = {
 } as const;
 
 /** The URL CI pushes to: the ingress host (https with a Key Vault certificate) or the load balancer's DNS name. */
-export function pushUrl(config: ChartMuseumConfig, dnsLabel: string, location: string): string {
-    if (config.exposure === "loadbalancer") return `http://${dnsLabel}.${location}.cloudapp.azure.com:${CHARTMUSEUM_PORT}`;
-    return `${config.tlsCertificateUri ? "https" : "http"}://${config.host}`;
+export function pushUrl(exposure: ChartMuseumExposureConfig, dnsLabel: string, location: string): string {
+    switch (exposure.kind) {
+        case "ingress":
+            return `https://${exposure.host}`;
+        case "loadbalancer":
+            return `http://${dnsLabel}.${location}.cloudapp.azure.com:${CHARTMUSEUM_PORT}`;
+        default:
+            return assertNever(exposure, "ChartMuseum exposure");
+    }
 }
 
 interface ValuesInput {
@@ -56,7 +62,7 @@ interface ValuesInput {
 export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Input<unknown>> {
     const { config } = input;
     const basicAuth = true;
-    const loadBalancer = config.exposure === "loadbalancer";
+    const loadBalancer = config.exposure.kind === "loadbalancer";
     return {
         fullnameOverride: CHARTMUSEUM_RELEASE,
         replicaCount: 1,
@@ -85,8 +91,10 @@ export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Inp
             externalPort: CHARTMUSEUM_PORT,
             // Keeps the client IP, so the network policy's ipBlocks see the CI agent's address.
             externalTrafficPolicy: "Local",
-            loadBalancerSourceRanges: loadBalancer ? [...config.allowedCidrs] : [],
-            annotations: loadBalancer ? { "service.beta.kubernetes.io/azure-dns-label-name": input.dnsLabel } : {},
+            loadBalancerSourceRanges: loadBalancer ? [...config.exposure.allowedCidrs] : [],
+            annotations: loadBalancer
+                ? { "service.beta.kubernetes.io/azure-dns-label-name": input.dnsLabel }
+                : {},
         },
         serviceAccount: { create: true, automountServiceAccountToken: false },
         // What the chart lets us set of Pod Security `restricted`: pod-level non-root and fsGroup, the
@@ -121,14 +129,16 @@ export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Inp
  */
 export function chartMuseumIngress(
     namespace: pulumi.Input<string>,
-    config: ChartMuseumConfig,
+    exposure: Extract<ChartMuseumExposureConfig, { kind: "ingress" }>,
 ): k8s.types.input.networking.v1.Ingress {
-    const host = config.host!;
-    const annotations: Record<string, string> = { "nginx.ingress.kubernetes.io/proxy-body-size": MAX_CHART_UPLOAD };
-    if (config.allowedCidrs.length > 0) {
-        annotations["nginx.ingress.kubernetes.io/whitelist-source-range"] = config.allowedCidrs.join(",");
+    const host = exposure.host;
+    const annotations: Record<string, string> = {
+        "nginx.ingress.kubernetes.io/proxy-body-size": MAX_CHART_UPLOAD,
+        "kubernetes.azure.com/tls-cert-keyvault-uri": exposure.tlsCertificateUri,
+    };
+    if (exposure.allowedCidrs.length > 0) {
+        annotations["nginx.ingress.kubernetes.io/whitelist-source-range"] = exposure.allowedCidrs.join(",");
     }
-    if (config.tlsCertificateUri) annotations["kubernetes.azure.com/tls-cert-keyvault-uri"] = config.tlsCertificateUri;
     return {
         apiVersion: "networking.k8s.io/v1",
         kind: "Ingress",
@@ -136,7 +146,7 @@ export function chartMuseumIngress(
         spec: {
             ingressClassName: APP_ROUTING_INGRESS_CLASS,
             // The add-on syncs the Key Vault certificate into `keyvault-<ingress name>`.
-            tls: config.tlsCertificateUri ? [{ hosts: [host], secretName: `keyvault-${CHARTMUSEUM_RELEASE}` }] : undefined,
+            tls: [{ hosts: [host], secretName: `keyvault-${CHARTMUSEUM_RELEASE}` }],
             rules: [
                 {
                     host,
@@ -145,7 +155,12 @@ export function chartMuseumIngress(
                             {
                                 path: CHARTMUSEUM_PUSH_PATH,
                                 pathType: "Exact",
-                                backend: { service: { name: CHARTMUSEUM_RELEASE, port: { number: CHARTMUSEUM_PORT } } },
+                                backend: {
+                                    service: {
+                                        name: CHARTMUSEUM_RELEASE,
+                                        port: { number: CHARTMUSEUM_PORT },
+                                    },
+                                },
                             },
                         ],
                     },
@@ -161,15 +176,15 @@ export function chartMuseumIngress(
  */
 export function chartMuseumNetworkPolicy(
     namespace: pulumi.Input<string>,
-    config: ChartMuseumConfig,
+    exposure: ChartMuseumExposureConfig,
     sourceControllerNamespace: string,
     ingressNamespace: string,
 ): k8s.types.input.networking.v1.NetworkPolicy {
     const ports = [{ protocol: "TCP", port: CHARTMUSEUM_PORT }];
-    const exposure =
-        config.exposure === "ingress"
+    const exposurePeers =
+        exposure.kind === "ingress"
             ? [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ingressNamespace } } }]
-            : config.allowedCidrs.map((cidr) => ({ ipBlock: { cidr } }));
+            : exposure.allowedCidrs.map((cidr) => ({ ipBlock: { cidr } }));
     return {
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
@@ -181,13 +196,15 @@ export function chartMuseumNetworkPolicy(
                 {
                     from: [
                         {
-                            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": sourceControllerNamespace } },
+                            namespaceSelector: {
+                                matchLabels: { "kubernetes.io/metadata.name": sourceControllerNamespace },
+                            },
                             podSelector: { matchLabels: { app: "source-controller" } },
                         },
                     ],
                     ports,
                 },
-                { from: exposure, ports },
+                { from: exposurePeers, ports },
             ],
         },
     };

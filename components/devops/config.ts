@@ -7,20 +7,25 @@ export interface DevOpsConfig {
     readonly orgUrl: string;
     /** The organization name taken from `orgUrl`. */
     readonly organization: string;
-    /** Name of the stack's (private) Azure DevOps project. */
+    /** Name of the organisation's (private) Azure DevOps project. */
     readonly project: string;
     /** PAT Pulumi's Azure DevOps provider acts with; secret. */
     readonly personalAccessToken: pulumi.Output<string>;
     /** GitHub token of the GitHub service connection (reads the app repositories); secret. */
     readonly githubToken: pulumi.Output<string>;
-    /** Azure DevOps group of the project whose members approve promotions (the `prod` environment). */
-    readonly approverGroup: string;
+    /** This platform repository, `owner/repo`: the pipelines' templates, and where Helm promotions open pull requests. */
+    readonly platformRepository: string;
+    /** GitHub token the pipelines open promotion pull requests with; secret. */
+    readonly promotionToken: pulumi.Output<string>;
     /** Display name of the subscription in the Azure service connections; the subscription id when unset. */
     readonly azureSubscriptionName?: string;
 }
 
 const ORG = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?";
-const ORG_URLS = [new RegExp(`^https://dev\\.azure\\.com/(${ORG})/?$`), new RegExp(`^https://(${ORG})\\.visualstudio\\.com/?$`)];
+const ORG_URLS = [
+    new RegExp(`^https://dev\\.azure\\.com/(${ORG})/?$`),
+    new RegExp(`^https://(${ORG})\\.visualstudio\\.com/?$`),
+];
 
 /** The organization of an Azure DevOps URL, or undefined when it is neither accepted form. */
 export function organizationOf(url: string): string | undefined {
@@ -33,24 +38,36 @@ export function organizationOf(url: string): string | undefined {
 
 /** Azure DevOps project name rules: at most 64 characters, none of the reserved ones, no leading `_` or trailing `.`. */
 export function isDevOpsProjectName(value: string): boolean {
-    return value.length <= 64 && !/[\\/:*?"<>;#${},+=[\]|]/.test(value) && !value.startsWith("_") && !value.endsWith(".") && value.trim() === value;
+    return (
+        value.length <= 64 &&
+        !/[\\/:*?"<>;#${},+=[\]|]/.test(value) &&
+        !value.startsWith("_") &&
+        !value.endsWith(".") &&
+        value.trim() === value
+    );
 }
 
 export function readDevOpsConfig(r: ConfigReader): DevOpsConfig {
     const rawUrl = r.string("devopsOrgUrl", {
         valid: (v) => organizationOf(v) !== undefined,
-        allowed: "an Azure DevOps organization URL: https://dev.azure.com/<org> or https://<org>.visualstudio.com",
+        allowed:
+            "an Azure DevOps organization URL: https://dev.azure.com/<org> or https://<org>.visualstudio.com",
     });
     return {
         orgUrl: rawUrl.replace(/\/$/, ""),
         organization: organizationOf(rawUrl) ?? "",
         project: r.string("devopsProject", {
             valid: isDevOpsProjectName,
-            allowed: "an Azure DevOps project name: at most 64 characters, none of \\ / : * ? \" < > ; # $ { } , + = [ ] |, not starting with _ or ending with .",
+            allowed:
+                'an Azure DevOps project name: at most 64 characters, none of \\ / : * ? " < > ; # $ { } , + = [ ] |, not starting with _ or ending with .',
         }),
         personalAccessToken: r.requireSecret("devopsPersonalAccessToken"),
         githubToken: r.requireSecret("devopsGithubToken"),
-        approverGroup: r.string("devopsApproverGroup"),
+        platformRepository: r.string("platformRepository", {
+            valid: (v) => /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(v),
+            allowed: 'the platform repository on GitHub as owner/repo, e.g. "one-kubernetes/gitops-platform"',
+        }),
+        promotionToken: r.requireSecret("devopsPromotionToken"),
         azureSubscriptionName: r.optionalString("devopsAzureSubscriptionName"),
     };
 }

@@ -43,7 +43,9 @@ export interface FluxConfig {
  * helm.v4.Chart never runs hooks, so the program checks it). A new line is added here after reading
  * its release notes (removed APIs need `flux migrate` before the bump).
  */
-export const FLUX_CHART_LINES: Readonly<Record<string, { readonly flux: string; readonly minimumKubernetes: string }>> = {
+export const FLUX_CHART_LINES: Readonly<
+    Record<string, { readonly flux: string; readonly minimumKubernetes: string }>
+> = {
     "2.17": { flux: "2.7", minimumKubernetes: "1.32" },
     "2.19": { flux: "2.8", minimumKubernetes: "1.33" },
 };
@@ -64,7 +66,8 @@ function minorOf(version: string): [number, number] {
  */
 export function fluxPrerequisiteProblem(chartVersion: string, kubernetesVersion: string): string | undefined {
     const line = fluxChartLine(chartVersion);
-    if (!line) return `flux2 chart ${chartVersion} is not a vetted line (${Object.keys(FLUX_CHART_LINES).join(", ")})`;
+    if (!line)
+        return `flux2 chart ${chartVersion} is not a vetted line (${Object.keys(FLUX_CHART_LINES).join(", ")})`;
     const [major, minor] = minorOf(kubernetesVersion);
     const [minMajor, minMinor] = minorOf(line.minimumKubernetes);
     if (major > minMajor || (major === minMajor && minor >= minMinor)) return undefined;
@@ -72,10 +75,19 @@ export function fluxPrerequisiteProblem(chartVersion: string, kubernetesVersion:
 }
 
 /** A pinned kubernetesVersion Flux cannot run on is refused before anything is created. */
-export function checkFluxPrerequisites(r: ConfigReader, flux: FluxConfig, kubernetesVersion: string | undefined): void {
+export function checkFluxPrerequisites(
+    r: ConfigReader,
+    flux: FluxConfig,
+    kubernetesVersion: string | undefined,
+): void {
     if (!kubernetesVersion || !fluxChartLine(flux.chartVersion)) return;
     const problem = fluxPrerequisiteProblem(flux.chartVersion, kubernetesVersion);
-    if (problem) r.problem("kubernetesVersion", kubernetesVersion, `a version fluxChartVersion ${flux.chartVersion} supports: ${problem}`);
+    if (problem)
+        r.problem(
+            "kubernetesVersion",
+            kubernetesVersion,
+            `a version fluxChartVersion ${flux.chartVersion} supports: ${problem}`,
+        );
 }
 
 /** GitHub's rule for user and organisation names. */
@@ -85,7 +97,9 @@ export function isGithubOwner(value: string): boolean {
 
 /** GitHub's rule for repository names: up to 100 of letters, digits, `.`, `_`, `-`; not `.` or `..`. */
 export function isGithubRepositoryName(value: string): boolean {
-    return /^[A-Za-z0-9._-]{1,100}$/.test(value) && value !== "." && value !== ".." && !value.endsWith(".git");
+    return (
+        /^[A-Za-z0-9._-]{1,100}$/.test(value) && value !== "." && value !== ".." && !value.endsWith(".git")
+    );
 }
 
 /** A branch name git accepts (a conservative subset of `git check-ref-format --branch`). */
@@ -109,7 +123,8 @@ export function normaliseClusterPath(value: string): string | undefined {
     const trimmed = value.replace(/^\.\//, "").replace(/\/+$/, "");
     const segments = trimmed.split("/");
     if (segments[0] !== "clusters" || segments.length < 2) return undefined;
-    if (segments.some((s) => s === "" || s === "." || s === ".." || !/^[A-Za-z0-9._-]+$/.test(s))) return undefined;
+    if (segments.some((s) => s === "" || s === "." || s === ".." || !/^[A-Za-z0-9._-]+$/.test(s)))
+        return undefined;
     return trimmed;
 }
 
@@ -118,40 +133,47 @@ export function readFluxConfig(r: ConfigReader, stack: string): FluxConfig {
     const rawPath = r.optionalString("fleetPath") ?? `clusters/${stack}`;
     const path = normaliseClusterPath(rawPath);
     if (!path) {
-        r.problem("fleetPath", rawPath, "a folder under clusters/, e.g. \"clusters/" + stack + "\" (no \"..\", not absolute)");
+        r.problem(
+            "fleetPath",
+            rawPath,
+            'a folder under clusters/, e.g. "clusters/' + stack + '" (no "..", not absolute)',
+        );
     }
     return {
         githubOwner: r.string("githubOwner", {
             valid: isGithubOwner,
-            allowed: "a GitHub user or organisation name, e.g. \"one-kubernetes\"",
+            allowed: 'a GitHub user or organisation name, e.g. "one-kubernetes"',
         }),
         githubToken: r.requireSecret("githubToken"),
         repository: r.string("fleetRepository", {
             valid: isGithubRepositoryName,
-            allowed: "a GitHub repository name: 1-100 letters, digits, \".\", \"_\" or \"-\", e.g. \"fleet-infra\"",
+            allowed: 'a GitHub repository name: 1-100 letters, digits, ".", "_" or "-", e.g. "fleet-infra"',
         }),
         createRepository: r.boolean("fleetRepositoryCreate"),
         branch: r.string("fleetBranch", {
             valid: isBranchName,
-            allowed: "a git branch name, e.g. \"main\"",
+            allowed: 'a git branch name, e.g. "main"',
         }),
         path: path ?? `clusters/${stack}`,
         chartVersion: r.string("fluxChartVersion", {
             valid: (v) => isSemver(v) && fluxChartLine(v) !== undefined,
-            allowed: `an exact chart version MAJOR.MINOR.PATCH of a vetted line (${Object.keys(FLUX_CHART_LINES).map((l) => `${l}.x`).join(", ")}), e.g. "${CONFIG_KEYS.fluxChartVersion.default}"`,
+            allowed: `an exact chart version MAJOR.MINOR.PATCH of a vetted line (${Object.keys(
+                FLUX_CHART_LINES,
+            )
+                .map((l) => `${l}.x`)
+                .join(", ")}), e.g. "${CONFIG_KEYS.fluxChartVersion.default}"`,
         }),
         sourceInterval: r.string("fluxSourceInterval", {
             valid: isDuration,
-            allowed: "a Go duration such as \"1m\" or \"30s\"",
+            allowed: 'a Go duration such as "1m" or "30s"',
         }),
         reconcileInterval: r.string("fluxReconcileInterval", {
             valid: isDuration,
-            allowed: "a Go duration such as \"10m\" or \"1h\"",
+            allowed: 'a Go duration such as "10m" or "1h"',
         }),
         notifications: readNotifications(r, provider),
     };
 }
-
 
 function readNotifications(r: ConfigReader, provider: NotificationProviderType): FluxNotifications {
     switch (provider) {

@@ -3,22 +3,19 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { FluxConfig, FluxNotifications, fluxChartLine, fluxPrerequisiteProblem } from "./config";
+import { FLUX_RECONCILED_KINDS, FluxObject, alert, notificationProvider } from "../../src/flux";
+import { FLUX_NAMESPACE } from "../../src/namespaces";
 import {
-    ALERT_EVENT_KINDS,
     FLEET_SERVICE_ACCOUNT,
     FLUX_INSTALL,
-    FLUX_NAMESPACE,
     FLUX_SYNC_NAME,
-    FluxObject,
-    alert,
     clusterKustomizationYaml,
     fleetHtmlUrl,
+    fleetSource,
     fleetSshUrl,
+    fleetSync,
     fluxChartValues,
-    gitRepository,
     gitSshSecretData,
-    kustomization,
-    notificationProvider,
 } from "./manifests";
 
 /** Name of the Secret holding the notification Provider's webhook URL or token. */
@@ -103,7 +100,11 @@ export class Flux extends pulumi.ComponentResource {
         const { config, stack } = args;
 
         // --- GitHub: the fleet repository, the cluster folder, the deploy key.
-        const githubProvider = new github.Provider(`${name}-github`, { owner: config.githubOwner, token: config.githubToken }, { parent: this });
+        const githubProvider = new github.Provider(
+            `${name}-github`,
+            { owner: config.githubOwner, token: config.githubToken },
+            { parent: this },
+        );
         const gh = { parent: this, provider: githubProvider };
         const fleet = this.fleetRepository(gh);
         const clusterFolder = this.clusterFolder(gh, fleet);
@@ -112,19 +113,29 @@ export class Flux extends pulumi.ComponentResource {
         const deployKey = new github.RepositoryDeployKey(
             `${name}-deploy-key`,
             // Flux only reads the fleet: a leaked cluster cannot push to it.
-            { repository: fleet.name, title: `flux-${stack} (Pulumi)`, key: key.publicKeyOpenssh, readOnly: true },
+            {
+                repository: fleet.name,
+                title: `flux-${stack} (Pulumi)`,
+                key: key.publicKeyOpenssh,
+                readOnly: true,
+            },
             gh,
         );
 
         // --- Cluster: the Flux CRDs, the controllers, then the fleet sync objects.
         const namespace = this.fluxNamespace();
         const installation = this.controllers(namespace);
-        this.fleetSync(namespace, installation, key, [deployKey, clusterFolder]);
+        this.syncObjects(namespace, installation, key, [deployKey, clusterFolder]);
 
         // --- Notifications: ops hear of a failed reconciliation.
         failureAlerts(
             `${name}-notification`,
-            { namespace: FLUX_NAMESPACE, notifications: config.notifications, cluster: stack, fleetRepositoryUrl: fleetHtmlUrl(config.githubOwner, config.repository) },
+            {
+                namespace: FLUX_NAMESPACE,
+                notifications: config.notifications,
+                cluster: stack,
+                fleetRepositoryUrl: fleetHtmlUrl(config.githubOwner, config.repository),
+            },
             { parent: this, provider: args.provider, dependsOn: [installation, namespace] },
         );
 
@@ -146,7 +157,10 @@ export class Flux extends pulumi.ComponentResource {
     private fleetRepository(gh: pulumi.CustomResourceOptions): FleetRepository {
         const { config } = this.args;
         if (!config.createRepository) {
-            const existing = github.getRepositoryOutput({ fullName: `${config.githubOwner}/${config.repository}` }, gh);
+            const existing = github.getRepositoryOutput(
+                { fullName: `${config.githubOwner}/${config.repository}` },
+                gh,
+            );
             return { name: existing.name, branchReady: [] };
         }
         const created = new github.Repository(
@@ -165,7 +179,11 @@ export class Flux extends pulumi.ComponentResource {
             },
             { ...gh, protect: this.args.protect ?? false },
         );
-        const defaultBranch = new github.BranchDefault(`${this.name}-fleet-default-branch`, { repository: created.name, branch: config.branch, rename: true }, gh);
+        const defaultBranch = new github.BranchDefault(
+            `${this.name}-fleet-default-branch`,
+            { repository: created.name, branch: config.branch, rename: true },
+            gh,
+        );
         return { name: created.name, created, branchReady: [defaultBranch] };
     }
 
@@ -177,23 +195,37 @@ export class Flux extends pulumi.ComponentResource {
     private clusterFolder(gh: pulumi.CustomResourceOptions, fleet: FleetRepository): github.RepositoryFile {
         const { config, stack } = this.args;
         const file = `${config.path}/kustomization.yaml`;
-        const existing = github.getRepositoryFileOutput({ repository: fleet.name, branch: config.branch, file }, { ...gh, dependsOn: fleet.branchReady });
+        const existing = github.getRepositoryFileOutput(
+            { repository: fleet.name, branch: config.branch, file },
+            { ...gh, dependsOn: fleet.branchReady },
+        );
         return new github.RepositoryFile(
             `${this.name}-cluster-folder`,
             {
                 repository: fleet.name,
                 branch: config.branch,
                 file,
-                content: existing.content.apply((content) => seedContent(content, clusterKustomizationYaml(stack, config.path))),
+                content: existing.content.apply((content) =>
+                    seedContent(content, clusterKustomizationYaml(stack, config.path)),
+                ),
                 commitMessage: `Add ${config.path} for Flux (Pulumi stack ${stack})`,
                 // Overwrites only with what the file already holds: the retained file of a destroyed stack.
                 overwriteOnCreate: true,
             },
-            { ...gh, dependsOn: fleet.branchReady, ignoreChanges: ["content", "commitMessage"], retainOnDelete: true },
+            {
+                ...gh,
+                dependsOn: fleet.branchReady,
+                ignoreChanges: ["content", "commitMessage"],
+                retainOnDelete: true,
+            },
         );
     }
 
-    private branchProtection(gh: pulumi.CustomResourceOptions, fleet: FleetRepository, clusterFolder: github.RepositoryFile): void {
+    private branchProtection(
+        gh: pulumi.CustomResourceOptions,
+        fleet: FleetRepository,
+        clusterFolder: github.RepositoryFile,
+    ): void {
         if (!fleet.created) return;
         new github.BranchProtection(
             `${this.name}-fleet-branch-protection`,
@@ -225,7 +257,10 @@ export class Flux extends pulumi.ComponentResource {
             {
                 metadata: {
                     name: FLUX_NAMESPACE,
-                    labels: { "app.kubernetes.io/part-of": "flux", "app.kubernetes.io/instance": FLUX_NAMESPACE },
+                    labels: {
+                        "app.kubernetes.io/part-of": "flux",
+                        "app.kubernetes.io/instance": FLUX_NAMESPACE,
+                    },
                     annotations: { [FLUX_PREFLIGHT_ANNOTATION]: constraint },
                 },
             },
@@ -240,41 +275,75 @@ export class Flux extends pulumi.ComponentResource {
      */
     private controllers(namespace: k8s.core.v1.Namespace): k8s.helm.v4.Chart {
         const { config, sourceControllerIdentityClientId } = this.args;
-        const chart = { chart: FLUX_INSTALL.chart, repositoryOpts: { repo: FLUX_INSTALL.repository }, version: config.chartVersion, name: FLUX_INSTALL.releaseName, namespace: FLUX_NAMESPACE };
+        const chart = {
+            chart: FLUX_INSTALL.chart,
+            repositoryOpts: { repo: FLUX_INSTALL.repository },
+            version: config.chartVersion,
+            name: FLUX_INSTALL.releaseName,
+            namespace: FLUX_NAMESPACE,
+        };
         const values = fluxChartValues({ sourceControllerIdentityClientId });
         const crds = new k8s.helm.v4.Chart(
             `${this.name}-crds`,
             { ...chart, values, postRenderer: { command: "node", args: ["-e", CRDS_ONLY_POST_RENDERER] } },
             { ...this.kube, dependsOn: [namespace] },
         );
-        return new k8s.helm.v4.Chart(`${this.name}-controllers`, { ...chart, values: { ...values, installCRDs: false } }, { ...this.kube, dependsOn: [namespace, crds] });
+        return new k8s.helm.v4.Chart(
+            `${this.name}-controllers`,
+            { ...chart, values: { ...values, installCRDs: false } },
+            { ...this.kube, dependsOn: [namespace, crds] },
+        );
     }
 
     /** The flux-system Secret, GitRepository and Kustomization that make the cluster follow the fleet. */
-    private fleetSync(namespace: k8s.core.v1.Namespace, installation: pulumi.Resource, key: tls.PrivateKey, github: pulumi.Resource[]): void {
+    private syncObjects(
+        namespace: k8s.core.v1.Namespace,
+        installation: pulumi.Resource,
+        key: tls.PrivateKey,
+        github: pulumi.Resource[],
+    ): void {
         const { config } = this.args;
         const meta = { name: FLUX_SYNC_NAME, namespace: FLUX_NAMESPACE };
         const custom = (resourceName: string, object: FluxObject, dependsOn: pulumi.Resource[]) =>
-            new k8s.apiextensions.CustomResource(resourceName, object, { ...this.kube, dependsOn: [installation, ...dependsOn] });
+            new k8s.apiextensions.CustomResource(resourceName, object, {
+                ...this.kube,
+                dependsOn: [installation, ...dependsOn],
+            });
         const syncSecret = new k8s.core.v1.Secret(
             `${this.name}-sync-secret`,
             {
                 metadata: meta,
                 type: "Opaque",
                 // The private key travels only inside this secret input.
-                stringData: pulumi.secret(pulumi.all([key.privateKeyOpenssh, key.publicKeyOpenssh]).apply(([privateKey, publicKey]) => gitSshSecretData(privateKey, publicKey))),
+                stringData: pulumi.secret(
+                    pulumi
+                        .all([key.privateKeyOpenssh, key.publicKeyOpenssh])
+                        .apply(([privateKey, publicKey]) => gitSshSecretData(privateKey, publicKey)),
+                ),
             },
             { ...this.kube, dependsOn: [namespace] },
         );
         const source = custom(
             `${this.name}-git-repository`,
-            gitRepository({ metadata: meta, url: fleetSshUrl(config.githubOwner, config.repository), branch: config.branch, interval: config.sourceInterval, secretName: FLUX_SYNC_NAME }),
+            fleetSource({
+                metadata: meta,
+                url: fleetSshUrl(config.githubOwner, config.repository),
+                branch: config.branch,
+                interval: config.sourceInterval,
+                secretName: FLUX_SYNC_NAME,
+            }),
             // The key must be accepted by GitHub and the folder exist before the first fetch.
             [syncSecret, ...github],
         );
         custom(
             `${this.name}-kustomization`,
-            kustomization({ metadata: meta, path: config.path, interval: config.reconcileInterval, sourceName: FLUX_SYNC_NAME, serviceAccountName: FLEET_SERVICE_ACCOUNT }),
+            fleetSync({
+                metadata: meta,
+                path: config.path,
+                interval: config.reconcileInterval,
+                sourceName: FLUX_SYNC_NAME,
+                serviceAccountName: FLEET_SERVICE_ACCOUNT,
+            }),
             [source],
         );
     }
@@ -319,7 +388,11 @@ export function failureAlerts(
         : { address: notifications.webhookUrl };
     const secret = new k8s.core.v1.Secret(
         `${name}-secret`,
-        { metadata: meta(NOTIFICATION_SECRET_NAME), type: "Opaque", stringData: pulumi.secret(pulumi.output(credential)) },
+        {
+            metadata: meta(NOTIFICATION_SECRET_NAME),
+            type: "Opaque",
+            stringData: pulumi.secret(pulumi.output(credential)),
+        },
         opts,
     );
     const provider = new k8s.apiextensions.CustomResource(
@@ -339,7 +412,7 @@ export function failureAlerts(
             providerName: NOTIFICATION_PROVIDER_NAME,
             // Commit statuses need successes as well as failures; chat channels only failures.
             severity: isGithub ? "info" : "error",
-            kinds: isGithub ? ["Kustomization"] : ALERT_EVENT_KINDS,
+            kinds: isGithub ? ["Kustomization"] : FLUX_RECONCILED_KINDS,
             eventMetadata: { cluster: args.cluster },
         }),
         { ...opts, dependsOn: [...opts.dependsOn, provider] },

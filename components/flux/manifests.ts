@@ -2,8 +2,7 @@
 // the flux-system GitRepository and Kustomization, the notification Provider and Alert, the sync
 // Secret's data and the seed of the cluster folder. No Pulumi resources here, so they test plainly.
 
-/** Namespace of the Flux controllers and of the fleet's own sync objects. */
-export const FLUX_NAMESPACE = "flux-system";
+import { FluxMetadata, FluxObject, gitRepository, kustomization } from "../../src/flux";
 /** Name `flux bootstrap` gives the fleet GitRepository, Kustomization and their SSH Secret. */
 export const FLUX_SYNC_NAME = "flux-system";
 
@@ -44,7 +43,10 @@ export const LOCKDOWN_ARGS = {
         "--no-remote-bases=true",
         `--default-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
     ],
-    helmController: ["--no-cross-namespace-refs=true", `--default-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`],
+    helmController: [
+        "--no-cross-namespace-refs=true",
+        `--default-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
+    ],
     notificationController: ["--no-cross-namespace-refs=true"],
 } as const;
 
@@ -60,7 +62,9 @@ export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
  * flags; image automation off (`flux bootstrap` leaves it out too); the chart's network policies on.
  * With a client id, source-controller runs with Azure workload identity (OCI charts on ACR).
  */
-export function fluxChartValues<T = string>(options: { sourceControllerIdentityClientId?: T } = {}): Record<string, unknown> {
+export function fluxChartValues<T = string>(
+    options: { sourceControllerIdentityClientId?: T } = {},
+): Record<string, unknown> {
     const clientId = options.sourceControllerIdentityClientId;
     return {
         installCRDs: true,
@@ -104,7 +108,10 @@ export function githubKnownHosts(): string {
  * The data of the Secret source-controller clones with, in the layout `flux bootstrap` writes:
  * `identity` (private key), `identity.pub`, `known_hosts`. Callers must wrap the result as a secret.
  */
-export function gitSshSecretData(privateKeyOpenssh: string, publicKeyOpenssh: string): Record<string, string> {
+export function gitSshSecretData(
+    privateKeyOpenssh: string,
+    publicKeyOpenssh: string,
+): Record<string, string> {
     return { identity: privateKeyOpenssh, "identity.pub": publicKeyOpenssh, known_hosts: githubKnownHosts() };
 }
 
@@ -134,120 +141,35 @@ export function clusterKustomizationYaml(stack: string, path: string): string {
     ].join("\n");
 }
 
-interface ObjectMeta {
-    readonly name: string;
-    readonly namespace: string;
-}
-
-/** A Kubernetes object as the Flux CRDs define it. */
-export interface FluxObject {
-    readonly apiVersion: string;
-    readonly kind: string;
-    readonly metadata: ObjectMeta & { readonly labels?: Record<string, string> };
-    readonly spec: Record<string, unknown>;
-}
-
-export const FLUX_API = {
-    GitRepository: "source.toolkit.fluxcd.io/v1",
-    Kustomization: "kustomize.toolkit.fluxcd.io/v1",
-    Provider: "notification.toolkit.fluxcd.io/v1beta3",
-    Alert: "notification.toolkit.fluxcd.io/v1beta3",
-} as const;
-
 /** The fleet GitRepository: the ssh URL, the branch, the deploy key's Secret. */
-export function gitRepository(args: {
-    readonly metadata: ObjectMeta;
+export function fleetSource(args: {
+    readonly metadata: FluxMetadata;
     readonly url: string;
     readonly branch: string;
     readonly interval: string;
     readonly secretName: string;
 }): FluxObject {
-    return {
-        apiVersion: FLUX_API.GitRepository,
-        kind: "GitRepository",
-        metadata: args.metadata,
-        spec: {
-            interval: args.interval,
-            timeout: "60s",
-            url: args.url,
-            ref: { branch: args.branch },
-            secretRef: { name: args.secretName },
-        },
-    };
+    return gitRepository({ ...args, ref: { branch: args.branch } });
 }
 
-/** The fleet Kustomization: applies `./<path>` of the GitRepository, pruning what was removed from Git, waiting for health. */
-export function kustomization(args: {
-    readonly metadata: ObjectMeta;
+/**
+ * The fleet Kustomization: applies `./<path>` of the GitRepository, pruning what was removed from Git.
+ * Ready only once what it applied is ready (`wait`), so `pulumi up` reports a broken fleet; on
+ * destroy it waits until everything it applied is gone, while the controllers still run to process
+ * their finalizers.
+ */
+export function fleetSync(args: {
+    readonly metadata: FluxMetadata;
     readonly path: string;
     readonly interval: string;
     readonly sourceName: string;
     readonly serviceAccountName: string;
 }): FluxObject {
-    return {
-        apiVersion: FLUX_API.Kustomization,
-        kind: "Kustomization",
-        metadata: args.metadata,
-        spec: {
-            interval: args.interval,
-            retryInterval: "1m",
-            path: `./${args.path.replace(/^\.\//, "")}`,
-            prune: true,
-            // Ready only once what it applied is ready, so `pulumi up` reports a broken fleet.
-            wait: true,
-            // On destroy, waits until everything it applied is gone, while the controllers still run
-            // to process their finalizers.
-            deletionPolicy: "WaitForTermination",
-            sourceRef: { kind: "GitRepository", name: args.sourceName },
-            serviceAccountName: args.serviceAccountName,
-        },
-    };
-}
-
-/** A notification Provider; its credential (webhook URL or token) is read from `secretName`. */
-export function notificationProvider(args: {
-    readonly metadata: ObjectMeta;
-    readonly type: "msteams" | "slack" | "github";
-    readonly secretName: string;
-    /** For `github`: the repository commit statuses are written to. */
-    readonly address?: string;
-}): FluxObject {
-    return {
-        apiVersion: FLUX_API.Provider,
-        kind: "Provider",
-        metadata: args.metadata,
-        spec: {
-            type: args.type,
-            ...(args.address ? { address: args.address } : {}),
-            secretRef: { name: args.secretName },
-        },
-    };
-}
-
-/** Kinds whose failed reconciliations an alert reports: deploys (Kustomization, HelmRelease) and sources. */
-export const ALERT_EVENT_KINDS = ["Kustomization", "HelmRelease", "GitRepository", "HelmRepository", "OCIRepository", "HelmChart"] as const;
-
-/**
- * An Alert on every Flux object of its own namespace (the lockdown forbids other namespaces), at
- * `severity` (`error` for chat webhooks; `info` for GitHub commit statuses, which need successes too).
- */
-export function alert(args: {
-    readonly metadata: ObjectMeta;
-    readonly providerName: string;
-    readonly severity: "error" | "info";
-    readonly kinds: readonly string[];
-    /** Added to every event, e.g. `{ cluster: "prod" }`, so a message says where it happened. */
-    readonly eventMetadata?: Record<string, string>;
-}): FluxObject {
-    return {
-        apiVersion: FLUX_API.Alert,
-        kind: "Alert",
-        metadata: args.metadata,
-        spec: {
-            providerRef: { name: args.providerName },
-            eventSeverity: args.severity,
-            eventSources: args.kinds.map((kind) => ({ kind, name: "*" })),
-            ...(args.eventMetadata ? { eventMetadata: args.eventMetadata } : {}),
-        },
-    };
+    const sync = kustomization({
+        ...args,
+        path: `./${args.path.replace(/^\.\//, "")}`,
+        retryInterval: "1m",
+        health: { wait: true },
+    });
+    return { ...sync, spec: { ...sync.spec, deletionPolicy: "WaitForTermination" } };
 }

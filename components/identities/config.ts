@@ -21,7 +21,9 @@ export interface IdentitiesConfig {
 
 export function readIdentitiesConfig(r: ConfigReader, now: Date = new Date()): IdentitiesConfig {
     const platformAdmins = r.stringList("platformAdmins", (m) =>
-        isGuid(m) || isUpn(m) ? undefined : "an Azure AD object id (GUID) or a user principal name (user@domain)",
+        isGuid(m) || isUpn(m)
+            ? undefined
+            : "an Azure AD object id (GUID) or a user principal name (user@domain)",
     );
     const enabled = r.boolean("ciPassword");
     const endDateText = r.optionalString("ciPasswordEndDate");
@@ -31,7 +33,11 @@ export function readIdentitiesConfig(r: ConfigReader, now: Date = new Date()): I
         if (problem) r.problem("ciPasswordEndDate", endDateText, problem);
         else endDate = normalizeEndDate(endDateText);
     } else if (enabled) {
-        r.problem("ciPasswordEndDate", undefined, endDateAllowed(now) + " (required when ciPassword is true)");
+        r.problem(
+            "ciPasswordEndDate",
+            undefined,
+            endDateAllowed(now) + " (required when ciPassword is true)",
+        );
     }
     return {
         platformAdmins: [...new Set(platformAdmins)],
@@ -48,11 +54,15 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * (`2027-03-31`) or an RFC 3339 timestamp, in the future, at most MAX_PASSWORD_LIFETIME_DAYS away.
  */
 export function endDateProblem(value: string, now: Date): string | undefined {
-    const time = DATE.test(value) || TIMESTAMP.test(value) ? Date.parse(DATE.test(value) ? `${value}T00:00:00Z` : value) : NaN;
+    const time =
+        DATE.test(value) || TIMESTAMP.test(value)
+            ? Date.parse(DATE.test(value) ? `${value}T00:00:00Z` : value)
+            : NaN;
     if (Number.isNaN(time) || (DATE.test(value) && new Date(time).toISOString().slice(0, 10) !== value)) {
         return endDateAllowed(now);
     }
-    if (time <= now.getTime()) return `${endDateAllowed(now)}; this date is in the past, rotate the password with a new end date`;
+    if (time <= now.getTime())
+        return `${endDateAllowed(now)}; this date is in the past, rotate the password with a new end date`;
     if (time > now.getTime() + MAX_PASSWORD_LIFETIME_DAYS * DAY_MS) {
         return `${endDateAllowed(now)}; a password living longer than ${MAX_PASSWORD_LIFETIME_DAYS} days is a long-lived secret`;
     }

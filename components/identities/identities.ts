@@ -10,9 +10,13 @@ import { serviceAccountFederation } from "../../src/federation";
 import type { Names } from "../../src/naming";
 import { roleAssignmentArgs } from "../../src/roleAssignments";
 import { BuiltInRole } from "../../src/roles";
+import { FLUX_NAMESPACE } from "../../src/namespaces";
 
 /** Namespace and service account of Flux's source-controller, the one that pulls charts from ACR. */
-export const FLUX_SOURCE_CONTROLLER = { namespace: "flux-system", serviceAccount: "source-controller" } as const;
+export const FLUX_SOURCE_CONTROLLER = {
+    namespace: FLUX_NAMESPACE,
+    serviceAccount: "source-controller",
+} as const;
 
 /** Azure AD display names and Azure names of the stack's identities, derived from `<project>-<stack>`. */
 export interface IdentityNames {
@@ -105,7 +109,7 @@ export class Identities extends pulumi.ComponentResource {
     private readonly owners: pulumi.Output<string[]>;
 
     constructor(name: string, args: IdentitiesArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("gitops:identity:Identities", name, {}, opts);
+        super("gitops:identities:Identities", name, {}, opts);
         this.name = name;
         this.args = args;
         // Only the deployers: a preview identity that owned an application could add a credential to it.
@@ -113,18 +117,19 @@ export class Identities extends pulumi.ComponentResource {
         const display = identityNames(args.names.base);
 
         // CI: what `az ad sp create-for-rbac --role acrpush --scopes $ACR_ID` did, without the password.
-        const ci = this.application(`${name}-ci`, display.ciApplication, "CI pipelines: push images and charts to the registry.");
+        const ci = this.application(
+            `${name}-ci`,
+            display.ciApplication,
+            "CI pipelines: push images and charts to the registry.",
+        );
         this.assign("ci-acrpush", "AcrPush", ci.principal.objectId, "ServicePrincipal", args.registryId);
         this.ciPassword = this.password(ci.application);
 
-        // Deploy: `--role "Azure Kubernetes Service Cluster User Role" --scopes $AKS_ID`.
-        const deploy = this.application(`${name}-deploy`, display.deployApplication, "Deployments: fetch the cluster's user kubeconfig.");
-        this.assign("deploy-cluster-user", "AksClusterUser", deploy.principal.objectId, "ServicePrincipal", args.clusterId);
-
-        const admins = this.group(`${name}-admins`, display.adminGroup, "Platform operators: cluster admin.", args.config.platformAdmins);
-        this.assign("admins-cluster-admin", "AksRbacClusterAdmin", admins.objectId, "Group", args.clusterId);
+        const deploy = this.deployApplication(display);
+        const admins = this.platformAdmins(display);
         this.teamGroupObjectIds = this.teams(display);
-        if (args.chartRepositoryMode === "acr-oci") this.fluxSourceIdentityClientId = this.fluxSourceIdentity(display);
+        if (args.chartRepositoryMode === "acr-oci")
+            this.fluxSourceIdentityClientId = this.fluxSourceIdentity(display);
 
         this.ciApplicationId = ci.application.id;
         this.ciClientId = ci.application.clientId;
@@ -147,11 +152,58 @@ export class Identities extends pulumi.ComponentResource {
         });
     }
 
+    /** Deploy: `--role "Azure Kubernetes Service Cluster User Role" --scopes $AKS_ID`. */
+    private deployApplication(display: IdentityNames) {
+        const deploy = this.application(
+            `${this.name}-deploy`,
+            display.deployApplication,
+            "Deployments: fetch the cluster's user kubeconfig.",
+        );
+        this.assign(
+            "deploy-cluster-user",
+            "AksClusterUser",
+            deploy.principal.objectId,
+            "ServicePrincipal",
+            this.args.clusterId,
+        );
+        return deploy;
+    }
+
+    /** The platform operators' group: cluster admin. */
+    private platformAdmins(display: IdentityNames): azuread.Group {
+        const admins = this.group(
+            `${this.name}-admins`,
+            display.adminGroup,
+            "Platform operators: cluster admin.",
+            this.args.config.platformAdmins,
+        );
+        this.assign(
+            "admins-cluster-admin",
+            "AksRbacClusterAdmin",
+            admins.objectId,
+            "Group",
+            this.args.clusterId,
+        );
+        return admins;
+    }
+
     /** One built-in role for one principal on one resource; the assignment's name is deterministic. */
-    private assign(suffix: string, role: BuiltInRole, principalId: pulumi.Input<string>, principalType: "ServicePrincipal" | "Group", scope: pulumi.Input<string>) {
+    private assign(
+        suffix: string,
+        role: BuiltInRole,
+        principalId: pulumi.Input<string>,
+        principalType: "ServicePrincipal" | "Group",
+        scope: pulumi.Input<string>,
+    ) {
         return new authorization.RoleAssignment(
             `${this.name}-${suffix}`,
-            roleAssignmentArgs({ subscriptionId: this.args.subscriptionId, role, principalId, principalType, scope }),
+            roleAssignmentArgs({
+                subscriptionId: this.args.subscriptionId,
+                role,
+                principalId,
+                principalType,
+                scope,
+            }),
             { parent: this },
         );
     }
@@ -166,7 +218,11 @@ export class Identities extends pulumi.ComponentResource {
         if (!ciPassword) return undefined;
         const password = new azuread.ApplicationPassword(
             `${this.name}-ci-password`,
-            { applicationId: application.id, displayName: "registryPassword (docker-registry service connection)", endDate: ciPassword.endDate },
+            {
+                applicationId: application.id,
+                displayName: "registryPassword (docker-registry service connection)",
+                endDate: ciPassword.endDate,
+            },
             { parent: this }, // the provider SDK marks `value` a secret output; a test keeps it so
         );
         return pulumi.secret(password.value);
@@ -176,7 +232,12 @@ export class Identities extends pulumi.ComponentResource {
     private teams(display: IdentityNames): Record<string, pulumi.Output<string>> {
         const groups: Record<string, pulumi.Output<string>> = {};
         for (const tenant of this.args.tenants) {
-            const team = this.group(`${this.name}-team-${tenant.name}`, display.teamGroup(tenant.name), `Team ${tenant.name}: ${tenant.accessRole} access to namespace ${tenant.name} only.`, tenant.members);
+            const team = this.group(
+                `${this.name}-team-${tenant.name}`,
+                display.teamGroup(tenant.name),
+                `Team ${tenant.name}: ${tenant.accessRole} access to namespace ${tenant.name} only.`,
+                tenant.members,
+            );
             // Writer (edit) by default: the team cannot edit Roles, RoleBindings or quotas of its namespace.
             this.assign(
                 `team-${tenant.name}-namespace-${tenant.accessRole}`,
@@ -187,7 +248,13 @@ export class Identities extends pulumi.ComponentResource {
             );
             // `az aks get-credentials` only: an Azure AD kubeconfig holds no credential (local accounts are
             // off), and this role grants nothing inside Kubernetes; the Writer binding above is all they get.
-            this.assign(`team-${tenant.name}-cluster-user`, "AksClusterUser", team.objectId, "Group", this.args.clusterId);
+            this.assign(
+                `team-${tenant.name}-cluster-user`,
+                "AksClusterUser",
+                team.objectId,
+                "Group",
+                this.args.clusterId,
+            );
             groups[tenant.name] = team.objectId;
         }
         return groups;
@@ -198,11 +265,18 @@ export class Identities extends pulumi.ComponentResource {
         const { args } = this;
         const identity = new managedidentity.UserAssignedIdentity(
             `${this.name}-flux-source`,
-            { resourceName: display.fluxSourceIdentity, resourceGroupName: args.resourceGroupName, location: args.location, tags: { ...args.tags } },
+            {
+                resourceName: display.fluxSourceIdentity,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                tags: { ...args.tags },
+            },
             { parent: this },
         );
         const { namespace, serviceAccount } = FLUX_SOURCE_CONTROLLER;
-        const federation = pulumi.output(args.oidcIssuerUrl).apply((issuer) => serviceAccountFederation(issuer, namespace, serviceAccount));
+        const federation = pulumi
+            .output(args.oidcIssuerUrl)
+            .apply((issuer) => serviceAccountFederation(issuer, namespace, serviceAccount));
         new managedidentity.FederatedIdentityCredential(
             `${this.name}-flux-source-federation`,
             {
@@ -215,7 +289,13 @@ export class Identities extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.assign("flux-source-acrpull", "AcrPull", identity.principalId, "ServicePrincipal", args.registryId);
+        this.assign(
+            "flux-source-acrpull",
+            "AcrPull",
+            identity.principalId,
+            "ServicePrincipal",
+            args.registryId,
+        );
         return identity.clientId;
     }
 

@@ -43,15 +43,20 @@ export interface OperationsConfig {
     readonly severities: AlertSeverities;
 }
 
-const severity = (r: ConfigReader, key: ConfigKey): AlertSeverity => r.integer(key, { min: 0, max: 4 }) as AlertSeverity;
+const severity = (r: ConfigReader, key: ConfigKey): AlertSeverity =>
+    r.integer(key, { min: 0, max: 4 }) as AlertSeverity;
 
 export function readOperationsConfig(r: ConfigReader): OperationsConfig {
     const alertEmails = r.stringList("alertEmails", (email) =>
-        isUpn(email) ? undefined : "email addresses such as \"platform-oncall@contoso.com\"",
+        isUpn(email) ? undefined : 'email addresses such as "platform-oncall@contoso.com"',
     );
     const raw = r.raw("alertEmails");
     if (raw === undefined || (Array.isArray(raw) && raw.length === 0)) {
-        r.problem("alertEmails", raw, "a list of at least one email address that receives the platform's alerts");
+        r.problem(
+            "alertEmails",
+            raw,
+            "a list of at least one email address that receives the platform's alerts",
+        );
     }
     return {
         alertEmails,
@@ -82,7 +87,11 @@ function readWebhook(r: ConfigReader): pulumi.Output<string> | undefined {
     const url = r.optionalSecret("alertWebhookUrl");
     const plain = r.raw("alertWebhookUrl");
     if (url && !(typeof plain === "string" && isHttpsUrl(plain))) {
-        r.problem("alertWebhookUrl", "<secret value>", "an https:// URL, set with `pulumi config set --secret alertWebhookUrl`");
+        r.problem(
+            "alertWebhookUrl",
+            "<secret value>",
+            "an https:// URL, set with `pulumi config set --secret alertWebhookUrl`",
+        );
         return undefined;
     }
     return url;

@@ -11,6 +11,8 @@ import {
 } from "./queries";
 
 export interface MonitoringArgs {
+    /** Prefix of the Azure names of the action group and the alert rules (`names.alerts`). */
+    readonly azureNamePrefix: string;
     /** Resource group that holds the action group and the alert rules (the platform's). */
     readonly resourceGroupName: pulumi.Input<string>;
     /** Region of the log alert rules (the workspace's); metric alerts and the action group are global. */
@@ -53,7 +55,7 @@ export class Monitoring extends pulumi.ComponentResource {
     readonly alertRuleNames: Record<string, pulumi.Output<string>>;
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("gitops:ops:Monitoring", name, {}, opts);
+        super("gitops:monitoring:Monitoring", name, {}, opts);
         if (args.alertEmails.length === 0) {
             throw new pulumi.ResourceError("Monitoring needs at least one alert email receiver", this);
         }
@@ -69,7 +71,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const group = new monitor.ActionGroup(
             `${name}-ag`,
             {
-                actionGroupName: `${name}-ag`,
+                actionGroupName: `${args.azureNamePrefix}-ag`,
                 resourceGroupName,
                 location: "Global",
                 groupShortName: args.actionGroupShortName,
@@ -80,7 +82,13 @@ export class Monitoring extends pulumi.ComponentResource {
                     useCommonAlertSchema: true,
                 })),
                 webhookReceivers: args.alertWebhookUrl
-                    ? [{ name: "webhook", serviceUri: pulumi.secret(args.alertWebhookUrl), useCommonAlertSchema: true }]
+                    ? [
+                          {
+                              name: "webhook",
+                              serviceUri: pulumi.secret(args.alertWebhookUrl),
+                              useCommonAlertSchema: true,
+                          },
+                      ]
                     : [],
                 tags,
             },
@@ -93,12 +101,15 @@ export class Monitoring extends pulumi.ComponentResource {
             scope: pulumi.Input<string>,
             severity: number,
             criterion: MetricCriterion,
-            window: { evaluationFrequency: string; windowSize: string } = { evaluationFrequency: EVERY, windowSize: WINDOW },
+            window: { evaluationFrequency: string; windowSize: string } = {
+                evaluationFrequency: EVERY,
+                windowSize: WINDOW,
+            },
         ) =>
             new monitor.MetricAlert(
                 `${name}-${signal}`,
                 {
-                    ruleName: `${name}-${signal}`,
+                    ruleName: `${args.azureNamePrefix}-${signal}`,
                     resourceGroupName,
                     location: "global",
                     description,
@@ -129,8 +140,8 @@ export class Monitoring extends pulumi.ComponentResource {
             new monitor.ScheduledQueryRule(
                 `${name}-${signal}`,
                 {
-                    ruleName: `${name}-${signal}`,
-                    displayName: `${name}-${signal}`,
+                    ruleName: `${args.azureNamePrefix}-${signal}`,
+                    displayName: `${args.azureNamePrefix}-${signal}`,
                     resourceGroupName,
                     location: args.location,
                     kind: "LogAlert",
@@ -152,7 +163,11 @@ export class Monitoring extends pulumi.ComponentResource {
                                 metricMeasureColumn: measure,
                                 operator: "GreaterThanOrEqual",
                                 threshold,
-                                dimensions: dimensions.map((d) => ({ name: d, operator: "Include", values: ["*"] })),
+                                dimensions: dimensions.map((d) => ({
+                                    name: d,
+                                    operator: "Include",
+                                    values: ["*"],
+                                })),
                                 failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
                             },
                         ],
@@ -231,7 +246,10 @@ export class Monitoring extends pulumi.ComponentResource {
                     metricName: "StorageUsed",
                     timeAggregation: "Average",
                     operator: "GreaterThan",
-                    threshold: registryStorageThresholdBytes(args.registrySku, thresholds.registryStoragePercent),
+                    threshold: registryStorageThresholdBytes(
+                        args.registrySku,
+                        thresholds.registryStoragePercent,
+                    ),
                 },
                 // ACR reports StorageUsed about hourly; a shorter window would often be empty.
                 { evaluationFrequency: "PT1H", windowSize: "PT6H" },

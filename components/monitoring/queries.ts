@@ -1,5 +1,7 @@
 // Pure builders of the platform's alert rules: the KQL of the log alerts and the registry quota. The
-// component (components/monitoring.ts) turns them into Azure Monitor resources.
+// component (components/monitoring/monitoring.ts) turns them into Azure Monitor resources.
+
+import { FLUX_RECONCILED_KINDS } from "../../src/flux";
 
 /** Storage included in each ACR SKU, in GiB: beyond it Azure bills extra storage, so it is the budget. */
 export const ACR_INCLUDED_STORAGE_GIB = { Basic: 10, Standard: 100, Premium: 500 } as const;
@@ -11,17 +13,6 @@ const GIB = 1024 ** 3;
 export function registryStorageThresholdBytes(sku: RegistrySku, percent: number): number {
     return Math.round((ACR_INCLUDED_STORAGE_GIB[sku] * GIB * percent) / 100);
 }
-
-/** Kinds of the Flux objects whose Warning events mean a failed reconciliation. */
-export const FLUX_KINDS = [
-    "GitRepository",
-    "OCIRepository",
-    "HelmRepository",
-    "HelmChart",
-    "Bucket",
-    "Kustomization",
-    "HelmRelease",
-] as const;
 
 /** A KQL string literal. */
 function kql(value: string): string {
@@ -64,7 +55,7 @@ export function fluxFailuresQuery(clusterId: string): string {
         "KubeEvents",
         `| where ClusterId =~ ${kql(clusterId)}`,
         "| where KubeEventType == 'Warning'",
-        `| where ObjectKind in (${FLUX_KINDS.map(kql).join(", ")})`,
+        `| where ObjectKind in (${FLUX_RECONCILED_KINDS.map(kql).join(", ")})`,
         "| summarize Failures = count() by Namespace, FluxObject = strcat(ObjectKind, '/', Name)",
     ].join("\n");
 }

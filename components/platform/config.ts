@@ -11,7 +11,15 @@ export const NODE_OS_UPGRADE_CHANNELS = ["NodeImage", "SecurityPatch", "Unmanage
 export const NETWORK_DATAPLANES = ["cilium", "calico"] as const;
 export const AKS_TIERS = ["Free", "Standard", "Premium"] as const;
 export const ACR_SKUS = ["Basic", "Standard", "Premium"] as const;
-export const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
+export const WEEKDAYS = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+] as const;
 
 export type UpgradeChannel = (typeof UPGRADE_CHANNELS)[number];
 
@@ -73,19 +81,20 @@ export interface PlatformConfig {
 export function readPlatformConfig(r: ConfigReader, names: Names): PlatformConfig {
     const location = r.string("location", {
         valid: isAzureLocation,
-        allowed: "an Azure region name in lowercase letters and digits, e.g. \"westeurope\"",
+        allowed: 'an Azure region name in lowercase letters and digits, e.g. "westeurope"',
     });
     const config: PlatformConfig = {
         location,
         globalNameSeed: r.string("globalNameSeed", {
             valid: (v) => /^[a-z0-9-]{1,40}$/.test(v),
-            allowed: "lowercase letters, digits and '-', at most 40 characters, e.g. your organisation's name (required: it keeps the registry, storage and DNS names of your deployment yours)",
+            allowed:
+                "lowercase letters, digits and '-', at most 40 characters, e.g. your organisation's name (required: it keeps the registry, storage and DNS names of your deployment yours)",
         }),
         protect: r.boolean("protect"),
         resourceGroupLock: r.boolean("resourceGroupLock"),
         kubernetesVersion: r.optionalString("kubernetesVersion", {
             valid: (v) => /^\d+\.\d+(\.\d+)?$/.test(v),
-            allowed: "a Kubernetes version MAJOR.MINOR or MAJOR.MINOR.PATCH, e.g. \"1.33\"",
+            allowed: 'a Kubernetes version MAJOR.MINOR or MAJOR.MINOR.PATCH, e.g. "1.33"',
         }),
         systemPool: readSystemPool(r),
         userPools: readUserPools(r, location),
@@ -99,11 +108,12 @@ export function readPlatformConfig(r: ConfigReader, names: Names): PlatformConfi
         logRetentionDays: r.integer("logRetentionDays", { min: 30, max: 730 }),
         ingressKeyVaultId: r.optionalString("ingressKeyVaultId", {
             valid: isKeyVaultId,
-            allowed: "a Key Vault resource id /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>",
+            allowed:
+                "a Key Vault resource id /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>",
         }),
         ...readAccess(r),
         apiServerAuthorizedIpRanges: r.stringList("apiServerAuthorizedIpRanges", (cidr) =>
-            isIpv4Cidr(cidr) ? undefined : "IPv4 CIDRs such as \"203.0.113.0/24\"",
+            isIpv4Cidr(cidr) ? undefined : 'IPv4 CIDRs such as "203.0.113.0/24"',
         ),
     };
     checkUpgradeChannels(r, config);
@@ -114,7 +124,8 @@ export function readPlatformConfig(r: ConfigReader, names: Names): PlatformConfi
 function readSystemPool(r: ConfigReader): SystemPoolConfig {
     const minCount = r.integer("systemPoolMinCount", { min: 1, max: 100 });
     const maxCount = r.integer("systemPoolMaxCount", { min: 1, max: 100 });
-    if (maxCount < minCount) r.problem("systemPoolMaxCount", maxCount, `an integer from systemPoolMinCount (${minCount}) to 100`);
+    if (maxCount < minCount)
+        r.problem("systemPoolMaxCount", maxCount, `an integer from systemPoolMinCount (${minCount}) to 100`);
     return { minCount, maxCount };
 }
 
@@ -123,12 +134,12 @@ function readMaintenanceWindow(r: ConfigReader): MaintenanceWindow {
         dayOfWeek: r.oneOf("maintenanceDay", WEEKDAYS),
         startTime: r.string("maintenanceStartTime", {
             valid: (v) => /^([01]\d|2[0-3]):[0-5]\d$/.test(v),
-            allowed: "a time HH:MM, e.g. \"02:00\"",
+            allowed: 'a time HH:MM, e.g. "02:00"',
         }),
         durationHours: r.integer("maintenanceDurationHours", { min: 4, max: 24 }),
         utcOffset: r.string("maintenanceUtcOffset", {
             valid: (v) => /^[+-](0\d|1[0-4]):[0-5]\d$/.test(v),
-            allowed: "a UTC offset such as \"+01:00\"",
+            allowed: 'a UTC offset such as "+01:00"',
         }),
     };
 }
@@ -142,14 +153,29 @@ function readAccess(r: ConfigReader): Pick<PlatformConfig, "deployerObjectIds" |
     const deployerObjectIds = r.stringList("deployerObjectIds", objectIds).map((id) => id.toLowerCase());
     const previewerObjectIds = r.stringList("previewerObjectIds", objectIds).map((id) => id.toLowerCase());
     if (r.raw("deployerObjectIds") !== undefined && deployerObjectIds.length === 0) {
-        r.problem("deployerObjectIds", [], "at least one Azure AD object id: the CI deploy identity and the engineers who run pulumi up");
+        r.problem(
+            "deployerObjectIds",
+            [],
+            "at least one Azure AD object id: the CI deploy identity and the engineers who run pulumi up",
+        );
     } else if (r.raw("deployerObjectIds") === undefined) {
-        r.problem("deployerObjectIds", undefined, "a list of the Azure AD object ids that run pulumi up (the CI deploy identity, the engineers of the first up); required");
+        r.problem(
+            "deployerObjectIds",
+            undefined,
+            "a list of the Azure AD object ids that run pulumi up (the CI deploy identity, the engineers of the first up); required",
+        );
     }
     for (const id of previewerObjectIds.filter((p) => deployerObjectIds.includes(p))) {
-        r.problem("previewerObjectIds", id, "object ids that are not also in deployerObjectIds: a previewer must never be cluster admin or owner");
+        r.problem(
+            "previewerObjectIds",
+            id,
+            "object ids that are not also in deployerObjectIds: a previewer must never be cluster admin or owner",
+        );
     }
-    return { deployerObjectIds: [...new Set(deployerObjectIds)], previewerObjectIds: [...new Set(previewerObjectIds)] };
+    return {
+        deployerObjectIds: [...new Set(deployerObjectIds)],
+        previewerObjectIds: [...new Set(previewerObjectIds)],
+    };
 }
 
 /**
@@ -160,14 +186,26 @@ function readAccess(r: ConfigReader): Pick<PlatformConfig, "deployerObjectIds" |
 function checkUpgradeChannels(r: ConfigReader, config: PlatformConfig): void {
     const { upgradeChannel, nodeOsUpgradeChannel, kubernetesVersion } = config;
     if (upgradeChannel === "node-image" && nodeOsUpgradeChannel !== "NodeImage") {
-        r.problem("nodeOsUpgradeChannel", nodeOsUpgradeChannel, "\"NodeImage\" while upgradeChannel is \"node-image\" (AKS sets it and refuses any other), or another upgradeChannel");
+        r.problem(
+            "nodeOsUpgradeChannel",
+            nodeOsUpgradeChannel,
+            '"NodeImage" while upgradeChannel is "node-image" (AKS sets it and refuses any other), or another upgradeChannel',
+        );
     }
     if (!kubernetesVersion) return;
     const minor = kubernetesVersion.split(".").slice(0, 2).join(".");
     if (upgradeChannel === "stable" || upgradeChannel === "rapid") {
-        r.problem("kubernetesVersion", kubernetesVersion, `empty while upgradeChannel is "${upgradeChannel}": AKS moves the minor version, and a pin would later ask for a downgrade`);
+        r.problem(
+            "kubernetesVersion",
+            kubernetesVersion,
+            `empty while upgradeChannel is "${upgradeChannel}": AKS moves the minor version, and a pin would later ask for a downgrade`,
+        );
     } else if (upgradeChannel === "patch" && kubernetesVersion !== minor) {
-        r.problem("kubernetesVersion", kubernetesVersion, `MAJOR.MINOR only (e.g. "${minor}") while upgradeChannel is "patch": AKS applies the patches`);
+        r.problem(
+            "kubernetesVersion",
+            kubernetesVersion,
+            `MAJOR.MINOR only (e.g. "${minor}") while upgradeChannel is "patch": AKS applies the patches`,
+        );
     }
 }
 
@@ -177,7 +215,11 @@ export const AZURE_NAME_RULES = {
     nodeResourceGroup: { max: 80, pattern: /^[-\w.()]*[-\w()]$/, what: "an AKS node resource group name" },
     cluster: { max: 63, pattern: /^[a-zA-Z0-9]([-_a-zA-Z0-9]*[a-zA-Z0-9])?$/, what: "an AKS cluster name" },
     dnsPrefix: { max: 54, pattern: /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/, what: "an AKS DNS prefix" },
-    workspace: { max: 63, pattern: /^[a-zA-Z0-9][-a-zA-Z0-9]{2,}[a-zA-Z0-9]$/, what: "a Log Analytics workspace name (4 or more characters)" },
+    workspace: {
+        max: 63,
+        pattern: /^[a-zA-Z0-9][-a-zA-Z0-9]{2,}[a-zA-Z0-9]$/,
+        what: "a Log Analytics workspace name (4 or more characters)",
+    },
 } as const;
 
 /** Where AKS puts the cluster's VMs and load balancers; named, so it never exceeds Azure's 80 characters silently. */
@@ -195,7 +237,10 @@ export function azureNameProblems(names: Names): { name: string; allowed: string
         workspace: names.workspace,
     };
     return (Object.entries(derived) as [keyof typeof AZURE_NAME_RULES, string][])
-        .filter(([kind, name]) => name.length > AZURE_NAME_RULES[kind].max || !AZURE_NAME_RULES[kind].pattern.test(name))
+        .filter(
+            ([kind, name]) =>
+                name.length > AZURE_NAME_RULES[kind].max || !AZURE_NAME_RULES[kind].pattern.test(name),
+        )
         .map(([kind, name]) => ({
             name,
             allowed: `a project and stack name short enough for ${AZURE_NAME_RULES[kind].what} of at most ${AZURE_NAME_RULES[kind].max} characters (letters, digits, hyphens; no hyphen at either end); "${name}" has ${name.length}`,
@@ -206,24 +251,46 @@ function checkAzureNames(r: ConfigReader, names: Names): void {
     for (const { name, allowed } of azureNameProblems(names)) r.problem("pulumi:stack", name, allowed);
 }
 
-const POOL_FIELDS = ["name", "vmSize", "minCount", "maxCount", "zones", "osSku", "maxPods", "labels", "taints"];
-const LABEL = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const POOL_FIELDS = [
+    "name",
+    "vmSize",
+    "minCount",
+    "maxCount",
+    "zones",
+    "osSku",
+    "maxPods",
+    "labels",
+    "taints",
+];
+const LABEL =
+    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
-const TAINT = new RegExp(`^[A-Za-z0-9][-A-Za-z0-9_./]{0,252}(=[-A-Za-z0-9_.]{0,63})?:(${TAINT_EFFECTS.join("|")})$`);
+const TAINT = new RegExp(
+    `^[A-Za-z0-9][-A-Za-z0-9_./]{0,252}(=[-A-Za-z0-9_.]{0,63})?:(${TAINT_EFFECTS.join("|")})$`,
+);
 
 type Raw = Record<string, unknown>;
 
 /** Reads `userPools`: every problem of every pool at once, each naming `userPools[i].field`. */
 export function readUserPools(r: ConfigReader, location: string): NodePoolConfig[] {
     const value = r.raw("userPools") ?? CONFIG_KEYS.userPools.default;
-    if (!Array.isArray(value) || value.length === 0 || value.some((p) => !p || typeof p !== "object" || Array.isArray(p))) {
-        r.problem("userPools", value, "a non-empty list of pools { name, vmSize, minCount, maxCount, zones?, osSku?, maxPods?, labels?, taints? }");
+    if (
+        !Array.isArray(value) ||
+        value.length === 0 ||
+        value.some((p) => !p || typeof p !== "object" || Array.isArray(p))
+    ) {
+        r.problem(
+            "userPools",
+            value,
+            "a non-empty list of pools { name, vmSize, minCount, maxCount, zones?, osSku?, maxPods?, labels?, taints? }",
+        );
         return [];
     }
     const pools = (value as Raw[]).map((raw, i) => readPool(r, raw, `userPools[${i}]`, location));
     const seen = new Set<string>();
     pools.forEach((pool, i) => {
-        if (seen.has(pool.name)) r.problem(`userPools[${i}].name`, pool.name, "a name no other pool of userPools has");
+        if (seen.has(pool.name))
+            r.problem(`userPools[${i}].name`, pool.name, "a name no other pool of userPools has");
         seen.add(pool.name);
     });
     return pools;
@@ -235,10 +302,15 @@ function readPool(r: ConfigReader, raw: Raw, at: string, location: string): Node
     }
     const name = typeof raw.name === "string" ? raw.name : "";
     if (!/^[a-z][a-z0-9]{0,7}$/.test(name) || name === SYSTEM_POOL.name) {
-        r.problem(`${at}.name`, raw.name, `1-8 lowercase letters and digits starting with a letter, not "${SYSTEM_POOL.name}": the platform appends a 4-character settings hash and AKS allows 12`);
+        r.problem(
+            `${at}.name`,
+            raw.name,
+            `1-8 lowercase letters and digits starting with a letter, not "${SYSTEM_POOL.name}": the platform appends a 4-character settings hash and AKS allows 12`,
+        );
     }
-    const vmSize = typeof raw.vmSize === "string" && /^Standard_[A-Za-z0-9_]+$/.test(raw.vmSize) ? raw.vmSize : "";
-    if (!vmSize) r.problem(`${at}.vmSize`, raw.vmSize, "an Azure VM size such as \"Standard_D4ds_v5\"");
+    const vmSize =
+        typeof raw.vmSize === "string" && /^Standard_[A-Za-z0-9_]+$/.test(raw.vmSize) ? raw.vmSize : "";
+    if (!vmSize) r.problem(`${at}.vmSize`, raw.vmSize, 'an Azure VM size such as "Standard_D4ds_v5"');
     const minCount = poolInteger(r, raw.minCount, `${at}.minCount`, 0, 1000);
     const maxCount = poolInteger(r, raw.maxCount, `${at}.maxCount`, Math.max(minCount, 1), 1000);
     return {
@@ -248,7 +320,10 @@ function readPool(r: ConfigReader, raw: Raw, at: string, location: string): Node
         maxCount,
         zones: readZones(r, raw.zones, `${at}.zones`, location),
         osSku: raw.osSku === undefined ? "AzureLinux" : readOsSku(r, raw.osSku, `${at}.osSku`),
-        maxPods: raw.maxPods === undefined ? SYSTEM_POOL.maxPods : poolInteger(r, raw.maxPods, `${at}.maxPods`, 10, 250),
+        maxPods:
+            raw.maxPods === undefined
+                ? SYSTEM_POOL.maxPods
+                : poolInteger(r, raw.maxPods, `${at}.maxPods`, 10, 250),
         labels: readLabels(r, raw.labels, `${at}.labels`),
         taints: readTaints(r, raw.taints, `${at}.taints`),
     };
@@ -266,12 +341,27 @@ function readOsSku(r: ConfigReader, value: unknown, at: string): NodePoolConfig[
     return "AzureLinux";
 }
 
-function readZones(r: ConfigReader, value: unknown, at: string, location: string): readonly string[] | undefined {
+function readZones(
+    r: ConfigReader,
+    value: unknown,
+    at: string,
+    location: string,
+): readonly string[] | undefined {
     if (value === undefined) return undefined;
     const available = availabilityZones(location) ?? [];
-    const valid = Array.isArray(value) && value.length > 0 && value.every((z) => typeof z === "string" && available.includes(z)) && new Set(value).size === value.length;
+    const valid =
+        Array.isArray(value) &&
+        value.length > 0 &&
+        value.every((z) => typeof z === "string" && available.includes(z)) &&
+        new Set(value).size === value.length;
     if (valid) return [...(value as string[])].sort();
-    r.problem(at, value, available.length > 0 ? `distinct zones among ${available.map((z) => JSON.stringify(z)).join(", ")} of ${location}` : `nothing: ${location} has no availability zones`);
+    r.problem(
+        at,
+        value,
+        available.length > 0
+            ? `distinct zones among ${available.map((z) => JSON.stringify(z)).join(", ")} of ${location}`
+            : `nothing: ${location} has no availability zones`,
+    );
     return undefined;
 }
 
@@ -282,7 +372,12 @@ function readLabels(r: ConfigReader, value: unknown, at: string): Readonly<Recor
         return {};
     }
     for (const [key, v] of Object.entries(value)) {
-        if (!LABEL.test(key) || typeof v !== "string" || !LABEL_VALUE.test(v)) r.problem(`${at}.${key}`, v, "a Kubernetes label: a qualified key and a value of at most 63 letters, digits, '-', '_' or '.'");
+        if (!LABEL.test(key) || typeof v !== "string" || !LABEL_VALUE.test(v))
+            r.problem(
+                `${at}.${key}`,
+                v,
+                "a Kubernetes label: a qualified key and a value of at most 63 letters, digits, '-', '_' or '.'",
+            );
     }
     return value as Record<string, string>;
 }
@@ -295,7 +390,11 @@ function readTaints(r: ConfigReader, value: unknown, at: string): readonly strin
     }
     value.forEach((t, i) => {
         if (typeof t !== "string" || !TAINT.test(t) || t.startsWith("CriticalAddonsOnly")) {
-            r.problem(`${at}[${i}]`, t, `a taint key=value:Effect or key:Effect with Effect one of ${TAINT_EFFECTS.join(", ")} (CriticalAddonsOnly is the system pool's)`);
+            r.problem(
+                `${at}[${i}]`,
+                t,
+                `a taint key=value:Effect or key:Effect with Effect one of ${TAINT_EFFECTS.join(", ")} (CriticalAddonsOnly is the system pool's)`,
+            );
         }
     });
     return value as string[];

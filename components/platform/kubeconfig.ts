@@ -43,7 +43,10 @@ export interface KubeloginLogin {
  * every assertion, else it reads `AZURE_FEDERATED_TOKEN_FILE`. So one kubeconfig serves a laptop
  * (azurecli) and CI (workloadidentity, renewed for as long as the job runs).
  */
-export function kubeloginLogin(args: readonly string[], env: Readonly<Record<string, string | undefined>>): KubeloginLogin {
+export function kubeloginLogin(
+    args: readonly string[],
+    env: Readonly<Record<string, string | undefined>>,
+): KubeloginLogin {
     const flag = (name: string) => {
         const at = args.indexOf(name);
         return at >= 0 ? args[at + 1] : undefined;
@@ -54,5 +57,10 @@ export function kubeloginLogin(args: readonly string[], env: Readonly<Record<str
     if (login !== "workloadidentity") return { login, clientId, tenantId, assertion: undefined };
     const github = env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
     const file = env.AZURE_FEDERATED_TOKEN_FILE;
-    return { login, clientId, tenantId, assertion: github ? "github-actions-oidc" : file ? `file:${file}` : undefined };
+    return {
+        login,
+        clientId,
+        tenantId,
+        assertion: github ? "github-actions-oidc" : file ? `file:${file}` : undefined,
+    };
 }

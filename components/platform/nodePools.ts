@@ -42,8 +42,16 @@ export interface NodePoolConfig {
 }
 
 /** What makes a pool's Azure name: the settings Azure refuses to change on an existing pool. */
-export function immutablePoolSettings(pool: Pick<NodePoolConfig, "vmSize" | "zones" | "osSku" | "maxPods">, location: string) {
-    return { vmSize: pool.vmSize, zones: [...(pool.zones ?? availabilityZones(location) ?? [])], osSku: pool.osSku, maxPods: pool.maxPods };
+export function immutablePoolSettings(
+    pool: Pick<NodePoolConfig, "vmSize" | "zones" | "osSku" | "maxPods">,
+    location: string,
+) {
+    return {
+        vmSize: pool.vmSize,
+        zones: [...(pool.zones ?? availabilityZones(location) ?? [])],
+        osSku: pool.osSku,
+        maxPods: pool.maxPods,
+    };
 }
 
 /**
@@ -52,12 +60,18 @@ export function immutablePoolSettings(pool: Pick<NodePoolConfig, "vmSize" | "zon
  * after) instead of an update Azure refuses. At most 12 characters, AKS's limit for Linux pools.
  */
 export function agentPoolName(pool: NodePoolConfig, location: string): string {
-    const hash = createHash("sha256").update(JSON.stringify(immutablePoolSettings(pool, location))).digest("hex").slice(0, 4);
+    const hash = createHash("sha256")
+        .update(JSON.stringify(immutablePoolSettings(pool, location)))
+        .digest("hex")
+        .slice(0, 4);
     return `${pool.name}${hash}`;
 }
 
 /** The system pool as the cluster is created with it: tainted, autoscaled, spread over the region's zones. */
-export function systemPoolProfile(bounds: { minCount: number; maxCount: number }, location: string): containerservice.ManagedClusterArgs["agentPoolProfiles"] {
+export function systemPoolProfile(
+    bounds: { minCount: number; maxCount: number },
+    location: string,
+): containerservice.ManagedClusterArgs["agentPoolProfiles"] {
     return [
         {
             name: SYSTEM_POOL.name,
@@ -79,7 +93,10 @@ export function systemPoolProfile(bounds: { minCount: number; maxCount: number }
 }
 
 /** AgentPool inputs of a user pool, but for the cluster it belongs to. */
-export function userPoolArgs(pool: NodePoolConfig, location: string): Omit<containerservice.AgentPoolArgs, "resourceGroupName" | "resourceName"> {
+export function userPoolArgs(
+    pool: NodePoolConfig,
+    location: string,
+): Omit<containerservice.AgentPoolArgs, "resourceGroupName" | "resourceName"> {
     const fixed = immutablePoolSettings(pool, location);
     return {
         agentPoolName: agentPoolName(pool, location),

@@ -11,11 +11,9 @@ import { PlatformConfig, nodeResourceGroupName } from "./config";
 import { kubeloginKubeconfig } from "./kubeconfig";
 import { systemPoolProfile, userPoolArgs } from "./nodePools";
 import type { Names } from "../../src/naming";
+import { APP_ROUTING_NAMESPACE } from "../../src/namespaces";
 import { roleAssignmentArgs } from "../../src/roleAssignments";
 import type { BuiltInRole } from "../../src/roles";
-
-/** Namespace of the AKS application routing add-on's managed NGINX ingress controller. */
-export const APP_ROUTING_NAMESPACE = "app-routing-system";
 
 /** Control-plane log categories sent to Log Analytics: the record of who did what on the cluster. */
 export const CLUSTER_LOG_CATEGORIES = [
@@ -158,7 +156,11 @@ export class Platform extends pulumi.ComponentResource {
     private resourceGroup(): resources.ResourceGroup {
         const { names, config, tags } = this.args;
         // Deleting the group deletes every resource of the stack at once, around Pulumi's protect.
-        return new resources.ResourceGroup(`${this.name}-rg`, { resourceGroupName: names.resourceGroup, location: config.location, tags }, this.stateful);
+        return new resources.ResourceGroup(
+            `${this.name}-rg`,
+            { resourceGroupName: names.resourceGroup, location: config.location, tags },
+            this.stateful,
+        );
     }
 
     private workspace(group: resources.ResourceGroup): operationalinsights.Workspace {
@@ -177,7 +179,11 @@ export class Platform extends pulumi.ComponentResource {
         );
     }
 
-    private managedCluster(group: resources.ResourceGroup, workspace: operationalinsights.Workspace, client: ClientConfig): containerservice.ManagedCluster {
+    private managedCluster(
+        group: resources.ResourceGroup,
+        workspace: operationalinsights.Workspace,
+        client: ClientConfig,
+    ): containerservice.ManagedCluster {
         const { names, config, tags } = this.args;
         return new containerservice.ManagedCluster(
             `${this.name}-aks`,
@@ -199,14 +205,25 @@ export class Platform extends pulumi.ComponentResource {
                     imageCleaner: { enabled: true, intervalHours: 48 },
                 },
                 apiServerAccessProfile:
-                    config.apiServerAuthorizedIpRanges.length > 0 ? { authorizedIPRanges: [...config.apiServerAuthorizedIpRanges] } : undefined,
+                    config.apiServerAuthorizedIpRanges.length > 0
+                        ? { authorizedIPRanges: [...config.apiServerAuthorizedIpRanges] }
+                        : undefined,
                 agentPoolProfiles: systemPoolProfile(config.systemPool, config.location),
                 networkProfile: networkProfile(config.networkDataplane),
-                autoUpgradeProfile: { upgradeChannel: config.upgradeChannel, nodeOSUpgradeChannel: config.nodeOsUpgradeChannel },
+                autoUpgradeProfile: {
+                    upgradeChannel: config.upgradeChannel,
+                    nodeOSUpgradeChannel: config.nodeOsUpgradeChannel,
+                },
                 addonProfiles: {
                     // The Secrets Store CSI driver: how the app routing add-on reads TLS certificates from Key Vault.
-                    azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: "true", rotationPollInterval: "2m" } },
-                    omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: workspace.id, useAADAuth: "true" } },
+                    azureKeyvaultSecretsProvider: {
+                        enabled: true,
+                        config: { enableSecretRotation: "true", rotationPollInterval: "2m" },
+                    },
+                    omsagent: {
+                        enabled: true,
+                        config: { logAnalyticsWorkspaceResourceID: workspace.id, useAADAuth: "true" },
+                    },
                 },
                 ingressProfile: { webAppRouting: { enabled: true } },
                 tags,
@@ -220,14 +237,26 @@ export class Platform extends pulumi.ComponentResource {
      * The teams' pools. A settings change Azure cannot apply in place gives the pool a new Azure name:
      * Pulumi creates the new pool, then AKS drains and deletes the old one (respecting PDBs).
      */
-    private userPools(group: resources.ResourceGroup, cluster: containerservice.ManagedCluster): containerservice.AgentPool[] {
+    private userPools(
+        group: resources.ResourceGroup,
+        cluster: containerservice.ManagedCluster,
+    ): containerservice.AgentPool[] {
         const { config } = this.args;
         return config.userPools.map(
             (pool) =>
                 new containerservice.AgentPool(
                     `${this.name}-pool-${pool.name}`,
-                    { resourceGroupName: group.name, resourceName: cluster.name, ...userPoolArgs(pool, config.location) },
-                    { parent: this, deleteBeforeReplace: false, replaceOnChanges: ["agentPoolName"], ignoreChanges: ["count"] },
+                    {
+                        resourceGroupName: group.name,
+                        resourceName: cluster.name,
+                        ...userPoolArgs(pool, config.location),
+                    },
+                    {
+                        parent: this,
+                        deleteBeforeReplace: false,
+                        replaceOnChanges: ["agentPoolName"],
+                        ignoreChanges: ["count"],
+                    },
                 ),
         );
     }
@@ -236,7 +265,11 @@ export class Platform extends pulumi.ComponentResource {
      * With Azure AD auth the Container Insights agent takes its configuration from a data collection
      * rule associated with the cluster (what `az aks enable-addons -a monitoring` creates).
      */
-    private containerInsights(group: resources.ResourceGroup, cluster: containerservice.ManagedCluster, workspace: operationalinsights.Workspace): void {
+    private containerInsights(
+        group: resources.ResourceGroup,
+        cluster: containerservice.ManagedCluster,
+        workspace: operationalinsights.Workspace,
+    ): void {
         const { names, config, tags } = this.args;
         const rule = new monitor.DataCollectionRule(
             `${this.name}-insights-dcr`,
@@ -251,7 +284,13 @@ export class Platform extends pulumi.ComponentResource {
                             name: "ContainerInsightsExtension",
                             extensionName: "ContainerInsights",
                             streams: [CONTAINER_INSIGHTS_STREAM],
-                            extensionSettings: { dataCollectionSettings: { interval: "1m", namespaceFilteringMode: "Off", enableContainerLogV2: true } },
+                            extensionSettings: {
+                                dataCollectionSettings: {
+                                    interval: "1m",
+                                    namespaceFilteringMode: "Off",
+                                    enableContainerLogV2: true,
+                                },
+                            },
                         },
                     ],
                 },
@@ -263,18 +302,27 @@ export class Platform extends pulumi.ComponentResource {
         );
         new monitor.DataCollectionRuleAssociation(
             `${this.name}-insights-dcra`,
-            { associationName: "ContainerInsightsExtension", resourceUri: cluster.id, dataCollectionRuleId: rule.id },
+            {
+                associationName: "ContainerInsightsExtension",
+                resourceUri: cluster.id,
+                dataCollectionRuleId: rule.id,
+            },
             this.parent,
         );
     }
 
     /** A window only for a channel that upgrades something: AKS has nothing to schedule otherwise. */
-    private maintenanceWindows(group: resources.ResourceGroup, cluster: containerservice.ManagedCluster): void {
+    private maintenanceWindows(
+        group: resources.ResourceGroup,
+        cluster: containerservice.ManagedCluster,
+    ): void {
         const { config } = this.args;
         const window = config.maintenanceWindow;
         const schedules = [
             ...(config.upgradeChannel !== "none" ? ["aksManagedAutoUpgradeSchedule"] : []),
-            ...(config.nodeOsUpgradeChannel === "NodeImage" || config.nodeOsUpgradeChannel === "SecurityPatch" ? ["aksManagedNodeOSUpgradeSchedule"] : []),
+            ...(config.nodeOsUpgradeChannel === "NodeImage" || config.nodeOsUpgradeChannel === "SecurityPatch"
+                ? ["aksManagedNodeOSUpgradeSchedule"]
+                : []),
         ];
         for (const configName of schedules) {
             new containerservice.MaintenanceConfiguration(
@@ -295,7 +343,10 @@ export class Platform extends pulumi.ComponentResource {
         }
     }
 
-    private auditLogs(cluster: containerservice.ManagedCluster, workspace: operationalinsights.Workspace): void {
+    private auditLogs(
+        cluster: containerservice.ManagedCluster,
+        workspace: operationalinsights.Workspace,
+    ): void {
         new monitor.DiagnosticSetting(
             `${this.name}-aks-audit`,
             {
@@ -328,11 +379,23 @@ export class Platform extends pulumi.ComponentResource {
     }
 
     /** What `az aks update --attach-acr` did: the kubelet may pull from this registry only. */
-    private kubeletPull(cluster: containerservice.ManagedCluster, registry: containerregistry.Registry, client: ClientConfig): pulumi.Output<string> {
-        const kubeletObjectId = cluster.identityProfile.apply((profile) => profile?.["kubeletidentity"]?.objectId ?? "");
+    private kubeletPull(
+        cluster: containerservice.ManagedCluster,
+        registry: containerregistry.Registry,
+        client: ClientConfig,
+    ): pulumi.Output<string> {
+        const kubeletObjectId = cluster.identityProfile.apply(
+            (profile) => profile?.["kubeletidentity"]?.objectId ?? "",
+        );
         new authorization.RoleAssignment(
             `${this.name}-kubelet-acrpull`,
-            roleAssignmentArgs({ subscriptionId: client.subscriptionId, role: "AcrPull", principalId: kubeletObjectId, principalType: "ServicePrincipal", scope: registry.id }),
+            roleAssignmentArgs({
+                subscriptionId: client.subscriptionId,
+                role: "AcrPull",
+                principalId: kubeletObjectId,
+                principalType: "ServicePrincipal",
+                scope: registry.id,
+            }),
             this.parent,
         );
         return kubeletObjectId;
@@ -344,7 +407,11 @@ export class Platform extends pulumi.ComponentResource {
         if (!vault) return;
         const appRoutingIdentity = cluster.ingressProfile.apply((p) => {
             const objectId = p?.webAppRouting?.identity?.objectId;
-            if (!objectId) throw new pulumi.ResourceError("AKS reported no identity for the application routing add-on", this);
+            if (!objectId)
+                throw new pulumi.ResourceError(
+                    "AKS reported no identity for the application routing add-on",
+                    this,
+                );
             return objectId;
         });
         new authorization.RoleAssignment(
@@ -364,14 +431,22 @@ export class Platform extends pulumi.ComponentResource {
      * Each named deployer and previewer gets its CLUSTER_ACCESS roles on this cluster, never wider.
      * Named in config, the grants stay the same whoever runs the stack. Returns the deployers' grants.
      */
-    private clusterAccess(cluster: containerservice.ManagedCluster, client: ClientConfig): authorization.RoleAssignment[] {
+    private clusterAccess(
+        cluster: containerservice.ManagedCluster,
+        client: ClientConfig,
+    ): authorization.RoleAssignment[] {
         const { config } = this.args;
         const grant = (kind: keyof typeof CLUSTER_ACCESS, id: string) =>
             CLUSTER_ACCESS[kind].map(
                 (role) =>
                     new authorization.RoleAssignment(
                         `${this.name}-${kind}-${id}-${ROLE_SUFFIX[role] ?? role}`,
-                        roleAssignmentArgs({ subscriptionId: client.subscriptionId, role, principalId: id, scope: cluster.id }),
+                        roleAssignmentArgs({
+                            subscriptionId: client.subscriptionId,
+                            role,
+                            principalId: id,
+                            scope: cluster.id,
+                        }),
                         this.parent,
                     ),
             );
@@ -384,17 +459,30 @@ export class Platform extends pulumi.ComponentResource {
      * grants' ids are the wait's triggers, so a changed grant is waited for again instead of used at once.
      */
     private rbacPropagation(grants: authorization.RoleAssignment[]): time.Sleep {
-        const triggers = pulumi.all(grants.map((g) => g.id)).apply((ids) => ({ clusterGrants: [...ids].sort().join(",") }));
-        return new time.Sleep(`${this.name}-rbac-propagation`, { createDuration: RBAC_PROPAGATION, triggers }, { parent: this, dependsOn: grants });
+        const triggers = pulumi
+            .all(grants.map((g) => g.id))
+            .apply((ids) => ({ clusterGrants: [...ids].sort().join(",") }));
+        return new time.Sleep(
+            `${this.name}-rbac-propagation`,
+            { createDuration: RBAC_PROPAGATION, triggers },
+            { parent: this, dependsOn: grants },
+        );
     }
 
     /**
      * The cluster's Azure AD user kubeconfig (no credential in it: local accounts are off), rewritten
      * for kubelogin. Refuses a runner the config does not name: its grant would not exist.
      */
-    private userKubeconfig(group: resources.ResourceGroup, cluster: containerservice.ManagedCluster, client: ClientConfig): pulumi.Output<string> {
+    private userKubeconfig(
+        group: resources.ResourceGroup,
+        cluster: containerservice.ManagedCluster,
+        client: ClientConfig,
+    ): pulumi.Output<string> {
         const { config } = this.args;
-        const credentials = containerservice.listManagedClusterUserCredentialsOutput({ resourceGroupName: group.name, resourceName: cluster.name, format: "exec" }, this.parent);
+        const credentials = containerservice.listManagedClusterUserCredentialsOutput(
+            { resourceGroupName: group.name, resourceName: cluster.name, format: "exec" },
+            this.parent,
+        );
         const runner = client.objectId.apply((objectId) => {
             const problem = runnerProblem(objectId, config, pulumi.runtime.isDryRun());
             if (problem) throw new pulumi.ResourceError(problem, this);
@@ -403,12 +491,20 @@ export class Platform extends pulumi.ComponentResource {
         return pulumi.secret(
             pulumi
                 .all([credentials.kubeconfigs, runner])
-                .apply(([configs]) => kubeloginKubeconfig(Buffer.from(configs[0].value, "base64").toString("utf8"), config.kubeloginMode)),
+                .apply(([configs]) =>
+                    kubeloginKubeconfig(
+                        Buffer.from(configs[0].value, "base64").toString("utf8"),
+                        config.kubeloginMode,
+                    ),
+                ),
         );
     }
 
     /** One provider for every Kubernetes object, usable once the grants propagated and the user pools run. */
-    private kubernetesProvider(cluster: containerservice.ManagedCluster, ready: pulumi.Resource[]): k8s.Provider {
+    private kubernetesProvider(
+        cluster: containerservice.ManagedCluster,
+        ready: pulumi.Resource[],
+    ): k8s.Provider {
         return new k8s.Provider(
             `${this.name}-k8s`,
             { kubeconfig: this.kubeconfig, enableServerSideApply: true, deleteUnreachable: false },
@@ -445,7 +541,11 @@ const ROLE_SUFFIX: Partial<Record<BuiltInRole, string>> = {
  * Why the principal running the program may not, or undefined: `pulumi up` must be a named deployer
  * (its cluster grant and Azure AD ownership exist), a preview a named deployer or previewer.
  */
-export function runnerProblem(objectId: string, access: Pick<PlatformConfig, "deployerObjectIds" | "previewerObjectIds">, preview: boolean): string | undefined {
+export function runnerProblem(
+    objectId: string,
+    access: Pick<PlatformConfig, "deployerObjectIds" | "previewerObjectIds">,
+    preview: boolean,
+): string | undefined {
     const id = objectId.toLowerCase();
     if (access.deployerObjectIds.includes(id)) return undefined;
     if (preview && access.previewerObjectIds.includes(id)) return undefined;
@@ -454,7 +554,9 @@ export function runnerProblem(objectId: string, access: Pick<PlatformConfig, "de
 }
 
 /** Azure CNI overlay; Cilium as dataplane and policy engine, or the Azure dataplane with Calico. */
-function networkProfile(dataplane: PlatformConfig["networkDataplane"]): containerservice.ManagedClusterArgs["networkProfile"] {
+function networkProfile(
+    dataplane: PlatformConfig["networkDataplane"],
+): containerservice.ManagedClusterArgs["networkProfile"] {
     return {
         networkPlugin: "azure",
         networkPluginMode: "overlay",

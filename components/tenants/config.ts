@@ -1,24 +1,15 @@
 import { ConfigReader } from "../../src/config/reader";
+import { RESERVED_NAMESPACES } from "../../src/namespaces";
+import { unknownKeyAllowed } from "../../src/config/suggest";
+import { readTeamFiles } from "./teamFiles";
 import { isDnsLabel, isDuration, isGuid, isSemver, isSemverRange, isUpn } from "../../src/config/validators";
 
-export const DELIVERY_KINDS = ["helm", "kustomize"] as const;
 export const POD_SECURITY_LEVELS = ["restricted", "baseline"] as const;
 export const VERSION_POLICIES = ["range", "exact"] as const;
 /** Namespace roles the team's Azure AD group may get (built-in ClusterRoles, bound in the namespace only). */
 export const ACCESS_ROLES = ["view", "edit", "admin"] as const;
-/** Namespaces a tenant may never take: the platform's own. */
-export const RESERVED_NAMESPACES = [
-    "default",
-    "kube-system",
-    "kube-public",
-    "kube-node-lease",
-    "flux-system",
-    "app-routing-system",
-    "gatekeeper-system",
-    "chartmuseum",
-] as const;
 
-/** One deployable unit of a team: built by its own CI pipeline, delivered by Flux. */
+/** One deployable unit of a team, whatever its delivery: built by its own CI pipeline, delivered by Flux. */
 export interface AppConfig {
     /** DNS label; the HelmRelease and the pods' `app.kubernetes.io/name` label. */
     readonly name: string;
@@ -26,19 +17,31 @@ export interface AppConfig {
     readonly repository: string;
     /** Path of the app's pipeline YAML in `repository`; default `<name>/ci-pipeline.yml`. */
     readonly pipelinePath: string;
-    /** Helm teams: the chart name in the chart repository; default the app name. */
-    readonly chart: string;
-    /** Helm teams: a semver range (staging) or an exact version (stacks with `tenantVersionPolicy: exact`). */
-    readonly version?: string;
     /** Whether the ingress controller may reach the app's pods (a web front end). */
     readonly web: boolean;
     /** Container port the app listens on; what network policies open. */
     readonly port: number;
-    /** Helm teams: apps of the same team that must be ready first (`back` before `front`). */
+}
+
+/** An app of a helm team: a chart in the chart repository, released by a HelmRelease. */
+export interface HelmAppConfig extends AppConfig {
+    /** The chart name in the chart repository; default the app name. */
+    readonly chart: string;
+    /** A semver range (staging) or an exact version (stacks with `tenantVersionPolicy: exact`). */
+    readonly version: string;
+    /**
+     * The image the environment runs, pinned by digest (`sha256:` + 64 hex digits): required in stacks
+     * that pin (`tenantVersionPolicy: exact`), written by the promotion pull request.
+     */
+    readonly digest?: string;
+    /** Apps of the same team that must be ready first (`back` before `front`). */
     readonly dependsOn: readonly string[];
-    /** Helm teams: values passed to the chart. */
+    /** Values passed to the chart. */
     readonly values: Readonly<Record<string, unknown>>;
 }
+
+/** Keys only a helm team's apps may hold. */
+const HELM_APP_KEYS = ["chart", "version", "digest", "dependsOn", "values"] as const;
 
 /**
  * An allowed network flow: `from` pods may open TCP connections to `to` pods on `port`. One end must
@@ -106,19 +109,16 @@ export interface TenantLimits {
     readonly defaultRequestMemory: string;
 }
 
-export interface TenantConfig {
+/** What every team has, whatever its delivery kind. */
+interface TenantCommon {
     /** The team's name: also its namespace, group and variable group name. */
     readonly name: string;
-    readonly delivery: (typeof DELIVERY_KINDS)[number];
     readonly podSecurity: (typeof POD_SECURITY_LEVELS)[number];
     /** Azure AD members of the team's group: object ids or UPNs. */
     readonly members: readonly string[];
     readonly quota: TenantQuota;
     readonly limits: TenantLimits;
-    readonly apps: readonly AppConfig[];
     readonly flows: readonly FlowConfig[];
-    /** Kustomize teams only. */
-    readonly git?: TenantGitSource;
     /** How often Flux reconciles the team's objects. Default `5m`. */
     readonly interval: string;
     /** How long Flux waits for an install, upgrade or apply to become Ready. Default `5m`. */
@@ -134,9 +134,33 @@ export interface TenantConfig {
     readonly accessRole: (typeof ACCESS_ROLES)[number];
 }
 
+/** A team that ships charts: one HelmRelease per app, from the chart repository. */
+export interface HelmTenant extends TenantCommon {
+    readonly delivery: "helm";
+    readonly apps: readonly HelmAppConfig[];
+}
+
+/** A team that ships manifests: one Kustomization of its Git repository. */
+export interface KustomizeTenant extends TenantCommon {
+    readonly delivery: "kustomize";
+    readonly apps: readonly AppConfig[];
+    readonly git: TenantGitSource;
+}
+
+/** A team, by delivery kind: a new kind is a new member here and a compile error wherever it is not handled. */
+export type TenantConfig = HelmTenant | KustomizeTenant;
+export type DeliveryKind = TenantConfig["delivery"];
+/** Every delivery kind; `Record` makes the compiler refuse a list that misses one. */
+const DELIVERY_KIND_SET: Record<DeliveryKind, true> = { helm: true, kustomize: true };
+export const DELIVERY_KINDS = Object.keys(DELIVERY_KIND_SET) as DeliveryKind[];
+
 export interface TenantsConfig {
     /** `range` lets HelmReleases follow new charts (staging); `exact` pins them (prod). */
     readonly versionPolicy: (typeof VERSION_POLICIES)[number];
+    /** Every environment, in promotion order: the sections a team file may have. */
+    readonly environments: readonly string[];
+    /** The folder of the team files, relative to the project (`tenants`). */
+    readonly teamsDirectory: string;
     readonly tenants: readonly TenantConfig[];
 }
 
@@ -150,10 +174,33 @@ const DEFAULT_LIMITS: TenantLimits = {
 
 /** Keys each object of the `tenants` list may hold: anything else is a typo, reported as such. */
 const TENANT_KEYS = [
-    "name", "delivery", "podSecurity", "members", "quota", "limits", "apps", "flows", "git",
-    "interval", "timeout", "remediationRetries", "retryInterval", "accessRole",
+    "name",
+    "delivery",
+    "podSecurity",
+    "members",
+    "quota",
+    "limits",
+    "apps",
+    "flows",
+    "git",
+    "interval",
+    "timeout",
+    "remediationRetries",
+    "retryInterval",
+    "accessRole",
 ];
-const APP_KEYS = ["name", "repository", "pipelinePath", "chart", "version", "web", "port", "dependsOn", "values"];
+const APP_KEYS = [
+    "name",
+    "repository",
+    "pipelinePath",
+    "chart",
+    "version",
+    "digest",
+    "web",
+    "port",
+    "dependsOn",
+    "values",
+];
 const FLOW_KEYS = ["from", "to", "port"];
 const GIT_KEYS = ["url", "branch", "tag", "commit", "path", "secretName", "healthChecks"];
 const HEALTH_CHECK_KEYS = ["apiVersion", "kind", "name"];
@@ -163,50 +210,100 @@ const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS);
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export function readTenantsConfig(r: ConfigReader): TenantsConfig {
-    const versionPolicy = r.oneOf("tenantVersionPolicy", VERSION_POLICIES);
-    const raw = r.raw("tenants") ?? [];
-    if (!Array.isArray(raw)) {
-        r.problem("tenants", raw, "a list of tenant objects (see README: Onboarding a team)");
-        return { versionPolicy, tenants: [] };
-    }
-    const tenants = raw.map((t, i) => readTenant(r, t, `tenants[${i}]`, versionPolicy));
-    checkTenantSet(r, tenants);
-    return { versionPolicy, tenants: tenants.map((t) => withFlowPorts(t, tenants)) };
+/** Where the stack reads its teams, and which environment it is (its section of each team file). */
+export interface TeamSource {
+    /** The project folder (team files are found relative to it). */
+    readonly projectDir: string;
+    /** The environment whose section of each team file applies (an environment stack's own name). */
+    readonly environment: string;
 }
 
-function readTenant(r: ConfigReader, raw: unknown, at: string, policy: TenantsConfig["versionPolicy"]): TenantConfig {
+export function readTenantsConfig(r: ConfigReader, source: TeamSource): TenantsConfig {
+    const versionPolicy = r.oneOf("tenantVersionPolicy", VERSION_POLICIES);
+    const environments = r.stringList("environments", (e) =>
+        isDnsLabel(e) ? undefined : "environment names (DNS labels) in promotion order",
+    );
+    const teamsDirectory = r.string("teamsDirectory");
+    const files = readTeamFiles(r, {
+        directory: teamsDirectory,
+        projectDir: source.projectDir,
+        environment: source.environment,
+        environments,
+    });
+    const tenants = files.map(({ file, raw }) => readTenant(r, raw, `${file}:`, versionPolicy));
+    checkTenantSet(
+        r,
+        tenants,
+        files.map((f) => `${f.file}:`),
+    );
+    return {
+        versionPolicy,
+        environments,
+        teamsDirectory,
+        tenants: tenants.map((t) => withFlowPorts(t, tenants)),
+    };
+}
+
+function readTenant(
+    r: ConfigReader,
+    raw: unknown,
+    at: string,
+    policy: TenantsConfig["versionPolicy"],
+): TenantConfig {
     const t = isObject(raw) ? raw : {};
     if (!isObject(raw)) r.problem(at, raw, "an object with at least `name` and `delivery`");
     checkKeys(r, t, at, TENANT_KEYS);
     const name = str(t.name);
     if (!isDnsLabel(name)) {
-        r.problem(`${at}.name`, t.name, "a DNS label (lowercase letters, digits and '-', at most 63 characters): it is the team's namespace");
+        r.problem(
+            `${at}.name`,
+            t.name,
+            "a DNS label (lowercase letters, digits and '-', at most 63 characters): it is the team's namespace",
+        );
     } else if ((RESERVED_NAMESPACES as readonly string[]).includes(name) || name.startsWith("kube-")) {
-        r.problem(`${at}.name`, name, `a namespace not reserved by the platform or Kubernetes (${RESERVED_NAMESPACES.join(", ")}, kube-*)`);
+        r.problem(
+            `${at}.name`,
+            name,
+            `a namespace not reserved by the platform or Kubernetes (${RESERVED_NAMESPACES.join(", ")}, kube-*)`,
+        );
     }
-    const delivery = str(t.delivery) as TenantConfig["delivery"];
-    if (!DELIVERY_KINDS.includes(delivery)) r.problem(`${at}.delivery`, t.delivery, `one of ${DELIVERY_KINDS.join(", ")}`);
-    const podSecurity = (t.podSecurity === undefined ? "restricted" : str(t.podSecurity)) as TenantConfig["podSecurity"];
+    const delivery = str(t.delivery) as DeliveryKind;
+    if (!DELIVERY_KINDS.includes(delivery))
+        r.problem(`${at}.delivery`, t.delivery, `one of ${DELIVERY_KINDS.join(", ")}`);
+    const podSecurity = (
+        t.podSecurity === undefined ? "restricted" : str(t.podSecurity)
+    ) as TenantConfig["podSecurity"];
     if (!POD_SECURITY_LEVELS.includes(podSecurity)) {
         r.problem(`${at}.podSecurity`, t.podSecurity, "restricted or baseline (never privileged)");
     }
-    const accessRole = (t.accessRole === undefined ? "edit" : str(t.accessRole)) as TenantConfig["accessRole"];
-    if (!ACCESS_ROLES.includes(accessRole)) r.problem(`${at}.accessRole`, t.accessRole, `one of ${ACCESS_ROLES.join(", ")}`);
+    const accessRole = (
+        t.accessRole === undefined ? "edit" : str(t.accessRole)
+    ) as TenantConfig["accessRole"];
+    if (!ACCESS_ROLES.includes(accessRole))
+        r.problem(`${at}.accessRole`, t.accessRole, `one of ${ACCESS_ROLES.join(", ")}`);
     const members = list(t.members, r, `${at}.members`);
     members.forEach((m, i) => {
         if (typeof m !== "string" || !(isGuid(m) || isUpn(m))) {
-            r.problem(`${at}.members[${i}]`, m, "an Azure AD object id (GUID) or a user principal name (user@domain)");
+            r.problem(
+                `${at}.members[${i}]`,
+                m,
+                "an Azure AD object id (GUID) or a user principal name (user@domain)",
+            );
         }
     });
     const interval = duration(r, t.interval, `${at}.interval`, "5m");
     const timeout = duration(r, t.timeout, `${at}.timeout`, "5m");
     const retryInterval = duration(r, t.retryInterval, `${at}.retryInterval`, "1m");
     const remediationRetries = t.remediationRetries === undefined ? 3 : t.remediationRetries;
-    if (!Number.isInteger(remediationRetries) || (remediationRetries as number) < 0 || (remediationRetries as number) > 10) {
+    if (
+        !Number.isInteger(remediationRetries) ||
+        (remediationRetries as number) < 0 ||
+        (remediationRetries as number) > 10
+    ) {
         r.problem(`${at}.remediationRetries`, t.remediationRetries, "an integer from 0 to 10");
     }
-    const apps = list(t.apps, r, `${at}.apps`).map((a, i) => readApp(r, a, `${at}.apps[${i}]`, delivery, policy));
+    const rawApps = list(t.apps, r, `${at}.apps`);
+    const apps = rawApps.map((a, i) => readApp(r, a, `${at}.apps[${i}]`, delivery, policy));
     if (apps.length === 0) {
         r.problem(
             `${at}.apps`,
@@ -217,26 +314,66 @@ function readTenant(r: ConfigReader, raw: unknown, at: string, policy: TenantsCo
         );
     }
     checkAppSet(r, apps, at);
-    if (delivery === "helm" && t.git !== undefined) r.problem(`${at}.git`, t.git, "nothing: git is for kustomize teams (helm teams ship charts)");
-    return {
+    const common: TenantCommon = {
         name,
-        delivery,
         podSecurity,
         members: members as string[],
         quota: readQuota(r, t.quota, `${at}.quota`),
         limits: readLimits(r, t.limits, `${at}.limits`),
-        apps,
         flows: list(t.flows, r, `${at}.flows`).map((f, i) => readFlow(r, f, `${at}.flows[${i}]`)),
-        git: delivery === "kustomize" ? readGit(r, t.git, `${at}.git`, policy) : undefined,
         interval,
         timeout,
         remediationRetries: remediationRetries as number,
         retryInterval,
         accessRole,
     };
+    return byDelivery(r, { common, delivery, apps, git: t.git, at });
 }
 
-function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, policy: string): AppConfig {
+/** The team as its delivery kind: helm apps carry their charts, a kustomize team its Git source. */
+function byDelivery(
+    r: ConfigReader,
+    given: {
+        common: TenantCommon;
+        delivery: DeliveryKind;
+        apps: readonly HelmAppConfig[];
+        git: unknown;
+        at: string;
+    },
+): TenantConfig {
+    const { common, delivery, apps, git, at } = given;
+    switch (delivery) {
+        case "helm":
+            if (git !== undefined)
+                r.problem(`${at}.git`, git, "nothing: git is for kustomize teams (helm teams ship charts)");
+            return { ...common, delivery, apps };
+        case "kustomize":
+            return {
+                ...common,
+                delivery,
+                apps: apps.map(withoutChart),
+                git: readGit(r, git, `${at}.git`) ?? NO_GIT,
+            };
+        default:
+            // Already reported as a bad `delivery`; any shape does until the error is thrown.
+            return { ...common, delivery: "kustomize", apps, git: NO_GIT };
+    }
+}
+
+const NO_GIT: TenantGitSource = { url: "", branch: "main", path: "./", healthChecks: [] };
+
+function withoutChart(app: HelmAppConfig): AppConfig {
+    return {
+        name: app.name,
+        repository: app.repository,
+        pipelinePath: app.pipelinePath,
+        web: app.web,
+        port: app.port,
+    };
+}
+
+/** Read as a helm app in every case, so `checkAppSet` sees one shape; kustomize apps are refused helm keys. */
+function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, policy: string): HelmAppConfig {
     const a = isObject(raw) ? raw : {};
     if (!isObject(raw)) r.problem(at, raw, "an app object with at least `name` and `repository`");
     checkKeys(r, a, at, APP_KEYS);
@@ -247,17 +384,37 @@ function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, po
         r.problem(`${at}.repository`, a.repository, "the app's GitHub repository as owner/repo");
     }
     const version = a.version === undefined ? undefined : str(a.version);
+    if (delivery === "kustomize") {
+        for (const key of HELM_APP_KEYS) {
+            if (a[key] !== undefined)
+                r.problem(
+                    `${at}.${key}`,
+                    a[key],
+                    "nothing: chart, version, dependsOn and values are for helm teams (a kustomize team's manifests say what runs)",
+                );
+        }
+    }
+    const digest = delivery === "helm" ? readDigest(r, a.digest, `${at}.digest`, policy) : undefined;
     if (delivery === "helm") {
         if (version === undefined) {
-            r.problem(`${at}.version`, undefined, "a chart version: a semver range, or an exact version when tenantVersionPolicy is exact");
+            r.problem(
+                `${at}.version`,
+                undefined,
+                "a chart version: a semver range, or an exact version when tenantVersionPolicy is exact",
+            );
         } else if (policy === "exact" && !isSemver(version)) {
-            r.problem(`${at}.version`, version, "an exact semver version such as 1.4.2 (this stack pins versions: tenantVersionPolicy is exact)");
+            r.problem(
+                `${at}.version`,
+                version,
+                "an exact semver version such as 1.4.2 (this stack pins versions: tenantVersionPolicy is exact)",
+            );
         } else if (!isSemverRange(version)) {
             r.problem(`${at}.version`, version, "a semver version or range such as 1.4.2 or >=1.0.0 <2.0.0");
         }
     }
     const chart = a.chart === undefined ? name : str(a.chart);
-    if (delivery === "helm" && !isDnsLabel(chart)) r.problem(`${at}.chart`, a.chart, "a chart name (a DNS label)");
+    if (delivery === "helm" && !isDnsLabel(chart))
+        r.problem(`${at}.chart`, a.chart, "a chart name (a DNS label)");
     const port = a.port === undefined ? 8080 : a.port;
     if (!isPort(port)) r.problem(`${at}.port`, a.port, "a port number from 1 to 65535");
     if (a.web !== undefined && typeof a.web !== "boolean") r.problem(`${at}.web`, a.web, "true or false");
@@ -268,7 +425,8 @@ function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, po
         repository,
         pipelinePath: a.pipelinePath === undefined ? `${name}/ci-pipeline.yml` : str(a.pipelinePath),
         chart,
-        version,
+        version: version ?? "",
+        ...(digest === undefined ? {} : { digest }),
         web: a.web === true,
         port: port as number,
         dependsOn: list(a.dependsOn, r, `${at}.dependsOn`).map(String),
@@ -276,43 +434,67 @@ function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, po
     };
 }
 
+/** An image digest; required where the stack pins (prod runs exactly what staging verified). */
+function readDigest(r: ConfigReader, value: unknown, at: string, policy: string): string | undefined {
+    if (value === undefined) {
+        if (policy === "exact")
+            r.problem(
+                at,
+                undefined,
+                "the image digest this stack runs, sha256: + 64 hex digits (this stack pins: tenantVersionPolicy is exact); the promotion pull request writes it",
+            );
+        return undefined;
+    }
+    if (typeof value !== "string" || !/^sha256:[0-9a-f]{64}$/.test(value)) {
+        r.problem(at, value, "an image digest: sha256: followed by 64 lowercase hex digits");
+        return undefined;
+    }
+    return value;
+}
+
 function readFlow(r: ConfigReader, raw: unknown, at: string): FlowConfig {
     const f = isObject(raw) ? raw : {};
     if (!isObject(raw)) r.problem(at, raw, "a flow object { from, to, port }");
     checkKeys(r, f, at, FLOW_KEYS);
-    if (f.port !== undefined && !isPort(f.port)) r.problem(`${at}.port`, f.port, "a port number from 1 to 65535");
+    if (f.port !== undefined && !isPort(f.port))
+        r.problem(`${at}.port`, f.port, "a port number from 1 to 65535");
     for (const end of ["from", "to"] as const) {
-        if (!/^([a-z0-9-]+\/)?[a-z0-9-]+$/.test(str(f[end]))) r.problem(`${at}.${end}`, f[end], "an app name, or team/app for another team's app");
+        if (!/^([a-z0-9-]+\/)?[a-z0-9-]+$/.test(str(f[end])))
+            r.problem(`${at}.${end}`, f[end], "an app name, or team/app for another team's app");
     }
     // 0 = not given: resolved to the target app's port once every team is known (withFlowPorts).
     return { from: str(f.from), to: str(f.to), port: f.port === undefined ? 0 : (f.port as number) };
 }
 
-function readGit(r: ConfigReader, raw: unknown, at: string, policy: string): TenantGitSource | undefined {
+function readGit(r: ConfigReader, raw: unknown, at: string): TenantGitSource | undefined {
     if (!isObject(raw)) {
         r.problem(at, raw, "the team's Git source: { url, branch, path } (kustomize teams)");
         return undefined;
     }
     checkKeys(r, raw, at, GIT_KEYS);
     const url = str(raw.url);
-    if (!/^(https:\/\/|ssh:\/\/git@)[^\s]+$/.test(url)) r.problem(`${at}.url`, raw.url, "an https:// or ssh://git@ repository URL");
+    if (!/^(https:\/\/|ssh:\/\/git@)[^\s]+$/.test(url))
+        r.problem(`${at}.url`, raw.url, "an https:// or ssh://git@ repository URL");
     const tag = raw.tag === undefined ? undefined : str(raw.tag);
     const commit = raw.commit === undefined ? undefined : str(raw.commit);
-    if (commit !== undefined && !/^[0-9a-f]{40}$/.test(commit)) r.problem(`${at}.commit`, commit, "a full 40-character commit SHA");
-    if (tag !== undefined && commit !== undefined) r.problem(`${at}.commit`, commit, "either a tag or a commit, not both");
-    if (policy === "exact" && tag === undefined && commit === undefined) {
-        r.problem(`${at}.tag`, undefined, "a Git tag or commit to pin (this stack pins versions: tenantVersionPolicy is exact)");
-    }
+    if (commit !== undefined && !/^[0-9a-f]{40}$/.test(commit))
+        r.problem(`${at}.commit`, commit, "a full 40-character commit SHA");
+    if (tag !== undefined && commit !== undefined)
+        r.problem(`${at}.commit`, commit, "either a tag or a commit, not both");
     const path = raw.path === undefined ? "./" : str(raw.path);
-    if (path.includes("..") || path.startsWith("/")) r.problem(`${at}.path`, path, "a relative path inside the repository");
+    if (path.includes("..") || path.startsWith("/"))
+        r.problem(`${at}.path`, path, "a relative path inside the repository");
     const healthChecks = list(raw.healthChecks, r, `${at}.healthChecks`).map((h, i) => {
         const c = isObject(h) ? h : {};
         const hat = `${at}.healthChecks[${i}]`;
         checkKeys(r, c, hat, HEALTH_CHECK_KEYS);
-        if (!/^[A-Z][A-Za-z0-9]*$/.test(str(c.kind))) r.problem(`${hat}.kind`, c.kind, "a Kubernetes kind such as Deployment");
-        if (!isDnsLabel(str(c.name)) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(str(c.name))) r.problem(`${hat}.name`, c.name, "an object name");
+        if (!/^[A-Z][A-Za-z0-9]*$/.test(str(c.kind)))
+            r.problem(`${hat}.kind`, c.kind, "a Kubernetes kind such as Deployment");
+        if (!isDnsLabel(str(c.name)) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(str(c.name)))
+            r.problem(`${hat}.name`, c.name, "an object name");
         const apiVersion = c.apiVersion === undefined ? "apps/v1" : str(c.apiVersion);
-        if (!/^([a-z0-9.-]+\/)?v[0-9]+[a-z0-9]*$/.test(apiVersion)) r.problem(`${hat}.apiVersion`, c.apiVersion, "an apiVersion such as apps/v1");
+        if (!/^([a-z0-9.-]+\/)?v[0-9]+[a-z0-9]*$/.test(apiVersion))
+            r.problem(`${hat}.apiVersion`, c.apiVersion, "an apiVersion such as apps/v1");
         return { apiVersion, kind: str(c.kind), name: str(c.name) };
     });
     return {
@@ -333,46 +515,77 @@ function readQuota(r: ConfigReader, raw: unknown, at: string): TenantQuota {
     checkKeys(r, q, at, QUOTA_KEYS);
     const quota = { ...DEFAULT_QUOTA, ...q } as TenantQuota;
     if (!isQuantity(String(quota.cpu))) r.problem(`${at}.cpu`, quota.cpu, "a CPU quantity such as 2 or 500m");
-    if (!isQuantity(String(quota.memory))) r.problem(`${at}.memory`, quota.memory, "a memory quantity such as 4Gi");
-    if (!Number.isInteger(quota.pods) || quota.pods < 1) r.problem(`${at}.pods`, quota.pods, "a positive integer");
+    if (!isQuantity(String(quota.memory)))
+        r.problem(`${at}.memory`, quota.memory, "a memory quantity such as 4Gi");
+    if (!Number.isInteger(quota.pods) || quota.pods < 1)
+        r.problem(`${at}.pods`, quota.pods, "a positive integer");
     return { cpu: String(quota.cpu), memory: String(quota.memory), pods: quota.pods };
 }
 
 function readLimits(r: ConfigReader, raw: unknown, at: string): TenantLimits {
     if (raw === undefined) return DEFAULT_LIMITS;
-    if (!isObject(raw)) r.problem(at, raw, "an object { defaultCpu, defaultMemory, defaultRequestCpu, defaultRequestMemory }");
+    if (!isObject(raw))
+        r.problem(
+            at,
+            raw,
+            "an object { defaultCpu, defaultMemory, defaultRequestCpu, defaultRequestMemory }",
+        );
     const given = isObject(raw) ? raw : {};
     checkKeys(r, given, at, LIMIT_KEYS);
-    const limits = Object.fromEntries(LIMIT_KEYS.map((k) => [k, String(given[k] ?? DEFAULT_LIMITS[k as keyof TenantLimits])]));
+    const limits = Object.fromEntries(
+        LIMIT_KEYS.map((k) => [k, String(given[k] ?? DEFAULT_LIMITS[k as keyof TenantLimits])]),
+    );
     for (const [k, v] of Object.entries(limits)) {
         if (!isQuantity(v)) r.problem(`${at}.${k}`, v, "a resource quantity such as 500m or 256Mi");
     }
     // The API server refuses a LimitRange whose default request exceeds its default limit.
-    for (const [request, limit] of [["defaultRequestCpu", "defaultCpu"], ["defaultRequestMemory", "defaultMemory"]]) {
-        if (isQuantity(limits[request]) && isQuantity(limits[limit]) && quantity(limits[request]) > quantity(limits[limit])) {
-            r.problem(`${at}.${request}`, limits[request], `a quantity no larger than ${limit} (${limits[limit]})`);
+    for (const [request, limit] of [
+        ["defaultRequestCpu", "defaultCpu"],
+        ["defaultRequestMemory", "defaultMemory"],
+    ]) {
+        if (
+            isQuantity(limits[request]) &&
+            isQuantity(limits[limit]) &&
+            quantity(limits[request]) > quantity(limits[limit])
+        ) {
+            r.problem(
+                `${at}.${request}`,
+                limits[request],
+                `a quantity no larger than ${limit} (${limits[limit]})`,
+            );
         }
     }
     return limits as unknown as TenantLimits;
 }
 
-function checkAppSet(r: ConfigReader, apps: readonly AppConfig[], at: string): void {
+function checkAppSet(r: ConfigReader, apps: readonly HelmAppConfig[], at: string): void {
     const names = new Set<string>();
     apps.forEach((app, i) => {
-        if (names.has(app.name)) r.problem(`${at}.apps[${i}].name`, app.name, "app names unique within a team");
+        if (names.has(app.name))
+            r.problem(`${at}.apps[${i}].name`, app.name, "app names unique within a team");
         names.add(app.name);
     });
     apps.forEach((app, i) =>
         app.dependsOn.forEach((d) => {
-            if (!names.has(d) || d === app.name) r.problem(`${at}.apps[${i}].dependsOn`, d, `another app of the team (${[...names].join(", ")})`);
+            if (!names.has(d) || d === app.name)
+                r.problem(
+                    `${at}.apps[${i}].dependsOn`,
+                    d,
+                    `another app of the team (${[...names].join(", ")})`,
+                );
         }),
     );
     const cycle = dependencyCycle(apps);
-    if (cycle) r.problem(`${at}.apps`, cycle.join(" -> "), "apps whose dependsOn form no cycle (Flux would wait forever)");
+    if (cycle)
+        r.problem(
+            `${at}.apps`,
+            cycle.join(" -> "),
+            "apps whose dependsOn form no cycle (Flux would wait forever)",
+        );
 }
 
 /** The first dependsOn cycle among apps, as a path of names, or undefined. */
-function dependencyCycle(apps: readonly AppConfig[]): string[] | undefined {
+function dependencyCycle(apps: readonly HelmAppConfig[]): string[] | undefined {
     const byName = new Map(apps.map((a) => [a.name, a]));
     const done = new Set<string>();
     const visit = (name: string, path: string[]): string[] | undefined => {
@@ -393,26 +606,43 @@ function dependencyCycle(apps: readonly AppConfig[]): string[] | undefined {
     return undefined;
 }
 
-function checkTenantSet(r: ConfigReader, tenants: readonly TenantConfig[]): void {
-    const seen = new Set<string>();
+function checkTenantSet(r: ConfigReader, tenants: readonly TenantConfig[], files: readonly string[]): void {
+    const seen = new Map<string, string>();
     tenants.forEach((t, i) => {
-        if (seen.has(t.name)) r.problem(`tenants[${i}].name`, t.name, "tenant names unique in the stack (each team owns one namespace)");
-        seen.add(t.name);
+        if (seen.has(t.name))
+            r.problem(
+                `${files[i]}.name`,
+                t.name,
+                `a team name no other file declares (${seen.get(t.name)!.replace(/:$/, "")} declares ${t.name}): each team owns one namespace`,
+            );
+        else seen.set(t.name, files[i]);
     });
     tenants.forEach((t, i) =>
         t.flows.forEach((f, j) => {
-            const at = `tenants[${i}].flows[${j}]`;
+            const at = `${files[i]}.flows[${j}]`;
             for (const end of ["from", "to"] as const) {
                 const { team, app } = flowEndpoint(f[end], t.name);
                 const target = tenants.find((x) => x.name === team);
                 if (!target) {
-                    r.problem(`${at}.${end}`, f[end], `an app of a declared team (${[...seen].join(", ")})`);
+                    r.problem(
+                        `${at}.${end}`,
+                        f[end],
+                        `an app of a declared team (${[...seen.keys()].join(", ")})`,
+                    );
                 } else if (!target.apps.some((a) => a.name === app)) {
-                    r.problem(`${at}.${end}`, f[end], `an app of team ${team} (${target.apps.map((a) => a.name).join(", ")})`);
+                    r.problem(
+                        `${at}.${end}`,
+                        f[end],
+                        `an app of team ${team} (${target.apps.map((a) => a.name).join(", ")})`,
+                    );
                 }
             }
             if (flowEndpoint(f.from, t.name).team !== t.name && flowEndpoint(f.to, t.name).team !== t.name) {
-                r.problem(`${at}.from`, f.from, `a flow with one end in team ${t.name}: a team declares only flows of its own apps`);
+                r.problem(
+                    `${at}.from`,
+                    f.from,
+                    `a flow with one end in team ${t.name}: a team declares only flows of its own apps`,
+                );
             }
         }),
     );
@@ -430,13 +660,14 @@ function withFlowPorts(t: TenantConfig, tenants: readonly TenantConfig[]): Tenan
 
 function checkKeys(r: ConfigReader, object: Raw, at: string, allowed: readonly string[]): void {
     for (const key of Object.keys(object)) {
-        if (!allowed.includes(key)) r.problem(`${at}.${key}`, object[key], `no such key; allowed: ${allowed.join(", ")}`);
+        if (!allowed.includes(key)) r.problem(`${at}.${key}`, object[key], unknownKeyAllowed(key, allowed));
     }
 }
 
 function duration(r: ConfigReader, value: unknown, at: string, defaultValue: string): string {
     if (value === undefined) return defaultValue;
-    if (typeof value !== "string" || !isDuration(value)) r.problem(at, value, "a duration such as 1m, 5m or 1h");
+    if (typeof value !== "string" || !isDuration(value))
+        r.problem(at, value, "a duration such as 1m, 5m or 1h");
     return str(value);
 }
 
@@ -448,7 +679,18 @@ function isQuantity(value: string): boolean {
     return /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.test(value);
 }
 
-const SUFFIXES: Record<string, number> = { "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+const SUFFIXES: Record<string, number> = {
+    "": 1,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+};
 
 /** A Kubernetes quantity as a number (for comparisons only). */
 function quantity(value: string): number {

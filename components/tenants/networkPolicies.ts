@@ -1,5 +1,6 @@
 // Network isolation of a team's namespace, generated from the flows declared in config. Pure: the same
 // config always gives the same policies, so the policy set is unit tested without a cluster.
+import { KUBE_SYSTEM_NAMESPACE } from "../../src/namespaces";
 import { FlowEndpoint, TenantConfig, flowEndpoint } from "./config";
 
 /** The label every app's pods must carry; the policies select pods by it. */
@@ -25,12 +26,22 @@ export interface NetworkPolicyPort {
 export interface NetworkPolicyManifest {
     readonly apiVersion: "networking.k8s.io/v1";
     readonly kind: "NetworkPolicy";
-    readonly metadata: { readonly name: string; readonly namespace: string; readonly labels: Readonly<Record<string, string>> };
+    readonly metadata: {
+        readonly name: string;
+        readonly namespace: string;
+        readonly labels: Readonly<Record<string, string>>;
+    };
     readonly spec: {
         readonly podSelector: LabelSelector;
         readonly policyTypes: readonly ("Ingress" | "Egress")[];
-        readonly ingress?: readonly { readonly from: readonly NetworkPolicyPeer[]; readonly ports: readonly NetworkPolicyPort[] }[];
-        readonly egress?: readonly { readonly to: readonly NetworkPolicyPeer[]; readonly ports: readonly NetworkPolicyPort[] }[];
+        readonly ingress?: readonly {
+            readonly from: readonly NetworkPolicyPeer[];
+            readonly ports: readonly NetworkPolicyPort[];
+        }[];
+        readonly egress?: readonly {
+            readonly to: readonly NetworkPolicyPeer[];
+            readonly ports: readonly NetworkPolicyPort[];
+        }[];
     };
 }
 
@@ -73,19 +84,29 @@ export function resolvedFlows(tenants: readonly TenantConfig[]): ResolvedFlow[] 
  *   `ingress-<team>-<app>-to-<app>-<port>`. A flow across teams (declared by either team) produces
  *   both, one in each namespace; nothing else crosses namespaces.
  */
-export function networkPolicies({ tenant, tenants, ingressNamespace }: NetworkPolicyInputs): NetworkPolicyManifest[] {
+export function networkPolicies({
+    tenant,
+    tenants,
+    ingressNamespace,
+}: NetworkPolicyInputs): NetworkPolicyManifest[] {
     const ns = tenant.name;
     const policy = (name: string, spec: NetworkPolicyManifest["spec"]): NetworkPolicyManifest => ({
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
-        metadata: { name, namespace: ns, labels: { "app.kubernetes.io/managed-by": "pulumi", "toolkit.fluxcd.io/tenant": ns } },
+        metadata: {
+            name,
+            namespace: ns,
+            labels: { "app.kubernetes.io/managed-by": "pulumi", "toolkit.fluxcd.io/tenant": ns },
+        },
         spec,
     });
     const pods = (app: string): LabelSelector => ({ matchLabels: { [APP_LABEL]: app } });
     const namespace = (name: string): LabelSelector => ({ matchLabels: { [NAMESPACE_NAME_LABEL]: name } });
     // Same namespace: a pod selector alone. Other namespace: namespace AND pod selector in one peer.
     const peer = (end: FlowEndpoint): NetworkPolicyPeer =>
-        end.team === ns ? { podSelector: pods(end.app) } : { namespaceSelector: namespace(end.team), podSelector: pods(end.app) };
+        end.team === ns
+            ? { podSelector: pods(end.app) }
+            : { namespaceSelector: namespace(end.team), podSelector: pods(end.app) };
     const tcp = (port: number): NetworkPolicyPort[] => [{ protocol: "TCP", port }];
 
     const result: NetworkPolicyManifest[] = [
@@ -95,7 +116,12 @@ export function networkPolicies({ tenant, tenants, ingressNamespace }: NetworkPo
             policyTypes: ["Egress"],
             egress: [
                 {
-                    to: [{ namespaceSelector: namespace("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                    to: [
+                        {
+                            namespaceSelector: namespace(KUBE_SYSTEM_NAMESPACE),
+                            podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                        },
+                    ],
                     ports: [
                         { protocol: "UDP", port: 53 },
                         { protocol: "TCP", port: 53 },
@@ -109,7 +135,9 @@ export function networkPolicies({ tenant, tenants, ingressNamespace }: NetworkPo
             policy(`allow-ingress-controller-to-${app.name}`, {
                 podSelector: pods(app.name),
                 policyTypes: ["Ingress"],
-                ingress: [{ from: [{ namespaceSelector: namespace(ingressNamespace) }], ports: tcp(app.port) }],
+                ingress: [
+                    { from: [{ namespaceSelector: namespace(ingressNamespace) }], ports: tcp(app.port) },
+                ],
             }),
         );
     }

@@ -1,7 +1,7 @@
 // What `npm run gen` writes from the key table: Pulumi.yaml's `config:` block and the README's
 // configuration reference. Pure functions, so a test can tell when a file is out of date.
 import { stringify } from "yaml";
-import { CONFIG_KEYS, KeyDeclaration, STEP_TITLES, Step } from "./keys";
+import { CONFIG_KEYS, KeyDeclaration, STEP_TITLES, Step, declaredDefault } from "./keys";
 
 const entries = Object.entries(CONFIG_KEYS) as [string, KeyDeclaration][];
 const steps = Object.keys(STEP_TITLES) as Step[];
@@ -29,7 +29,12 @@ function declaredKey(key: string, d: KeyDeclaration): string[] {
     const lines = [`  ${key}:`, `    type: ${d.type === "list" ? "array" : d.type}`];
     if (d.type === "list") lines.push("    items:", "      type: string");
     if (d.secret) lines.push("    secret: true");
-    if (d.default !== undefined) lines.push(`    default: ${typeof d.default === "string" || Array.isArray(d.default) ? JSON.stringify(d.default) : d.default}`);
+    // A required key is declared with an empty value: the CLI would otherwise require it in every stack,
+    // also in those that do not read it; the program requires it where it is read.
+    const value = declaredDefault(d);
+    lines.push(
+        `    default: ${typeof value === "string" || Array.isArray(value) ? JSON.stringify(value) : value}`,
+    );
     lines.push(`    description: ${yamlScalar(d.description)}`);
     return lines;
 }
@@ -44,9 +49,14 @@ export function pulumiYaml(head: string): string {
         for (const [key, d] of declared) lines.push(...declaredKey(key, d));
         lines.push("");
     }
-    lines.push("# Not declared above (structured, or an optional secret: a declared key without a default is");
-    lines.push("# required by the CLI, and a secret has no default); set secrets with `pulumi config set --secret`:");
-    for (const [key, d] of entries.filter(([, d]) => d.undeclared)) lines.push(`#   ${key}: ${d.description}`);
+    lines.push(
+        "# Not declared above (secrets: a declared secret would be required by the CLI in every stack, and",
+    );
+    lines.push(
+        "# a secret has no default); set them with `pulumi config set --secret` where the program asks for them:",
+    );
+    for (const [key, d] of entries.filter(([, d]) => d.undeclared))
+        lines.push(`#   ${key}: ${d.description}`);
     return `${head.trimEnd()}\n\n${lines.join("\n")}\n`;
 }
 
@@ -58,7 +68,7 @@ export function pulumiYamlHead(text: string): string {
 }
 
 function defaultCell(d: KeyDeclaration): string {
-    if (d.secret) return d.undeclared ? "**secret**, optional" : "**secret**, required";
+    if (d.secret) return "**secret** (see meaning)";
     if (d.default === undefined) return "required";
     return `\`${JSON.stringify(d.default)}\``;
 }
@@ -67,9 +77,18 @@ function defaultCell(d: KeyDeclaration): string {
 export function readmeReference(): string {
     const parts: string[] = [README_MARKERS.start];
     for (const step of steps) {
-        parts.push("", `**${STEP_TITLES[step]}** (\`components/${step}/config.ts\`)`, "", "| Key | Default | Meaning |", "| --- | --- | --- |");
+        parts.push(
+            "",
+            `**${STEP_TITLES[step]}** (\`components/${step}/config.ts\`)`,
+            "",
+            "| Key | Stacks | Default | Meaning |",
+            "| --- | --- | --- | --- |",
+        );
         for (const [key, d] of entries.filter(([, d]) => d.step === step)) {
-            parts.push(`| \`${key}\` | ${defaultCell(d)} | ${d.description.replace(/\|/g, "\\|")} |`);
+            const stacks = d.stacks ?? "environment";
+            parts.push(
+                `| \`${key}\` | ${stacks} | ${defaultCell(d)} | ${d.description.replace(/\|/g, "\\|")} |`,
+            );
         }
     }
     parts.push("", README_MARKERS.end);
@@ -80,6 +99,9 @@ export function readmeReference(): string {
 export function readmeWithReference(readme: string): string {
     const start = readme.indexOf(README_MARKERS.start);
     const end = readme.indexOf(README_MARKERS.end);
-    if (start < 0 || end < 0) throw new Error(`README.md has no generated configuration reference (markers ${README_MARKERS.start} ... ${README_MARKERS.end})`);
+    if (start < 0 || end < 0)
+        throw new Error(
+            `README.md has no generated configuration reference (markers ${README_MARKERS.start} ... ${README_MARKERS.end})`,
+        );
     return readme.slice(0, start) + readmeReference() + readme.slice(end + README_MARKERS.end.length);
 }

@@ -1,11 +1,23 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ChartRepositoryConfig, keyVaultNameOfCertificate, readChartRepositoryConfig } from "../../components/charts/config";
+import {
+    ChartRepositoryConfig,
+    keyVaultNameOfCertificate,
+    readChartRepositoryConfig,
+} from "../../components/charts/config";
 import { DevOpsConfig, readDevOpsConfig } from "../../components/devops/config";
 import { FluxConfig, checkFluxPrerequisites, readFluxConfig } from "../../components/flux/config";
 import { IdentitiesConfig, readIdentitiesConfig } from "../../components/identities/config";
 import { OperationsConfig, readOperationsConfig } from "../../components/monitoring/config";
 import { PlatformConfig, readPlatformConfig } from "../../components/platform/config";
-import { CONFIG_KEYS, PROVIDER_NAMESPACES, RETIRED_KEYS } from "./keys";
+import {
+    CONFIG_KEYS,
+    PROVIDER_NAMESPACES,
+    RETIRED_KEYS,
+    STACK_ROLES,
+    StackRole,
+    declarationOf,
+    declaredDefault,
+} from "./keys";
 import { ConfigError, ConfigReader, deepFreeze } from "./reader";
 import { unknownKeyAllowed } from "./suggest";
 import { TenantsConfig, readTenantsConfig } from "../../components/tenants/config";
@@ -15,8 +27,9 @@ import { names } from "../naming";
 export { ConfigError } from "./reader";
 export type { ConfigProblem } from "./reader";
 
-/** All of a stack's config, validated and frozen. The only thing components see of config. */
-export interface StackConfig {
+/** An environment stack's config (staging, prod): its cluster, registry, charts, Flux, teams, alerts. */
+export interface EnvironmentConfig {
+    readonly role: "environment";
     readonly project: string;
     readonly stack: string;
     readonly platform: PlatformConfig;
@@ -24,46 +37,101 @@ export interface StackConfig {
     readonly chartRepository: ChartRepositoryConfig;
     readonly flux: FluxConfig;
     readonly tenants: TenantsConfig;
-    readonly devops: DevOpsConfig;
     readonly operations: OperationsConfig;
 }
+
+/** The delivery stack's config: the organisation's one Azure DevOps CI over every environment. */
+export interface DeliveryConfig {
+    readonly role: "delivery";
+    readonly project: string;
+    readonly stack: string;
+    readonly devops: DevOpsConfig;
+    /** The teams as the first environment sees them: their apps are what gets a pipeline. */
+    readonly tenants: TenantsConfig;
+}
+
+/** All of a stack's config, validated and frozen, by the stack's role. The only thing components see of config. */
+export type StackConfig = EnvironmentConfig | DeliveryConfig;
 
 /**
  * Reads and validates every config key of the stack. Throws one ConfigError listing every problem
  * (key, value, what is allowed) before the program registers any resource.
  */
-export function loadConfig(): StackConfig {
+export function loadConfig(projectDir: string = process.cwd()): StackConfig {
     const project = pulumi.getProject();
     const stack = pulumi.getStack();
     const r = new ConfigReader(project);
-    checkKnownKeys(r, pulumi.runtime.allConfig());
-    const config: StackConfig = {
+    const role = r.oneOf("stackRole", STACK_ROLES);
+    checkKnownKeys(r, pulumi.runtime.allConfig(), role);
+    const config =
+        role === "delivery"
+            ? readDelivery(r, project, stack, projectDir)
+            : readEnvironment(r, project, stack, projectDir);
+    if (r.problems.length > 0) throw new ConfigError(r.problems, `Pulumi.${stack}.yaml`);
+    return deepFreeze(config);
+}
+
+function readEnvironment(
+    r: ConfigReader,
+    project: string,
+    stack: string,
+    projectDir: string,
+): EnvironmentConfig {
+    const config: EnvironmentConfig = {
+        role: "environment",
         project,
         stack,
         platform: readPlatformConfig(r, names(project, stack)),
         identities: readIdentitiesConfig(r),
         chartRepository: readChartRepositoryConfig(r),
         flux: readFluxConfig(r, stack),
-        tenants: readTenantsConfig(r),
-        devops: readDevOpsConfig(r),
+        tenants: readTenantsConfig(r, { projectDir, environment: stack }),
         operations: readOperationsConfig(r),
     };
+    if (!config.tenants.environments.includes(stack)) {
+        r.problem(
+            "environments",
+            config.tenants.environments,
+            `a list that names this environment stack, "${stack}" (or set stackRole: delivery)`,
+        );
+    }
     checkIngressCertificates(r, config);
     checkFluxPrerequisites(r, config.flux, config.platform.kubernetesVersion);
-    if (r.problems.length > 0) throw new ConfigError(r.problems, `Pulumi.${stack}.yaml`);
-    return deepFreeze(config);
+    return config;
+}
+
+function readDelivery(r: ConfigReader, project: string, stack: string, projectDir: string): DeliveryConfig {
+    const devops = readDevOpsConfig(r);
+    const environments = r.stringList("environments");
+    const tenants = readTenantsConfig(r, { projectDir, environment: environments[0] ?? "" });
+    if (environments.length < 2)
+        r.problem(
+            "environments",
+            environments,
+            "at least two environments: the first builds, the next ones get promotions",
+        );
+    return { role: "delivery", project, stack, devops, tenants };
 }
 
 /** The app routing add-on can only read certificates from the vault the platform attached to it. */
-function checkIngressCertificates(r: ConfigReader, config: StackConfig): void {
+function checkIngressCertificates(r: ConfigReader, config: EnvironmentConfig): void {
     const repository = config.chartRepository;
-    const certificate = repository.mode === "chartmuseum" ? repository.chartMuseum.tlsCertificateUri : undefined;
+    const exposure = repository.mode === "chartmuseum" ? repository.chartMuseum.exposure : undefined;
+    const certificate = exposure?.kind === "ingress" ? exposure.tlsCertificateUri : undefined;
     if (!certificate) return;
     const vault = config.platform.ingressKeyVaultId;
     if (!vault) {
-        r.problem("ingressKeyVaultId", undefined, `the resource id of Key Vault "${keyVaultNameOfCertificate(certificate)}", which holds chartMuseumTlsCertificateUri`);
+        r.problem(
+            "ingressKeyVaultId",
+            undefined,
+            `the resource id of Key Vault "${keyVaultNameOfCertificate(certificate)}", which holds chartMuseumTlsCertificateUri`,
+        );
     } else if (keyVaultName(vault).toLowerCase() !== keyVaultNameOfCertificate(certificate)) {
-        r.problem("chartMuseumTlsCertificateUri", certificate, `a certificate in the ingress Key Vault "${keyVaultName(vault)}" (ingressKeyVaultId)`);
+        r.problem(
+            "chartMuseumTlsCertificateUri",
+            certificate,
+            `a certificate in the ingress Key Vault "${keyVaultName(vault)}" (ingressKeyVaultId)`,
+        );
     }
 }
 
@@ -71,16 +139,27 @@ function checkIngressCertificates(r: ConfigReader, config: StackConfig): void {
  * The CLI checks only the keys Pulumi.yaml declares: a typo (`nodeCout`, `tenant`) would otherwise
  * be silently ignored, and a real `up` would then delete what the misspelt key described.
  */
-function checkKnownKeys(r: ConfigReader, all: Record<string, string>): void {
+function checkKnownKeys(r: ConfigReader, all: Record<string, string>, role: StackRole): void {
     const known = Object.keys(CONFIG_KEYS);
     for (const [qualified, text] of Object.entries(all)) {
-        const [namespace, key] = [qualified.slice(0, qualified.indexOf(":")), qualified.slice(qualified.indexOf(":") + 1)];
+        const [namespace, key] = [
+            qualified.slice(0, qualified.indexOf(":")),
+            qualified.slice(qualified.indexOf(":") + 1),
+        ];
         const value = parseValue(text);
         if (namespace === r.project) {
             if (key in RETIRED_KEYS) r.problem(key, value, RETIRED_KEYS[key]);
             else if (!(key in CONFIG_KEYS)) r.problem(key, value, unknownKeyAllowed(key, known));
+            else checkKeyRole(r, key, value, role);
         } else if (!(PROVIDER_NAMESPACES as readonly string[]).includes(namespace)) {
-            r.problem(qualified, value, unknownKeyAllowed(namespace, [r.project, ...PROVIDER_NAMESPACES]).replace("no such key", "no such config namespace"));
+            r.problem(
+                qualified,
+                value,
+                unknownKeyAllowed(namespace, [r.project, ...PROVIDER_NAMESPACES]).replace(
+                    "no such key",
+                    "no such config namespace",
+                ),
+            );
         }
     }
 }
@@ -91,4 +170,18 @@ function parseValue(text: string): unknown {
     } catch {
         return text;
     }
+}
+
+/** A key set in a stack that does not read it would be silently ignored: say where it belongs. */
+function checkKeyRole(r: ConfigReader, key: string, value: unknown, role: StackRole): void {
+    const d = declarationOf(key)!;
+    const stacks = d.stacks ?? "environment";
+    if (stacks === "all" || stacks === role) return;
+    // Pulumi.yaml's declared value reaches every stack; only a value the stack file sets is misplaced.
+    if (JSON.stringify(value) === JSON.stringify(declaredDefault(d))) return;
+    r.problem(
+        key,
+        d.secret ? "<secret value>" : value,
+        `unset in a ${role} stack: only the ${stacks} stack reads it`,
+    );
 }

@@ -23,7 +23,8 @@ export interface KeyDeclaration {
     readonly step: Step;
     readonly type: KeyType;
     /** What the program uses when the stack file does not set the key. No default: the key is required. */
-    readonly default?: string | number | boolean | readonly string[] | readonly Readonly<Record<string, unknown>>[];
+    readonly default?:
+        string | number | boolean | readonly string[] | readonly Readonly<Record<string, unknown>>[];
     /** Set with `pulumi config set --secret`; a plaintext value is refused. */
     readonly secret?: boolean;
     /**
@@ -31,87 +32,488 @@ export interface KeyDeclaration {
      * secrets (the CLI requires a declared key without a default, and a secret cannot have one).
      */
     readonly undeclared?: boolean;
+    /**
+     * Which stacks read the key: environment stacks (the default: staging, prod), the delivery stack
+     * (the organisation's CI), or all. A key set in a stack that does not read it is an error.
+     */
+    readonly stacks?: StackRole | "all";
+    /** A secret only some settings need (a webhook URL): no offline placeholder, no error when unset. */
+    readonly optional?: boolean;
     readonly description: string;
 }
 
+/** What a stack is: an environment (cluster, registry, charts, teams) or the organisation's delivery (CI). */
+export type StackRole = "environment" | "delivery";
+export const STACK_ROLES = ["environment", "delivery"] as const satisfies readonly StackRole[];
+
 export const CONFIG_KEYS = {
     // platform
-    location: { step: "platform", type: "string", description: "Azure region of every resource, e.g. westeurope. Required." },
-    globalNameSeed: { step: "platform", type: "string", description: "Mixed into the hash of globally unique names (registry, storage account, DNS label), e.g. your organisation's name, so another organisation's deployment of this project cannot take them. Required; never change it after the first up (the registry and storage would be replaced)." },
-    protect: { step: "platform", type: "boolean", default: false, description: "Protect the resource group, cluster, registry, workspace and storage from deletion (true in prod)." },
-    resourceGroupLock: { step: "platform", type: "boolean", default: false, description: "Put a CanNotDelete management lock on the stack's resource group (true in prod). While it is on, Azure refuses every delete inside the group, node pool rotation included: turn it off in the same change." },
-    kubernetesVersion: { step: "platform", type: "string", default: "", description: "AKS version MAJOR.MINOR (upgradeChannel patch) or MAJOR.MINOR.PATCH (node-image or none); empty lets AKS choose, and is the only choice with stable or rapid." },
-    systemPoolMinCount: { step: "platform", type: "integer", default: 2, description: "Fewest nodes of the system pool (CriticalAddonsOnly: CoreDNS, metrics, Flux), 1 to 100; the cluster autoscaler never goes below." },
-    systemPoolMaxCount: { step: "platform", type: "integer", default: 3, description: "Most nodes of the system pool, systemPoolMinCount to 100." },
-    userPools: { step: "platform", type: "object", default: [{ name: "apps", vmSize: "Standard_D4ds_v5", minCount: 2, maxCount: 5 }], undeclared: true, description: "Node pools the teams' workloads run on, each { name, vmSize, minCount, maxCount, zones?, osSku?, maxPods?, labels?, taints? }; see README \"Node pools\"." },
-    aksTier: { step: "platform", type: "string", default: "Standard", description: "AKS pricing tier, Free | Standard | Premium (Standard has the uptime SLA)." },
-    upgradeChannel: { step: "platform", type: "string", default: "patch", description: "AKS auto-upgrade channel, patch | stable | rapid | node-image | none." },
-    nodeOsUpgradeChannel: { step: "platform", type: "string", default: "NodeImage", description: "Node OS patching, NodeImage | SecurityPatch | Unmanaged | None; upgradeChannel node-image requires NodeImage." },
-    maintenanceDay: { step: "platform", type: "string", default: "Sunday", description: "Day of the weekly maintenance window for upgrades and node OS patches." },
-    maintenanceStartTime: { step: "platform", type: "string", default: "02:00", description: "Start of the maintenance window, HH:MM in maintenanceUtcOffset." },
-    maintenanceDurationHours: { step: "platform", type: "integer", default: 4, description: "Length of the maintenance window in hours, 4 to 24." },
-    maintenanceUtcOffset: { step: "platform", type: "string", default: "+00:00", description: "UTC offset of the maintenance window, e.g. +01:00." },
-    networkDataplane: { step: "platform", type: "string", default: "cilium", description: "Network policy engine on Azure CNI overlay, cilium | calico." },
-    acrSku: { step: "platform", type: "string", default: "Standard", description: "Container registry SKU, Basic | Standard | Premium." },
-    logRetentionDays: { step: "platform", type: "integer", default: 30, description: "Log Analytics retention in days, 30 to 730." },
-    apiServerAuthorizedIpRanges: { step: "platform", type: "list", default: [], description: "IPv4 CIDRs allowed to reach the API server; empty allows any (Azure AD still required)." },
-    ingressKeyVaultId: { step: "platform", type: "string", default: "", description: "Resource id of the Key Vault holding ingress TLS certificates; the app routing add-on gets Key Vault Secrets User on it." },
-    deployerObjectIds: { step: "platform", type: "list", description: "Object ids of every principal that runs pulumi up (the engineers of the first up, the CI deploy identity): RBAC Cluster Admin on the cluster and owners of the stack's Azure AD objects. Required, at least one." },
-    previewerObjectIds: { step: "platform", type: "list", default: [], description: "Object ids of the principals that only run pulumi preview (the CI preview identity): AKS Cluster User and RBAC Reader on the cluster, nothing else; never also a deployer." },
-    kubeloginMode: { step: "platform", type: "string", default: "azurecli", description: "How the generated kubeconfig gets tokens, azurecli | workloadidentity | msi (CI overrides it with AAD_LOGIN_METHOD)." },
+    location: {
+        step: "platform",
+        type: "string",
+        description: "Azure region of every resource, e.g. westeurope. Required.",
+    },
+    globalNameSeed: {
+        step: "platform",
+        type: "string",
+        description:
+            "Mixed into the hash of globally unique names (registry, storage account, DNS label), e.g. your organisation's name, so another organisation's deployment of this project cannot take them. Required; never change it after the first up (the registry and storage would be replaced).",
+    },
+    protect: {
+        step: "platform",
+        type: "boolean",
+        default: false,
+        description:
+            "Protect the resource group, cluster, registry, workspace and storage from deletion (true in prod).",
+    },
+    resourceGroupLock: {
+        step: "platform",
+        type: "boolean",
+        default: false,
+        description:
+            "Put a CanNotDelete management lock on the stack's resource group (true in prod). While it is on, Azure refuses every delete inside the group, node pool rotation included: turn it off in the same change.",
+    },
+    kubernetesVersion: {
+        step: "platform",
+        type: "string",
+        default: "",
+        description:
+            "AKS version MAJOR.MINOR (upgradeChannel patch) or MAJOR.MINOR.PATCH (node-image or none); empty lets AKS choose, and is the only choice with stable or rapid.",
+    },
+    systemPoolMinCount: {
+        step: "platform",
+        type: "integer",
+        default: 2,
+        description:
+            "Fewest nodes of the system pool (CriticalAddonsOnly: CoreDNS, metrics, Flux), 1 to 100; the cluster autoscaler never goes below.",
+    },
+    systemPoolMaxCount: {
+        step: "platform",
+        type: "integer",
+        default: 3,
+        description: "Most nodes of the system pool, systemPoolMinCount to 100.",
+    },
+    userPools: {
+        step: "platform",
+        type: "object",
+        default: [{ name: "apps", vmSize: "Standard_D4ds_v5", minCount: 2, maxCount: 5 }],
+        undeclared: true,
+        description:
+            'Node pools the teams\' workloads run on, each { name, vmSize, minCount, maxCount, zones?, osSku?, maxPods?, labels?, taints? }; see README "Node pools".',
+    },
+    aksTier: {
+        step: "platform",
+        type: "string",
+        default: "Standard",
+        description: "AKS pricing tier, Free | Standard | Premium (Standard has the uptime SLA).",
+    },
+    upgradeChannel: {
+        step: "platform",
+        type: "string",
+        default: "patch",
+        description: "AKS auto-upgrade channel, patch | stable | rapid | node-image | none.",
+    },
+    nodeOsUpgradeChannel: {
+        step: "platform",
+        type: "string",
+        default: "NodeImage",
+        description:
+            "Node OS patching, NodeImage | SecurityPatch | Unmanaged | None; upgradeChannel node-image requires NodeImage.",
+    },
+    maintenanceDay: {
+        step: "platform",
+        type: "string",
+        default: "Sunday",
+        description: "Day of the weekly maintenance window for upgrades and node OS patches.",
+    },
+    maintenanceStartTime: {
+        step: "platform",
+        type: "string",
+        default: "02:00",
+        description: "Start of the maintenance window, HH:MM in maintenanceUtcOffset.",
+    },
+    maintenanceDurationHours: {
+        step: "platform",
+        type: "integer",
+        default: 4,
+        description: "Length of the maintenance window in hours, 4 to 24.",
+    },
+    maintenanceUtcOffset: {
+        step: "platform",
+        type: "string",
+        default: "+00:00",
+        description: "UTC offset of the maintenance window, e.g. +01:00.",
+    },
+    networkDataplane: {
+        step: "platform",
+        type: "string",
+        default: "cilium",
+        description: "Network policy engine on Azure CNI overlay, cilium | calico.",
+    },
+    acrSku: {
+        step: "platform",
+        type: "string",
+        default: "Standard",
+        description: "Container registry SKU, Basic | Standard | Premium.",
+    },
+    logRetentionDays: {
+        step: "platform",
+        type: "integer",
+        default: 30,
+        description: "Log Analytics retention in days, 30 to 730.",
+    },
+    apiServerAuthorizedIpRanges: {
+        step: "platform",
+        type: "list",
+        default: [],
+        description:
+            "IPv4 CIDRs allowed to reach the API server; empty allows any (Azure AD still required).",
+    },
+    ingressKeyVaultId: {
+        step: "platform",
+        type: "string",
+        default: "",
+        description:
+            "Resource id of the Key Vault holding ingress TLS certificates; the app routing add-on gets Key Vault Secrets User on it.",
+    },
+    deployerObjectIds: {
+        step: "platform",
+        type: "list",
+        description:
+            "Object ids of every principal that runs pulumi up (the engineers of the first up, the CI deploy identity): RBAC Cluster Admin on the cluster and owners of the stack's Azure AD objects. Required, at least one.",
+    },
+    previewerObjectIds: {
+        step: "platform",
+        type: "list",
+        default: [],
+        description:
+            "Object ids of the principals that only run pulumi preview (the CI preview identity): AKS Cluster User and RBAC Reader on the cluster, nothing else; never also a deployer.",
+    },
+    kubeloginMode: {
+        step: "platform",
+        type: "string",
+        default: "azurecli",
+        description:
+            "How the generated kubeconfig gets tokens, azurecli | workloadidentity | msi (CI overrides it with AAD_LOGIN_METHOD).",
+    },
 
     // identities
-    platformAdmins: { step: "identities", type: "list", default: [], description: "Members of the platform-admin group (AKS RBAC Cluster Admin), Azure AD object ids or UPNs." },
-    ciPassword: { step: "identities", type: "boolean", default: false, description: "Give the CI application a password (docker-registry service connection only); off means federation only." },
-    ciPasswordEndDate: { step: "identities", type: "string", default: "", description: "End date of the CI password, YYYY-MM-DD or RFC 3339, in the future, at most 365 days ahead." },
+    platformAdmins: {
+        step: "identities",
+        type: "list",
+        default: [],
+        description:
+            "Members of the platform-admin group (AKS RBAC Cluster Admin), Azure AD object ids or UPNs.",
+    },
+    ciPassword: {
+        step: "identities",
+        type: "boolean",
+        default: false,
+        description:
+            "Give the CI application a password (docker-registry service connection only); off means federation only.",
+    },
+    ciPasswordEndDate: {
+        step: "identities",
+        type: "string",
+        default: "",
+        description:
+            "End date of the CI password, YYYY-MM-DD or RFC 3339, in the future, at most 365 days ahead.",
+    },
 
     // charts
-    chartRepository: { step: "charts", type: "string", default: "chartmuseum", description: "Where teams' Helm charts live, chartmuseum (on the cluster, the workshop's way) | acr-oci (OCI artifacts in ACR under oci://<registry>/helm)." },
-    chartMuseumChartVersion: { step: "charts", type: "string", default: "3.10.4", description: "Exact version of the official ChartMuseum chart (https://chartmuseum.github.io/charts); pinned, never a range." },
-    chartMuseumExposure: { step: "charts", type: "string", default: "ingress", description: "How CI reaches ChartMuseum to push, ingress (app routing add-on NGINX, routes only /api/charts, needs chartMuseumHost) | loadbalancer (public IP on 8080, needs chartMuseumAllowedCidrs; those CIDRs can also read charts anonymously)." },
-    chartMuseumHost: { step: "charts", type: "string", default: "", description: "DNS name CI pushes charts to with chartMuseumExposure ingress, e.g. charts.staging.example.com." },
-    chartMuseumTlsCertificateUri: { step: "charts", type: "string", default: "", description: "Key Vault certificate URI the app routing add-on terminates TLS with for chartMuseumHost. Required with the ingress exposure; the vault must be ingressKeyVaultId." },
-    chartMuseumAllowedCidrs: { step: "charts", type: "list", default: [], description: "IPv4 CIDRs (CI agents' egress) allowed to reach ChartMuseum's exposure; required with loadbalancer." },
+    chartRepository: {
+        step: "charts",
+        type: "string",
+        default: "chartmuseum",
+        description:
+            "Where teams' Helm charts live, chartmuseum (on the cluster, the workshop's way) | acr-oci (OCI artifacts in ACR under oci://<registry>/helm).",
+    },
+    chartMuseumChartVersion: {
+        step: "charts",
+        type: "string",
+        default: "3.10.4",
+        description:
+            "Exact version of the official ChartMuseum chart (https://chartmuseum.github.io/charts); pinned, never a range.",
+    },
+    chartMuseumExposure: {
+        step: "charts",
+        type: "string",
+        default: "ingress",
+        description:
+            "How CI reaches ChartMuseum to push, ingress (app routing add-on NGINX, routes only /api/charts, needs chartMuseumHost) | loadbalancer (public IP on 8080, needs chartMuseumAllowedCidrs; those CIDRs can also read charts anonymously).",
+    },
+    chartMuseumHost: {
+        step: "charts",
+        type: "string",
+        default: "",
+        description:
+            "DNS name CI pushes charts to with chartMuseumExposure ingress, e.g. charts.staging.example.com.",
+    },
+    chartMuseumTlsCertificateUri: {
+        step: "charts",
+        type: "string",
+        default: "",
+        description:
+            "Key Vault certificate URI the app routing add-on terminates TLS with for chartMuseumHost. Required with the ingress exposure; the vault must be ingressKeyVaultId.",
+    },
+    chartMuseumAllowedCidrs: {
+        step: "charts",
+        type: "list",
+        default: [],
+        description:
+            "IPv4 CIDRs (CI agents' egress) allowed to reach ChartMuseum's exposure; required with loadbalancer.",
+    },
 
     // flux
-    githubOwner: { step: "flux", type: "string", description: "GitHub user or organisation owning the fleet repository (flux bootstrap --owner). Required." },
-    githubToken: { step: "flux", type: "string", secret: true, description: "GitHub token for the fleet repository (administration, contents, deploy keys); set with `pulumi config set --secret githubToken`." },
-    fleetRepository: { step: "flux", type: "string", default: "fleet-infra", description: "Name of the fleet repository Flux syncs from (flux bootstrap --repository)." },
-    fleetRepositoryCreate: { step: "flux", type: "boolean", default: false, description: "Create the fleet repository (private, main protected) instead of using an existing one." },
-    fleetBranch: { step: "flux", type: "string", default: "main", description: "Branch Flux follows (flux bootstrap --branch)." },
-    fleetPath: { step: "flux", type: "string", default: "", description: "Folder of this cluster in the fleet repository, under clusters/; empty means clusters/<stack>." },
-    fluxChartVersion: { step: "flux", type: "string", default: "2.19.0", description: "Exact version of the fluxcd-community flux2 Helm chart (2.19.0 ships Flux v2.8.8, which needs Kubernetes 1.33 or later); a chart line the platform has not vetted is refused." },
-    fluxSourceInterval: { step: "flux", type: "string", default: "1m", description: "How often Flux fetches the fleet repository (Go duration)." },
-    fluxReconcileInterval: { step: "flux", type: "string", default: "10m", description: "How often Flux re-applies the cluster path, undoing drift (Go duration)." },
-    fluxNotificationProvider: { step: "flux", type: "string", default: "none", description: "Where failed reconciliations are reported, none | msteams | slack | github (commit statuses)." },
-    fluxNotificationWebhookUrl: { step: "flux", type: "string", secret: true, undeclared: true, description: "Teams or Slack incoming webhook URL (fluxNotificationProvider msteams | slack)." },
-    fluxNotificationToken: { step: "flux", type: "string", secret: true, undeclared: true, description: "GitHub token allowed to write commit statuses (fluxNotificationProvider github)." },
+    githubOwner: {
+        step: "flux",
+        type: "string",
+        description:
+            "GitHub user or organisation owning the fleet repository (flux bootstrap --owner). Required.",
+    },
+    githubToken: {
+        step: "flux",
+        type: "string",
+        secret: true,
+        undeclared: true,
+        description:
+            "GitHub token for the fleet repository (administration, contents, deploy keys); set with `pulumi config set --secret githubToken`.",
+    },
+    fleetRepository: {
+        step: "flux",
+        type: "string",
+        default: "fleet-infra",
+        description: "Name of the fleet repository Flux syncs from (flux bootstrap --repository).",
+    },
+    fleetRepositoryCreate: {
+        step: "flux",
+        type: "boolean",
+        default: false,
+        description:
+            "Create the fleet repository (private, main protected) instead of using an existing one.",
+    },
+    fleetBranch: {
+        step: "flux",
+        type: "string",
+        default: "main",
+        description: "Branch Flux follows (flux bootstrap --branch).",
+    },
+    fleetPath: {
+        step: "flux",
+        type: "string",
+        default: "",
+        description:
+            "Folder of this cluster in the fleet repository, under clusters/; empty means clusters/<stack>.",
+    },
+    fluxChartVersion: {
+        step: "flux",
+        type: "string",
+        default: "2.19.0",
+        description:
+            "Exact version of the fluxcd-community flux2 Helm chart (2.19.0 ships Flux v2.8.8, which needs Kubernetes 1.33 or later); a chart line the platform has not vetted is refused.",
+    },
+    fluxSourceInterval: {
+        step: "flux",
+        type: "string",
+        default: "1m",
+        description: "How often Flux fetches the fleet repository (Go duration).",
+    },
+    fluxReconcileInterval: {
+        step: "flux",
+        type: "string",
+        default: "10m",
+        description: "How often Flux re-applies the cluster path, undoing drift (Go duration).",
+    },
+    fluxNotificationProvider: {
+        step: "flux",
+        type: "string",
+        default: "none",
+        description:
+            "Where failed reconciliations are reported, none | msteams | slack | github (commit statuses).",
+    },
+    fluxNotificationWebhookUrl: {
+        step: "flux",
+        type: "string",
+        secret: true,
+        optional: true,
+        undeclared: true,
+        description: "Teams or Slack incoming webhook URL (fluxNotificationProvider msteams | slack).",
+    },
+    fluxNotificationToken: {
+        step: "flux",
+        type: "string",
+        secret: true,
+        optional: true,
+        undeclared: true,
+        description: "GitHub token allowed to write commit statuses (fluxNotificationProvider github).",
+    },
 
     // tenants
-    tenantVersionPolicy: { step: "tenants", type: "string", default: "range", description: "range lets HelmReleases follow semver ranges (staging); exact pins versions (prod)." },
-    tenants: { step: "tenants", type: "object", default: [], undeclared: true, description: "List of teams, see README \"Onboarding a team\"." },
+    tenantVersionPolicy: {
+        step: "tenants",
+        type: "string",
+        default: "range",
+        description: "range lets HelmReleases follow semver ranges (staging); exact pins versions (prod).",
+    },
+    environments: {
+        step: "tenants",
+        stacks: "all",
+        type: "list",
+        default: ["staging", "prod"],
+        description:
+            "The environments, in promotion order (the first is where builds land): each one's stack, and the sections a team file may have.",
+    },
+    teamsDirectory: {
+        step: "tenants",
+        stacks: "all",
+        type: "string",
+        default: "tenants",
+        description: "Folder of the team files, one <team>.yaml per team, read by every stack.",
+    },
 
     // devops
-    devopsOrgUrl: { step: "devops", type: "string", description: "Azure DevOps organization, https://dev.azure.com/<org> or https://<org>.visualstudio.com. Required (stack files)." },
-    devopsProject: { step: "devops", type: "string", description: "Name of the stack's private Azure DevOps project (one per stack). Required (stack files)." },
-    devopsPersonalAccessToken: { step: "devops", type: "string", secret: true, description: "PAT Pulumi manages Azure DevOps with (project, service connections, pipelines). Set with --secret." },
-    devopsGithubToken: { step: "devops", type: "string", secret: true, description: "GitHub token of the GitHub service connection that reads the app repositories. Set with --secret." },
-    devopsApproverGroup: { step: "devops", type: "string", default: "Project Administrators", description: "Azure DevOps group of the project whose members approve promotions (the prod environment check)." },
-    devopsAzureSubscriptionName: { step: "devops", type: "string", default: "", description: "Subscription display name in the Azure service connections; empty uses the subscription id." },
+    stackRole: {
+        step: "devops",
+        type: "string",
+        default: "environment",
+        stacks: "all",
+        description:
+            "environment (a cluster, registry and chart repository: staging, prod) | delivery (the organisation's one Azure DevOps CI, reading every environment's outputs).",
+    },
+    devopsOrgUrl: {
+        step: "devops",
+        type: "string",
+        stacks: "delivery",
+        description:
+            "Azure DevOps organization, https://dev.azure.com/<org> or https://<org>.visualstudio.com.",
+    },
+    devopsProject: {
+        step: "devops",
+        type: "string",
+        stacks: "delivery",
+        description:
+            "Name of the organisation's private Azure DevOps project, where every app's one pipeline lives.",
+    },
+    platformRepository: {
+        step: "devops",
+        type: "string",
+        stacks: "delivery",
+        description:
+            "This platform repository on GitHub, owner/repo: the pipelines read its templates, promotions open pull requests on its team files.",
+    },
+    devopsPromotionToken: {
+        step: "devops",
+        type: "string",
+        secret: true,
+        undeclared: true,
+        stacks: "delivery",
+        description:
+            "GitHub token the pipelines open promotion pull requests with (contents and pull requests on the platform and app repositories).",
+    },
+    devopsPersonalAccessToken: {
+        step: "devops",
+        type: "string",
+        secret: true,
+        undeclared: true,
+        stacks: "delivery",
+        description:
+            "PAT Pulumi manages Azure DevOps with (project, service connections, pipelines). Set with --secret.",
+    },
+    devopsGithubToken: {
+        step: "devops",
+        type: "string",
+        secret: true,
+        undeclared: true,
+        stacks: "delivery",
+        description:
+            "GitHub token of the GitHub service connection that reads the app repositories. Set with --secret.",
+    },
+    devopsAzureSubscriptionName: {
+        step: "devops",
+        type: "string",
+        default: "",
+        stacks: "delivery",
+        description:
+            "Subscription display name in the Azure service connections; empty uses the subscription id.",
+    },
 
     // monitoring
-    alertEmails: { step: "monitoring", type: "list", description: "Email addresses of the on-call team that receive the platform's alerts. Required, at least one." },
-    alertWebhookUrl: { step: "monitoring", type: "string", secret: true, undeclared: true, description: "https webhook that receives every alert (common alert schema), e.g. a Teams workflow." },
-    alertNodeCpuPercent: { step: "monitoring", type: "integer", default: 80, description: "Alert when a node's average CPU usage over 15 minutes exceeds this percent (1-100)." },
-    alertNodeMemoryPercent: { step: "monitoring", type: "integer", default: 85, description: "Alert when a node's average working-set memory over 15 minutes exceeds this percent (1-100)." },
-    alertPodRestarts: { step: "monitoring", type: "integer", default: 3, description: "Alert when a container restarts this many times within 15 minutes (crash looping)." },
-    alertPodsNotReady: { step: "monitoring", type: "integer", default: 1, description: "Alert when this many pods of a namespace stayed out of Running for a whole 15 minutes." },
-    alertFluxFailures: { step: "monitoring", type: "integer", default: 1, description: "Alert when Flux objects emit this many Warning events (failed reconciliations) within 15 minutes." },
-    alertRegistryStoragePercent: { step: "monitoring", type: "integer", default: 80, description: "Alert when the registry uses this percent of its SKU's included storage (1-100)." },
-    alertNodeSeverity: { step: "monitoring", type: "integer", default: 2, description: "Severity of node CPU/memory alerts, 0 (Critical) to 4 (Verbose)." },
-    alertPodSeverity: { step: "monitoring", type: "integer", default: 2, description: "Severity of pod not-ready and crash-loop alerts, 0 to 4." },
-    alertFluxSeverity: { step: "monitoring", type: "integer", default: 1, description: "Severity of failed Flux reconciliation alerts, 0 to 4." },
-    alertRegistrySeverity: { step: "monitoring", type: "integer", default: 3, description: "Severity of the registry storage alert, 0 to 4." },
+    alertEmails: {
+        step: "monitoring",
+        type: "list",
+        description:
+            "Email addresses of the on-call team that receive the platform's alerts. Required, at least one.",
+    },
+    alertWebhookUrl: {
+        step: "monitoring",
+        type: "string",
+        secret: true,
+        optional: true,
+        undeclared: true,
+        description: "https webhook that receives every alert (common alert schema), e.g. a Teams workflow.",
+    },
+    alertNodeCpuPercent: {
+        step: "monitoring",
+        type: "integer",
+        default: 80,
+        description: "Alert when a node's average CPU usage over 15 minutes exceeds this percent (1-100).",
+    },
+    alertNodeMemoryPercent: {
+        step: "monitoring",
+        type: "integer",
+        default: 85,
+        description:
+            "Alert when a node's average working-set memory over 15 minutes exceeds this percent (1-100).",
+    },
+    alertPodRestarts: {
+        step: "monitoring",
+        type: "integer",
+        default: 3,
+        description: "Alert when a container restarts this many times within 15 minutes (crash looping).",
+    },
+    alertPodsNotReady: {
+        step: "monitoring",
+        type: "integer",
+        default: 1,
+        description: "Alert when this many pods of a namespace stayed out of Running for a whole 15 minutes.",
+    },
+    alertFluxFailures: {
+        step: "monitoring",
+        type: "integer",
+        default: 1,
+        description:
+            "Alert when Flux objects emit this many Warning events (failed reconciliations) within 15 minutes.",
+    },
+    alertRegistryStoragePercent: {
+        step: "monitoring",
+        type: "integer",
+        default: 80,
+        description: "Alert when the registry uses this percent of its SKU's included storage (1-100).",
+    },
+    alertNodeSeverity: {
+        step: "monitoring",
+        type: "integer",
+        default: 2,
+        description: "Severity of node CPU/memory alerts, 0 (Critical) to 4 (Verbose).",
+    },
+    alertPodSeverity: {
+        step: "monitoring",
+        type: "integer",
+        default: 2,
+        description: "Severity of pod not-ready and crash-loop alerts, 0 to 4.",
+    },
+    alertFluxSeverity: {
+        step: "monitoring",
+        type: "integer",
+        default: 1,
+        description: "Severity of failed Flux reconciliation alerts, 0 to 4.",
+    },
+    alertRegistrySeverity: {
+        step: "monitoring",
+        type: "integer",
+        default: 3,
+        description: "Severity of the registry storage alert, 0 to 4.",
+    },
 } as const satisfies Record<string, KeyDeclaration>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -122,13 +524,34 @@ export const RETIRED_KEYS: Readonly<Record<string, string>> = {
         "unset (retired): the system pool autoscales between systemPoolMinCount and systemPoolMaxCount, and the teams' workloads run on userPools",
     nodeVmSize:
         "unset (retired): the system pool's VM size is fixed by the platform (Azure cannot change it in place); set the teams' VM sizes in userPools",
+    devopsApproverGroup:
+        'unset (retired): a promotion is approved by reviewing its pull request (see README "From a commit to prod"), not by an Azure DevOps check',
+    tenants:
+        'unset (moved): each team is one file, tenants/<team>.yaml, read by every stack (see README "Onboarding a team")',
     chartMuseumAnonymousGet:
         "unset (retired): ChartMuseum always serves anonymous reads to Flux in-cluster, its network policy and the push-only Ingress keep them there",
 };
 
 /** Config namespaces of the providers the program uses: their keys pass through unchecked. */
-export const PROVIDER_NAMESPACES = ["azure-native", "azuread", "kubernetes", "github", "random", "tls", "time", "azuredevops", "pulumi"] as const;
+export const PROVIDER_NAMESPACES = [
+    "azure-native",
+    "azuread",
+    "kubernetes",
+    "github",
+    "random",
+    "tls",
+    "time",
+    "azuredevops",
+    "pulumi",
+] as const;
+
+/** The value Pulumi.yaml declares for a key: its default, or an empty one for a required key (see generate.ts). */
+export function declaredDefault(d: KeyDeclaration): NonNullable<KeyDeclaration["default"]> {
+    return d.default ?? (d.type === "list" ? [] : "");
+}
 
 export function declarationOf(key: string): KeyDeclaration | undefined {
-    return Object.prototype.hasOwnProperty.call(CONFIG_KEYS, key) ? (CONFIG_KEYS as Record<string, KeyDeclaration>)[key] : undefined;
+    return Object.prototype.hasOwnProperty.call(CONFIG_KEYS, key)
+        ? (CONFIG_KEYS as Record<string, KeyDeclaration>)[key]
+        : undefined;
 }

@@ -69,7 +69,8 @@ export class ConfigReader {
 
     /** Records a problem found by section-specific validation. */
     problem(key: string, value: unknown, allowed: string): void {
-        this.found.push({ key: this.qualified(key), value, allowed });
+        // A team file's keys read `tenants/dev-team1.yaml: apps[0].version`.
+        this.found.push({ key: this.qualified(key).replace(/\.yaml:\.?/, ".yaml: "), value, allowed });
     }
 
     qualified(key: string): string {
@@ -163,13 +164,18 @@ export class ConfigReader {
     private secret(key: string, required: boolean): pulumi.Output<string> | undefined {
         const plain = this.config.get(key);
         if (plain === undefined || plain === "") {
-            if (required) this.problem(key, undefined, `a secret, set with \`pulumi config set --secret ${key}\``);
+            if (required)
+                this.problem(key, undefined, `a secret, set with \`pulumi config set --secret ${key}\``);
             return undefined;
         }
         const isSecret = runtimeInternals.isConfigSecret?.(this.qualified(key)) ?? true;
         if (!isSecret) {
             // Never echo the plaintext value back into logs.
-            this.problem(key, "<plaintext value>", `a secret, set with \`pulumi config set --secret ${key}\``);
+            this.problem(
+                key,
+                "<plaintext value>",
+                `a secret, set with \`pulumi config set --secret ${key}\``,
+            );
             return undefined;
         }
         return this.config.requireSecret(key);

@@ -6,7 +6,8 @@ export function editDistance(a: string, b: string): number {
         for (let j = 1; j <= b.length; j++) {
             const cost = a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1;
             d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
         }
     }
     return d[a.length][b.length];
@@ -26,5 +27,7 @@ export function closest(word: string, known: readonly string[]): string | undefi
 /** What an unknown key gets told: the closest known key, or the whole list when none is close. */
 export function unknownKeyAllowed(key: string, known: readonly string[]): string {
     const suggestion = closest(key, known);
-    return suggestion ? `no such key; did you mean "${suggestion}"?` : `no such key; known keys: ${known.join(", ")}`;
+    return suggestion
+        ? `no such key; did you mean "${suggestion}"?`
+        : `no such key; known keys: ${known.join(", ")}`;
 }

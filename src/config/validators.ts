@@ -1,29 +1,21 @@
+import { isConstraint, isExactVersion } from "../semver";
 // Pure predicates shared by the config sections. Each returns true when the value is acceptable.
 
-const SEMVER =
-    /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
-
-/** An exact semantic version such as `1.2.3` or `1.2.3-rc.1`. */
+/**
+ * An exact version such as `1.2.3` or `1.2.3-rc.1`: what the platform pins (Masterminds'
+ * `StrictNewVersion`, which Flux's semver library offers; no `v`, no missing parts).
+ */
 export function isSemver(value: string): boolean {
-    return SEMVER.test(value);
+    return isExactVersion(value);
 }
 
 /**
- * A semver range as Flux and Helm accept it (`>=1.0.0 <2.0.0`, `~1.2`, `^1.2.0`, `1.x`, `*`), or an
- * exact version. Checked loosely: each comparator must be an operator followed by a partial version.
+ * A version constraint exactly as Flux accepts it in `spec.chart.spec.version` (Masterminds semver's
+ * `NewConstraint`: `>= 1.0.0, < 2.0.0`, `~1.2`, `^1.2.3`, `1.2.x`, `1.2.3 - 1.4.5`, `||`), or an
+ * exact version.
  */
 export function isSemverRange(value: string): boolean {
-    if (isSemver(value)) return true;
-    const comparator = /^(?:[<>]=?|=|~|\^)?v?(?:\*|x|\d+)(?:\.(?:\*|x|\d+)){0,2}(?:-[0-9A-Za-z.-]+)?$/;
-    const alternatives = value.split("||").map((a) => a.trim());
-    return (
-        value.trim().length > 0 &&
-        alternatives.every((alt) => {
-            const hyphen = alt.split(/\s+-\s+/);
-            const parts = hyphen.length === 2 ? hyphen : alt.split(/\s+/);
-            return parts.length > 0 && parts.every((p) => comparator.test(p));
-        })
-    );
+    return isConstraint(value);
 }
 
 /** An RFC 1123 DNS label: what Kubernetes accepts as a namespace name. */
@@ -67,7 +59,9 @@ export function isHttpsUrl(value: string): boolean {
 
 /** An Azure Key Vault resource id. */
 export function isKeyVaultId(value: string): boolean {
-    return /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]{1,90}\/providers\/Microsoft\.KeyVault\/vaults\/[a-zA-Z0-9-]{3,24}$/.test(value);
+    return /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]{1,90}\/providers\/Microsoft\.KeyVault\/vaults\/[a-zA-Z0-9-]{3,24}$/.test(
+        value,
+    );
 }
 
 /** The vault name at the end of a Key Vault resource id. */

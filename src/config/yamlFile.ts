@@ -24,6 +24,11 @@ export function readYamlFile(path: string, shownAs = basename(path)): unknown {
     } catch (e) {
         if (!(e instanceof YAMLParseError)) throw e;
         const [line, column] = e.linePos?.[0] ? [e.linePos[0].line, e.linePos[0].col] : [0, 0];
-        throw new YamlFileError(shownAs, line, column, e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, ""));
+        throw new YamlFileError(
+            shownAs,
+            line,
+            column,
+            e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, ""),
+        );
     }
 }

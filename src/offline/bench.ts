@@ -17,7 +17,14 @@ export function generatedTenants(count: number): unknown[] {
                   delivery: "helm",
                   apps: [
                       { name: "back", repository: `bench/${name}`, version: ">=0.1.0 <1.0.0", port: 8080 },
-                      { name: "front", repository: `bench/${name}`, version: ">=0.1.0 <1.0.0", web: true, port: 8080, dependsOn: ["back"] },
+                      {
+                          name: "front",
+                          repository: `bench/${name}`,
+                          version: ">=0.1.0 <1.0.0",
+                          web: true,
+                          port: 8080,
+                          dependsOn: ["back"],
+                      },
                   ],
                   flows: [{ from: "front", to: "back", port: 8080 }],
               }
@@ -111,10 +118,14 @@ async function measure(tenants: number): Promise<Figures> {
 }
 
 function runIsolated(tenants: number): Figures {
-    const child = spawnSync(process.execPath, [...process.execArgv, __filename, "--tenants", String(tenants)], {
-        encoding: "utf8",
-        maxBuffer: 64 * 2 ** 20,
-    });
+    const child = spawnSync(
+        process.execPath,
+        [...process.execArgv, __filename, "--tenants", String(tenants)],
+        {
+            encoding: "utf8",
+            maxBuffer: 64 * 2 ** 20,
+        },
+    );
     const line = child.stdout.split("\n").find((l) => l.startsWith("{"));
     if (child.status !== 0 || !line) throw new Error(`bench for ${tenants} tenants failed:\n${child.stderr}`);
     return JSON.parse(line) as Figures;

@@ -65,7 +65,8 @@ function azureId(type: string, inputs: Inputs, azureName: string): string {
     if (type === "azure-native:resources:ResourceGroup") {
         return `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/${azureName}`;
     }
-    if (kind === "RoleAssignment") return `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${azureName}`;
+    if (kind === "RoleAssignment")
+        return `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${azureName}`;
     const namespace = AZURE_NAMESPACES[module] ?? `Microsoft.${module}`;
     const singular = kind.charAt(0).toLowerCase() + kind.slice(1);
     const collection = singular.endsWith("y") ? `${singular.slice(0, -1)}ies` : `${singular}s`;
@@ -84,15 +85,34 @@ const OUTPUTS: Record<string, OutputsFn> = {
     "azure-native:containerservice:ManagedCluster": (inputs, name) => ({
         currentKubernetesVersion: fakeKubernetesVersion(inputs.kubernetesVersion),
         fqdn: `${inputs.dnsPrefix}.hcp.${inputs.location}.azmk8s.io`,
-        identityProfile: { kubeletidentity: { objectId: fakeGuid(`${name}/kubelet`), clientId: fakeGuid(`${name}/kubelet-client`) } },
-        oidcIssuerProfile: { enabled: true, issuerURL: `https://${inputs.location}.oic.prod-aks.azure.com/${FAKE_TENANT_ID}/${fakeGuid(name)}/` },
-        identity: { type: "SystemAssigned", principalId: fakeGuid(`${name}/identity`), tenantId: FAKE_TENANT_ID },
+        identityProfile: {
+            kubeletidentity: {
+                objectId: fakeGuid(`${name}/kubelet`),
+                clientId: fakeGuid(`${name}/kubelet-client`),
+            },
+        },
+        oidcIssuerProfile: {
+            enabled: true,
+            issuerURL: `https://${inputs.location}.oic.prod-aks.azure.com/${FAKE_TENANT_ID}/${fakeGuid(name)}/`,
+        },
+        identity: {
+            type: "SystemAssigned",
+            principalId: fakeGuid(`${name}/identity`),
+            tenantId: FAKE_TENANT_ID,
+        },
         ingressProfile: {
-            webAppRouting: { ...inputs.ingressProfile?.webAppRouting, identity: { objectId: fakeGuid(`${name}/webapprouting`) } },
+            webAppRouting: {
+                ...inputs.ingressProfile?.webAppRouting,
+                identity: { objectId: fakeGuid(`${name}/webapprouting`) },
+            },
         },
     }),
-    "azure-native:containerregistry:Registry": (inputs) => ({ loginServer: `${inputs.registryName}.azurecr.io` }),
-    "azure-native:operationalinsights:Workspace": (_inputs, name) => ({ customerId: fakeGuid(`${name}/customer`) }),
+    "azure-native:containerregistry:Registry": (inputs) => ({
+        loginServer: `${inputs.registryName}.azurecr.io`,
+    }),
+    "azure-native:operationalinsights:Workspace": (_inputs, name) => ({
+        customerId: fakeGuid(`${name}/customer`),
+    }),
     "azure-native:managedidentity:UserAssignedIdentity": (_inputs, name) => ({
         principalId: fakeGuid(`${name}/principal`),
         clientId: fakeGuid(`${name}/client`),
@@ -103,8 +123,10 @@ const OUTPUTS: Record<string, OutputsFn> = {
         value: `offline-password-${fakeGuid(`${name}/value`)}`,
     }),
     // Azure DevOps mints the token issuer per organization and the subject per service connection.
-    "azuredevops:index/serviceEndpointAzureRM:ServiceEndpointAzureRM": (inputs, name) => devopsFederation(inputs, name),
-    "azuredevops:index/serviceEndpointAzureEcr:ServiceEndpointAzureEcr": (inputs, name) => devopsFederation(inputs, name),
+    "azuredevops:index/serviceEndpointAzureRM:ServiceEndpointAzureRM": (inputs, name) =>
+        devopsFederation(inputs, name),
+    "azuredevops:index/serviceEndpointAzureEcr:ServiceEndpointAzureEcr": (inputs, name) =>
+        devopsFederation(inputs, name),
     "azure-native:storage:StorageAccount": (inputs) => ({
         primaryEndpoints: { blob: `https://${inputs.accountName}.blob.core.windows.net/` },
     }),
@@ -112,7 +134,8 @@ const OUTPUTS: Record<string, OutputsFn> = {
         result: fakeSecretText(`${name}/result`, inputs.length ?? 16),
     }),
     "tls:index/privateKey:PrivateKey": (inputs, name) => fakeKeyPair(inputs.algorithm, name),
-    "github:index/repository:Repository": (inputs, name) => fakeRepository(FAKE_GITHUB_OWNER, inputs.name, name),
+    "github:index/repository:Repository": (inputs, name) =>
+        fakeRepository(FAKE_GITHUB_OWNER, inputs.name, name),
 };
 
 /** The version AKS runs when none is pinned (tests may change it), and the patch it picks for a MAJOR.MINOR pin. */
@@ -187,26 +210,49 @@ const INVOKES: Record<string, (inputs: Inputs) => Inputs> = {
         tenantId: FAKE_TENANT_ID,
     }),
     "azure-native:containerservice:listManagedClusterUserCredentials": (inputs) => ({
-        kubeconfigs: [{ name: "clusterUser", value: Buffer.from(fakeKubeconfig(inputs.resourceName)).toString("base64") }],
+        kubeconfigs: [
+            {
+                name: "clusterUser",
+                value: Buffer.from(fakeKubeconfig(inputs.resourceName)).toString("base64"),
+            },
+        ],
     }),
     "azure-native:storage:listStorageAccountKeys": (inputs) => ({
         keys: ["key1", "key2"].map((keyName) => ({
             keyName,
             permissions: "FULL",
             creationTime: "2026-01-01T00:00:00Z",
-            value: Buffer.from(createHash("sha256").update(`${inputs.accountName}/${keyName}`).digest()).toString("base64"),
+            value: Buffer.from(
+                createHash("sha256").update(`${inputs.accountName}/${keyName}`).digest(),
+            ).toString("base64"),
         })),
     }),
     "github:index/getRepository:getRepository": (inputs) => {
-        const [owner, repository] = String(inputs.fullName ?? `${FAKE_GITHUB_OWNER}/${inputs.name}`).split("/");
+        const [owner, repository] = String(inputs.fullName ?? `${FAKE_GITHUB_OWNER}/${inputs.name}`).split(
+            "/",
+        );
         return fakeRepository(owner, repository, `${owner}/${repository}`);
     },
     // Like the provider, a missing file is an empty answer, not an error.
     "github:index/getRepositoryFile:getRepositoryFile": (inputs) => {
         const content = FAKE_GITHUB_FILES.get(`${inputs.repository}/${inputs.branch}/${inputs.file}`);
         return content === undefined
-            ? { id: "", repository: inputs.repository, file: inputs.file, branch: inputs.branch, content: "", sha: "" }
-            : { id: `${inputs.repository}/${inputs.file}`, repository: inputs.repository, file: inputs.file, branch: inputs.branch, content, sha: createHash("sha1").update(content).digest("hex") };
+            ? {
+                  id: "",
+                  repository: inputs.repository,
+                  file: inputs.file,
+                  branch: inputs.branch,
+                  content: "",
+                  sha: "",
+              }
+            : {
+                  id: `${inputs.repository}/${inputs.file}`,
+                  repository: inputs.repository,
+                  file: inputs.file,
+                  branch: inputs.branch,
+                  content,
+                  sha: createHash("sha1").update(content).digest("hex"),
+              };
     },
     "azuread:index/getUser:getUser": (inputs) => ({
         objectId: fakeGuid(`user/${String(inputs.userPrincipalName ?? inputs.objectId).toLowerCase()}`),
@@ -256,23 +302,40 @@ function fakeKubeconfig(cluster: string): string {
         "    exec:",
         "      apiVersion: client.authentication.k8s.io/v1beta1",
         "      command: kubelogin",
-        "      args: [get-token, --environment, AzurePublicCloud, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630, --client-id, 80faf920-1908-4b52-b5ef-a8e7bedfc67a, --tenant-id, " + FAKE_TENANT_ID + ", --login, devicecode]",
+        "      args: [get-token, --environment, AzurePublicCloud, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630, --client-id, 80faf920-1908-4b52-b5ef-a8e7bedfc67a, --tenant-id, " +
+            FAKE_TENANT_ID +
+            ", --login, devicecode]",
         "      interactiveMode: IfAvailable",
         "",
     ].join("\n");
 }
 
+/** A stack's outputs as a StackReference reads them: values, and which of them are secrets. */
+export interface StackOutputs {
+    readonly outputs: Record<string, unknown>;
+    readonly secretOutputNames: readonly string[];
+}
+
 export class OfflineCloud implements pulumi.runtime.Mocks {
     readonly invoked: string[] = [];
 
+    /** `stacks`: the outputs of the stacks the program may reference, by `<org>/<project>/<stack>`. */
+    constructor(private readonly stacks: Readonly<Record<string, StackOutputs>> = {}) {}
+
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         const inputs: Inputs = args.inputs ?? {};
+        if (args.type === "pulumi:pulumi:StackReference")
+            return this.stackReference(String(inputs.name ?? args.name));
         if (args.type.startsWith("azure-native:")) {
             const key =
                 args.type === "azure-native:resources:ResourceGroup"
                     ? "resourceGroupName"
                     : AZURE_NAME_KEYS.find((k) => typeof inputs[k] === "string");
-            const azureName = key ? inputs[key] : args.type.endsWith("RoleAssignment") ? fakeGuid(args.name) : `${args.name}`;
+            const azureName = key
+                ? inputs[key]
+                : args.type.endsWith("RoleAssignment")
+                  ? fakeGuid(args.name)
+                  : `${args.name}`;
             const id = azureId(args.type, inputs, azureName);
             return { id, state: { ...inputs, name: azureName, ...OUTPUTS[args.type]?.(inputs, args.name) } };
         }
@@ -282,23 +345,48 @@ export class OfflineCloud implements pulumi.runtime.Mocks {
             const collection = AZUREAD_ID_COLLECTIONS[args.type];
             return {
                 id: collection ? `/${collection}/${objectId}` : objectId,
-                state: { ...inputs, objectId, clientId: fakeGuid(`${args.name}/client`), ...OUTPUTS[args.type]?.(inputs, args.name) },
+                state: {
+                    ...inputs,
+                    objectId,
+                    clientId: fakeGuid(`${args.name}/client`),
+                    ...OUTPUTS[args.type]?.(inputs, args.name),
+                },
             };
         }
         if (args.type.startsWith("azuredevops:")) {
-            return { id: azureDevOpsId(args.type, args.name), state: { ...inputs, ...OUTPUTS[args.type]?.(inputs, args.name) } };
+            return {
+                id: azureDevOpsId(args.type, args.name),
+                state: { ...inputs, ...OUTPUTS[args.type]?.(inputs, args.name) },
+            };
         }
         if (args.type.startsWith("kubernetes:") && inputs.metadata) {
             const meta = inputs.metadata;
-            const id = meta.namespace ? `${meta.namespace}/${meta.name ?? args.name}` : `${meta.name ?? args.name}`;
+            const id = meta.namespace
+                ? `${meta.namespace}/${meta.name ?? args.name}`
+                : `${meta.name ?? args.name}`;
             return { id, state: { ...inputs, metadata: { name: args.name, ...meta } } };
         }
         return { id: `${args.name}-id`, state: { ...inputs, ...OUTPUTS[args.type]?.(inputs, args.name) } };
     }
 
+    private stackReference(name: string): pulumi.runtime.MockResourceResult {
+        const stack = this.stacks[name];
+        if (!stack)
+            throw new Error(
+                `The offline cloud knows no stack ${name} (known: ${Object.keys(this.stacks).join(", ") || "none"})`,
+            );
+        return {
+            id: name,
+            state: { name, outputs: stack.outputs, secretOutputNames: [...stack.secretOutputNames] },
+        };
+    }
+
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
         const answer = INVOKES[args.token];
-        if (!answer) throw new Error(`The offline cloud has no answer for invoke ${args.token}: add one to src/offline/cloud.ts`);
+        if (!answer)
+            throw new Error(
+                `The offline cloud has no answer for invoke ${args.token}: add one to src/offline/cloud.ts`,
+            );
         this.invoked.push(args.token);
         return answer(args.inputs ?? {});
     }

@@ -20,7 +20,9 @@ function printTree(run: OfflineRun): void {
     }
     const walk = (parent: string, depth: number) => {
         for (const r of children.get(parent) ?? []) {
-            const flags = [r.protect ? "protected" : "", r.version ? `plugin ${r.version}` : ""].filter(Boolean);
+            const flags = [r.protect ? "protected" : "", r.version ? `plugin ${r.version}` : ""].filter(
+                Boolean,
+            );
             const settings = summarize(r);
             console.log(
                 `${"  ".repeat(depth)}${r.custom ? "+" : "◆"} ${r.type}  ${r.name}` +
@@ -42,7 +44,9 @@ async function main(): Promise<void> {
     const custom = run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
     const byType = new Map<string, number>();
     for (const r of custom) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
-    console.log(`\nResources: ${custom.length} to create (+ ${run.resources.length - custom.length} components and providers)`);
+    console.log(
+        `\nResources: ${custom.length} to create (+ ${run.resources.length - custom.length} components and providers)`,
+    );
     for (const [type, n] of [...byType].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
         console.log(`  ${String(n).padStart(4)}  ${type}`);
     }
@@ -62,6 +66,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: Error) => {
-    console.error(e.name === "ConfigError" ? e.message : e.stack ?? e.message);
+    console.error(e.name === "ConfigError" ? e.message : (e.stack ?? e.message));
     process.exit(1);
 });

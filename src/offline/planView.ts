@@ -7,29 +7,55 @@ const ROLE_NAMES = new Map<string, string>(Object.entries(BuiltInRoles).map(([na
 const KEY_SETTINGS: Record<string, readonly string[]> = {
     "azure-native:resources:ResourceGroup": ["resourceGroupName", "location"],
     "azure-native:containerservice:ManagedCluster": [
-        "resourceName", "kubernetesVersion", "sku.tier", "disableLocalAccounts", "aadProfile.enableAzureRBAC",
-        "oidcIssuerProfile.enabled", "securityProfile.workloadIdentity.enabled", "networkProfile.networkPolicy",
-        "autoUpgradeProfile.upgradeChannel", "autoUpgradeProfile.nodeOSUpgradeChannel",
-        "agentPoolProfiles.0.vmSize", "agentPoolProfiles.0.count", "agentPoolProfiles.0.availabilityZones",
+        "resourceName",
+        "kubernetesVersion",
+        "sku.tier",
+        "disableLocalAccounts",
+        "aadProfile.enableAzureRBAC",
+        "oidcIssuerProfile.enabled",
+        "securityProfile.workloadIdentity.enabled",
+        "networkProfile.networkPolicy",
+        "autoUpgradeProfile.upgradeChannel",
+        "autoUpgradeProfile.nodeOSUpgradeChannel",
+        "agentPoolProfiles.0.vmSize",
+        "agentPoolProfiles.0.count",
+        "agentPoolProfiles.0.availabilityZones",
     ],
     "azure-native:containerservice:MaintenanceConfiguration": [
-        "configName", "maintenanceWindow.schedule.weekly.dayOfWeek", "maintenanceWindow.startTime",
+        "configName",
+        "maintenanceWindow.schedule.weekly.dayOfWeek",
+        "maintenanceWindow.startTime",
         "maintenanceWindow.durationHours",
     ],
     "azure-native:containerregistry:Registry": ["registryName", "sku.name", "adminUserEnabled"],
     "azure-native:operationalinsights:Workspace": ["workspaceName", "retentionInDays"],
     "azure-native:monitor:DiagnosticSetting": ["logs"],
-    "azure-native:storage:StorageAccount": ["accountName", "sku.name", "minimumTlsVersion", "allowBlobPublicAccess", "enableHttpsTrafficOnly"],
+    "azure-native:storage:StorageAccount": [
+        "accountName",
+        "sku.name",
+        "minimumTlsVersion",
+        "allowBlobPublicAccess",
+        "enableHttpsTrafficOnly",
+    ],
     "azure-native:storage:BlobContainer": ["containerName", "publicAccess"],
     "azure-native:monitor:DataCollectionRule": ["dataCollectionRuleName", "dataFlows.0.streams"],
-    "azure-native:monitor:MetricAlert": ["severity", "windowSize", "criteria.allOf.0.metricName", "criteria.allOf.0.threshold"],
+    "azure-native:monitor:MetricAlert": [
+        "severity",
+        "windowSize",
+        "criteria.allOf.0.metricName",
+        "criteria.allOf.0.threshold",
+    ],
     "azure-native:monitor:ScheduledQueryRule": ["severity", "windowSize", "criteria.allOf.0.threshold"],
     "azure-native:monitor:ActionGroup": ["groupShortName", "emailReceivers"],
     "azure-native:managedidentity:UserAssignedIdentity": ["resourceName"],
     "azure-native:managedidentity:FederatedIdentityCredential": ["issuer", "subject", "audiences"],
     "azuread:index/application:Application": ["displayName", "signInAudience"],
     "azuread:index/group:Group": ["displayName", "securityEnabled"],
-    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": ["issuer", "subject", "audiences"],
+    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": [
+        "issuer",
+        "subject",
+        "audiences",
+    ],
     "azuread:index/applicationPassword:ApplicationPassword": ["endDate"],
     "random:index/randomPassword:RandomPassword": ["length"],
     "tls:index/privateKey:PrivateKey": ["algorithm"],
@@ -39,8 +65,14 @@ const KEY_SETTINGS: Record<string, readonly string[]> = {
     "kubernetes:helm.sh/v3:Release": ["namespace", "chart", "version", "repositoryOpts.repo"],
     "kubernetes:helm.sh/v4:Chart": ["namespace", "chart", "version", "repositoryOpts.repo"],
     "azuredevops:index/project:Project": ["name", "visibility"],
-    "azuredevops:index/serviceEndpointAzureRM:ServiceEndpointAzureRM": ["serviceEndpointName", "serviceEndpointAuthenticationScheme"],
-    "azuredevops:index/serviceEndpointAzureEcr:ServiceEndpointAzureEcr": ["serviceEndpointName", "serviceEndpointAuthenticationScheme"],
+    "azuredevops:index/serviceEndpointAzureRM:ServiceEndpointAzureRM": [
+        "serviceEndpointName",
+        "serviceEndpointAuthenticationScheme",
+    ],
+    "azuredevops:index/serviceEndpointAzureEcr:ServiceEndpointAzureEcr": [
+        "serviceEndpointName",
+        "serviceEndpointAuthenticationScheme",
+    ],
     "azuredevops:index/serviceEndpointGitHub:ServiceEndpointGitHub": ["serviceEndpointName"],
     "azuredevops:index/variableGroup:VariableGroup": ["name", "allowAccess"],
     "azuredevops:index/buildDefinition:BuildDefinition": ["name", "repository.ymlPath", "repository.repoId"],
@@ -50,9 +82,18 @@ const KEY_SETTINGS: Record<string, readonly string[]> = {
     "kubernetes:source.toolkit.fluxcd.io/v1:HelmRepository": ["spec.url", "spec.secretRef.name"],
     "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository": ["spec.url", "spec.ref", "spec.provider"],
     "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease": [
-        "spec.chart.spec.version", "spec.chartRef.name", "spec.serviceAccountName", "spec.upgrade.remediation.strategy", "spec.dependsOn",
+        "spec.chart.spec.version",
+        "spec.chartRef.name",
+        "spec.serviceAccountName",
+        "spec.upgrade.remediation.strategy",
+        "spec.dependsOn",
     ],
-    "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization": ["spec.path", "spec.prune", "spec.serviceAccountName", "spec.targetNamespace"],
+    "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization": [
+        "spec.path",
+        "spec.prune",
+        "spec.serviceAccountName",
+        "spec.targetNamespace",
+    ],
     "kubernetes:core/v1:Namespace": ["metadata.labels.pod-security\\.kubernetes\\.io/enforce"],
 };
 
@@ -77,7 +118,10 @@ function show(value: unknown): string {
 export function summarize(r: RegisteredResource): string {
     const wire = r.wireInputs;
     if (r.type === "azure-native:authorization:RoleAssignment") {
-        const roleId = String(r.inputs.roleDefinitionId ?? "").split("/").pop() ?? "";
+        const roleId =
+            String(r.inputs.roleDefinitionId ?? "")
+                .split("/")
+                .pop() ?? "";
         const scope = String(r.inputs.scope ?? "").replace(/^\/subscriptions\/[^/]+/, "…");
         return `role=${ROLE_NAMES.get(roleId) ?? roleId} scope=${scope}`;
     }
@@ -95,7 +139,15 @@ function keySettings(type: string, wire: Record<string, any>): string {
     const keys = KEY_SETTINGS[type];
     if (!keys) return "";
     return keys
-        .map((k) => [segments(k).filter((p) => !/^\d+$/.test(p)).join("."), get(wire, k)] as const)
+        .map(
+            (k) =>
+                [
+                    segments(k)
+                        .filter((p) => !/^\d+$/.test(p))
+                        .join("."),
+                    get(wire, k),
+                ] as const,
+        )
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `${k}=${show(v)}`)
         .join(" ");
@@ -123,7 +175,8 @@ export function componentGraph(run: OfflineRun): ComponentGraph {
         return found;
     };
     const nodes = new Map<string, string>();
-    for (const r of run.resources) if (r.type.startsWith("gitops:")) nodes.set(r.urn, `${r.type.split(":")[2]} ${r.name}`);
+    for (const r of run.resources)
+        if (r.type.startsWith("gitops:")) nodes.set(r.urn, `${r.type.split(":")[2]} ${r.name}`);
     const edges = new Set<string>();
     for (const r of run.resources) {
         const from = owner(r.urn);

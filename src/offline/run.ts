@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { OfflineCloud } from "./cloud";
+import { OfflineCloud, StackOutputs } from "./cloud";
 import { ResolvedConfig, SecretValue, resolveStackConfig } from "./stackConfig";
 
 /** The wire marker of a secret value in a registration's inputs. */
@@ -32,6 +32,8 @@ export interface RegisteredResource {
         readonly ignoreChanges: readonly string[];
         readonly retainOnDelete: boolean;
     };
+    /** Former identities (`aliases` option), as `type::name` (empty parts: unchanged) or a URN. */
+    readonly aliases: readonly string[];
 }
 
 export interface OfflineRun {
@@ -61,6 +63,7 @@ interface RegisterRequest {
     getReplaceonchangesList(): string[];
     getIgnorechangesList(): string[];
     getRetainondelete(): boolean | undefined;
+    getAliasesList(): { getUrn(): string; getSpec(): { getName(): string; getType(): string } | undefined }[];
 }
 
 interface RegisterOutputsRequest {
@@ -69,10 +72,39 @@ interface RegisterOutputsRequest {
 }
 
 type Monitor = {
-    registerResource(req: RegisterRequest, cb: (err: unknown, res: { getUrn(): string } | undefined) => void): Promise<void>;
+    registerResource(
+        req: RegisterRequest,
+        cb: (err: unknown, res: { getUrn(): string } | undefined) => void,
+    ): Promise<void>;
     invoke(req: unknown, cb: (err: unknown, res: unknown) => void): Promise<void>;
     registerResourceOutputs(req: RegisterOutputsRequest, cb: (err: unknown, res: unknown) => void): void;
 };
+
+/** The Pulumi organization offline runs belong to (what `pulumi.getOrganization()` answers). */
+export const OFFLINE_ORGANIZATION = "organization";
+
+/**
+ * The delivery stack reads every environment's outputs: offline, those of the environments' own
+ * offline runs (with the same teams), so what it plans is what the environments export.
+ */
+async function referencedStacks(config: ResolvedConfig): Promise<Record<string, StackOutputs>> {
+    const key = (k: string) => `${config.project}:${k}`;
+    if (config.values[key("stackRole")] !== "delivery") return {};
+    const environments = JSON.parse(config.values[key("environments")] ?? "[]") as string[];
+    const teams = config.values[key("teamsDirectory")];
+    const stacks: Record<string, StackOutputs> = {};
+    for (const environment of environments) {
+        const run = await runProgram(
+            environment,
+            teams === undefined ? {} : { [key("teamsDirectory")]: teams },
+        );
+        stacks[`${OFFLINE_ORGANIZATION}/${config.project}/${environment}`] = {
+            outputs: run.outputs,
+            secretOutputNames: run.secretOutputs,
+        };
+    }
+    return stacks;
+}
 
 /**
  * Runs the real program (index.ts) under Pulumi's mocks with a stack's config, and returns every
@@ -85,9 +117,10 @@ export async function runProgram(
     program: () => Record<string, unknown> = () => require("../../index")(),
 ): Promise<OfflineRun> {
     const config = resolveStackConfig(stack, overrides);
+    const referenced = await referencedStacks(config);
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
-    const cloud = new OfflineCloud();
-    await pulumi.runtime.setMocks(cloud, config.project, stack, false);
+    const cloud = new OfflineCloud(referenced);
+    await pulumi.runtime.setMocks(cloud, config.project, stack, false, OFFLINE_ORGANIZATION);
 
     const resources: RegisteredResource[] = [];
     let pending = 0;
@@ -151,6 +184,9 @@ function record(req: RegisterRequest, urn: string): RegisteredResource {
             ignoreChanges: req.getIgnorechangesList(),
             retainOnDelete: req.getRetainondelete() ?? false,
         },
+        aliases: req
+            .getAliasesList()
+            .map((a) => a.getUrn() || `${a.getSpec()?.getType() ?? ""}::${a.getSpec()?.getName() ?? ""}`),
     };
 }
 
@@ -179,18 +215,22 @@ async function settle(exported: Record<string, unknown>): Promise<Record<string,
 
 async function secretKeys(exported: Record<string, unknown>): Promise<string[]> {
     const entries = Object.entries(exported ?? {});
-    const secret = await Promise.all(entries.map(([, v]) => pulumi.isSecret(pulumi.output(v as pulumi.Input<unknown>))));
+    const secret = await Promise.all(
+        entries.map(([, v]) => pulumi.isSecret(pulumi.output(v as pulumi.Input<unknown>))),
+    );
     return entries.filter((_, i) => secret[i]).map(([k]) => k);
 }
 
 function valueOf(v: unknown): Promise<unknown> {
-    const output: pulumi.Output<unknown> = pulumi.output(v as pulumi.Input<unknown>) as pulumi.Output<unknown>;
+    const output: pulumi.Output<unknown> = pulumi.output(
+        v as pulumi.Input<unknown>,
+    ) as pulumi.Output<unknown>;
     return new Promise((resolve) => output.apply((x) => resolve(x)));
 }
 
 /** Waits until no registration or invoke has been in flight for several turns of the event loop. */
 async function quiescence(pending: () => number): Promise<void> {
-    for (let quiet = 0; quiet < 5; ) {
+    for (let quiet = 0; quiet < 5;) {
         await new Promise((r) => setTimeout(r, 1));
         quiet = pending() === 0 ? quiet + 1 : 0;
     }

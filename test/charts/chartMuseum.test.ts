@@ -3,19 +3,29 @@ import { describe, it } from "node:test";
 import {
     APP_ROUTING_INGRESS_CLASS,
     CHARTMUSEUM_CHART_REPO,
-    CHARTMUSEUM_NAMESPACE,
     CHARTMUSEUM_POD_LABELS,
     CHARTMUSEUM_PUSH_PATH,
     CHARTMUSEUM_PUSH_USER,
     chartMuseumNetworkPolicy,
     pushUrl,
 } from "../../components/charts/manifests";
-import type { ChartMuseumConfig } from "../../components/charts/config";
+import type { ChartMuseumExposureConfig } from "../../components/charts/config";
 import { names } from "../../src/naming";
 import { resolveStackConfig } from "../../src/offline/stackConfig";
 import { unwrap } from "../../src/offline/run";
 import { validateObject } from "../support/schemas";
-import { OfflineRun, RegisteredResource, STACKS, byUrn, isWireSecret, kubernetesObjects, ofType, one, run } from "../support/program";
+import {
+    OfflineRun,
+    RegisteredResource,
+    STACKS,
+    byUrn,
+    isWireSecret,
+    kubernetesObjects,
+    ofType,
+    one,
+    run,
+} from "../support/program";
+import { CHARTMUSEUM_NAMESPACE } from "../../src/namespaces";
 
 const COMPONENT = "gitops:charts:ChartMuseum";
 const ACCOUNT = "azure-native:storage:StorageAccount";
@@ -39,7 +49,8 @@ function plaintextStrings(value: unknown, found: string[] = []): string[] {
     if (isWireSecret(value)) return found;
     if (typeof value === "string") found.push(value);
     else if (Array.isArray(value)) value.forEach((v) => plaintextStrings(v, found));
-    else if (value && typeof value === "object") Object.values(value).forEach((v) => plaintextStrings(v, found));
+    else if (value && typeof value === "object")
+        Object.values(value).forEach((v) => plaintextStrings(v, found));
     return found;
 }
 
@@ -74,19 +85,29 @@ for (const stack of STACKS) {
                 [NETPOL, "-netpol"],
                 [PASSWORD, "-push-password"],
             ]) {
-                assert.equal(one(r, type, suffix).parent, component.urn, `${type} is a child of the component`);
+                assert.equal(
+                    one(r, type, suffix).parent,
+                    component.urn,
+                    `${type} is a child of the component`,
+                );
             }
         });
 
         it("puts every Kubernetes object of ChartMuseum in its own namespace through the platform's provider", async () => {
             const r = await run(stack);
             const provider = one(r, "pulumi:providers:kubernetes");
-            const objects = r.resources.filter((x) => x.type.startsWith("kubernetes:") && isChildOfChartMuseum(r, x));
+            const objects = r.resources.filter(
+                (x) => x.type.startsWith("kubernetes:") && isChildOfChartMuseum(r, x),
+            );
             assert.ok(objects.length >= 5);
             for (const x of objects) {
                 assert.ok(x.provider.startsWith(`${provider.urn}::`), `${x.name} uses the platform provider`);
                 if (x.type !== "kubernetes:core/v1:Namespace") {
-                    assert.equal(x.inputs.metadata?.namespace ?? x.inputs.namespace, CHARTMUSEUM_NAMESPACE, x.name);
+                    assert.equal(
+                        x.inputs.metadata?.namespace ?? x.inputs.namespace,
+                        CHARTMUSEUM_NAMESPACE,
+                        x.name,
+                    );
                 }
             }
         });
@@ -99,7 +120,14 @@ for (const stack of STACKS) {
 
         it("names the storage account deterministically and hardens it: TLS 1.2, HTTPS only, no public blobs", async () => {
             const account = one(await run(stack), ACCOUNT, "-chartmuseum-storage");
-            assert.equal(account.inputs.accountName, names("gitops-platform", stack, resolveStackConfig(stack).values["gitops-platform:globalNameSeed"]).storageAccount);
+            assert.equal(
+                account.inputs.accountName,
+                names(
+                    "gitops-platform",
+                    stack,
+                    resolveStackConfig(stack).values["gitops-platform:globalNameSeed"],
+                ).storageAccount,
+            );
             assert.equal(account.inputs.minimumTlsVersion, "TLS1_2");
             assert.equal(account.inputs.enableHttpsTrafficOnly, true);
             assert.equal(account.inputs.allowBlobPublicAccess, false);
@@ -147,11 +175,20 @@ for (const stack of STACKS) {
             const env = values(r).env;
             const secret = one(r, SECRET, "-chartmuseum-credentials");
             assert.equal(env.existingSecret, secret.inputs.metadata.name);
-            for (const key of ["AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_ACCESS_KEY", "BASIC_AUTH_USER", "BASIC_AUTH_PASS"]) {
+            for (const key of [
+                "AZURE_STORAGE_ACCOUNT",
+                "AZURE_STORAGE_ACCESS_KEY",
+                "BASIC_AUTH_USER",
+                "BASIC_AUTH_PASS",
+            ]) {
                 assert.equal(env.existingSecretMappings[key], key);
                 assert.ok(key in secret.inputs.stringData, `the Secret holds ${key}`);
             }
-            assert.equal(env.secret, undefined, "no credential in env.secret, which the chart would template into a Secret of its own");
+            assert.equal(
+                env.secret,
+                undefined,
+                "no credential in env.secret, which the chart would template into a Secret of its own",
+            );
         });
 
         it("builds the Secret from secret outputs: the listed storage key and the generated password", async () => {
@@ -169,10 +206,15 @@ for (const stack of STACKS) {
         it("never sends the password, the storage key or a config placeholder in plaintext", async () => {
             const r = await run(stack);
             const creds = credentials(r);
-            const forbidden = [creds.BASIC_AUTH_PASS, creds.AZURE_STORAGE_ACCESS_KEY, ...Object.values(r.config.placeholders)];
+            const forbidden = [
+                creds.BASIC_AUTH_PASS,
+                creds.AZURE_STORAGE_ACCESS_KEY,
+                ...Object.values(r.config.placeholders),
+            ];
             for (const x of r.resources) {
                 for (const text of plaintextStrings(x.wireInputs)) {
-                    for (const bad of forbidden) assert.ok(!text.includes(bad), `${x.type} ${x.name} carries a secret in plaintext`);
+                    for (const bad of forbidden)
+                        assert.ok(!text.includes(bad), `${x.type} ${x.name} carries a secret in plaintext`);
                 }
             }
         });
@@ -197,19 +239,28 @@ for (const stack of STACKS) {
 
         it("exports the in-cluster Service URL as the chart repository URL", async () => {
             const r = await run(stack);
-            assert.equal(r.outputs.chartRepositoryUrl, `http://chartmuseum.${CHARTMUSEUM_NAMESPACE}.svc.cluster.local:8080`);
+            assert.equal(
+                r.outputs.chartRepositoryUrl,
+                `http://chartmuseum.${CHARTMUSEUM_NAMESPACE}.svc.cluster.local:8080`,
+            );
         });
 
         it("exports the ingress host, over https, as the push URL by default", async () => {
             const r = await run(stack);
-            assert.equal(r.outputs.chartPushUrl, `https://${r.config.values["gitops-platform:chartMuseumHost"]}`);
+            assert.equal(
+                r.outputs.chartPushUrl,
+                `https://${r.config.values["gitops-platform:chartMuseumHost"]}`,
+            );
         });
 
         it("exposes ChartMuseum through the app routing ingress by default, behind a ClusterIP Service", async () => {
             const r = await run(stack);
             const ingress = one(r, INGRESS, "-chartmuseum-ingress");
             assert.equal(ingress.inputs.spec.ingressClassName, APP_ROUTING_INGRESS_CLASS);
-            assert.equal(ingress.inputs.spec.rules[0].host, r.config.values["gitops-platform:chartMuseumHost"]);
+            assert.equal(
+                ingress.inputs.spec.rules[0].host,
+                r.config.values["gitops-platform:chartMuseumHost"],
+            );
             assert.equal(ingress.inputs.spec.rules[0].http.paths[0].backend.service.name, "chartmuseum");
             assert.equal(ingress.inputs.spec.rules[0].http.paths[0].backend.service.port.number, 8080);
             assert.equal(values(r).service.type, "ClusterIP");
@@ -238,14 +289,23 @@ for (const stack of STACKS) {
                 [
                     [
                         {
-                            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "flux-system" } },
+                            namespaceSelector: {
+                                matchLabels: { "kubernetes.io/metadata.name": "flux-system" },
+                            },
                             podSelector: { matchLabels: { app: "source-controller" } },
                         },
                     ],
-                    [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "app-routing-system" } } }],
+                    [
+                        {
+                            namespaceSelector: {
+                                matchLabels: { "kubernetes.io/metadata.name": "app-routing-system" },
+                            },
+                        },
+                    ],
                 ],
             );
-            for (const rule of policy.spec.ingress) assert.deepEqual(rule.ports, [{ protocol: "TCP", port: 8080 }]);
+            for (const rule of policy.spec.ingress)
+                assert.deepEqual(rule.ports, [{ protocol: "TCP", port: 8080 }]);
         });
     });
 }
@@ -254,8 +314,13 @@ describe("ChartMuseum options", () => {
     it("terminates TLS on the ingress with the stack's Key Vault certificate", async () => {
         const r = await run("staging");
         const ingress = one(r, INGRESS).inputs;
-        assert.equal(ingress.metadata.annotations["kubernetes.azure.com/tls-cert-keyvault-uri"], r.config.values["gitops-platform:chartMuseumTlsCertificateUri"]);
-        assert.deepEqual(ingress.spec.tls, [{ hosts: ["charts.staging.gitops.example.com"], secretName: "keyvault-chartmuseum" }]);
+        assert.equal(
+            ingress.metadata.annotations["kubernetes.azure.com/tls-cert-keyvault-uri"],
+            r.config.values["gitops-platform:chartMuseumTlsCertificateUri"],
+        );
+        assert.deepEqual(ingress.spec.tls, [
+            { hosts: ["charts.staging.gitops.example.com"], secretName: "keyvault-chartmuseum" },
+        ]);
         assert.equal(r.outputs.chartPushUrl, "https://charts.staging.gitops.example.com");
         await validates(ingress);
     });
@@ -279,7 +344,10 @@ describe("ChartMuseum options", () => {
         it("makes the Service a LoadBalancer open to the configured source ranges only", async () => {
             const service = values(await lb()).service;
             assert.equal(service.type, "LoadBalancer");
-            assert.deepEqual(service.loadBalancerSourceRanges, LOAD_BALANCER["gitops-platform:chartMuseumAllowedCidrs"]);
+            assert.deepEqual(
+                service.loadBalancerSourceRanges,
+                LOAD_BALANCER["gitops-platform:chartMuseumAllowedCidrs"],
+            );
             assert.equal(service.externalTrafficPolicy, "Local");
         });
 
@@ -295,8 +363,15 @@ describe("ChartMuseum options", () => {
 
         it("pushes to the load balancer's Azure DNS name on port 8080", async () => {
             const r = await lb();
-            const label = names("gitops-platform", "staging", resolveStackConfig("staging").values["gitops-platform:globalNameSeed"]).chartMuseumDnsLabel;
-            assert.equal(values(r).service.annotations["service.beta.kubernetes.io/azure-dns-label-name"], label);
+            const label = names(
+                "gitops-platform",
+                "staging",
+                resolveStackConfig("staging").values["gitops-platform:globalNameSeed"],
+            ).chartMuseumDnsLabel;
+            assert.equal(
+                values(r).service.annotations["service.beta.kubernetes.io/azure-dns-label-name"],
+                label,
+            );
             assert.equal(r.outputs.chartPushUrl, `http://${label}.westeurope.cloudapp.azure.com:8080`);
         });
 
@@ -316,9 +391,18 @@ describe("ACR OCI mode", () => {
         it(`creates no ChartMuseum resources at all (${stack})`, async () => {
             const r = await run(stack, ACR_OCI);
             for (const type of [COMPONENT, ACCOUNT, CONTAINER, RELEASE, PASSWORD, INGRESS, NETPOL]) {
-                assert.deepEqual(ofType(r, type).filter((x) => x.name.includes("-chartmuseum")).map((x) => x.name), [], type);
+                assert.deepEqual(
+                    ofType(r, type)
+                        .filter((x) => x.name.includes("-chartmuseum"))
+                        .map((x) => x.name),
+                    [],
+                    type,
+                );
             }
-            assert.deepEqual(kubernetesObjects(r, "Secret").filter((x) => x.inputs.metadata?.namespace === "chartmuseum"), []);
+            assert.deepEqual(
+                kubernetesObjects(r, "Secret").filter((x) => x.inputs.metadata?.namespace === "chartmuseum"),
+                [],
+            );
             assert.ok(!r.invokes.includes(LIST_KEYS));
         });
 
@@ -333,23 +417,30 @@ describe("ACR OCI mode", () => {
 });
 
 describe("ChartMuseum builders", () => {
-    const base: ChartMuseumConfig = {
-        chartVersion: "3.10.4",
-        exposure: "ingress",
+    const ingress: ChartMuseumExposureConfig = {
+        kind: "ingress",
         host: "charts.example.com",
+        tlsCertificateUri: "https://kv.vault.azure.net/certificates/charts",
         allowedCidrs: [],
     };
 
-    it("pushes over https only when the ingress has a certificate", () => {
-        assert.equal(pushUrl(base, "label", "westeurope"), "http://charts.example.com");
-        const tls = { ...base, tlsCertificateUri: "https://kv.vault.azure.net/certificates/charts" };
-        assert.equal(pushUrl(tls, "label", "westeurope"), "https://charts.example.com");
+    it("pushes over https through the ingress, which always has a certificate", () => {
+        assert.equal(pushUrl(ingress, "label", "westeurope"), "https://charts.example.com");
+    });
+
+    it("pushes to the load balancer's DNS name on ChartMuseum's port", () => {
+        assert.equal(
+            pushUrl({ kind: "loadbalancer", allowedCidrs: ["203.0.113.0/24"] }, "label", "westeurope"),
+            "http://label.westeurope.cloudapp.azure.com:8080",
+        );
     });
 
     it("names the namespaces it is given in the network policy, not fixed ones", () => {
-        const policy = chartMuseumNetworkPolicy("cm", base, "gitops-flux", "ingress-nginx");
+        const policy = chartMuseumNetworkPolicy("cm", ingress, "gitops-flux", "ingress-nginx");
         const selected = (policy.spec as any).ingress.flatMap((rule: any) =>
-            rule.from.map((peer: any) => peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"]),
+            rule.from.map(
+                (peer: any) => peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"],
+            ),
         );
         assert.deepEqual(selected, ["gitops-flux", "ingress-nginx"]);
     });

@@ -3,11 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import {
-    CHARTMUSEUM_EXPOSURES,
-    isDnsName,
-    isKeyVaultCertificateUri,
-} from "../../components/charts/config";
+import { CHARTMUSEUM_EXPOSURES, isDnsName, isKeyVaultCertificateUri } from "../../components/charts/config";
 import { CHART_REPOSITORY_MODES } from "../../components/charts/source";
 import { CONFIG_KEYS } from "../../src/config/keys";
 import { PROJECT_DIR } from "../../src/offline/stackConfig";
@@ -21,7 +17,9 @@ describe("chart repository config", () => {
     it("rejects an unknown chartRepository mode, naming the key and the allowed modes", async () => {
         await assert.rejects(
             run("staging", { "gitops-platform:chartRepository": "harbor" }),
-            (e: Error) => /gitops-platform:chartRepository/.test(e.message) && /"chartmuseum", "acr-oci"/.test(e.message),
+            (e: Error) =>
+                /gitops-platform:chartRepository/.test(e.message) &&
+                /"chartmuseum", "acr-oci"/.test(e.message),
         );
     });
 
@@ -33,19 +31,31 @@ describe("chart repository config", () => {
     });
 
     it("rejects a chart version that is not semver", async () => {
-        await assert.rejects(run("prod", { "gitops-platform:chartMuseumChartVersion": "latest" }), /gitops-platform:chartMuseumChartVersion/);
+        await assert.rejects(
+            run("prod", { "gitops-platform:chartMuseumChartVersion": "latest" }),
+            /gitops-platform:chartMuseumChartVersion/,
+        );
     });
 
     it("rejects an unknown exposure", async () => {
-        await assert.rejects(run("staging", { "gitops-platform:chartMuseumExposure": "nodeport" }), /gitops-platform:chartMuseumExposure/);
+        await assert.rejects(
+            run("staging", { "gitops-platform:chartMuseumExposure": "nodeport" }),
+            /gitops-platform:chartMuseumExposure/,
+        );
     });
 
     it("requires a host name when ChartMuseum is exposed through the ingress", async () => {
-        await assert.rejects(run("staging", { "gitops-platform:chartMuseumHost": undefined }), /gitops-platform:chartMuseumHost/);
+        await assert.rejects(
+            run("staging", { "gitops-platform:chartMuseumHost": undefined }),
+            /gitops-platform:chartMuseumHost/,
+        );
     });
 
     it("rejects a host that is not a DNS name", async () => {
-        await assert.rejects(run("staging", { "gitops-platform:chartMuseumHost": "http://charts" }), /gitops-platform:chartMuseumHost/);
+        await assert.rejects(
+            run("staging", { "gitops-platform:chartMuseumHost": "http://charts" }),
+            /gitops-platform:chartMuseumHost/,
+        );
     });
 
     it("requires source CIDRs for a public load balancer", async () => {
@@ -67,7 +77,9 @@ describe("chart repository config", () => {
 
     it("rejects a TLS certificate that is not a Key Vault certificate URI", async () => {
         await assert.rejects(
-            run("staging", { "gitops-platform:chartMuseumTlsCertificateUri": "https://example.com/cert.pem" }),
+            run("staging", {
+                "gitops-platform:chartMuseumTlsCertificateUri": "https://example.com/cert.pem",
+            }),
             /gitops-platform:chartMuseumTlsCertificateUri/,
         );
     });
@@ -88,7 +100,10 @@ describe("chart repository config", () => {
 
     it("rejects a certificate from another vault than the ingress Key Vault", async () => {
         await assert.rejects(
-            run("staging", { "gitops-platform:chartMuseumTlsCertificateUri": "https://kv-elsewhere.vault.azure.net/certificates/charts" }),
+            run("staging", {
+                "gitops-platform:chartMuseumTlsCertificateUri":
+                    "https://kv-elsewhere.vault.azure.net/certificates/charts",
+            }),
             /gitops-platform:chartMuseumTlsCertificateUri: got "https:\/\/kv-elsewhere[^;]*; allowed: a certificate in the ingress Key Vault "kv-gitops-staging"/,
         );
     });
@@ -98,7 +113,8 @@ describe("chart repository config", () => {
             run("staging", {
                 "gitops-platform:chartMuseumExposure": "loadbalancer",
                 "gitops-platform:chartMuseumAllowedCidrs": ["203.0.113.0/24"],
-                "gitops-platform:chartMuseumTlsCertificateUri": "https://kv-gitops.vault.azure.net/certificates/charts",
+                "gitops-platform:chartMuseumTlsCertificateUri":
+                    "https://kv-gitops.vault.azure.net/certificates/charts",
             }),
             /gitops-platform:chartMuseumTlsCertificateUri/,
         );
@@ -106,19 +122,28 @@ describe("chart repository config", () => {
 
     it("rejects the retired anonymous GET key, whatever its value: reads are always anonymous in-cluster", async () => {
         for (const value of ["false", "true"]) {
-            await assert.rejects(run("staging", { "gitops-platform:chartMuseumAnonymousGet": value }), /gitops-platform:chartMuseumAnonymousGet: got (false|true); allowed: unset \(retired\)/);
+            await assert.rejects(
+                run("staging", { "gitops-platform:chartMuseumAnonymousGet": value }),
+                /gitops-platform:chartMuseumAnonymousGet: got (false|true); allowed: unset \(retired\)/,
+            );
         }
     });
 
     it("still validates the ChartMuseum keys when the stack uses ACR", async () => {
         await assert.rejects(
-            run("staging", { "gitops-platform:chartRepository": "acr-oci", "gitops-platform:chartMuseumChartVersion": "3.x" }),
+            run("staging", {
+                "gitops-platform:chartRepository": "acr-oci",
+                "gitops-platform:chartMuseumChartVersion": "3.x",
+            }),
             /gitops-platform:chartMuseumChartVersion/,
         );
     });
 
     it("does not require a ChartMuseum host when the stack uses ACR", async () => {
-        const r = await run("staging", { "gitops-platform:chartRepository": "acr-oci", "gitops-platform:chartMuseumHost": undefined });
+        const r = await run("staging", {
+            "gitops-platform:chartRepository": "acr-oci",
+            "gitops-platform:chartMuseumHost": undefined,
+        });
         assert.match(String(r.outputs.chartRepositoryUrl), /^oci:\/\//);
     });
 
@@ -128,7 +153,10 @@ describe("chart repository config", () => {
     });
 
     it("installs the chart version the stack pins", async () => {
-        const release = one(await run("staging", { "gitops-platform:chartMuseumChartVersion": "3.10.3" }), "kubernetes:helm.sh/v3:Release");
+        const release = one(
+            await run("staging", { "gitops-platform:chartMuseumChartVersion": "3.10.3" }),
+            "kubernetes:helm.sh/v3:Release",
+        );
         assert.equal(release.inputs.version, "3.10.3");
     });
 });
@@ -142,13 +170,17 @@ describe("chart repository keys in Pulumi.yaml", () => {
     });
 
     it("declares the same default chart version as the code", () => {
-        assert.equal(String(project.config.chartMuseumChartVersion.default), CONFIG_KEYS.chartMuseumChartVersion.default);
+        assert.equal(
+            String(project.config.chartMuseumChartVersion.default),
+            CONFIG_KEYS.chartMuseumChartVersion.default,
+        );
     });
 
     it("declares the exposure defaulting to ingress and lists every exposure", () => {
         const key = project.config.chartMuseumExposure;
         assert.equal(key.default, "ingress");
-        for (const exposure of CHARTMUSEUM_EXPOSURES) assert.ok(key.description?.includes(exposure), exposure);
+        for (const exposure of CHARTMUSEUM_EXPOSURES)
+            assert.ok(key.description?.includes(exposure), exposure);
     });
 
     it("no longer declares the retired anonymous GET key", () => {
@@ -172,7 +204,11 @@ describe("chart repository validators", () => {
 
     it("accepts Key Vault certificate URIs with or without a version, nothing else", () => {
         assert.ok(isKeyVaultCertificateUri("https://kv-gitops.vault.azure.net/certificates/charts"));
-        assert.ok(isKeyVaultCertificateUri("https://kv-gitops.vault.azure.net/certificates/charts/0123456789abcdef0123456789abcdef"));
+        assert.ok(
+            isKeyVaultCertificateUri(
+                "https://kv-gitops.vault.azure.net/certificates/charts/0123456789abcdef0123456789abcdef",
+            ),
+        );
         assert.ok(!isKeyVaultCertificateUri("https://kv-gitops.vault.azure.net/secrets/charts"));
         assert.ok(!isKeyVaultCertificateUri("http://kv-gitops.vault.azure.net/certificates/charts"));
     });

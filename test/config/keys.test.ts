@@ -27,7 +27,10 @@ describe("the key table", () => {
     });
 
     it("names the key whose default was edited without regenerating", () => {
-        const edited = read("Pulumi.yaml").replace(/(  systemPoolMinCount:\n    type: integer\n    default: )\d+/, "$17");
+        const edited = read("Pulumi.yaml").replace(
+            /( {2}systemPoolMinCount:\n {4}type: integer\n {4}default: )\d+/,
+            "$17",
+        );
         assert.deepEqual(staleKeys(edited), ["systemPoolMinCount"]);
     });
 
@@ -37,36 +40,57 @@ describe("the key table", () => {
     });
 
     it("writes the README's configuration reference", () => {
-        assert.ok(read("README.md").includes(readmeReference()), "README.md is out of date: run `npm run gen`");
+        assert.ok(
+            read("README.md").includes(readmeReference()),
+            "README.md is out of date: run `npm run gen`",
+        );
     });
 
     it("declares every key in the folder of the step that reads it", () => {
         for (const [key, d] of Object.entries(CONFIG_KEYS) as [string, KeyDeclaration][]) {
             const reader = read(join("components", d.step, "config.ts"));
-            assert.ok(reader.includes(`"${key}"`), `${key} is declared for step ${d.step}, but components/${d.step}/config.ts does not read it`);
+            assert.ok(
+                reader.includes(`"${key}"`),
+                `${key} is declared for step ${d.step}, but components/${d.step}/config.ts does not read it`,
+            );
         }
     });
 });
 
 describe("keys the program does not know", () => {
     it("are refused with the closest known key", async () => {
-        await assert.rejects(run("staging", { "gitops-platform:systemPoolMinCout": 5 }), /gitops-platform:systemPoolMinCout: got 5; allowed: no such key; did you mean "systemPoolMinCount"\?/);
+        await assert.rejects(
+            run("staging", { "gitops-platform:systemPoolMinCout": 5 }),
+            /gitops-platform:systemPoolMinCout: got 5; allowed: no such key; did you mean "systemPoolMinCount"\?/,
+        );
     });
 
-    it("include a misspelt tenants list, which would otherwise delete every team", async () => {
-        await assert.rejects(run("staging", { "gitops-platform:tenant": [] }), /gitops-platform:tenant: .*did you mean "tenants"\?/);
+    it("include a misspelt teams folder, which would otherwise plan no team and delete them all", async () => {
+        await assert.rejects(
+            run("staging", { "gitops-platform:teamsDirectroy": "tenants" }),
+            /gitops-platform:teamsDirectroy: .*did you mean "teamsDirectory"\?/,
+        );
     });
 
     it("include a misspelt project namespace", async () => {
-        await assert.rejects(run("staging", { "gitops-platfrom:nodeCount": 3 }), /gitops-platfrom:nodeCount: .*no such config namespace; did you mean "gitops-platform"\?/);
+        await assert.rejects(
+            run("staging", { "gitops-platfrom:nodeCount": 3 }),
+            /gitops-platfrom:nodeCount: .*no such config namespace; did you mean "gitops-platform"\?/,
+        );
     });
 
     it("name the stack file", async () => {
-        await assert.rejects(run("prod", { "gitops-platform:systemPoolMinCout": 5 }), /Invalid stack config in Pulumi\.prod\.yaml/);
+        await assert.rejects(
+            run("prod", { "gitops-platform:systemPoolMinCout": 5 }),
+            /Invalid stack config in Pulumi\.prod\.yaml/,
+        );
     });
 
     it("do not include provider namespaces", async () => {
-        const r = await run("staging", { "azure-native:location": "westeurope", "kubernetes:enableServerSideApply": "true" });
+        const r = await run("staging", {
+            "azure-native:location": "westeurope",
+            "kubernetes:enableServerSideApply": "true",
+        });
         assert.ok(r.resources.length > 0);
     });
 });

@@ -9,8 +9,25 @@ describe("validators", () => {
     });
 
     it("accepts the semver ranges Flux understands", () => {
-        for (const r of [">=0.1.0 <1.0.0", "~1.2", "^1.2.0", "1.x", "*", "1.2.3", ">=1.0.0 || <0.5.0"]) assert.ok(isSemverRange(r), r);
-        for (const r of ["latest", ">>1", ""]) assert.ok(!isSemverRange(r), r);
+        for (const r of [
+            ">=0.1.0 <1.0.0",
+            "~1.2",
+            "^1.2.0",
+            "1.x",
+            "*",
+            "1.2.3",
+            ">=1.0.0 || <0.5.0",
+            ">= 1.0.0, < 2.0.0",
+            "1.2.3 - 1.4.5",
+            "1.2.x",
+            "^1.2.3",
+        ]) {
+            assert.ok(isSemverRange(r), r);
+        }
+    });
+
+    it("refuses the ranges Flux refuses", () => {
+        for (const r of ["latest", ">>1", "", ">=", "1.2.3 -", ">1.0.0 ||"]) assert.ok(!isSemverRange(r), r);
     });
 
     it("accepts DNS labels only", () => {

@@ -15,12 +15,18 @@ const file = (text: string) => {
 describe("a YAML file that does not parse", () => {
     it("is reported with its file, line and column", () => {
         const path = file("config:\n  gitops-platform:nodeCount: [2\n  gitops-platform:acrSku: Basic\n");
-        assert.throws(() => readYamlFile(path), /^ConfigError: Pulumi\.staging\.yaml:\d+:\d+: not valid YAML: /);
+        assert.throws(
+            () => readYamlFile(path),
+            /^ConfigError: Pulumi\.staging\.yaml:\d+:\d+: not valid YAML: /,
+        );
     });
 
     it("ends the program without a stack trace (a Pulumi RunError)", () => {
         const path = file("a: [\n");
-        assert.throws(() => readYamlFile(path), (e) => pulumi.RunError.isInstance(e));
+        assert.throws(
+            () => readYamlFile(path),
+            (e) => pulumi.RunError.isInstance(e),
+        );
     });
 
     it("is parsed when valid", () => {

@@ -27,32 +27,50 @@ describe("Azure DevOps config", () => {
 
     it("configures the provider with the visualstudio.com form, without the trailing slash", async () => {
         const r = await run("staging", { [ORG_URL]: "https://contoso.visualstudio.com/" });
-        assert.equal(one(r, "pulumi:providers:azuredevops").inputs.orgServiceUrl, "https://contoso.visualstudio.com");
+        assert.equal(
+            one(r, "pulumi:providers:azuredevops").inputs.orgServiceUrl,
+            "https://contoso.visualstudio.com",
+        );
     });
 
     it("refuses an organization URL of another form, naming the key", async () => {
-        await assert.rejects(run("staging", { [ORG_URL]: "https://github.com/contoso" }), /gitops-platform:devopsOrgUrl.*dev\.azure\.com\/<org>/);
+        await assert.rejects(
+            run("staging", { [ORG_URL]: "https://github.com/contoso" }),
+            /gitops-platform:devopsOrgUrl.*dev\.azure\.com\/<org>/,
+        );
     });
 
     it("refuses a stack without an organization URL, naming the key", async () => {
-        await assert.rejects(run("prod", { [ORG_URL]: undefined }), /gitops-platform:devopsOrgUrl: got nothing/);
+        await assert.rejects(
+            run("prod", { [ORG_URL]: undefined }),
+            /gitops-platform:devopsOrgUrl: got nothing/,
+        );
     });
 
     it("refuses a project name Azure DevOps would reject, naming the key", async () => {
         assert.equal(isDevOpsProjectName("gitops platform"), true);
-        await assert.rejects(run("staging", { "gitops-platform:devopsProject": "ci/cd" }), /gitops-platform:devopsProject/);
+        await assert.rejects(
+            run("staging", { "gitops-platform:devopsProject": "ci/cd" }),
+            /gitops-platform:devopsProject/,
+        );
     });
 
     it("refuses an Azure DevOps PAT given in plaintext, without echoing it", async () => {
-        await assert.rejects(run("staging", { "gitops-platform:devopsPersonalAccessToken": "pat-in-clear" }), (e: Error) => {
-            assert.match(e.message, /gitops-platform:devopsPersonalAccessToken/);
-            assert.doesNotMatch(e.message, /pat-in-clear/);
-            return true;
-        });
+        await assert.rejects(
+            run("staging", { "gitops-platform:devopsPersonalAccessToken": "pat-in-clear" }),
+            (e: Error) => {
+                assert.match(e.message, /gitops-platform:devopsPersonalAccessToken/);
+                assert.doesNotMatch(e.message, /pat-in-clear/);
+                return true;
+            },
+        );
     });
 
     it("refuses a GitHub token given in plaintext, naming the key", async () => {
-        await assert.rejects(run("staging", { "gitops-platform:devopsGithubToken": "ghp_clear" }), /gitops-platform:devopsGithubToken/);
+        await assert.rejects(
+            run("staging", { "gitops-platform:devopsGithubToken": "ghp_clear" }),
+            /gitops-platform:devopsGithubToken/,
+        );
     });
 
     it("takes the PAT and the GitHub token as secrets", async () => {
@@ -61,14 +79,18 @@ describe("Azure DevOps config", () => {
             "gitops-platform:devopsGithubToken": secret("ghp"),
         });
         assert.equal(one(r, "pulumi:providers:azuredevops").inputs.personalAccessToken, "pat");
-        assert.equal(one(r, "azuredevops:index/serviceEndpointGitHub:ServiceEndpointGitHub").inputs.authPersonal.personalAccessToken, "ghp");
+        assert.equal(
+            one(r, "azuredevops:index/serviceEndpointGitHub:ServiceEndpointGitHub").inputs.authPersonal
+                .personalAccessToken,
+            "ghp",
+        );
     });
 
     it("refuses a team app without a repository, naming the key and what its pipeline needs", async () => {
         const tenants = [{ name: "dev-team1", delivery: "helm", apps: [{ name: "front", version: "1.x" }] }];
         await assert.rejects(
             run("staging", { "gitops-platform:tenants": tenants }),
-            /gitops-platform:tenants\[0\]\.apps\[0\]\.repository: got nothing.*GitHub repository as owner\/repo/,
+            /team0\.yaml: apps\[0\]\.repository: got nothing.*GitHub repository as owner\/repo/,
         );
     });
 });

@@ -23,7 +23,9 @@ function yamlFiles(dir: string): string[] {
 }
 
 const FILES = yamlFiles(PIPELINES);
-const DOCS = new Map<string, Doc>(FILES.map((f) => [relative(PROJECT_DIR, f), parse(readFileSync(f, "utf8")) as Doc]));
+const DOCS = new Map<string, Doc>(
+    FILES.map((f) => [relative(PROJECT_DIR, f), parse(readFileSync(f, "utf8")) as Doc]),
+);
 const EXAMPLES = [...DOCS.keys()].filter((f) => f.startsWith("pipelines/examples/"));
 const doc = (name: string) => DOCS.get(`pipelines/templates/${name}`)!;
 
@@ -33,13 +35,19 @@ function steps(node: unknown): Doc[] {
     if (!node || typeof node !== "object") return [];
     const n = node as Doc;
     const own = Array.isArray(n.steps) ? (n.steps as Doc[]) : [];
-    return [...own, ...Object.entries(n).filter(([k]) => k !== "steps").flatMap(([, v]) => steps(v))];
+    return [
+        ...own,
+        ...Object.entries(n)
+            .filter(([k]) => k !== "steps")
+            .flatMap(([, v]) => steps(v)),
+    ];
 }
 
 const tasks = (d: Doc, name: string) => steps(d).filter((s) => s.task === name);
 const allTasks = () => [...DOCS.values()].flatMap((d) => steps(d).filter((s) => s.task));
 const scriptOf = (s: Doc): string => s.inputs?.script ?? s.inputs?.inlineScript ?? s.script ?? s.bash ?? "";
-const parameterDefault = (d: Doc, name: string) => (d.parameters as Doc[]).find((p) => p.name === name)?.default;
+const parameterDefault = (d: Doc, name: string) =>
+    (d.parameters as Doc[]).find((p) => p.name === name)?.default;
 
 /** Template references (`x.yml` or `pipelines/templates/x.yml@platform`) resolved to files. */
 function templateRefs(file: string): string[] {
@@ -47,34 +55,38 @@ function templateRefs(file: string): string[] {
     const walk = (n: unknown): void => {
         if (Array.isArray(n)) n.forEach(walk);
         else if (n && typeof n === "object") {
-            for (const [k, v] of Object.entries(n)) (k === "template" && typeof v === "string" ? refs.push(v) : walk(v));
+            for (const [k, v] of Object.entries(n)) {
+                if (k === "template" && typeof v === "string") refs.push(v);
+                else walk(v);
+            }
         }
     };
     walk(DOCS.get(file));
     return refs.map((ref) =>
-        ref.endsWith("@platform") ? join(PROJECT_DIR, ref.replace(/@platform$/, "")) : join(PROJECT_DIR, dirname(file), ref),
+        ref.endsWith("@platform")
+            ? join(PROJECT_DIR, ref.replace(/@platform$/, ""))
+            : join(PROJECT_DIR, dirname(file), ref),
     );
 }
 
 describe("pipeline YAML", () => {
     it("has the variables template, the step templates and one example per delivery kind", () => {
-        assert.deepEqual(
-            [...DOCS.keys()].sort(),
-            [
-                "pipelines/examples/helm-app/ci-pipeline.yml",
-                "pipelines/examples/kustomize-app/ci-pipeline.yml",
-                "pipelines/templates/ci-image-steps-template.yml",
-                "pipelines/templates/ci-kustomize-steps-template.yml",
-                "pipelines/templates/ci-promote-steps-template.yml",
-                "pipelines/templates/ci-steps-template.yml",
-                "pipelines/templates/ci-vars-template.yml",
-            ],
-        );
+        assert.deepEqual([...DOCS.keys()].sort(), [
+            "pipelines/examples/helm-app/ci-pipeline.yml",
+            "pipelines/examples/kustomize-app/ci-pipeline.yml",
+            "pipelines/templates/ci-image-steps-template.yml",
+            "pipelines/templates/ci-kustomize-steps-template.yml",
+            "pipelines/templates/ci-promote-steps-template.yml",
+            "pipelines/templates/ci-steps-template.yml",
+            "pipelines/templates/ci-vars-template.yml",
+        ]);
     });
 
     it("validates every file against the Azure Pipelines schema", (t) => {
         if (!existsSync(PIPELINE_SCHEMA)) {
-            t.skip(`Azure Pipelines schema not found at ${PIPELINE_SCHEMA}: put shared/schemas beside the project to validate`);
+            t.skip(
+                `Azure Pipelines schema not found at ${PIPELINE_SCHEMA}: put shared/schemas beside the project to validate`,
+            );
             return;
         }
         const schema = JSON.parse(readFileSync(PIPELINE_SCHEMA, "utf8"));
@@ -85,7 +97,12 @@ describe("pipeline YAML", () => {
         ajv.addSchema(schema);
         // Pipelines against the root; templates against the schema's own template definitions.
         const validator = (d: Doc) => {
-            const definition = d.stages || d.jobs || d.extends ? "" : d.variables ? "/definitions/variablesTemplate" : "/definitions/stepsTemplate";
+            const definition =
+                d.stages || d.jobs || d.extends
+                    ? ""
+                    : d.variables
+                      ? "/definitions/variablesTemplate"
+                      : "/definitions/stepsTemplate";
             return ajv.getSchema(`${schema.$id}#${definition}`)!;
         };
         // Azure Pipelines reads every YAML scalar as a string (the schema's booleans are "true"/"false"
@@ -99,7 +116,8 @@ describe("pipeline YAML", () => {
 
     it("refers only to templates that exist in this repository", () => {
         for (const file of DOCS.keys()) {
-            for (const ref of templateRefs(file)) assert.ok(existsSync(ref), `${file} -> ${relative(PROJECT_DIR, ref)}`);
+            for (const ref of templateRefs(file))
+                assert.ok(existsSync(ref), `${file} -> ${relative(PROJECT_DIR, ref)}`);
         }
     });
 
@@ -149,7 +167,8 @@ describe("pipeline YAML", () => {
         };
         for (const t of allTasks()) {
             assert.ok(required[t.task], `unexpected task ${t.task}`);
-            for (const input of required[t.task]) assert.ok(t.inputs?.[input] !== undefined, `${t.task} ${t.displayName}: ${input}`);
+            for (const input of required[t.task])
+                assert.ok(t.inputs?.[input] !== undefined, `${t.task} ${t.displayName}: ${input}`);
         }
     });
 
@@ -157,11 +176,18 @@ describe("pipeline YAML", () => {
         const [docker] = tasks(doc("ci-image-steps-template.yml"), "Docker@2");
         assert.equal(docker.inputs.command, "buildAndPush");
         assert.equal(docker.inputs.containerRegistry, "${{ parameters.containerRegistry }}");
-        assert.equal(parameterDefault(doc("ci-image-steps-template.yml"), "containerRegistry"), SERVICE_CONNECTIONS.registry);
+        assert.equal(
+            parameterDefault(doc("ci-image-steps-template.yml"), "containerRegistry"),
+            SERVICE_CONNECTIONS.registry,
+        );
         assert.equal(docker.inputs.repository, "$(imageRepository)");
         assert.equal(docker.inputs.tags, "$(buildVersion)");
         for (const name of ["ci-steps-template.yml", "ci-kustomize-steps-template.yml"]) {
-            assert.equal(parameterDefault(doc(name), "containerRegistry"), SERVICE_CONNECTIONS.registry, name);
+            assert.equal(
+                parameterDefault(doc(name), "containerRegistry"),
+                SERVICE_CONNECTIONS.registry,
+                name,
+            );
         }
     });
 
@@ -206,7 +232,10 @@ describe("pipeline YAML", () => {
     it("makes the Kustomize build bump the image in its kustomization instead of packaging a chart", () => {
         const k = doc("ci-kustomize-steps-template.yml");
         const scripts = steps(k).map(scriptOf).join("\n");
-        assert.match(scripts, /kustomize edit set image "\$IMAGE_NAME=\$REGISTRY_LOGIN_SERVER\/\$IMAGE_REPOSITORY:\$BUILD_VERSION"/);
+        assert.match(
+            scripts,
+            /kustomize edit set image "\$IMAGE_NAME=\$REGISTRY_LOGIN_SERVER\/\$IMAGE_REPOSITORY:\$BUILD_VERSION"/,
+        );
         assert.match(scripts, /\[skip ci\]/, "the bump commit does not trigger another build");
         assert.doesNotMatch(scripts, /helm (package|push)/);
         assert.equal(tasks(k, "HelmInstaller@1").length, 0);
@@ -231,10 +260,22 @@ describe("pipeline YAML", () => {
             assert.doesNotMatch(JSON.stringify(d), /registryPassword/, file);
             for (const s of steps(d)) {
                 const script = scriptOf(s);
-                assert.doesNotMatch(script, /\$\((\w*(Password|Token|Secret)\w*)\)/i, `${file}: a secret macro in a script`);
-                assert.doesNotMatch(script, /set -x|--password(?!-stdin)|docker login/, `${file}: credentials on a command line or traced`);
+                assert.doesNotMatch(
+                    script,
+                    /\$\((\w*(Password|Token|Secret)\w*)\)/i,
+                    `${file}: a secret macro in a script`,
+                );
+                assert.doesNotMatch(
+                    script,
+                    /set -x|--password(?!-stdin)|docker login/,
+                    `${file}: credentials on a command line or traced`,
+                );
                 for (const name of secretEnv(s)) {
-                    assert.doesNotMatch(script, new RegExp(`(echo|printf)[^\\n]*\\$\\{?${name}\\b`), `${file}: ${name} echoed`);
+                    assert.doesNotMatch(
+                        script,
+                        new RegExp(`(echo|printf)[^\\n]*\\$\\{?${name}\\b`),
+                        `${file}: ${name} echoed`,
+                    );
                 }
             }
         }

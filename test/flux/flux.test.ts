@@ -4,7 +4,17 @@ import { parse } from "yaml";
 import { CONFIG_KEYS } from "../../src/config/keys";
 import { GITHUB_SSH_HOST_KEYS, LOCKDOWN_ARGS } from "../../components/flux/manifests";
 import { fakeKeyPair } from "../../src/offline/cloud";
-import { STACKS, OfflineRun, RegisteredResource, isWireSecret, kubernetesObjects, one, ofType, run, secret } from "../support/program";
+import {
+    STACKS,
+    OfflineRun,
+    RegisteredResource,
+    isWireSecret,
+    kubernetesObjects,
+    one,
+    ofType,
+    run,
+    secret,
+} from "../support/program";
 import { isFluxApiVersion, validateObject } from "../support/schemas";
 
 const T = {
@@ -37,17 +47,23 @@ function plaintextPaths(value: unknown, needle: string, path = "$"): string[] {
 }
 
 function plaintextAnywhere(r: OfflineRun, needle: string): string[] {
-    return r.resources.flatMap((x) => plaintextPaths(x.wireInputs, needle).map((p) => `${x.type} ${x.name} ${p}`));
+    return r.resources.flatMap((x) =>
+        plaintextPaths(x.wireInputs, needle).map((p) => `${x.type} ${x.name} ${p}`),
+    );
 }
 
 function fluxObject(r: OfflineRun, kind: string, name: string): RegisteredResource {
-    const found = kubernetesObjects(r, kind).filter((x) => x.inputs.metadata?.name === name && isFluxApiVersion(x.inputs.apiVersion));
+    const found = kubernetesObjects(r, kind).filter(
+        (x) => x.inputs.metadata?.name === name && isFluxApiVersion(x.inputs.apiVersion),
+    );
     assert.equal(found.length, 1, `one ${kind} ${name}`);
     return found[0];
 }
 
-const privateKeyOf = (r: OfflineRun) => fakeKeyPair("ED25519", one(r, T.tlsKey, "flux-deploy-key").name).privateKeyOpenssh as string;
-const publicKeyOf = (r: OfflineRun) => fakeKeyPair("ED25519", one(r, T.tlsKey, "flux-deploy-key").name).publicKeyOpenssh as string;
+const privateKeyOf = (r: OfflineRun) =>
+    fakeKeyPair("ED25519", one(r, T.tlsKey, "flux-deploy-key").name).privateKeyOpenssh as string;
+const publicKeyOf = (r: OfflineRun) =>
+    fakeKeyPair("ED25519", one(r, T.tlsKey, "flux-deploy-key").name).publicKeyOpenssh as string;
 
 for (const stack of STACKS) {
     describe(`Flux bootstrap (${stack})`, () => {
@@ -63,7 +79,8 @@ for (const stack of STACKS) {
             const r = await run(stack);
             const inCluster = r.resources.filter((x) => x.type.startsWith("kubernetes:"));
             assert.ok(inCluster.length > 0);
-            for (const object of inCluster) assert.ok(!JSON.stringify(object.inputs).includes(GITHUB_TOKEN_PLACEHOLDER), object.name);
+            for (const object of inCluster)
+                assert.ok(!JSON.stringify(object.inputs).includes(GITHUB_TOKEN_PLACEHOLDER), object.name);
         });
 
         test("an existing fleet repository is looked up by owner/name and not created", async () => {
@@ -101,8 +118,12 @@ for (const stack of STACKS) {
             const r = await run(stack);
             const data = one(r, T.secret, "flux-sync-secret").inputs.stringData;
             assert.equal(data["identity.pub"], publicKeyOf(r));
-            for (const hostKey of GITHUB_SSH_HOST_KEYS) assert.ok(data.known_hosts.includes(`github.com ${hostKey}`));
-            assert.deepEqual(one(r, T.secret, "flux-sync-secret").inputs.metadata, { name: "flux-system", namespace: "flux-system" });
+            for (const hostKey of GITHUB_SSH_HOST_KEYS)
+                assert.ok(data.known_hosts.includes(`github.com ${hostKey}`));
+            assert.deepEqual(one(r, T.secret, "flux-sync-secret").inputs.metadata, {
+                name: "flux-system",
+                namespace: "flux-system",
+            });
         });
 
         test(`the cluster folder clusters/${stack} is seeded with a kustomization.yaml on main`, async () => {
@@ -120,19 +141,33 @@ for (const stack of STACKS) {
             assert.equal(chart.inputs.repositoryOpts.repo, "https://fluxcd-community.github.io/helm-charts");
             assert.equal(chart.inputs.version, CONFIG_KEYS.fluxChartVersion.default);
             assert.equal(chart.inputs.namespace, "flux-system");
-            assert.ok(chart.dependencies.includes(one(r, "kubernetes:core/v1:Namespace", "flux-namespace").urn));
+            assert.ok(
+                chart.dependencies.includes(one(r, "kubernetes:core/v1:Namespace", "flux-namespace").urn),
+            );
         });
 
         test("the multi-tenancy lockdown flags reach kustomize, helm and notification controllers", async () => {
             const r = await run(stack);
             const values = one(r, T.chart, "flux-controllers").inputs.values;
-            for (const controller of ["kustomizeController", "helmController", "notificationController"] as const) {
-                assert.ok(values[controller].container.additionalArgs.includes("--no-cross-namespace-refs=true"), controller);
+            for (const controller of [
+                "kustomizeController",
+                "helmController",
+                "notificationController",
+            ] as const) {
+                assert.ok(
+                    values[controller].container.additionalArgs.includes("--no-cross-namespace-refs=true"),
+                    controller,
+                );
             }
             for (const controller of ["kustomizeController", "helmController"] as const) {
-                assert.ok(values[controller].container.additionalArgs.includes("--default-service-account=default"), controller);
+                assert.ok(
+                    values[controller].container.additionalArgs.includes("--default-service-account=default"),
+                    controller,
+                );
             }
-            assert.deepEqual(values.kustomizeController.container.additionalArgs, [...LOCKDOWN_ARGS.kustomizeController]);
+            assert.deepEqual(values.kustomizeController.container.additionalArgs, [
+                ...LOCKDOWN_ARGS.kustomizeController,
+            ]);
         });
 
         test("the installation goes through the platform's Kubernetes provider", async () => {
@@ -140,8 +175,12 @@ for (const stack of STACKS) {
             const platformProvider = one(r, T.k8sProvider).urn;
             const chart = one(r, T.chart, "flux-controllers");
             assert.ok(chart.provider.startsWith(platformProvider));
-            const inCluster = [one(r, T.secret, "flux-sync-secret"), ...kubernetesObjects(r, "GitRepository"), ...kubernetesObjects(r, "Kustomization")];
-        for (const object of inCluster) {
+            const inCluster = [
+                one(r, T.secret, "flux-sync-secret"),
+                ...kubernetesObjects(r, "GitRepository"),
+                ...kubernetesObjects(r, "Kustomization"),
+            ];
+            for (const object of inCluster) {
                 assert.ok(object.provider.startsWith(platformProvider), object.name);
             }
         });
@@ -168,7 +207,9 @@ for (const stack of STACKS) {
         test("every Flux custom resource depends on the installation", async () => {
             const r = await run(stack);
             const chart = one(r, T.chart, "flux-controllers").urn;
-            const fluxObjects = r.resources.filter((x) => x.type.startsWith("kubernetes:") && isFluxApiVersion(x.inputs.apiVersion ?? ""));
+            const fluxObjects = r.resources.filter(
+                (x) => x.type.startsWith("kubernetes:") && isFluxApiVersion(x.inputs.apiVersion ?? ""),
+            );
             assert.ok(fluxObjects.length >= 2);
             for (const object of fluxObjects) assert.ok(object.dependencies.includes(chart), object.name);
         });
@@ -176,21 +217,31 @@ for (const stack of STACKS) {
         test("the GitRepository waits for the deploy key, the seeded folder and the sync Secret", async () => {
             const r = await run(stack);
             const deps = fluxObject(r, "GitRepository", "flux-system").dependencies;
-            for (const [type, name] of [[T.deployKey, "flux-deploy-key"], [T.file, "flux-cluster-folder"], [T.secret, "flux-sync-secret"]]) {
+            for (const [type, name] of [
+                [T.deployKey, "flux-deploy-key"],
+                [T.file, "flux-cluster-folder"],
+                [T.secret, "flux-sync-secret"],
+            ]) {
                 assert.ok(deps.includes(one(r, type, name).urn), name);
             }
         });
 
         test("every Flux object validates against Flux's CRD schemas", async () => {
             const r = await run(stack);
-            const fluxObjects = r.resources.filter((x) => x.type.startsWith("kubernetes:") && isFluxApiVersion(x.inputs.apiVersion ?? ""));
+            const fluxObjects = r.resources.filter(
+                (x) => x.type.startsWith("kubernetes:") && isFluxApiVersion(x.inputs.apiVersion ?? ""),
+            );
             for (const object of fluxObjects) await validateObject(object.inputs as never);
         });
 
         test("no notification objects exist when notifications are off", async () => {
             const r = await run(stack);
             assert.equal(kubernetesObjects(r, "Alert").length, 0);
-            assert.equal(kubernetesObjects(r, "Provider").filter((x) => isFluxApiVersion(x.inputs.apiVersion ?? "")).length, 0);
+            assert.equal(
+                kubernetesObjects(r, "Provider").filter((x) => isFluxApiVersion(x.inputs.apiVersion ?? ""))
+                    .length,
+                0,
+            );
         });
 
         test("the fleet repository URL and the Flux namespace are stack outputs", async () => {
@@ -202,7 +253,8 @@ for (const stack of STACKS) {
 }
 
 describe("Fleet repository created by the stack", () => {
-    const created = (stack: "staging" | "prod") => run(stack, { "gitops-platform:fleetRepositoryCreate": "true" });
+    const created = (stack: "staging" | "prod") =>
+        run(stack, { "gitops-platform:fleetRepositoryCreate": "true" });
 
     test("it is private, initialised and archived rather than deleted on destroy", async () => {
         const r = await created("staging");
@@ -240,7 +292,11 @@ describe("Fleet repository created by the stack", () => {
 
     test("the seed commit waits for the default branch", async () => {
         const r = await created("staging");
-        assert.ok(one(r, T.file, "flux-cluster-folder").dependencies.includes(one(r, T.branchDefault, "flux-fleet-default-branch").urn));
+        assert.ok(
+            one(r, T.file, "flux-cluster-folder").dependencies.includes(
+                one(r, T.branchDefault, "flux-fleet-default-branch").urn,
+            ),
+        );
     });
 });
 
@@ -251,10 +307,18 @@ describe("Fleet settings from config", () => {
             "gitops-platform:fleetPath": "./clusters/eu/prod/",
             "gitops-platform:fleetRepository": "workshop",
         });
-        assert.deepEqual(fluxObject(r, "GitRepository", "flux-system").inputs.spec.ref, { branch: "release" });
-        assert.equal(fluxObject(r, "GitRepository", "flux-system").inputs.spec.url, "ssh://git@github.com/one-kubernetes/workshop");
+        assert.deepEqual(fluxObject(r, "GitRepository", "flux-system").inputs.spec.ref, {
+            branch: "release",
+        });
+        assert.equal(
+            fluxObject(r, "GitRepository", "flux-system").inputs.spec.url,
+            "ssh://git@github.com/one-kubernetes/workshop",
+        );
         assert.equal(fluxObject(r, "Kustomization", "flux-system").inputs.spec.path, "./clusters/eu/prod");
-        assert.equal(one(r, T.file, "flux-cluster-folder").inputs.file, "clusters/eu/prod/kustomization.yaml");
+        assert.equal(
+            one(r, T.file, "flux-cluster-folder").inputs.file,
+            "clusters/eu/prod/kustomization.yaml",
+        );
         assert.equal(one(r, T.file, "flux-cluster-folder").inputs.branch, "release");
     });
 
@@ -294,16 +358,22 @@ describe("Notifications", () => {
         const r = await teams("staging");
         const provider = fluxObject(r, "Provider", "platform-ops");
         assert.equal(provider.inputs.spec.type, "msteams");
-        assert.deepEqual(provider.inputs.spec.secretRef, { name: one(r, T.secret, "flux-notification-secret").inputs.metadata.name });
+        assert.deepEqual(provider.inputs.spec.secretRef, {
+            name: one(r, T.secret, "flux-notification-secret").inputs.metadata.name,
+        });
     });
 
     test("the Alert sends error events of Kustomizations, HelmReleases and sources to the Provider", async () => {
         const r = await teams("staging");
         const alert = fluxObject(r, "Alert", "reconciliation-failures");
-        assert.equal(alert.inputs.spec.providerRef.name, fluxObject(r, "Provider", "platform-ops").inputs.metadata.name);
+        assert.equal(
+            alert.inputs.spec.providerRef.name,
+            fluxObject(r, "Provider", "platform-ops").inputs.metadata.name,
+        );
         assert.equal(alert.inputs.spec.eventSeverity, "error");
         const kinds = alert.inputs.spec.eventSources.map((s: { kind: string }) => s.kind);
-        for (const kind of ["Kustomization", "HelmRelease", "GitRepository", "HelmRepository"]) assert.ok(kinds.includes(kind), kind);
+        for (const kind of ["Kustomization", "HelmRelease", "GitRepository", "HelmRepository"])
+            assert.ok(kinds.includes(kind), kind);
         assert.deepEqual(alert.inputs.spec.eventMetadata, { cluster: "staging" });
         assert.ok(alert.dependencies.includes(fluxObject(r, "Provider", "platform-ops").urn));
     });
@@ -330,7 +400,10 @@ describe("Notifications", () => {
         const r = await teams("prod");
         const chart = one(r, T.chart, "flux-controllers").urn;
         const namespace = one(r, "kubernetes:core/v1:Namespace", "flux-namespace").urn;
-        for (const object of [fluxObject(r, "Provider", "platform-ops"), fluxObject(r, "Alert", "reconciliation-failures")]) {
+        for (const object of [
+            fluxObject(r, "Provider", "platform-ops"),
+            fluxObject(r, "Alert", "reconciliation-failures"),
+        ]) {
             assert.ok(object.dependencies.includes(chart), object.name);
             assert.ok(object.dependencies.includes(namespace), object.name);
         }
@@ -339,7 +412,9 @@ describe("Notifications", () => {
     test("the notification objects validate against Flux's CRD schemas", async () => {
         for (const r of [await teams("prod"), await statuses()]) {
             for (const kind of ["Provider", "Alert"]) {
-                for (const object of kubernetesObjects(r, kind).filter((x) => isFluxApiVersion(x.inputs.apiVersion ?? ""))) {
+                for (const object of kubernetesObjects(r, kind).filter((x) =>
+                    isFluxApiVersion(x.inputs.apiVersion ?? ""),
+                )) {
                     assert.equal(object.inputs.apiVersion, "notification.toolkit.fluxcd.io/v1beta3");
                     await validateObject(object.inputs as never);
                 }
@@ -353,7 +428,10 @@ test("the Flux component is registered as gitops:flux:Flux and parents all its r
     const component = one(r, T.component, "flux");
     const children = r.resources.filter((x) => x.parent === component.urn);
     for (const type of [T.githubProvider, T.tlsKey, T.deployKey, T.file, T.chart, T.secret]) {
-        assert.ok(children.some((x) => x.type === type), type);
+        assert.ok(
+            children.some((x) => x.type === type),
+            type,
+        );
     }
     assert.ok(children.every((x) => x.name.startsWith(`${component.name}-`)));
 });
@@ -362,13 +440,18 @@ for (const stack of STACKS) {
     test(`every tenant's Flux object waits for the Flux installation (${stack})`, async () => {
         const r = await run(stack);
         const installation = one(r, T.chart, "-flux-controllers");
-        const tenantNamespaces = new Set(r.config.values["gitops-platform:tenants"] ? JSON.parse(r.config.values["gitops-platform:tenants"]).map((t: { name: string }) => t.name) : []);
+        const tenantNamespaces = new Set(r.outputs.tenantNamespaces as string[]);
         const tenantFluxObjects = r.resources.filter(
-            (x) => isFluxApiVersion(String(x.inputs.apiVersion ?? "")) && tenantNamespaces.has(x.inputs.metadata?.namespace),
+            (x) =>
+                isFluxApiVersion(String(x.inputs.apiVersion ?? "")) &&
+                tenantNamespaces.has(x.inputs.metadata?.namespace),
         );
         assert.ok(tenantFluxObjects.length >= 4, "both teams' sources and deliveries");
         for (const object of tenantFluxObjects) {
-            assert.ok(object.dependencies.includes(installation.urn), `${object.name} does not wait for the Flux CRDs`);
+            assert.ok(
+                object.dependencies.includes(installation.urn),
+                `${object.name} does not wait for the Flux CRDs`,
+            );
         }
     });
 }

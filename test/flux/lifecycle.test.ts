@@ -16,7 +16,12 @@ const FILE = "github:index/repositoryFile:RepositoryFile";
 const key = (k: string) => `gitops-platform:${k}`;
 
 /** Every resource `x` depends on, directly or through its dependencies. */
-function dependsOnTransitively(r: OfflineRun, x: RegisteredResource, target: string, seen = new Set<string>()): boolean {
+function dependsOnTransitively(
+    r: OfflineRun,
+    x: RegisteredResource,
+    target: string,
+    seen = new Set<string>(),
+): boolean {
     for (const urn of x.dependencies) {
         if (urn === target) return true;
         if (seen.has(urn)) continue;
@@ -28,7 +33,9 @@ function dependsOnTransitively(r: OfflineRun, x: RegisteredResource, target: str
 }
 
 const fluxObject = (r: OfflineRun, kind: string, name: string) =>
-    kubernetesObjects(r, kind).find((x) => x.inputs.metadata?.name === name && isFluxApiVersion(x.inputs.apiVersion))!;
+    kubernetesObjects(r, kind).find(
+        (x) => x.inputs.metadata?.name === name && isFluxApiVersion(x.inputs.apiVersion),
+    )!;
 
 for (const stack of STACKS) {
     describe(`Flux install and destroy order (${stack})`, () => {
@@ -42,7 +49,10 @@ for (const stack of STACKS) {
             }
             assert.equal(crds.inputs.values.installCRDs, true);
             assert.equal(controllers.inputs.values.installCRDs, false);
-            assert.deepEqual(crds.inputs.postRenderer, { command: "node", args: ["-e", CRDS_ONLY_POST_RENDERER] });
+            assert.deepEqual(crds.inputs.postRenderer, {
+                command: "node",
+                args: ["-e", CRDS_ONLY_POST_RENDERER],
+            });
             assert.equal(controllers.inputs.postRenderer, undefined);
         });
 
@@ -50,7 +60,11 @@ for (const stack of STACKS) {
             const r = await run(stack);
             for (const chart of [one(r, CHART, "-flux-crds"), one(r, CHART, "-flux-controllers")]) {
                 assert.equal(chart.inputs.values.policies.create, true);
-                assert.ok(chart.inputs.values.kustomizeController.container.additionalArgs.includes("--no-cross-namespace-refs=true"));
+                assert.ok(
+                    chart.inputs.values.kustomizeController.container.additionalArgs.includes(
+                        "--no-cross-namespace-refs=true",
+                    ),
+                );
             }
         });
 
@@ -64,7 +78,9 @@ for (const stack of STACKS) {
         test("deletes every Flux object before the controllers that finalize it: each depends on them", async () => {
             const r = await run(stack);
             const controllers = one(r, CHART, "-flux-controllers").urn;
-            const fluxObjects = r.resources.filter((x) => isFluxApiVersion(String(x.inputs.apiVersion ?? "")));
+            const fluxObjects = r.resources.filter((x) =>
+                isFluxApiVersion(String(x.inputs.apiVersion ?? "")),
+            );
             assert.ok(fluxObjects.length >= 6);
             for (const x of fluxObjects) assert.ok(dependsOnTransitively(r, x, controllers), x.name);
         });
@@ -77,7 +93,10 @@ for (const stack of STACKS) {
 
         test("records on flux-system the `flux check --pre` constraint the cluster passed", async () => {
             const namespace = one(await run(stack), "kubernetes:core/v1:Namespace", "flux-namespace");
-            assert.equal(namespace.inputs.metadata.annotations[FLUX_PREFLIGHT_ANNOTATION], "kubernetes>=1.33");
+            assert.equal(
+                namespace.inputs.metadata.annotations[FLUX_PREFLIGHT_ANNOTATION],
+                "kubernetes>=1.33",
+            );
         });
 
         test("keeps the seeded cluster folder on destroy and adopts it on the next create", async () => {
@@ -92,7 +111,8 @@ for (const stack of STACKS) {
 
 describe("a second up after a destroy", () => {
     test("rewrites the retained cluster folder with what it already holds, never with the seed", async () => {
-        const kept = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [apps.yaml]\n";
+        const kept =
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [apps.yaml]\n";
         FAKE_GITHUB_FILES.set("fleet-infra/main/clusters/staging/kustomization.yaml", kept);
         try {
             const file = one(await run("staging", {}), FILE, "flux-cluster-folder");
@@ -118,17 +138,26 @@ describe("flux check --pre", () => {
     });
 
     test("fails an older cluster, naming both versions", () => {
-        assert.match(fluxPrerequisiteProblem("2.19.0", "1.32.9")!, /Flux 2.8 \(flux2 chart 2.19.0\) needs Kubernetes 1.33 or later; the cluster runs 1.32.9/);
+        assert.match(
+            fluxPrerequisiteProblem("2.19.0", "1.32.9")!,
+            /Flux 2.8 \(flux2 chart 2.19.0\) needs Kubernetes 1.33 or later; the cluster runs 1.32.9/,
+        );
     });
 
     test("stops the program before flux-system when AKS runs an older Kubernetes than Flux supports", async () => {
         const failure = await failureOf("staging", {}, { defaultVersion: "1.32.6" });
-        assert.match(failure ?? "it ran", /flux check --pre failed: Flux 2.8 \(flux2 chart 2.19.0\) needs Kubernetes 1.33 or later; the cluster runs 1.32.6/);
+        assert.match(
+            failure ?? "it ran",
+            /flux check --pre failed: Flux 2.8 \(flux2 chart 2.19.0\) needs Kubernetes 1.33 or later; the cluster runs 1.32.6/,
+        );
     });
 
     test("knows only vetted chart lines, and refuses another", async () => {
         assert.deepEqual(Object.keys(FLUX_CHART_LINES).sort(), ["2.17", "2.19"]);
-        await assert.rejects(run("staging", { [key("fluxChartVersion")]: "2.18.0" }), /gitops-platform:fluxChartVersion: got "2.18.0"; allowed: an exact chart version MAJOR.MINOR.PATCH of a vetted line \(2.17.x, 2.19.x\)/);
+        await assert.rejects(
+            run("staging", { [key("fluxChartVersion")]: "2.18.0" }),
+            /gitops-platform:fluxChartVersion: got "2.18.0"; allowed: an exact chart version MAJOR.MINOR.PATCH of a vetted line \(2.17.x, 2.19.x\)/,
+        );
     });
 });
 
@@ -139,11 +168,20 @@ describe("the CRDs-only post-renderer", () => {
             "---\n# Source: flux2/templates/source-controller.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: source-controller\n",
             "---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: kustomizations.kustomize.toolkit.fluxcd.io\n",
         ].join("");
-        const output = execFileSync(process.execPath, ["-e", CRDS_ONLY_POST_RENDERER], { input: rendered, encoding: "utf8" });
-        const docs = output.split(/^---$/m).filter((d) => d.trim()).map((d) => parse(d));
-        assert.deepEqual(docs.map((d) => `${d.kind}/${d.metadata.name}`), [
-            "CustomResourceDefinition/gitrepositories.source.toolkit.fluxcd.io",
-            "CustomResourceDefinition/kustomizations.kustomize.toolkit.fluxcd.io",
-        ]);
+        const output = execFileSync(process.execPath, ["-e", CRDS_ONLY_POST_RENDERER], {
+            input: rendered,
+            encoding: "utf8",
+        });
+        const docs = output
+            .split(/^---$/m)
+            .filter((d) => d.trim())
+            .map((d) => parse(d));
+        assert.deepEqual(
+            docs.map((d) => `${d.kind}/${d.metadata.name}`),
+            [
+                "CustomResourceDefinition/gitrepositories.source.toolkit.fluxcd.io",
+                "CustomResourceDefinition/kustomizations.kustomize.toolkit.fluxcd.io",
+            ],
+        );
     });
 });

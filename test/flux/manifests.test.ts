@@ -2,20 +2,18 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
 import {
-    ALERT_EVENT_KINDS,
     FLUX_INSTALL,
     GITHUB_SSH_HOST_KEYS,
-    alert,
     clusterKustomizationYaml,
     fleetHtmlUrl,
+    fleetSource,
     fleetSshUrl,
+    fleetSync,
     fluxChartValues,
-    gitRepository,
     gitSshSecretData,
     githubKnownHosts,
-    kustomization,
-    notificationProvider,
 } from "../../components/flux/manifests";
+import { FLUX_RECONCILED_KINDS, alert, notificationProvider } from "../../src/flux";
 import { validateObject } from "../support/schemas";
 
 const meta = { name: "flux-system", namespace: "flux-system" };
@@ -40,7 +38,9 @@ describe("Flux chart values", () => {
     });
 
     test("notification-controller refuses cross-namespace references", () => {
-        assert.deepEqual(values.notificationController.container.additionalArgs, ["--no-cross-namespace-refs=true"]);
+        assert.deepEqual(values.notificationController.container.additionalArgs, [
+            "--no-cross-namespace-refs=true",
+        ]);
     });
 
     test("the chart's own multitenancy switch stays off so no flag is set twice", () => {
@@ -58,9 +58,13 @@ describe("Flux chart values", () => {
     });
 
     test("with a client id source-controller's service account is annotated and its pods labelled for workload identity", () => {
-        const withIdentity = fluxChartValues({ sourceControllerIdentityClientId: "11111111-2222-4333-8444-555555555555" });
+        const withIdentity = fluxChartValues({
+            sourceControllerIdentityClientId: "11111111-2222-4333-8444-555555555555",
+        });
         assert.deepEqual(withIdentity.sourceController, {
-            serviceAccount: { annotations: { "azure.workload.identity/client-id": "11111111-2222-4333-8444-555555555555" } },
+            serviceAccount: {
+                annotations: { "azure.workload.identity/client-id": "11111111-2222-4333-8444-555555555555" },
+            },
             labels: { "azure.workload.identity/use": "true" },
         });
     });
@@ -90,26 +94,46 @@ describe("Fleet Git access", () => {
     });
 
     test("the fleet is cloned over ssh://git@github.com/<owner>/<repository>", () => {
-        assert.equal(fleetSshUrl("one-kubernetes", "workshop"), "ssh://git@github.com/one-kubernetes/workshop");
-        assert.equal(fleetHtmlUrl("one-kubernetes", "workshop"), "https://github.com/one-kubernetes/workshop");
+        assert.equal(
+            fleetSshUrl("one-kubernetes", "workshop"),
+            "ssh://git@github.com/one-kubernetes/workshop",
+        );
+        assert.equal(
+            fleetHtmlUrl("one-kubernetes", "workshop"),
+            "https://github.com/one-kubernetes/workshop",
+        );
     });
 
     test("the seeded kustomization.yaml is an empty kustomize Kustomization", () => {
         const seed = parse(clusterKustomizationYaml("staging", "clusters/staging"));
-        assert.deepEqual(seed, { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [] });
+        assert.deepEqual(seed, {
+            apiVersion: "kustomize.config.k8s.io/v1beta1",
+            kind: "Kustomization",
+            resources: [],
+        });
     });
 });
 
 describe("Flux objects", () => {
-    const source = gitRepository({
+    const source = fleetSource({
         metadata: meta,
         url: "ssh://git@github.com/one-kubernetes/fleet-infra",
         branch: "main",
         interval: "1m",
         secretName: "flux-system",
     });
-    const sync = kustomization({ metadata: meta, path: "clusters/prod", interval: "10m", sourceName: "flux-system", serviceAccountName: "kustomize-controller" });
-    const teams = notificationProvider({ metadata: { name: "ops", namespace: "flux-system" }, type: "msteams", secretName: "hook" });
+    const sync = fleetSync({
+        metadata: meta,
+        path: "clusters/prod",
+        interval: "10m",
+        sourceName: "flux-system",
+        serviceAccountName: "kustomize-controller",
+    });
+    const teams = notificationProvider({
+        metadata: { name: "ops", namespace: "flux-system" },
+        type: "msteams",
+        secretName: "hook",
+    });
     const status = notificationProvider({
         metadata: { name: "ops", namespace: "flux-system" },
         type: "github",
@@ -120,7 +144,7 @@ describe("Flux objects", () => {
         metadata: { name: "failures", namespace: "flux-system" },
         providerName: "ops",
         severity: "error",
-        kinds: ALERT_EVENT_KINDS,
+        kinds: FLUX_RECONCILED_KINDS,
         eventMetadata: { cluster: "prod" },
     });
 
@@ -138,7 +162,13 @@ describe("Flux objects", () => {
     });
 
     test("a path given with ./ is not doubled", () => {
-        const again = kustomization({ metadata: meta, path: "./clusters/prod", interval: "10m", sourceName: "s", serviceAccountName: "a" });
+        const again = fleetSync({
+            metadata: meta,
+            path: "./clusters/prod",
+            interval: "10m",
+            sourceName: "s",
+            serviceAccountName: "a",
+        });
         assert.equal(again.spec.path, "./clusters/prod");
     });
 
@@ -154,7 +184,13 @@ describe("Flux objects", () => {
         assert.deepEqual(failures.spec.providerRef, { name: "ops" });
         assert.equal(failures.spec.eventSeverity, "error");
         const kinds = (failures.spec.eventSources as { kind: string; name: string }[]).map((s) => s.kind);
-        for (const kind of ["Kustomization", "HelmRelease", "GitRepository", "HelmRepository", "OCIRepository"]) {
+        for (const kind of [
+            "Kustomization",
+            "HelmRelease",
+            "GitRepository",
+            "HelmRepository",
+            "OCIRepository",
+        ]) {
             assert.ok(kinds.includes(kind), kind);
         }
         assert.ok((failures.spec.eventSources as { name: string }[]).every((s) => s.name === "*"));

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FLUX_SOURCE_CONTROLLER, identityNames, namespaceScope } from "../../components/identities/identities";
+import { stackTenants } from "../support/tenants";
+import {
+    FLUX_SOURCE_CONTROLLER,
+    identityNames,
+    namespaceScope,
+} from "../../components/identities/identities";
 import { serviceAccountFederation } from "../../src/federation";
 import { names } from "../../src/naming";
 import { FAKE_SUBSCRIPTION_ID, fakeGuid } from "../../src/offline/cloud";
@@ -24,11 +29,13 @@ const passwordOn = (): Record<string, string> => ({
 });
 
 /** The stack's names, as the program derives them with the stack's seed. */
-const stackNames = (stack: string) => names("gitops-platform", stack, resolveStackConfig(stack).values["gitops-platform:globalNameSeed"]);
+const stackNames = (stack: string) =>
+    names("gitops-platform", stack, resolveStackConfig(stack).values["gitops-platform:globalNameSeed"]);
 const base = (stack: string) => stackNames(stack).base;
 const component = (stack: string) => `${base(stack)}-identities`;
 const objectIdOf = (type: string, name: string) => fakeGuid(`${type}/${name}`);
-const clusterIdEnd = (stack: string) => `/providers/Microsoft.ContainerService/managedClusters/${stackNames(stack).cluster}`;
+const clusterIdEnd = (stack: string) =>
+    `/providers/Microsoft.ContainerService/managedClusters/${stackNames(stack).cluster}`;
 
 function assignment(r: OfflineRun, suffix: string): RegisteredResource {
     return one(r, ROLE_ASSIGNMENT, `-identities-${suffix}`);
@@ -46,7 +53,12 @@ function assertRole(a: RegisteredResource, role: BuiltInRole): void {
 
 function assertRegistryScope(stack: string, scope: string): void {
     const registry = stackNames(stack).registry;
-    assert.match(scope, new RegExp(`^/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/[^/]+/providers/Microsoft\\.ContainerRegistry/[^/]+/${registry}$`));
+    assert.match(
+        scope,
+        new RegExp(
+            `^/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/[^/]+/providers/Microsoft\\.ContainerRegistry/[^/]+/${registry}$`,
+        ),
+    );
 }
 
 /** Every string anywhere in a value, with whether it sits inside a wire secret. */
@@ -69,17 +81,30 @@ for (const stack of STACKS) {
             assert.equal(a.inputs.principalType, "ServicePrincipal");
             const ciSp = objectIdOf(SERVICE_PRINCIPAL, `${component(stack)}-ci-sp`);
             assert.equal(a.inputs.principalId, ciSp);
-            assert.deepEqual(ofType(r, ROLE_ASSIGNMENT).filter((x) => x.inputs.principalId === ciSp).map((x) => x.name), [a.name]);
+            assert.deepEqual(
+                ofType(r, ROLE_ASSIGNMENT)
+                    .filter((x) => x.inputs.principalId === ciSp)
+                    .map((x) => x.name),
+                [a.name],
+            );
         });
 
         it("gives the deploy principal AKS Cluster User on the cluster and nothing else", async () => {
             const r = await run(stack);
             const a = assignment(r, "deploy-cluster-user");
             assertRole(a, "AksClusterUser");
-            assert.match(a.inputs.scope, new RegExp(`^/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/[^/]+${clusterIdEnd(stack)}$`));
+            assert.match(
+                a.inputs.scope,
+                new RegExp(
+                    `^/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/[^/]+${clusterIdEnd(stack)}$`,
+                ),
+            );
             const deploySp = objectIdOf(SERVICE_PRINCIPAL, `${component(stack)}-deploy-sp`);
             assert.equal(a.inputs.principalId, deploySp);
-            assert.equal(ofType(r, ROLE_ASSIGNMENT).filter((x) => x.inputs.principalId === deploySp).length, 1);
+            assert.equal(
+                ofType(r, ROLE_ASSIGNMENT).filter((x) => x.inputs.principalId === deploySp).length,
+                1,
+            );
         });
 
         it("makes the platform-admin group cluster admin at the cluster scope", async () => {
@@ -96,9 +121,16 @@ for (const stack of STACKS) {
             for (const tenant of ["dev-team1", "dev-team2"]) {
                 const group = objectIdOf(GROUP, `${component(stack)}-team-${tenant}`);
                 const kubernetesRights = ofType(r, ROLE_ASSIGNMENT).filter(
-                    (x) => x.inputs.principalId === group && x.inputs.roleDefinitionId !== roleDefinitionId(FAKE_SUBSCRIPTION_ID, "AksClusterUser"),
+                    (x) =>
+                        x.inputs.principalId === group &&
+                        x.inputs.roleDefinitionId !==
+                            roleDefinitionId(FAKE_SUBSCRIPTION_ID, "AksClusterUser"),
                 );
-                assert.equal(kubernetesRights.length, 1, `${tenant} has ${kubernetesRights.length} Kubernetes role assignments`);
+                assert.equal(
+                    kubernetesRights.length,
+                    1,
+                    `${tenant} has ${kubernetesRights.length} Kubernetes role assignments`,
+                );
                 assertRole(kubernetesRights[0], "AksRbacWriter");
                 assert.equal(kubernetesRights[0].inputs.scope, namespaceScope(clusterId(r), tenant));
                 assert.equal(kubernetesRights[0].inputs.principalType, "Group");
@@ -106,8 +138,9 @@ for (const stack of STACKS) {
         });
 
         it("gives a team with accessRole view only AKS RBAC Reader on its namespace", async () => {
-            const tenants = resolveStackConfig(stack).values["gitops-platform:tenants"];
-            const viewOnly = JSON.parse(tenants).map((t: { name: string }) => (t.name === "dev-team2" ? { ...t, accessRole: "view" } : t));
+            const viewOnly = stackTenants(stack).map((t) =>
+                t.name === "dev-team2" ? { ...t, accessRole: "view" } : t,
+            );
             const r = await run(stack, { "gitops-platform:tenants": viewOnly });
             const a = assignment(r, "team-dev-team2-namespace-view");
             assertRole(a, "AksRbacReader");
@@ -127,8 +160,12 @@ for (const stack of STACKS) {
         it("creates one security group per tenant, named after the stack and the team", async () => {
             const r = await run(stack);
             const groups = ofType(r, GROUP).filter((g) => g.name.includes("-team-"));
-            assert.deepEqual(groups.map((g) => g.inputs.displayName).sort(), ["dev-team1", "dev-team2"].map(identityNames(base(stack)).teamGroup));
-            for (const g of groups) assert.deepEqual([g.inputs.securityEnabled, g.inputs.mailEnabled], [true, false]);
+            assert.deepEqual(
+                groups.map((g) => g.inputs.displayName).sort(),
+                ["dev-team1", "dev-team2"].map(identityNames(base(stack)).teamGroup),
+            );
+            for (const g of groups)
+                assert.deepEqual([g.inputs.securityEnabled, g.inputs.mailEnabled], [true, false]);
         });
 
         it("never assigns a role at subscription or resource-group scope, anywhere in the program", async () => {
@@ -149,7 +186,10 @@ for (const stack of STACKS) {
             const r = await run(stack);
             const apps = ofType(r, APPLICATION);
             const display = identityNames(base(stack));
-            assert.deepEqual(apps.map((a) => a.inputs.displayName).sort(), [display.ciApplication, display.deployApplication]);
+            assert.deepEqual(apps.map((a) => a.inputs.displayName).sort(), [
+                display.ciApplication,
+                display.deployApplication,
+            ]);
             for (const app of apps) {
                 assert.equal(app.inputs.signInAudience, "AzureADMyOrg");
                 assert.equal(app.inputs.owners.length, 1);
@@ -183,7 +223,10 @@ for (const stack of STACKS) {
             assertRole(a, "AcrPull");
             assertRegistryScope(stack, a.inputs.scope);
             assert.equal(a.inputs.principalId, fakeGuid(`${component(stack)}-flux-source/principal`));
-            assert.equal(r.outputs.fluxSourceIdentityClientId, fakeGuid(`${component(stack)}-flux-source/client`));
+            assert.equal(
+                r.outputs.fluxSourceIdentityClientId,
+                fakeGuid(`${component(stack)}-flux-source/client`),
+            );
         });
 
         it("exports the non-secret client and group ids", async () => {
@@ -191,27 +234,48 @@ for (const stack of STACKS) {
             assert.equal(r.outputs.ciClientId, fakeGuid(`${component(stack)}-ci/client`));
             assert.equal(r.outputs.deployClientId, fakeGuid(`${component(stack)}-deploy/client`));
             assert.equal(r.outputs.adminGroupObjectId, objectIdOf(GROUP, `${component(stack)}-admins`));
-            assert.deepEqual(Object.keys(r.outputs.teamGroupObjectIds as object).sort(), ["dev-team1", "dev-team2"]);
+            assert.deepEqual(Object.keys(r.outputs.teamGroupObjectIds as object).sort(), [
+                "dev-team1",
+                "dev-team2",
+            ]);
         });
 
         it("registers the contract outputs, the CI application id being the Graph path federated credentials take", async () => {
             const r = await run(stack);
-            const urn = one(r, "gitops:identity:Identities").urn;
+            const urn = one(r, "gitops:identities:Identities").urn;
             const outputs = r.componentOutputs[urn];
-            assert.equal(outputs.ciApplicationId, `/applications/${objectIdOf(APPLICATION, `${component(stack)}-ci`)}`);
-            assert.equal(outputs.ciServicePrincipalObjectId, objectIdOf(SERVICE_PRINCIPAL, `${component(stack)}-ci-sp`));
-            assert.equal(outputs.deployApplicationId, `/applications/${objectIdOf(APPLICATION, `${component(stack)}-deploy`)}`);
+            assert.equal(
+                outputs.ciApplicationId,
+                `/applications/${objectIdOf(APPLICATION, `${component(stack)}-ci`)}`,
+            );
+            assert.equal(
+                outputs.ciServicePrincipalObjectId,
+                objectIdOf(SERVICE_PRINCIPAL, `${component(stack)}-ci-sp`),
+            );
+            assert.equal(
+                outputs.deployApplicationId,
+                `/applications/${objectIdOf(APPLICATION, `${component(stack)}-deploy`)}`,
+            );
             assert.deepEqual(Object.keys(outputs.teamGroupObjectIds).sort(), ["dev-team1", "dev-team2"]);
         });
 
         it("parents every identity resource to the component, with names starting with the component's", async () => {
             const r = await run(stack, { ...ACR_OCI, ...passwordOn() });
-            const urn = one(r, "gitops:identity:Identities").urn;
+            const urn = one(r, "gitops:identities:Identities").urn;
             const children = r.resources.filter((x) => x.parent === urn);
             assert.ok(children.length >= 14);
-            for (const child of children) assert.ok(child.name.startsWith(`${component(stack)}-`), child.name);
-            const identityTypes = [APPLICATION, GROUP, SERVICE_PRINCIPAL, PASSWORD, IDENTITY, FEDERATED_CREDENTIAL];
-            for (const x of r.resources.filter((x) => identityTypes.includes(x.type))) assert.equal(x.parent, urn, x.name);
+            for (const child of children)
+                assert.ok(child.name.startsWith(`${component(stack)}-`), child.name);
+            const identityTypes = [
+                APPLICATION,
+                GROUP,
+                SERVICE_PRINCIPAL,
+                PASSWORD,
+                IDENTITY,
+                FEDERATED_CREDENTIAL,
+            ];
+            for (const x of r.resources.filter((x) => identityTypes.includes(x.type)))
+                assert.equal(x.parent, urn, x.name);
         });
     });
 }
@@ -221,7 +285,10 @@ describe("identities: the optional CI password", () => {
         const overrides = passwordOn();
         const r = await run("staging", overrides);
         const password = one(r, PASSWORD, "-identities-ci-password");
-        assert.equal(password.inputs.applicationId, `/applications/${objectIdOf(APPLICATION, `${component("staging")}-ci`)}`);
+        assert.equal(
+            password.inputs.applicationId,
+            `/applications/${objectIdOf(APPLICATION, `${component("staging")}-ci`)}`,
+        );
         assert.equal(password.inputs.endDate, `${overrides["gitops-platform:ciPasswordEndDate"]}T00:00:00Z`);
     });
 
@@ -233,19 +300,28 @@ describe("identities: the optional CI password", () => {
     it("is a secret in the component's outputs and appears in no stack output", async () => {
         const r = await run("staging", passwordOn());
         const plaintext = `offline-password-${fakeGuid(`${component("staging")}-ci-password/value`)}`;
-        const outputs = r.componentOutputs[one(r, "gitops:identity:Identities").urn];
+        const outputs = r.componentOutputs[one(r, "gitops:identities:Identities").urn];
         assert.ok(isWireSecret(outputs.ciPassword));
-        const everywhere = [...strings(r.componentOutputs), ...r.resources.flatMap((x) => strings(x.wireInputs))];
-        assert.ok(everywhere.some((s) => s.text === plaintext), "the password reaches nothing: the test would prove nothing");
-        assert.deepEqual(everywhere.filter((s) => s.text === plaintext && !s.secret), []);
+        const everywhere = [
+            ...strings(r.componentOutputs),
+            ...r.resources.flatMap((x) => strings(x.wireInputs)),
+        ];
+        assert.ok(
+            everywhere.some((s) => s.text === plaintext),
+            "the password reaches nothing: the test would prove nothing",
+        );
+        assert.deepEqual(
+            everywhere.filter((s) => s.text === plaintext && !s.secret),
+            [],
+        );
         assert.ok(!JSON.stringify(r.outputs).includes(plaintext));
-        assert.deepEqual(r.secretOutputs, ["kubeconfig"]);
+        assert.deepEqual(r.secretOutputs.filter((k) => k !== "chartPushPassword"), ["kubeconfig"]);
     });
 });
 
 describe("identities: group members", () => {
     const tenants = (members: string[]) => {
-        const all = JSON.parse(resolveStackConfig("prod").values["gitops-platform:tenants"]) as Record<string, unknown>[];
+        const all = stackTenants("prod");
         return all.map((t, i) => (i === 1 ? { ...t, members } : t));
     };
 
@@ -254,8 +330,14 @@ describe("identities: group members", () => {
         const r = await run("prod", { "gitops-platform:tenants": tenants(["jane@contoso.com", guid]) });
         const group = objectIdOf(GROUP, `${component("prod")}-team-dev-team2`);
         const members = ofType(r, "azuread:index/groupMember:GroupMember");
-        assert.deepEqual(members.map((m) => m.inputs.groupObjectId), [group, group]);
-        assert.deepEqual(members.map((m) => m.inputs.memberObjectId).sort(), [fakeGuid("user/jane@contoso.com"), guid.toLowerCase()].sort());
+        assert.deepEqual(
+            members.map((m) => m.inputs.groupObjectId),
+            [group, group],
+        );
+        assert.deepEqual(
+            members.map((m) => m.inputs.memberObjectId).sort(),
+            [fakeGuid("user/jane@contoso.com"), guid.toLowerCase()].sort(),
+        );
         assert.ok(r.invokes.includes("azuread:index/getUser:getUser"));
     });
 
@@ -278,7 +360,10 @@ describe("built-in roles", () => {
             AksRbacWriter: "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb",
         };
         for (const [role, id] of Object.entries(documented)) {
-            assert.equal(roleDefinitionId("s", role as BuiltInRole), `/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/${id}`);
+            assert.equal(
+                roleDefinitionId("s", role as BuiltInRole),
+                `/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/${id}`,
+            );
         }
     });
 });

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Monitoring, type MonitoringArgs } from "../../components/monitoring/monitoring";
-import { ACR_INCLUDED_STORAGE_GIB, FLUX_KINDS, crashLoopQuery, registryStorageThresholdBytes } from "../../components/monitoring/queries";
+import { FLUX_RECONCILED_KINDS } from "../../src/flux";
+import {
+    ACR_INCLUDED_STORAGE_GIB,
+    crashLoopQuery,
+    registryStorageThresholdBytes,
+} from "../../components/monitoring/queries";
 import { STACKS, isWireSecret, ofType, one, run, secret } from "../support/program";
 
 const ACTION_GROUP = "azure-native:monitor:ActionGroup";
@@ -13,7 +18,7 @@ describe("Monitoring", () => {
     for (const stack of STACKS) {
         it(`${stack}: the action group emails every configured address with the common alert schema`, async () => {
             const r = await run(stack);
-            const group = one(r, ACTION_GROUP, "-ops-ag");
+            const group = one(r, ACTION_GROUP, "-monitoring-ag");
             assert.deepEqual(group.inputs.emailReceivers, [
                 { name: "email-1", emailAddress: "platform-oncall@contoso.com", useCommonAlertSchema: true },
             ]);
@@ -29,14 +34,20 @@ describe("Monitoring", () => {
             const logs = ofType(r, LOG_ALERT);
             assert.equal(metric.length, 3);
             assert.equal(logs.length, 3);
-            for (const rule of metric) assert.deepEqual(rule.inputs.actions, [{ actionGroupId: groupId }], rule.name);
-            for (const rule of logs) assert.deepEqual(rule.inputs.actions, { actionGroups: [groupId] }, rule.name);
+            for (const rule of metric)
+                assert.deepEqual(rule.inputs.actions, [{ actionGroupId: groupId }], rule.name);
+            for (const rule of logs)
+                assert.deepEqual(rule.inputs.actions, { actionGroups: [groupId] }, rule.name);
         });
 
         it(`${stack}: the monitoring resources are children of the Monitoring component, named after it`, async () => {
             const r = await run(stack);
-            const component = one(r, "gitops:ops:Monitoring");
-            for (const child of [...ofType(r, ACTION_GROUP), ...ofType(r, METRIC_ALERT), ...ofType(r, LOG_ALERT)]) {
+            const component = one(r, "gitops:monitoring:Monitoring");
+            for (const child of [
+                ...ofType(r, ACTION_GROUP),
+                ...ofType(r, METRIC_ALERT),
+                ...ofType(r, LOG_ALERT),
+            ]) {
                 assert.equal(child.parent, component.urn, child.name);
                 assert.ok(child.name.startsWith(`${component.name}-`), child.name);
             }
@@ -52,7 +63,10 @@ describe("Monitoring", () => {
         ] as const) {
             const rule = one(r, METRIC_ALERT, suffix);
             const [criterion] = rule.inputs.criteria.allOf;
-            assert.match(rule.inputs.scopes[0], /providers\/Microsoft\.ContainerService\/managedClusters\/aks-/);
+            assert.match(
+                rule.inputs.scopes[0],
+                /providers\/Microsoft\.ContainerService\/managedClusters\/aks-/,
+            );
             assert.ok(rule.dependencies.includes(cluster.urn));
             assert.equal(criterion.metricNamespace, "Microsoft.ContainerService/managedClusters");
             assert.equal(criterion.metricName, metric);
@@ -82,10 +96,17 @@ describe("Monitoring", () => {
         const workspace = one(r, "azure-native:operationalinsights:Workspace");
         for (const rule of ofType(r, LOG_ALERT)) {
             const [criterion] = rule.inputs.criteria.allOf;
-            assert.match(rule.inputs.scopes[0], new RegExp(`workspaces/${workspace.inputs.workspaceName}$`), rule.name);
+            assert.match(
+                rule.inputs.scopes[0],
+                new RegExp(`workspaces/${workspace.inputs.workspaceName}$`),
+                rule.name,
+            );
             assert.equal(rule.inputs.kind, "LogAlert");
             assert.equal(rule.inputs.location, "westeurope");
-            assert.match(criterion.query, /\| where ClusterId =~ '\/subscriptions\/.*\/managedClusters\/aks-gitops-platform-staging'/);
+            assert.match(
+                criterion.query,
+                /\| where ClusterId =~ '\/subscriptions\/.*\/managedClusters\/aks-gitops-platform-staging'/,
+            );
             assert.equal(criterion.dimensions[0].name, "Namespace");
             assert.match(criterion.query, new RegExp(`by Namespace`), rule.name);
             assert.match(criterion.query, new RegExp(`${criterion.metricMeasureColumn} =`), rule.name);
@@ -106,10 +127,19 @@ describe("Monitoring", () => {
         const [criterion] = rule.inputs.criteria.allOf;
         assert.match(criterion.query, /^KubeEvents/);
         assert.match(criterion.query, /KubeEventType == 'Warning'/);
-        for (const kind of ["Kustomization", "HelmRelease", "GitRepository", "HelmRepository", "OCIRepository"]) {
+        for (const kind of [
+            "Kustomization",
+            "HelmRelease",
+            "GitRepository",
+            "HelmRepository",
+            "OCIRepository",
+        ]) {
             assert.match(criterion.query, new RegExp(`'${kind}'`));
         }
-        assert.deepEqual(criterion.dimensions.map((d: { name: string }) => d.name), ["Namespace", "FluxObject"]);
+        assert.deepEqual(
+            criterion.dimensions.map((d: { name: string }) => d.name),
+            ["Namespace", "FluxObject"],
+        );
         assert.equal(rule.inputs.severity, 1);
     });
 
@@ -124,18 +154,24 @@ describe("Monitoring", () => {
     });
 
     it("a webhook URL becomes a webhook receiver whose URL stays secret", async () => {
-        const r = await run("staging", { "gitops-platform:alertWebhookUrl": secret("https://hooks.example.com/ops/123") });
+        const r = await run("staging", {
+            "gitops-platform:alertWebhookUrl": secret("https://hooks.example.com/ops/123"),
+        });
         const group = one(r, ACTION_GROUP);
         assert.deepEqual(group.inputs.webhookReceivers, [
             { name: "webhook", serviceUri: "https://hooks.example.com/ops/123", useCommonAlertSchema: true },
         ]);
         const wire = group.wireInputs.webhookReceivers;
-        assert.ok(isWireSecret(wire) || isWireSecret(wire[0]?.serviceUri), "the webhook URL is sent as a secret");
+        assert.ok(
+            isWireSecret(wire) || isWireSecret(wire[0]?.serviceUri),
+            "the webhook URL is sent as a secret",
+        );
     });
 });
 
 describe("Monitoring arguments", () => {
     const args: MonitoringArgs = {
+        azureNamePrefix: "gitops-test-ops",
         resourceGroupName: "rg",
         location: "westeurope",
         workspaceId: "/w",
@@ -144,19 +180,32 @@ describe("Monitoring arguments", () => {
         registrySku: "Standard",
         actionGroupShortName: "ops",
         alertEmails: ["ops@contoso.com"],
-        thresholds: { nodeCpuPercent: 80, nodeMemoryPercent: 85, podRestarts: 3, podsNotReady: 1, fluxFailures: 1, registryStoragePercent: 80 },
+        thresholds: {
+            nodeCpuPercent: 80,
+            nodeMemoryPercent: 85,
+            podRestarts: 3,
+            podsNotReady: 1,
+            fluxFailures: 1,
+            registryStoragePercent: 80,
+        },
         severities: { node: 2, pods: 2, flux: 1, registry: 3 },
         tags: {},
     };
 
     it("refuses an action group without any email receiver", async () => {
         await run("staging"); // the runtime's mocks are in place
-        assert.throws(() => new Monitoring("no-receivers", { ...args, alertEmails: [] }), /at least one alert email/);
+        assert.throws(
+            () => new Monitoring("no-receivers", { ...args, alertEmails: [] }),
+            /at least one alert email/,
+        );
     });
 
     it("refuses an action group short name longer than Azure's 12 characters", async () => {
         await run("staging");
-        assert.throws(() => new Monitoring("long-name", { ...args, actionGroupShortName: "ops-production" }), /1 to 12/);
+        assert.throws(
+            () => new Monitoring("long-name", { ...args, actionGroupShortName: "ops-production" }),
+            /1 to 12/,
+        );
     });
 });
 
@@ -171,8 +220,14 @@ describe("monitoring builders", () => {
     });
 
     it("Flux kinds cover sources, Kustomizations and HelmReleases", () => {
-        for (const kind of ["GitRepository", "OCIRepository", "HelmRepository", "Kustomization", "HelmRelease"]) {
-            assert.ok((FLUX_KINDS as readonly string[]).includes(kind), kind);
+        for (const kind of [
+            "GitRepository",
+            "OCIRepository",
+            "HelmRepository",
+            "Kustomization",
+            "HelmRelease",
+        ]) {
+            assert.ok((FLUX_RECONCILED_KINDS as readonly string[]).includes(kind), kind);
         }
     });
 });

@@ -4,12 +4,40 @@ import { componentGraph, mermaid, summarize } from "../../src/offline/planView";
 import type { OfflineRun, RegisteredResource } from "../../src/offline/run";
 import { BuiltInRoles } from "../../src/roles";
 
-function resource(urn: string, type: string, parent = "", dependencies: string[] = [], inputs: Record<string, any> = {}): RegisteredResource {
-    return { urn, type, name: urn, custom: !type.startsWith("gitops:"), parent, protect: false, dependencies, provider: "", version: "", additionalSecretOutputs: [], inputs, wireInputs: inputs };
+function resource(
+    urn: string,
+    type: string,
+    parent = "",
+    dependencies: string[] = [],
+    inputs: Record<string, any> = {},
+): RegisteredResource {
+    return {
+        urn,
+        type,
+        name: urn,
+        custom: !type.startsWith("gitops:"),
+        parent,
+        protect: false,
+        dependencies,
+        provider: "",
+        version: "",
+        additionalSecretOutputs: [],
+        aliases: [],
+        inputs,
+        wireInputs: inputs,
+    };
 }
 
 function offlineRun(resources: RegisteredResource[]): OfflineRun {
-    return { stack: "t", config: { project: "p", values: {}, secretKeys: [], placeholders: {} }, resources, outputs: {}, secretOutputs: [], componentOutputs: {}, invokes: [] };
+    return {
+        stack: "t",
+        config: { project: "p", values: {}, secretKeys: [], placeholders: {} },
+        resources,
+        outputs: {},
+        secretOutputs: [],
+        componentOutputs: {},
+        invokes: [],
+    };
 }
 
 describe("plan view", () => {
@@ -51,12 +79,20 @@ describe("plan view", () => {
                 scope: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1",
             }),
         );
-        assert.equal(line, "role=AcrPush scope=…/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1");
+        assert.equal(
+            line,
+            "role=AcrPush scope=…/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1",
+        );
     });
 
     it("never shows a secret input", () => {
-        const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "hunter2" };
-        const r = resource("acr", "azure-native:containerregistry:Registry", "", [], { registryName: secret });
+        const secret = {
+            "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+            value: "hunter2",
+        };
+        const r = resource("acr", "azure-native:containerregistry:Registry", "", [], {
+            registryName: secret,
+        });
         assert.equal(summarize(r), "registryName=[secret]");
     });
 });

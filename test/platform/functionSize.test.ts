@@ -9,20 +9,29 @@ import { PROJECT_DIR } from "../../src/offline/stackConfig";
 const MAX_LINES = 60;
 const FILES = [
     ...readdirSync(join(PROJECT_DIR, "components", "platform")).map((f) => join("components", "platform", f)),
-    ...readdirSync(join(PROJECT_DIR, "components", "identities")).map((f) => join("components", "identities", f)),
+    ...readdirSync(join(PROJECT_DIR, "components", "identities")).map((f) =>
+        join("components", "identities", f),
+    ),
     join("components", "flux", "flux.ts"),
     join("components", "flux", "config.ts"),
 ];
 
 /** Every function, method and constructor of a file longer than MAX_LINES, as `file:line name (n lines)`. */
 function longFunctions(file: string): string[] {
-    const source = ts.createSourceFile(file, readFileSync(join(PROJECT_DIR, file), "utf8"), ts.ScriptTarget.Latest, true);
+    const source = ts.createSourceFile(
+        file,
+        readFileSync(join(PROJECT_DIR, file), "utf8"),
+        ts.ScriptTarget.Latest,
+        true,
+    );
     const found: string[] = [];
     const visit = (node: ts.Node) => {
         if (ts.isFunctionLike(node) && "body" in node && node.body) {
             const start = source.getLineAndCharacterOfPosition(node.getStart()).line;
             const lines = source.getLineAndCharacterOfPosition(node.getEnd()).line - start + 1;
-            const name = ts.isConstructorDeclaration(node) ? "constructor" : (node.name?.getText(source) ?? "(anonymous)");
+            const name = ts.isConstructorDeclaration(node)
+                ? "constructor"
+                : (node.name?.getText(source) ?? "(anonymous)");
             if (lines > MAX_LINES) found.push(`${file}:${start + 1} ${name} (${lines} lines)`);
         }
         ts.forEachChild(node, visit);

@@ -16,10 +16,19 @@ users:
 describe("kubelogin kubeconfig", () => {
     it("replaces the interactive device-code login with the chosen mode", () => {
         const user = parse(kubeloginKubeconfig(deviceCode, "workloadidentity")).users[0].user;
-        assert.deepEqual(user.exec.args, ["get-token", "--login", "workloadidentity", "--server-id", AKS_AAD_SERVER_APP_ID]);
+        assert.deepEqual(user.exec.args, [
+            "get-token",
+            "--login",
+            "workloadidentity",
+            "--server-id",
+            AKS_AAD_SERVER_APP_ID,
+        ]);
     });
 
     it("keeps the exec command", () => {
-        assert.equal(parse(kubeloginKubeconfig(deviceCode, "azurecli")).users[0].user.exec.command, "kubelogin");
+        assert.equal(
+            parse(kubeloginKubeconfig(deviceCode, "azurecli")).users[0].user.exec.command,
+            "kubelogin",
+        );
     });
 });

@@ -56,16 +56,32 @@ for (const stack of STACKS) {
             const omsagent = one(r, CLUSTER).inputs.addonProfiles.omsagent;
             assert.equal(omsagent.enabled, true);
             assert.equal(omsagent.config.useAADAuth, "true");
-            assert.match(omsagent.config.logAnalyticsWorkspaceResourceID, /Microsoft.OperationalInsights\/workspaces\/log-gitops-platform-/);
-            assert.ok(one(r, CLUSTER).dependencies.includes(one(r, "azure-native:operationalinsights:Workspace").urn));
+            assert.match(
+                omsagent.config.logAnalyticsWorkspaceResourceID,
+                /Microsoft.OperationalInsights\/workspaces\/log-gitops-platform-/,
+            );
+            assert.ok(
+                one(r, CLUSTER).dependencies.includes(
+                    one(r, "azure-native:operationalinsights:Workspace").urn,
+                ),
+            );
         });
 
         it("collects Container Insights through a data collection rule associated with the cluster", async () => {
             const r = await run(stack);
             const rule = one(r, "azure-native:monitor:DataCollectionRule", "insights-dcr");
-            assert.deepEqual(rule.inputs.dataFlows, [{ streams: ["Microsoft-ContainerInsights-Group-Default"], destinations: ["workspace"] }]);
-            assert.match(rule.inputs.destinations.logAnalytics[0].workspaceResourceId, /workspaces\/log-gitops-platform-/);
-            const association = one(r, "azure-native:monitor:DataCollectionRuleAssociation", "insights-dcra").inputs;
+            assert.deepEqual(rule.inputs.dataFlows, [
+                { streams: ["Microsoft-ContainerInsights-Group-Default"], destinations: ["workspace"] },
+            ]);
+            assert.match(
+                rule.inputs.destinations.logAnalytics[0].workspaceResourceId,
+                /workspaces\/log-gitops-platform-/,
+            );
+            const association = one(
+                r,
+                "azure-native:monitor:DataCollectionRuleAssociation",
+                "insights-dcra",
+            ).inputs;
             assert.match(association.resourceUri, /managedClusters\/aks-gitops-platform-/);
             assert.match(association.dataCollectionRuleId, /dataCollectionRules\/MSCI-/);
         });
@@ -97,8 +113,15 @@ for (const stack of STACKS) {
 
         it("names every role assignment deterministically", async () => {
             const [first, second] = [await run(stack), await run(stack, {})];
-            const names = (r: typeof first) => ofType(r, ROLE).map((a) => a.inputs.roleAssignmentName).sort();
-            assert.ok(names(first).every((n) => /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(n)));
+            const names = (r: typeof first) =>
+                ofType(r, ROLE)
+                    .map((a) => a.inputs.roleAssignmentName)
+                    .sort();
+            assert.ok(
+                names(first).every((n) =>
+                    /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(n),
+                ),
+            );
             assert.deepEqual(names(first), names(second));
         });
 
@@ -107,7 +130,9 @@ for (const stack of STACKS) {
             const cluster = one(r, CLUSTER);
             assert.equal(cluster.inputs.addonProfiles.azureKeyvaultSecretsProvider.enabled, true);
             const access = one(r, ROLE, "ingress-keyvault").inputs;
-            assert.ok(access.roleDefinitionId.endsWith(`/roleDefinitions/${BuiltInRoles.KeyVaultSecretsUser}`));
+            assert.ok(
+                access.roleDefinitionId.endsWith(`/roleDefinitions/${BuiltInRoles.KeyVaultSecretsUser}`),
+            );
             assert.equal(access.scope, r.config.values["gitops-platform:ingressKeyVaultId"]);
             assert.equal(access.principalId, fakeGuid(`${cluster.name}/webapprouting`));
         });
@@ -130,7 +155,9 @@ for (const stack of STACKS) {
 
         it("gives the deployer RBAC Cluster Admin on this cluster, not wider", async () => {
             const admin = one(await run(stack), ROLE, DEPLOYER).inputs;
-            assert.ok(admin.roleDefinitionId.endsWith(`/roleDefinitions/${BuiltInRoles.AksRbacClusterAdmin}`));
+            assert.ok(
+                admin.roleDefinitionId.endsWith(`/roleDefinitions/${BuiltInRoles.AksRbacClusterAdmin}`),
+            );
             assert.equal(admin.principalId, FAKE_DEPLOYER_OBJECT_ID);
             assert.match(admin.scope, /\/managedClusters\/aks-gitops-platform-[a-z]+$/);
         });
@@ -139,14 +166,32 @@ for (const stack of STACKS) {
             const provider = one(await run(stack), "pulumi:providers:kubernetes");
             assert.ok(isWireSecret(provider.wireInputs.kubeconfig), "kubeconfig must be a secret input");
             const kubeconfig = parse(provider.inputs.kubeconfig);
-            assert.deepEqual(kubeconfig.users[0].user.exec.args.slice(0, 3), ["get-token", "--login", "azurecli"]);
+            assert.deepEqual(kubeconfig.users[0].user.exec.args.slice(0, 3), [
+                "get-token",
+                "--login",
+                "azurecli",
+            ]);
         });
 
         it("parents every platform resource to the Platform component", async () => {
             const r = await run(stack);
             const platform = one(r, "gitops:platform:Platform");
-            const suffixes = ["rg", "logs", "aks", "acr", "insights-dcr", "insights-dcra", "aks-audit", "kubelet-acrpull",
-                DEPLOYER, "rbac-propagation", "ingress-keyvault", "k8s", "aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"];
+            const suffixes = [
+                "rg",
+                "logs",
+                "aks",
+                "acr",
+                "insights-dcr",
+                "insights-dcra",
+                "aks-audit",
+                "kubelet-acrpull",
+                DEPLOYER,
+                "rbac-propagation",
+                "ingress-keyvault",
+                "k8s",
+                "aksManagedAutoUpgradeSchedule",
+                "aksManagedNodeOSUpgradeSchedule",
+            ];
             for (const suffix of suffixes) {
                 const child = r.resources.find((x) => x.name === `${platform.name}-${suffix}`);
                 assert.ok(child, `${platform.name}-${suffix} is missing`);
@@ -192,14 +237,22 @@ describe("platform per environment", () => {
         for (const id of deployers) {
             const grant = one(r, ROLE, `deployer-${id}-cluster-admin`).inputs;
             assert.equal(grant.principalId, id);
-            assert.ok(grant.roleDefinitionId.endsWith(`/roleDefinitions/${BuiltInRoles.AksRbacClusterAdmin}`));
+            assert.ok(
+                grant.roleDefinitionId.endsWith(`/roleDefinitions/${BuiltInRoles.AksRbacClusterAdmin}`),
+            );
         }
         assert.equal(ofType(r, ROLE).filter((a) => a.name.includes("deployer-current")).length, 0);
-        assert.deepEqual(one(r, "azuread:index/application:Application", "-identities-ci").inputs.owners, deployers);
+        assert.deepEqual(
+            one(r, "azuread:index/application:Application", "-identities-ci").inputs.owners,
+            deployers,
+        );
     });
 
     it("schedules no maintenance window for channels that upgrade nothing", async () => {
-        const r = await run("staging", { "gitops-platform:upgradeChannel": "none", "gitops-platform:nodeOsUpgradeChannel": "Unmanaged" });
+        const r = await run("staging", {
+            "gitops-platform:upgradeChannel": "none",
+            "gitops-platform:nodeOsUpgradeChannel": "Unmanaged",
+        });
         assert.deepEqual(ofType(r, "azure-native:containerservice:MaintenanceConfiguration"), []);
     });
 

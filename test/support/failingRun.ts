@@ -11,9 +11,17 @@ const CHILD = join(__dirname, "failingRunChild.ts");
  * The error message of a run of `stack` with `overrides` that fails, or undefined when it succeeds;
  * `aks` changes what the fake AKS reports (FAKE_AKS in src/offline/cloud.ts).
  */
-export async function failureOf(stack: string, overrides: Record<string, unknown> = {}, aks: { defaultVersion?: string } = {}): Promise<string | undefined> {
+export async function failureOf(
+    stack: string,
+    overrides: Record<string, unknown> = {},
+    aks: { defaultVersion?: string } = {},
+): Promise<string | undefined> {
     try {
-        await promisify(execFile)(process.execPath, ["--import", "tsx", CHILD, stack, JSON.stringify(overrides), JSON.stringify(aks)], { timeout: 120_000 });
+        await promisify(execFile)(
+            process.execPath,
+            ["--import", "tsx", CHILD, stack, JSON.stringify(overrides), JSON.stringify(aks)],
+            { timeout: 120_000 },
+        );
         return undefined;
     } catch (e) {
         const error = e as { stderr?: string; code?: number };

@@ -10,7 +10,8 @@ const MODULES: Record<string, string> = {
     "source.toolkit.fluxcd.io/v1": "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1",
     "helm.toolkit.fluxcd.io/v2": "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2",
     "kustomize.toolkit.fluxcd.io/v1": "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1",
-    "notification.toolkit.fluxcd.io/v1beta3": "@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1beta3",
+    "notification.toolkit.fluxcd.io/v1beta3":
+        "@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1beta3",
     "notification.toolkit.fluxcd.io/v1": "@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1",
     v1: "kubernetes-models/v1",
     "networking.k8s.io/v1": "kubernetes-models/networking.k8s.io/v1",
@@ -52,11 +53,17 @@ export function validatorFor(apiVersion: string, kind: string): Promise<Validato
 }
 
 /** Validates one object (apiVersion, kind, metadata, spec...) against its schema; throws with the reason. */
-export async function validateObject(object: { apiVersion: string; kind: string; [k: string]: unknown }): Promise<void> {
+export async function validateObject(object: {
+    apiVersion: string;
+    kind: string;
+    [k: string]: unknown;
+}): Promise<void> {
     const validate = await validatorFor(object.apiVersion, object.kind);
     try {
         validate(object);
     } catch (e) {
-        throw new Error(`${object.kind} ${JSON.stringify((object.metadata as { name?: string })?.name)}: ${(e as Error).message}`);
+        throw new Error(
+            `${object.kind} ${JSON.stringify((object.metadata as { name?: string })?.name)}: ${(e as Error).message}`,
+        );
     }
 }

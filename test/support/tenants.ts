@@ -1,19 +1,24 @@
 // Tenant config fixtures: the stack files' teams (to modify in overrides) and generated teams.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse } from "yaml";
-import type { AppConfig, TenantConfig } from "../../components/tenants/config";
+import type { HelmAppConfig, HelmTenant } from "../../components/tenants/config";
 import { PROJECT_DIR } from "../../src/offline/stackConfig";
+import { environmentTeams } from "../../src/offline/teamFiles";
 import type { StackName } from "./program";
 
 export const TENANTS_KEY = "gitops-platform:tenants";
 
 type RawTenant = Record<string, any>;
 
-/** The `tenants` list of a stack file, as raw YAML data: a fresh copy to modify. */
+/** The teams of tenants/ as the stack sees them (its section of each file merged), as raw data to modify. */
 export function stackTenants(stack: StackName): RawTenant[] {
-    const file = parse(readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-    return structuredClone(file.config[TENANTS_KEY] as RawTenant[]);
+    return environmentTeams(PROJECT_DIR, stack, ["staging", "prod"]);
+}
+
+/**
+ * The problem key of `path` in the `index`th team given as a list override (written as `team<i>.yaml`),
+ * as a regular expression source: `teamKey(2, "name")` matches `.../team2.yaml: name`.
+ */
+export function teamKey(index: number, path: string): string {
+    return `team${index}\\.yaml: ${path.replace(/[[\].]/g, (c) => `\\${c}`)}`;
 }
 
 /**
@@ -27,7 +32,14 @@ export function generatedTenants(count: number, version = ">=1.0.0 <2.0.0"): Raw
         delivery: "helm",
         apps: [
             { name: "back", repository: `example/${name(i)}`, version, port: 8080 },
-            { name: "front", repository: `example/${name(i)}`, version, port: 3000, web: true, dependsOn: ["back"] },
+            {
+                name: "front",
+                repository: `example/${name(i)}`,
+                version,
+                port: 3000,
+                web: true,
+                dependsOn: ["back"],
+            },
         ],
         flows: [
             { from: "front", to: "back", port: 8080 },
@@ -37,19 +49,35 @@ export function generatedTenants(count: number, version = ">=1.0.0 <2.0.0"): Raw
 }
 
 /** A validated app, as src/config/tenants.ts returns it, with test defaults. */
-export function appConfig(name: string, extra: Partial<AppConfig> = {}): AppConfig {
-    return { name, repository: "example/repo", pipelinePath: "ci.yml", chart: name, version: ">=0.1.0 <1.0.0", web: false, port: 8080, dependsOn: [], values: {}, ...extra };
+export function appConfig(name: string, extra: Partial<HelmAppConfig> = {}): HelmAppConfig {
+    return {
+        name,
+        repository: "example/repo",
+        pipelinePath: "ci.yml",
+        chart: name,
+        version: ">=0.1.0 <1.0.0",
+        web: false,
+        port: 8080,
+        dependsOn: [],
+        values: {},
+        ...extra,
+    };
 }
 
 /** A validated helm team `dev-team1` (back, and a web front depending on it), with test defaults. */
-export function helmTeamConfig(extra: Partial<TenantConfig> = {}): TenantConfig {
+export function helmTeamConfig(extra: Partial<HelmTenant> = {}): HelmTenant {
     return {
         name: "dev-team1",
         delivery: "helm",
         podSecurity: "restricted",
         members: [],
         quota: { cpu: "4", memory: "8Gi", pods: 30 },
-        limits: { defaultCpu: "500m", defaultMemory: "512Mi", defaultRequestCpu: "100m", defaultRequestMemory: "128Mi" },
+        limits: {
+            defaultCpu: "500m",
+            defaultMemory: "512Mi",
+            defaultRequestCpu: "100m",
+            defaultRequestMemory: "128Mi",
+        },
         apps: [appConfig("back"), appConfig("front", { web: true, dependsOn: ["back"] })],
         flows: [],
         interval: "5m",

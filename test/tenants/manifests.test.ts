@@ -1,26 +1,27 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { TenantConfig, TenantGitSource } from "../../components/tenants/config";
+import type { HelmTenant, KustomizeTenant, TenantGitSource } from "../../components/tenants/config";
 import {
-    HELM_CHART_LAYER,
-    gitRepository,
     helmRelease,
     helmRepository,
-    kustomization,
-    limitRange,
-    namespaceManifest,
     ociChartUrl,
     ociRepository,
+} from "../../components/tenants/delivery/helm";
+import { gitRepository, kustomization } from "../../components/tenants/delivery/kustomize";
+import {
+    limitRange,
+    namespaceManifest,
     reconcilerRoleBinding,
     reconcilerServiceAccount,
     resourceQuota,
 } from "../../components/tenants/manifests";
+import { HELM_CHART_LAYER } from "../../src/flux";
 import { validateObject } from "../support/schemas";
 import { appConfig, helmTeamConfig } from "../support/tenants";
 
 const app = appConfig;
 
-const helmTeam: TenantConfig = helmTeamConfig({
+const helmTeam: HelmTenant = helmTeamConfig({
     quota: { cpu: "8", memory: "16Gi", pods: 60 },
     apps: [app("back"), app("front", { web: true, dependsOn: ["back"], values: { replicaCount: 2 } })],
     flows: [{ from: "front", to: "back", port: 8080 }],
@@ -29,26 +30,59 @@ const helmTeam: TenantConfig = helmTeamConfig({
     retryInterval: "2m",
 });
 
-const git: TenantGitSource = { url: "https://github.com/example/dev-team2", branch: "main", path: "./deploy/staging", healthChecks: [] };
-const kustomizeTeam: TenantConfig = { ...helmTeam, name: "dev-team2", delivery: "kustomize", podSecurity: "baseline", apps: [app("app", { web: true })], flows: [], git };
-const withGit = (extra: Partial<TenantGitSource>): TenantConfig => ({ ...kustomizeTeam, git: { ...git, ...extra } });
+const git: TenantGitSource = {
+    url: "https://github.com/example/dev-team2",
+    branch: "main",
+    path: "./deploy/staging",
+    healthChecks: [],
+};
+const kustomizeTeam: KustomizeTenant = {
+    ...helmTeam,
+    name: "dev-team2",
+    delivery: "kustomize",
+    podSecurity: "baseline",
+    apps: [app("app", { web: true })],
+    flows: [],
+    git,
+};
+const withGit = (extra: Partial<TenantGitSource>): KustomizeTenant => ({
+    ...kustomizeTeam,
+    git: { ...git, ...extra },
+});
 
+const REGISTRY = "acrtest.azurecr.io";
 const valid = (object: unknown) => validateObject(structuredClone(object) as never);
 
 describe("tenant manifests", () => {
     test("the namespace carries the tenant label and enforces, audits and warns at the team's pod security level", () => {
         const labels = namespaceManifest(kustomizeTeam).metadata.labels as Record<string, string>;
         assert.equal(labels["toolkit.fluxcd.io/tenant"], "dev-team2");
-        for (const mode of ["enforce", "audit", "warn"]) assert.equal(labels[`pod-security.kubernetes.io/${mode}`], "baseline");
-        assert.equal((namespaceManifest(helmTeam).metadata.labels as Record<string, string>)["pod-security.kubernetes.io/enforce"], "restricted");
+        for (const mode of ["enforce", "audit", "warn"])
+            assert.equal(labels[`pod-security.kubernetes.io/${mode}`], "baseline");
+        assert.equal(
+            (namespaceManifest(helmTeam).metadata.labels as Record<string, string>)[
+                "pod-security.kubernetes.io/enforce"
+            ],
+            "restricted",
+        );
     });
 
     test("the reconciler is bound to admin by a RoleBinding in its own namespace", () => {
         const binding = reconcilerRoleBinding(helmTeam);
         assert.equal(binding.kind, "RoleBinding");
         assert.equal(binding.metadata.namespace, "dev-team1");
-        assert.deepEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" });
-        assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: reconcilerServiceAccount(helmTeam).metadata.name, namespace: "dev-team1" }]);
+        assert.deepEqual(binding.roleRef, {
+            apiGroup: "rbac.authorization.k8s.io",
+            kind: "ClusterRole",
+            name: "admin",
+        });
+        assert.deepEqual(binding.subjects, [
+            {
+                kind: "ServiceAccount",
+                name: reconcilerServiceAccount(helmTeam).metadata.name,
+                namespace: "dev-team1",
+            },
+        ]);
     });
 
     test("the quota caps requests and limits at the configured figures and forbids LoadBalancer and NodePort services", () => {
@@ -65,7 +99,11 @@ describe("tenant manifests", () => {
 
     test("the limit range gives containers the configured default requests and limits", () => {
         assert.deepEqual(limitRange(helmTeam).spec.limits, [
-            { type: "Container", default: { cpu: "500m", memory: "512Mi" }, defaultRequest: { cpu: "100m", memory: "128Mi" } },
+            {
+                type: "Container",
+                default: { cpu: "500m", memory: "512Mi" },
+                defaultRequest: { cpu: "100m", memory: "128Mi" },
+            },
         ]);
     });
 
@@ -90,35 +128,63 @@ describe("tenant manifests", () => {
     });
 
     test("a ChartMuseum HelmRelease names chart, version and the team's HelmRepository", () => {
-        const release = helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" });
+        const release = helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" }, REGISTRY);
         assert.deepEqual(release.spec.chart, {
-            spec: { chart: "back", version: ">=0.1.0 <1.0.0", sourceRef: { kind: "HelmRepository", name: "charts" }, interval: "5m" },
+            spec: {
+                chart: "back",
+                version: ">=0.1.0 <1.0.0",
+                sourceRef: { kind: "HelmRepository", name: "charts" },
+                interval: "5m",
+            },
         });
         assert.equal(release.spec.chartRef, undefined);
     });
 
     test("an ACR HelmRelease references the app's OCIRepository with chartRef", () => {
-        const release = helmRelease(helmTeam, helmTeam.apps[1], { kind: "OCIRepository" });
+        const release = helmRelease(helmTeam, helmTeam.apps[1], { kind: "OCIRepository" }, REGISTRY);
         assert.deepEqual(release.spec.chartRef, { kind: "OCIRepository", name: "front" });
         assert.equal(release.spec.chart, undefined);
     });
 
     test("a HelmRelease runs as the reconciler in the team namespace with install and upgrade remediation", () => {
-        const spec = helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" }).spec;
+        const spec = helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" }, REGISTRY).spec;
         assert.equal(spec.serviceAccountName, "flux-reconciler");
         assert.equal(spec.targetNamespace, "dev-team1");
         assert.equal(spec.releaseName, "back");
         assert.equal(spec.timeout, "10m");
         assert.deepEqual(spec.install, { remediation: { retries: 4 } });
-        assert.deepEqual(spec.upgrade, { cleanupOnFail: true, remediation: { retries: 4, remediateLastFailure: true, strategy: "rollback" } });
+        assert.deepEqual(spec.upgrade, {
+            cleanupOnFail: true,
+            remediation: { retries: 4, remediateLastFailure: true, strategy: "rollback" },
+        });
         assert.deepEqual(spec.rollback, { cleanupOnFail: true });
     });
 
     test("a HelmRelease depends on the releases of the apps it declares and carries its values", () => {
-        const front = helmRelease(helmTeam, helmTeam.apps[1], { kind: "HelmRepository" });
+        const front = helmRelease(helmTeam, helmTeam.apps[1], { kind: "HelmRepository" }, REGISTRY);
         assert.deepEqual(front.spec.dependsOn, [{ name: "back" }]);
-        assert.deepEqual(front.spec.values, { replicaCount: 2 });
-        assert.equal(helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" }).spec.dependsOn, undefined);
+        assert.deepEqual(front.spec.values, {
+            replicaCount: 2,
+            image: { repository: "acrtest.azurecr.io/dev-team1/front" },
+        });
+        assert.equal(
+            helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" }, REGISTRY).spec.dependsOn,
+            undefined,
+        );
+    });
+
+    test("a HelmRelease points the chart's image at the environment's registry, whatever the team's values say", () => {
+        const app = appConfig("front", {
+            values: { image: { repository: "docker.io/evil/front", tag: "1.0.0" } },
+        });
+        const values = helmRelease(helmTeamConfig({ apps: [app] }), app, { kind: "HelmRepository" }, REGISTRY)
+            .spec.values as Record<string, any>;
+        assert.deepEqual(values.image, { repository: "acrtest.azurecr.io/dev-team1/front", tag: "1.0.0" });
+    });
+
+    test("a HelmRelease runs the chart's Helm tests and fails the release when they fail", () => {
+        const spec = helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" }, REGISTRY).spec;
+        assert.deepEqual(spec.test, { enable: true, ignoreFailures: false });
     });
 
     test("the GitRepository follows the branch unless a tag or commit pins it", () => {
@@ -130,7 +196,9 @@ describe("tenant manifests", () => {
 
     test("a private Git repository gets the named credentials secret", () => {
         assert.equal(gitRepository(kustomizeTeam).spec.secretRef, undefined);
-        assert.deepEqual(gitRepository(withGit({ secretName: "git-auth" })).spec.secretRef, { name: "git-auth" });
+        assert.deepEqual(gitRepository(withGit({ secretName: "git-auth" })).spec.secretRef, {
+            name: "git-auth",
+        });
     });
 
     test("the Kustomization prunes the team's path into its namespace as the reconciler and waits for health", () => {
@@ -146,9 +214,13 @@ describe("tenant manifests", () => {
     });
 
     test("listed health checks replace waiting for everything and are looked up in the team namespace", () => {
-        const spec = kustomization(withGit({ healthChecks: [{ apiVersion: "apps/v1", kind: "Deployment", name: "app" }] })).spec;
+        const spec = kustomization(
+            withGit({ healthChecks: [{ apiVersion: "apps/v1", kind: "Deployment", name: "app" }] }),
+        ).spec;
         assert.equal(spec.wait, false);
-        assert.deepEqual(spec.healthChecks, [{ apiVersion: "apps/v1", kind: "Deployment", name: "app", namespace: "dev-team2" }]);
+        assert.deepEqual(spec.healthChecks, [
+            { apiVersion: "apps/v1", kind: "Deployment", name: "app", namespace: "dev-team2" },
+        ]);
     });
 
     test("every manifest validates against its schema", async () => {
@@ -160,10 +232,12 @@ describe("tenant manifests", () => {
             limitRange(helmTeam),
             helmRepository(helmTeam, "http://chartmuseum.chartmuseum.svc:8080"),
             ociRepository(helmTeam, helmTeam.apps[0], "oci://acr.azurecr.io/helm/back"),
-            ...helmTeam.apps.map((a) => helmRelease(helmTeam, a, { kind: "HelmRepository" })),
-            ...helmTeam.apps.map((a) => helmRelease(helmTeam, a, { kind: "OCIRepository" })),
+            ...helmTeam.apps.map((a) => helmRelease(helmTeam, a, { kind: "HelmRepository" }, REGISTRY)),
+            ...helmTeam.apps.map((a) => helmRelease(helmTeam, a, { kind: "OCIRepository" }, REGISTRY)),
             gitRepository(withGit({ tag: "v1", secretName: "git-auth" })),
-            kustomization(withGit({ healthChecks: [{ apiVersion: "apps/v1", kind: "Deployment", name: "app" }] })),
+            kustomization(
+                withGit({ healthChecks: [{ apiVersion: "apps/v1", kind: "Deployment", name: "app" }] }),
+            ),
             kustomization(kustomizeTeam),
         ];
         for (const o of objects) await valid(o);

@@ -1,37 +1,35 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { AppConfig, FlowConfig, TenantConfig } from "../../components/tenants/config";
-import { NetworkPolicyManifest, networkPolicies, resolvedFlows } from "../../components/tenants/networkPolicies";
+import type { AppConfig, FlowConfig, HelmTenant, TenantConfig } from "../../components/tenants/config";
+import { appConfig, helmTeamConfig } from "../support/tenants";
+import {
+    NetworkPolicyManifest,
+    networkPolicies,
+    resolvedFlows,
+} from "../../components/tenants/networkPolicies";
 import { validateObject } from "../support/schemas";
 
 const INGRESS = "app-routing-system";
 
-function app(name: string, extra: Partial<AppConfig> = {}): AppConfig {
-    return { name, repository: "example/repo", pipelinePath: "ci.yml", chart: name, version: "1.0.0", web: false, port: 8080, dependsOn: [], values: {}, ...extra };
+const app = (name: string, extra: Partial<AppConfig> = {}) => appConfig(name, { version: "1.0.0", ...extra });
+
+function team(
+    name: string,
+    apps: readonly ReturnType<typeof app>[],
+    flows: readonly FlowConfig[] = [],
+): HelmTenant {
+    return helmTeamConfig({ name, apps, flows });
 }
 
-function team(name: string, apps: readonly AppConfig[], flows: readonly FlowConfig[] = []): TenantConfig {
-    return {
-        name,
-        delivery: "helm",
-        podSecurity: "restricted",
-        members: [],
-        quota: { cpu: "4", memory: "8Gi", pods: 30 },
-        limits: { defaultCpu: "500m", defaultMemory: "512Mi", defaultRequestCpu: "100m", defaultRequestMemory: "128Mi" },
-        apps,
-        flows,
-        interval: "5m",
-        timeout: "5m",
-        remediationRetries: 3,
-        retryInterval: "1m",
-        accessRole: "edit",
-    };
-}
+const team1: HelmTenant = team(
+    "dev-team1",
+    [app("back"), app("front", { web: true, port: 3000 })],
+    [{ from: "front", to: "back", port: 8080 }],
+);
+const team2: HelmTenant = team("dev-team2", [app("app", { web: true })]);
 
-const team1 = team("dev-team1", [app("back"), app("front", { web: true, port: 3000 })], [{ from: "front", to: "back", port: 8080 }]);
-const team2 = team("dev-team2", [app("app", { web: true })]);
-
-const policiesOf = (t: TenantConfig, tenants: TenantConfig[]) => networkPolicies({ tenant: t, tenants, ingressNamespace: INGRESS });
+const policiesOf = (t: TenantConfig, tenants: TenantConfig[]) =>
+    networkPolicies({ tenant: t, tenants, ingressNamespace: INGRESS });
 const named = (policies: NetworkPolicyManifest[], name: string) => {
     const found = policies.find((p) => p.metadata.name === name);
     assert.ok(found, `no policy ${name} in ${policies.map((p) => p.metadata.name).join(", ")}`);
@@ -41,8 +39,13 @@ const named = (policies: NetworkPolicyManifest[], name: string) => {
 const peerNamespaces = (policies: NetworkPolicyManifest[]) =>
     new Set(
         policies.flatMap((p) =>
-            [...(p.spec.ingress ?? []).flatMap((r) => r.from), ...(p.spec.egress ?? []).flatMap((r) => r.to)].map(
-                (peer) => peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] ?? (peer.namespaceSelector ? "<any>" : "<own>"),
+            [
+                ...(p.spec.ingress ?? []).flatMap((r) => r.from),
+                ...(p.spec.egress ?? []).flatMap((r) => r.to),
+            ].map(
+                (peer) =>
+                    peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] ??
+                    (peer.namespaceSelector ? "<any>" : "<own>"),
             ),
         ),
     );
@@ -59,7 +62,12 @@ describe("network policies", () => {
         assert.deepEqual(dns.spec.podSelector, {});
         assert.deepEqual(dns.spec.egress, [
             {
-                to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                to: [
+                    {
+                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                        podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                    },
+                ],
                 ports: [
                     { protocol: "UDP", port: 53 },
                     { protocol: "TCP", port: 53 },
@@ -72,14 +80,19 @@ describe("network policies", () => {
         const web = named(policiesOf(team1, [team1, team2]), "allow-ingress-controller-to-front");
         assert.deepEqual(web.spec.podSelector, { matchLabels: { "app.kubernetes.io/name": "front" } });
         assert.deepEqual(web.spec.ingress, [
-            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": INGRESS } } }], ports: [{ protocol: "TCP", port: 3000 }] },
+            {
+                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": INGRESS } } }],
+                ports: [{ protocol: "TCP", port: 3000 }],
+            },
         ]);
     });
 
     test("an app that is not web gets no ingress from the ingress controller", () => {
         const policies = policiesOf(team1, [team1, team2]);
         assert.ok(!policies.some((p) => p.metadata.name === "allow-ingress-controller-to-back"));
-        const toBack = policies.filter((p) => p.spec.ingress && p.spec.podSelector.matchLabels?.["app.kubernetes.io/name"] === "back");
+        const toBack = policies.filter(
+            (p) => p.spec.ingress && p.spec.podSelector.matchLabels?.["app.kubernetes.io/name"] === "back",
+        );
         assert.ok(toBack.every((p) => !peerNamespaces([p]).has(INGRESS)));
     });
 
@@ -87,41 +100,74 @@ describe("network policies", () => {
         const policies = policiesOf(team1, [team1, team2]);
         const egress = named(policies, "egress-front-to-dev-team1-back-8080");
         assert.deepEqual(egress.spec.podSelector, { matchLabels: { "app.kubernetes.io/name": "front" } });
-        assert.deepEqual(egress.spec.egress, [{ to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "back" } } }], ports: [{ protocol: "TCP", port: 8080 }] }]);
+        assert.deepEqual(egress.spec.egress, [
+            {
+                to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "back" } } }],
+                ports: [{ protocol: "TCP", port: 8080 }],
+            },
+        ]);
         const ingress = named(policies, "ingress-dev-team1-front-to-back-8080");
         assert.deepEqual(ingress.spec.podSelector, { matchLabels: { "app.kubernetes.io/name": "back" } });
-        assert.deepEqual(ingress.spec.ingress, [{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "front" } } }], ports: [{ protocol: "TCP", port: 8080 }] }]);
+        assert.deepEqual(ingress.spec.ingress, [
+            {
+                from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "front" } } }],
+                ports: [{ protocol: "TCP", port: 8080 }],
+            },
+        ]);
     });
 
     test("without a declared cross-team flow, no policy names another team's namespace", () => {
         for (const t of [team1, team2]) {
-            assert.deepEqual([...peerNamespaces(policiesOf(t, [team1, team2]))].sort(), ["<own>", INGRESS, "kube-system"].filter((n) => t === team1 || n !== "<own>").sort());
+            assert.deepEqual(
+                [...peerNamespaces(policiesOf(t, [team1, team2]))].sort(),
+                ["<own>", INGRESS, "kube-system"].filter((n) => t === team1 || n !== "<own>").sort(),
+            );
         }
     });
 
     test("a cross-team flow declared by the caller opens egress on its side and ingress on the callee's", () => {
-        const caller = team("dev-team1", team1.apps, [...team1.flows, { from: "front", to: "dev-team2/app", port: 8080 }]);
+        const caller = team("dev-team1", team1.apps, [
+            ...team1.flows,
+            { from: "front", to: "dev-team2/app", port: 8080 },
+        ]);
         const egress = named(policiesOf(caller, [caller, team2]), "egress-front-to-dev-team2-app-8080");
         assert.deepEqual(egress.spec.egress?.[0].to, [
-            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "dev-team2" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "app" } } },
+            {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "dev-team2" } },
+                podSelector: { matchLabels: { "app.kubernetes.io/name": "app" } },
+            },
         ]);
         const ingress = named(policiesOf(team2, [caller, team2]), "ingress-dev-team1-front-to-app-8080");
         assert.equal(ingress.metadata.namespace, "dev-team2");
         assert.deepEqual(ingress.spec.ingress?.[0].from, [
-            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "dev-team1" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "front" } } },
+            {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "dev-team1" } },
+                podSelector: { matchLabels: { "app.kubernetes.io/name": "front" } },
+            },
         ]);
     });
 
     test("a cross-team flow declared by the callee opens both sides too", () => {
         const callee = team("dev-team2", team2.apps, [{ from: "dev-team1/front", to: "app", port: 8080 }]);
-        assert.ok(policiesOf(team1, [team1, callee]).some((p) => p.metadata.name === "egress-front-to-dev-team2-app-8080"));
-        assert.ok(policiesOf(callee, [team1, callee]).some((p) => p.metadata.name === "ingress-dev-team1-front-to-app-8080"));
+        assert.ok(
+            policiesOf(team1, [team1, callee]).some(
+                (p) => p.metadata.name === "egress-front-to-dev-team2-app-8080",
+            ),
+        );
+        assert.ok(
+            policiesOf(callee, [team1, callee]).some(
+                (p) => p.metadata.name === "ingress-dev-team1-front-to-app-8080",
+            ),
+        );
     });
 
     test("a cross-team flow opens nothing in a third team", () => {
         const caller = team("dev-team1", team1.apps, [{ from: "front", to: "dev-team2/app", port: 8080 }]);
         const third = team("dev-team3", [app("api")]);
-        assert.deepEqual(policiesOf(third, [caller, team2, third]).map((p) => p.metadata.name), ["default-deny", "allow-dns"]);
+        assert.deepEqual(
+            policiesOf(third, [caller, team2, third]).map((p) => p.metadata.name),
+            ["default-deny", "allow-dns"],
+        );
     });
 
     test("a flow declared by both teams gives one policy per side, not two", () => {
@@ -137,7 +183,10 @@ describe("network policies", () => {
     });
 
     test("every generated policy validates against the NetworkPolicy schema", async () => {
-        const caller = team("dev-team1", team1.apps, [...team1.flows, { from: "front", to: "dev-team2/app", port: 8080 }]);
+        const caller = team("dev-team1", team1.apps, [
+            ...team1.flows,
+            { from: "front", to: "dev-team2/app", port: 8080 },
+        ]);
         for (const t of [caller, team2]) {
             for (const p of policiesOf(t, [caller, team2])) await validateObject(structuredClone(p) as never);
         }

@@ -1,0 +1,188 @@
+// Helm teams: charts from the chart repository, one HelmRelease per app, applied as the reconciler.
+import * as pulumi from "@pulumi/pulumi";
+import { assertNever } from "../../../src/assertNever";
+import * as flux from "../../../src/flux";
+import type { ChartSource } from "../../charts/source";
+import type { HelmAppConfig, HelmTenant } from "../config";
+import { RECONCILER_SERVICE_ACCOUNT, tenantMetadata } from "../manifests";
+import { DeliveryContext, fluxResource } from "./context";
+
+/** Name of the HelmRepository (ChartMuseum mode) in each helm team's namespace. */
+export const HELM_REPOSITORY_NAME = "charts";
+
+/**
+ * ChartMuseum mode: one HelmRepository per team namespace (no cross-namespace source references),
+ * read anonymously in-cluster: no secretRef, so no chart credential ever sits in a team namespace.
+ */
+export function helmRepository(t: HelmTenant, url: pulumi.Input<string>): flux.FluxObject {
+    return flux.helmRepository({
+        metadata: tenantMetadata(t, HELM_REPOSITORY_NAME),
+        url,
+        interval: t.interval,
+    });
+}
+
+/** `oci://<login server>/helm` + chart: where a chart lives in ACR. */
+export function ociChartUrl(base: string, chart: string): string {
+    return `${base.replace(/\/+$/, "")}/${chart}`;
+}
+
+/**
+ * ACR mode: one OCIRepository per app, following the app's version (range or exact), read with the
+ * source-controller's Azure workload identity (`provider: azure`, no secret).
+ */
+export function ociRepository(
+    t: HelmTenant,
+    app: HelmAppConfig,
+    chartUrl: pulumi.Input<string>,
+): flux.FluxObject {
+    return flux.ociRepository({
+        metadata: tenantMetadata(t, app.name),
+        url: chartUrl,
+        semver: app.version,
+        interval: t.interval,
+    });
+}
+
+/** Where a HelmRelease gets its chart: the team's HelmRepository, or the app's OCIRepository. */
+export type ChartReference = { readonly kind: "HelmRepository" } | { readonly kind: "OCIRepository" };
+
+function chartOf(t: HelmTenant, app: HelmAppConfig, chart: ChartReference): Record<string, unknown> {
+    switch (chart.kind) {
+        case "OCIRepository":
+            return { chartRef: { kind: "OCIRepository", name: app.name } };
+        case "HelmRepository":
+            return {
+                chart: {
+                    spec: {
+                        chart: app.chart,
+                        version: app.version,
+                        sourceRef: { kind: "HelmRepository", name: HELM_REPOSITORY_NAME },
+                        interval: t.interval,
+                    },
+                },
+            };
+        default:
+            return assertNever(chart, "chart reference");
+    }
+}
+
+/**
+ * The values contract every team chart follows: `image.repository` is the app's repository in the
+ * environment's own registry (the only one its kubelet may pull from), `<loginServer>/<team>/<app>`,
+ * whatever the chart or the team's values say, and `image.digest` the pinned digest in stacks that pin.
+ */
+export function imageValues(
+    t: HelmTenant,
+    app: HelmAppConfig,
+    registryLoginServer: pulumi.Input<string>,
+): Record<string, unknown> {
+    const given = (app.values.image ?? {}) as Record<string, unknown>;
+    const path = `${t.name}/${app.name}`;
+    const repository =
+        typeof registryLoginServer === "string"
+            ? `${registryLoginServer}/${path}`
+            : pulumi.interpolate`${registryLoginServer}/${path}`;
+    // Where the stack pins, the digest: exactly the image staging verified, whatever its tag now points to.
+    return { ...given, repository, ...(app.digest ? { digest: app.digest } : {}) };
+}
+
+/**
+ * One HelmRelease per app, applied as the team's reconciler: the chart's Helm tests run after every
+ * install and upgrade and a failed test fails the release (then remediated like any failure), upgrade
+ * failures rolled back (also the last one), cleanup on failure, and `dependsOn` the apps it needs.
+ */
+export function helmRelease(
+    t: HelmTenant,
+    app: HelmAppConfig,
+    chart: ChartReference,
+    registryLoginServer: pulumi.Input<string>,
+): flux.FluxObject {
+    return flux.helmRelease(tenantMetadata(t, app.name), {
+        ...chartOf(t, app, chart),
+        releaseName: app.name,
+        targetNamespace: t.name,
+        serviceAccountName: RECONCILER_SERVICE_ACCOUNT,
+        interval: t.interval,
+        timeout: t.timeout,
+        install: { remediation: { retries: t.remediationRetries } },
+        upgrade: {
+            cleanupOnFail: true,
+            remediation: { retries: t.remediationRetries, remediateLastFailure: true, strategy: "rollback" },
+        },
+        rollback: { cleanupOnFail: true },
+        test: { enable: true, ignoreFailures: false },
+        ...(app.dependsOn.length > 0 ? { dependsOn: app.dependsOn.map((name) => ({ name })) } : {}),
+        values: { ...app.values, image: imageValues(t, app, registryLoginServer) },
+    });
+}
+
+/** The chart sources of the team: one HelmRepository shared by its apps, or an OCIRepository each. */
+function chartSources(
+    ctx: DeliveryContext,
+    t: HelmTenant,
+    source: ChartSource,
+): Map<string, pulumi.Resource> {
+    const sources = new Map<string, pulumi.Resource>();
+    switch (source.kind) {
+        case "chartmuseum": {
+            const repository = fluxResource(ctx, `${ctx.name}-helmrepository`, helmRepository(t, source.url));
+            t.apps.forEach((app) => sources.set(app.name, repository));
+            return sources;
+        }
+        case "acr-oci":
+            for (const app of t.apps) {
+                const url = source.url.apply((base) => ociChartUrl(base, app.chart));
+                sources.set(
+                    app.name,
+                    fluxResource(ctx, `${ctx.name}-ocirepository-${app.name}`, ociRepository(t, app, url)),
+                );
+            }
+            return sources;
+        default:
+            return assertNever(source, "chart source");
+    }
+}
+
+/** Registers the team's chart sources and HelmReleases; returns the names of the releases. */
+export function helmDelivery(
+    ctx: DeliveryContext,
+    t: HelmTenant,
+    source: ChartSource,
+    registryLoginServer: pulumi.Input<string>,
+): string[] {
+    const sources = chartSources(ctx, t, source);
+    const chart: ChartReference = {
+        kind: source.kind === "chartmuseum" ? "HelmRepository" : "OCIRepository",
+    };
+    const releases = new Map<string, pulumi.Resource>();
+    // Apps in dependency order, so a release also depends (in Pulumi) on the releases it needs.
+    for (const app of dependencyOrder(t)) {
+        const needs = app.dependsOn.map((d) => releases.get(d)!);
+        releases.set(
+            app.name,
+            fluxResource(
+                ctx,
+                `${ctx.name}-helmrelease-${app.name}`,
+                helmRelease(t, app, chart, registryLoginServer),
+                [sources.get(app.name)!, ...needs],
+            ),
+        );
+    }
+    return [...releases.keys()];
+}
+
+/** The team's apps ordered so every app comes after the apps it depends on (the config rejects cycles). */
+function dependencyOrder(t: HelmTenant): HelmAppConfig[] {
+    const ordered: HelmAppConfig[] = [];
+    const visit = (app: HelmAppConfig) => {
+        if (ordered.includes(app)) return;
+        app.dependsOn.forEach((d) => {
+            const dep = t.apps.find((a) => a.name === d);
+            if (dep) visit(dep);
+        });
+        ordered.push(app);
+    };
+    t.apps.forEach(visit);
+    return ordered;
+}

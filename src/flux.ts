@@ -1,0 +1,172 @@
+// The Flux vocabulary, declared once for the platform's sync objects and the teams' objects: the API
+// version of each kind (GA APIs only), the kinds that reconcile, and plain builders of the objects.
+import type * as pulumi from "@pulumi/pulumi";
+
+const SOURCE_API = "source.toolkit.fluxcd.io/v1";
+const NOTIFICATION_API = "notification.toolkit.fluxcd.io/v1beta3";
+
+/** API version of each Flux kind the platform creates or watches. */
+export const FLUX_API = {
+    GitRepository: SOURCE_API,
+    HelmRepository: SOURCE_API,
+    OCIRepository: SOURCE_API,
+    HelmChart: SOURCE_API,
+    Bucket: SOURCE_API,
+    Kustomization: "kustomize.toolkit.fluxcd.io/v1",
+    HelmRelease: "helm.toolkit.fluxcd.io/v2",
+    Provider: NOTIFICATION_API,
+    Alert: NOTIFICATION_API,
+} as const;
+export type FluxKind = keyof typeof FLUX_API;
+
+/** Kinds that reconcile, and so can fail: sources and deliveries. What alerts and log queries watch. */
+export const FLUX_RECONCILED_KINDS = [
+    "GitRepository",
+    "OCIRepository",
+    "HelmRepository",
+    "HelmChart",
+    "Bucket",
+    "Kustomization",
+    "HelmRelease",
+] as const satisfies readonly FluxKind[];
+
+/** Media type of a Helm chart's content layer in an OCI artifact. */
+export const HELM_CHART_LAYER = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
+
+export interface FluxMetadata {
+    readonly name: string;
+    readonly namespace: string;
+    readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** A Flux custom resource: what k8s.apiextensions.CustomResource takes. */
+export interface FluxObject {
+    readonly apiVersion: string;
+    readonly kind: FluxKind;
+    readonly metadata: FluxMetadata;
+    readonly spec: Record<string, unknown>;
+}
+
+function fluxObject(kind: FluxKind, metadata: FluxMetadata, spec: Record<string, unknown>): FluxObject {
+    return { apiVersion: FLUX_API[kind], kind, metadata, spec };
+}
+
+/** The Git ref a GitRepository follows: a branch, a tag, or a commit (on its branch). */
+export type GitRef =
+    | { readonly branch: string }
+    | { readonly tag: string }
+    | { readonly branch: string; readonly commit: string };
+
+export function gitRepository(args: {
+    readonly metadata: FluxMetadata;
+    readonly url: string;
+    readonly ref: GitRef;
+    readonly interval: string;
+    /** Git credentials (ssh key or token) in the same namespace; none for a public repository. */
+    readonly secretName?: string;
+}): FluxObject {
+    return fluxObject("GitRepository", args.metadata, {
+        interval: args.interval,
+        timeout: "60s",
+        url: args.url,
+        ref: args.ref,
+        ...(args.secretName ? { secretRef: { name: args.secretName } } : {}),
+    });
+}
+
+/** What a Kustomization waits for after applying: every object, or the listed ones. */
+export type Health =
+    | { readonly wait: true }
+    | { readonly wait: false; readonly healthChecks: readonly Record<string, string>[] };
+
+export function kustomization(args: {
+    readonly metadata: FluxMetadata;
+    readonly sourceName: string;
+    readonly path: string;
+    readonly interval: string;
+    readonly retryInterval: string;
+    readonly serviceAccountName: string;
+    /** Tenants: every object goes into the team's namespace. */
+    readonly targetNamespace?: string;
+    readonly timeout?: string;
+    readonly health?: Health;
+}): FluxObject {
+    return fluxObject("Kustomization", args.metadata, {
+        interval: args.interval,
+        retryInterval: args.retryInterval,
+        path: args.path,
+        prune: true,
+        sourceRef: { kind: "GitRepository", name: args.sourceName },
+        serviceAccountName: args.serviceAccountName,
+        ...(args.targetNamespace ? { targetNamespace: args.targetNamespace } : {}),
+        ...(args.timeout ? { timeout: args.timeout } : {}),
+        ...(args.health ?? {}),
+    });
+}
+
+export function helmRepository(args: {
+    readonly metadata: FluxMetadata;
+    readonly url: pulumi.Input<string>;
+    readonly interval: string;
+}): FluxObject {
+    return fluxObject("HelmRepository", args.metadata, {
+        url: args.url,
+        interval: args.interval,
+        timeout: "60s",
+    });
+}
+
+/** A Helm chart stored as an OCI artifact, read with Azure workload identity (`provider: azure`). */
+export function ociRepository(args: {
+    readonly metadata: FluxMetadata;
+    readonly url: pulumi.Input<string>;
+    readonly semver: string;
+    readonly interval: string;
+}): FluxObject {
+    return fluxObject("OCIRepository", args.metadata, {
+        url: args.url,
+        ref: { semver: args.semver },
+        provider: "azure",
+        interval: args.interval,
+        layerSelector: { mediaType: HELM_CHART_LAYER, operation: "copy" },
+    });
+}
+
+export function helmRelease(metadata: FluxMetadata, spec: Record<string, unknown>): FluxObject {
+    return fluxObject("HelmRelease", metadata, spec);
+}
+
+/** A notification Provider; its credential (webhook URL or token) is read from `secretName`. */
+export function notificationProvider(args: {
+    readonly metadata: FluxMetadata;
+    readonly type: "msteams" | "slack" | "github";
+    readonly secretName: string;
+    /** For `github`: the repository commit statuses are written to. */
+    readonly address?: string;
+}): FluxObject {
+    return fluxObject("Provider", args.metadata, {
+        type: args.type,
+        ...(args.address ? { address: args.address } : {}),
+        secretRef: { name: args.secretName },
+    });
+}
+
+/**
+ * An Alert on every Flux object of its own namespace (the lockdown forbids other namespaces), at
+ * `severity` (`error` for chat webhooks; `info` for GitHub commit statuses, which need successes too).
+ */
+export function alert(args: {
+    readonly metadata: FluxMetadata;
+    readonly providerName: string;
+    readonly severity: "error" | "info";
+    readonly kinds: readonly FluxKind[];
+    /** Added to every event, e.g. `{ cluster: "prod" }`, so a message says where it happened. */
+    readonly eventMetadata?: Record<string, string>;
+}): FluxObject {
+    return fluxObject("Alert", args.metadata, {
+        providerRef: { name: args.providerName },
+        eventSeverity: args.severity,
+        eventSources: args.kinds.map((kind) => ({ kind, name: "*" })),
+        ...(args.eventMetadata ? { eventMetadata: args.eventMetadata } : {}),
+    });
+}

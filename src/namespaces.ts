@@ -1,0 +1,28 @@
+// Every namespace the platform names, declared once. A team may take none of them.
+
+/** Flux's controllers and the cluster's sync objects. */
+export const FLUX_NAMESPACE = "flux-system";
+/** The AKS application routing add-on's managed NGINX ingress controller. */
+export const APP_ROUTING_NAMESPACE = "app-routing-system";
+/** ChartMuseum, in `chartRepository: chartmuseum` mode. */
+export const CHARTMUSEUM_NAMESPACE = "chartmuseum";
+/** The Azure Policy add-on's Gatekeeper. */
+export const GATEKEEPER_NAMESPACE = "gatekeeper-system";
+/** CoreDNS and the other cluster add-ons. */
+export const KUBE_SYSTEM_NAMESPACE = "kube-system";
+/** Namespaces every Kubernetes cluster has. */
+export const KUBERNETES_NAMESPACES = [
+    "default",
+    KUBE_SYSTEM_NAMESPACE,
+    "kube-public",
+    "kube-node-lease",
+] as const;
+
+/** Namespaces a tenant may never take: Kubernetes' own and the platform's. */
+export const RESERVED_NAMESPACES = [
+    ...KUBERNETES_NAMESPACES,
+    FLUX_NAMESPACE,
+    APP_ROUTING_NAMESPACE,
+    GATEKEEPER_NAMESPACE,
+    CHARTMUSEUM_NAMESPACE,
+] as const;

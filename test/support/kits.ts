@@ -1,0 +1,111 @@
+// Where the starter kits live and the platform facts they must fit, shared by test/templates/.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const PROJECT_DIR = join(__dirname, "..", "..");
+export const TEMPLATES_DIR = join(PROJECT_DIR, "templates");
+export const HELM_KIT = join(TEMPLATES_DIR, "helm-app");
+export const KUSTOMIZE_KIT = join(TEMPLATES_DIR, "kustomize-app");
+export const KITS = { "helm-app": HELM_KIT, "kustomize-app": KUSTOMIZE_KIT } as const;
+
+/** The kits' placeholders a team renames (README.md of each kit). */
+export const PLACEHOLDER_TEAM = "my-team";
+export const PLACEHOLDER_APP = "my-app";
+/** The port the app listens on, the platform's default `apps[].port`. */
+export const APP_PORT = 8080;
+
+/**
+ * The tenant LimitRange defaults (README, tenants[].limits): a container the kit ships must not ask
+ * for more than a container that declares nothing would get.
+ */
+export const LIMIT_RANGE_DEFAULTS = {
+    limits: { cpu: "500m", memory: "512Mi" },
+    requests: { cpu: "100m", memory: "128Mi" },
+} as const;
+
+export const read = (path: string) => readFileSync(path, "utf8");
+
+const SUFFIXES: Record<string, number> = {
+    m: 1e-3,
+    "": 1,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+};
+
+/** A Kubernetes quantity ("50m", "128Mi", "1") as a number (cores or bytes). */
+export function quantity(value: string | number): number {
+    const match = /^([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(String(value));
+    if (!match) throw new Error(`not a Kubernetes quantity: ${value}`);
+    return Number(match[1]) * SUFFIXES[match[2] ?? ""];
+}
+
+type Resources = { requests?: Record<string, string>; limits?: Record<string, string> };
+
+/** What is wrong with a container's resources for the tenant LimitRange; empty when they fit. */
+export function resourceProblems(resources: Resources | undefined): string[] {
+    const problems: string[] = [];
+    for (const kind of ["requests", "limits"] as const) {
+        for (const name of ["cpu", "memory"] as const) {
+            const value = resources?.[kind]?.[name];
+            if (value === undefined) {
+                problems.push(`${kind}.${name} is not set`);
+                continue;
+            }
+            if (quantity(value) > quantity(LIMIT_RANGE_DEFAULTS.limits[name])) {
+                problems.push(
+                    `${kind}.${name} ${value} exceeds the default limit ${LIMIT_RANGE_DEFAULTS.limits[name]}`,
+                );
+            }
+        }
+    }
+    for (const name of ["cpu", "memory"] as const) {
+        const request = resources?.requests?.[name];
+        const limit = resources?.limits?.[name];
+        if (request !== undefined && limit !== undefined && quantity(request) > quantity(limit)) {
+            problems.push(`requests.${name} ${request} exceeds limits.${name} ${limit}`);
+        }
+    }
+    return problems;
+}
+
+/** Every pod spec of a rendered object: a Pod's spec, or a workload's pod template spec. */
+export function podSpecs(object: Record<string, any>): Record<string, any>[] {
+    if (object.kind === "Pod") return [object.spec];
+    if (object.spec?.template?.spec) return [object.spec.template.spec];
+    if (object.spec?.jobTemplate?.spec?.template?.spec) return [object.spec.jobTemplate.spec.template.spec];
+    return [];
+}
+
+/** The API group/version of each kind the kits ship, for its model in kubernetes-models. */
+const MODEL_GROUPS: Record<string, string> = {
+    "apps/v1": "apps/v1",
+    v1: "v1",
+    "networking.k8s.io/v1": "networking.k8s.io/v1",
+    "policy/v1": "policy/v1",
+};
+
+/**
+ * Validates a rendered object against its kubernetes-models model, as test/support/schemas.ts does,
+ * but importing the one kind's module (`kubernetes-models/v1/Service`) instead of the whole group's
+ * index, which takes seconds to load. Throws, naming the object, when it is invalid or unknown.
+ */
+export async function validateKubernetesObject(object: Record<string, any>): Promise<void> {
+    const group = MODEL_GROUPS[object.apiVersion];
+    if (!group || !/^[A-Z][A-Za-z]+$/.test(object.kind ?? ""))
+        throw new Error(`no model for ${object.apiVersion} ${object.kind}`);
+    const module = (await import(`kubernetes-models/${group}/${object.kind}`)) as Record<
+        string,
+        new (data: unknown) => { validate(): void }
+    >;
+    try {
+        new module[object.kind](object).validate();
+    } catch (e) {
+        throw new Error(`${object.kind} ${JSON.stringify(object.metadata?.name)}: ${(e as Error).message}`);
+    }
+}
