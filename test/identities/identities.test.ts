@@ -315,7 +315,10 @@ describe("identities: the optional CI password", () => {
             [],
         );
         assert.ok(!JSON.stringify(r.outputs).includes(plaintext));
-        assert.deepEqual(r.secretOutputs.filter((k) => k !== "chartPushPassword"), ["kubeconfig"]);
+        assert.deepEqual(
+            r.secretOutputs.filter((k) => k !== "chartPushPassword"),
+            ["kubeconfig"],
+        );
     });
 });
 
