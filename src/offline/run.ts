@@ -115,12 +115,14 @@ export async function runProgram(
     overrides: Record<string, unknown | SecretValue> = {},
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     program: () => Record<string, unknown> = () => require("../../index")(),
+    /** Run as `pulumi preview` does (`pulumi.runtime.isDryRun()`), instead of as `pulumi up`. */
+    preview = false,
 ): Promise<OfflineRun> {
     const config = resolveStackConfig(stack, overrides);
     const referenced = await referencedStacks(config);
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
     const cloud = new OfflineCloud(referenced);
-    await pulumi.runtime.setMocks(cloud, config.project, stack, false, OFFLINE_ORGANIZATION);
+    await pulumi.runtime.setMocks(cloud, config.project, stack, preview, OFFLINE_ORGANIZATION);
 
     const resources: RegisteredResource[] = [];
     let pending = 0;

@@ -40,6 +40,17 @@ export function runWith(
     return next;
 }
 
+/** Runs index.ts as `pulumi preview` runs it (`pulumi.runtime.isDryRun()`), serialised with the other runs. */
+export function runPreview(
+    stack: StackName,
+    overrides: Record<string, unknown | SecretValue> = {},
+): Promise<OfflineRun> {
+    const previous = [...cache.values()].at(-1) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => runProgram(stack, overrides, undefined, true));
+    cache.set(`${stack}-${cache.size}`, next);
+    return next;
+}
+
 /** A secret value, as `pulumi config set --secret` would store it. */
 export function secret(value: string): SecretValue {
     return { secret: value };
