@@ -15,7 +15,8 @@ import { FLUX_NAMESPACE } from "./src/namespaces";
 import { names } from "./src/naming";
 
 export = function gitopsPlatform() {
-    const config = loadConfig();
+    // Team files are found beside this file, wherever the program runs from.
+    const config = loadConfig(__dirname);
     switch (config.role) {
         case "environment":
             return environment(config);
@@ -93,6 +94,7 @@ function environment(config: EnvironmentConfig) {
                 provider: platform.provider,
                 chartSource: charts,
                 registryLoginServer: platform.registryLoginServer,
+                verifierObjectId: identities.deployServicePrincipalObjectId,
                 ingressNamespace: platform.ingressNamespace,
                 fluxInstallation: flux.installation,
             }),

@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { STACK_ROLES, StackRole } from "../../src/config/keys";
 import { ConfigReader } from "../../src/config/reader";
 
 /** Azure DevOps CI: where the pipelines live and the credentials Pulumi and the pipelines use. */
@@ -45,6 +46,11 @@ export function isDevOpsProjectName(value: string): boolean {
         !value.endsWith(".") &&
         value.trim() === value
     );
+}
+
+/** What the stack is: an environment, or the organisation's delivery (which creates Azure DevOps). */
+export function readStackRole(r: ConfigReader): StackRole {
+    return r.oneOf("stackRole", STACK_ROLES);
 }
 
 export function readDevOpsConfig(r: ConfigReader): DevOpsConfig {

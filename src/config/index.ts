@@ -4,7 +4,7 @@ import {
     keyVaultNameOfCertificate,
     readChartRepositoryConfig,
 } from "../../components/charts/config";
-import { DevOpsConfig, readDevOpsConfig } from "../../components/devops/config";
+import { DevOpsConfig, readDevOpsConfig, readStackRole } from "../../components/devops/config";
 import { FluxConfig, checkFluxPrerequisites, readFluxConfig } from "../../components/flux/config";
 import { IdentitiesConfig, readIdentitiesConfig } from "../../components/identities/config";
 import { OperationsConfig, readOperationsConfig } from "../../components/monitoring/config";
@@ -13,7 +13,6 @@ import {
     CONFIG_KEYS,
     PROVIDER_NAMESPACES,
     RETIRED_KEYS,
-    STACK_ROLES,
     StackRole,
     declarationOf,
     declaredDefault,
@@ -61,7 +60,7 @@ export function loadConfig(projectDir: string = process.cwd()): StackConfig {
     const project = pulumi.getProject();
     const stack = pulumi.getStack();
     const r = new ConfigReader(project);
-    const role = r.oneOf("stackRole", STACK_ROLES);
+    const role = readStackRole(r);
     checkKnownKeys(r, pulumi.runtime.allConfig(), role);
     const config =
         role === "delivery"
@@ -179,9 +178,11 @@ function checkKeyRole(r: ConfigReader, key: string, value: unknown, role: StackR
     if (stacks === "all" || stacks === role) return;
     // Pulumi.yaml's declared value reaches every stack; only a value the stack file sets is misplaced.
     if (JSON.stringify(value) === JSON.stringify(declaredDefault(d))) return;
+    const article = role === "environment" ? "an" : "a";
+    const readers = stacks === "environment" ? "environment stacks read" : `${stacks} stack reads`;
     r.problem(
         key,
         d.secret ? "<secret value>" : value,
-        `unset in a ${role} stack: only the ${stacks} stack reads it`,
+        `unset in ${article} ${role} stack: only the ${readers} it`,
     );
 }

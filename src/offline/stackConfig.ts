@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { CONFIG_KEYS, KeyDeclaration } from "../config/keys";
-import { readYamlFile } from "../config/yamlFile";
 import { writeTeamFiles } from "./teamFiles";
+import { readYamlFile } from "./yamlFile";
 
 /** The override key under which tests and the bench give a list of teams instead of team files. */
 export const TENANTS_OVERRIDE = (project: string) => `${project}:tenants`;
@@ -47,9 +47,10 @@ export function placeholderFor(key: string): string {
 export function resolveStackConfig(
     stack: string,
     overrides: Record<string, unknown | SecretValue> = {},
+    projectDir: string = PROJECT_DIR,
 ): ResolvedConfig {
-    const project = readYamlFile(join(PROJECT_DIR, "Pulumi.yaml")) as ProjectFile;
-    const stackFile = readYamlFile(join(PROJECT_DIR, `Pulumi.${stack}.yaml`)) as {
+    const project = readYamlFile(join(projectDir, "Pulumi.yaml")) as ProjectFile;
+    const stackFile = readYamlFile(join(projectDir, `Pulumi.${stack}.yaml`)) as {
         config?: Record<string, unknown>;
     };
     const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);

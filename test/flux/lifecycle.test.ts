@@ -8,7 +8,15 @@ import { FLUX_CHART_LINES, fluxPrerequisiteProblem } from "../../components/flux
 import { clusterKustomizationYaml } from "../../components/flux/manifests";
 import { FAKE_GITHUB_FILES } from "../../src/offline/cloud";
 import { failureOf } from "../support/failingRun";
-import { STACKS, OfflineRun, RegisteredResource, kubernetesObjects, one, run } from "../support/program";
+import {
+    STACKS,
+    OfflineRun,
+    RegisteredResource,
+    kubernetesObjects,
+    one,
+    run,
+    runOnce,
+} from "../support/program";
 import { isFluxApiVersion } from "../support/schemas";
 
 const CHART = "kubernetes:helm.sh/v4:Chart";
@@ -115,7 +123,7 @@ describe("a second up after a destroy", () => {
             "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [apps.yaml]\n";
         FAKE_GITHUB_FILES.set("fleet-infra/main/clusters/staging/kustomization.yaml", kept);
         try {
-            const file = one(await run("staging", {}), FILE, "flux-cluster-folder");
+            const file = one(await runOnce("staging", {}, {}), FILE, "flux-cluster-folder");
             assert.equal(file.inputs.content, kept);
             assert.equal(file.inputs.overwriteOnCreate, true);
         } finally {

@@ -15,7 +15,7 @@ import { CONFIG_KEYS, KeyDeclaration } from "../../src/config/keys";
 import { FAKE_SUBSCRIPTION_ID } from "../../src/offline/cloud";
 import { PROJECT_DIR, resolveStackConfig } from "../../src/offline/stackConfig";
 import { roleDefinitionId } from "../../src/roles";
-import { STACKS, ofType, run, runPreview } from "../support/program";
+import { STACKS, ofType, run, previewRun } from "../support/program";
 
 const key = (k: string) => `gitops-platform:${k}`;
 const ROLE = "azure-native:authorization:RoleAssignment";
@@ -81,8 +81,8 @@ for (const stack of STACKS) {
 
         it("needs at preview no data source that reads a secret, and classifies every one it reads", async () => {
             for (const r of [
-                await runPreview(stack),
-                await runPreview(stack, { ...ACR_OCI, ...UPN_ADMINS }),
+                await previewRun(stack),
+                await previewRun(stack, { ...ACR_OCI, ...UPN_ADMINS }),
             ]) {
                 const invoked = [...new Set(r.invokes)];
                 assert.ok(invoked.length > 0);
@@ -102,7 +102,7 @@ for (const stack of STACKS) {
 
         it("reads the ChartMuseum storage key only in an update, with the deploy identity", async () => {
             assert.ok(
-                !(await runPreview(stack)).invokes.includes("azure-native:storage:listStorageAccountKeys"),
+                !(await previewRun(stack)).invokes.includes("azure-native:storage:listStorageAccountKeys"),
             );
             assert.ok((await run(stack)).invokes.includes("azure-native:storage:listStorageAccountKeys"));
         });

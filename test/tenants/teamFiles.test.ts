@@ -17,6 +17,10 @@ function teams(extra: Record<string, string> = {}): Record<string, string> {
     return { [TEAMS]: dir };
 }
 
+/** Inputs with the two runs' temporary team folders named alike (the delivery stack's `teamFile` variables). */
+const sameFolder = (inputs: unknown) =>
+    JSON.parse(JSON.stringify(inputs).replace(/\/tmp\/teams-[A-Za-z0-9]+\//g, "<teams>/"));
+
 const NEW_TEAM = `name: dev-team3
 delivery: helm
 apps:
@@ -44,18 +48,19 @@ describe("team files (tenants/<team>.yaml)", () => {
         assert.match(front?.inputs.spec.values.image.digest, /^sha256:[0-9a-f]{64}$/);
     });
 
-    for (const stack of STACKS) {
+    for (const stack of [...STACKS, "delivery"] as const) {
         test(`${stack}: adding a team file plans that team and changes nothing else`, async () => {
             const before = await run(stack, teams());
             const after = await run(stack, teams({ "dev-team3.yaml": NEW_TEAM }));
             const byUrn = new Map(before.resources.map((x) => [x.urn, x]));
             for (const x of after.resources) {
                 const was = byUrn.get(x.urn);
-                if (was) assert.deepEqual(x.inputs, was.inputs, `${x.urn} changed`);
+                if (was) assert.deepEqual(sameFolder(x.inputs), sameFolder(was.inputs), `${x.urn} changed`);
                 else assert.match(x.urn, /dev-team3/, `${x.urn} is new but not the new team's`);
             }
-            assert.deepEqual(after.outputs.tenantNamespaces, ["dev-team1", "dev-team2", "dev-team3"]);
-            assert.equal(after.resources.length - before.resources.length > 0, true);
+            assert.ok(after.resources.length > before.resources.length, "the new team's resources");
+            if (stack !== "delivery")
+                assert.deepEqual(after.outputs.tenantNamespaces, ["dev-team1", "dev-team2", "dev-team3"]);
         });
     }
 

@@ -240,8 +240,8 @@ for (const stack of STACKS) {
 
         test(
             stack === "prod"
-                ? "prod pins exact chart versions and a Git tag"
-                : "staging follows version ranges and a branch",
+                ? "prod pins exact chart versions and follows the Kustomize team's prod overlay on main"
+                : "staging follows version ranges and the staging overlay on main",
             async () => {
                 const r = await run(stack);
                 const versions = tenantKind(r, "HelmRelease").map(
@@ -253,9 +253,15 @@ for (const stack of STACKS) {
                     "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository",
                     "dev-team2-gitrepository",
                 ).inputs.spec.ref;
+                const path = one(
+                    r,
+                    "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization",
+                    "dev-team2-kustomization",
+                ).inputs.spec.path;
+                assert.equal(path, `./deploy/${stack}`);
                 if (stack === "prod") {
                     assert.ok(versions.every(isSemver), versions.join());
-                    assert.deepEqual(ref, { tag: "v1.2.0" });
+                    assert.deepEqual(ref, { branch: "main" });
                 } else {
                     assert.ok(
                         versions.every((v) => !isSemver(v)),
@@ -415,6 +421,7 @@ describe("Tenant component on its own", () => {
                 provider,
                 chartSource: { kind: "acr-oci", url: pulumi.output("oci://acrgitops.azurecr.io/helm") },
                 registryLoginServer: "acrgitops.azurecr.io",
+                verifierObjectId: "00000000-0000-4000-8000-00000000000d",
                 ingressNamespace: "app-routing-system",
                 fluxInstallation: installation,
                 ...extra,
