@@ -80,6 +80,7 @@ function environment(config: EnvironmentConfig) {
         config: config.flux,
         stack: config.stack,
         provider: platform.provider,
+        kubernetesVersion: platform.kubernetesVersion,
         protect: config.platform.protect,
         sourceControllerIdentityClientId: identities.fluxSourceIdentityClientId,
     });

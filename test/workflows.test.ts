@@ -3,6 +3,8 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
+import { kubeloginLogin } from "../components/platform/kubeconfig";
+import { run } from "./support/program";
 
 const ROOT = join(__dirname, "..");
 const WORKFLOWS = join(ROOT, ".github", "workflows");
@@ -57,6 +59,13 @@ describe("delivery workflows", () => {
         );
     });
 
+    it("previews as the preview identity, only in the `preview` environment whose reviewers approve a PR's code", () => {
+        const preview = workflow("pull-request.yml").jobs.preview;
+        assert.equal(preview.environment, "preview");
+        assert.equal(pulumiStep(preview)!.with?.["azure-client-id"], "${{ vars.AZURE_PREVIEW_CLIENT_ID }}");
+        assert.match(preview.if ?? "", /head\.repo\.full_name == github\.repository/, "no preview for forks");
+    });
+
     it("the verify workflow installs from the lockfile, typechecks and tests", () => {
         const runs = workflow("verify.yml")
             .jobs.verify.steps!.map((s) => s.run)
@@ -84,6 +93,21 @@ describe("delivery workflows", () => {
         assert.equal(delivery.needs, "prod");
     });
 
+    it("deploys as the deploy identity, from main only, each stack in its own environment", () => {
+        const deploy = workflow("deploy.yml");
+        assert.deepEqual(Object.keys(deploy.on), ["push"]);
+        for (const stack of ["staging", "prod", "delivery"]) {
+            const job = deploy.jobs[stack];
+            assert.equal(job.environment, stack);
+            assert.equal(job.if, "github.ref == 'refs/heads/main'");
+            assert.equal(pulumiStep(job)!.with?.["azure-client-id"], "${{ vars.AZURE_DEPLOY_CLIENT_ID }}");
+        }
+        for (const file of workflowFiles().filter((f) => f !== "deploy.yml")) {
+            for (const job of Object.values(workflow(file).jobs))
+                assert.notEqual(pulumiStep(job)?.with?.command, "up", `${file} must not deploy`);
+        }
+    });
+
     it("deployments are serialised per stack and never cancelled half-way; stale previews are cancelled", () => {
         const deploy = workflow("deploy.yml");
         for (const stack of ["staging", "prod"]) {
@@ -109,12 +133,103 @@ describe("delivery workflows", () => {
                 const writes = Object.entries(permissions)
                     .filter(([, level]) => level === "write")
                     .map(([scope]) => scope);
+                const commentsOnPr = pulumiStep(job)?.with?.["comment-on-pr"] === "true";
+                const reportsDrift = file === "drift.yml" && name === "report";
                 const allowed = pulumiStep(job)
-                    ? ["id-token", ...(pulumiStep(job)!.with?.command === "preview" ? ["pull-requests"] : [])]
-                    : [];
+                    ? ["id-token", ...(commentsOnPr ? ["pull-requests"] : [])]
+                    : reportsDrift
+                      ? ["issues"]
+                      : [];
                 assert.deepEqual(writes.sort(), allowed.sort(), `${file}/${name} writes only what it needs`);
             }
         }
+    });
+
+    it("gives kubelogin exactly the variables it reads for workloadidentity, and no token file or secret", () => {
+        const steps: Step[] = action().runs.steps;
+        const env = steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!.env!;
+        const kubelogin = Object.keys(env)
+            .filter((k) => k.startsWith("AZURE_") || k.startsWith("AAD_"))
+            .sort();
+        assert.deepEqual(kubelogin, ["AAD_LOGIN_METHOD", "AZURE_CLIENT_ID", "AZURE_TENANT_ID"]);
+        assert.equal(env.AAD_LOGIN_METHOD, "workloadidentity");
+        assert.equal(env.AZURE_CLIENT_ID, "${{ inputs.azure-client-id }}");
+        assert.equal(env.AZURE_TENANT_ID, "${{ inputs.azure-tenant-id }}");
+        const install = steps.find((s) => s.run?.includes("az aks install-cli"))!;
+        const [major, minor, patch] = String(install.env?.KUBELOGIN_VERSION)
+            .replace(/^v/, "")
+            .split(".")
+            .map(Number);
+        assert.ok(
+            major > 0 || minor > 0 || patch >= 34,
+            "kubelogin 0.0.34 or later reads GitHub's OIDC endpoint in workloadidentity mode",
+        );
+        assert.match(install.run!, /--kubelogin-version "\$KUBELOGIN_VERSION"/);
+    });
+
+    it("CI mode: the program's kubeconfig with the action's environment logs in by workload identity with a fresh GitHub token", async () => {
+        const kubeconfig = parse(
+            (await run("prod")).resources.find((x) => x.type === "pulumi:providers:kubernetes")!.inputs
+                .kubeconfig,
+        );
+        const env = (action().runs.steps as Step[]).find((s) => s.uses?.startsWith("pulumi/actions@"))!
+            .env! as Record<string, string>;
+        const inputs = {
+            "azure-client-id": "11111111-1111-4111-8111-111111111111",
+            "azure-tenant-id": "22222222-2222-4222-8222-222222222222",
+        };
+        const expanded = Object.fromEntries(
+            Object.entries(env).map(([k, v]) => [
+                k,
+                String(v).replace(
+                    /\$\{\{ inputs\.([a-z-]+) \}\}/,
+                    (_, i: string) => inputs[i as keyof typeof inputs] ?? "",
+                ),
+            ]),
+        );
+        // With `id-token: write`, GitHub sets these for every step of the job.
+        const runner = {
+            ...expanded,
+            ACTIONS_ID_TOKEN_REQUEST_URL: "https://token.actions",
+            ACTIONS_ID_TOKEN_REQUEST_TOKEN: "runtime",
+        };
+        assert.deepEqual(kubeloginLogin(kubeconfig.users[0].user.exec.args, runner), {
+            login: "workloadidentity",
+            clientId: inputs["azure-client-id"],
+            tenantId: inputs["azure-tenant-id"],
+            assertion: "github-actions-oidc",
+        });
+    });
+
+    it("checks for drift every night, per stack, with a refreshed preview that fails on any change", () => {
+        const drift = workflow("drift.yml");
+        assert.match(drift.on.schedule[0].cron, /^\d+ \d+ \* \* \*$/);
+        const job = drift.jobs.drift;
+        assert.deepEqual(job.strategy?.matrix.stack, ["staging", "prod"]);
+        assert.equal(job.environment, "drift");
+        const step = pulumiStep(job)!;
+        assert.deepEqual(
+            [step.with?.command, step.with?.refresh, step.with?.["expect-no-changes"]],
+            ["preview", "true", "true"],
+        );
+        assert.equal(step.with?.stack, "${{ matrix.stack }}");
+        assert.equal(
+            job.concurrency?.group,
+            "pulumi-deploy-${{ matrix.stack }}",
+            "never beside a deployment of the stack",
+        );
+        const passthrough = action().runs.steps.find((s: Step) => s.uses?.startsWith("pulumi/actions@")).with;
+        assert.equal(passthrough.refresh, "${{ inputs.refresh }}");
+        assert.equal(passthrough["expect-no-changes"], "${{ inputs.expect-no-changes }}");
+    });
+
+    it("notifies on drift: a failure opens or comments on the drift issue", () => {
+        const report = workflow("drift.yml").jobs.report as Job & { if?: string };
+        assert.equal(report.needs, "drift");
+        assert.equal(report.if, "failure()");
+        const script = report.steps![0].run!;
+        assert.match(script, /gh issue create/);
+        assert.match(script, /gh issue comment/);
     });
 
     it("Azure login is OIDC federation: azure/login with a client id and no secret anywhere", () => {

@@ -108,11 +108,20 @@ export class ChartMuseum extends pulumi.ComponentResource {
             },
             stateful,
         );
-        const keys = storage.listStorageAccountKeysOutput(
-            { resourceGroupName: args.resourceGroupName, accountName: account.name },
-            parent,
-        );
-        const accountKey = pulumi.secret(keys.keys.apply((k) => k[0].value));
+        // ChartMuseum's Azure backend signs every request with the account key: it has no workload
+        // identity (helm/chartmuseum#222). Only `pulumi up` reads the key (the deploy identity's
+        // listKeys); a preview never does, so the preview identity needs no right that reads a secret,
+        // and the key's field is left out of every comparison (rotation: `up --replace` the Secret).
+        const accountKey = pulumi.runtime.isDryRun()
+            ? pulumi.secret("read by pulumi up only")
+            : pulumi.secret(
+                  storage
+                      .listStorageAccountKeysOutput(
+                          { resourceGroupName: args.resourceGroupName, accountName: account.name },
+                          parent,
+                      )
+                      .keys.apply((k) => k[0].value),
+              );
 
         // --- Credentials: generated, kept secret, handed to the pod through a Secret only.
         const password = new random.RandomPassword(
@@ -145,7 +154,7 @@ export class ChartMuseum extends pulumi.ComponentResource {
                     BASIC_AUTH_PASS: pulumi.secret(password.result),
                 },
             },
-            k8sOpts,
+            { ...k8sOpts, ignoreChanges: ["stringData.AZURE_STORAGE_ACCESS_KEY"] },
         );
 
         const release = new k8s.helm.v3.Release(

@@ -37,6 +37,59 @@ export interface FluxConfig {
     readonly notifications: FluxNotifications;
 }
 
+/**
+ * The flux2 chart lines the platform has vetted, by chart MAJOR.MINOR: the Flux release each ships
+ * and the oldest Kubernetes it supports (what the chart's `flux check --pre` hook would check;
+ * helm.v4.Chart never runs hooks, so the program checks it). A new line is added here after reading
+ * its release notes (removed APIs need `flux migrate` before the bump).
+ */
+export const FLUX_CHART_LINES: Readonly<
+    Record<string, { readonly flux: string; readonly minimumKubernetes: string }>
+> = {
+    "2.17": { flux: "2.7", minimumKubernetes: "1.32" },
+    "2.19": { flux: "2.8", minimumKubernetes: "1.33" },
+};
+
+/** The vetted line of an exact chart version, or undefined. */
+export function fluxChartLine(chartVersion: string): (typeof FLUX_CHART_LINES)[string] | undefined {
+    return FLUX_CHART_LINES[chartVersion.split(".").slice(0, 2).join(".")];
+}
+
+function minorOf(version: string): [number, number] {
+    const [major, minor] = version.replace(/^v/, "").split(".").map(Number);
+    return [major, minor];
+}
+
+/**
+ * `flux check --pre`: why a cluster running `kubernetesVersion` cannot take the Flux of
+ * `chartVersion`, or undefined when it can.
+ */
+export function fluxPrerequisiteProblem(chartVersion: string, kubernetesVersion: string): string | undefined {
+    const line = fluxChartLine(chartVersion);
+    if (!line)
+        return `flux2 chart ${chartVersion} is not a vetted line (${Object.keys(FLUX_CHART_LINES).join(", ")})`;
+    const [major, minor] = minorOf(kubernetesVersion);
+    const [minMajor, minMinor] = minorOf(line.minimumKubernetes);
+    if (major > minMajor || (major === minMajor && minor >= minMinor)) return undefined;
+    return `Flux ${line.flux} (flux2 chart ${chartVersion}) needs Kubernetes ${line.minimumKubernetes} or later; the cluster runs ${kubernetesVersion}`;
+}
+
+/** A pinned kubernetesVersion Flux cannot run on is refused before anything is created. */
+export function checkFluxPrerequisites(
+    r: ConfigReader,
+    flux: FluxConfig,
+    kubernetesVersion: string | undefined,
+): void {
+    if (!kubernetesVersion || !fluxChartLine(flux.chartVersion)) return;
+    const problem = fluxPrerequisiteProblem(flux.chartVersion, kubernetesVersion);
+    if (problem)
+        r.problem(
+            "kubernetesVersion",
+            kubernetesVersion,
+            `a version fluxChartVersion ${flux.chartVersion} supports: ${problem}`,
+        );
+}
+
 /** GitHub's rule for user and organisation names. */
 export function isGithubOwner(value: string): boolean {
     return /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/.test(value);
@@ -103,8 +156,12 @@ export function readFluxConfig(r: ConfigReader, stack: string): FluxConfig {
         }),
         path: path ?? `clusters/${stack}`,
         chartVersion: r.string("fluxChartVersion", {
-            valid: isSemver,
-            allowed: `an exact chart version MAJOR.MINOR.PATCH, e.g. "${CONFIG_KEYS.fluxChartVersion.default}"`,
+            valid: (v) => isSemver(v) && fluxChartLine(v) !== undefined,
+            allowed: `an exact chart version MAJOR.MINOR.PATCH of a vetted line (${Object.keys(
+                FLUX_CHART_LINES,
+            )
+                .map((l) => `${l}.x`)
+                .join(", ")}), e.g. "${CONFIG_KEYS.fluxChartVersion.default}"`,
         }),
         sourceInterval: r.string("fluxSourceInterval", {
             valid: isDuration,

@@ -2,7 +2,7 @@ import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import type { FluxConfig, FluxNotifications } from "./config";
+import { FluxConfig, FluxNotifications, fluxChartLine, fluxPrerequisiteProblem } from "./config";
 import { FLUX_RECONCILED_KINDS, FluxObject, alert, notificationProvider } from "../../src/flux";
 import { FLUX_NAMESPACE } from "../../src/namespaces";
 import {
@@ -35,6 +35,11 @@ export interface FluxArgs {
     /** The platform's Kubernetes provider; every in-cluster object is created through it. */
     readonly provider: k8s.Provider;
     /**
+     * The Kubernetes version the cluster runs (MAJOR.MINOR.PATCH): checked against the chart's Flux
+     * before anything of Flux is created, what the chart's `flux check --pre` hook would do.
+     */
+    readonly kubernetesVersion: pulumi.Input<string>;
+    /**
      * Protect the fleet repository from deletion when this component creates it (the platform's
      * `protect`). Default false. Has no effect on an existing repository, which is only read.
      */
@@ -47,197 +52,80 @@ export interface FluxArgs {
     readonly sourceControllerIdentityClientId?: pulumi.Input<string>;
 }
 
+/** Annotation on flux-system recording the `flux check --pre` constraint the cluster passed. */
+export const FLUX_PREFLIGHT_ANNOTATION = "gitops.platform/flux-check-pre";
+
+/**
+ * Helm post-renderer keeping only the CustomResourceDefinitions of the rendered chart (a top-level
+ * `kind:` line): the flux2 chart renders its CRDs only with their controllers, so the CRDs are
+ * installed from the same chart and version as a resource of their own. Run by `node`, which every
+ * machine running this program has.
+ */
+export const CRDS_ONLY_POST_RENDERER = [
+    'let s="";process.stdin.setEncoding("utf8");',
+    'process.stdin.on("data",(d)=>{s+=d;}).on("end",()=>{',
+    "const docs=s.split(/^---[ \\t]*$/m).filter((d)=>/^kind:[ \\t]*CustomResourceDefinition[ \\t]*$/m.test(d));",
+    'process.stdout.write(docs.map((d)=>"---\\n"+d.trim()+"\\n").join(""));});',
+].join("");
+
+interface FleetRepository {
+    readonly name: pulumi.Output<string>;
+    /** The repository when this stack creates it. */
+    readonly created?: github.Repository;
+    /** What must exist before the first commit (the default branch of a created repository). */
+    readonly branchReady: pulumi.Resource[];
+}
+
 /**
  * `flux bootstrap github --owner --repository --branch --path=clusters/<stack>` as resources: the fleet
  * repository (read, or created private with its branch protected), a read-only ed25519 deploy key, the
- * cluster folder seeded with a kustomization.yaml, the Flux controllers (pinned, locked down for
- * multi-tenancy), the flux-system GitRepository and Kustomization, and alerts on failed reconciliations.
+ * cluster folder seeded with a kustomization.yaml, the Flux CRDs then the controllers (pinned, locked
+ * down for multi-tenancy), the flux-system GitRepository and Kustomization, and alerts on failures.
  */
 export class Flux extends pulumi.ComponentResource {
     /** Namespace of the Flux controllers ("flux-system"). */
     readonly namespace: string;
-    /** The Flux installation (controllers and CRDs): what every Flux custom resource must depend on. */
+    /** The Flux controllers, after their CRDs: what every Flux custom resource must depend on. */
     readonly installation: pulumi.Resource;
     /** Web address of the fleet repository, https://github.com/<owner>/<repository>. */
     readonly fleetRepositoryUrl: pulumi.Output<string>;
 
+    private readonly name: string;
+    private readonly args: FluxArgs;
+
     constructor(name: string, args: FluxArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops:flux:Flux", name, {}, opts);
+        this.name = name;
+        this.args = args;
         const { config, stack } = args;
-        const parent = { parent: this };
 
-        // --- GitHub: the fleet repository, the deploy key and the cluster folder.
+        // --- GitHub: the fleet repository, the cluster folder, the deploy key.
         const githubProvider = new github.Provider(
             `${name}-github`,
             { owner: config.githubOwner, token: config.githubToken },
-            parent,
+            { parent: this },
         );
         const gh = { parent: this, provider: githubProvider };
-
-        let repositoryName: pulumi.Output<string>;
-        let created: github.Repository | undefined;
-        let branchReady: pulumi.Resource[] = [];
-        if (config.createRepository) {
-            created = new github.Repository(
-                `${name}-fleet-repo`,
-                {
-                    name: config.repository,
-                    description: "Fleet repository: what Flux applies to each cluster (clusters/<stack>).",
-                    visibility: "private",
-                    autoInit: true,
-                    hasIssues: true,
-                    hasWiki: false,
-                    hasProjects: false,
-                    deleteBranchOnMerge: true,
-                    vulnerabilityAlerts: true,
-                    archiveOnDestroy: true,
-                },
-                { ...gh, protect: args.protect ?? false },
-            );
-            const defaultBranch = new github.BranchDefault(
-                `${name}-fleet-default-branch`,
-                { repository: created.name, branch: config.branch, rename: true },
-                gh,
-            );
-            repositoryName = created.name;
-            branchReady = [defaultBranch];
-        } else {
-            // Read at preview too: a missing repository, or one the token cannot see, fails before any change.
-            const existing = github.getRepositoryOutput(
-                { fullName: `${config.githubOwner}/${config.repository}` },
-                gh,
-            );
-            repositoryName = existing.name;
-        }
-
-        const clusterFolder = new github.RepositoryFile(
-            `${name}-cluster-folder`,
-            {
-                repository: repositoryName,
-                branch: config.branch,
-                file: `${config.path}/kustomization.yaml`,
-                content: clusterKustomizationYaml(stack, config.path),
-                commitMessage: `Add ${config.path} for Flux (Pulumi stack ${stack})`,
-                // Never overwrite a kustomization.yaml someone already wrote: creation fails instead.
-                overwriteOnCreate: false,
-            },
-            // A seed: once written, the platform team edits it in Git and Pulumi leaves it alone.
-            // Kept in the repository on destroy: the fleet's history is not the stack's to delete.
-            {
-                ...gh,
-                dependsOn: branchReady,
-                ignoreChanges: ["content", "commitMessage"],
-                retainOnDelete: true,
-            },
-        );
-
-        if (created) {
-            new github.BranchProtection(
-                `${name}-fleet-branch-protection`,
-                {
-                    repositoryId: created.nodeId,
-                    pattern: config.branch,
-                    enforceAdmins: false,
-                    allowsDeletions: false,
-                    allowsForcePushes: false,
-                    requiredLinearHistory: true,
-                    requireConversationResolution: true,
-                    requiredPullRequestReviews: [
-                        { requiredApprovingReviewCount: 1, dismissStaleReviews: true },
-                    ],
-                },
-                // After the seed commit, which goes straight to the branch.
-                { ...gh, dependsOn: [clusterFolder] },
-            );
-        }
-
-        const key = new tls.PrivateKey(`${name}-deploy-key`, { algorithm: "ED25519" }, parent);
+        const fleet = this.fleetRepository(gh);
+        const clusterFolder = this.clusterFolder(gh, fleet);
+        this.branchProtection(gh, fleet, clusterFolder);
+        const key = new tls.PrivateKey(`${name}-deploy-key`, { algorithm: "ED25519" }, { parent: this });
         const deployKey = new github.RepositoryDeployKey(
             `${name}-deploy-key`,
+            // Flux only reads the fleet: a leaked cluster cannot push to it.
             {
-                repository: repositoryName,
+                repository: fleet.name,
                 title: `flux-${stack} (Pulumi)`,
                 key: key.publicKeyOpenssh,
-                // Flux only reads the fleet: a leaked cluster cannot push to it.
                 readOnly: true,
             },
             gh,
         );
 
-        // --- Cluster: the Flux controllers, then the fleet sync objects.
-        const kube = { parent: this, provider: args.provider };
-        const namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            {
-                metadata: {
-                    name: FLUX_NAMESPACE,
-                    labels: {
-                        "app.kubernetes.io/part-of": "flux",
-                        "app.kubernetes.io/instance": FLUX_NAMESPACE,
-                    },
-                },
-            },
-            kube,
-        );
-        const installation = new k8s.helm.v4.Chart(
-            `${name}-controllers`,
-            {
-                chart: FLUX_INSTALL.chart,
-                repositoryOpts: { repo: FLUX_INSTALL.repository },
-                version: config.chartVersion,
-                name: FLUX_INSTALL.releaseName,
-                namespace: FLUX_NAMESPACE,
-                values: fluxChartValues({
-                    sourceControllerIdentityClientId: args.sourceControllerIdentityClientId,
-                }),
-            },
-            { ...kube, dependsOn: [namespace] },
-        );
-        const meta = (objectName: string) => ({ name: objectName, namespace: FLUX_NAMESPACE });
-        const custom = (resourceName: string, object: FluxObject, dependsOn: pulumi.Resource[] = []) =>
-            new k8s.apiextensions.CustomResource(resourceName, object, {
-                ...kube,
-                dependsOn: [installation, ...dependsOn],
-            });
-
-        const syncSecret = new k8s.core.v1.Secret(
-            `${name}-sync-secret`,
-            {
-                metadata: meta(FLUX_SYNC_NAME),
-                type: "Opaque",
-                // The private key travels only inside this secret input.
-                stringData: pulumi.secret(
-                    pulumi
-                        .all([key.privateKeyOpenssh, key.publicKeyOpenssh])
-                        .apply(([privateKey, publicKey]) => gitSshSecretData(privateKey, publicKey)),
-                ),
-            },
-            { ...kube, dependsOn: [namespace] },
-        );
-
-        const source = custom(
-            `${name}-git-repository`,
-            fleetSource({
-                metadata: meta(FLUX_SYNC_NAME),
-                url: fleetSshUrl(config.githubOwner, config.repository),
-                branch: config.branch,
-                interval: config.sourceInterval,
-                secretName: FLUX_SYNC_NAME,
-            }),
-            // The key must be accepted by GitHub and the folder exist before the first fetch.
-            [syncSecret, deployKey, clusterFolder],
-        );
-        custom(
-            `${name}-kustomization`,
-            fleetSync({
-                metadata: meta(FLUX_SYNC_NAME),
-                path: config.path,
-                interval: config.reconcileInterval,
-                sourceName: FLUX_SYNC_NAME,
-                serviceAccountName: FLEET_SERVICE_ACCOUNT,
-            }),
-            [source],
-        );
+        // --- Cluster: the Flux CRDs, the controllers, then the fleet sync objects.
+        const namespace = this.fluxNamespace();
+        const installation = this.controllers(namespace);
+        this.syncObjects(namespace, installation, key, [deployKey, clusterFolder]);
 
         // --- Notifications: ops hear of a failed reconciliation.
         failureAlerts(
@@ -248,7 +136,7 @@ export class Flux extends pulumi.ComponentResource {
                 cluster: stack,
                 fleetRepositoryUrl: fleetHtmlUrl(config.githubOwner, config.repository),
             },
-            { ...kube, dependsOn: [installation, namespace] },
+            { parent: this, provider: args.provider, dependsOn: [installation, namespace] },
         );
 
         this.namespace = FLUX_NAMESPACE;
@@ -260,6 +148,210 @@ export class Flux extends pulumi.ComponentResource {
             fleetRepositoryUrl: this.fleetRepositoryUrl,
         });
     }
+
+    private get kube(): pulumi.CustomResourceOptions {
+        return { parent: this, provider: this.args.provider };
+    }
+
+    /** The existing repository (read at preview too: one the token cannot see fails before any change), or a new private one. */
+    private fleetRepository(gh: pulumi.CustomResourceOptions): FleetRepository {
+        const { config } = this.args;
+        if (!config.createRepository) {
+            const existing = github.getRepositoryOutput(
+                { fullName: `${config.githubOwner}/${config.repository}` },
+                gh,
+            );
+            return { name: existing.name, branchReady: [] };
+        }
+        const created = new github.Repository(
+            `${this.name}-fleet-repo`,
+            {
+                name: config.repository,
+                description: "Fleet repository: what Flux applies to each cluster (clusters/<stack>).",
+                visibility: "private",
+                autoInit: true,
+                hasIssues: true,
+                hasWiki: false,
+                hasProjects: false,
+                deleteBranchOnMerge: true,
+                vulnerabilityAlerts: true,
+                archiveOnDestroy: true,
+            },
+            { ...gh, protect: this.args.protect ?? false },
+        );
+        const defaultBranch = new github.BranchDefault(
+            `${this.name}-fleet-default-branch`,
+            { repository: created.name, branch: config.branch, rename: true },
+            gh,
+        );
+        return { name: created.name, created, branchReady: [defaultBranch] };
+    }
+
+    /**
+     * The cluster folder's kustomization.yaml, a seed: once written the platform team edits it in Git
+     * and Pulumi leaves it alone. Kept in the repository on destroy (the fleet's history is not the
+     * stack's to delete), so a later create adopts the file as it is instead of failing on it.
+     */
+    private clusterFolder(gh: pulumi.CustomResourceOptions, fleet: FleetRepository): github.RepositoryFile {
+        const { config, stack } = this.args;
+        const file = `${config.path}/kustomization.yaml`;
+        const existing = github.getRepositoryFileOutput(
+            { repository: fleet.name, branch: config.branch, file },
+            { ...gh, dependsOn: fleet.branchReady },
+        );
+        return new github.RepositoryFile(
+            `${this.name}-cluster-folder`,
+            {
+                repository: fleet.name,
+                branch: config.branch,
+                file,
+                content: existing.content.apply((content) =>
+                    seedContent(content, clusterKustomizationYaml(stack, config.path)),
+                ),
+                commitMessage: `Add ${config.path} for Flux (Pulumi stack ${stack})`,
+                // Overwrites only with what the file already holds: the retained file of a destroyed stack.
+                overwriteOnCreate: true,
+            },
+            {
+                ...gh,
+                dependsOn: fleet.branchReady,
+                ignoreChanges: ["content", "commitMessage"],
+                retainOnDelete: true,
+            },
+        );
+    }
+
+    private branchProtection(
+        gh: pulumi.CustomResourceOptions,
+        fleet: FleetRepository,
+        clusterFolder: github.RepositoryFile,
+    ): void {
+        if (!fleet.created) return;
+        new github.BranchProtection(
+            `${this.name}-fleet-branch-protection`,
+            {
+                repositoryId: fleet.created.nodeId,
+                pattern: this.args.config.branch,
+                enforceAdmins: false,
+                allowsDeletions: false,
+                allowsForcePushes: false,
+                requiredLinearHistory: true,
+                requireConversationResolution: true,
+                requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true }],
+            },
+            // After the seed commit, which goes straight to the branch.
+            { ...gh, dependsOn: [clusterFolder] },
+        );
+    }
+
+    /** flux-system, created only on a cluster whose Kubernetes the chart's Flux supports. */
+    private fluxNamespace(): k8s.core.v1.Namespace {
+        const { config, kubernetesVersion } = this.args;
+        const constraint = pulumi.output(kubernetesVersion).apply((version) => {
+            const problem = fluxPrerequisiteProblem(config.chartVersion, version);
+            if (problem) throw new pulumi.ResourceError(`flux check --pre failed: ${problem}`, this);
+            return `kubernetes>=${fluxChartLine(config.chartVersion)!.minimumKubernetes}`;
+        });
+        return new k8s.core.v1.Namespace(
+            `${this.name}-namespace`,
+            {
+                metadata: {
+                    name: FLUX_NAMESPACE,
+                    labels: {
+                        "app.kubernetes.io/part-of": "flux",
+                        "app.kubernetes.io/instance": FLUX_NAMESPACE,
+                    },
+                    annotations: { [FLUX_PREFLIGHT_ANNOTATION]: constraint },
+                },
+            },
+            this.kube,
+        );
+    }
+
+    /**
+     * The CRDs, then the controllers, from the same pinned chart. The controllers depend on the CRDs,
+     * so they start with their kinds served, and on destroy they go first, the CRDs last: every Flux
+     * object (which depends on the controllers) is deleted while its controller still runs.
+     */
+    private controllers(namespace: k8s.core.v1.Namespace): k8s.helm.v4.Chart {
+        const { config, sourceControllerIdentityClientId } = this.args;
+        const chart = {
+            chart: FLUX_INSTALL.chart,
+            repositoryOpts: { repo: FLUX_INSTALL.repository },
+            version: config.chartVersion,
+            name: FLUX_INSTALL.releaseName,
+            namespace: FLUX_NAMESPACE,
+        };
+        const values = fluxChartValues({ sourceControllerIdentityClientId });
+        const crds = new k8s.helm.v4.Chart(
+            `${this.name}-crds`,
+            { ...chart, values, postRenderer: { command: "node", args: ["-e", CRDS_ONLY_POST_RENDERER] } },
+            { ...this.kube, dependsOn: [namespace] },
+        );
+        return new k8s.helm.v4.Chart(
+            `${this.name}-controllers`,
+            { ...chart, values: { ...values, installCRDs: false } },
+            { ...this.kube, dependsOn: [namespace, crds] },
+        );
+    }
+
+    /** The flux-system Secret, GitRepository and Kustomization that make the cluster follow the fleet. */
+    private syncObjects(
+        namespace: k8s.core.v1.Namespace,
+        installation: pulumi.Resource,
+        key: tls.PrivateKey,
+        github: pulumi.Resource[],
+    ): void {
+        const { config } = this.args;
+        const meta = { name: FLUX_SYNC_NAME, namespace: FLUX_NAMESPACE };
+        const custom = (resourceName: string, object: FluxObject, dependsOn: pulumi.Resource[]) =>
+            new k8s.apiextensions.CustomResource(resourceName, object, {
+                ...this.kube,
+                dependsOn: [installation, ...dependsOn],
+            });
+        const syncSecret = new k8s.core.v1.Secret(
+            `${this.name}-sync-secret`,
+            {
+                metadata: meta,
+                type: "Opaque",
+                // The private key travels only inside this secret input.
+                stringData: pulumi.secret(
+                    pulumi
+                        .all([key.privateKeyOpenssh, key.publicKeyOpenssh])
+                        .apply(([privateKey, publicKey]) => gitSshSecretData(privateKey, publicKey)),
+                ),
+            },
+            { ...this.kube, dependsOn: [namespace] },
+        );
+        const source = custom(
+            `${this.name}-git-repository`,
+            fleetSource({
+                metadata: meta,
+                url: fleetSshUrl(config.githubOwner, config.repository),
+                branch: config.branch,
+                interval: config.sourceInterval,
+                secretName: FLUX_SYNC_NAME,
+            }),
+            // The key must be accepted by GitHub and the folder exist before the first fetch.
+            [syncSecret, ...github],
+        );
+        custom(
+            `${this.name}-kustomization`,
+            fleetSync({
+                metadata: meta,
+                path: config.path,
+                interval: config.reconcileInterval,
+                sourceName: FLUX_SYNC_NAME,
+                serviceAccountName: FLEET_SERVICE_ACCOUNT,
+            }),
+            [source],
+        );
+    }
+}
+
+/** The cluster folder's first content: what the fleet already holds there, else the seed. */
+export function seedContent(existing: string | undefined, seed: string): string {
+    return existing && existing.length > 0 ? existing : seed;
 }
 
 /** Where and how `failureAlerts` reports. */

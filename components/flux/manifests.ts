@@ -152,7 +152,12 @@ export function fleetSource(args: {
     return gitRepository({ ...args, ref: { branch: args.branch } });
 }
 
-/** The fleet Kustomization: applies `./<path>` of the GitRepository, pruning what was removed from Git. */
+/**
+ * The fleet Kustomization: applies `./<path>` of the GitRepository, pruning what was removed from Git.
+ * Ready only once what it applied is ready (`wait`), so `pulumi up` reports a broken fleet; on
+ * destroy it waits until everything it applied is gone, while the controllers still run to process
+ * their finalizers.
+ */
 export function fleetSync(args: {
     readonly metadata: FluxMetadata;
     readonly path: string;
@@ -160,5 +165,11 @@ export function fleetSync(args: {
     readonly sourceName: string;
     readonly serviceAccountName: string;
 }): FluxObject {
-    return kustomization({ ...args, path: `./${args.path.replace(/^\.\//, "")}`, retryInterval: "1m" });
+    const sync = kustomization({
+        ...args,
+        path: `./${args.path.replace(/^\.\//, "")}`,
+        retryInterval: "1m",
+        health: { wait: true },
+    });
+    return { ...sync, spec: { ...sync.spec, deletionPolicy: "WaitForTermination" } };
 }

@@ -8,9 +8,9 @@ import type { TenantConfig } from "../tenants/config";
 import { isGuid } from "../../src/config/validators";
 import { serviceAccountFederation } from "../../src/federation";
 import type { Names } from "../../src/naming";
-import { FLUX_NAMESPACE } from "../../src/namespaces";
 import { roleAssignmentArgs } from "../../src/roleAssignments";
 import { BuiltInRole } from "../../src/roles";
+import { FLUX_NAMESPACE } from "../../src/namespaces";
 
 /** Namespace and service account of Flux's source-controller, the one that pulls charts from ACR. */
 export const FLUX_SOURCE_CONTROLLER = {
@@ -50,7 +50,10 @@ export const NAMESPACE_ROLES: Record<TenantConfig["accessRole"], BuiltInRole> = 
 };
 
 export interface IdentitiesArgs {
-    /** Object ids that own the applications and groups created here: the stack's deployers (Platform.deployerObjectIds). */
+    /**
+     * Object ids that own the applications and groups created here: the stack's deployers
+     * (Platform.deployerObjectIds), never a previewer.
+     */
     readonly owners: pulumi.Input<string[]>;
     /** Deterministic names of the stack (see `src/naming.ts`); display names derive from `names.base`. */
     readonly names: Names;
@@ -101,145 +104,32 @@ export class Identities extends pulumi.ComponentResource {
     /** The CI application's password (only when `config.ciPassword` is set); secret. */
     readonly ciPassword?: pulumi.Output<string>;
 
+    private readonly name: string;
+    private readonly args: IdentitiesArgs;
+    private readonly owners: pulumi.Output<string[]>;
+
     constructor(name: string, args: IdentitiesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops:identities:Identities", name, {}, opts);
-        const parent = { parent: this };
+        this.name = name;
+        this.args = args;
+        // Only the deployers: a preview identity that owned an application could add a credential to it.
+        this.owners = pulumi.output(args.owners);
         const display = identityNames(args.names.base);
-        const owners = pulumi.output(args.owners);
-        type PrincipalType = "ServicePrincipal" | "Group";
-        const assign = (
-            suffix: string,
-            role: BuiltInRole,
-            principalId: pulumi.Input<string>,
-            principalType: PrincipalType,
-            scope: pulumi.Input<string>,
-        ) =>
-            new authorization.RoleAssignment(
-                `${name}-${suffix}`,
-                roleAssignmentArgs({
-                    subscriptionId: args.subscriptionId,
-                    role,
-                    principalId,
-                    principalType,
-                    scope,
-                }),
-                parent,
-            );
 
         // CI: what `az ad sp create-for-rbac --role acrpush --scopes $ACR_ID` did, without the password.
         const ci = this.application(
             `${name}-ci`,
             display.ciApplication,
             "CI pipelines: push images and charts to the registry.",
-            owners,
         );
-        assign("ci-acrpush", "AcrPush", ci.principal.objectId, "ServicePrincipal", args.registryId);
+        this.assign("ci-acrpush", "AcrPush", ci.principal.objectId, "ServicePrincipal", args.registryId);
+        this.ciPassword = this.password(ci.application);
 
-        // Deploy: `--role "Azure Kubernetes Service Cluster User Role" --scopes $AKS_ID`.
-        const deploy = this.application(
-            `${name}-deploy`,
-            display.deployApplication,
-            "Deployments: fetch the cluster's user kubeconfig.",
-            owners,
-        );
-        assign(
-            "deploy-cluster-user",
-            "AksClusterUser",
-            deploy.principal.objectId,
-            "ServicePrincipal",
-            args.clusterId,
-        );
-
-        if (args.config.ciPassword) {
-            // Only for pipelines that still log in with a user name and password (the workshop's
-            // `registryPassword` variable, or a docker-registry connection of type "Others"); the Azure
-            // Container Registry connection type federates. Rotated by changing the end date.
-            const password = new azuread.ApplicationPassword(
-                `${name}-ci-password`,
-                {
-                    applicationId: ci.application.id,
-                    displayName: "registryPassword (docker-registry service connection)",
-                    endDate: args.config.ciPassword.endDate,
-                },
-                parent, // the provider SDK marks `value` a secret output; a test keeps it so
-            );
-            this.ciPassword = pulumi.secret(password.value);
-        }
-
-        const admins = this.group(
-            `${name}-admins`,
-            display.adminGroup,
-            "Platform operators: cluster admin.",
-            owners,
-            args.config.platformAdmins,
-        );
-        assign("admins-cluster-admin", "AksRbacClusterAdmin", admins.objectId, "Group", args.clusterId);
-
-        this.teamGroupObjectIds = {};
-        for (const tenant of args.tenants) {
-            const team = this.group(
-                `${name}-team-${tenant.name}`,
-                display.teamGroup(tenant.name),
-                `Team ${tenant.name}: ${tenant.accessRole} access to namespace ${tenant.name} only.`,
-                owners,
-                tenant.members,
-            );
-            // Writer (edit) by default: the team cannot edit Roles, RoleBindings or quotas of its namespace.
-            assign(
-                `team-${tenant.name}-namespace-${tenant.accessRole}`,
-                NAMESPACE_ROLES[tenant.accessRole],
-                team.objectId,
-                "Group",
-                pulumi.output(args.clusterId).apply((id) => namespaceScope(id, tenant.name)),
-            );
-            // `az aks get-credentials` only: an Azure AD kubeconfig holds no credential (local accounts are
-            // off), and this role grants nothing inside Kubernetes; the Writer binding above is all they get.
-            assign(
-                `team-${tenant.name}-cluster-user`,
-                "AksClusterUser",
-                team.objectId,
-                "Group",
-                args.clusterId,
-            );
-            this.teamGroupObjectIds[tenant.name] = team.objectId;
-        }
-
-        if (args.chartRepositoryMode === "acr-oci") {
-            const identity = new managedidentity.UserAssignedIdentity(
-                `${name}-flux-source`,
-                {
-                    resourceName: display.fluxSourceIdentity,
-                    resourceGroupName: args.resourceGroupName,
-                    location: args.location,
-                    tags: { ...args.tags },
-                },
-                parent,
-            );
-            const { namespace, serviceAccount } = FLUX_SOURCE_CONTROLLER;
-            const federation = pulumi
-                .output(args.oidcIssuerUrl)
-                .apply((issuer) => serviceAccountFederation(issuer, namespace, serviceAccount));
-            new managedidentity.FederatedIdentityCredential(
-                `${name}-flux-source-federation`,
-                {
-                    federatedIdentityCredentialResourceName: `${namespace}-${serviceAccount}`,
-                    resourceName: identity.name,
-                    resourceGroupName: args.resourceGroupName,
-                    issuer: federation.issuer,
-                    subject: federation.subject,
-                    audiences: federation.audiences.apply((a) => [...a]),
-                },
-                parent,
-            );
-            assign(
-                "flux-source-acrpull",
-                "AcrPull",
-                identity.principalId,
-                "ServicePrincipal",
-                args.registryId,
-            );
-            this.fluxSourceIdentityClientId = identity.clientId;
-        }
+        const deploy = this.deployApplication(display);
+        const admins = this.platformAdmins(display);
+        this.teamGroupObjectIds = this.teams(display);
+        if (args.chartRepositoryMode === "acr-oci")
+            this.fluxSourceIdentityClientId = this.fluxSourceIdentity(display);
 
         this.ciApplicationId = ci.application.id;
         this.ciClientId = ci.application.clientId;
@@ -262,13 +152,156 @@ export class Identities extends pulumi.ComponentResource {
         });
     }
 
-    /** A single-tenant application with its service principal, owned by whoever runs the program. */
-    private application(
-        name: string,
-        displayName: string,
-        description: string,
-        owners: pulumi.Output<string[]>,
+    /** Deploy: `--role "Azure Kubernetes Service Cluster User Role" --scopes $AKS_ID`. */
+    private deployApplication(display: IdentityNames) {
+        const deploy = this.application(
+            `${this.name}-deploy`,
+            display.deployApplication,
+            "Deployments: fetch the cluster's user kubeconfig.",
+        );
+        this.assign(
+            "deploy-cluster-user",
+            "AksClusterUser",
+            deploy.principal.objectId,
+            "ServicePrincipal",
+            this.args.clusterId,
+        );
+        return deploy;
+    }
+
+    /** The platform operators' group: cluster admin. */
+    private platformAdmins(display: IdentityNames): azuread.Group {
+        const admins = this.group(
+            `${this.name}-admins`,
+            display.adminGroup,
+            "Platform operators: cluster admin.",
+            this.args.config.platformAdmins,
+        );
+        this.assign(
+            "admins-cluster-admin",
+            "AksRbacClusterAdmin",
+            admins.objectId,
+            "Group",
+            this.args.clusterId,
+        );
+        return admins;
+    }
+
+    /** One built-in role for one principal on one resource; the assignment's name is deterministic. */
+    private assign(
+        suffix: string,
+        role: BuiltInRole,
+        principalId: pulumi.Input<string>,
+        principalType: "ServicePrincipal" | "Group",
+        scope: pulumi.Input<string>,
     ) {
+        return new authorization.RoleAssignment(
+            `${this.name}-${suffix}`,
+            roleAssignmentArgs({
+                subscriptionId: this.args.subscriptionId,
+                role,
+                principalId,
+                principalType,
+                scope,
+            }),
+            { parent: this },
+        );
+    }
+
+    /**
+     * Only for pipelines that still log in with a user name and password (the workshop's
+     * `registryPassword` variable, or a docker-registry connection of type "Others"); the Azure
+     * Container Registry connection type federates. Rotated by changing the end date.
+     */
+    private password(application: azuread.Application): pulumi.Output<string> | undefined {
+        const { ciPassword } = this.args.config;
+        if (!ciPassword) return undefined;
+        const password = new azuread.ApplicationPassword(
+            `${this.name}-ci-password`,
+            {
+                applicationId: application.id,
+                displayName: "registryPassword (docker-registry service connection)",
+                endDate: ciPassword.endDate,
+            },
+            { parent: this }, // the provider SDK marks `value` a secret output; a test keeps it so
+        );
+        return pulumi.secret(password.value);
+    }
+
+    /** One group per team, bound to its own namespace by its accessRole. */
+    private teams(display: IdentityNames): Record<string, pulumi.Output<string>> {
+        const groups: Record<string, pulumi.Output<string>> = {};
+        for (const tenant of this.args.tenants) {
+            const team = this.group(
+                `${this.name}-team-${tenant.name}`,
+                display.teamGroup(tenant.name),
+                `Team ${tenant.name}: ${tenant.accessRole} access to namespace ${tenant.name} only.`,
+                tenant.members,
+            );
+            // Writer (edit) by default: the team cannot edit Roles, RoleBindings or quotas of its namespace.
+            this.assign(
+                `team-${tenant.name}-namespace-${tenant.accessRole}`,
+                NAMESPACE_ROLES[tenant.accessRole],
+                team.objectId,
+                "Group",
+                pulumi.output(this.args.clusterId).apply((id) => namespaceScope(id, tenant.name)),
+            );
+            // `az aks get-credentials` only: an Azure AD kubeconfig holds no credential (local accounts are
+            // off), and this role grants nothing inside Kubernetes; the Writer binding above is all they get.
+            this.assign(
+                `team-${tenant.name}-cluster-user`,
+                "AksClusterUser",
+                team.objectId,
+                "Group",
+                this.args.clusterId,
+            );
+            groups[tenant.name] = team.objectId;
+        }
+        return groups;
+    }
+
+    /** acr-oci: a user-assigned identity federated to Flux's source-controller, with AcrPull on the registry. */
+    private fluxSourceIdentity(display: IdentityNames): pulumi.Output<string> {
+        const { args } = this;
+        const identity = new managedidentity.UserAssignedIdentity(
+            `${this.name}-flux-source`,
+            {
+                resourceName: display.fluxSourceIdentity,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                tags: { ...args.tags },
+            },
+            { parent: this },
+        );
+        const { namespace, serviceAccount } = FLUX_SOURCE_CONTROLLER;
+        const federation = pulumi
+            .output(args.oidcIssuerUrl)
+            .apply((issuer) => serviceAccountFederation(issuer, namespace, serviceAccount));
+        new managedidentity.FederatedIdentityCredential(
+            `${this.name}-flux-source-federation`,
+            {
+                federatedIdentityCredentialResourceName: `${namespace}-${serviceAccount}`,
+                resourceName: identity.name,
+                resourceGroupName: args.resourceGroupName,
+                issuer: federation.issuer,
+                subject: federation.subject,
+                audiences: federation.audiences.apply((a) => [...a]),
+            },
+            { parent: this },
+        );
+        this.assign(
+            "flux-source-acrpull",
+            "AcrPull",
+            identity.principalId,
+            "ServicePrincipal",
+            args.registryId,
+        );
+        return identity.clientId;
+    }
+
+    /** A single-tenant application with its service principal, owned by the deployers. */
+    private application(name: string, displayName: string, description: string) {
+        const owners = this.owners;
         const application = new azuread.Application(
             name,
             { displayName, description, signInAudience: "AzureADMyOrg", owners },
@@ -286,13 +319,8 @@ export class Identities extends pulumi.ComponentResource {
      * A security group and one membership per member. Memberships are separate resources (not the
      * group's authoritative `members`), so people added in Entra by hand are not removed.
      */
-    private group(
-        name: string,
-        displayName: string,
-        description: string,
-        owners: pulumi.Output<string[]>,
-        members: readonly string[],
-    ) {
+    private group(name: string, displayName: string, description: string, members: readonly string[]) {
+        const owners = this.owners;
         const group = new azuread.Group(
             name,
             { displayName, description, securityEnabled: true, mailEnabled: false, owners },

@@ -7,12 +7,13 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as k8s from "@pulumi/kubernetes";
 import * as time from "@pulumiverse/time";
 import * as pulumi from "@pulumi/pulumi";
-import { availabilityZones } from "../../src/azureRegions";
-import type { PlatformConfig } from "./config";
+import { PlatformConfig, nodeResourceGroupName } from "./config";
 import { kubeloginKubeconfig } from "./kubeconfig";
-import { APP_ROUTING_NAMESPACE } from "../../src/namespaces";
+import { systemPoolProfile, userPoolArgs } from "./nodePools";
 import type { Names } from "../../src/naming";
+import { APP_ROUTING_NAMESPACE } from "../../src/namespaces";
 import { roleAssignmentArgs } from "../../src/roleAssignments";
+import type { BuiltInRole } from "../../src/roles";
 
 /** Control-plane log categories sent to Log Analytics: the record of who did what on the cluster. */
 export const CLUSTER_LOG_CATEGORIES = [
@@ -27,18 +28,36 @@ export const CLUSTER_LOG_CATEGORIES = [
 /** Container Insights' default stream group: ContainerLogV2, KubeEvents, KubePodInventory, Perf... */
 const CONTAINER_INSIGHTS_STREAM = "Microsoft-ContainerInsights-Group-Default";
 
+/**
+ * What each kind of principal that runs the program may do inside the cluster, scoped to it. The
+ * Azure and Microsoft Graph rights they also need are granted once, outside the stack (see
+ * `components/identities/ciRights.ts`), because they are what runs the program.
+ */
+export const CLUSTER_ACCESS: Readonly<Record<"deployer" | "previewer", readonly BuiltInRole[]>> = {
+    // Local accounts are off: creating namespaces, Flux and tenants needs Azure RBAC on the cluster.
+    deployer: ["AksRbacClusterAdmin"],
+    // Fetch the Azure AD kubeconfig (it holds no credential) and read objects; no Secrets, no writes.
+    previewer: ["AksClusterUser", "AksRbacReader"],
+};
+
+/** How long Azure RBAC grants on AKS take to reach the API server, waited out before Kubernetes objects. */
+export const RBAC_PROPAGATION = "5m";
+
 export interface PlatformArgs {
     /** Deterministic names of the stack's Azure resources (see `src/naming.ts`). */
     readonly names: Names;
-    /** Validated platform settings: location, node pool, upgrade channels, network, registry SKU. */
+    /** Validated platform settings: location, pools, upgrade channels, network, registry SKU, who deploys. */
     readonly config: PlatformConfig;
     /** Tags put on every Azure resource. */
     readonly tags: Readonly<Record<string, string>>;
 }
 
+type ClientConfig = pulumi.Output<authorization.GetClientConfigResult>;
+
 /**
- * The shared platform: resource group, Log Analytics, a hardened AKS cluster with its maintenance
- * window and audit logs, ACR with AcrPull for the kubelet, and a Kubernetes provider for the rest.
+ * The shared platform: resource group (protected, locked in prod), Log Analytics, a hardened AKS
+ * cluster with a tainted system pool and autoscaled user pools, its maintenance windows and audit
+ * logs, ACR with AcrPull for the kubelet, and a Kubernetes provider for the rest.
  */
 export class Platform extends pulumi.ComponentResource {
     readonly resourceGroupName: pulumi.Output<string>;
@@ -48,6 +67,8 @@ export class Platform extends pulumi.ComponentResource {
     readonly workspaceId: pulumi.Output<string>;
     readonly clusterName: pulumi.Output<string>;
     readonly clusterId: pulumi.Output<string>;
+    /** The Kubernetes version the control plane runs now (MAJOR.MINOR.PATCH), what `flux check --pre` reads. */
+    readonly kubernetesVersion: pulumi.Output<string>;
     readonly oidcIssuerUrl: pulumi.Output<string>;
     readonly kubeletObjectId: pulumi.Output<string>;
     readonly registryId: pulumi.Output<string>;
@@ -63,21 +84,89 @@ export class Platform extends pulumi.ComponentResource {
     /** The cluster resource itself, for components that need a dependency on it. */
     readonly cluster: containerservice.ManagedCluster;
 
+    private readonly name: string;
+    private readonly args: PlatformArgs;
+
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops:platform:Platform", name, {}, opts);
-        const { names, config, tags } = args;
-        const parent = { parent: this };
-        const stateful = { parent: this, protect: config.protect };
-        const client = authorization.getClientConfigOutput(parent);
+        this.name = name;
+        this.args = args;
+        const client = authorization.getClientConfigOutput({ parent: this });
 
-        const group = new resources.ResourceGroup(
-            `${name}-rg`,
+        const group = this.resourceGroup();
+        const workspace = this.workspace(group);
+        const cluster = this.managedCluster(group, workspace, client);
+        const pools = this.userPools(group, cluster);
+        this.containerInsights(group, cluster, workspace);
+        this.maintenanceWindows(group, cluster);
+        this.auditLogs(cluster, workspace);
+        const registry = this.registry(group);
+        const kubeletObjectId = this.kubeletPull(cluster, registry, client);
+        this.ingressKeyVault(cluster, client);
+        const deployerGrants = this.clusterAccess(cluster, client);
+        this.kubeconfig = this.userKubeconfig(group, cluster, client);
+        this.provider = this.kubernetesProvider(cluster, [...pools, this.rbacPropagation(deployerGrants)]);
+        this.resourceGroupLock(group, [workspace, cluster, registry, ...pools]);
+
+        this.cluster = cluster;
+        this.resourceGroupName = group.name;
+        this.location = pulumi.output(args.config.location);
+        this.subscriptionId = client.subscriptionId;
+        this.tenantId = client.tenantId;
+        this.workspaceId = workspace.id;
+        this.clusterName = cluster.name;
+        this.clusterId = cluster.id;
+        this.kubernetesVersion = cluster.currentKubernetesVersion;
+        this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? "");
+        this.kubeletObjectId = kubeletObjectId;
+        this.registryId = registry.id;
+        this.registryName = registry.name;
+        this.registryLoginServer = registry.loginServer;
+        this.ingressNamespace = APP_ROUTING_NAMESPACE;
+        this.deployerObjectIds = pulumi.output([...args.config.deployerObjectIds]);
+        this.registerOutputs({
+            resourceGroupName: this.resourceGroupName,
+            location: this.location,
+            subscriptionId: this.subscriptionId,
+            tenantId: this.tenantId,
+            workspaceId: this.workspaceId,
+            clusterName: this.clusterName,
+            clusterId: this.clusterId,
+            kubernetesVersion: this.kubernetesVersion,
+            oidcIssuerUrl: this.oidcIssuerUrl,
+            kubeletObjectId: this.kubeletObjectId,
+            registryId: this.registryId,
+            registryName: this.registryName,
+            registryLoginServer: this.registryLoginServer,
+            kubeconfig: this.kubeconfig,
+            ingressNamespace: this.ingressNamespace,
+            deployerObjectIds: this.deployerObjectIds,
+        });
+    }
+
+    private get parent(): pulumi.CustomResourceOptions {
+        return { parent: this };
+    }
+
+    /** Stateful resources: protected where the stack says so (prod). */
+    private get stateful(): pulumi.CustomResourceOptions {
+        return { parent: this, protect: this.args.config.protect };
+    }
+
+    private resourceGroup(): resources.ResourceGroup {
+        const { names, config, tags } = this.args;
+        // Deleting the group deletes every resource of the stack at once, around Pulumi's protect.
+        return new resources.ResourceGroup(
+            `${this.name}-rg`,
             { resourceGroupName: names.resourceGroup, location: config.location, tags },
-            parent,
+            this.stateful,
         );
+    }
 
-        const workspace = new operationalinsights.Workspace(
-            `${name}-logs`,
+    private workspace(group: resources.ResourceGroup): operationalinsights.Workspace {
+        const { names, config, tags } = this.args;
+        return new operationalinsights.Workspace(
+            `${this.name}-logs`,
             {
                 workspaceName: names.workspace,
                 resourceGroupName: group.name,
@@ -86,16 +175,24 @@ export class Platform extends pulumi.ComponentResource {
                 retentionInDays: config.logRetentionDays,
                 tags,
             },
-            stateful, // it holds the cluster's audit trail
+            this.stateful, // it holds the cluster's audit trail
         );
+    }
 
-        const cluster = new containerservice.ManagedCluster(
-            `${name}-aks`,
+    private managedCluster(
+        group: resources.ResourceGroup,
+        workspace: operationalinsights.Workspace,
+        client: ClientConfig,
+    ): containerservice.ManagedCluster {
+        const { names, config, tags } = this.args;
+        return new containerservice.ManagedCluster(
+            `${this.name}-aks`,
             {
                 resourceName: names.cluster,
                 resourceGroupName: group.name,
                 location: config.location,
                 dnsPrefix: names.dnsPrefix,
+                nodeResourceGroup: nodeResourceGroupName(names),
                 kubernetesVersion: config.kubernetesVersion,
                 sku: { name: "Base", tier: config.aksTier },
                 identity: { type: "SystemAssigned" },
@@ -111,20 +208,7 @@ export class Platform extends pulumi.ComponentResource {
                     config.apiServerAuthorizedIpRanges.length > 0
                         ? { authorizedIPRanges: [...config.apiServerAuthorizedIpRanges] }
                         : undefined,
-                agentPoolProfiles: [
-                    {
-                        name: "system",
-                        mode: "System",
-                        osType: "Linux",
-                        osSKU: "AzureLinux",
-                        vmSize: config.nodeVmSize,
-                        count: config.nodeCount,
-                        availabilityZones: availabilityZones(config.location),
-                        type: "VirtualMachineScaleSets",
-                        maxPods: 110,
-                        upgradeSettings: { maxSurge: "33%" },
-                    },
-                ],
+                agentPoolProfiles: systemPoolProfile(config.systemPool, config.location),
                 networkProfile: networkProfile(config.networkDataplane),
                 autoUpgradeProfile: {
                     upgradeChannel: config.upgradeChannel,
@@ -144,13 +228,51 @@ export class Platform extends pulumi.ComponentResource {
                 ingressProfile: { webAppRouting: { enabled: true } },
                 tags,
             },
-            stateful,
+            // The autoscaler owns the node count: re-applying the initial count would fight it.
+            { ...this.stateful, ignoreChanges: ["agentPoolProfiles[0].count"] },
         );
+    }
 
-        // With Azure AD auth the Container Insights agent takes its configuration from a data collection
-        // rule associated with the cluster (what `az aks enable-addons -a monitoring` creates).
-        const insightsRule = new monitor.DataCollectionRule(
-            `${name}-insights-dcr`,
+    /**
+     * The teams' pools. A settings change Azure cannot apply in place gives the pool a new Azure name:
+     * Pulumi creates the new pool, then AKS drains and deletes the old one (respecting PDBs).
+     */
+    private userPools(
+        group: resources.ResourceGroup,
+        cluster: containerservice.ManagedCluster,
+    ): containerservice.AgentPool[] {
+        const { config } = this.args;
+        return config.userPools.map(
+            (pool) =>
+                new containerservice.AgentPool(
+                    `${this.name}-pool-${pool.name}`,
+                    {
+                        resourceGroupName: group.name,
+                        resourceName: cluster.name,
+                        ...userPoolArgs(pool, config.location),
+                    },
+                    {
+                        parent: this,
+                        deleteBeforeReplace: false,
+                        replaceOnChanges: ["agentPoolName"],
+                        ignoreChanges: ["count"],
+                    },
+                ),
+        );
+    }
+
+    /**
+     * With Azure AD auth the Container Insights agent takes its configuration from a data collection
+     * rule associated with the cluster (what `az aks enable-addons -a monitoring` creates).
+     */
+    private containerInsights(
+        group: resources.ResourceGroup,
+        cluster: containerservice.ManagedCluster,
+        workspace: operationalinsights.Workspace,
+    ): void {
+        const { names, config, tags } = this.args;
+        const rule = new monitor.DataCollectionRule(
+            `${this.name}-insights-dcr`,
             {
                 dataCollectionRuleName: `MSCI-${config.location}-${names.cluster}`.slice(0, 64),
                 resourceGroupName: group.name,
@@ -176,22 +298,26 @@ export class Platform extends pulumi.ComponentResource {
                 dataFlows: [{ streams: [CONTAINER_INSIGHTS_STREAM], destinations: ["workspace"] }],
                 tags,
             },
-            parent,
+            this.parent,
         );
         new monitor.DataCollectionRuleAssociation(
-            `${name}-insights-dcra`,
+            `${this.name}-insights-dcra`,
             {
                 associationName: "ContainerInsightsExtension",
                 resourceUri: cluster.id,
-                dataCollectionRuleId: insightsRule.id,
+                dataCollectionRuleId: rule.id,
             },
-            parent,
+            this.parent,
         );
+    }
 
-        const clusterScope = { resourceGroupName: group.name, resourceName: cluster.name };
+    /** A window only for a channel that upgrades something: AKS has nothing to schedule otherwise. */
+    private maintenanceWindows(
+        group: resources.ResourceGroup,
+        cluster: containerservice.ManagedCluster,
+    ): void {
+        const { config } = this.args;
         const window = config.maintenanceWindow;
-        const weekly = { weekly: { dayOfWeek: window.dayOfWeek, intervalWeeks: 1 } };
-        // A window only for a channel that upgrades something: AKS has nothing to schedule otherwise.
         const schedules = [
             ...(config.upgradeChannel !== "none" ? ["aksManagedAutoUpgradeSchedule"] : []),
             ...(config.nodeOsUpgradeChannel === "NodeImage" || config.nodeOsUpgradeChannel === "SecurityPatch"
@@ -200,23 +326,29 @@ export class Platform extends pulumi.ComponentResource {
         ];
         for (const configName of schedules) {
             new containerservice.MaintenanceConfiguration(
-                `${name}-${configName}`,
+                `${this.name}-${configName}`,
                 {
-                    ...clusterScope,
+                    resourceGroupName: group.name,
+                    resourceName: cluster.name,
                     configName,
                     maintenanceWindow: {
-                        schedule: weekly,
+                        schedule: { weekly: { dayOfWeek: window.dayOfWeek, intervalWeeks: 1 } },
                         startTime: window.startTime,
                         durationHours: window.durationHours,
                         utcOffset: window.utcOffset,
                     },
                 },
-                parent,
+                this.parent,
             );
         }
+    }
 
+    private auditLogs(
+        cluster: containerservice.ManagedCluster,
+        workspace: operationalinsights.Workspace,
+    ): void {
         new monitor.DiagnosticSetting(
-            `${name}-aks-audit`,
+            `${this.name}-aks-audit`,
             {
                 name: "audit-to-log-analytics",
                 resourceUri: cluster.id,
@@ -225,11 +357,14 @@ export class Platform extends pulumi.ComponentResource {
                 logs: CLUSTER_LOG_CATEGORIES.map((category) => ({ category, enabled: true })),
                 metrics: [{ category: "AllMetrics", enabled: true }],
             },
-            parent,
+            this.parent,
         );
+    }
 
-        const registry = new containerregistry.Registry(
-            `${name}-acr`,
+    private registry(group: resources.ResourceGroup): containerregistry.Registry {
+        const { names, config, tags } = this.args;
+        return new containerregistry.Registry(
+            `${this.name}-acr`,
             {
                 registryName: names.registry,
                 resourceGroupName: group.name,
@@ -239,15 +374,21 @@ export class Platform extends pulumi.ComponentResource {
                 anonymousPullEnabled: false,
                 tags,
             },
-            stateful,
+            this.stateful,
         );
+    }
 
+    /** What `az aks update --attach-acr` did: the kubelet may pull from this registry only. */
+    private kubeletPull(
+        cluster: containerservice.ManagedCluster,
+        registry: containerregistry.Registry,
+        client: ClientConfig,
+    ): pulumi.Output<string> {
         const kubeletObjectId = cluster.identityProfile.apply(
             (profile) => profile?.["kubeletidentity"]?.objectId ?? "",
         );
-        // What `az aks update --attach-acr` did: the kubelet may pull from this registry only.
         new authorization.RoleAssignment(
-            `${name}-kubelet-acrpull`,
+            `${this.name}-kubelet-acrpull`,
             roleAssignmentArgs({
                 subscriptionId: client.subscriptionId,
                 role: "AcrPull",
@@ -255,116 +396,161 @@ export class Platform extends pulumi.ComponentResource {
                 principalType: "ServicePrincipal",
                 scope: registry.id,
             }),
-            parent,
+            this.parent,
         );
-
-        // Local accounts are off, so whoever runs `pulumi up` needs Azure RBAC on the cluster to create
-        // namespaces, Flux and tenants. Scoped to this cluster, never the subscription. Naming the
-        // deployers in config keeps the grant stable when a person, CI or a preview runs the stack.
-        const deployers =
-            config.deployerObjectIds.length > 0
-                ? pulumi.output([...config.deployerObjectIds])
-                : client.objectId.apply((id) => [id]);
-        const deployerGrants = (
-            config.deployerObjectIds.length > 0
-                ? config.deployerObjectIds.map((id) => ({ key: id, id: pulumi.output(id) }))
-                : [{ key: "current", id: client.objectId }]
-        ).map(
-            ({ key, id }) =>
-                new authorization.RoleAssignment(
-                    `${name}-deployer-${key}-cluster-admin`,
-                    roleAssignmentArgs({
-                        subscriptionId: client.subscriptionId,
-                        role: "AksRbacClusterAdmin",
-                        principalId: id,
-                        scope: cluster.id,
-                    }),
-                    parent,
-                ),
-        );
-        // Azure RBAC grants on AKS take minutes to reach the API server: the first `pulumi up` would
-        // otherwise meet 403s on its first Kubernetes objects. Waits only when the grants are created.
-        const rbacPropagation = new time.Sleep(
-            `${name}-rbac-propagation`,
-            { createDuration: "5m" },
-            { parent: this, dependsOn: deployerGrants },
-        );
-
-        if (config.ingressKeyVaultId) {
-            // What `az aks approuting update --attach-kv` does: the add-on may read certificates of this vault only.
-            const appRoutingIdentity = cluster.ingressProfile.apply((p) => {
-                const objectId = p?.webAppRouting?.identity?.objectId;
-                if (!objectId)
-                    throw new pulumi.ResourceError(
-                        "AKS reported no identity for the application routing add-on",
-                        this,
-                    );
-                return objectId;
-            });
-            new authorization.RoleAssignment(
-                `${name}-ingress-keyvault`,
-                roleAssignmentArgs({
-                    subscriptionId: client.subscriptionId,
-                    role: "KeyVaultSecretsUser",
-                    principalId: appRoutingIdentity,
-                    principalType: "ServicePrincipal",
-                    scope: config.ingressKeyVaultId,
-                }),
-                parent,
-            );
-        }
-
-        const credentials = containerservice.listManagedClusterUserCredentialsOutput(
-            { ...clusterScope, format: "exec" },
-            parent,
-        );
-        this.kubeconfig = pulumi.secret(
-            credentials.kubeconfigs.apply((configs) =>
-                kubeloginKubeconfig(
-                    Buffer.from(configs[0].value, "base64").toString("utf8"),
-                    config.kubeloginMode,
-                ),
-            ),
-        );
-        this.provider = new k8s.Provider(
-            `${name}-k8s`,
-            { kubeconfig: this.kubeconfig, enableServerSideApply: true, deleteUnreachable: false },
-            { parent: this, dependsOn: [cluster, rbacPropagation] },
-        );
-
-        this.cluster = cluster;
-        this.resourceGroupName = group.name;
-        this.location = pulumi.output(config.location);
-        this.subscriptionId = client.subscriptionId;
-        this.tenantId = client.tenantId;
-        this.workspaceId = workspace.id;
-        this.clusterName = cluster.name;
-        this.clusterId = cluster.id;
-        this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? "");
-        this.kubeletObjectId = kubeletObjectId;
-        this.registryId = registry.id;
-        this.registryName = registry.name;
-        this.registryLoginServer = registry.loginServer;
-        this.ingressNamespace = APP_ROUTING_NAMESPACE;
-        this.deployerObjectIds = deployers;
-        this.registerOutputs({
-            resourceGroupName: this.resourceGroupName,
-            location: this.location,
-            subscriptionId: this.subscriptionId,
-            tenantId: this.tenantId,
-            workspaceId: this.workspaceId,
-            clusterName: this.clusterName,
-            clusterId: this.clusterId,
-            oidcIssuerUrl: this.oidcIssuerUrl,
-            kubeletObjectId: this.kubeletObjectId,
-            registryId: this.registryId,
-            registryName: this.registryName,
-            registryLoginServer: this.registryLoginServer,
-            kubeconfig: this.kubeconfig,
-            ingressNamespace: this.ingressNamespace,
-            deployerObjectIds: this.deployerObjectIds,
-        });
+        return kubeletObjectId;
     }
+
+    /** What `az aks approuting update --attach-kv` does: the add-on may read certificates of this vault only. */
+    private ingressKeyVault(cluster: containerservice.ManagedCluster, client: ClientConfig): void {
+        const vault = this.args.config.ingressKeyVaultId;
+        if (!vault) return;
+        const appRoutingIdentity = cluster.ingressProfile.apply((p) => {
+            const objectId = p?.webAppRouting?.identity?.objectId;
+            if (!objectId)
+                throw new pulumi.ResourceError(
+                    "AKS reported no identity for the application routing add-on",
+                    this,
+                );
+            return objectId;
+        });
+        new authorization.RoleAssignment(
+            `${this.name}-ingress-keyvault`,
+            roleAssignmentArgs({
+                subscriptionId: client.subscriptionId,
+                role: "KeyVaultSecretsUser",
+                principalId: appRoutingIdentity,
+                principalType: "ServicePrincipal",
+                scope: vault,
+            }),
+            this.parent,
+        );
+    }
+
+    /**
+     * Each named deployer and previewer gets its CLUSTER_ACCESS roles on this cluster, never wider.
+     * Named in config, the grants stay the same whoever runs the stack. Returns the deployers' grants.
+     */
+    private clusterAccess(
+        cluster: containerservice.ManagedCluster,
+        client: ClientConfig,
+    ): authorization.RoleAssignment[] {
+        const { config } = this.args;
+        const grant = (kind: keyof typeof CLUSTER_ACCESS, id: string) =>
+            CLUSTER_ACCESS[kind].map(
+                (role) =>
+                    new authorization.RoleAssignment(
+                        `${this.name}-${kind}-${id}-${ROLE_SUFFIX[role] ?? role}`,
+                        roleAssignmentArgs({
+                            subscriptionId: client.subscriptionId,
+                            role,
+                            principalId: id,
+                            scope: cluster.id,
+                        }),
+                        this.parent,
+                    ),
+            );
+        config.previewerObjectIds.forEach((id) => grant("previewer", id));
+        return config.deployerObjectIds.flatMap((id) => grant("deployer", id));
+    }
+
+    /**
+     * Azure RBAC grants on AKS take minutes to reach the API server: Kubernetes objects wait. The
+     * grants' ids are the wait's triggers, so a changed grant is waited for again instead of used at once.
+     */
+    private rbacPropagation(grants: authorization.RoleAssignment[]): time.Sleep {
+        const triggers = pulumi
+            .all(grants.map((g) => g.id))
+            .apply((ids) => ({ clusterGrants: [...ids].sort().join(",") }));
+        return new time.Sleep(
+            `${this.name}-rbac-propagation`,
+            { createDuration: RBAC_PROPAGATION, triggers },
+            { parent: this, dependsOn: grants },
+        );
+    }
+
+    /**
+     * The cluster's Azure AD user kubeconfig (no credential in it: local accounts are off), rewritten
+     * for kubelogin. Refuses a runner the config does not name: its grant would not exist.
+     */
+    private userKubeconfig(
+        group: resources.ResourceGroup,
+        cluster: containerservice.ManagedCluster,
+        client: ClientConfig,
+    ): pulumi.Output<string> {
+        const { config } = this.args;
+        const credentials = containerservice.listManagedClusterUserCredentialsOutput(
+            { resourceGroupName: group.name, resourceName: cluster.name, format: "exec" },
+            this.parent,
+        );
+        const runner = client.objectId.apply((objectId) => {
+            const problem = runnerProblem(objectId, config, pulumi.runtime.isDryRun());
+            if (problem) throw new pulumi.ResourceError(problem, this);
+            return objectId;
+        });
+        return pulumi.secret(
+            pulumi
+                .all([credentials.kubeconfigs, runner])
+                .apply(([configs]) =>
+                    kubeloginKubeconfig(
+                        Buffer.from(configs[0].value, "base64").toString("utf8"),
+                        config.kubeloginMode,
+                    ),
+                ),
+        );
+    }
+
+    /** One provider for every Kubernetes object, usable once the grants propagated and the user pools run. */
+    private kubernetesProvider(
+        cluster: containerservice.ManagedCluster,
+        ready: pulumi.Resource[],
+    ): k8s.Provider {
+        return new k8s.Provider(
+            `${this.name}-k8s`,
+            { kubeconfig: this.kubeconfig, enableServerSideApply: true, deleteUnreachable: false },
+            { parent: this, dependsOn: [cluster, ...ready] },
+        );
+    }
+
+    /**
+     * A CanNotDelete lock on the group (prod). It depends on what lives in the group, so turning it off
+     * deletes it before anything else the same update deletes (a pool rotation, for one).
+     */
+    private resourceGroupLock(group: resources.ResourceGroup, contents: pulumi.Resource[]): void {
+        if (!this.args.config.resourceGroupLock) return;
+        new authorization.ManagementLockAtResourceGroupLevel(
+            `${this.name}-rg-lock`,
+            {
+                resourceGroupName: group.name,
+                lockName: "platform-cannot-delete",
+                level: "CanNotDelete",
+                notes: "Pulumi stack lock (config resourceGroupLock): nothing in this group can be deleted while it is on.",
+            },
+            { parent: this, dependsOn: contents },
+        );
+    }
+}
+
+const ROLE_SUFFIX: Partial<Record<BuiltInRole, string>> = {
+    AksRbacClusterAdmin: "cluster-admin",
+    AksClusterUser: "cluster-user",
+    AksRbacReader: "rbac-reader",
+};
+
+/**
+ * Why the principal running the program may not, or undefined: `pulumi up` must be a named deployer
+ * (its cluster grant and Azure AD ownership exist), a preview a named deployer or previewer.
+ */
+export function runnerProblem(
+    objectId: string,
+    access: Pick<PlatformConfig, "deployerObjectIds" | "previewerObjectIds">,
+    preview: boolean,
+): string | undefined {
+    const id = objectId.toLowerCase();
+    if (access.deployerObjectIds.includes(id)) return undefined;
+    if (preview && access.previewerObjectIds.includes(id)) return undefined;
+    const list = preview ? "deployerObjectIds or previewerObjectIds" : "deployerObjectIds";
+    return `the principal running this ${preview ? "preview" : "update"} (object id ${objectId}) is not in ${list}: add it to the stack file, or run as a listed principal`;
 }
 
 /** Azure CNI overlay; Cilium as dataplane and policy engine, or the Azure dataplane with Calico. */

@@ -5,7 +5,7 @@ import {
     readChartRepositoryConfig,
 } from "../../components/charts/config";
 import { DevOpsConfig, readDevOpsConfig, readStackRole } from "../../components/devops/config";
-import { FluxConfig, readFluxConfig } from "../../components/flux/config";
+import { FluxConfig, checkFluxPrerequisites, readFluxConfig } from "../../components/flux/config";
 import { IdentitiesConfig, readIdentitiesConfig } from "../../components/identities/config";
 import { OperationsConfig, readOperationsConfig } from "../../components/monitoring/config";
 import { PlatformConfig, readPlatformConfig } from "../../components/platform/config";
@@ -21,6 +21,7 @@ import { ConfigError, ConfigReader, deepFreeze } from "./reader";
 import { unknownKeyAllowed } from "./suggest";
 import { TenantsConfig, readTenantsConfig } from "../../components/tenants/config";
 import { keyVaultName } from "./validators";
+import { names } from "../naming";
 
 export { ConfigError } from "./reader";
 export type { ConfigProblem } from "./reader";
@@ -79,7 +80,7 @@ function readEnvironment(
         role: "environment",
         project,
         stack,
-        platform: readPlatformConfig(r),
+        platform: readPlatformConfig(r, names(project, stack)),
         identities: readIdentitiesConfig(r),
         chartRepository: readChartRepositoryConfig(r),
         flux: readFluxConfig(r, stack),
@@ -94,6 +95,7 @@ function readEnvironment(
         );
     }
     checkIngressCertificates(r, config);
+    checkFluxPrerequisites(r, config.flux, config.platform.kubernetesVersion);
     return config;
 }
 

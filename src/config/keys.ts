@@ -23,7 +23,8 @@ export interface KeyDeclaration {
     readonly step: Step;
     readonly type: KeyType;
     /** What the program uses when the stack file does not set the key. No default: the key is required. */
-    readonly default?: string | number | boolean | readonly string[];
+    readonly default?:
+        string | number | boolean | readonly string[] | readonly Readonly<Record<string, unknown>>[];
     /** Set with `pulumi config set --secret`; a plaintext value is refused. */
     readonly secret?: boolean;
     /**
@@ -55,33 +56,50 @@ export const CONFIG_KEYS = {
     globalNameSeed: {
         step: "platform",
         type: "string",
-        default: "",
         description:
-            "Mixed into the hash of globally unique names (registry, storage account, DNS label), e.g. your organisation's name, so another organisation's deployment of this project cannot take them.",
+            "Mixed into the hash of globally unique names (registry, storage account, DNS label), e.g. your organisation's name, so another organisation's deployment of this project cannot take them. Required; never change it after the first up (the registry and storage would be replaced).",
     },
     protect: {
         step: "platform",
         type: "boolean",
         default: false,
-        description: "Protect the cluster, registry and storage from deletion (true in prod).",
+        description:
+            "Protect the resource group, cluster, registry, workspace and storage from deletion (true in prod).",
+    },
+    resourceGroupLock: {
+        step: "platform",
+        type: "boolean",
+        default: false,
+        description:
+            "Put a CanNotDelete management lock on the stack's resource group (true in prod). While it is on, Azure refuses every delete inside the group, node pool rotation included: turn it off in the same change.",
     },
     kubernetesVersion: {
         step: "platform",
         type: "string",
         default: "",
-        description: "AKS version MAJOR.MINOR[.PATCH]; empty lets AKS choose its default.",
+        description:
+            "AKS version MAJOR.MINOR (upgradeChannel patch) or MAJOR.MINOR.PATCH (node-image or none); empty lets AKS choose, and is the only choice with stable or rapid.",
     },
-    nodeCount: {
+    systemPoolMinCount: {
         step: "platform",
         type: "integer",
         default: 2,
-        description: "Nodes in the system pool, 1 to 100.",
+        description:
+            "Fewest nodes of the system pool (CriticalAddonsOnly: CoreDNS, metrics, Flux), 1 to 100; the cluster autoscaler never goes below.",
     },
-    nodeVmSize: {
+    systemPoolMaxCount: {
         step: "platform",
-        type: "string",
-        default: "Standard_D4ds_v5",
-        description: "VM size of the system pool.",
+        type: "integer",
+        default: 3,
+        description: "Most nodes of the system pool, systemPoolMinCount to 100.",
+    },
+    userPools: {
+        step: "platform",
+        type: "object",
+        default: [{ name: "apps", vmSize: "Standard_D4ds_v5", minCount: 2, maxCount: 5 }],
+        undeclared: true,
+        description:
+            'Node pools the teams\' workloads run on, each { name, vmSize, minCount, maxCount, zones?, osSku?, maxPods?, labels?, taints? }; see README "Node pools".',
     },
     aksTier: {
         step: "platform",
@@ -99,7 +117,8 @@ export const CONFIG_KEYS = {
         step: "platform",
         type: "string",
         default: "NodeImage",
-        description: "Node OS patching, NodeImage | SecurityPatch | Unmanaged | None.",
+        description:
+            "Node OS patching, NodeImage | SecurityPatch | Unmanaged | None; upgradeChannel node-image requires NodeImage.",
     },
     maintenanceDay: {
         step: "platform",
@@ -160,15 +179,22 @@ export const CONFIG_KEYS = {
     deployerObjectIds: {
         step: "platform",
         type: "list",
+        description:
+            "Object ids of every principal that runs pulumi up (the engineers of the first up, the CI deploy identity): RBAC Cluster Admin on the cluster and owners of the stack's Azure AD objects. Required, at least one.",
+    },
+    previewerObjectIds: {
+        step: "platform",
+        type: "list",
         default: [],
         description:
-            "Object ids of every principal that runs pulumi up/preview (engineers, CI, preview app); cluster admins and owners of the Azure AD objects. Empty means whoever runs it.",
+            "Object ids of the principals that only run pulumi preview (the CI preview identity): AKS Cluster User and RBAC Reader on the cluster, nothing else; never also a deployer.",
     },
     kubeloginMode: {
         step: "platform",
         type: "string",
         default: "azurecli",
-        description: "How the generated kubeconfig gets tokens, azurecli | workloadidentity | msi.",
+        description:
+            "How the generated kubeconfig gets tokens, azurecli | workloadidentity | msi (CI overrides it with AAD_LOGIN_METHOD).",
     },
 
     // identities
@@ -282,8 +308,9 @@ export const CONFIG_KEYS = {
     fluxChartVersion: {
         step: "flux",
         type: "string",
-        default: "2.16.3",
-        description: "Exact version of the fluxcd-community flux2 Helm chart (2.16.3 ships Flux v2.6.4).",
+        default: "2.19.0",
+        description:
+            "Exact version of the fluxcd-community flux2 Helm chart (2.19.0 ships Flux v2.8.8, which needs Kubernetes 1.33 or later); a chart line the platform has not vetted is refused.",
     },
     fluxSourceInterval: {
         step: "flux",
@@ -493,6 +520,10 @@ export type ConfigKey = keyof typeof CONFIG_KEYS;
 
 /** Keys the program no longer reads, with what to do instead: an error rather than a silent change. */
 export const RETIRED_KEYS: Readonly<Record<string, string>> = {
+    nodeCount:
+        "unset (retired): the system pool autoscales between systemPoolMinCount and systemPoolMaxCount, and the teams' workloads run on userPools",
+    nodeVmSize:
+        "unset (retired): the system pool's VM size is fixed by the platform (Azure cannot change it in place); set the teams' VM sizes in userPools",
     devopsApproverGroup:
         'unset (retired): a promotion is approved by reviewing its pull request (see README "From a commit to prod"), not by an Azure DevOps check',
     tenants:
@@ -515,7 +546,7 @@ export const PROVIDER_NAMESPACES = [
 ] as const;
 
 /** The value Pulumi.yaml declares for a key: its default, or an empty one for a required key (see generate.ts). */
-export function declaredDefault(d: KeyDeclaration): string | number | boolean | readonly string[] {
+export function declaredDefault(d: KeyDeclaration): NonNullable<KeyDeclaration["default"]> {
     return d.default ?? (d.type === "list" ? [] : "");
 }
 

@@ -42,6 +42,8 @@ const AZURE_NAMESPACES: Record<string, string> = {
 
 /** The property that carries the Azure name of each azure-native resource type. */
 const AZURE_NAME_KEYS = [
+    // An agent pool also carries its cluster's resourceName; its own name comes first.
+    "agentPoolName",
     "resourceName",
     "registryName",
     "workspaceName",
@@ -60,6 +62,7 @@ const AZURE_NAME_KEYS = [
     "federatedIdentityCredentialResourceName",
     "extensionName",
     "fluxConfigurationName",
+    "lockName",
     "name",
 ];
 
@@ -86,6 +89,7 @@ const AZUREAD_ID_COLLECTIONS: Record<string, string> = {
 /** Extra outputs the real providers compute, by resource type. */
 const OUTPUTS: Record<string, OutputsFn> = {
     "azure-native:containerservice:ManagedCluster": (inputs, name) => ({
+        currentKubernetesVersion: fakeKubernetesVersion(inputs.kubernetesVersion),
         fqdn: `${inputs.dnsPrefix}.hcp.${inputs.location}.azmk8s.io`,
         identityProfile: {
             kubeletidentity: {
@@ -139,6 +143,17 @@ const OUTPUTS: Record<string, OutputsFn> = {
     "github:index/repository:Repository": (inputs, name) =>
         fakeRepository(FAKE_GITHUB_OWNER, inputs.name, name),
 };
+
+/** The version AKS runs when none is pinned (tests may change it), and the patch it picks for a MAJOR.MINOR pin. */
+export const FAKE_AKS = { defaultVersion: "1.34.2" };
+
+function fakeKubernetesVersion(pinned: unknown): string {
+    if (typeof pinned !== "string" || pinned === "") return FAKE_AKS.defaultVersion;
+    return pinned.split(".").length === 2 ? `${pinned}.4` : pinned;
+}
+
+/** Files the fake GitHub holds, by `<repository>/<branch>/<path>` (none by default); tests add some. */
+export const FAKE_GITHUB_FILES = new Map<string, string>();
 
 /** Owner of repositories the fake GitHub creates (the real one is the provider's `owner`). */
 export const FAKE_GITHUB_OWNER = "one-kubernetes";
@@ -223,6 +238,27 @@ const INVOKES: Record<string, (inputs: Inputs) => Inputs> = {
             "/",
         );
         return fakeRepository(owner, repository, `${owner}/${repository}`);
+    },
+    // Like the provider, a missing file is an empty answer, not an error.
+    "github:index/getRepositoryFile:getRepositoryFile": (inputs) => {
+        const content = FAKE_GITHUB_FILES.get(`${inputs.repository}/${inputs.branch}/${inputs.file}`);
+        return content === undefined
+            ? {
+                  id: "",
+                  repository: inputs.repository,
+                  file: inputs.file,
+                  branch: inputs.branch,
+                  content: "",
+                  sha: "",
+              }
+            : {
+                  id: `${inputs.repository}/${inputs.file}`,
+                  repository: inputs.repository,
+                  file: inputs.file,
+                  branch: inputs.branch,
+                  content,
+                  sha: createHash("sha1").update(content).digest("hex"),
+              };
     },
     "azuread:index/getUser:getUser": (inputs) => ({
         objectId: fakeGuid(`user/${String(inputs.userPrincipalName ?? inputs.objectId).toLowerCase()}`),

@@ -36,6 +36,13 @@ export interface RegisteredResource {
     readonly wireInputs: Record<string, any>;
     /** Output properties the engine must store as secrets (the `additionalSecretOutputs` option). */
     readonly additionalSecretOutputs: readonly string[];
+    /** The lifecycle options a replacement or a delete obeys (always recorded by runProgram). */
+    readonly lifecycle?: {
+        readonly deleteBeforeReplace: boolean;
+        readonly replaceOnChanges: readonly string[];
+        readonly ignoreChanges: readonly string[];
+        readonly retainOnDelete: boolean;
+    };
     /** The resources each input comes from, by input name (recorded in preview runs only, for the plan). */
     readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
     /** Former identities (`aliases` option), as `type::name` (empty parts: unchanged) or a URN. */
@@ -67,6 +74,10 @@ interface RegisterRequest {
     getVersion(): string;
     getObject(): WireStruct | undefined;
     getAdditionalsecretoutputsList(): string[];
+    getDeletebeforereplace(): boolean;
+    getReplaceonchangesList(): string[];
+    getIgnorechangesList(): string[];
+    getRetainondelete(): boolean | undefined;
     getPropertydependenciesMap(): {
         forEach(f: (value: { getUrnsList(): string[] }, key: string) => void): void;
     };
@@ -398,6 +409,12 @@ function registration(
         },
         wireInputs,
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        lifecycle: {
+            deleteBeforeReplace: req.getDeletebeforereplace(),
+            replaceOnChanges: req.getReplaceonchangesList(),
+            ignoreChanges: req.getIgnorechangesList(),
+            retainOnDelete: req.getRetainondelete() ?? false,
+        },
         propertyDependencies,
         aliases: req
             .getAliasesList()

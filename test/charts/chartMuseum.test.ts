@@ -11,6 +11,7 @@ import {
 } from "../../components/charts/manifests";
 import type { ChartMuseumExposureConfig } from "../../components/charts/config";
 import { names } from "../../src/naming";
+import { resolveStackConfig } from "../../src/offline/stackConfig";
 import { unwrap } from "../../src/offline/run";
 import { validateObject } from "../support/schemas";
 import {
@@ -119,7 +120,14 @@ for (const stack of STACKS) {
 
         it("names the storage account deterministically and hardens it: TLS 1.2, HTTPS only, no public blobs", async () => {
             const account = one(await run(stack), ACCOUNT, "-chartmuseum-storage");
-            assert.equal(account.inputs.accountName, names("gitops-platform", stack).storageAccount);
+            assert.equal(
+                account.inputs.accountName,
+                names(
+                    "gitops-platform",
+                    stack,
+                    resolveStackConfig(stack).values["gitops-platform:globalNameSeed"],
+                ).storageAccount,
+            );
             assert.equal(account.inputs.minimumTlsVersion, "TLS1_2");
             assert.equal(account.inputs.enableHttpsTrafficOnly, true);
             assert.equal(account.inputs.allowBlobPublicAccess, false);
@@ -355,7 +363,11 @@ describe("ChartMuseum options", () => {
 
         it("pushes to the load balancer's Azure DNS name on port 8080", async () => {
             const r = await lb();
-            const label = names("gitops-platform", "staging").chartMuseumDnsLabel;
+            const label = names(
+                "gitops-platform",
+                "staging",
+                resolveStackConfig("staging").values["gitops-platform:globalNameSeed"],
+            ).chartMuseumDnsLabel;
             assert.equal(
                 values(r).service.annotations["service.beta.kubernetes.io/azure-dns-label-name"],
                 label,

@@ -28,10 +28,10 @@ describe("the key table", () => {
 
     it("names the key whose default was edited without regenerating", () => {
         const edited = read("Pulumi.yaml").replace(
-            /( {2}nodeCount:\n {4}type: integer\n {4}default: )\d+/,
+            /( {2}systemPoolMinCount:\n {4}type: integer\n {4}default: )\d+/,
             "$17",
         );
-        assert.deepEqual(staleKeys(edited), ["nodeCount"]);
+        assert.deepEqual(staleKeys(edited), ["systemPoolMinCount"]);
     });
 
     it("writes Pulumi.yaml byte for byte", () => {
@@ -60,8 +60,8 @@ describe("the key table", () => {
 describe("keys the program does not know", () => {
     it("are refused with the closest known key", async () => {
         await assert.rejects(
-            run("staging", { "gitops-platform:nodeCout": 5 }),
-            /gitops-platform:nodeCout: got 5; allowed: no such key; did you mean "nodeCount"\?/,
+            run("staging", { "gitops-platform:systemPoolMinCout": 5 }),
+            /gitops-platform:systemPoolMinCout: got 5; allowed: no such key; did you mean "systemPoolMinCount"\?/,
         );
     });
 
@@ -81,7 +81,7 @@ describe("keys the program does not know", () => {
 
     it("name the stack file", async () => {
         await assert.rejects(
-            run("prod", { "gitops-platform:nodeCout": 5 }),
+            run("prod", { "gitops-platform:systemPoolMinCout": 5 }),
             /Invalid stack config in Pulumi\.prod\.yaml/,
         );
     });

@@ -131,7 +131,6 @@ for (const stack of STACKS) {
             const file = one(r, T.file, "flux-cluster-folder");
             assert.equal(file.inputs.file, `clusters/${stack}/kustomization.yaml`);
             assert.equal(file.inputs.branch, "main");
-            assert.equal(file.inputs.overwriteOnCreate, false);
             assert.equal(parse(file.inputs.content).kind, "Kustomization");
         });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { stackTenants } from "../support/tenants";
 import { describe, it } from "node:test";
+import { stackTenants } from "../support/tenants";
 import {
     FLUX_SOURCE_CONTROLLER,
     identityNames,
@@ -9,6 +9,7 @@ import {
 import { serviceAccountFederation } from "../../src/federation";
 import { names } from "../../src/naming";
 import { FAKE_SUBSCRIPTION_ID, fakeGuid } from "../../src/offline/cloud";
+import { resolveStackConfig } from "../../src/offline/stackConfig";
 import { BuiltInRole, roleDefinitionId } from "../../src/roles";
 import { OfflineRun, RegisteredResource, STACKS, isWireSecret, one, ofType, run } from "../support/program";
 
@@ -27,11 +28,14 @@ const passwordOn = (): Record<string, string> => ({
     "gitops-platform:ciPasswordEndDate": new Date(Date.now() + 90 * DAY_MS).toISOString().slice(0, 10),
 });
 
-const base = (stack: string) => names("gitops-platform", stack).base;
+/** The stack's names, as the program derives them with the stack's seed. */
+const stackNames = (stack: string) =>
+    names("gitops-platform", stack, resolveStackConfig(stack).values["gitops-platform:globalNameSeed"]);
+const base = (stack: string) => stackNames(stack).base;
 const component = (stack: string) => `${base(stack)}-identities`;
 const objectIdOf = (type: string, name: string) => fakeGuid(`${type}/${name}`);
 const clusterIdEnd = (stack: string) =>
-    `/providers/Microsoft.ContainerService/managedClusters/${names("gitops-platform", stack).cluster}`;
+    `/providers/Microsoft.ContainerService/managedClusters/${stackNames(stack).cluster}`;
 
 function assignment(r: OfflineRun, suffix: string): RegisteredResource {
     return one(r, ROLE_ASSIGNMENT, `-identities-${suffix}`);
@@ -48,7 +52,7 @@ function assertRole(a: RegisteredResource, role: BuiltInRole): void {
 }
 
 function assertRegistryScope(stack: string, scope: string): void {
-    const registry = names("gitops-platform", stack).registry;
+    const registry = stackNames(stack).registry;
     assert.match(
         scope,
         new RegExp(

@@ -6,6 +6,8 @@ import { BuiltInRoles } from "../../src/roles";
 import { FAKE_DEPLOYER_OBJECT_ID, fakeGuid } from "../../src/offline/cloud";
 import { STACKS, isWireSecret, ofType, one, run } from "../support/program";
 
+const DEPLOYER = `deployer-${FAKE_DEPLOYER_OBJECT_ID}-cluster-admin`;
+
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 const REGISTRY = "azure-native:containerregistry:Registry";
 const ROLE = "azure-native:authorization:RoleAssignment";
@@ -105,7 +107,7 @@ for (const stack of STACKS) {
             const r = await run(stack);
             const wait = one(r, "time:index/sleep:Sleep", "rbac-propagation");
             assert.equal(wait.inputs.createDuration, "5m");
-            assert.ok(wait.dependencies.includes(one(r, ROLE, "deployer-current-cluster-admin").urn));
+            assert.ok(wait.dependencies.includes(one(r, ROLE, DEPLOYER).urn));
             assert.ok(one(r, "pulumi:providers:kubernetes").dependencies.includes(wait.urn));
         });
 
@@ -152,7 +154,7 @@ for (const stack of STACKS) {
         });
 
         it("gives the deployer RBAC Cluster Admin on this cluster, not wider", async () => {
-            const admin = one(await run(stack), ROLE, "deployer-current-cluster-admin").inputs;
+            const admin = one(await run(stack), ROLE, DEPLOYER).inputs;
             assert.ok(
                 admin.roleDefinitionId.endsWith(`/roleDefinitions/${BuiltInRoles.AksRbacClusterAdmin}`),
             );
@@ -183,7 +185,7 @@ for (const stack of STACKS) {
                 "insights-dcra",
                 "aks-audit",
                 "kubelet-acrpull",
-                "deployer-current-cluster-admin",
+                DEPLOYER,
                 "rbac-propagation",
                 "ingress-keyvault",
                 "k8s",
@@ -212,11 +214,10 @@ describe("platform per environment", () => {
         assert.equal(one(r, REGISTRY).protect, false);
     });
 
-    it("spreads nodes over availability zones in a region that has them", async () => {
+    it("spreads the system pool over availability zones in a region that has them", async () => {
         const pool = one(await run("prod"), CLUSTER).inputs.agentPoolProfiles[0];
         assert.deepEqual(pool.availabilityZones, ["1", "2", "3"]);
-        assert.equal(pool.count, 3);
-        assert.equal(pool.vmSize, "Standard_D8ds_v5");
+        assert.deepEqual([pool.minCount, pool.maxCount, pool.count], [3, 5, 3]);
     });
 
     it("omits availability zones in a region without them", async () => {
@@ -231,7 +232,7 @@ describe("platform per environment", () => {
     });
 
     it("makes each configured deployer cluster admin and owner of the Azure AD objects, instead of whoever runs it", async () => {
-        const deployers = ["11111111-2222-4333-8444-555555555555", "66666666-7777-4888-8999-000000000000"];
+        const deployers = [FAKE_DEPLOYER_OBJECT_ID, "66666666-7777-4888-8999-000000000000"];
         const r = await run("staging", { "gitops-platform:deployerObjectIds": deployers });
         for (const id of deployers) {
             const grant = one(r, ROLE, `deployer-${id}-cluster-admin`).inputs;
