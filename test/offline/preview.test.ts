@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { CONFIG_KEYS } from "../../src/config/keys";
 import { describe, it } from "node:test";
 import { OfflineCloud, UNKNOWN, previewOutputs } from "../../src/offline/cloud";
 import { KNOWN_AFTER_UP, renderPlan } from "../../src/offline/planView";
@@ -124,7 +125,7 @@ describe("the plan", () => {
     it("prints one line per resource, indented under its parent, as pulumi preview does", async () => {
         assert.match(
             await plan(),
-            /^ \+ {3}│ {2}├─ azure-native:resources:ResourceGroup\s+gitops-platform-prod-rg\s+create$/m,
+            /^ \+ {3}│ {2}├─ azure-native:resources:ResourceGroup\s+gitops-platform-prod-rg\s+create {2}\[protect\]$/m,
         );
     });
 
@@ -135,7 +136,7 @@ describe("the plan", () => {
     it("prints the settings a reviewer checks under the resource", async () => {
         assert.match(
             await plan(),
-            /gitops-platform-prod-rg\s+create\n {5}│ {2}│ {5}resourceGroupName=rg-gitops-platform-prod location=northeurope\n/,
+            /gitops-platform-prod-rg\s+create {2}\[protect\]\n {5}│ {2}│ {5}resourceGroupName=rg-gitops-platform-prod location=northeurope\n/,
         );
     });
 
@@ -154,7 +155,9 @@ describe("the plan", () => {
     it("says the flux2 chart expands at deploy time, with its chart, version and repository", async () => {
         assert.match(
             await plan(),
-            /expands at deploy time: the provider renders chart flux2 2\.16\.3 from https:\/\/fluxcd-community\.github\.io\/helm-charts into namespace flux-system/,
+            new RegExp(
+                `expands at deploy time: the provider renders chart flux2 ${CONFIG_KEYS.fluxChartVersion.default.replace(/\./g, "\\.")} from https://fluxcd-community\\.github\\.io/helm-charts into namespace flux-system`,
+            ),
         );
     });
 
