@@ -9,6 +9,7 @@ import { kustomizeDelivery } from "./delivery/kustomize";
 import {
     limitRange,
     namespaceManifest,
+    reconcilerRole,
     reconcilerRoleBinding,
     reconcilerServiceAccount,
     resourceQuota,
@@ -42,11 +43,11 @@ export interface TenantArgs {
 }
 
 /**
- * One team: its namespace (tenant label, Pod Security Admission), the reconciler ServiceAccount bound
- * to `admin` in that namespace only (the team's people get their rights through Azure RBAC, see
- * Identities), quota and default limits,
- * default-deny NetworkPolicies opened only for the declared flows, and its delivery: HelmReleases from
- * the chart source (helm) or a GitRepository and Kustomization (kustomize), applied as the reconciler.
+ * One team: its namespace (tenant label, Pod Security Admission), the reconciler ServiceAccount with a
+ * Role that manages the team's workloads but none of its guardrails (the team's people get their
+ * rights through Azure RBAC, see Identities), quota and default limits, default-deny NetworkPolicies
+ * opened only for the declared flows and egress, and its delivery: HelmReleases from the chart source
+ * (helm) or a GitRepository and Kustomization (kustomize), applied as the reconciler.
  */
 export class Tenant extends pulumi.ComponentResource {
     /** The team's namespace. */
@@ -125,24 +126,34 @@ export class Tenant extends pulumi.ComponentResource {
         }
     }
 
-    /** The ServiceAccount Flux impersonates and its RoleBinding in the namespace. */
+    /** The ServiceAccount Flux impersonates, its Role and the RoleBinding between them, in the namespace. */
     private reconciler(
         name: string,
         t: TenantConfig,
         opts: pulumi.CustomResourceOptions,
-    ): [k8s.core.v1.ServiceAccount, k8s.rbac.v1.RoleBinding] {
+    ): [k8s.core.v1.ServiceAccount, k8s.rbac.v1.Role, k8s.rbac.v1.RoleBinding] {
+        const account = reconcilerServiceAccount(t);
         const serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-reconciler`,
-            { metadata: reconcilerServiceAccount(t).metadata },
+            {
+                metadata: account.metadata,
+                automountServiceAccountToken: account.automountServiceAccountToken,
+            },
+            opts,
+        );
+        const rules = reconcilerRole(t);
+        const role = new k8s.rbac.v1.Role(
+            `${name}-reconciler-role`,
+            { metadata: rules.metadata, rules: rules.rules },
             opts,
         );
         const binding = reconcilerRoleBinding(t);
         const roleBinding = new k8s.rbac.v1.RoleBinding(
-            `${name}-reconciler-admin`,
+            `${name}-reconciler-binding`,
             { metadata: binding.metadata, roleRef: binding.roleRef, subjects: binding.subjects },
             opts,
         );
-        return [serviceAccount, roleBinding];
+        return [serviceAccount, role, roleBinding];
     }
 
     /** What caps the team's consumption: the quota and the default container limits. */

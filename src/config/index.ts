@@ -52,8 +52,26 @@ export function loadConfig(): StackConfig {
         operations: readOperationsConfig(r),
     };
     checkIngressCertificates(r, config);
+    checkTenantHosts(r, config);
     if (r.problems.length > 0) throw new ConfigError(r.problems, `Pulumi.${stack}.yaml`);
     return deepFreeze(config);
+}
+
+/** ChartMuseum's host on the shared ingress is the platform's: no team may claim it for its Ingresses. */
+function checkTenantHosts(r: ConfigReader, config: StackConfig): void {
+    const repository = config.chartRepository;
+    const exposure = repository.mode === "chartmuseum" ? repository.chartMuseum.exposure : undefined;
+    if (exposure?.kind !== "ingress") return;
+    config.tenants.tenants.forEach((t, i) =>
+        t.hosts.forEach((host, j) => {
+            if (host === exposure.host)
+                r.problem(
+                    `tenants[${i}].hosts[${j}]`,
+                    host,
+                    "a host other than chartMuseumHost (the platform's chart repository)",
+                );
+        }),
+    );
 }
 
 /** The app routing add-on can only read certificates from the vault the platform attached to it. */

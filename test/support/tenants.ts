@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { DEFAULT_LIMITS, DEFAULT_QUOTA } from "../../components/tenants/config";
 import type { HelmAppConfig, HelmTenant } from "../../components/tenants/config";
 import { PROJECT_DIR } from "../../src/offline/stackConfig";
 import type { StackName } from "./program";
@@ -68,13 +69,8 @@ export function helmTeamConfig(extra: Partial<HelmTenant> = {}): HelmTenant {
         delivery: "helm",
         podSecurity: "restricted",
         members: [],
-        quota: { cpu: "4", memory: "8Gi", pods: 30 },
-        limits: {
-            defaultCpu: "500m",
-            defaultMemory: "512Mi",
-            defaultRequestCpu: "100m",
-            defaultRequestMemory: "128Mi",
-        },
+        quota: DEFAULT_QUOTA,
+        limits: DEFAULT_LIMITS,
         apps: [appConfig("back"), appConfig("front", { web: true, dependsOn: ["back"] })],
         flows: [],
         interval: "5m",
@@ -82,6 +78,9 @@ export function helmTeamConfig(extra: Partial<HelmTenant> = {}): HelmTenant {
         remediationRetries: 3,
         retryInterval: "1m",
         accessRole: "edit",
+        hosts: [],
+        loadBalancers: 0,
+        egress: [],
         ...extra,
     };
 }

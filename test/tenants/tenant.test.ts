@@ -77,18 +77,22 @@ for (const stack of STACKS) {
             }
         });
 
-        test("each namespace has the reconciler ServiceAccount bound to admin there, a quota and a limit range", async () => {
+        test("each namespace has the reconciler ServiceAccount bound to its own Role there (never admin), a quota and a limit range", async () => {
             const r = await run(stack);
             for (const team of TEAMS) {
                 assert.deepEqual(
                     inNamespace(r, "ServiceAccount", team).map((x) => x.inputs.metadata.name),
                     ["flux-reconciler"],
                 );
+                assert.deepEqual(
+                    inNamespace(r, "Role", team).map((x) => x.inputs.metadata.name),
+                    ["flux-reconciler"],
+                );
                 const [binding] = inNamespace(r, "RoleBinding", team);
                 assert.deepEqual(binding.inputs.roleRef, {
                     apiGroup: "rbac.authorization.k8s.io",
-                    kind: "ClusterRole",
-                    name: "admin",
+                    kind: "Role",
+                    name: "flux-reconciler",
                 });
                 assert.deepEqual(binding.inputs.subjects, [
                     { kind: "ServiceAccount", name: "flux-reconciler", namespace: team },
@@ -97,6 +101,7 @@ for (const stack of STACKS) {
                 assert.equal(inNamespace(r, "LimitRange", team).length, 1);
             }
             assert.equal(tenantKind(r, "ClusterRoleBinding").length, 0);
+            assert.equal(tenantKind(r, "ClusterRole").length, 0);
         });
 
         test("the quota follows the stack's config", async () => {
@@ -289,7 +294,7 @@ for (const stack of STACKS) {
                 const namespace = o.inputs.metadata.namespace;
                 for (const needed of [
                     `Namespace/${namespace}`,
-                    "RoleBinding/flux-reconciler-admin",
+                    "RoleBinding/flux-reconciler",
                     "ResourceQuota/team-quota",
                     "LimitRange/team-limits",
                     "NetworkPolicy/default-deny",
@@ -311,6 +316,7 @@ for (const stack of STACKS) {
                 "Namespace",
                 "NetworkPolicy",
                 "ResourceQuota",
+                "Role",
                 "RoleBinding",
                 "ServiceAccount",
             ]);
