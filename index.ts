@@ -7,6 +7,7 @@ import { Flux } from "./components/flux/flux";
 import { Identities } from "./components/identities/identities";
 import { Monitoring } from "./components/monitoring/monitoring";
 import { Platform } from "./components/platform/platform";
+import { TenantAdmission } from "./components/tenants/admission";
 import { Tenant } from "./components/tenants/tenant";
 import { loadConfig } from "./src/config";
 import { FLUX_NAMESPACE } from "./src/namespaces";
@@ -66,6 +67,11 @@ export = function gitopsPlatform() {
         sourceControllerIdentityClientId: identities.fluxSourceIdentityClientId,
     });
 
+    // What the API server refuses in every team's namespace, whoever asks (one set for the cluster).
+    const admission = new TenantAdmission(`${stackNames.base}-tenant-admission`, {
+        provider: platform.provider,
+    });
+
     // The teams: one namespace each, isolated, reconciled by Flux as the team's own service account.
     const tenants = config.tenants.tenants.map(
         (tenant) =>
@@ -77,6 +83,7 @@ export = function gitopsPlatform() {
                 registryLoginServer: platform.registryLoginServer,
                 ingressNamespace: platform.ingressNamespace,
                 fluxInstallation: flux.installation,
+                admission,
             }),
     );
 

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertNever } from "../../src/assertNever";
 import type { ChartSource } from "../charts/source";
+import { isolationParams } from "./admissionPolicies";
 import type { TenantConfig } from "./config";
 import type { DeliveryContext } from "./delivery/context";
 import { helmDelivery } from "./delivery/helm";
@@ -40,14 +41,19 @@ export interface TenantArgs {
      * through `opts.dependsOn`).
      */
     readonly fluxInstallation?: pulumi.Resource;
+    /**
+     * The cluster's tenant admission policies (TenantAdmission). Every Flux object of the tenant
+     * depends on them, so no team object is admitted before they hold. Default: none.
+     */
+    readonly admission?: pulumi.Resource;
 }
 
 /**
  * One team: its namespace (tenant label, Pod Security Admission), the reconciler ServiceAccount with a
  * Role that manages the team's workloads but none of its guardrails (the team's people get their
- * rights through Azure RBAC, see Identities), quota and default limits, default-deny NetworkPolicies
- * opened only for the declared flows and egress, and its delivery: HelmReleases from the chart source
- * (helm) or a GitRepository and Kustomization (kustomize), applied as the reconciler.
+ * rights through Azure RBAC, see Identities), quota and default limits, the params of the admission
+ * policies, default-deny NetworkPolicies opened only for the declared flows and egress, and its delivery: HelmReleases from the chart source (helm) or a GitRepository and
+ * Kustomization (kustomize), applied as the reconciler.
  */
 export class Tenant extends pulumi.ComponentResource {
     /** The team's namespace. */
@@ -82,7 +88,7 @@ export class Tenant extends pulumi.ComponentResource {
             ingressNamespace: args.ingressNamespace,
         });
         const guardrails = [
-            ...this.guardrails(name, t, inNamespace),
+            ...this.guardrails(name, t, args.registryLoginServer, inNamespace),
             ...this.networkPolicyResources(name, policies, inNamespace),
         ];
 
@@ -95,6 +101,7 @@ export class Tenant extends pulumi.ComponentResource {
                 ...rbac,
                 ...guardrails,
                 ...(args.fluxInstallation ? [args.fluxInstallation] : []),
+                ...(args.admission ? [args.admission] : []),
             ],
         };
         this.namespace = ns.metadata.name;
@@ -156,11 +163,22 @@ export class Tenant extends pulumi.ComponentResource {
         return [serviceAccount, role, roleBinding];
     }
 
-    /** What caps the team's consumption: the quota and the default container limits. */
-    private guardrails(name: string, t: TenantConfig, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
+    /** What caps and fences the team: the quota, the default container limits, the admission params. */
+    private guardrails(
+        name: string,
+        t: TenantConfig,
+        registryLoginServer: pulumi.Input<string>,
+        opts: pulumi.CustomResourceOptions,
+    ): pulumi.Resource[] {
         const quota = resourceQuota(t);
         const limits = limitRange(t);
+        const params = isolationParams(t, registryLoginServer);
         return [
+            new k8s.core.v1.ConfigMap(
+                `${name}-isolation-params`,
+                { metadata: params.metadata, data: params.data },
+                opts,
+            ),
             new k8s.core.v1.ResourceQuota(
                 `${name}-quota`,
                 { metadata: quota.metadata, spec: quota.spec },
