@@ -17,6 +17,7 @@ import {
     fluxChartValues,
     gitSshSecretData,
 } from "./manifests";
+import { fluxNetworkPolicies } from "./networkPolicies";
 
 /** Name of the Secret holding the notification Provider's webhook URL or token. */
 export const NOTIFICATION_SECRET_NAME = "flux-notifications";
@@ -179,6 +180,15 @@ export class Flux extends pulumi.ComponentResource {
             },
             kube,
         );
+        // The platform's policies before the controllers start, so flux-system is never open.
+        const networkPolicies = fluxNetworkPolicies().map(
+            (p) =>
+                new k8s.networking.v1.NetworkPolicy(
+                    `${name}-netpol-${p.metadata.name}`,
+                    { metadata: p.metadata, spec: p.spec as k8s.types.input.networking.v1.NetworkPolicySpec },
+                    { ...kube, dependsOn: [namespace] },
+                ),
+        );
         const installation = new k8s.helm.v4.Chart(
             `${name}-controllers`,
             {
@@ -191,7 +201,7 @@ export class Flux extends pulumi.ComponentResource {
                     sourceControllerIdentityClientId: args.sourceControllerIdentityClientId,
                 }),
             },
-            { ...kube, dependsOn: [namespace] },
+            { ...kube, dependsOn: [namespace, ...networkPolicies] },
         );
         const meta = (objectName: string) => ({ name: objectName, namespace: FLUX_NAMESPACE });
         const custom = (resourceName: string, object: FluxObject, dependsOn: pulumi.Resource[] = []) =>
