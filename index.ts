@@ -84,6 +84,7 @@ export = function gitopsPlatform() {
                 ingressNamespace: platform.ingressNamespace,
                 fluxInstallation: flux.installation,
                 admission,
+                notifications: { channel: config.flux.notifications, cluster: config.stack },
             }),
     );
 

@@ -2,9 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertNever } from "../../src/assertNever";
 import type { ChartSource } from "../charts/source";
+import type { FluxNotifications } from "../flux/config";
 import { isolationParams } from "./admissionPolicies";
 import type { TenantConfig } from "./config";
 import type { DeliveryContext } from "./delivery/context";
+import { fluxResource } from "./delivery/context";
 import { helmDelivery } from "./delivery/helm";
 import { kustomizeDelivery } from "./delivery/kustomize";
 import {
@@ -16,6 +18,7 @@ import {
     resourceQuota,
 } from "./manifests";
 import { networkPolicies } from "./networkPolicies";
+import { tenantFailureAlert, tenantProvider } from "./notifications";
 
 export interface TenantArgs {
     /** The team: name (= namespace), delivery kind, apps, flows, quota, limits. Validated by ./config.ts. */
@@ -46,13 +49,20 @@ export interface TenantArgs {
      * depends on them, so no team object is admitted before they hold. Default: none.
      */
     readonly admission?: pulumi.Resource;
+    /**
+     * Where the team's failed releases are reported (the platform's channel) and the cluster name they
+     * are tagged with. Teams and Slack get a Provider and an Alert in the namespace; `none` and
+     * `github` (commit statuses on the fleet repository) none. Default: none.
+     */
+    readonly notifications?: { readonly channel: FluxNotifications; readonly cluster: string };
 }
 
 /**
  * One team: its namespace (tenant label, Pod Security Admission), the reconciler ServiceAccount with a
  * Role that manages the team's workloads but none of its guardrails (the team's people get their
  * rights through Azure RBAC, see Identities), quota and default limits, the params of the admission
- * policies, default-deny NetworkPolicies opened only for the declared flows and egress, and its delivery: HelmReleases from the chart source (helm) or a GitRepository and
+ * policies, default-deny NetworkPolicies opened only for the declared flows and egress, the alert on
+ * failed releases, and its delivery: HelmReleases from the chart source (helm) or a GitRepository and
  * Kustomization (kustomize), applied as the reconciler.
  */
 export class Tenant extends pulumi.ComponentResource {
@@ -104,6 +114,7 @@ export class Tenant extends pulumi.ComponentResource {
                 ...(args.admission ? [args.admission] : []),
             ],
         };
+        if (args.notifications) this.failureAlert(ctx, t, args.notifications);
         this.namespace = ns.metadata.name;
         this.serviceAccountName = rbac[0].metadata.name;
         this.deliveries = this.delivery(ctx, t, args.chartSource, args.registryLoginServer);
@@ -161,6 +172,37 @@ export class Tenant extends pulumi.ComponentResource {
             opts,
         );
         return [serviceAccount, role, roleBinding];
+    }
+
+    /** Ops hear of a failed release: a Provider and an Alert in the namespace, for chat channels. */
+    private failureAlert(
+        ctx: DeliveryContext,
+        t: TenantConfig,
+        notifications: NonNullable<TenantArgs["notifications"]>,
+    ): void {
+        const channel = notifications.channel;
+        switch (channel.provider) {
+            case "none":
+                return;
+            case "github":
+                // Commit statuses belong to the fleet repository's commits, not a team's releases: those
+                // reach ops through the Flux failures log alert (Monitoring), which covers every namespace.
+                return;
+            case "msteams":
+            case "slack": {
+                const provider = fluxResource(
+                    ctx,
+                    `${ctx.name}-alert-provider`,
+                    tenantProvider(t, channel.provider, channel.webhookUrl),
+                );
+                fluxResource(ctx, `${ctx.name}-alert`, tenantFailureAlert(t, notifications.cluster), [
+                    provider,
+                ]);
+                return;
+            }
+            default:
+                assertNever(channel, "notification provider");
+        }
     }
 
     /** What caps and fences the team: the quota, the default container limits, the admission params. */

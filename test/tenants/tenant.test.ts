@@ -13,6 +13,7 @@ import {
     RegisteredResource,
     STACKS,
     byUrn,
+    isWireSecret,
     kubernetesObjects,
     ofType,
     one,
@@ -535,6 +536,47 @@ describe("Tenant component on its own", () => {
         for (const x of r.resources)
             assert.ok(!JSON.stringify(unwrap(x.wireInputs)).includes("push-password"), x.name);
     });
+
+    const teams = (webhookUrl: string): TenantArgs["notifications"] => ({
+        channel: { provider: "msteams", webhookUrl: pulumi.secret(webhookUrl) },
+        cluster: "staging",
+    });
+    const WEBHOOK = "https://contoso.webhook.office.com/webhookb2/ops";
+
+    test("with a Teams channel, a Provider and an Alert in the team's namespace report its failed releases", async () => {
+        const r = await runWith(program({ notifications: teams(WEBHOOK) }));
+        const provider = one(r, "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider");
+        const alert = one(r, "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert");
+        assert.equal(provider.inputs.metadata.namespace, "dev-team1");
+        assert.equal(provider.inputs.spec.type, "msteams");
+        assert.equal(alert.inputs.metadata.namespace, "dev-team1");
+        assert.deepEqual(alert.inputs.spec.providerRef, { name: provider.inputs.metadata.name });
+        assert.equal(alert.inputs.spec.eventSeverity, "error");
+        assert.ok(alert.inputs.spec.eventSources.some((s: { kind: string }) => s.kind === "HelmRelease"));
+        assert.deepEqual(alert.inputs.spec.eventMetadata, { cluster: "staging", team: "dev-team1" });
+        assert.ok(alert.dependencies.includes(provider.urn));
+        for (const o of [provider, alert]) await validateObject(unwrap(o.wireInputs) as never);
+    });
+
+    test("the Teams webhook reaches the Provider only as a secret, and no Secret the team could read holds it", async () => {
+        const r = await runWith(program({ notifications: teams(WEBHOOK) }));
+        const provider = one(r, "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider");
+        assert.equal(provider.inputs.spec.address, WEBHOOK);
+        const spec = provider.wireInputs.spec;
+        assert.ok(isWireSecret(spec) || isWireSecret(spec.address), "the address travels as a secret");
+        assert.deepEqual(ofType(r, "kubernetes:core/v1:Secret"), []);
+    });
+
+    for (const channel of [
+        { provider: "none" as const },
+        { provider: "github" as const, token: pulumi.secret("t") },
+    ]) {
+        test(`with ${channel.provider} notifications, the namespace gets no Provider nor Alert`, async () => {
+            const r = await runWith(program({ notifications: { channel, cluster: "staging" } }));
+            assert.deepEqual(kubernetesObjects(r, "Provider"), []);
+            assert.deepEqual(kubernetesObjects(r, "Alert"), []);
+        });
+    }
 
     test("every Flux object waits for the cluster's admission policies and their bindings", async () => {
         const r = await runWith(() => {
