@@ -9,12 +9,30 @@ import { Monitoring } from "./components/monitoring/monitoring";
 import { Platform } from "./components/platform/platform";
 import { TenantAdmission } from "./components/tenants/admission";
 import { Tenant } from "./components/tenants/tenant";
-import { loadConfig } from "./src/config";
+import { environmentOutputs, environmentStackName } from "./components/devops/environments";
+import { assertNever } from "./src/assertNever";
+import { DeliveryConfig, EnvironmentConfig, loadConfig } from "./src/config";
 import { FLUX_NAMESPACE } from "./src/namespaces";
 import { names } from "./src/naming";
 
 export = function gitopsPlatform() {
-    const config = loadConfig();
+    // Team files are found beside this file, wherever the program runs from.
+    const config = loadConfig(__dirname);
+    switch (config.role) {
+        case "environment":
+            return environment(config);
+        case "delivery":
+            return delivery(config);
+        default:
+            return assertNever(config, "stack role");
+    }
+};
+
+// Components renamed since the first release carry aliases to their old type and name, so `pulumi up`
+// moves the deployed resources (children follow their parent) instead of replacing them.
+
+/** An environment (staging, prod): the platform, identities, charts, Flux, the teams and their alerts. */
+function environment(config: EnvironmentConfig) {
     const stackNames = names(config.project, config.stack, config.platform.globalNameSeed);
     const tags = { project: config.project, stack: config.stack, "managed-by": "pulumi" };
 
@@ -88,30 +106,6 @@ export = function gitopsPlatform() {
             }),
     );
 
-    // Components renamed since the first release carry aliases to their old type and name, so
-    // `pulumi up` moves the deployed resources (children follow their parent) instead of replacing them.
-
-    // Azure DevOps CI: a pipeline per app, pushing images to ACR and charts to the chart repository.
-    const devops = new DevOps(
-        `${stackNames.base}-devops`,
-        {
-            config: config.devops,
-            tenants: config.tenants.tenants,
-            registry: {
-                id: platform.registryId,
-                name: platform.registryName,
-                loginServer: platform.registryLoginServer,
-            },
-            chartSource: charts,
-            ciApplicationId: identities.ciApplicationId,
-            ciClientId: identities.ciClientId,
-            tenantId: platform.tenantId,
-            subscriptionId: platform.subscriptionId,
-            registryPassword: identities.ciPassword,
-        },
-        { aliases: [{ name: `${stackNames.base}-ci`, type: "gitops:devops:Pipelines" }] },
-    );
-
     // Operations: who gets paged, and for what.
     const monitoring = new Monitoring(
         `${stackNames.base}-monitoring`,
@@ -150,8 +144,40 @@ export = function gitopsPlatform() {
         fleetRepositoryUrl: flux.fleetRepositoryUrl,
         fluxNamespace: flux.namespace,
         tenantNamespaces: tenants.map((t) => t.namespace),
-        devopsProject: devops.projectName,
-        devopsPipelines: devops.pipelineIds,
         alertActionGroupId: monitoring.actionGroupId,
+        // What the delivery stack reads (components/devops/environments.ts).
+        tenantId: platform.tenantId,
+        subscriptionId: platform.subscriptionId,
+        clusterId: platform.clusterId,
+        registryId: platform.registryId,
+        registryName: platform.registryName,
+        ciApplicationId: identities.ciApplicationId,
+        ciServicePrincipalObjectId: identities.ciServicePrincipalObjectId,
+        deployApplicationId: identities.deployApplicationId,
+        deployServicePrincipalObjectId: identities.deployServicePrincipalObjectId,
+        chartRepositoryKind: charts.kind,
+        chartPushUsername: charts.kind === "chartmuseum" ? charts.username : "",
+        chartPushPassword: pulumi.secret(charts.kind === "chartmuseum" ? charts.password : ""),
     };
-};
+}
+
+/**
+ * The organisation's delivery: one Azure DevOps CI for every environment, which it reads from their
+ * stacks. A stack of its own, because it changes at another pace and belongs to other people than an
+ * environment, and because one push must build once, not once per environment.
+ */
+function delivery(config: DeliveryConfig) {
+    const environments = config.tenants.environments.map((name) =>
+        environmentOutputs(
+            name,
+            new pulumi.StackReference(environmentStackName(pulumi.getOrganization(), config.project, name)),
+        ),
+    );
+    const devops = new DevOps(`${names(config.project, config.stack).base}-devops`, {
+        config: config.devops,
+        tenants: config.tenants.tenants,
+        environments,
+        teamsDirectory: config.tenants.teamsDirectory,
+    });
+    return { devopsProject: devops.projectName, devopsPipelines: devops.pipelineIds };
+}

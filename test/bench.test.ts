@@ -47,7 +47,7 @@ describe("bench helpers", () => {
 
     it("the generated tenants are a valid tenants config", async () => {
         const r = await run("staging", { "gitops-platform:tenants": generatedTenants(4) });
-        assert.equal(JSON.parse(r.config.values["gitops-platform:tenants"]).length, 4);
+        assert.equal((r.outputs.tenantNamespaces as string[]).length, 4);
         assert.ok(r.resources.length > 0);
     });
 });

@@ -76,11 +76,6 @@ describe("components renamed since the first release", () => {
             was: "gitops:identity:Identities::",
         },
         {
-            type: "gitops:devops:DevOps",
-            name: "gitops-platform-staging-devops",
-            was: "gitops:devops:Pipelines::gitops-platform-staging-ci",
-        },
-        {
             type: "gitops:monitoring:Monitoring",
             name: "gitops-platform-staging-monitoring",
             was: "gitops:ops:Monitoring::gitops-platform-staging-ops",

@@ -20,13 +20,9 @@ export const AZUREDEVOPS_TOKENS = {
     project: "azuredevops:index/project:Project",
     serviceEndpointGitHub: "azuredevops:index/serviceEndpointGitHub:ServiceEndpointGitHub",
     serviceEndpointAzureRM: "azuredevops:index/serviceEndpointAzureRM:ServiceEndpointAzureRM",
-    serviceEndpointAzureEcr: "azuredevops:index/serviceEndpointAzureEcr:ServiceEndpointAzureEcr",
     variableGroup: "azuredevops:index/variableGroup:VariableGroup",
     buildDefinition: "azuredevops:index/buildDefinition:BuildDefinition",
-    environment: "azuredevops:index/environment:Environment",
-    checkApproval: "azuredevops:index/checkApproval:CheckApproval",
     pipelineAuthorization: "azuredevops:index/pipelineAuthorization:PipelineAuthorization",
-    getGroup: "azuredevops:index/getGroup:getGroup",
 } as const;
 
 type In<T> = pulumi.Input<T>;
@@ -167,46 +163,6 @@ export class ServiceEndpointAzureRM extends pulumi.CustomResource {
     }
 }
 
-export interface ServiceEndpointAzureEcrCredentials {
-    /** The service principal application (client) id. */
-    readonly serviceprincipalid: In<string>;
-}
-
-export interface ServiceEndpointAzureEcrArgs {
-    readonly projectId: In<string>;
-    readonly serviceEndpointName: In<string>;
-    readonly description?: In<string>;
-    /** `WorkloadIdentityFederation`, `ManagedServiceIdentity` or `ServicePrincipal`. */
-    readonly serviceEndpointAuthenticationScheme?: In<string>;
-    readonly credentials?: In<ServiceEndpointAzureEcrCredentials>;
-    readonly azurecrName: In<string>;
-    readonly resourceGroup: In<string>;
-    readonly azurecrSpnTenantid: In<string>;
-    readonly azurecrSubscriptionId: In<string>;
-    readonly azurecrSubscriptionName: In<string>;
-}
-
-export class ServiceEndpointAzureEcr extends pulumi.CustomResource {
-    declare readonly serviceEndpointName: Out<string>;
-    declare readonly servicePrincipalId: Out<string>;
-    declare readonly workloadIdentityFederationIssuer: Out<string>;
-    declare readonly workloadIdentityFederationSubject: Out<string>;
-
-    constructor(name: string, args: ServiceEndpointAzureEcrArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            AZUREDEVOPS_TOKENS.serviceEndpointAzureEcr,
-            name,
-            withOutputs(args, [
-                "authorization",
-                "servicePrincipalId",
-                "workloadIdentityFederationIssuer",
-                "workloadIdentityFederationSubject",
-            ]),
-            pinned(opts),
-        );
-    }
-}
-
 // --- Variable groups ------------------------------------------------------------------------------
 
 export interface VariableGroupVariable {
@@ -293,43 +249,7 @@ export class BuildDefinition extends pulumi.CustomResource {
     }
 }
 
-// --- Environments, checks, authorizations ---------------------------------------------------------
-
-export interface EnvironmentArgs {
-    readonly projectId: In<string>;
-    readonly name?: In<string>;
-    readonly description?: In<string>;
-}
-
-export class Environment extends pulumi.CustomResource {
-    declare readonly name: Out<string>;
-
-    constructor(name: string, args: EnvironmentArgs, opts?: pulumi.CustomResourceOptions) {
-        super(AZUREDEVOPS_TOKENS.environment, name, withOutputs(args, []), pinned(opts));
-    }
-}
-
-export interface CheckApprovalArgs {
-    readonly projectId: In<string>;
-    readonly targetResourceId: In<string>;
-    /** `endpoint`, `environment`, `queue`, `repository`, `securefile` or `variablegroup`. */
-    readonly targetResourceType: In<string>;
-    /** Approver ids: users' or groups' origin ids. */
-    readonly approvers: In<In<string>[]>;
-    readonly instructions?: In<string>;
-    readonly minimumRequiredApprovers?: In<number>;
-    readonly requesterCanApprove?: In<boolean>;
-    /** Minutes before the approval times out (default 43200). */
-    readonly timeout?: In<number>;
-}
-
-export class CheckApproval extends pulumi.CustomResource {
-    declare readonly version: Out<number>;
-
-    constructor(name: string, args: CheckApprovalArgs, opts?: pulumi.CustomResourceOptions) {
-        super(AZUREDEVOPS_TOKENS.checkApproval, name, withOutputs(args, ["version"]), pinned(opts));
-    }
-}
+// --- Authorizations ---------------------------------------------------------
 
 export interface PipelineAuthorizationArgs {
     readonly projectId: In<string>;
@@ -344,35 +264,4 @@ export class PipelineAuthorization extends pulumi.CustomResource {
     constructor(name: string, args: PipelineAuthorizationArgs, opts?: pulumi.CustomResourceOptions) {
         super(AZUREDEVOPS_TOKENS.pipelineAuthorization, name, withOutputs(args, []), pinned(opts));
     }
-}
-
-// --- Data sources ---------------------------------------------------------------------------------
-
-export interface GetGroupOutputArgs {
-    readonly name: In<string>;
-    /** Searches the project's groups; the collection's when omitted. */
-    readonly projectId?: In<string>;
-}
-
-export interface GetGroupResult {
-    readonly id: string;
-    readonly name: string;
-    readonly descriptor: string;
-    readonly groupId: string;
-    readonly origin: string;
-    /** What CheckApproval takes as an approver id. */
-    readonly originId: string;
-    readonly projectId?: string;
-}
-
-/** Looks up an Azure DevOps group (e.g. a project's `Project Administrators`). */
-export function getGroupOutput(
-    args: GetGroupOutputArgs,
-    opts?: pulumi.InvokeOutputOptions,
-): Out<GetGroupResult> {
-    return pulumi.runtime.invokeOutput<GetGroupResult>(
-        AZUREDEVOPS_TOKENS.getGroup,
-        { ...args },
-        pinned(opts),
-    );
 }

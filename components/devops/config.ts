@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { STACK_ROLES, StackRole } from "../../src/config/keys";
 import { ConfigReader } from "../../src/config/reader";
 
 /** Azure DevOps CI: where the pipelines live and the credentials Pulumi and the pipelines use. */
@@ -7,14 +8,16 @@ export interface DevOpsConfig {
     readonly orgUrl: string;
     /** The organization name taken from `orgUrl`. */
     readonly organization: string;
-    /** Name of the stack's (private) Azure DevOps project. */
+    /** Name of the organisation's (private) Azure DevOps project. */
     readonly project: string;
     /** PAT Pulumi's Azure DevOps provider acts with; secret. */
     readonly personalAccessToken: pulumi.Output<string>;
     /** GitHub token of the GitHub service connection (reads the app repositories); secret. */
     readonly githubToken: pulumi.Output<string>;
-    /** Azure DevOps group of the project whose members approve promotions (the `prod` environment). */
-    readonly approverGroup: string;
+    /** This platform repository, `owner/repo`: the pipelines' templates, and where Helm promotions open pull requests. */
+    readonly platformRepository: string;
+    /** GitHub token the pipelines open promotion pull requests with; secret. */
+    readonly promotionToken: pulumi.Output<string>;
     /** Display name of the subscription in the Azure service connections; the subscription id when unset. */
     readonly azureSubscriptionName?: string;
 }
@@ -45,6 +48,11 @@ export function isDevOpsProjectName(value: string): boolean {
     );
 }
 
+/** What the stack is: an environment, or the organisation's delivery (which creates Azure DevOps). */
+export function readStackRole(r: ConfigReader): StackRole {
+    return r.oneOf("stackRole", STACK_ROLES);
+}
+
 export function readDevOpsConfig(r: ConfigReader): DevOpsConfig {
     const rawUrl = r.string("devopsOrgUrl", {
         valid: (v) => organizationOf(v) !== undefined,
@@ -61,7 +69,11 @@ export function readDevOpsConfig(r: ConfigReader): DevOpsConfig {
         }),
         personalAccessToken: r.requireSecret("devopsPersonalAccessToken"),
         githubToken: r.requireSecret("devopsGithubToken"),
-        approverGroup: r.string("devopsApproverGroup"),
+        platformRepository: r.string("platformRepository", {
+            valid: (v) => /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(v),
+            allowed: 'the platform repository on GitHub as owner/repo, e.g. "one-kubernetes/gitops-platform"',
+        }),
+        promotionToken: r.requireSecret("devopsPromotionToken"),
         azureSubscriptionName: r.optionalString("devopsAzureSubscriptionName"),
     };
 }

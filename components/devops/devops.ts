@@ -1,337 +1,341 @@
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
-import * as azuredevops from "./azuredevops";
-import type { ChartSource } from "../charts/source";
-import type { DevOpsConfig } from "./config";
-import type { AppConfig, TenantConfig } from "../tenants/config";
 import { AZURE_AD_TOKEN_EXCHANGE_AUDIENCE } from "../../src/federation";
+import { roleAssignmentArgs } from "../../src/roleAssignments";
+import type { AppConfig, TenantConfig } from "../tenants/config";
+import * as azuredevops from "./azuredevops";
+import type { DevOpsConfig } from "./config";
+import type { EnvironmentOutputs } from "./environments";
 
 /**
- * Names of the project's service connections. The pipeline templates in pipelines/ default their
- * `containerRegistry`, `azureSubscription` and repository `endpoint` to these (a service connection
- * must be named at compile time in YAML), so they are a contract with those files.
+ * Names of the project's service connections: a contract with the pipeline templates in pipelines/
+ * (a service connection must be named at compile time in YAML). Per environment: `azure-<env>` acts
+ * as its CI identity (pushes to its registry, imports from the previous one), `cluster-<env>` as its
+ * deploy identity (reads the team namespaces, to verify a rollout).
  */
 export const SERVICE_CONNECTIONS = {
     github: "github",
-    azure: "azure-workload-identity",
-    registry: "container-registry",
+    azure: (environment: string) => `azure-${environment}`,
+    cluster: (environment: string) => `cluster-${environment}`,
 } as const;
 
-/** The Azure DevOps environment promotions go through, guarded by an approval check. */
-export const PROMOTION_ENVIRONMENT = "prod";
-
-/** Variables of a team's variable group (the workshop pasted the first three by hand). */
+/** Variables of a team's variable group, per environment where they differ: what the templates read. */
 export const TEAM_VARIABLES = {
-    registryName: "registryName",
-    registryLoginServer: "registryLoginServer",
-    registryLogin: "registryLogin",
     teamName: "teamName",
     chartRepositoryKind: "chartRepositoryKind",
-    chartRepositoryUrl: "chartRepositoryUrl",
-    chartRepositoryUsername: "chartRepositoryUsername",
-    chartRepositoryPassword: "chartRepositoryPassword",
-    registryPassword: "registryPassword",
+    platformRepository: "platformRepository",
+    teamFile: "teamFile",
+    promotionToken: "promotionToken",
+    ofEnvironment: (environment: string, name: EnvironmentVariable) => `${environment}.${name}`,
 } as const;
 
-/** The stack's container registry, as the Platform outputs it. */
-export interface DevOpsRegistry {
-    /** ARM id of the registry; its resource group is taken from it. */
+type EnvironmentVariable =
+    | "registryName"
+    | "registryLoginServer"
+    | "resourceGroup"
+    | "clusterName"
+    | "chartRepositoryUrl"
+    | "chartRepositoryUsername"
+    | "chartRepositoryPassword";
+
+/** A project resource a pipeline is authorized to use, named for what it is. */
+interface Authorized {
+    readonly use: string;
+    readonly type: "endpoint" | "variablegroup";
     readonly id: pulumi.Input<string>;
-    /** Registry name (`registryName` in the variable groups). */
-    readonly name: pulumi.Input<string>;
-    /** `<name>.azurecr.io`. */
-    readonly loginServer: pulumi.Input<string>;
 }
 
 export interface DevOpsArgs {
-    /** Validated Azure DevOps settings: organization URL, project name, PAT and GitHub token (secrets). */
+    /** Validated Azure DevOps settings: organization URL, project, platform repository, tokens (secrets). */
     readonly config: DevOpsConfig;
-    /** Every team of the stack: one variable group per team, one pipeline per app (each app needs a repository). */
+    /** Every team: one variable group per team, one pipeline per app (built once, for every environment). */
     readonly tenants: readonly TenantConfig[];
-    /** The registry images are pushed to, through the ACR service connection. */
-    readonly registry: DevOpsRegistry;
-    /** Where charts are pushed: ChartMuseum (URL and basic-auth push credentials) or ACR as OCI. */
-    readonly chartSource: ChartSource;
-    /**
-     * Resource id (`/applications/<objectId>`) of the CI Azure AD application (identities). Both
-     * workload-identity service connections are federated to it; it must hold AcrPush on the registry.
-     */
-    readonly ciApplicationId: pulumi.Input<string>;
-    /** Client (application) id of that CI application: the identity the service connections act as. */
-    readonly ciClientId: pulumi.Input<string>;
-    /** Azure AD tenant of the CI application. */
-    readonly tenantId: pulumi.Input<string>;
-    /** Subscription of the registry. */
-    readonly subscriptionId: pulumi.Input<string>;
-    /**
-     * The CI application's password (identities `ciPassword`), for app pipelines that still log in
-     * with `docker login` through a docker-registry connection: a secret `registryPassword` variable.
-     * Default none: the ACR connection needs no password.
-     */
-    readonly registryPassword?: pulumi.Input<string>;
+    /** The environments in promotion order, read from their stacks; the first is where builds land. */
+    readonly environments: readonly EnvironmentOutputs[];
+    /** The folder of the team files in the platform repository (`tenants`): promotion PRs edit them. */
+    readonly teamsDirectory: string;
 }
 
 /**
- * The teams' CI in Azure DevOps: a private project, secretless service connections (GitHub with a
- * token, Azure Resource Manager and ACR through workload identity federation with the CI application),
- * a variable group per team, a pipeline per app built from the app repository's YAML, the
- * authorizations those pipelines need, and the `prod` environment whose approval gates promotions.
+ * The organisation's one CI in Azure DevOps: a private project, secretless service connections per
+ * environment (workload identity federation with its CI and deploy applications), a variable group per
+ * team, exactly one pipeline per app (built once, verified in the first environment, promoted by pull
+ * request), the rights a promotion needs across environments, and the authorizations the pipelines use.
  */
 export class DevOps extends pulumi.ComponentResource {
     readonly projectId: pulumi.Output<string>;
     readonly projectName: pulumi.Output<string>;
-    /** Service connection names by role (github, azure, registry). */
-    readonly serviceConnections: typeof SERVICE_CONNECTIONS;
     /** Variable group id by team. */
     readonly variableGroupIds: Record<string, pulumi.Output<string>>;
     /** Pipeline (build definition) id by `team/app`. */
     readonly pipelineIds: Record<string, pulumi.Output<string>>;
-    readonly promotionEnvironmentId: pulumi.Output<string>;
+    private readonly name: string;
+    private readonly args: DevOpsArgs;
+    private readonly inProject: pulumi.CustomResourceOptions;
+    private readonly project: azuredevops.Project;
 
     constructor(name: string, args: DevOpsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops:devops:DevOps", name, {}, opts);
-        const { config, tenants, registry, chartSource } = args;
-        for (const t of tenants) {
-            for (const app of t.apps) {
-                if (!app.repository)
-                    throw new pulumi.ResourceError(
-                        `App ${t.name}/${app.name} has no repository: its pipeline is built from it.`,
-                        this,
-                    );
-            }
-        }
-
+        this.name = name;
+        this.args = args;
         const provider = new azuredevops.Provider(
             `${name}-provider`,
-            { orgServiceUrl: config.orgUrl, personalAccessToken: config.personalAccessToken },
+            { orgServiceUrl: args.config.orgUrl, personalAccessToken: args.config.personalAccessToken },
             { parent: this },
         );
-        const inProject = { parent: this, provider };
+        this.inProject = { parent: this, provider };
+        this.project = this.createProject();
+        const github = this.githubConnection();
+        const connections = args.environments.flatMap((e) => this.environmentConnections(e));
+        const endpoints: Authorized[] = [
+            { use: SERVICE_CONNECTIONS.github, type: "endpoint", id: github.id },
+            ...connections.map((c) => ({ use: c.name, type: "endpoint" as const, id: c.connection.id })),
+        ];
+        this.promotionRights();
+        this.verificationRights();
 
-        const project = new azuredevops.Project(
-            `${name}-project`,
+        this.variableGroupIds = {};
+        this.pipelineIds = {};
+        for (const tenant of args.tenants) {
+            const group = this.variableGroup(tenant);
+            this.variableGroupIds[tenant.name] = group.id;
+            for (const app of tenant.apps) {
+                const authorized = [
+                    ...endpoints,
+                    { use: "variables", type: "variablegroup" as const, id: group.id },
+                ];
+                this.pipelineIds[`${tenant.name}/${app.name}`] = this.pipeline(
+                    tenant,
+                    app,
+                    github,
+                    group,
+                    authorized,
+                );
+            }
+        }
+        this.projectId = this.project.id;
+        this.projectName = this.project.name;
+        this.registerOutputs({
+            projectId: this.projectId,
+            projectName: this.projectName,
+            variableGroupIds: this.variableGroupIds,
+            pipelineIds: this.pipelineIds,
+        });
+    }
+
+    private createProject(): azuredevops.Project {
+        return new azuredevops.Project(
+            `${this.name}-project`,
             {
-                name: config.project,
+                name: this.args.config.project,
                 description:
-                    "CI of the GitOps platform's teams: images and charts Flux deploys. Managed by Pulumi.",
+                    "CI of the GitOps platform's teams: built once, verified, promoted by pull request. Managed by Pulumi.",
                 visibility: "private",
                 versionControl: "Git",
                 workItemTemplate: "Agile",
                 // Code lives on GitHub, images and charts in ACR/ChartMuseum: Pipelines is what is used.
                 features: { boards: "disabled", repositories: "disabled", testplans: "disabled" },
             },
-            inProject,
+            this.inProject,
         );
+    }
 
-        const github = new azuredevops.ServiceEndpointGitHub(
-            `${name}-github`,
+    private githubConnection(): azuredevops.ServiceEndpointGitHub {
+        return new azuredevops.ServiceEndpointGitHub(
+            `${this.name}-github`,
             {
-                projectId: project.id,
+                projectId: this.project.id,
                 serviceEndpointName: SERVICE_CONNECTIONS.github,
                 description:
                     "Reads the app repositories and the platform's pipeline templates. Managed by Pulumi.",
-                authPersonal: { personalAccessToken: config.githubToken },
+                authPersonal: { personalAccessToken: this.args.config.githubToken },
             },
-            inProject,
+            this.inProject,
         );
+    }
 
-        const subscriptionName = config.azureSubscriptionName ?? args.subscriptionId;
-        const workloadIdentity = { serviceprincipalid: args.ciClientId };
-        const azure = new azuredevops.ServiceEndpointAzureRM(
-            `${name}-azure`,
+    /** `azure-<env>` as the environment's CI application, `cluster-<env>` as its deploy application. */
+    private environmentConnections(
+        e: EnvironmentOutputs,
+    ): { name: string; connection: azuredevops.ServiceEndpointAzureRM }[] {
+        const azure = SERVICE_CONNECTIONS.azure(e.name);
+        const cluster = SERVICE_CONNECTIONS.cluster(e.name);
+        return [
             {
-                projectId: project.id,
-                serviceEndpointName: SERVICE_CONNECTIONS.azure,
-                description:
-                    "Azure as the CI application, through workload identity federation (no secret). Managed by Pulumi.",
+                name: azure,
+                connection: this.federatedConnection(e, azure, "ci", e.ciClientId, e.ciApplicationId),
+            },
+            {
+                name: cluster,
+                connection: this.federatedConnection(
+                    e,
+                    cluster,
+                    "deploy",
+                    e.deployClientId,
+                    e.deployApplicationId,
+                ),
+            },
+        ];
+    }
+
+    private federatedConnection(
+        e: EnvironmentOutputs,
+        connectionName: string,
+        identity: "ci" | "deploy",
+        clientId: pulumi.Output<string>,
+        applicationId: pulumi.Output<string>,
+    ): azuredevops.ServiceEndpointAzureRM {
+        const config = this.args.config;
+        const connection = new azuredevops.ServiceEndpointAzureRM(
+            `${this.name}-${connectionName}`,
+            {
+                projectId: this.project.id,
+                serviceEndpointName: connectionName,
+                description: `Azure as ${e.name}'s ${identity} application, through workload identity federation (no secret). Managed by Pulumi.`,
                 serviceEndpointAuthenticationScheme: "WorkloadIdentityFederation",
-                credentials: workloadIdentity,
-                azurermSpnTenantid: args.tenantId,
-                azurermSubscriptionId: args.subscriptionId,
-                azurermSubscriptionName: subscriptionName,
+                credentials: { serviceprincipalid: clientId },
+                azurermSpnTenantid: e.tenantId,
+                azurermSubscriptionId: e.subscriptionId,
+                azurermSubscriptionName: config.azureSubscriptionName ?? e.subscriptionId,
                 environment: "AzureCloud",
                 // The federated credential below is created after the connection: validating at
                 // creation would fail before Azure AD trusts the connection's tokens.
                 features: { validate: false },
             },
-            inProject,
+            this.inProject,
         );
-
-        const acr = new azuredevops.ServiceEndpointAzureEcr(
-            `${name}-registry`,
+        // Azure AD trusts the tokens Azure DevOps mints for exactly this connection.
+        new azuread.ApplicationFederatedIdentityCredential(
+            `${this.name}-${connectionName}-federation`,
             {
-                projectId: project.id,
-                serviceEndpointName: SERVICE_CONNECTIONS.registry,
-                description:
-                    "Pushes images to the stack's ACR as the CI application (workload identity federation). Managed by Pulumi.",
-                serviceEndpointAuthenticationScheme: "WorkloadIdentityFederation",
-                credentials: workloadIdentity,
-                azurecrName: registry.name,
-                resourceGroup: pulumi.output(registry.id).apply(resourceGroupOf),
-                azurecrSpnTenantid: args.tenantId,
-                azurecrSubscriptionId: args.subscriptionId,
-                azurecrSubscriptionName: subscriptionName,
+                applicationId,
+                displayName: credentialName(config, connectionName),
+                description: `Azure DevOps service connection ${connectionName} of ${config.orgUrl}/${config.project}.`,
+                audiences: [AZURE_AD_TOKEN_EXCHANGE_AUDIENCE],
+                issuer: connection.workloadIdentityFederationIssuer,
+                subject: connection.workloadIdentityFederationSubject,
             },
-            inProject,
+            { parent: this },
         );
+        return connection;
+    }
 
-        // Azure AD trusts the tokens Azure DevOps mints for exactly these two connections.
-        const federated = [
-            ["azure", azure, SERVICE_CONNECTIONS.azure],
-            ["registry", acr, SERVICE_CONNECTIONS.registry],
-        ] as const;
-        for (const [suffix, connection, connectionName] of federated) {
-            new azuread.ApplicationFederatedIdentityCredential(
-                `${name}-${suffix}-federation`,
-                {
-                    applicationId: args.ciApplicationId,
-                    displayName: credentialName(config, suffix),
-                    description: `Azure DevOps service connection ${connectionName} of ${config.orgUrl}/${config.project}.`,
-                    audiences: [AZURE_AD_TOKEN_EXCHANGE_AUDIENCE],
-                    issuer: connection.workloadIdentityFederationIssuer,
-                    subject: connection.workloadIdentityFederationSubject,
-                },
+    /** Each environment's CI identity may pull from the previous one's registry: `az acr import` by digest. */
+    private promotionRights(): void {
+        const envs = this.args.environments;
+        envs.slice(1).forEach((next, i) => {
+            const previous = envs[i];
+            new authorization.RoleAssignment(
+                `${this.name}-${next.name}-ci-pulls-${previous.name}`,
+                roleAssignmentArgs({
+                    subscriptionId: previous.subscriptionId,
+                    role: "AcrPull",
+                    principalId: next.ciServicePrincipalObjectId,
+                    principalType: "ServicePrincipal",
+                    scope: previous.registryId,
+                }),
+                { parent: this },
+            );
+        });
+    }
+
+    /** The first environment's deploy identity reads the team namespaces (Kubernetes RBAC Reader), to verify rollouts. */
+    private verificationRights(): void {
+        const first = this.args.environments[0];
+        for (const tenant of this.args.tenants) {
+            new authorization.RoleAssignment(
+                `${this.name}-${first.name}-deploy-reads-${tenant.name}`,
+                roleAssignmentArgs({
+                    subscriptionId: first.subscriptionId,
+                    role: "AksRbacReader",
+                    principalId: first.deployServicePrincipalObjectId,
+                    principalType: "ServicePrincipal",
+                    scope: pulumi.interpolate`${first.clusterId}/namespaces/${tenant.name}`,
+                }),
                 { parent: this },
             );
         }
+    }
 
-        const environment = new azuredevops.Environment(
-            `${name}-${PROMOTION_ENVIRONMENT}`,
+    private variableGroup(tenant: TenantConfig): azuredevops.VariableGroup {
+        return new azuredevops.VariableGroup(
+            `${this.name}-${tenant.name}-variables`,
             {
-                projectId: project.id,
-                name: PROMOTION_ENVIRONMENT,
-                description:
-                    "Promotion of a build to production: runs only after an approval. Managed by Pulumi.",
+                projectId: this.project.id,
+                name: tenant.name,
+                description: `Registries, chart repositories and promotion settings of team ${tenant.name}. Managed by Pulumi.`,
+                // Only the team's own pipelines are authorized (below), not every pipeline of the project.
+                allowAccess: false,
+                variables: teamVariables(tenant, this.args),
             },
-            inProject,
+            this.inProject,
         );
-        const approvers = azuredevops.getGroupOutput(
-            { projectId: project.id, name: config.approverGroup },
-            inProject,
-        );
-        new azuredevops.CheckApproval(
-            `${name}-${PROMOTION_ENVIRONMENT}-approval`,
-            {
-                projectId: project.id,
-                targetResourceType: "environment",
-                targetResourceId: environment.id,
-                approvers: [approvers.originId],
-                minimumRequiredApprovers: 1,
-                requesterCanApprove: false,
-                instructions:
-                    "Check the staging rollout of this version before approving its promotion to prod.",
-                timeout: 7 * 24 * 60,
-            },
-            inProject,
-        );
+    }
 
-        const variableGroupIds: Record<string, pulumi.Output<string>> = {};
-        const pipelineIds: Record<string, pulumi.Output<string>> = {};
-        for (const tenant of tenants) {
-            const group = new azuredevops.VariableGroup(
-                `${name}-${tenant.name}-variables`,
-                {
-                    projectId: project.id,
-                    name: tenant.name,
-                    description: `Registry and chart repository of team ${tenant.name}. Managed by Pulumi.`,
-                    // Only the team's own pipelines are authorized (below), not every pipeline of the project.
-                    allowAccess: false,
-                    variables: teamVariables(
-                        tenant,
-                        registry,
-                        chartSource,
-                        args.ciClientId,
-                        args.registryPassword,
-                    ),
+    /** The app's one pipeline, and its authorizations to use the connections and the team's variables. */
+    private pipeline(
+        tenant: TenantConfig,
+        app: AppConfig,
+        github: azuredevops.ServiceEndpointGitHub,
+        group: azuredevops.VariableGroup,
+        authorized: readonly Authorized[],
+    ): pulumi.Output<string> {
+        const pipeline = new azuredevops.BuildDefinition(
+            `${this.name}-${tenant.name}-${app.name}`,
+            {
+                projectId: this.project.id,
+                name: `${tenant.name}-${app.name}`,
+                path: `\\${tenant.name}`,
+                repository: {
+                    repoType: "GitHub",
+                    repoId: app.repository,
+                    branchName: "refs/heads/main",
+                    ymlPath: app.pipelinePath,
+                    serviceConnectionId: github.id,
+                    reportBuildStatus: true,
                 },
-                inProject,
+                ciTrigger: { override: ciTrigger(app) },
+                variableGroups: [group.id.apply(Number)],
+                jobAuthorizationScope: "project",
+            },
+            this.inProject,
+        );
+        for (const { use, type, id } of authorized) {
+            new azuredevops.PipelineAuthorization(
+                `${this.name}-${tenant.name}-${app.name}-uses-${use}`,
+                { projectId: this.project.id, type, resourceId: id, pipelineId: pipeline.id.apply(Number) },
+                this.inProject,
             );
-            variableGroupIds[tenant.name] = group.id;
-
-            for (const app of tenant.apps) {
-                const pipeline = new azuredevops.BuildDefinition(
-                    `${name}-${tenant.name}-${app.name}`,
-                    {
-                        projectId: project.id,
-                        name: `${tenant.name}-${app.name}`,
-                        path: `\\${tenant.name}`,
-                        repository: {
-                            repoType: "GitHub",
-                            repoId: app.repository,
-                            branchName: "refs/heads/main",
-                            ymlPath: app.pipelinePath,
-                            serviceConnectionId: github.id,
-                            reportBuildStatus: true,
-                        },
-                        ciTrigger: { override: ciTrigger(app) },
-                        variableGroups: [group.id.apply(Number)],
-                        jobAuthorizationScope: "project",
-                    },
-                    inProject,
-                );
-                pipelineIds[`${tenant.name}/${app.name}`] = pipeline.id;
-
-                const resources: [string, string, pulumi.Input<string>][] = [
-                    ["github", "endpoint", github.id],
-                    ["azure", "endpoint", azure.id],
-                    ["registry", "endpoint", acr.id],
-                    ["variables", "variablegroup", group.id],
-                    [PROMOTION_ENVIRONMENT, "environment", environment.id],
-                ];
-                for (const [suffix, type, resourceId] of resources) {
-                    new azuredevops.PipelineAuthorization(
-                        `${name}-${tenant.name}-${app.name}-uses-${suffix}`,
-                        { projectId: project.id, type, resourceId, pipelineId: pipeline.id.apply(Number) },
-                        inProject,
-                    );
-                }
-            }
         }
-
-        this.projectId = project.id;
-        this.projectName = project.name;
-        this.serviceConnections = SERVICE_CONNECTIONS;
-        this.variableGroupIds = variableGroupIds;
-        this.pipelineIds = pipelineIds;
-        this.promotionEnvironmentId = environment.id;
-        this.registerOutputs({
-            projectId: this.projectId,
-            projectName: this.projectName,
-            serviceConnections: this.serviceConnections,
-            variableGroupIds: this.variableGroupIds,
-            pipelineIds: this.pipelineIds,
-            promotionEnvironmentId: this.promotionEnvironmentId,
-        });
+        return pipeline.id;
     }
 }
 
-/** The variables of a team's group: what the pipeline templates read; push secrets marked secret. */
-export function teamVariables(
-    tenant: TenantConfig,
-    registry: DevOpsRegistry,
-    chartSource: ChartSource,
-    ciClientId: pulumi.Input<string>,
-    registryPassword?: pulumi.Input<string>,
-): azuredevops.VariableGroupVariable[] {
+/** The variables of a team's group: what the pipeline templates read; secrets marked secret. */
+export function teamVariables(tenant: TenantConfig, args: DevOpsArgs): azuredevops.VariableGroupVariable[] {
     const v = TEAM_VARIABLES;
-    const common: azuredevops.VariableGroupVariable[] = [
-        { name: v.teamName, value: tenant.name },
-        { name: v.registryName, value: registry.name },
-        { name: v.registryLoginServer, value: registry.loginServer },
-        // The identity the registry connection logs in as (the password, if any, is `registryPassword`).
-        { name: v.registryLogin, value: ciClientId },
-        { name: v.chartRepositoryKind, value: chartSource.kind },
-        ...(registryPassword === undefined
-            ? []
-            : [{ name: v.registryPassword, isSecret: true, secretValue: pulumi.secret(registryPassword) }]),
-    ];
-    if (chartSource.kind === "acr-oci")
-        return [...common, { name: v.chartRepositoryUrl, value: chartSource.url }];
+    const first = args.environments[0];
     return [
-        ...common,
-        { name: v.chartRepositoryUrl, value: chartSource.pushUrl },
-        { name: v.chartRepositoryUsername, value: chartSource.username },
-        { name: v.chartRepositoryPassword, isSecret: true, secretValue: chartSource.password },
+        { name: v.teamName, value: tenant.name },
+        { name: v.chartRepositoryKind, value: first.chartRepositoryKind },
+        { name: v.platformRepository, value: args.config.platformRepository },
+        { name: v.teamFile, value: `${args.teamsDirectory}/${tenant.name}.yaml` },
+        { name: v.promotionToken, isSecret: true, secretValue: args.config.promotionToken },
+        ...args.environments.flatMap(environmentVariables),
+    ];
+}
+
+function environmentVariables(e: EnvironmentOutputs): azuredevops.VariableGroupVariable[] {
+    const name = (variable: EnvironmentVariable) => TEAM_VARIABLES.ofEnvironment(e.name, variable);
+    return [
+        { name: name("registryName"), value: e.registryName },
+        { name: name("registryLoginServer"), value: e.registryLoginServer },
+        { name: name("resourceGroup"), value: e.resourceGroupName },
+        { name: name("clusterName"), value: e.clusterName },
+        { name: name("chartRepositoryUrl"), value: e.chartPushUrl },
+        { name: name("chartRepositoryUsername"), value: e.chartPushUsername },
+        { name: name("chartRepositoryPassword"), isSecret: true, secretValue: e.chartPushPassword },
     ];
 }
 
@@ -350,13 +354,6 @@ export function ciTrigger(app: AppConfig): azuredevops.BuildDefinitionCiTriggerO
 export function appDirectory(app: AppConfig): string {
     const parts = app.pipelinePath.replace(/^\/+/, "").split("/");
     return parts.slice(0, -1).join("/");
-}
-
-/** `/subscriptions/<s>/resourceGroups/<rg>/providers/...` -> `<rg>`. */
-export function resourceGroupOf(armId: string): string {
-    const match = /\/resourceGroups\/([^/]+)/i.exec(armId);
-    if (!match) throw new Error(`Not an ARM resource id within a resource group: ${armId}`);
-    return match[1];
 }
 
 /** A federated credential name: 3-120 characters of letters, digits, `-` and `_`, unique per application. */

@@ -1,5 +1,7 @@
 import { ConfigReader } from "../../src/config/reader";
 import { RESERVED_NAMESPACES } from "../../src/namespaces";
+import { unknownKeyAllowed } from "../../src/config/suggest";
+import { readTeamFiles } from "./teamFiles";
 import {
     isDnsLabel,
     isDnsName,
@@ -37,6 +39,11 @@ export interface HelmAppConfig extends AppConfig {
     readonly chart: string;
     /** A semver range (staging) or an exact version (stacks with `tenantVersionPolicy: exact`). */
     readonly version: string;
+    /**
+     * The image the environment runs, pinned by digest (`sha256:` + 64 hex digits): required in stacks
+     * that pin (`tenantVersionPolicy: exact`), written by the promotion pull request.
+     */
+    readonly digest?: string;
     /** Apps of the same team that must be ready first (`back` before `front`). */
     readonly dependsOn: readonly string[];
     /** Values passed to the chart. */
@@ -44,7 +51,7 @@ export interface HelmAppConfig extends AppConfig {
 }
 
 /** Keys only a helm team's apps may hold. */
-const HELM_APP_KEYS = ["chart", "version", "dependsOn", "values"] as const;
+const HELM_APP_KEYS = ["chart", "version", "digest", "dependsOn", "values"] as const;
 
 /**
  * An allowed network flow: `from` pods may open TCP connections to `to` pods on `port`. One end must
@@ -180,6 +187,10 @@ export const DELIVERY_KINDS = Object.keys(DELIVERY_KIND_SET) as DeliveryKind[];
 export interface TenantsConfig {
     /** `range` lets HelmReleases follow new charts (staging); `exact` pins them (prod). */
     readonly versionPolicy: (typeof VERSION_POLICIES)[number];
+    /** Every environment, in promotion order: the sections a team file may have. */
+    readonly environments: readonly string[];
+    /** The folder of the team files, relative to the project (`tenants`). */
+    readonly teamsDirectory: string;
     readonly tenants: readonly TenantConfig[];
 }
 
@@ -228,6 +239,7 @@ const APP_KEYS = [
     "pipelinePath",
     "chart",
     "version",
+    "digest",
     "web",
     "port",
     "dependsOn",
@@ -243,16 +255,38 @@ const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS);
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export function readTenantsConfig(r: ConfigReader): TenantsConfig {
+/** Where the stack reads its teams, and which environment it is (its section of each team file). */
+export interface TeamSource {
+    /** The project folder (team files are found relative to it). */
+    readonly projectDir: string;
+    /** The environment whose section of each team file applies (an environment stack's own name). */
+    readonly environment: string;
+}
+
+export function readTenantsConfig(r: ConfigReader, source: TeamSource): TenantsConfig {
     const versionPolicy = r.oneOf("tenantVersionPolicy", VERSION_POLICIES);
-    const raw = r.raw("tenants") ?? [];
-    if (!Array.isArray(raw)) {
-        r.problem("tenants", raw, "a list of tenant objects (see README: Onboarding a team)");
-        return { versionPolicy, tenants: [] };
-    }
-    const tenants = raw.map((t, i) => readTenant(r, t, `tenants[${i}]`, versionPolicy));
-    checkTenantSet(r, tenants);
-    return { versionPolicy, tenants: tenants.map((t) => withFlowPorts(t, tenants)) };
+    const environments = r.stringList("environments", (e) =>
+        isDnsLabel(e) ? undefined : "environment names (DNS labels) in promotion order",
+    );
+    const teamsDirectory = r.string("teamsDirectory");
+    const files = readTeamFiles(r, {
+        directory: teamsDirectory,
+        projectDir: source.projectDir,
+        environment: source.environment,
+        environments,
+    });
+    const tenants = files.map(({ file, raw }) => readTenant(r, raw, `${file}:`, versionPolicy));
+    checkTenantSet(
+        r,
+        tenants,
+        files.map((f) => `${f.file}:`),
+    );
+    return {
+        versionPolicy,
+        environments,
+        teamsDirectory,
+        tenants: tenants.map((t) => withFlowPorts(t, tenants)),
+    };
 }
 
 function readTenant(
@@ -295,7 +329,7 @@ function readTenant(
             apps.map((a) => a.name),
         ),
     };
-    return byDelivery(r, { common, delivery, apps, git: t.git, at, policy });
+    return byDelivery(r, { common, delivery, apps, git: t.git, at });
 }
 
 function readTeamName(r: ConfigReader, value: unknown, at: string): string {
@@ -439,10 +473,9 @@ function byDelivery(
         apps: readonly HelmAppConfig[];
         git: unknown;
         at: string;
-        policy: string;
     },
 ): TenantConfig {
-    const { common, delivery, apps, git, at, policy } = given;
+    const { common, delivery, apps, git, at } = given;
     switch (delivery) {
         case "helm":
             if (git !== undefined)
@@ -453,7 +486,7 @@ function byDelivery(
                 ...common,
                 delivery,
                 apps: apps.map(withoutChart),
-                git: readGit(r, git, `${at}.git`, policy) ?? NO_GIT,
+                git: readGit(r, git, `${at}.git`) ?? NO_GIT,
             };
         default:
             // Already reported as a bad `delivery`; any shape does until the error is thrown.
@@ -495,6 +528,7 @@ function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, po
                 );
         }
     }
+    const digest = delivery === "helm" ? readDigest(r, a.digest, `${at}.digest`, policy) : undefined;
     if (delivery === "helm") {
         if (version === undefined) {
             r.problem(
@@ -526,11 +560,30 @@ function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, po
         pipelinePath: a.pipelinePath === undefined ? `${name}/ci-pipeline.yml` : str(a.pipelinePath),
         chart,
         version: version ?? "",
+        ...(digest === undefined ? {} : { digest }),
         web: a.web === true,
         port: port as number,
         dependsOn: list(a.dependsOn, r, `${at}.dependsOn`).map(String),
         values: isObject(values) ? values : {},
     };
+}
+
+/** An image digest; required where the stack pins (prod runs exactly what staging verified). */
+function readDigest(r: ConfigReader, value: unknown, at: string, policy: string): string | undefined {
+    if (value === undefined) {
+        if (policy === "exact")
+            r.problem(
+                at,
+                undefined,
+                "the image digest this stack runs, sha256: + 64 hex digits (this stack pins: tenantVersionPolicy is exact); the promotion pull request writes it",
+            );
+        return undefined;
+    }
+    if (typeof value !== "string" || !/^sha256:[0-9a-f]{64}$/.test(value)) {
+        r.problem(at, value, "an image digest: sha256: followed by 64 lowercase hex digits");
+        return undefined;
+    }
+    return value;
 }
 
 function readFlow(r: ConfigReader, raw: unknown, at: string): FlowConfig {
@@ -547,7 +600,7 @@ function readFlow(r: ConfigReader, raw: unknown, at: string): FlowConfig {
     return { from: str(f.from), to: str(f.to), port: f.port === undefined ? 0 : (f.port as number) };
 }
 
-function readGit(r: ConfigReader, raw: unknown, at: string, policy: string): TenantGitSource | undefined {
+function readGit(r: ConfigReader, raw: unknown, at: string): TenantGitSource | undefined {
     if (!isObject(raw)) {
         r.problem(at, raw, "the team's Git source: { url, branch, path } (kustomize teams)");
         return undefined;
@@ -562,13 +615,6 @@ function readGit(r: ConfigReader, raw: unknown, at: string, policy: string): Ten
         r.problem(`${at}.commit`, commit, "a full 40-character commit SHA");
     if (tag !== undefined && commit !== undefined)
         r.problem(`${at}.commit`, commit, "either a tag or a commit, not both");
-    if (policy === "exact" && tag === undefined && commit === undefined) {
-        r.problem(
-            `${at}.tag`,
-            undefined,
-            "a Git tag or commit to pin (this stack pins versions: tenantVersionPolicy is exact)",
-        );
-    }
     const path = raw.path === undefined ? "./" : str(raw.path);
     if (path.includes("..") || path.startsWith("/"))
         r.problem(`${at}.path`, path, "a relative path inside the repository");
@@ -735,34 +781,30 @@ function dependencyCycle(apps: readonly HelmAppConfig[]): string[] | undefined {
     return undefined;
 }
 
-function checkTenantSet(r: ConfigReader, tenants: readonly TenantConfig[]): void {
-    const seen = new Set<string>();
+function checkTenantSet(r: ConfigReader, tenants: readonly TenantConfig[], files: readonly string[]): void {
+    const seen = new Map<string, string>();
     tenants.forEach((t, i) => {
         if (seen.has(t.name))
             r.problem(
-                `tenants[${i}].name`,
+                `${files[i]}.name`,
                 t.name,
-                "tenant names unique in the stack (each team owns one namespace)",
+                `a team name no other file declares (${seen.get(t.name)!.replace(/:$/, "")} declares ${t.name}): each team owns one namespace`,
             );
-        seen.add(t.name);
+        else seen.set(t.name, files[i]);
     });
-    const hostOwners = new Map<string, string>();
-    tenants.forEach((t, i) =>
-        t.hosts.forEach((host, j) => {
-            const owner = hostOwners.get(host);
-            if (owner !== undefined && owner !== t.name)
-                r.problem(`tenants[${i}].hosts[${j}]`, host, `a host no other team declares (${owner} does)`);
-            hostOwners.set(host, owner ?? t.name);
-        }),
-    );
+    checkHosts(r, tenants, files);
     tenants.forEach((t, i) =>
         t.flows.forEach((f, j) => {
-            const at = `tenants[${i}].flows[${j}]`;
+            const at = `${files[i]}.flows[${j}]`;
             for (const end of ["from", "to"] as const) {
                 const { team, app } = flowEndpoint(f[end], t.name);
                 const target = tenants.find((x) => x.name === team);
                 if (!target) {
-                    r.problem(`${at}.${end}`, f[end], `an app of a declared team (${[...seen].join(", ")})`);
+                    r.problem(
+                        `${at}.${end}`,
+                        f[end],
+                        `an app of a declared team (${[...seen.keys()].join(", ")})`,
+                    );
                 } else if (!target.apps.some((a) => a.name === app)) {
                     r.problem(
                         `${at}.${end}`,
@@ -782,6 +824,19 @@ function checkTenantSet(r: ConfigReader, tenants: readonly TenantConfig[]): void
     );
 }
 
+/** A host name on the shared ingress belongs to one team: the first file that declares it. */
+function checkHosts(r: ConfigReader, tenants: readonly TenantConfig[], files: readonly string[]): void {
+    const owners = new Map<string, string>();
+    tenants.forEach((t, i) =>
+        t.hosts.forEach((host, j) => {
+            const owner = owners.get(host);
+            if (owner !== undefined && owner !== t.name)
+                r.problem(`${files[i]}.hosts[${j}]`, host, `a host no other team declares (${owner} does)`);
+            owners.set(host, owner ?? t.name);
+        }),
+    );
+}
+
 /** Fills each flow's port left unset with the target app's port. */
 function withFlowPorts(t: TenantConfig, tenants: readonly TenantConfig[]): TenantConfig {
     if (t.flows.every((f) => f.port !== 0)) return t;
@@ -794,8 +849,7 @@ function withFlowPorts(t: TenantConfig, tenants: readonly TenantConfig[]): Tenan
 
 function checkKeys(r: ConfigReader, object: Raw, at: string, allowed: readonly string[]): void {
     for (const key of Object.keys(object)) {
-        if (!allowed.includes(key))
-            r.problem(`${at}.${key}`, object[key], `no such key; allowed: ${allowed.join(", ")}`);
+        if (!allowed.includes(key)) r.problem(`${at}.${key}`, object[key], unknownKeyAllowed(key, allowed));
     }
 }
 

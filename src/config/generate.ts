@@ -1,7 +1,7 @@
 // What `npm run gen` writes from the key table: Pulumi.yaml's `config:` block and the README's
 // configuration reference. Pure functions, so a test can tell when a file is out of date.
 import { stringify } from "yaml";
-import { CONFIG_KEYS, KeyDeclaration, STEP_TITLES, Step } from "./keys";
+import { CONFIG_KEYS, KeyDeclaration, STEP_TITLES, Step, declaredDefault } from "./keys";
 
 const entries = Object.entries(CONFIG_KEYS) as [string, KeyDeclaration][];
 const steps = Object.keys(STEP_TITLES) as Step[];
@@ -29,10 +29,12 @@ function declaredKey(key: string, d: KeyDeclaration): string[] {
     const lines = [`  ${key}:`, `    type: ${d.type === "list" ? "array" : d.type}`];
     if (d.type === "list") lines.push("    items:", "      type: string");
     if (d.secret) lines.push("    secret: true");
-    if (d.default !== undefined)
-        lines.push(
-            `    default: ${typeof d.default === "string" || Array.isArray(d.default) ? JSON.stringify(d.default) : d.default}`,
-        );
+    // A required key is declared with an empty value: the CLI would otherwise require it in every stack,
+    // also in those that do not read it; the program requires it where it is read.
+    const value = declaredDefault(d);
+    lines.push(
+        `    default: ${typeof value === "string" || Array.isArray(value) ? JSON.stringify(value) : value}`,
+    );
     lines.push(`    description: ${yamlScalar(d.description)}`);
     return lines;
 }
@@ -48,10 +50,10 @@ export function pulumiYaml(head: string): string {
         lines.push("");
     }
     lines.push(
-        "# Not declared above (structured, or an optional secret: a declared key without a default is",
+        "# Not declared above (secrets: a declared secret would be required by the CLI in every stack, and",
     );
     lines.push(
-        "# required by the CLI, and a secret has no default); set secrets with `pulumi config set --secret`:",
+        "# a secret has no default); set them with `pulumi config set --secret` where the program asks for them:",
     );
     for (const [key, d] of entries.filter(([, d]) => d.undeclared))
         lines.push(`#   ${key}: ${d.description}`);
@@ -66,7 +68,7 @@ export function pulumiYamlHead(text: string): string {
 }
 
 function defaultCell(d: KeyDeclaration): string {
-    if (d.secret) return d.undeclared ? "**secret**, optional" : "**secret**, required";
+    if (d.secret) return "**secret** (see meaning)";
     if (d.default === undefined) return "required";
     return `\`${JSON.stringify(d.default)}\``;
 }
@@ -79,11 +81,14 @@ export function readmeReference(): string {
             "",
             `**${STEP_TITLES[step]}** (\`components/${step}/config.ts\`)`,
             "",
-            "| Key | Default | Meaning |",
-            "| --- | --- | --- |",
+            "| Key | Stacks | Default | Meaning |",
+            "| --- | --- | --- | --- |",
         );
         for (const [key, d] of entries.filter(([, d]) => d.step === step)) {
-            parts.push(`| \`${key}\` | ${defaultCell(d)} | ${d.description.replace(/\|/g, "\\|")} |`);
+            const stacks = d.stacks ?? "environment";
+            parts.push(
+                `| \`${key}\` | ${stacks} | ${defaultCell(d)} | ${d.description.replace(/\|/g, "\\|")} |`,
+            );
         }
     }
     parts.push("", README_MARKERS.end);

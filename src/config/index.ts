@@ -4,12 +4,19 @@ import {
     keyVaultNameOfCertificate,
     readChartRepositoryConfig,
 } from "../../components/charts/config";
-import { DevOpsConfig, readDevOpsConfig } from "../../components/devops/config";
+import { DevOpsConfig, readDevOpsConfig, readStackRole } from "../../components/devops/config";
 import { FluxConfig, readFluxConfig } from "../../components/flux/config";
 import { IdentitiesConfig, readIdentitiesConfig } from "../../components/identities/config";
 import { OperationsConfig, readOperationsConfig } from "../../components/monitoring/config";
 import { PlatformConfig, readPlatformConfig } from "../../components/platform/config";
-import { CONFIG_KEYS, PROVIDER_NAMESPACES, RETIRED_KEYS } from "./keys";
+import {
+    CONFIG_KEYS,
+    PROVIDER_NAMESPACES,
+    RETIRED_KEYS,
+    StackRole,
+    declarationOf,
+    declaredDefault,
+} from "./keys";
 import { ConfigError, ConfigReader, deepFreeze } from "./reader";
 import { unknownKeyAllowed } from "./suggest";
 import { TenantsConfig, readTenantsConfig } from "../../components/tenants/config";
@@ -18,8 +25,9 @@ import { keyVaultName } from "./validators";
 export { ConfigError } from "./reader";
 export type { ConfigProblem } from "./reader";
 
-/** All of a stack's config, validated and frozen. The only thing components see of config. */
-export interface StackConfig {
+/** An environment stack's config (staging, prod): its cluster, registry, charts, Flux, teams, alerts. */
+export interface EnvironmentConfig {
+    readonly role: "environment";
     readonly project: string;
     readonly stack: string;
     readonly platform: PlatformConfig;
@@ -27,55 +35,99 @@ export interface StackConfig {
     readonly chartRepository: ChartRepositoryConfig;
     readonly flux: FluxConfig;
     readonly tenants: TenantsConfig;
-    readonly devops: DevOpsConfig;
     readonly operations: OperationsConfig;
 }
+
+/** The delivery stack's config: the organisation's one Azure DevOps CI over every environment. */
+export interface DeliveryConfig {
+    readonly role: "delivery";
+    readonly project: string;
+    readonly stack: string;
+    readonly devops: DevOpsConfig;
+    /** The teams as the first environment sees them: their apps are what gets a pipeline. */
+    readonly tenants: TenantsConfig;
+}
+
+/** All of a stack's config, validated and frozen, by the stack's role. The only thing components see of config. */
+export type StackConfig = EnvironmentConfig | DeliveryConfig;
 
 /**
  * Reads and validates every config key of the stack. Throws one ConfigError listing every problem
  * (key, value, what is allowed) before the program registers any resource.
  */
-export function loadConfig(): StackConfig {
+export function loadConfig(projectDir: string = process.cwd()): StackConfig {
     const project = pulumi.getProject();
     const stack = pulumi.getStack();
     const r = new ConfigReader(project);
-    checkKnownKeys(r, pulumi.runtime.allConfig());
-    const config: StackConfig = {
+    const role = readStackRole(r);
+    checkKnownKeys(r, pulumi.runtime.allConfig(), role);
+    const config =
+        role === "delivery"
+            ? readDelivery(r, project, stack, projectDir)
+            : readEnvironment(r, project, stack, projectDir);
+    if (r.problems.length > 0) throw new ConfigError(r.problems, `Pulumi.${stack}.yaml`);
+    return deepFreeze(config);
+}
+
+function readEnvironment(
+    r: ConfigReader,
+    project: string,
+    stack: string,
+    projectDir: string,
+): EnvironmentConfig {
+    const config: EnvironmentConfig = {
+        role: "environment",
         project,
         stack,
         platform: readPlatformConfig(r),
         identities: readIdentitiesConfig(r),
         chartRepository: readChartRepositoryConfig(r),
         flux: readFluxConfig(r, stack),
-        tenants: readTenantsConfig(r),
-        devops: readDevOpsConfig(r),
+        tenants: readTenantsConfig(r, { projectDir, environment: stack }),
         operations: readOperationsConfig(r),
     };
+    if (!config.tenants.environments.includes(stack)) {
+        r.problem(
+            "environments",
+            config.tenants.environments,
+            `a list that names this environment stack, "${stack}" (or set stackRole: delivery)`,
+        );
+    }
     checkIngressCertificates(r, config);
     checkTenantHosts(r, config);
-    if (r.problems.length > 0) throw new ConfigError(r.problems, `Pulumi.${stack}.yaml`);
-    return deepFreeze(config);
+    return config;
+}
+
+function readDelivery(r: ConfigReader, project: string, stack: string, projectDir: string): DeliveryConfig {
+    const devops = readDevOpsConfig(r);
+    const environments = r.stringList("environments");
+    const tenants = readTenantsConfig(r, { projectDir, environment: environments[0] ?? "" });
+    if (environments.length < 2)
+        r.problem(
+            "environments",
+            environments,
+            "at least two environments: the first builds, the next ones get promotions",
+        );
+    return { role: "delivery", project, stack, devops, tenants };
 }
 
 /** ChartMuseum's host on the shared ingress is the platform's: no team may claim it for its Ingresses. */
-function checkTenantHosts(r: ConfigReader, config: StackConfig): void {
+function checkTenantHosts(r: ConfigReader, config: EnvironmentConfig): void {
     const repository = config.chartRepository;
     const exposure = repository.mode === "chartmuseum" ? repository.chartMuseum.exposure : undefined;
     if (exposure?.kind !== "ingress") return;
-    config.tenants.tenants.forEach((t, i) =>
-        t.hosts.forEach((host, j) => {
-            if (host === exposure.host)
-                r.problem(
-                    `tenants[${i}].hosts[${j}]`,
-                    host,
-                    "a host other than chartMuseumHost (the platform's chart repository)",
-                );
-        }),
-    );
+    for (const t of config.tenants.tenants) {
+        if (t.hosts.includes(exposure.host))
+            r.problem(
+                "chartMuseumHost",
+                exposure.host,
+                `a host no team declares: team ${t.name} lists it in its hosts, and it is the platform's chart repository`,
+            );
+    }
 }
 
 /** The app routing add-on can only read certificates from the vault the platform attached to it. */
-function checkIngressCertificates(r: ConfigReader, config: StackConfig): void {
+function checkIngressCertificates(r: ConfigReader, config: EnvironmentConfig): void {
     const repository = config.chartRepository;
     const exposure = repository.mode === "chartmuseum" ? repository.chartMuseum.exposure : undefined;
     const certificate = exposure?.kind === "ingress" ? exposure.tlsCertificateUri : undefined;
@@ -100,7 +152,7 @@ function checkIngressCertificates(r: ConfigReader, config: StackConfig): void {
  * The CLI checks only the keys Pulumi.yaml declares: a typo (`nodeCout`, `tenant`) would otherwise
  * be silently ignored, and a real `up` would then delete what the misspelt key described.
  */
-function checkKnownKeys(r: ConfigReader, all: Record<string, string>): void {
+function checkKnownKeys(r: ConfigReader, all: Record<string, string>, role: StackRole): void {
     const known = Object.keys(CONFIG_KEYS);
     for (const [qualified, text] of Object.entries(all)) {
         const [namespace, key] = [
@@ -111,6 +163,7 @@ function checkKnownKeys(r: ConfigReader, all: Record<string, string>): void {
         if (namespace === r.project) {
             if (key in RETIRED_KEYS) r.problem(key, value, RETIRED_KEYS[key]);
             else if (!(key in CONFIG_KEYS)) r.problem(key, value, unknownKeyAllowed(key, known));
+            else checkKeyRole(r, key, value, role);
         } else if (!(PROVIDER_NAMESPACES as readonly string[]).includes(namespace)) {
             r.problem(
                 qualified,
@@ -130,4 +183,20 @@ function parseValue(text: string): unknown {
     } catch {
         return text;
     }
+}
+
+/** A key set in a stack that does not read it would be silently ignored: say where it belongs. */
+function checkKeyRole(r: ConfigReader, key: string, value: unknown, role: StackRole): void {
+    const d = declarationOf(key)!;
+    const stacks = d.stacks ?? "environment";
+    if (stacks === "all" || stacks === role) return;
+    // Pulumi.yaml's declared value reaches every stack; only a value the stack file sets is misplaced.
+    if (JSON.stringify(value) === JSON.stringify(declaredDefault(d))) return;
+    const article = role === "environment" ? "an" : "a";
+    const readers = stacks === "environment" ? "environment stacks read" : `${stacks} stack reads`;
+    r.problem(
+        key,
+        d.secret ? "<secret value>" : value,
+        `unset in ${article} ${role} stack: only the ${readers} it`,
+    );
 }

@@ -31,8 +31,19 @@ export interface KeyDeclaration {
      * secrets (the CLI requires a declared key without a default, and a secret cannot have one).
      */
     readonly undeclared?: boolean;
+    /**
+     * Which stacks read the key: environment stacks (the default: staging, prod), the delivery stack
+     * (the organisation's CI), or all. A key set in a stack that does not read it is an error.
+     */
+    readonly stacks?: StackRole | "all";
+    /** A secret only some settings need (a webhook URL): no offline placeholder, no error when unset. */
+    readonly optional?: boolean;
     readonly description: string;
 }
+
+/** What a stack is: an environment (cluster, registry, charts, teams) or the organisation's delivery (CI). */
+export type StackRole = "environment" | "delivery";
+export const STACK_ROLES = ["environment", "delivery"] as const satisfies readonly StackRole[];
 
 export const CONFIG_KEYS = {
     // platform
@@ -238,6 +249,7 @@ export const CONFIG_KEYS = {
         step: "flux",
         type: "string",
         secret: true,
+        undeclared: true,
         description:
             "GitHub token for the fleet repository (administration, contents, deploy keys); set with `pulumi config set --secret githubToken`.",
     },
@@ -296,6 +308,7 @@ export const CONFIG_KEYS = {
         step: "flux",
         type: "string",
         secret: true,
+        optional: true,
         undeclared: true,
         description: "Teams or Slack incoming webhook URL (fluxNotificationProvider msteams | slack).",
     },
@@ -303,6 +316,7 @@ export const CONFIG_KEYS = {
         step: "flux",
         type: "string",
         secret: true,
+        optional: true,
         undeclared: true,
         description: "GitHub token allowed to write commit statuses (fluxNotificationProvider github).",
     },
@@ -314,31 +328,67 @@ export const CONFIG_KEYS = {
         default: "range",
         description: "range lets HelmReleases follow semver ranges (staging); exact pins versions (prod).",
     },
-    tenants: {
+    environments: {
         step: "tenants",
-        type: "object",
-        default: [],
-        undeclared: true,
-        description: 'List of teams, see README "Onboarding a team".',
+        stacks: "all",
+        type: "list",
+        default: ["staging", "prod"],
+        description:
+            "The environments, in promotion order (the first is where builds land): each one's stack, and the sections a team file may have.",
+    },
+    teamsDirectory: {
+        step: "tenants",
+        stacks: "all",
+        type: "string",
+        default: "tenants",
+        description: "Folder of the team files, one <team>.yaml per team, read by every stack.",
     },
 
     // devops
+    stackRole: {
+        step: "devops",
+        type: "string",
+        default: "environment",
+        stacks: "all",
+        description:
+            "environment (a cluster, registry and chart repository: staging, prod) | delivery (the organisation's one Azure DevOps CI, reading every environment's outputs).",
+    },
     devopsOrgUrl: {
         step: "devops",
         type: "string",
+        stacks: "delivery",
         description:
-            "Azure DevOps organization, https://dev.azure.com/<org> or https://<org>.visualstudio.com. Required (stack files).",
+            "Azure DevOps organization, https://dev.azure.com/<org> or https://<org>.visualstudio.com.",
     },
     devopsProject: {
         step: "devops",
         type: "string",
+        stacks: "delivery",
         description:
-            "Name of the stack's private Azure DevOps project (one per stack). Required (stack files).",
+            "Name of the organisation's private Azure DevOps project, where every app's one pipeline lives.",
+    },
+    platformRepository: {
+        step: "devops",
+        type: "string",
+        stacks: "delivery",
+        description:
+            "This platform repository on GitHub, owner/repo: the pipelines read its templates, promotions open pull requests on its team files.",
+    },
+    devopsPromotionToken: {
+        step: "devops",
+        type: "string",
+        secret: true,
+        undeclared: true,
+        stacks: "delivery",
+        description:
+            "GitHub token the pipelines open promotion pull requests with (contents and pull requests on the platform and app repositories).",
     },
     devopsPersonalAccessToken: {
         step: "devops",
         type: "string",
         secret: true,
+        undeclared: true,
+        stacks: "delivery",
         description:
             "PAT Pulumi manages Azure DevOps with (project, service connections, pipelines). Set with --secret.",
     },
@@ -346,20 +396,16 @@ export const CONFIG_KEYS = {
         step: "devops",
         type: "string",
         secret: true,
+        undeclared: true,
+        stacks: "delivery",
         description:
             "GitHub token of the GitHub service connection that reads the app repositories. Set with --secret.",
-    },
-    devopsApproverGroup: {
-        step: "devops",
-        type: "string",
-        default: "Project Administrators",
-        description:
-            "Azure DevOps group of the project whose members approve promotions (the prod environment check).",
     },
     devopsAzureSubscriptionName: {
         step: "devops",
         type: "string",
         default: "",
+        stacks: "delivery",
         description:
             "Subscription display name in the Azure service connections; empty uses the subscription id.",
     },
@@ -375,6 +421,7 @@ export const CONFIG_KEYS = {
         step: "monitoring",
         type: "string",
         secret: true,
+        optional: true,
         undeclared: true,
         description: "https webhook that receives every alert (common alert schema), e.g. a Teams workflow.",
     },
@@ -446,6 +493,10 @@ export type ConfigKey = keyof typeof CONFIG_KEYS;
 
 /** Keys the program no longer reads, with what to do instead: an error rather than a silent change. */
 export const RETIRED_KEYS: Readonly<Record<string, string>> = {
+    devopsApproverGroup:
+        'unset (retired): a promotion is approved by reviewing its pull request (see README "From a commit to prod"), not by an Azure DevOps check',
+    tenants:
+        'unset (moved): each team is one file, tenants/<team>.yaml, read by every stack (see README "Onboarding a team")',
     chartMuseumAnonymousGet:
         "unset (retired): ChartMuseum always serves anonymous reads to Flux in-cluster, its network policy and the push-only Ingress keep them there",
 };
@@ -462,6 +513,11 @@ export const PROVIDER_NAMESPACES = [
     "azuredevops",
     "pulumi",
 ] as const;
+
+/** The value Pulumi.yaml declares for a key: its default, or an empty one for a required key (see generate.ts). */
+export function declaredDefault(d: KeyDeclaration): string | number | boolean | readonly string[] {
+    return d.default ?? (d.type === "list" ? [] : "");
+}
 
 export function declarationOf(key: string): KeyDeclaration | undefined {
     return Object.prototype.hasOwnProperty.call(CONFIG_KEYS, key)

@@ -69,7 +69,8 @@ export class ConfigReader {
 
     /** Records a problem found by section-specific validation. */
     problem(key: string, value: unknown, allowed: string): void {
-        this.found.push({ key: this.qualified(key), value, allowed });
+        // A team file's keys read `tenants/dev-team1.yaml: apps[0].version`.
+        this.found.push({ key: this.qualified(key).replace(/\.yaml:\.?/, ".yaml: "), value, allowed });
     }
 
     qualified(key: string): string {

@@ -18,7 +18,11 @@ export class YamlFileError extends pulumi.RunError {
 
 /** Parses a YAML file; a syntax error names the file (as `shownAs`, default its base name), line and column. */
 export function readYamlFile(path: string, shownAs = basename(path)): unknown {
-    const text = readFileSync(path, "utf8");
+    return parseYaml(readFileSync(path, "utf8"), shownAs);
+}
+
+/** Parses YAML text from the file `shownAs`; a syntax error names it, with line and column. */
+export function parseYaml(text: string, shownAs: string): unknown {
     try {
         return parse(text, { prettyErrors: true });
     } catch (e) {

@@ -1,12 +1,24 @@
-// `npm run bench`: runs the real program under mocks for 2, 20 and 100 generated tenants and prints, per
-// size, the wall time, the number of registered resources, the peak memory and the longest dependency
-// chain (the critical path a real `pulumi up` must walk, one resource after another). Not a test.
+// `npm run bench`: how long the plan takes, as a ratio to a floor measured in the same run, and how it
+// grows with the number of teams. Not a test (timings depend on the machine); prints a table.
+//
+// - The floor: a plain `node` process that only imports the SDK modules the program imports (every bare
+//   module specifier in index.ts, src/ and components/). Nothing the plan does can be faster than that.
+// - The plan: the `plan` script of package.json (the command `npm run plan` runs, without npm's own
+//   start-up), for the prod stack, output discarded. Floor and plan alternate, several rounds; medians.
+// - Sizes: the staging stack with 2, 20, 100 and 300 generated teams, each planned (preview mode, plan
+//   text rendered) in a fresh process: process wall and CPU time and their ratio to the floor, the
+//   run's own CPU time and what each team adds to it, peak RSS, and the longest dependency chain (the
+//   critical path a real `pulumi up` walks).
 import { spawnSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { renderPlan } from "./planView";
 import { runProgram, type RegisteredResource } from "./run";
+import { PROJECT_DIR } from "./stackConfig";
 
-const SIZES = [2, 20, 100];
+const SIZES = [2, 20, 100, 300];
 const STACK = "staging";
-
+const ROUNDS = Number(process.env.BENCH_ROUNDS) || 5;
 /** `count` valid tenants, alternating a Helm team (back + front, front -> back) and a Kustomize team. */
 export function generatedTenants(count: number): unknown[] {
     return Array.from({ length: count }, (_, i) => {
@@ -83,7 +95,8 @@ export function criticalPath(resources: readonly RegisteredResource[]): Critical
 
 interface Figures {
     tenants: number;
-    wallMs: number;
+    runMs: number;
+    runCpuMs: number;
     resources: number;
     customResources: number;
     peakRssMb: number;
@@ -93,20 +106,29 @@ interface Figures {
     chain: string[];
 }
 
-/** One measured run, in this process (the parent runs each size in a fresh process). */
+/** One measured plan of `tenants` generated teams, in this process (the parent starts one per size). */
 async function measure(tenants: number): Promise<Figures> {
     let peakHeap = 0;
     const sample = () => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed));
     const timer = setInterval(sample, 5);
     const started = process.hrtime.bigint();
-    const result = await runProgram(STACK, { "gitops-platform:tenants": generatedTenants(tenants) });
-    const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const cpu = process.cpuUsage();
+    const result = await runProgram(
+        STACK,
+        { "gitops-platform:tenants": generatedTenants(tenants) },
+        undefined,
+        { preview: true },
+    );
+    renderPlan(result, { stackName: `${result.config.project}-${STACK}` });
+    const runMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const used = process.cpuUsage(cpu);
     clearInterval(timer);
     sample();
     const { chain } = criticalPath(result.resources);
     return {
         tenants,
-        wallMs,
+        runMs,
+        runCpuMs: (used.user + used.system) / 1000,
         resources: result.resources.length,
         customResources: result.resources.filter((r) => r.custom).length,
         peakRssMb: process.resourceUsage().maxRSS / 1024,
@@ -117,18 +139,107 @@ async function measure(tenants: number): Promise<Figures> {
     };
 }
 
-function runIsolated(tenants: number): Figures {
+/** Bare module specifiers (`@pulumi/azure-native/storage`, `yaml`) imported by the program's own files. */
+export function programImports(root: string = PROJECT_DIR): string[] {
+    const files = (dir: string): string[] =>
+        readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+            e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+        );
+    const found = new Set<string>();
+    for (const file of ["index.ts", ...files("src"), ...files("components")]) {
+        // Comments do not import anything.
+        const source = readFileSync(join(root, file), "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+        for (const m of source.matchAll(/(?:from\s+|require\(\s*|import\(\s*)"([^".][^"]*)"/g)) {
+            if (!m[1].startsWith("node:")) found.add(m[1]);
+        }
+    }
+    return [...found].sort().filter((specifier) => {
+        try {
+            require.resolve(specifier, { paths: [root] });
+            return true;
+        } catch {
+            return false;
+        }
+    });
+}
+
+interface Timing {
+    /** From spawn to exit. */
+    readonly wallMs: number;
+    /** User and system CPU of the process itself (not of the machine's other work). */
+    readonly cpuMs: number;
+}
+
+const CPU_REPORT = join(__dirname, "cpuReport.js");
+
+/** Wall and CPU time of a command (a node process), in ms; throws if it fails. */
+function timed(command: string, args: readonly string[], options: { shell?: boolean } = {}): Timing {
+    const env = {
+        ...process.env,
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require=${CPU_REPORT}`.trim(),
+    };
+    const started = process.hrtime.bigint();
+    const child = spawnSync(command, args, {
+        cwd: PROJECT_DIR,
+        env,
+        stdio: ["ignore", "ignore", "pipe"],
+        shell: options.shell,
+        maxBuffer: 64 * 2 ** 20,
+    });
+    const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+    if (child.status !== 0) throw new Error(`${command} ${args.join(" ")} failed:\n${child.stderr}`);
+    return { wallMs, cpuMs: cpuOf(child.stderr.toString()) };
+}
+
+function cpuOf(stderr: string): number {
+    const m = /gitops-bench-cpu-ms ([\d.]+)/.exec(stderr);
+    if (!m) throw new Error(`no CPU time reported:\n${stderr}`);
+    return Number(m[1]);
+}
+
+function median(values: readonly number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The command of an npm script, as npm would run it in a shell. */
+function script(name: string): string {
+    const pkg = JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as {
+        scripts: Record<string, string>;
+    };
+    return pkg.scripts[name];
+}
+
+/** The `node` options of the plan script (flags and `-r` hook), for the per-size processes. */
+function planNodeOptions(): string[] {
+    const words = script("plan").split(/\s+/);
+    return words.slice(
+        1,
+        words.findIndex((w) => w.endsWith(".ts")),
+    );
+}
+
+function runIsolated(tenants: number): { figures: Figures; process: Timing } {
+    const env = {
+        ...process.env,
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require=${CPU_REPORT}`.trim(),
+    };
+    const started = process.hrtime.bigint();
     const child = spawnSync(
         process.execPath,
-        [...process.execArgv, __filename, "--tenants", String(tenants)],
+        [...planNodeOptions(), __filename, "--tenants", String(tenants)],
         {
+            cwd: PROJECT_DIR,
+            env,
             encoding: "utf8",
             maxBuffer: 64 * 2 ** 20,
         },
     );
+    const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     const line = child.stdout.split("\n").find((l) => l.startsWith("{"));
     if (child.status !== 0 || !line) throw new Error(`bench for ${tenants} tenants failed:\n${child.stderr}`);
-    return JSON.parse(line) as Figures;
+    return { figures: JSON.parse(line) as Figures, process: { wallMs, cpuMs: cpuOf(child.stderr) } };
 }
 
 async function main(): Promise<void> {
@@ -137,20 +248,61 @@ async function main(): Promise<void> {
         console.log(JSON.stringify(await measure(Number(process.argv[at + 1]))));
         return;
     }
-    console.log(`Offline run of stack ${STACK} under mocks, one fresh process per size.\n`);
-    const rows = SIZES.map(runIsolated);
-    const table = rows.map((f) => ({
-        tenants: f.tenants,
-        "wall (ms)": Math.round(f.wallMs),
-        resources: f.resources,
-        "custom resources": f.customResources,
-        "peak RSS (MB)": Math.round(f.peakRssMb),
-        "peak heap (MB)": Math.round(f.peakHeapMb),
-        "longest chain": `${f.chainLength} (${f.chainCustom} custom)`,
-    }));
-    console.table(table);
-    const last = rows[rows.length - 1];
-    console.log(`\nLongest dependency chain at ${last.tenants} tenants:\n  ${last.chain.join("\n  -> ")}`);
+    const imports = programImports();
+    const floorScript = `for (const m of ${JSON.stringify(imports)}) require(m);`;
+    const plan = `${script("plan")} --stack prod`;
+    console.log(
+        `Floor: plain \`node\` importing the ${imports.length} SDK modules the program imports (${imports.join(", ")}).`,
+    );
+    console.log(
+        `Plan: \`${plan}\` (the plan script, without npm's start-up). ${ROUNDS} alternating rounds, medians.\n`,
+    );
+    // One untimed round first: the transpile cache is warm for every timed one.
+    timed(process.execPath, ["-e", floorScript]);
+    timed(plan, [], { shell: true });
+    const floors: Timing[] = [];
+    const plans: Timing[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+        floors.push(timed(process.execPath, ["-e", floorScript]));
+        plans.push(timed(plan, [], { shell: true }));
+    }
+    const floor = { wallMs: median(floors.map((t) => t.wallMs)), cpuMs: median(floors.map((t) => t.cpuMs)) };
+    const row = (label: string, t: readonly Timing[]) => {
+        const wall = median(t.map((x) => x.wallMs));
+        const cpu = median(t.map((x) => x.cpuMs));
+        return {
+            "": label,
+            "wall (ms)": Math.round(wall),
+            "wall × floor": +(wall / floor.wallMs).toFixed(2),
+            "CPU (ms)": Math.round(cpu),
+            "CPU × floor": +(cpu / floor.cpuMs).toFixed(2),
+        };
+    };
+    console.table([row("floor: plain node, SDK imports", floors), row("plan --stack prod", plans)]);
+
+    console.log(
+        `\nStack ${STACK} with generated teams, one fresh process per size (preview run and plan text, as the plan does).\n`,
+    );
+    const rows = SIZES.map((n) => ({ n, ...runIsolated(n) }));
+    const base = rows[0];
+    console.table(
+        rows.map(({ n, figures: f, process: p }) => ({
+            teams: n,
+            resources: f.resources,
+            "wall (ms)": Math.round(p.wallMs),
+            "wall × floor": +(p.wallMs / floor.wallMs).toFixed(2),
+            "CPU (ms)": Math.round(p.cpuMs),
+            "CPU × floor": +(p.cpuMs / floor.cpuMs).toFixed(2),
+            "run CPU (ms)": Math.round(f.runCpuMs),
+            "CPU ms per team":
+                n === base.n ? "" : +((f.runCpuMs - base.figures.runCpuMs) / (n - base.n)).toFixed(1),
+            "peak RSS (MB)": Math.round(f.peakRssMb),
+            "peak heap (MB)": Math.round(f.peakHeapMb),
+            "longest chain": `${f.chainLength} (${f.chainCustom} custom)`,
+        })),
+    );
+    const last = rows[rows.length - 1].figures;
+    console.log(`\nLongest dependency chain at ${last.tenants} teams:\n  ${last.chain.join("\n  -> ")}`);
 }
 
 if (require.main === module) {

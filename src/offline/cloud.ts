@@ -10,6 +10,12 @@ export const FAKE_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001";
 export const FAKE_TENANT_ID = "00000000-0000-4000-8000-000000000002";
 export const FAKE_DEPLOYER_OBJECT_ID = "00000000-0000-4000-8000-000000000003";
 
+/**
+ * The engine's marker of a value only known after `pulumi up` (a preview's ids and computed outputs).
+ * The SDK reads it back as unknown.
+ */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 /** A stable GUID derived from a seed: the same resource gets the same fake id on every run. */
 export function fakeGuid(seed: string): string {
     const h = createHash("sha256").update(seed).digest("hex");
@@ -274,11 +280,45 @@ function fakeKubeconfig(cluster: string): string {
     ].join("\n");
 }
 
+/** A stack's outputs as a StackReference reads them: values, and which of them are secrets. */
+export interface StackOutputs {
+    readonly outputs: Record<string, unknown>;
+    readonly secretOutputNames: readonly string[];
+}
+
+export interface CloudOptions {
+    /**
+     * Answer as a `pulumi preview` of a new stack: a resource to be created has no id yet and its
+     * outputs are only its inputs echoed (what the engine reports for a create step in preview);
+     * everything the cloud would compute stays unknown. Reads of existing resources and data sources
+     * (invokes) still answer, as they do in a preview.
+     */
+    readonly preview?: boolean;
+    /** The outputs of the stacks the program may reference (StackReference), by `<org>/<project>/<stack>`. */
+    readonly stacks?: Readonly<Record<string, StackOutputs>>;
+}
+
 export class OfflineCloud implements pulumi.runtime.Mocks {
     readonly invoked: string[] = [];
+    private readonly preview: boolean;
+    private readonly stacks: Readonly<Record<string, StackOutputs>>;
+
+    constructor(options: CloudOptions = {}) {
+        this.preview = options.preview ?? false;
+        this.stacks = options.stacks ?? {};
+    }
 
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        const created = this.create(args);
+        // A read (`get`, import) finds what exists; only what a create computes is unknown in a preview.
+        if (!this.preview || args.id) return created;
+        return { id: undefined, state: previewOutputs(created.state, args.inputs ?? {}) };
+    }
+
+    private create(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         const inputs: Inputs = args.inputs ?? {};
+        if (args.type === "pulumi:pulumi:StackReference")
+            return this.stackReference(String(inputs.name ?? args.name));
         if (args.type.startsWith("azure-native:")) {
             const key =
                 args.type === "azure-native:resources:ResourceGroup"
@@ -322,6 +362,18 @@ export class OfflineCloud implements pulumi.runtime.Mocks {
         return { id: `${args.name}-id`, state: { ...inputs, ...OUTPUTS[args.type]?.(inputs, args.name) } };
     }
 
+    private stackReference(name: string): pulumi.runtime.MockResourceResult {
+        const stack = this.stacks[name];
+        if (!stack)
+            throw new Error(
+                `The offline cloud knows no stack ${name} (known: ${Object.keys(this.stacks).join(", ") || "none"})`,
+            );
+        return {
+            id: name,
+            state: { name, outputs: stack.outputs, secretOutputNames: [...stack.secretOutputNames] },
+        };
+    }
+
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
         const answer = INVOKES[args.token];
         if (!answer)
@@ -331,4 +383,24 @@ export class OfflineCloud implements pulumi.runtime.Mocks {
         this.invoked.push(args.token);
         return answer(args.inputs ?? {});
     }
+}
+
+/**
+ * What a preview reports for a resource to be created: its inputs, echoed, and every output the
+ * provider would compute unknown, also inside objects (an AKS cluster's `ingressProfile` keeps its
+ * input `webAppRouting.enabled`, while the add-on `identity` it gets from Azure is unknown), as
+ * azure-native's preview does. An output that contains an unknown is unknown to the program.
+ */
+export function previewOutputs(outputs: Inputs, inputs: Inputs): Inputs {
+    return Object.fromEntries(
+        Object.entries(outputs).map(([key, value]) => {
+            if (!(key in inputs)) return [key, UNKNOWN];
+            const input = inputs[key];
+            return [key, isPlainObject(input) && isPlainObject(value) ? previewOutputs(value, input) : input];
+        }),
+    );
+}
+
+function isPlainObject(value: unknown): value is Inputs {
+    return !!value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype;
 }

@@ -1,71 +1,97 @@
-// `npm run plan -- --stack <name>`: what `pulumi up` would create for a stack, offline.
+// `npm run plan -- --stack <name>`: what `pulumi preview` would show for a new stack, offline.
+// `npm run plan -- --stack <name> --diff <git-ref>`: only what changes between that ref and the working tree.
+// `npm run plan -- --stack <name> --json`: the planned registrations as JSON (what a diff compares).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { OfflineRun, RegisteredResource, runProgram } from "./run";
+import { planDiff } from "./diff";
+import { runProgram } from "./run";
 import { PROJECT_DIR } from "./stackConfig";
-import { componentGraph, mermaid, summarize } from "./planView";
+import { componentGraph, mermaid, plugins, renderPlan } from "./planView";
+import { toPlanJson } from "./planJson";
 
-function stackArgument(argv: readonly string[]): string {
-    const i = argv.findIndex((a) => a === "--stack" || a === "-s");
-    const inline = argv.find((a) => a.startsWith("--stack="));
-    return inline?.split("=")[1] ?? (i >= 0 ? argv[i + 1] : undefined) ?? "staging";
+interface Arguments {
+    readonly stack: string;
+    readonly diff?: string;
+    readonly json: boolean;
+    readonly projectDir: string;
 }
 
-function printTree(run: OfflineRun): void {
-    const children = new Map<string, RegisteredResource[]>();
-    for (const r of run.resources) {
-        const siblings = children.get(r.parent) ?? [];
-        siblings.push(r);
-        children.set(r.parent, siblings);
-    }
-    const walk = (parent: string, depth: number) => {
-        for (const r of children.get(parent) ?? []) {
-            const flags = [r.protect ? "protected" : "", r.version ? `plugin ${r.version}` : ""].filter(
-                Boolean,
-            );
-            const settings = summarize(r);
-            console.log(
-                `${"  ".repeat(depth)}${r.custom ? "+" : "◆"} ${r.type}  ${r.name}` +
-                    (flags.length ? `  [${flags.join(", ")}]` : "") +
-                    (settings ? `\n${"  ".repeat(depth + 1)}  ${settings}` : ""),
-            );
-            walk(r.urn, depth + 1);
+/** `--name value` or `--name=value`. */
+function option(argv: readonly string[], ...names: string[]): string | undefined {
+    for (let i = 0; i < argv.length; i++) {
+        for (const name of names) {
+            if (argv[i] === name) return argv[i + 1];
+            if (argv[i].startsWith(`${name}=`)) return argv[i].slice(name.length + 1);
         }
+    }
+    return undefined;
+}
+
+export function parseArguments(argv: readonly string[]): Arguments {
+    const diff = option(argv, "--diff");
+    if (argv.includes("--diff") && (!diff || diff.startsWith("-")))
+        throw new UsageError("--diff needs a git ref: --diff origin/main");
+    return {
+        stack: option(argv, "--stack", "-s") ?? "staging",
+        diff,
+        json: argv.includes("--json"),
+        projectDir: option(argv, "--project") ?? PROJECT_DIR,
     };
-    walk("", 0);
+}
+
+class UsageError extends Error {
+    override readonly name = "UsageError";
 }
 
 async function main(): Promise<void> {
-    const stack = stackArgument(process.argv.slice(2));
-    const run = await runProgram(stack);
-    console.log(`Plan for stack "${stack}" (offline: Pulumi mocks, no cloud). + resource  ◆ component\n`);
-    printTree(run);
+    const args = parseArguments(process.argv.slice(2));
+    if (args.diff) {
+        process.stdout.write(await planDiff(args.stack, args.diff, PROJECT_DIR));
+        return;
+    }
+    const run = await runProgram(args.stack, {}, undefined, { preview: true, projectDir: args.projectDir });
+    if (args.json) {
+        process.stdout.write(JSON.stringify(toPlanJson(run)));
+        return;
+    }
+    const project = run.config.project;
+    const out: string[] = [
+        `Previewing update (${args.stack}), offline: the program under Pulumi mocks in preview mode, no cloud.`,
+        `Plugins: ${plugins(run).join(", ")}`,
+        "",
+        renderPlan(run, { stackName: `${project}-${args.stack}` }),
+    ];
 
     const custom = run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
     const byType = new Map<string, number>();
     for (const r of custom) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
-    console.log(
-        `\nResources: ${custom.length} to create (+ ${run.resources.length - custom.length} components and providers)`,
-    );
+    out.push(`Cloud resources by type (${custom.length}):`);
     for (const [type, n] of [...byType].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
-        console.log(`  ${String(n).padStart(4)}  ${type}`);
-    }
-
-    console.log("\nStack outputs:");
-    for (const key of Object.keys(run.outputs)) {
-        const shown = run.secretOutputs.includes(key) ? "[secret]" : JSON.stringify(run.outputs[key]);
-        console.log(`  ${key}: ${shown}`);
+        out.push(`  ${String(n).padStart(4)}  ${type}`);
     }
 
     const diagram = mermaid(componentGraph(run));
     const outDir = join(PROJECT_DIR, "out");
     mkdirSync(outDir, { recursive: true });
-    const file = join(outDir, `plan-${stack}.mmd`);
+    const file = join(outDir, `plan-${args.stack}.mmd`);
     writeFileSync(file, diagram);
-    console.log(`\nComponents and their dependencies (Mermaid, also written to ${file}):\n\n${diagram}`);
+    out.push("", `Components and their dependencies (Mermaid, also written to ${file}):`, "", diagram);
+    process.stdout.write(out.join("\n"));
 }
 
-main().catch((e: Error) => {
-    console.error(e.name === "ConfigError" ? e.message : (e.stack ?? e.message));
-    process.exit(1);
-});
+if (require.main === module) {
+    // `npm run plan | head` closes the pipe early: that is not an error of the plan.
+    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+        if (e.code === "EPIPE") process.exit(0);
+        throw e;
+    });
+    main().catch((e: Error) => {
+        const known = e.name === "ConfigError" || e.name === "UsageError" || e.name === "DiffError";
+        console.error(
+            known
+                ? e.message
+                : `${e.stack ?? e.message}\n(run with GITOPS_PLAN_STACKS=1 for the program's full stack trace)`,
+        );
+        process.exit(1);
+    });
+}

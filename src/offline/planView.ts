@@ -1,5 +1,8 @@
 import { BuiltInRoles } from "../roles";
-import { OfflineRun, RegisteredResource, isWireSecret } from "./run";
+import { OfflineRun, RegisteredResource, isUnknown, isWireSecret } from "./run";
+
+/** How a plan prints a value that only exists after `pulumi up` (an id, a computed output). */
+export const KNOWN_AFTER_UP = "(known after up)";
 
 const ROLE_NAMES = new Map<string, string>(Object.entries(BuiltInRoles).map(([name, id]) => [id, name]));
 
@@ -106,51 +109,185 @@ function get(value: any, path: string): unknown {
     return segments(path).reduce((v, k) => (v === undefined || v === null ? undefined : v[k]), value);
 }
 
-function show(value: unknown): string {
+/** A value as a plan prints it: secrets hidden, unknowns as {@link KNOWN_AFTER_UP}, never `undefined`. */
+export function show(value: unknown): string {
     if (isWireSecret(value)) return "[secret]";
+    if (isUnknown(value)) return KNOWN_AFTER_UP;
+    if (value === undefined) return "(none)";
     if (Array.isArray(value)) {
-        return `[${value.map((v) => (v && typeof v === "object" && "category" in v ? (v as { category: string }).category : show(v))).join(",")}]`;
+        return `[${value.map((v) => (v && typeof v === "object" && "category" in v ? show((v as { category: unknown }).category) : show(v))).join(",")}]`;
     }
-    return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+    if (typeof value === "object" && value !== null) {
+        return JSON.stringify(value, (_k, v) =>
+            isWireSecret(v) ? "[secret]" : isUnknown(v) ? KNOWN_AFTER_UP : v,
+        );
+    }
+    return String(value);
 }
 
 /** One line of the settings that matter for a resource; secrets never shown. */
 export function summarize(r: RegisteredResource): string {
     const wire = r.wireInputs;
     if (r.type === "azure-native:authorization:RoleAssignment") {
-        const roleId =
-            String(r.inputs.roleDefinitionId ?? "")
-                .split("/")
-                .pop() ?? "";
-        const scope = String(r.inputs.scope ?? "").replace(/^\/subscriptions\/[^/]+/, "…");
-        return `role=${ROLE_NAMES.get(roleId) ?? roleId} scope=${scope}`;
+        const roleDefinitionId = wire.roleDefinitionId;
+        const roleId = isUnknown(roleDefinitionId)
+            ? ""
+            : (String(r.inputs.roleDefinitionId ?? "")
+                  .split("/")
+                  .pop() ?? "");
+        const role = roleId ? (ROLE_NAMES.get(roleId) ?? roleId) : unknownFrom(r, "roleDefinitionId");
+        const scope = isUnknown(wire.scope)
+            ? unknownFrom(r, "scope")
+            : String(r.inputs.scope ?? "").replace(/^\/subscriptions\/[^/]+/, "…");
+        return `role=${role} scope=${scope}`;
     }
     if (r.type.startsWith("kubernetes:") && wire.metadata) {
         const ns = wire.metadata.namespace ? `${show(wire.metadata.namespace)}/` : "";
         const kind = wire.kind ? `${wire.apiVersion} ${wire.kind} ` : "";
-        const chart = wire.chart ? ` chart=${show(wire.chart)}@${show(wire.version)}` : "";
-        const settings = keySettings(r.type, wire);
+        const chart = wire.chart
+            ? ` chart=${show(wire.chart)}${wire.version === undefined ? "" : `@${show(wire.version)}`}`
+            : "";
+        const settings = keySettings(r);
         return `${kind}${ns}${show(wire.metadata.name ?? r.name)}${chart}${settings ? ` ${settings}` : ""}`;
     }
-    return keySettings(r.type, wire);
+    return keySettings(r);
 }
 
-function keySettings(type: string, wire: Record<string, any>): string {
-    const keys = KEY_SETTINGS[type];
+/**
+ * An unknown input, with the resources it comes from when the program said so (a role assignment's
+ * scope is the id of the registry it grants on: unknown until the registry exists, but not a mystery).
+ */
+function unknownFrom(r: RegisteredResource, input: string): string {
+    const from = (r.propertyDependencies?.[input] ?? []).map((urn) => urn.split("::").pop());
+    return from.length > 0 ? `(known after up, from ${from.join(", ")})` : KNOWN_AFTER_UP;
+}
+
+function keySettings(r: RegisteredResource): string {
+    const keys = KEY_SETTINGS[r.type];
     if (!keys) return "";
     return keys
         .map(
             (k) =>
                 [
+                    k,
                     segments(k)
                         .filter((p) => !/^\d+$/.test(p))
                         .join("."),
-                    get(wire, k),
+                    get(r.wireInputs, k),
                 ] as const,
         )
-        .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => `${k}=${show(v)}`)
+        .filter(([, , v]) => v !== undefined)
+        .map(([path, k, v]) => `${k}=${isUnknown(v) ? unknownFrom(r, segments(path)[0]) : show(v)}`)
         .join(" ");
+}
+
+/**
+ * What a component that expands at deploy time will contain, as far as it is known offline: a
+ * helm.sh/v4 Chart registers its objects only when the provider renders the chart, which mocks cannot.
+ */
+export function expansion(r: RegisteredResource): string | undefined {
+    if (r.type !== "kubernetes:helm.sh/v4:Chart") return undefined;
+    const w = r.wireInputs;
+    const source = w.repositoryOpts?.repo ? ` from ${show(w.repositoryOpts.repo)}` : "";
+    const version = w.version === undefined ? "" : ` ${show(w.version)}`;
+    const namespace = w.namespace === undefined ? "" : ` into namespace ${show(w.namespace)}`;
+    const values = w.values && typeof w.values === "object" ? Object.keys(w.values).length : 0;
+    return (
+        `expands at deploy time: the provider renders chart ${show(w.chart)}${version}${source}${namespace}` +
+        (values ? ` with ${values} top-level values set` : "") +
+        `; its objects (CRDs, controllers, RBAC) are registered then, so they are not counted below`
+    );
+}
+
+const MAX_TYPE_WIDTH = 72;
+
+export interface PlanLayout {
+    /** The stack resource Pulumi creates first; every top-level resource is its child. */
+    readonly stackName: string;
+}
+
+/** Provider plugins the plan uses (`azure-native 3.28.0`), from the `version` option of each resource. */
+export function plugins(run: OfflineRun): string[] {
+    const found = new Map<string, string>();
+    for (const r of run.resources) {
+        const pkg = r.type.startsWith("pulumi:providers:") ? r.type.split(":")[2] : r.type.split(":")[0];
+        if (r.version && pkg !== "gitops") found.set(pkg, r.version);
+    }
+    return [...found].sort(([a], [b]) => a.localeCompare(b)).map(([pkg, version]) => `${pkg} ${version}`);
+}
+
+/**
+ * The plan in `pulumi preview`'s layout: one line per resource (op, type indented under its parent,
+ * name, plan), the settings a reviewer checks under it, what deploy-time components will contain,
+ * the stack outputs, and the `Resources: + N to create` summary (N counts what `up` creates: the
+ * stack, components, explicit providers and cloud resources).
+ */
+export function renderPlan(run: OfflineRun, layout: PlanLayout): string {
+    const children = new Map<string, RegisteredResource[]>();
+    for (const r of run.resources) {
+        const siblings = children.get(r.parent) ?? [];
+        siblings.push(r);
+        children.set(r.parent, siblings);
+    }
+    interface Row {
+        readonly tree: string;
+        readonly type: string;
+        readonly name: string;
+        readonly info: string;
+        readonly details: readonly string[];
+        /** What precedes a detail line: the tree's bars down to this resource's own children. */
+        readonly under: string;
+    }
+    const rows: Row[] = [
+        { tree: "", type: "pulumi:pulumi:Stack", name: layout.stackName, info: "", details: [], under: "" },
+    ];
+    const walk = (parent: string, prefix: string) => {
+        const list = children.get(parent) ?? [];
+        list.forEach((r, i) => {
+            const last = i === list.length - 1;
+            const continuation = prefix + (last ? "   " : "│  ");
+            const details = [summarize(r), expansion(r) ?? ""].filter(Boolean);
+            const under = continuation + ((children.get(r.urn) ?? []).length > 0 ? "│  " : "   ");
+            rows.push({
+                tree: `${prefix}${last ? "└─ " : "├─ "}`,
+                type: r.type,
+                name: r.name,
+                info: r.protect ? "[protect]" : "",
+                details,
+                under,
+            });
+            walk(r.urn, continuation);
+        });
+    };
+    walk("", "");
+    // Columns as wide as their longest entry, up to a point: a few long azuread types overflow.
+    const typeWidth = Math.min(MAX_TYPE_WIDTH, Math.max(...rows.map((r) => r.tree.length + r.type.length)));
+    const nameWidth = Math.max(...rows.map((r) => r.name.length));
+    const lines = [`     ${"Type".padEnd(typeWidth)}  ${"Name".padEnd(nameWidth)}  Plan`];
+    for (const row of rows) {
+        lines.push(
+            ` +   ${(row.tree + row.type).padEnd(typeWidth)}  ${row.name.padEnd(nameWidth)}  create${row.info ? `  ${row.info}` : ""}`,
+        );
+        // Settings sit under the type, inside the tree's bars.
+        for (const d of row.details) lines.push(`     ${row.under}${d}`);
+    }
+
+    const outputs = Object.entries(run.outputs).filter(([, v]) => v !== undefined);
+    if (outputs.length > 0) {
+        lines.push("", "Outputs:");
+        const width = Math.max(...outputs.map(([k]) => k.length));
+        for (const [key, value] of outputs) {
+            lines.push(
+                `    ${key.padEnd(width)}: ${run.secretOutputs.includes(key) ? "[secret]" : show(value)}`,
+            );
+        }
+    }
+
+    const deployTime = run.resources.filter((r) => expansion(r));
+    lines.push("", "Resources:", `    + ${rows.length} to create`);
+    for (const r of deployTime)
+        lines.push(`      and what ${r.type.split(":").slice(1).join(":")} ${r.name} renders at deploy time`);
+    return lines.join("\n") + "\n";
 }
 
 export interface ComponentGraph {

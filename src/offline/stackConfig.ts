@@ -1,5 +1,10 @@
 import { join } from "node:path";
-import { readYamlFile } from "../config/yamlFile";
+import { CONFIG_KEYS, KeyDeclaration } from "../config/keys";
+import { writeTeamFiles } from "./teamFiles";
+import { readYamlFile } from "./yamlFile";
+
+/** The override key under which tests and the bench give a list of teams instead of team files. */
+export const TENANTS_OVERRIDE = (project: string) => `${project}:tenants`;
 
 /** Where Pulumi.yaml and the stack files live. */
 export const PROJECT_DIR = join(__dirname, "..", "..");
@@ -42,9 +47,10 @@ export function placeholderFor(key: string): string {
 export function resolveStackConfig(
     stack: string,
     overrides: Record<string, unknown | SecretValue> = {},
+    projectDir: string = PROJECT_DIR,
 ): ResolvedConfig {
-    const project = readYamlFile(join(PROJECT_DIR, "Pulumi.yaml")) as ProjectFile;
-    const stackFile = readYamlFile(join(PROJECT_DIR, `Pulumi.${stack}.yaml`)) as {
+    const project = readYamlFile(join(projectDir, "Pulumi.yaml")) as ProjectFile;
+    const stackFile = readYamlFile(join(projectDir, `Pulumi.${stack}.yaml`)) as {
         config?: Record<string, unknown>;
     };
     const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
@@ -74,14 +80,22 @@ export function resolveStackConfig(
         if (typeof decl === "object" && decl.default !== undefined) set(key, decl.default);
     }
     for (const [key, value] of Object.entries(stackFile.config ?? {})) set(key, value);
-    for (const [key, decl] of declared) {
-        if (typeof decl === "object" && decl.secret && values[qualify(key)] === undefined) {
-            const k = qualify(key);
+    // Required secrets of the stack's role that the stack file does not hold: what CI would decrypt.
+    const role = values[qualify("stackRole")] ?? "environment";
+    for (const [key, decl] of Object.entries(CONFIG_KEYS) as [string, KeyDeclaration][]) {
+        const k = qualify(key);
+        const readHere = (decl.stacks ?? "environment") === role || decl.stacks === "all";
+        if (decl.secret && !decl.optional && readHere && values[k] === undefined) {
             values[k] = placeholders[k] = placeholderFor(k);
             secretKeys.add(k);
         }
     }
-    for (const [key, value] of Object.entries(overrides)) set(key, value);
+    for (const [key, value] of Object.entries(overrides)) {
+        // A list of teams (tests, the bench) is written as team files, which the stack then reads.
+        if (qualify(key) === TENANTS_OVERRIDE(project.name))
+            set("teamsDirectory", writeTeamFiles(value as unknown[]));
+        else set(key, value);
+    }
     return { project: project.name, values, secretKeys: [...secretKeys], placeholders };
 }
 

@@ -65,10 +65,10 @@ describe("keys the program does not know", () => {
         );
     });
 
-    it("include a misspelt tenants list, which would otherwise delete every team", async () => {
+    it("include a misspelt teams folder, which would otherwise plan no team and delete them all", async () => {
         await assert.rejects(
-            run("staging", { "gitops-platform:tenant": [] }),
-            /gitops-platform:tenant: .*did you mean "tenants"\?/,
+            run("staging", { "gitops-platform:teamsDirectroy": "tenants" }),
+            /gitops-platform:teamsDirectroy: .*did you mean "teamsDirectory"\?/,
         );
     });
 

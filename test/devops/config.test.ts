@@ -26,7 +26,7 @@ describe("Azure DevOps config", () => {
     });
 
     it("configures the provider with the visualstudio.com form, without the trailing slash", async () => {
-        const r = await run("staging", { [ORG_URL]: "https://contoso.visualstudio.com/" });
+        const r = await run("delivery", { [ORG_URL]: "https://contoso.visualstudio.com/" });
         assert.equal(
             one(r, "pulumi:providers:azuredevops").inputs.orgServiceUrl,
             "https://contoso.visualstudio.com",
@@ -35,14 +35,14 @@ describe("Azure DevOps config", () => {
 
     it("refuses an organization URL of another form, naming the key", async () => {
         await assert.rejects(
-            run("staging", { [ORG_URL]: "https://github.com/contoso" }),
+            run("delivery", { [ORG_URL]: "https://github.com/contoso" }),
             /gitops-platform:devopsOrgUrl.*dev\.azure\.com\/<org>/,
         );
     });
 
     it("refuses a stack without an organization URL, naming the key", async () => {
         await assert.rejects(
-            run("prod", { [ORG_URL]: undefined }),
+            run("delivery", { [ORG_URL]: undefined }),
             /gitops-platform:devopsOrgUrl: got nothing/,
         );
     });
@@ -50,14 +50,14 @@ describe("Azure DevOps config", () => {
     it("refuses a project name Azure DevOps would reject, naming the key", async () => {
         assert.equal(isDevOpsProjectName("gitops platform"), true);
         await assert.rejects(
-            run("staging", { "gitops-platform:devopsProject": "ci/cd" }),
+            run("delivery", { "gitops-platform:devopsProject": "ci/cd" }),
             /gitops-platform:devopsProject/,
         );
     });
 
     it("refuses an Azure DevOps PAT given in plaintext, without echoing it", async () => {
         await assert.rejects(
-            run("staging", { "gitops-platform:devopsPersonalAccessToken": "pat-in-clear" }),
+            run("delivery", { "gitops-platform:devopsPersonalAccessToken": "pat-in-clear" }),
             (e: Error) => {
                 assert.match(e.message, /gitops-platform:devopsPersonalAccessToken/);
                 assert.doesNotMatch(e.message, /pat-in-clear/);
@@ -68,13 +68,13 @@ describe("Azure DevOps config", () => {
 
     it("refuses a GitHub token given in plaintext, naming the key", async () => {
         await assert.rejects(
-            run("staging", { "gitops-platform:devopsGithubToken": "ghp_clear" }),
+            run("delivery", { "gitops-platform:devopsGithubToken": "ghp_clear" }),
             /gitops-platform:devopsGithubToken/,
         );
     });
 
     it("takes the PAT and the GitHub token as secrets", async () => {
-        const r = await run("staging", {
+        const r = await run("delivery", {
             "gitops-platform:devopsPersonalAccessToken": secret("pat"),
             "gitops-platform:devopsGithubToken": secret("ghp"),
         });
@@ -86,11 +86,32 @@ describe("Azure DevOps config", () => {
         );
     });
 
+    it("refuses an Azure DevOps key set in an environment stack, which does not read it", async () => {
+        await assert.rejects(
+            run("staging", { [ORG_URL]: "https://dev.azure.com/contoso" }),
+            /gitops-platform:devopsOrgUrl: got "https:\/\/dev\.azure\.com\/contoso"; allowed: unset in an environment stack: only the delivery stack reads it/,
+        );
+    });
+
+    it("refuses an environment key set in the delivery stack, without echoing a secret", async () => {
+        await assert.rejects(
+            run("delivery", { "gitops-platform:githubToken": secret("ghp_fleet") }),
+            (e: Error) => {
+                assert.match(
+                    e.message,
+                    /gitops-platform:githubToken: got "<secret value>"; allowed: unset in a delivery stack/,
+                );
+                assert.doesNotMatch(e.message, /ghp_fleet/);
+                return true;
+            },
+        );
+    });
+
     it("refuses a team app without a repository, naming the key and what its pipeline needs", async () => {
         const tenants = [{ name: "dev-team1", delivery: "helm", apps: [{ name: "front", version: "1.x" }] }];
         await assert.rejects(
-            run("staging", { "gitops-platform:tenants": tenants }),
-            /gitops-platform:tenants\[0\]\.apps\[0\]\.repository: got nothing.*GitHub repository as owner\/repo/,
+            run("delivery", { "gitops-platform:tenants": tenants }),
+            /team0\.yaml: apps\[0\]\.repository: got nothing.*GitHub repository as owner\/repo/,
         );
     });
 });

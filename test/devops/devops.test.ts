@@ -1,17 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
-import {
-    PROMOTION_ENVIRONMENT,
-    SERVICE_CONNECTIONS,
-    TEAM_VARIABLES,
-    appDirectory,
-    ciTrigger,
-    resourceGroupOf,
-    teamVariables,
-} from "../../components/devops/devops";
 import { AZUREDEVOPS_TOKENS as T } from "../../components/devops/azuredevops";
-import type { AppConfig, TenantConfig } from "../../components/tenants/config";
+import { SERVICE_CONNECTIONS, TEAM_VARIABLES, appDirectory, ciTrigger } from "../../components/devops/devops";
+import type { AppConfig } from "../../components/tenants/config";
+import { BuiltInRoles } from "../../src/roles";
 import {
     OfflineRun,
     RegisteredResource,
@@ -22,298 +14,214 @@ import {
     one,
     run,
 } from "../support/program";
+import { stackTenants } from "../support/tenants";
 
 const FIC = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential";
-const REGISTRY = "azure-native:containerregistry:Registry";
+const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
+const APPLICATION = "azuread:index/application:Application";
+const SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal";
 
-interface DeclaredApp {
-    readonly team: string;
-    readonly name: string;
-    readonly repository: string;
-    readonly pipelinePath?: string;
-}
-
-/** The apps the stack file declares, straight from the resolved config (not from the program). */
-function declaredApps(r: OfflineRun): DeclaredApp[] {
-    const tenants = JSON.parse(r.config.values["gitops-platform:tenants"]) as {
-        name: string;
-        apps: Omit<DeclaredApp, "team">[];
-    }[];
-    return tenants.flatMap((t) => t.apps.map((a) => ({ ...a, team: t.name })));
-}
-
-const dependsOn = (r: RegisteredResource, other: RegisteredResource) => r.dependencies.includes(other.urn);
+const delivery = () => run("delivery");
 const variable = (group: RegisteredResource, name: string) =>
     group.inputs.variables.find((v: { name: string }) => v.name === name);
+const connection = (r: OfflineRun, name: string) =>
+    ofType(r, T.serviceEndpointAzureRM).find((c) => c.inputs.serviceEndpointName === name)!;
 
-for (const stack of STACKS) {
-    describe(`Azure DevOps CI (${stack})`, () => {
-        it("creates one private project, named by config, through a provider for the configured organization", async () => {
-            const r = await run(stack);
-            const project = one(r, T.project);
-            assert.equal(project.inputs.name, r.config.values["gitops-platform:devopsProject"]);
-            assert.equal(project.inputs.visibility, "private");
-            const provider = one(r, "pulumi:providers:azuredevops");
-            assert.equal(provider.inputs.orgServiceUrl, r.config.values["gitops-platform:devopsOrgUrl"]);
-            assert.ok(isWireSecret(provider.wireInputs.personalAccessToken), "the PAT is sent as a secret");
-            assert.equal(
-                provider.inputs.personalAccessToken,
-                r.config.placeholders["gitops-platform:devopsPersonalAccessToken"],
-            );
-        });
+/** Every app of every team file: what must get exactly one pipeline. */
+const declaredApps = () =>
+    stackTenants("staging").flatMap((t) => t.apps.map((a: AppConfig) => `${t.name}/${a.name}`));
 
-        it("connects GitHub with the GitHub token from secret config", async () => {
-            const r = await run(stack);
-            const github = one(r, T.serviceEndpointGitHub);
-            assert.equal(github.inputs.serviceEndpointName, SERVICE_CONNECTIONS.github);
-            assert.equal(
-                github.inputs.authPersonal.personalAccessToken,
-                r.config.placeholders["gitops-platform:devopsGithubToken"],
-            );
-            assert.ok(isWireSecret(github.wireInputs.authPersonal));
-        });
-
-        it("connects Azure Resource Manager and ACR through workload identity federation as the CI application, with no secret", async () => {
-            const r = await run(stack);
-            const ciApp = one(r, "azuread:index/application:Application", "-identities-ci");
-            const arm = one(r, T.serviceEndpointAzureRM);
-            const acr = one(r, T.serviceEndpointAzureEcr);
-            for (const connection of [arm, acr]) {
-                assert.equal(
-                    connection.inputs.serviceEndpointAuthenticationScheme,
-                    "WorkloadIdentityFederation",
-                );
-                assert.deepEqual(
-                    Object.keys(connection.inputs.credentials),
-                    ["serviceprincipalid"],
-                    "a client id and nothing else",
-                );
-                assert.ok(dependsOn(connection, ciApp), `${connection.name} acts as the CI application`);
-            }
-            assert.equal(arm.inputs.serviceEndpointName, SERVICE_CONNECTIONS.azure);
-            assert.equal(acr.inputs.serviceEndpointName, SERVICE_CONNECTIONS.registry);
-            const registry = one(r, REGISTRY);
-            assert.equal(acr.inputs.azurecrName, registry.inputs.registryName);
-            assert.equal(acr.inputs.resourceGroup, registry.inputs.resourceGroupName);
-        });
-
-        it("federates the CI application with exactly the issuer and subject of each connection", async () => {
-            const r = await run(stack);
-            const ciApp = one(r, "azuread:index/application:Application", "-identities-ci");
-            const credentials = ofType(r, FIC).filter((c) => dependsOn(c, ciApp));
-            assert.equal(credentials.length, 2);
-            for (const [suffix, type, name] of [
-                ["-azure-federation", T.serviceEndpointAzureRM, SERVICE_CONNECTIONS.azure],
-                ["-registry-federation", T.serviceEndpointAzureEcr, SERVICE_CONNECTIONS.registry],
-            ] as const) {
-                const fic = one(r, FIC, suffix);
-                assert.deepEqual(fic.inputs.audiences, ["api://AzureADTokenExchange"]);
-                assert.ok(
-                    dependsOn(fic, one(r, type)),
-                    "issuer and subject come from the connection's outputs",
-                );
-                assert.match(fic.inputs.issuer, /^https:\/\/vstoken\.dev\.azure\.com\//);
-                assert.ok(fic.inputs.subject.endsWith(`/${name}`), fic.inputs.subject);
-            }
-        });
-
-        it("gives every team a variable group of its own with the registry and the chart repository", async () => {
-            const r = await run(stack);
-            const teams = [...new Set(declaredApps(r).map((a) => a.team))];
-            const groups = ofType(r, T.variableGroup);
-            assert.deepEqual(groups.map((g) => g.inputs.name).sort(), teams.sort());
-            const registry = one(r, REGISTRY);
-            for (const group of groups) {
-                assert.equal(group.inputs.allowAccess, false, "only authorized pipelines read it");
-                assert.equal(
-                    variable(group, TEAM_VARIABLES.registryName).value,
-                    registry.inputs.registryName,
-                );
-                assert.equal(
-                    variable(group, TEAM_VARIABLES.registryLoginServer).value,
-                    `${registry.inputs.registryName}.azurecr.io`,
-                );
-                assert.equal(variable(group, TEAM_VARIABLES.teamName).value, group.inputs.name);
-                assert.match(variable(group, TEAM_VARIABLES.chartRepositoryUrl).value, /^(https|oci):\/\//);
-            }
-        });
-
-        it("marks the chart push password secret and sends it only as a secret value", async () => {
-            const r = await run(stack);
-            for (const group of ofType(r, T.variableGroup)) {
-                const wire = group.wireInputs.variables as Record<string, unknown>[];
-                const password = wire.find((v) => v.name === TEAM_VARIABLES.chartRepositoryPassword);
-                assert.ok(password, `${group.name} has the chart push password`);
-                assert.equal(password.isSecret, true);
-                assert.ok(isWireSecret(password.secretValue), "the value is a secret output");
-                assert.equal(password.value, undefined, "no plaintext value");
-                assert.ok(
-                    !wire.some((v) => v.name === "registryPassword"),
-                    "no registry password: the ACR connection is federated",
-                );
-            }
-        });
-
-        it("hands the CI password, when the stack enables one, to every team only as the secret registryPassword", async () => {
-            const endDate = new Date(Date.now() + 90 * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
-            const r = await run(stack, {
-                "gitops-platform:ciPassword": "true",
-                "gitops-platform:ciPasswordEndDate": endDate,
-            });
-            for (const group of ofType(r, T.variableGroup)) {
-                const password = (group.wireInputs.variables as Record<string, unknown>[]).find(
-                    (v) => v.name === TEAM_VARIABLES.registryPassword,
-                );
-                assert.ok(password, `${group.name} has registryPassword`);
-                assert.equal(password.isSecret, true);
-                assert.ok(isWireSecret(password.secretValue));
-                assert.equal(password.value, undefined);
-            }
-        });
-
-        it("creates a pipeline per declared app from the app repository's YAML, linked to its team's variable group", async () => {
-            const r = await run(stack);
-            const apps = declaredApps(r);
-            const pipelines = ofType(r, T.buildDefinition);
-            assert.deepEqual(
-                pipelines.map((p) => p.inputs.name).sort(),
-                apps.map((a) => `${a.team}-${a.name}`).sort(),
-            );
-            const github = one(r, T.serviceEndpointGitHub);
-            for (const app of apps) {
-                const p = one(r, T.buildDefinition, `-${app.team}-${app.name}`);
-                assert.equal(p.inputs.repository.repoType, "GitHub");
-                assert.equal(p.inputs.repository.repoId, app.repository);
-                assert.equal(p.inputs.repository.ymlPath, app.pipelinePath ?? `${app.name}/ci-pipeline.yml`);
-                assert.ok(dependsOn(p, github), "reads the repository through the GitHub connection");
-                const groups = ofType(r, T.variableGroup).filter((g) => dependsOn(p, g));
-                assert.deepEqual(
-                    groups.map((g) => g.inputs.name),
-                    [app.team],
-                );
-                assert.equal(p.inputs.variableGroups.length, 1);
-                assert.ok(Number.isInteger(p.inputs.variableGroups[0]));
-            }
-        });
-
-        it("triggers each pipeline on main for changes in the app's directory", async () => {
-            const r = await run(stack);
-            for (const app of declaredApps(r)) {
-                const p = one(r, T.buildDefinition, `-${app.team}-${app.name}`);
-                assert.deepEqual(p.inputs.ciTrigger.override.branchFilters, [{ includes: ["main"] }]);
-                assert.deepEqual(p.inputs.ciTrigger.override.pathFilters, [{ includes: [`${app.name}/*`] }]);
-            }
-        });
-
-        it("authorizes each pipeline for the three connections, its own team's variable group and the prod environment", async () => {
-            const r = await run(stack);
-            const auths = ofType(r, T.pipelineAuthorization);
-            for (const p of ofType(r, T.buildDefinition)) {
-                const mine = auths.filter((a) => dependsOn(a, p));
-                assert.deepEqual(mine.map((a) => a.inputs.type).sort(), [
-                    "endpoint",
-                    "endpoint",
-                    "endpoint",
-                    "environment",
-                    "variablegroup",
-                ]);
-                for (const target of [
-                    T.serviceEndpointGitHub,
-                    T.serviceEndpointAzureRM,
-                    T.serviceEndpointAzureEcr,
-                    T.environment,
-                ]) {
-                    assert.ok(
-                        mine.some((a) => dependsOn(a, one(r, target))),
-                        `${p.name} -> ${target}`,
-                    );
-                }
-                const group = mine.find((a) => a.inputs.type === "variablegroup")!;
-                assert.equal(
-                    String(p.inputs.variableGroups[0]),
-                    group.inputs.resourceId,
-                    `${p.name} reads only the group it is linked to`,
-                );
-                assert.ok(
-                    mine.every((a) => Number.isInteger(a.inputs.pipelineId)),
-                    "scoped to the pipeline, not the whole project",
-                );
-            }
-        });
-
-        it("guards the prod environment with an approval by the configured group", async () => {
-            const r = await run(stack);
-            const environment = one(r, T.environment);
-            assert.equal(environment.inputs.name, PROMOTION_ENVIRONMENT);
-            const check = one(r, T.checkApproval);
-            assert.equal(check.inputs.targetResourceType, "environment");
-            assert.ok(dependsOn(check, environment));
-            assert.equal(check.inputs.approvers.length, 1);
-            assert.equal(check.inputs.requesterCanApprove, false);
-            assert.ok(r.invokes.includes(T.getGroup), "approvers are the project group looked up by name");
-        });
-
-        it("keeps every Azure DevOps resource inside the component", async () => {
-            const r = await run(stack);
-            for (const x of r.resources.filter((x) => x.type.startsWith("azuredevops:") || x.type === FIC)) {
-                assert.equal(byUrn(r, x.parent)?.type, "gitops:devops:DevOps", x.name);
-                assert.ok(x.name.startsWith(`${byUrn(r, x.parent)!.name}-`), x.name);
-            }
-        });
+describe("one Azure DevOps CI for the organisation (the delivery stack)", () => {
+    it("creates exactly one Azure DevOps project across every stack", async () => {
+        const runs = [await run("staging"), await run("prod"), await delivery()];
+        const projects = runs.flatMap((r) => ofType(r, T.project));
+        assert.equal(projects.length, 1);
+        assert.equal(projects[0].inputs.name, "gitops-platform");
+        assert.equal(projects[0].inputs.visibility, "private");
     });
-}
 
-describe("Azure DevOps CI with a custom pipeline path", () => {
-    it("points the pipeline at that YAML and filters on its directory", async () => {
-        const r = await run("staging", {
-            "gitops-platform:tenants": [
-                {
-                    name: "dev-team3",
-                    delivery: "helm",
-                    apps: [
-                        {
-                            name: "web",
-                            repository: "contoso/web",
-                            pipelinePath: "services/web/azure-pipelines.yml",
-                            version: "1.x",
-                        },
-                    ],
-                },
-            ],
-        });
-        const p = one(r, T.buildDefinition);
-        assert.equal(p.inputs.repository.ymlPath, "services/web/azure-pipelines.yml");
-        assert.deepEqual(p.inputs.ciTrigger.override.pathFilters, [{ includes: ["services/web/*"] }]);
+    it("creates exactly one pipeline per app across every stack", async () => {
+        const runs = [await run("staging"), await run("prod"), await delivery()];
+        const pipelines = runs.flatMap((r) => ofType(r, T.buildDefinition)).map((p) => p.inputs.name);
+        assert.deepEqual(
+            pipelines.sort(),
+            declaredApps()
+                .map((a) => a.replace("/", "-"))
+                .sort(),
+        );
     });
+
+    it("points each pipeline at the app repository's YAML, linked to its team's variable group", async () => {
+        const r = await delivery();
+        for (const app of declaredApps()) {
+            const [team, name] = app.split("/");
+            const pipeline = one(r, T.buildDefinition, `-${team}-${name}`);
+            assert.equal(pipeline.inputs.repository.ymlPath, `${name}/ci-pipeline.yml`);
+            assert.equal(pipeline.inputs.repository.branchName, "refs/heads/main");
+            const group = one(r, T.variableGroup, `-${team}-variables`);
+            assert.ok(pipeline.dependencies.includes(group.urn), `${app} uses its team's group`);
+        }
+    });
+
+    it("connects GitHub with the GitHub token from secret config", async () => {
+        const github = one(await delivery(), T.serviceEndpointGitHub);
+        assert.equal(github.inputs.serviceEndpointName, SERVICE_CONNECTIONS.github);
+        // The whole authPersonal block travels as a secret, the token with it.
+        assert.ok(isWireSecret(github.wireInputs.authPersonal));
+        assert.match(github.inputs.authPersonal.personalAccessToken, /devopsGithubToken/);
+    });
+
+    for (const environment of STACKS) {
+        it(`${environment}: connects as that environment's CI and deploy applications, by workload identity federation`, async () => {
+            const env = await run(environment);
+            const r = await delivery();
+            for (const [name, clientId, appId] of [
+                [SERVICE_CONNECTIONS.azure(environment), env.outputs.ciClientId, env.outputs.ciApplicationId],
+                [
+                    SERVICE_CONNECTIONS.cluster(environment),
+                    env.outputs.deployClientId,
+                    env.outputs.deployApplicationId,
+                ],
+            ]) {
+                const c = connection(r, String(name));
+                assert.equal(c.inputs.serviceEndpointAuthenticationScheme, "WorkloadIdentityFederation");
+                assert.equal(c.inputs.credentials.serviceprincipalid, clientId);
+                assert.equal(c.inputs.credentials.serviceprincipalkey, undefined, "no secret");
+                const federation = ofType(r, FIC).find((f) => f.name.endsWith(`-${name}-federation`))!;
+                assert.equal(federation.inputs.applicationId, appId);
+                assert.deepEqual(federation.inputs.audiences, ["api://AzureADTokenExchange"]);
+            }
+        });
+    }
+
+    it("lets prod's CI identity pull from staging's registry, and nothing more, so a promotion imports by digest", async () => {
+        const [staging, prod, r] = [await run("staging"), await run("prod"), await delivery()];
+        const grants = ofType(r, ROLE_ASSIGNMENT).filter((a) => a.name.includes("-ci-pulls-"));
+        assert.equal(grants.length, 1);
+        assert.equal(grants[0].inputs.scope, staging.outputs.registryId);
+        assert.equal(grants[0].inputs.principalId, prod.outputs.ciServicePrincipalObjectId);
+        assert.ok(String(grants[0].inputs.roleDefinitionId).endsWith(BuiltInRoles.AcrPull));
+    });
+
+    it("lets staging's deploy identity only read each team namespace, to verify what runs there", async () => {
+        const [staging, r] = [await run("staging"), await delivery()];
+        const grants = ofType(r, ROLE_ASSIGNMENT).filter((a) => a.name.includes("-deploy-reads-"));
+        assert.deepEqual(
+            grants.map((g) => g.inputs.scope).sort(),
+            (staging.outputs.tenantNamespaces as string[])
+                .map((ns) => `${staging.outputs.clusterId}/namespaces/${ns}`)
+                .sort(),
+        );
+        for (const g of grants) {
+            assert.ok(String(g.inputs.roleDefinitionId).endsWith(BuiltInRoles.AksRbacReader));
+            assert.equal(g.inputs.principalId, staging.outputs.deployServicePrincipalObjectId);
+        }
+    });
+
+    it("gives every team a variable group with each environment's registry and chart repository", async () => {
+        const [staging, prod, r] = [await run("staging"), await run("prod"), await delivery()];
+        const group = one(r, T.variableGroup, "-dev-team1-variables");
+        assert.equal(group.inputs.allowAccess, false);
+        assert.equal(variable(group, TEAM_VARIABLES.teamName).value, "dev-team1");
+        assert.equal(variable(group, TEAM_VARIABLES.teamFile).value, "tenants/dev-team1.yaml");
+        assert.equal(
+            variable(group, TEAM_VARIABLES.platformRepository).value,
+            "one-kubernetes/gitops-platform",
+        );
+        for (const [env, outputs] of [
+            ["staging", staging.outputs],
+            ["prod", prod.outputs],
+        ] as const) {
+            assert.equal(
+                variable(group, TEAM_VARIABLES.ofEnvironment(env, "registryLoginServer")).value,
+                outputs.registryLoginServer,
+            );
+            assert.equal(
+                variable(group, TEAM_VARIABLES.ofEnvironment(env, "chartRepositoryUrl")).value,
+                outputs.chartPushUrl,
+            );
+        }
+    });
+
+    it("sends the chart push passwords and the promotion token only as secret variables", async () => {
+        const group = one(await delivery(), T.variableGroup, "-dev-team1-variables");
+        const secrets = group.wireInputs.variables.filter((v: { isSecret?: boolean }) => v.isSecret);
+        assert.deepEqual(
+            secrets.map((v: { name: string }) => v.name).sort(),
+            [
+                TEAM_VARIABLES.promotionToken,
+                "prod.chartRepositoryPassword",
+                "staging.chartRepositoryPassword",
+            ].sort(),
+        );
+        for (const v of secrets) assert.ok(isWireSecret(v.secretValue), v.name);
+    });
+
+    it("authorizes each pipeline for exactly the connections and its own team's variable group", async () => {
+        const r = await delivery();
+        const pipeline = one(r, T.buildDefinition, "-dev-team1-front");
+        const uses = ofType(r, T.pipelineAuthorization)
+            .filter((a) => a.dependencies.includes(pipeline.urn))
+            .map((a) => a.name.split("-front-uses-")[1])
+            .sort();
+        assert.deepEqual(uses, [
+            "azure-prod",
+            "azure-staging",
+            "cluster-prod",
+            "cluster-staging",
+            "github",
+            "variables",
+        ]);
+    });
+
+    it("asks for no approval check: the promotion pull request's review is the one approval", async () => {
+        const r = await delivery();
+        assert.equal(r.resources.filter((x) => /environment|checkApproval/i.test(x.type)).length, 0);
+    });
+
+    it("keeps every Azure DevOps resource inside the component", async () => {
+        const r = await delivery();
+        for (const x of r.resources.filter((x) => x.type.startsWith("azuredevops:") || x.type === FIC)) {
+            assert.equal(byUrn(r, x.parent)?.type, "gitops:devops:DevOps", x.name);
+        }
+    });
+
+    it("creates no Azure resource of an environment: those stay in the environment stacks", async () => {
+        const r = await delivery();
+        for (const type of [APPLICATION, SERVICE_PRINCIPAL, "azure-native:containerregistry:Registry"]) {
+            assert.equal(ofType(r, type).length, 0, type);
+        }
+    });
+});
+
+describe("environment stacks", () => {
+    for (const stack of STACKS) {
+        it(`${stack}: creates no Azure DevOps resource, and exports what the delivery stack reads`, async () => {
+            const r = await run(stack);
+            assert.equal(r.resources.filter((x) => x.type.startsWith("azuredevops:")).length, 0);
+            for (const key of [
+                "registryId",
+                "registryLoginServer",
+                "ciApplicationId",
+                "deployApplicationId",
+                "chartPushUrl",
+            ]) {
+                assert.ok(r.outputs[key], key);
+            }
+            assert.ok(r.secretOutputs.includes("chartPushPassword"));
+        });
+    }
 });
 
 describe("Azure DevOps CI builders", () => {
     const app = (pipelinePath: string) => ({ name: "x", pipelinePath }) as AppConfig;
 
     it("does not filter paths when the pipeline YAML is at the repository root", () => {
-        assert.equal(appDirectory(app("azure-pipelines.yml")), "");
-        assert.equal(ciTrigger(app("azure-pipelines.yml")).pathFilters, undefined);
+        assert.equal(appDirectory(app("ci-pipeline.yml")), "");
+        assert.equal(ciTrigger(app("ci-pipeline.yml")).pathFilters, undefined);
     });
 
-    it("takes the resource group out of an ARM id", () => {
-        assert.equal(
-            resourceGroupOf(
-                "/subscriptions/s/resourceGroups/rg-x/providers/Microsoft.ContainerRegistry/registries/acr",
-            ),
-            "rg-x",
-        );
-        assert.throws(() => resourceGroupOf("/subscriptions/s"), /resource group/);
-    });
-
-    it("gives ACR-as-OCI teams the OCI URL and no push secret at all", () => {
-        const variables = teamVariables(
-            { name: "dev-team1" } as TenantConfig,
-            { id: "id", name: "acr", loginServer: "acr.azurecr.io" },
-            { kind: "acr-oci", url: pulumi.output("oci://acr.azurecr.io/helm") },
-            "client",
-        );
-        assert.ok(!variables.some((v) => v.isSecret || v.secretValue !== undefined));
-        assert.ok(variables.some((v) => v.name === TEAM_VARIABLES.chartRepositoryUrl));
-        assert.ok(!variables.some((v) => v.name === TEAM_VARIABLES.chartRepositoryPassword));
+    it("filters on the pipeline YAML's directory", () => {
+        assert.deepEqual(ciTrigger(app("front/ci-pipeline.yml")).pathFilters, [{ includes: ["front/*"] }]);
     });
 });

@@ -1,281 +1,346 @@
 // The pipeline YAML of pipelines/: valid against the Azure Pipelines schema (when ../shared/schemas is
-// beside the project, as in CI), and structurally what the platform relies on: triggers, stages,
-// tasks with their inputs, the service connections Pulumi creates, and no secret in a script.
+// beside the project, as in CI), and wired as the delivery loop needs: build once on main, verify in
+// staging, promote to prod; each hop with the service connection of the identity allowed to do it;
+// every variable from the team's group, the shared variables, the build's outputs or Azure
+// Pipelines, mapped into scripts through env:, secrets never on a command line. What the scripts do
+// is run by test/pipelines/; that they pass shellcheck, by test/pipelines/shellcheck.test.ts.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { existsSync } from "node:fs";
 import { describe, it } from "node:test";
-import Ajv from "ajv";
-import { parse } from "yaml";
-import { PROMOTION_ENVIRONMENT, SERVICE_CONNECTIONS, TEAM_VARIABLES } from "../../components/devops/devops";
-import { PROJECT_DIR } from "../../src/offline/stackConfig";
+import * as devops from "../../components/devops/devops";
+import { HELM_EXAMPLE, HELM_STAGES, KUSTOMIZE_EXAMPLE, KUSTOMIZE_STAGES } from "../support/delivery";
+import {
+    type Doc,
+    ENVIRONMENTS,
+    PIPELINES_DIR,
+    PIPELINE_SCHEMA,
+    PLATFORM_REPOSITORY,
+    PREDEFINED_VARIABLES,
+    SECRET_VARIABLES,
+    SERVICE_CONNECTIONS,
+    TEAM_VARIABLES,
+    asPipelines,
+    expand,
+    loadYaml,
+    onlyJob,
+    originOf,
+    pipelineSchema,
+    projectPath,
+    scriptOf,
+    scriptSteps,
+    stage,
+    steps,
+    templateFile,
+    templateUses,
+    yamlFiles,
+} from "../support/pipelines";
 
-const PIPELINES = join(PROJECT_DIR, "pipelines");
-const PIPELINE_SCHEMA = join(PROJECT_DIR, "..", "shared", "schemas", "azure-pipelines.schema.json");
+const FILES = yamlFiles(PIPELINES_DIR);
+const EXAMPLES = { helm: HELM_EXAMPLE, kustomize: KUSTOMIZE_EXAMPLE } as const;
+const STAGES = { helm: HELM_STAGES, kustomize: KUSTOMIZE_STAGES } as const;
+const KINDS = Object.keys(EXAMPLES) as (keyof typeof EXAMPLES)[];
+const EXPANDED = Object.fromEntries(KINDS.map((k) => [k, expand(EXAMPLES[k])])) as Record<
+    keyof typeof EXAMPLES,
+    Doc
+>;
 
-type Doc = Record<string, any>;
+/** The build's outputs later stages map: `$[ stageDependencies.build.build.outputs['step.name'] ]`. */
+const STAGE_OUTPUT = /^\$\[ stageDependencies\.build\.build\.outputs\['(\w+)\.(\w+)'\] \]$/;
 
-function yamlFiles(dir: string): string[] {
-    return readdirSync(dir).flatMap((f) => {
-        const path = join(dir, f);
-        return statSync(path).isDirectory() ? yamlFiles(path) : /\.ya?ml$/.test(f) ? [path] : [];
-    });
-}
-
-const FILES = yamlFiles(PIPELINES);
-const DOCS = new Map<string, Doc>(
-    FILES.map((f) => [relative(PROJECT_DIR, f), parse(readFileSync(f, "utf8")) as Doc]),
-);
-const EXAMPLES = [...DOCS.keys()].filter((f) => f.startsWith("pipelines/examples/"));
-const doc = (name: string) => DOCS.get(`pipelines/templates/${name}`)!;
-
-/** Every step of a document, whatever nests it (stages, jobs, deployment strategies, templates). */
-function steps(node: unknown): Doc[] {
-    if (Array.isArray(node)) return node.flatMap(steps);
-    if (!node || typeof node !== "object") return [];
-    const n = node as Doc;
-    const own = Array.isArray(n.steps) ? (n.steps as Doc[]) : [];
-    return [
-        ...own,
-        ...Object.entries(n)
-            .filter(([k]) => k !== "steps")
-            .flatMap(([, v]) => steps(v)),
-    ];
-}
-
-const tasks = (d: Doc, name: string) => steps(d).filter((s) => s.task === name);
-const allTasks = () => [...DOCS.values()].flatMap((d) => steps(d).filter((s) => s.task));
-const scriptOf = (s: Doc): string => s.inputs?.script ?? s.inputs?.inlineScript ?? s.script ?? s.bash ?? "";
-const parameterDefault = (d: Doc, name: string) =>
-    (d.parameters as Doc[]).find((p) => p.name === name)?.default;
-
-/** Template references (`x.yml` or `pipelines/templates/x.yml@platform`) resolved to files. */
-function templateRefs(file: string): string[] {
-    const refs: string[] = [];
-    const walk = (n: unknown): void => {
-        if (Array.isArray(n)) n.forEach(walk);
-        else if (n && typeof n === "object") {
-            for (const [k, v] of Object.entries(n)) {
-                if (k === "template" && typeof v === "string") refs.push(v);
-                else walk(v);
-            }
-        }
-    };
-    walk(DOCS.get(file));
-    return refs.map((ref) =>
-        ref.endsWith("@platform")
-            ? join(PROJECT_DIR, ref.replace(/@platform$/, ""))
-            : join(PROJECT_DIR, dirname(file), ref),
+/** The variables a later stage's job maps from the build (releaseVersion, releaseDigest...). */
+const releaseVariables = (): string[] =>
+    KINDS.flatMap((k) =>
+        (EXPANDED[k].stages as Doc[]).flatMap((s) =>
+            (s.jobs as Doc[]).flatMap((j) => Object.keys(j.variables ?? {})),
+        ),
     );
-}
 
 describe("pipeline YAML", () => {
-    it("has the variables template, the step templates and one example per delivery kind", () => {
-        assert.deepEqual([...DOCS.keys()].sort(), [
+    it("has the shared variables, one template per hop and delivery kind, the loop per kind and one example per kind", () => {
+        assert.deepEqual(FILES.map(projectPath), [
             "pipelines/examples/helm-app/ci-pipeline.yml",
             "pipelines/examples/kustomize-app/ci-pipeline.yml",
+            "pipelines/templates/ci-helm-stages-template.yml",
             "pipelines/templates/ci-image-steps-template.yml",
+            "pipelines/templates/ci-kustomize-stages-template.yml",
             "pipelines/templates/ci-kustomize-steps-template.yml",
-            "pipelines/templates/ci-promote-steps-template.yml",
+            "pipelines/templates/ci-promote-helm-steps-template.yml",
+            "pipelines/templates/ci-promote-image-steps-template.yml",
+            "pipelines/templates/ci-promote-kustomize-steps-template.yml",
             "pipelines/templates/ci-steps-template.yml",
             "pipelines/templates/ci-vars-template.yml",
+            "pipelines/templates/ci-verify-helm-steps-template.yml",
+            "pipelines/templates/ci-verify-kustomize-steps-template.yml",
         ]);
     });
 
-    it("validates every file against the Azure Pipelines schema", (t) => {
-        if (!existsSync(PIPELINE_SCHEMA)) {
+    it("names the service connections and the team variables the delivery stack creates", () => {
+        const [staging, prod] = ENVIRONMENTS;
+        assert.deepEqual(SERVICE_CONNECTIONS, {
+            github: devops.SERVICE_CONNECTIONS.github,
+            azureStaging: devops.SERVICE_CONNECTIONS.azure(staging),
+            azureProd: devops.SERVICE_CONNECTIONS.azure(prod),
+            clusterStaging: devops.SERVICE_CONNECTIONS.cluster(staging),
+        });
+        // The group as the delivery stack fills it (values are passed through, so strings stand in).
+        const group = devops.teamVariables(
+            { name: "dev-team1" } as any,
+            {
+                config: { platformRepository: PLATFORM_REPOSITORY, promotionToken: "token" },
+                environments: ENVIRONMENTS.map((name) => ({ name, chartRepositoryKind: "chartmuseum" })),
+                teamsDirectory: "tenants",
+            } as any,
+        );
+        assert.deepEqual(group.map((v) => v.name).sort(), [...TEAM_VARIABLES].sort());
+        assert.deepEqual(
+            group
+                .filter((v) => v.isSecret)
+                .map((v) => v.name)
+                .sort(),
+            [...SECRET_VARIABLES].sort(),
+        );
+        assert.equal(group.find((v) => v.name === "teamFile")?.value, "tenants/dev-team1.yaml");
+    });
+
+    it("validates every file against the Azure Pipelines schema, which refuses an invalid one", (t) => {
+        const schema = pipelineSchema();
+        if (!schema) {
             t.skip(
-                `Azure Pipelines schema not found at ${PIPELINE_SCHEMA}: put shared/schemas beside the project to validate`,
+                `Azure Pipelines schema not found at ${PIPELINE_SCHEMA}: put shared/schemas beside the project`,
             );
             return;
         }
-        const schema = JSON.parse(readFileSync(PIPELINE_SCHEMA, "utf8"));
-        assert.equal(schema.$schema, "http://json-schema.org/draft-07/schema#", "Ajv's default draft");
-        // The schema carries editor hints (ignoreCase, firstProperty, doNotSuggest...) Ajv must ignore,
-        // and patterns written for JavaScript's non-unicode RegExp (`\/` escapes).
-        const ajv = new Ajv({ strict: false, allErrors: false, unicodeRegExp: false });
-        ajv.addSchema(schema);
         // Pipelines against the root; templates against the schema's own template definitions.
-        const validator = (d: Doc) => {
-            const definition =
-                d.stages || d.jobs || d.extends
-                    ? ""
-                    : d.variables
-                      ? "/definitions/variablesTemplate"
-                      : "/definitions/stepsTemplate";
-            return ajv.getSchema(`${schema.$id}#${definition}`)!;
-        };
+        const validator = (d: Doc) =>
+            d.trigger
+                ? schema.pipeline
+                : schema.definition(
+                      d.stages ? "stagesTemplate" : d.variables ? "variablesTemplate" : "stepsTemplate",
+                  );
         // Azure Pipelines reads every YAML scalar as a string (the schema's booleans are "true"/"false"
         // patterns), so the files are parsed with YAML's failsafe schema for validation.
-        for (const file of DOCS.keys()) {
-            const asPipelines = parse(readFileSync(join(PROJECT_DIR, file), "utf8"), { schema: "failsafe" });
-            const validate = validator(asPipelines);
-            assert.ok(validate(asPipelines), `${file}: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
+        for (const file of FILES) {
+            const d = asPipelines(file);
+            const validate = validator(d);
+            assert.ok(validate(d), `${projectPath(file)}: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
+        }
+        const invalid = asPipelines(STAGES.helm);
+        invalid.stages[1].jobs[0].environmnet = "staging";
+        assert.equal(schema.definition("stagesTemplate")(invalid), false, "a misspelt key is refused");
+    });
+
+    it("refers only to templates that exist, passing only parameters they declare and every one they require", () => {
+        for (const file of FILES) {
+            for (const { template } of templateUses(loadYaml(file)))
+                assert.ok(existsSync(templateFile(template, file)), `${projectPath(file)} -> ${template}`);
+        }
+        // Expanding checks the parameters of every use, nested ones included.
+        for (const kind of KINDS) assert.ok(steps(EXPANDED[kind]).length > 0);
+    });
+
+    it("triggers each example on main, for its app and its chart or manifests, and not on pull requests", () => {
+        const helm = loadYaml(HELM_EXAMPLE);
+        assert.deepEqual(helm.trigger.paths.include, ["front/*"], "front/ holds the app and its chart");
+        const kustomize = loadYaml(KUSTOMIZE_EXAMPLE);
+        assert.deepEqual(kustomize.trigger.paths, {
+            include: ["app/*", "deploy/*"],
+            exclude: ["deploy/prod/*"],
+        });
+        for (const d of [helm, kustomize]) {
+            assert.deepEqual(d.trigger.branches.include, ["main"]);
+            assert.equal(d.trigger.batch, true, "one run at a time: versions reach staging in order");
+            assert.equal(d.pr, "none");
         }
     });
 
-    it("refers only to templates that exist in this repository", () => {
-        for (const file of DOCS.keys()) {
-            for (const ref of templateRefs(file))
-                assert.ok(existsSync(ref), `${file} -> ${relative(PROJECT_DIR, ref)}`);
-        }
-    });
-
-    it("triggers each example on main, for its app's directory only, and not on pull requests", () => {
-        for (const file of EXAMPLES) {
-            const d = DOCS.get(file)!;
-            assert.deepEqual(d.trigger.branches.include, ["main"], file);
-            assert.equal(d.trigger.paths.include.length, 1, file);
-            assert.equal(d.pr, "none", file);
-        }
-    });
-
-    it("reads the templates through the GitHub service connection Pulumi creates", () => {
-        for (const file of EXAMPLES) {
-            const [platform] = DOCS.get(file)!.resources.repositories;
-            assert.equal(platform.type, "github");
-            assert.equal(platform.endpoint, SERVICE_CONNECTIONS.github, file);
+    it("reads the templates from the platform repository through the github service connection", () => {
+        for (const file of Object.values(EXAMPLES)) {
+            assert.deepEqual(loadYaml(file).resources.repositories, [
+                {
+                    repository: "platform",
+                    type: "github",
+                    name: PLATFORM_REPOSITORY,
+                    endpoint: SERVICE_CONNECTIONS.github,
+                    ref: "refs/heads/main",
+                },
+            ]);
         }
     });
 
     it("links each example to its team's variable group before the shared variables", () => {
-        for (const file of EXAMPLES) {
-            const [group, vars] = DOCS.get(file)!.variables;
+        for (const file of Object.values(EXAMPLES)) {
+            const [group, vars, ...rest] = loadYaml(file).variables;
             assert.match(group.group, /^dev-team\d$/);
             assert.equal(vars.template, "pipelines/templates/ci-vars-template.yml@platform");
+            assert.deepEqual(rest, []);
         }
     });
 
-    it("builds in a job stage, then promotes in a deployment job on the prod environment, from main only", () => {
-        for (const file of EXAMPLES) {
-            const [build, promote] = DOCS.get(file)!.stages;
-            assert.ok(build.jobs[0].job && steps(build).length > 0, file);
-            assert.equal(promote.dependsOn, build.stage);
-            assert.match(promote.condition, /eq\(variables\['Build\.SourceBranch'\], 'refs\/heads\/main'\)/);
-            assert.equal(promote.jobs[0].environment, PROMOTION_ENVIRONMENT);
-            assert.ok(promote.jobs[0].strategy.runOnce.deploy.steps.length > 0);
-        }
+    it("versions each run once, with a semver whose patch the pipeline counts", () => {
+        const vars = loadYaml(templateFile("ci-vars-template.yml", HELM_STAGES)).variables as Doc[];
+        const value = (n: string) => vars.find((v) => v.name === n)?.value;
+        assert.equal(value("versionPatch"), "$[counter(variables['versionMajorMinor'], 0)]");
+        assert.equal(value("buildVersion"), "$(versionMajorMinor).$(versionPatch)");
     });
+
+    for (const kind of KINDS) {
+        it(`${kind}: builds on main only, then verifies in a deployment job on staging, then promotes in one on prod`, () => {
+            const { stages } = EXPANDED[kind];
+            assert.deepEqual(
+                stages.map((s: Doc) => [s.stage, s.dependsOn, onlyJob(s).environment]),
+                [
+                    ["build", undefined, undefined],
+                    ["verify", "build", "staging"],
+                    ["promote", ["build", "verify"], "prod"],
+                ],
+            );
+            assert.equal(
+                stages[0].condition,
+                "and(succeeded(), eq(variables['Build.SourceBranch'], 'refs/heads/main'))",
+            );
+            assert.ok(onlyJob(stages[0]).job, "the build is a plain job");
+            for (const s of stages.slice(1)) {
+                assert.equal(s.condition, undefined, `${s.stage}: runs when the stage before succeeded`);
+                assert.ok(onlyJob(s).strategy.runOnce.deploy.steps.length > 0);
+            }
+        });
+
+        it(`${kind}: acts as staging's CI identity to build, staging's deploy identity to verify, prod's CI identity to promote`, () => {
+            const expected = {
+                build: SERVICE_CONNECTIONS.azureStaging,
+                verify: SERVICE_CONNECTIONS.clusterStaging,
+                promote: SERVICE_CONNECTIONS.azureProd,
+            };
+            for (const [name, connection] of Object.entries(expected)) {
+                const used = steps(stage(EXPANDED[kind], name))
+                    .filter((s) => s.task === "AzureCLI@2")
+                    .map((s) => s.inputs.azureSubscription);
+                assert.ok(used.length > 0, `${kind} ${name} uses Azure`);
+                assert.deepEqual(new Set(used), new Set([connection]), `${kind} ${name}`);
+            }
+        });
+
+        it(`${kind}: maps into verify and promote only outputs the build sets, and every release variable their steps read`, () => {
+            const { stages } = EXPANDED[kind];
+            const buildSteps = steps(stages[0]);
+            for (const s of stages.slice(1)) {
+                const job = onlyJob(s);
+                for (const [name, value] of Object.entries(job.variables as Record<string, string>)) {
+                    const [, step, output] = STAGE_OUTPUT.exec(value) ?? [];
+                    assert.ok(step, `${s.stage}.${name}: ${value}`);
+                    const setter = buildSteps.find((b) => b.name === step);
+                    assert.ok(setter, `${s.stage}.${name}: the build has no step named ${step}`);
+                    assert.ok(
+                        scriptOf(setter).includes(`##vso[task.setvariable variable=${output};isOutput=true]`),
+                        `${s.stage}.${name}: step ${step} sets no output ${output}`,
+                    );
+                }
+                for (const [, used] of JSON.stringify(steps(job)).matchAll(/\$\((release\w+)\)/g))
+                    assert.ok(
+                        used in job.variables,
+                        `${s.stage} reads $(${used}), which its job does not map`,
+                    );
+            }
+        });
+
+        it(`${kind}: records the image digest of the build (release.json and an output variable)`, () => {
+            const build = steps(stage(EXPANDED[kind], "build"));
+            const publish = build.filter((s) => s.task === "PublishPipelineArtifact@1").map((s) => s.inputs);
+            assert.ok(
+                publish.some((i) => i.artifact === "release" && i.targetPath === "$(releaseDirectory)"),
+            );
+            const image = build.find((s) => s.name === "image")!;
+            assert.match(scriptOf(image), /"\$RELEASE_DIR\/release\.json"/);
+            assert.equal(image.env.RELEASE_DIR, "$(releaseDirectory)");
+        });
+    }
 
     it("uses only known tasks, each with its required inputs", () => {
         const required: Record<string, string[]> = {
-            "Docker@2": ["command", "containerRegistry", "repository", "Dockerfile", "buildContext", "tags"],
             "AzureCLI@2": ["azureSubscription", "scriptType", "scriptLocation", "inlineScript"],
             "HelmInstaller@1": ["helmVersionToInstall"],
+            "KubeloginInstaller@0": [],
             "Bash@3": ["targetType", "script"],
             "PublishPipelineArtifact@1": ["targetPath", "artifact"],
         };
-        for (const t of allTasks()) {
-            assert.ok(required[t.task], `unexpected task ${t.task}`);
-            for (const input of required[t.task])
-                assert.ok(t.inputs?.[input] !== undefined, `${t.task} ${t.displayName}: ${input}`);
-        }
-    });
-
-    it("pushes the image with Docker@2 through the registry service connection, tagged with the build version", () => {
-        const [docker] = tasks(doc("ci-image-steps-template.yml"), "Docker@2");
-        assert.equal(docker.inputs.command, "buildAndPush");
-        assert.equal(docker.inputs.containerRegistry, "${{ parameters.containerRegistry }}");
-        assert.equal(
-            parameterDefault(doc("ci-image-steps-template.yml"), "containerRegistry"),
-            SERVICE_CONNECTIONS.registry,
-        );
-        assert.equal(docker.inputs.repository, "$(imageRepository)");
-        assert.equal(docker.inputs.tags, "$(buildVersion)");
-        for (const name of ["ci-steps-template.yml", "ci-kustomize-steps-template.yml"]) {
-            assert.equal(
-                parameterDefault(doc(name), "containerRegistry"),
-                SERVICE_CONNECTIONS.registry,
-                name,
-            );
-        }
-    });
-
-    it("versions each build with a semver counted by the pipeline, not a constant", () => {
-        const vars = doc("ci-vars-template.yml").variables as { name: string; value: string }[];
-        const value = (n: string) => vars.find((v) => v.name === n)?.value;
-        assert.match(value("versionPatch")!, /^\$\[counter\(variables\['versionMajorMinor'\], 0\)\]$/);
-        assert.equal(value("buildVersion"), "$(versionMajorMinor).$(versionPatch)");
-        assert.match(parameterDefault(doc("ci-vars-template.yml"), "versionMajorMinor"), /^\d+\.\d+$/);
-    });
-
-    it("lints, packages with the build version and publishes the Helm chart as an artifact", () => {
-        const helm = doc("ci-steps-template.yml");
-        const scripts = steps(helm).map(scriptOf);
-        assert.ok(scripts.some((s) => /helm lint "\$CHART_PATH"/.test(s)));
-        const pack = steps(helm).find((s) => /helm package/.test(scriptOf(s)))!;
-        assert.match(scriptOf(pack), /--version "\$BUILD_VERSION"/);
-        assert.equal(pack.env.BUILD_VERSION, "$(buildVersion)");
-        const [publish] = tasks(helm, "PublishPipelineArtifact@1");
-        assert.equal(publish.inputs.artifact, "chart");
-        assert.equal(publish.inputs.targetPath, "$(chartPackageDirectory)");
-    });
-
-    it("pushes to ChartMuseum with basic auth from secret variables, failing on HTTP errors", () => {
-        const push = steps(doc("ci-steps-template.yml")).find((s) => /\/api\/charts/.test(scriptOf(s)))!;
-        assert.match(push.condition, /eq\(variables\['chartRepositoryKind'\], 'chartmuseum'\)/);
-        assert.match(scriptOf(push), /curl --fail /);
-        assert.equal(push.env.CHART_PASSWORD, `$(${TEAM_VARIABLES.chartRepositoryPassword})`);
-        assert.equal(push.env.CHART_USERNAME, `$(${TEAM_VARIABLES.chartRepositoryUsername})`);
-    });
-
-    it("pushes to ACR as OCI with helm push after a token from the workload identity connection", () => {
-        const helm = doc("ci-steps-template.yml");
-        const [cli] = tasks(helm, "AzureCLI@2");
-        assert.match(cli.condition, /eq\(variables\['chartRepositoryKind'\], 'acr-oci'\)/);
-        assert.equal(cli.inputs.azureSubscription, "${{ parameters.azureSubscription }}");
-        assert.equal(parameterDefault(helm, "azureSubscription"), SERVICE_CONNECTIONS.azure);
-        assert.match(cli.inputs.inlineScript, /az acr login --name "\$REGISTRY_NAME" --expose-token/);
-        assert.match(cli.inputs.inlineScript, /helm push "\$package" "\$CHART_REPOSITORY_URL"/);
-    });
-
-    it("makes the Kustomize build bump the image in its kustomization instead of packaging a chart", () => {
-        const k = doc("ci-kustomize-steps-template.yml");
-        const scripts = steps(k).map(scriptOf).join("\n");
-        assert.match(
-            scripts,
-            /kustomize edit set image "\$IMAGE_NAME=\$REGISTRY_LOGIN_SERVER\/\$IMAGE_REPOSITORY:\$BUILD_VERSION"/,
-        );
-        assert.match(scripts, /\[skip ci\]/, "the bump commit does not trigger another build");
-        assert.doesNotMatch(scripts, /helm (package|push)/);
-        assert.equal(tasks(k, "HelmInstaller@1").length, 0);
-    });
-
-    it("reads only variables the team's group, the shared variables or Azure Pipelines define", () => {
-        const shared = (doc("ci-vars-template.yml").variables as { name: string }[]).map((v) => v.name);
-        const known = new Set<string>([...Object.values(TEAM_VARIABLES), ...shared]);
-        for (const [file, d] of DOCS) {
-            for (const [, name] of JSON.stringify(d).matchAll(/\$\(([A-Za-z_.]+)\)/g)) {
-                assert.ok(known.has(name) || name.includes("."), `${file}: $(${name}) is defined nowhere`);
+        for (const file of FILES) {
+            for (const t of steps(loadYaml(file)).filter((s) => s.task)) {
+                assert.ok(required[t.task], `${projectPath(file)}: unexpected task ${t.task}`);
+                for (const input of required[t.task])
+                    assert.ok(t.inputs?.[input] !== undefined, `${t.task} ${t.displayName}: ${input}`);
+                if (t.task === "AzureCLI@2") assert.equal(t.inputs.scriptType, "bash");
             }
         }
     });
 
-    it("never puts a password in a script or echoes a secret variable", () => {
-        const secretEnv = (s: Doc) =>
-            Object.entries((s.env ?? {}) as Record<string, string>)
-                .filter(([, v]) => /Password|Token|Secret/i.test(v))
-                .map(([k]) => k);
-        for (const [file, d] of DOCS) {
-            assert.doesNotMatch(JSON.stringify(d), /registryPassword/, file);
-            for (const s of steps(d)) {
+    it("reads only variables of the team's group, the shared variables, the build's outputs or Azure Pipelines'", () => {
+        const shared = (loadYaml(templateFile("ci-vars-template.yml", HELM_STAGES)).variables as Doc[]).map(
+            (v) => v.name as string,
+        );
+        const known = new Set([...TEAM_VARIABLES, ...shared, ...releaseVariables(), ...PREDEFINED_VARIABLES]);
+        // Scripts are bash, where `$(mktemp)` is a command substitution: the next test keeps them macro-free.
+        const withoutScripts = (_: string, v: unknown) =>
+            v && typeof v === "object" && !Array.isArray(v)
+                ? Object.fromEntries(
+                      Object.entries(v).filter(([k]) => !["script", "inlineScript", "bash"].includes(k)),
+                  )
+                : v;
+        for (const file of FILES) {
+            const text = JSON.stringify(loadYaml(file), withoutScripts);
+            for (const [, name] of text.matchAll(/\$\(([A-Za-z_][\w.]*)\)/g))
+                assert.ok(known.has(name), `${projectPath(file)}: $(${name}) is defined nowhere`);
+        }
+    });
+
+    it("gives scripts every variable through env:, with no $(macro) in a script and nothing read that env: does not map", () => {
+        const macros = new Set([...TEAM_VARIABLES, ...PREDEFINED_VARIABLES, ...releaseVariables()]);
+        for (const kind of KINDS) {
+            for (const s of scriptSteps(EXPANDED[kind])) {
+                const where = `${originOf(s)}: ${s.displayName}`;
                 const script = scriptOf(s);
-                assert.doesNotMatch(
-                    script,
-                    /\$\((\w*(Password|Token|Secret)\w*)\)/i,
-                    `${file}: a secret macro in a script`,
-                );
+                for (const [, name] of script.matchAll(/\$\(([\w.]+)\)/g))
+                    assert.ok(!macros.has(name) && !/^[a-z]+[A-Z]/.test(name), `${where}: macro $(${name})`);
+                // The shell's own variables are lowercase (or assigned before use, as KUBECONFIG);
+                // every UPPERCASE one a script reads must come from its env: mapping.
+                const assigned = new Set([...script.matchAll(/^\s*([A-Z_]+)=/gm)].map((m) => m[1]));
+                for (const [, name] of script.matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g)) {
+                    if (name === "SECONDS" || assigned.has(name)) continue;
+                    assert.ok(name in (s.env ?? {}), `${where}: reads $${name}, which env: does not map`);
+                }
+            }
+        }
+    });
+
+    it("maps secrets only into the steps that need them, never echoes them and never puts them on a command line", () => {
+        for (const kind of KINDS) {
+            for (const s of steps(EXPANDED[kind])) {
+                const where = `${originOf(s)}: ${s.displayName}`;
+                const script = scriptOf(s);
+                const secrets = Object.entries((s.env ?? {}) as Record<string, string>)
+                    .filter(([, v]) => SECRET_VARIABLES.some((secret) => v === `$(${secret})`))
+                    .map(([k]) => k);
                 assert.doesNotMatch(
                     script,
                     /set -x|--password(?!-stdin)|docker login/,
-                    `${file}: credentials on a command line or traced`,
+                    `${where}: traced or on a command line`,
                 );
-                for (const name of secretEnv(s)) {
-                    assert.doesNotMatch(
-                        script,
-                        new RegExp(`(echo|printf)[^\\n]*\\$\\{?${name}\\b`),
-                        `${file}: ${name} echoed`,
-                    );
+                for (const name of secrets) {
+                    const uses = script.split("\n").filter((l) => l.includes(`$${name}`));
+                    assert.ok(uses.length > 0, `${where}: maps ${name} and does not use it`);
+                    for (const line of uses) {
+                        // git's credential helper prints the token to git, which asked for it: that
+                        // is the one place it is printed, and never to the log.
+                        if (
+                            /^\s*helper='!f\(\) \{ echo username=[\w-]+; echo "password=\$\w+"; \}; f'$/.test(
+                                line,
+                            )
+                        )
+                            continue;
+                        assert.doesNotMatch(line, /\b(echo|printf)\b/, `${where}: ${name} echoed`);
+                        // Otherwise a secret reaches a command only on its stdin (curl --config -,
+                        // helm --password-stdin): a here-string.
+                        assert.match(line, /<<< "/, `${where}: ${name} in ${line.trim()}`);
+                    }
                 }
             }
         }

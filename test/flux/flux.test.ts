@@ -444,11 +444,7 @@ for (const stack of STACKS) {
     test(`every tenant's Flux object waits for the Flux installation (${stack})`, async () => {
         const r = await run(stack);
         const installation = one(r, T.chart, "-flux-controllers");
-        const tenantNamespaces = new Set(
-            r.config.values["gitops-platform:tenants"]
-                ? JSON.parse(r.config.values["gitops-platform:tenants"]).map((t: { name: string }) => t.name)
-                : [],
-        );
+        const tenantNamespaces = new Set(r.outputs.tenantNamespaces as string[]);
         const tenantFluxObjects = r.resources.filter(
             (x) =>
                 isFluxApiVersion(String(x.inputs.apiVersion ?? "")) &&

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
+import { stackTenants, teamKey } from "../support/tenants";
 import { describe, it } from "node:test";
 import {
     MAX_PASSWORD_LIFETIME_DAYS,
     endDateProblem,
     normalizeEndDate,
 } from "../../components/identities/config";
-import { resolveStackConfig } from "../../src/offline/stackConfig";
 import { ofType, run } from "../support/program";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -13,10 +13,7 @@ const inDays = (days: number) => new Date(Date.now() + days * DAY_MS).toISOStrin
 
 /** The staging tenants with `members` set on the first one. */
 function tenantsWithMembers(members: unknown[]): unknown[] {
-    const tenants = JSON.parse(resolveStackConfig("staging").values["gitops-platform:tenants"]) as Record<
-        string,
-        unknown
-    >[];
+    const tenants = stackTenants("staging");
     return tenants.map((t, i) => (i === 0 ? { ...t, members } : t));
 }
 
@@ -24,7 +21,9 @@ describe("identities config", () => {
     it("rejects a tenant member that is neither a GUID nor a UPN, naming the member's key", async () => {
         await assert.rejects(
             run("staging", { "gitops-platform:tenants": tenantsWithMembers(["jane.doe"]) }),
-            /gitops-platform:tenants\[0\]\.members\[0\]: got "jane\.doe"; allowed: an Azure AD object id \(GUID\) or a user principal name/,
+            new RegExp(
+                `${teamKey(0, "members[0]")}: got "jane\\.doe"; allowed: an Azure AD object id \\(GUID\\) or a user principal name`,
+            ),
         );
     });
 

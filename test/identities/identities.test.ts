@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { stackTenants } from "../support/tenants";
 import { describe, it } from "node:test";
 import {
     FLUX_SOURCE_CONTROLLER,
@@ -8,7 +9,6 @@ import {
 import { serviceAccountFederation } from "../../src/federation";
 import { names } from "../../src/naming";
 import { FAKE_SUBSCRIPTION_ID, fakeGuid } from "../../src/offline/cloud";
-import { resolveStackConfig } from "../../src/offline/stackConfig";
 import { BuiltInRole, roleDefinitionId } from "../../src/roles";
 import { OfflineRun, RegisteredResource, STACKS, isWireSecret, one, ofType, run } from "../support/program";
 
@@ -134,8 +134,7 @@ for (const stack of STACKS) {
         });
 
         it("gives a team with accessRole view only AKS RBAC Reader on its namespace", async () => {
-            const tenants = resolveStackConfig(stack).values["gitops-platform:tenants"];
-            const viewOnly = JSON.parse(tenants).map((t: { name: string }) =>
+            const viewOnly = stackTenants(stack).map((t) =>
                 t.name === "dev-team2" ? { ...t, accessRole: "view" } : t,
             );
             const r = await run(stack, { "gitops-platform:tenants": viewOnly });
@@ -312,16 +311,14 @@ describe("identities: the optional CI password", () => {
             [],
         );
         assert.ok(!JSON.stringify(r.outputs).includes(plaintext));
-        assert.deepEqual(r.secretOutputs, ["kubeconfig"]);
+        // The other secret outputs: the kubeconfig, and ChartMuseum's push password for the delivery stack.
+        assert.deepEqual([...r.secretOutputs].sort(), ["chartPushPassword", "kubeconfig"]);
     });
 });
 
 describe("identities: group members", () => {
     const tenants = (members: string[]) => {
-        const all = JSON.parse(resolveStackConfig("prod").values["gitops-platform:tenants"]) as Record<
-            string,
-            unknown
-        >[];
+        const all = stackTenants("prod");
         return all.map((t, i) => (i === 1 ? { ...t, members } : t));
     };
 

@@ -22,6 +22,7 @@ function resource(
         provider: "",
         version: "",
         additionalSecretOutputs: [],
+        propertyDependencies: {},
         aliases: [],
         inputs,
         wireInputs: inputs,
@@ -31,6 +32,7 @@ function resource(
 function offlineRun(resources: RegisteredResource[]): OfflineRun {
     return {
         stack: "t",
+        preview: false,
         config: { project: "p", values: {}, secretKeys: [], placeholders: {} },
         resources,
         outputs: {},

@@ -1,42 +1,84 @@
-import { OfflineRun, RegisteredResource, runProgram } from "../../src/offline/run";
+import { OfflineRun, RegisteredResource, RunOptions, runProgram } from "../../src/offline/run";
 import type { SecretValue } from "../../src/offline/stackConfig";
 
 export type { OfflineRun, RegisteredResource } from "../../src/offline/run";
 export { isWireSecret } from "../../src/offline/run";
 
+/** The environment stacks; `delivery` is the organisation's CI, which reads both. */
 export const STACKS = ["staging", "prod"] as const;
-export type StackName = (typeof STACKS)[number];
+export type StackName = (typeof STACKS)[number] | "delivery";
 
+/** Recorded runs of index.ts by stack and overrides: one program run per configuration and process. */
 const cache = new Map<string, Promise<OfflineRun>>();
+/** The last run started: runs are serialised, because Pulumi's runtime state is global. */
+let last: Promise<unknown> = Promise.resolve();
+
+function serialised<T>(start: () => Promise<T>): Promise<T> {
+    const next = last.catch(() => undefined).then(start);
+    last = next;
+    return next;
+}
+
+/** The same key for the same configuration: `undefined` (a key removed) and secrets kept apart. */
+function configurationKey(stack: string, overrides: Record<string, unknown> = {}): string {
+    const sorted = Object.keys(overrides).sort();
+    return `${stack} ${JSON.stringify(sorted.map((k) => [k, overrides[k] === undefined ? { removed: true } : overrides[k]]))}`;
+}
 
 /**
- * Runs index.ts under mocks with the stack's real config (plus overrides). Runs are serialised,
- * because Pulumi's runtime state is global; runs without overrides are shared across a test file.
+ * Runs index.ts under mocks with the stack's real config (plus overrides). Every test of the process
+ * that asks for the same stack and overrides reads the same recorded run: tests only read it (never
+ * change a run they get). `npm test` runs many test files per process, so a configuration runs once.
  */
 export function run(
     stack: StackName,
     overrides?: Record<string, unknown | SecretValue>,
 ): Promise<OfflineRun> {
-    const key = overrides ? "" : stack;
-    if (key && cache.has(key)) return cache.get(key)!;
-    const previous = [...cache.values()].at(-1) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => runProgram(stack, overrides));
-    cache.set(key || `${stack}-${cache.size}`, next);
-    return next;
+    const key = configurationKey(stack, overrides);
+    let recorded = cache.get(key);
+    if (!recorded) {
+        recorded = serialised(() => runProgram(stack, overrides));
+        cache.set(key, recorded);
+    }
+    return recorded;
+}
+
+/**
+ * Runs index.ts as `pulumi preview` does (the plan's mode: computed values unknown), shared like
+ * {@link run}. Only for tests about the plan; the others read the full run, where values resolve.
+ */
+export function previewRun(
+    stack: StackName,
+    overrides?: Record<string, unknown | SecretValue>,
+): Promise<OfflineRun> {
+    const key = `preview ${configurationKey(stack, overrides)}`;
+    let recorded = cache.get(key);
+    if (!recorded) {
+        recorded = serialised(() => runProgram(stack, overrides, undefined, { preview: true }));
+        cache.set(key, recorded);
+    }
+    return recorded;
+}
+
+/** A run with options of its own (`fast: false`...), serialised with the others and not shared. */
+export function runOnce(
+    stack: StackName,
+    overrides: Record<string, unknown | SecretValue>,
+    options: RunOptions,
+): Promise<OfflineRun> {
+    return serialised(() => runProgram(stack, overrides, undefined, options));
 }
 
 /**
  * Runs `program` instead of index.ts (a component on its own, with args the stack files cannot
- * express) under the same mocks and stack config, serialised with the other runs.
+ * express) under the same mocks and stack config, serialised with the other runs. Not shared: the
+ * program is a closure.
  */
 export function runWith(
     program: () => Record<string, unknown>,
     stack: StackName = "staging",
 ): Promise<OfflineRun> {
-    const previous = [...cache.values()].at(-1) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => runProgram(stack, {}, program));
-    cache.set(`${stack}-${cache.size}`, next);
-    return next;
+    return serialised(() => runProgram(stack, {}, program));
 }
 
 /** A secret value, as `pulumi config set --secret` would store it. */

@@ -1,22 +1,25 @@
 // Tenant config fixtures: the stack files' teams (to modify in overrides) and generated teams.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse } from "yaml";
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from "../../components/tenants/config";
 import type { HelmAppConfig, HelmTenant } from "../../components/tenants/config";
 import { PROJECT_DIR } from "../../src/offline/stackConfig";
+import { environmentTeams } from "../../src/offline/teamFiles";
 import type { StackName } from "./program";
 
 export const TENANTS_KEY = "gitops-platform:tenants";
 
 type RawTenant = Record<string, any>;
 
-/** The `tenants` list of a stack file, as raw YAML data: a fresh copy to modify. */
+/** The teams of tenants/ as the stack sees them (its section of each file merged), as raw data to modify. */
 export function stackTenants(stack: StackName): RawTenant[] {
-    const file = parse(readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as {
-        config: Record<string, unknown>;
-    };
-    return structuredClone(file.config[TENANTS_KEY] as RawTenant[]);
+    return environmentTeams(PROJECT_DIR, stack, ["staging", "prod"]);
+}
+
+/**
+ * The problem key of `path` in the `index`th team given as a list override (written as `team<i>.yaml`),
+ * as a regular expression source: `teamKey(2, "name")` matches `.../team2.yaml: name`.
+ */
+export function teamKey(index: number, path: string): string {
+    return `team${index}\\.yaml: ${path.replace(/[[\].]/g, (c) => `\\${c}`)}`;
 }
 
 /**

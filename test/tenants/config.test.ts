@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { STACKS, run } from "../support/program";
-import { TENANTS_KEY, stackTenants } from "../support/tenants";
-
-const KEY = "gitops-platform:tenants";
+import { TENANTS_KEY, stackTenants, teamKey } from "../support/tenants";
 
 /** The staging teams with `change` applied, as a `tenants` override. */
 function staging(change: (tenants: Record<string, any>[]) => void): Record<string, unknown> {
@@ -12,12 +10,15 @@ function staging(change: (tenants: Record<string, any>[]) => void): Record<strin
     return { [TENANTS_KEY]: tenants };
 }
 
-const escape = (s: string) => s.replace(/[[\].]/g, (c) => `\\${c}`);
+/** `key` is `[<team index>].<path>`: the problem names that team's file and the path in it. */
 const rejectsNaming = (
     overrides: Record<string, unknown>,
     key: string,
     stack: (typeof STACKS)[number] = "staging",
-) => assert.rejects(run(stack, overrides), new RegExp(`${escape(`${KEY}${key}`)}:`));
+) => {
+    const [, index, path] = /^\[(\d+)\]\.(.*)$/.exec(key)!;
+    return assert.rejects(run(stack, overrides), new RegExp(`${teamKey(Number(index), path)}:`));
+};
 
 describe("tenants config", () => {
     for (const stack of STACKS) {
@@ -137,10 +138,16 @@ describe("tenants config", () => {
         return rejectsNaming({ [TENANTS_KEY]: tenants }, "[0].apps[0].version", "prod");
     });
 
-    test("prod refuses a kustomize team without a tag or commit", () => {
+    test("prod refuses a helm app without an image digest: it runs exactly what staging verified", () => {
         const tenants = stackTenants("prod");
-        delete tenants[1].git.tag;
-        return rejectsNaming({ [TENANTS_KEY]: tenants }, "[1].git.tag", "prod");
+        delete tenants[0].apps[1].digest;
+        return rejectsNaming({ [TENANTS_KEY]: tenants }, "[0].apps[1].digest", "prod");
+    });
+
+    test("an image digest that is not sha256 and 64 hex digits is refused", () => {
+        const tenants = stackTenants("prod");
+        tenants[0].apps[0].digest = "sha256:abc";
+        return rejectsNaming({ [TENANTS_KEY]: tenants }, "[0].apps[0].digest", "prod");
     });
 
     test("every problem is reported at once", async () => {
@@ -149,8 +156,8 @@ describe("tenants config", () => {
             t[1].name = "kube-system";
         });
         await assert.rejects(run("staging", overrides), (e: Error) => {
-            assert.match(e.message, /tenants\[0\]\.delivery/);
-            assert.match(e.message, /tenants\[1\]\.name/);
+            assert.match(e.message, new RegExp(teamKey(0, "delivery")));
+            assert.match(e.message, new RegExp(teamKey(1, "name")));
             return true;
         });
     });
@@ -161,7 +168,9 @@ describe("tenants config", () => {
                 "staging",
                 staging((t) => (t[0].quota = { cpu: "2", pods: 30 })),
             ),
-            /tenants\[0\]\.quota\.cpu: got "2"; allowed: at least 3: quota\.pods \(30\) pods at limits\.defaultRequestCpu \(100m\) each/,
+            new RegExp(
+                `${teamKey(0, "quota.cpu")}: got "2"; allowed: at least 3: quota\\.pods \\(30\\) pods at limits\\.defaultRequestCpu \\(100m\\) each`,
+            ),
         ));
 
     test("an ephemeral storage quota too small for the pods at the default request is refused", () =>
@@ -214,13 +223,18 @@ describe("tenants config", () => {
                     t[1].hosts = ["shop.example.com"];
                 }),
             ),
-            /tenants\[1\]\.hosts\[0\]: got "shop\.example\.com"; allowed: a host no other team declares \(dev-team1 does\)/,
+            new RegExp(
+                `${teamKey(1, "hosts[0]")}: got "shop\\.example\\.com"; allowed: a host no other team declares \\(dev-team1 does\\)`,
+            ),
         ));
 
     test("the chart repository's host is refused: it is the platform's", () =>
-        rejectsNaming(
-            staging((t) => (t[1].hosts = ["charts.staging.gitops.example.com"])),
-            "[1].hosts[0]",
+        assert.rejects(
+            run(
+                "staging",
+                staging((t) => (t[1].hosts = ["charts.staging.gitops.example.com"])),
+            ),
+            /chartMuseumHost: got "charts\.staging\.gitops\.example\.com"; allowed: a host no team declares: team dev-team2 lists it/,
         ));
 
     for (const loadBalancers of [6, -1, "1", true]) {

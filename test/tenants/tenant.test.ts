@@ -252,8 +252,8 @@ for (const stack of STACKS) {
 
         test(
             stack === "prod"
-                ? "prod pins exact chart versions and a Git tag"
-                : "staging follows version ranges and a branch",
+                ? "prod pins exact chart versions and follows the Kustomize team's prod overlay on main"
+                : "staging follows version ranges and the staging overlay on main",
             async () => {
                 const r = await run(stack);
                 const versions = tenantKind(r, "HelmRelease").map(
@@ -265,9 +265,15 @@ for (const stack of STACKS) {
                     "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository",
                     "dev-team2-gitrepository",
                 ).inputs.spec.ref;
+                const path = one(
+                    r,
+                    "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization",
+                    "dev-team2-kustomization",
+                ).inputs.spec.path;
+                assert.equal(path, `./deploy/${stack}`);
                 if (stack === "prod") {
                     assert.ok(versions.every(isSemver), versions.join());
-                    assert.deepEqual(ref, { tag: "v1.2.0" });
+                    assert.deepEqual(ref, { branch: "main" });
                 } else {
                     assert.ok(
                         versions.every((v) => !isSemver(v)),

@@ -70,7 +70,7 @@ function chartOf(t: HelmTenant, app: HelmAppConfig, chart: ChartReference): Reco
 /**
  * The values contract every team chart follows: `image.repository` is the app's repository in the
  * environment's own registry (the only one its kubelet may pull from), `<loginServer>/<team>/<app>`,
- * whatever the chart or the team's values say; `image.tag` and `image.digest` stay the team's.
+ * whatever the chart or the team's values say, and `image.digest` the pinned digest in stacks that pin.
  */
 export function imageValues(
     t: HelmTenant,
@@ -83,7 +83,8 @@ export function imageValues(
         typeof registryLoginServer === "string"
             ? `${registryLoginServer}/${path}`
             : pulumi.interpolate`${registryLoginServer}/${path}`;
-    return { ...given, repository };
+    // Where the stack pins, the digest: exactly the image staging verified, whatever its tag now points to.
+    return { ...given, repository, ...(app.digest ? { digest: app.digest } : {}) };
 }
 
 /**

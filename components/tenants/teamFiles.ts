@@ -1,0 +1,140 @@
+// One file per team (`tenants/<team>.yaml`), read by every stack: what the team is, and per
+// environment what differs there (staging's version ranges, prod's pins). Onboarding a team is one file.
+import { readdirSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import type { ConfigReader } from "../../src/config/reader";
+
+/** Where problems go: the config reader, or a test that only wants the merged teams. */
+type Problems = Pick<ConfigReader, "problem">;
+import { unknownKeyAllowed } from "../../src/config/suggest";
+import { readYamlFile } from "../../src/config/yamlFile";
+
+type Raw = Record<string, unknown>;
+const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** What an environment's section of a team file may change. */
+const ENVIRONMENT_KEYS = ["apps", "git", "quota", "limits", "hosts", "egress", "loadBalancers"] as const;
+/** Keys an environment's section replaces whole: each environment has its own hosts and ways out. */
+const REPLACED_KEYS = ["hosts", "egress", "loadBalancers"] as const;
+
+/** A team file, with its environment's section merged in: what `readTenant` validates. */
+export interface TeamFile {
+    /** The file, relative to the project (`tenants/dev-team1.yaml`): every problem names it. */
+    readonly file: string;
+    readonly raw: Raw;
+}
+
+/** Every `*.yaml` of `directory`, sorted, as the team `environment` sees it. */
+export function readTeamFiles(
+    r: ConfigReader,
+    given: {
+        readonly directory: string;
+        readonly projectDir: string;
+        readonly environment: string;
+        readonly environments: readonly string[];
+    },
+): TeamFile[] {
+    const directory = resolve(given.projectDir, given.directory);
+    let names: string[];
+    try {
+        names = readdirSync(directory)
+            .filter((n) => n.endsWith(".yaml"))
+            .sort();
+    } catch {
+        r.problem(
+            "teamsDirectory",
+            given.directory,
+            "a folder of team files (<team>.yaml), relative to the project",
+        );
+        return [];
+    }
+    return names.map((name) => {
+        const path = join(directory, name);
+        const file = relative(given.projectDir, path);
+        const raw = readYamlFile(path, file);
+        if (!isObject(raw)) {
+            r.problem(`${file}:`, raw, "a team: an object with at least `name`, `delivery` and `apps`");
+            return { file, raw: {} };
+        }
+        return { file, raw: forEnvironment(r, file, raw, given.environment, given.environments) };
+    });
+}
+
+/** The team file `raw` as `environment` sees it: `environments.<environment>` merged over the rest (apps by name, objects key by key). */
+export function forEnvironment(
+    r: Problems,
+    file: string,
+    raw: Raw,
+    environment: string,
+    environments: readonly string[],
+): Raw {
+    const { environments: sections, ...team } = raw;
+    if (sections === undefined) return team;
+    if (!isObject(sections)) {
+        r.problem(
+            `${file}:.environments`,
+            sections,
+            `an object of per-environment settings (${environments.join(", ")})`,
+        );
+        return team;
+    }
+    for (const [name, section] of Object.entries(sections)) {
+        if (!environments.includes(name))
+            r.problem(
+                `${file}:.environments.${name}`,
+                section,
+                unknownKeyAllowed(name, environments).replace("no such key", "no such environment"),
+            );
+        else if (!isObject(section))
+            r.problem(
+                `${file}:.environments.${name}`,
+                section,
+                `an object of ${ENVIRONMENT_KEYS.join(", ")}`,
+            );
+        else checkSectionKeys(r, `${file}:.environments.${name}`, section);
+    }
+    const section = sections[environment];
+    return isObject(section) ? merge(r, `${file}:.environments.${environment}`, team, section) : team;
+}
+
+function checkSectionKeys(r: Problems, at: string, section: Raw): void {
+    for (const key of Object.keys(section)) {
+        if (!(ENVIRONMENT_KEYS as readonly string[]).includes(key))
+            r.problem(`${at}.${key}`, section[key], unknownKeyAllowed(key, ENVIRONMENT_KEYS));
+    }
+}
+
+function merge(r: Problems, at: string, team: Raw, section: Raw): Raw {
+    const merged: Raw = { ...team };
+    for (const key of ["git", "quota", "limits"] as const) {
+        if (section[key] === undefined) continue;
+        merged[key] =
+            isObject(team[key]) && isObject(section[key]) ? { ...team[key], ...section[key] } : section[key];
+    }
+    for (const key of REPLACED_KEYS) if (section[key] !== undefined) merged[key] = section[key];
+    if (section.apps !== undefined) merged.apps = mergeApps(r, `${at}.apps`, team.apps, section.apps);
+    return merged;
+}
+
+/** Each app's environment settings (`apps: { back: { version: "0.4.2" } }`) over the app of that name. */
+function mergeApps(r: Problems, at: string, apps: unknown, byName: unknown): unknown {
+    if (!isObject(byName)) {
+        r.problem(at, byName, 'an object of app settings by app name, e.g. { back: { version: "0.4.2" } }');
+        return apps;
+    }
+    const list = Array.isArray(apps) ? apps : [];
+    const names = list.filter(isObject).map((a) => String(a.name));
+    for (const name of Object.keys(byName)) {
+        if (!names.includes(name))
+            r.problem(
+                `${at}.${name}`,
+                byName[name],
+                unknownKeyAllowed(name, names).replace("no such key", "no such app"),
+            );
+    }
+    return list.map((app) =>
+        isObject(app) && isObject(byName[String(app.name)])
+            ? { ...app, ...(byName[String(app.name)] as Raw) }
+            : app,
+    );
+}

@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { expectedCost, shard } from "../support/runTests";
+
+describe("test shards", () => {
+    it("count a run with overrides as a run of its own", () => {
+        assert.equal(
+            expectedCost(`await run("prod", { a: 1 }); await run(stack, { b: 2 });`) >
+                expectedCost(`await run("prod", { a: 1 });`),
+            true,
+        );
+    });
+
+    it("count plain stack runs once, since a shard shares them", () => {
+        assert.equal(expectedCost(`run("prod"); run("staging"); run(stack);`), expectedCost(`run("prod");`));
+    });
+
+    it("deal the heaviest files first, each to the lightest shard", () => {
+        const files = [
+            { file: "a", cost: 5 },
+            { file: "b", cost: 4 },
+            { file: "c", cost: 3 },
+            { file: "d", cost: 2 },
+        ];
+        assert.deepEqual(shard(files, 2), [
+            ["a", "d"],
+            ["b", "c"],
+        ]);
+    });
+
+    it("start no more shards than there are files", () => {
+        assert.equal(shard([{ file: "a", cost: 1 }], 4).length, 1);
+    });
+});

@@ -1,0 +1,251 @@
+// The build hop, run: the build job's inline scripts, in order, with stand-in az, docker, helm and
+// curl, and real git against a local bare repository. One push to main builds one image and one
+// chart, once, into staging, and records the digest.
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import {
+    BUILT_COMMIT,
+    type ChartRepositoryKind,
+    DIGEST,
+    HELM_EXAMPLE,
+    HELM_STAGES,
+    KUSTOMIZE_EXAMPLE,
+    KUSTOMIZE_STAGES,
+    OCI_CHART_DIGEST,
+    TOKEN,
+    kustomizeAppRepository,
+    runVariables,
+    sha256,
+    stagesOf,
+} from "../support/delivery";
+import { type Doc, onlyJob, scriptSteps, stage } from "../support/pipelines";
+import { type Run, Sandbox, errors, outputs } from "../support/sandbox";
+
+let sandbox: Sandbox;
+beforeEach(() => {
+    sandbox = new Sandbox();
+    sandbox.answer("image-digest", `${DIGEST}\n`);
+    sandbox.answer("chart-digest", `${OCI_CHART_DIGEST}\n`);
+});
+afterEach(() => sandbox.dispose());
+
+/** Runs the build job's script steps in order, as the agent would; stops at the first failure. */
+function runBuild(stagesTemplate: string, variables: Record<string, string>): { runs: Run[]; out: Doc } {
+    const build = onlyJob(stage({ stages: stagesOf(stagesTemplate) }, "build"));
+    const runs: Run[] = [];
+    const out: Doc = {};
+    for (const step of scriptSteps(build)) {
+        const run = sandbox.run(step, variables);
+        runs.push(run);
+        assert.equal(run.status, 0, `${step.displayName}: ${run.stdout}\n${run.stderr}`);
+        for (const [k, v] of Object.entries(outputs(run))) out[`${step.name}.${k}`] = v;
+    }
+    return { runs, out };
+}
+
+/** dev-team1's repository as the agent checked it out: front/ with its Dockerfile and chart. */
+function helmCheckout(): void {
+    mkdirSync(join(sandbox.work, "front", "charts", "front"), { recursive: true });
+    writeFileSync(join(sandbox.work, "front", "Dockerfile"), "FROM scratch\n");
+    writeFileSync(
+        join(sandbox.work, "front", "charts", "front", "Chart.yaml"),
+        "apiVersion: v2\nname: front\nversion: 0.0.0\n",
+    );
+}
+
+const helmVariables = (kind: ChartRepositoryKind) => runVariables(sandbox, HELM_EXAMPLE, "dev-team1", kind);
+const release = (variables: Record<string, string>) =>
+    JSON.parse(
+        readFileSync(join(variables["Build.ArtifactStagingDirectory"], "release", "release.json"), "utf8"),
+    );
+
+describe("build (Helm app front of dev-team1)", () => {
+    beforeEach(() => {
+        helmCheckout();
+        sandbox.curlRoutes([
+            {
+                method: "POST",
+                pattern: "^https://charts\\.staging\\.gitops\\.example\\.com/api/charts$",
+                status: 201,
+            },
+        ]);
+    });
+
+    it("builds the image once and pushes it once, to staging's registry, as <team>/<app>:<version>", () => {
+        runBuild(HELM_STAGES, helmVariables("chartmuseum"));
+        assert.deepEqual(sandbox.calls("docker"), [
+            [
+                "build",
+                "--file",
+                "front/Dockerfile",
+                "--tag",
+                "acrgitopsstaging.azurecr.io/dev-team1/front:0.4.7",
+                "--label",
+                "org.opencontainers.image.version=0.4.7",
+                "--label",
+                `org.opencontainers.image.revision=${BUILT_COMMIT}`,
+                "front",
+            ],
+            ["push", "acrgitopsstaging.azurecr.io/dev-team1/front:0.4.7"],
+        ]);
+        assert.ok(
+            sandbox
+                .calls("az")
+                .some((c) => c.join(" ") === "acr login --name acrgitopsstaging --only-show-errors"),
+        );
+    });
+
+    it("packages the chart at the build version and pushes it once, to staging's ChartMuseum", () => {
+        const variables = helmVariables("chartmuseum");
+        runBuild(HELM_STAGES, variables);
+        const pkg = join(variables["Build.ArtifactStagingDirectory"], "chart", "front-0.4.7.tgz");
+        assert.deepEqual(
+            sandbox.calls("helm").find((c) => c[0] === "package"),
+            [
+                "package",
+                "front/charts/front",
+                "--version",
+                "0.4.7",
+                "--app-version",
+                "0.4.7",
+                "--destination",
+                pkg.replace(/\/front-0\.4\.7\.tgz$/, ""),
+            ],
+        );
+        assert.deepEqual(sandbox.calls("curl"), [
+            [
+                "--fail",
+                "--show-error",
+                "--silent",
+                "--config",
+                "-",
+                "--data-binary",
+                `@${pkg}`,
+                "https://charts.staging.gitops.example.com/api/charts",
+            ],
+        ]);
+        // The push credentials reach curl on stdin, never its command line.
+        assert.deepEqual(sandbox.curlConfig(), [
+            `user = "ci-dev-team1:staging-chart-password-of-dev-team1"\n`,
+        ]);
+        assert.ok(!JSON.stringify(sandbox.calls()).includes("staging-chart-password"));
+    });
+
+    it("pushes the chart once to staging's registry as OCI, logging helm in with a token on stdin", () => {
+        runBuild(HELM_STAGES, helmVariables("acr-oci"));
+        const pushes = sandbox.calls("helm").filter((c) => c[0] === "push");
+        assert.equal(pushes.length, 1);
+        assert.equal(pushes[0][2], "oci://acrgitopsstaging.azurecr.io/helm");
+        assert.equal(
+            readFileSync(join(sandbox.state, "helm-registry-password"), "utf8"),
+            "stand-in-acr-token\n",
+        );
+        assert.equal(sandbox.calls("curl").length, 0);
+    });
+
+    it("touches nothing of prod", () => {
+        runBuild(HELM_STAGES, helmVariables("chartmuseum"));
+        assert.doesNotMatch(JSON.stringify(sandbox.calls()), /prod/);
+    });
+
+    it("records version, image digest and chart digest as output variables and in release.json", () => {
+        const variables = helmVariables("chartmuseum");
+        const { out } = runBuild(HELM_STAGES, variables);
+        const chartDigest = sha256(
+            readFileSync(join(variables["Build.ArtifactStagingDirectory"], "chart", "front-0.4.7.tgz")),
+        );
+        assert.deepEqual(out, {
+            "image.version": "0.4.7",
+            "image.digest": DIGEST,
+            "chart.digest": chartDigest,
+        });
+        assert.deepEqual(release(variables), {
+            team: "dev-team1",
+            app: "front",
+            version: "0.4.7",
+            digest: DIGEST,
+            image: "acrgitopsstaging.azurecr.io/dev-team1/front:0.4.7",
+            chart: { name: "front", repositoryKind: "chartmuseum", digest: chartDigest },
+        });
+    });
+
+    it("records the digest of the OCI chart as staging's registry has it", () => {
+        const { out } = runBuild(HELM_STAGES, helmVariables("acr-oci"));
+        assert.equal(out["chart.digest"], OCI_CHART_DIGEST);
+    });
+
+    it("refuses a chart whose Chart.yaml is not named after the chart the platform deploys", () => {
+        writeFileSync(join(sandbox.work, "front", "charts", "front", "Chart.yaml"), "name: frontend\n");
+        const build = onlyJob(stage({ stages: stagesOf(HELM_STAGES) }, "build"));
+        const pack = scriptSteps(build).find((s) => /helm package/.test(s.inputs.script))!;
+        const run = sandbox.run(pack, helmVariables("chartmuseum"));
+        assert.equal(run.status, 1);
+        assert.deepEqual(errors(run), [
+            "front/charts/front/Chart.yaml must be named front (the chartName of the pipeline)",
+        ]);
+    });
+});
+
+describe("build (Kustomize app of dev-team2)", () => {
+    const REPOSITORY = "one-kubernetes/dev-team2";
+    const variables = () => runVariables(sandbox, KUSTOMIZE_EXAMPLE, "dev-team2");
+
+    beforeEach(() => {
+        sandbox.remote(REPOSITORY, kustomizeAppRepository());
+        sandbox.checkout(REPOSITORY);
+    });
+
+    const remoteGit = (...args: string[]) => sandbox.git(join(sandbox.remotes, `${REPOSITORY}.git`), ...args);
+
+    it("pushes the image once to staging's registry", () => {
+        runBuild(KUSTOMIZE_STAGES, variables());
+        assert.deepEqual(
+            sandbox.calls("docker").map((c) => c.slice(0, 2)),
+            [
+                ["build", "--file"],
+                ["push", "acrgitopsstaging.azurecr.io/dev-team2/app:1.2.7"],
+            ],
+        );
+    });
+
+    it("commits the staging bump on main with an explicit identity and [skip ci], changing only the image tag", () => {
+        runBuild(KUSTOMIZE_STAGES, variables());
+        assert.equal(
+            remoteGit("log", "-1", "--format=%an <%ae>%n%s", "main"),
+            [
+                "Azure Pipelines <azure-pipelines@users.noreply.github.com>",
+                "ci: dev-team2/app 1.2.7 to staging [skip ci]",
+            ].join("\n"),
+        );
+        assert.equal(remoteGit("diff", "--name-only", "main~1", "main"), "deploy/staging/kustomization.yaml");
+        const diff = remoteGit("diff", "--unified=0", "main~1", "main").split("\n");
+        assert.deepEqual(
+            diff.filter((l) => /^[-+] /.test(l)),
+            ["-    newTag: 0.1.0", '+    newTag: "1.2.7"'],
+        );
+    });
+
+    it("publishes the bump commit, which verify waits for, as the output variable bump.commit", () => {
+        const v = variables();
+        const { out } = runBuild(KUSTOMIZE_STAGES, v);
+        assert.equal(out["bump.commit"], remoteGit("rev-parse", "main"));
+        assert.equal(out["image.digest"], DIGEST);
+        assert.equal(release(v).stagingCommit, out["bump.commit"]);
+    });
+
+    it("bumps on top of what main has when it pushes, keeping a developer's commit pushed meanwhile", () => {
+        sandbox.pushToMain(REPOSITORY, { "app/server.js": "// a newer change\n" });
+        runBuild(KUSTOMIZE_STAGES, variables());
+        assert.equal(
+            remoteGit("log", "--format=%s", "-2", "main"),
+            ["ci: dev-team2/app 1.2.7 to staging [skip ci]", "a developer's change"].join("\n"),
+        );
+    });
+
+    it("never puts the promotion token on a command line", () => {
+        runBuild(KUSTOMIZE_STAGES, variables());
+        assert.ok(!JSON.stringify(sandbox.calls()).includes(TOKEN));
+    });
+});

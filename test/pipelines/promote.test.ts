@@ -1,0 +1,392 @@
+// The promote hop, run: the promote job's scripts, in order, with stand-in az and curl (registries,
+// ChartMuseum, the GitHub API) and real git against local bare copies of the platform repository
+// (holding a team file) and of the Kustomize app's repository. Promote copies what staging verified
+// by digest, then opens one pull request that changes only the prod pin.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import { parse } from "yaml";
+import {
+    type ChartRepositoryKind,
+    DIGEST,
+    HELM_EXAMPLE,
+    HELM_STAGES,
+    KUSTOMIZE_EXAMPLE,
+    KUSTOMIZE_STAGES,
+    OCI_CHART_DIGEST,
+    OLD_DIGEST,
+    TOKEN,
+    kustomizeAppRepository,
+    runVariables,
+    sha256,
+    stagesOf,
+} from "../support/delivery";
+import {
+    type Doc,
+    PLATFORM_REPOSITORY,
+    PROJECT_DIR,
+    SERVICE_CONNECTIONS,
+    onlyJob,
+    scriptSteps,
+    stage,
+} from "../support/pipelines";
+import { type Run, Sandbox, errors } from "../support/sandbox";
+
+const TEAM_FILE = "tenants/dev-team1.yaml";
+// The platform's real team file: promote edits it in a local copy of the platform repository.
+const TEAM_FILE_FIXTURE = readFileSync(join(PROJECT_DIR, TEAM_FILE), "utf8");
+/** front's prod line as the team file has it (prod comes after staging). */
+const FRONT_PROD_LINE = TEAM_FILE_FIXTURE.split("\n")
+    .filter((l) => /^ {6}front: \{/.test(l))
+    .pop()!;
+const PULL_REQUEST = "https://github.com/one-kubernetes/gitops-platform/pull/42";
+
+let sandbox: Sandbox;
+beforeEach(() => (sandbox = new Sandbox()));
+afterEach(() => sandbox.dispose());
+
+function promoteSteps(stagesTemplate: string): Doc[] {
+    const steps = scriptSteps(onlyJob(stage({ stages: stagesOf(stagesTemplate) }, "promote")));
+    for (const s of steps.filter((s) => s.task === "AzureCLI@2"))
+        assert.equal(s.inputs.azureSubscription, SERVICE_CONNECTIONS.azureProd, s.displayName);
+    return steps;
+}
+
+/** Runs the promote job's script steps in order; stops at the first that fails and returns it. */
+function runPromote(stagesTemplate: string, variables: Record<string, string>): Run {
+    let last: Run | undefined;
+    for (const step of promoteSteps(stagesTemplate)) {
+        last = sandbox.run(step, variables);
+        if (last.status !== 0) return last;
+    }
+    return last!;
+}
+
+const ok = (run: Run) => assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+
+/** GitHub's API, as the stand-in curl answers it: no open pull request yet, then the created one. */
+function github(
+    repository: string,
+    open: { html_url: string }[] = [],
+): { method: string; pattern: string; status?: number; body?: string }[] {
+    const api = `^https://api\\.github\\.com/repos/${repository.replace(/[./]/g, (c) => `\\${c}`)}/pulls`;
+    return [
+        { method: "GET", pattern: `${api}\\?state=open&head=`, body: JSON.stringify(open) },
+        {
+            method: "POST",
+            pattern: `${api}$`,
+            status: 201,
+            body: JSON.stringify({
+                number: 42,
+                html_url: PULL_REQUEST.replace(PLATFORM_REPOSITORY, repository),
+            }),
+        },
+    ];
+}
+
+/** The requests the stand-in curl got for the GitHub API: [method, url, body]. */
+function githubRequests(): { method: string; url: string; body?: Doc }[] {
+    return sandbox
+        .calls("curl")
+        .filter((c) => c.some((a) => a.startsWith("https://api.github.com/")))
+        .map((c) => {
+            const data = c.indexOf("--data");
+            return {
+                method: c.includes("POST") ? "POST" : "GET",
+                url: c.find((a) => a.startsWith("https://api.github.com/"))!,
+                ...(data >= 0 ? { body: JSON.parse(c[data + 1]) } : {}),
+            };
+        });
+}
+
+describe("promote (Helm app front of dev-team1)", () => {
+    const VERSION = "0.4.7";
+    const CHART = "chart front 0.4.7\n";
+    const BRANCH = "promote/dev-team1-front-0.4.7";
+    const platform = () => join(sandbox.remotes, `${PLATFORM_REPOSITORY}.git`);
+    const variables = (kind: ChartRepositoryKind = "chartmuseum") =>
+        runVariables(sandbox, HELM_EXAMPLE, "dev-team1", kind, {
+            releaseVersion: VERSION,
+            releaseDigest: DIGEST,
+            releaseChartDigest: kind === "chartmuseum" ? sha256(CHART) : OCI_CHART_DIGEST,
+        });
+
+    beforeEach(() => {
+        sandbox.inRegistry("acrgitopsstaging", "dev-team1/front:0.4.7", DIGEST);
+        sandbox.inRegistry("acrgitopsstaging", "helm/front:0.4.7", OCI_CHART_DIGEST);
+        sandbox.remote(PLATFORM_REPOSITORY, { [TEAM_FILE]: TEAM_FILE_FIXTURE, "README.md": "# platform\n" });
+        sandbox.curlRoutes([
+            {
+                method: "GET",
+                pattern: "^https://charts\\.staging\\.gitops\\.example\\.com/charts/front-0\\.4\\.7\\.tgz$",
+                body: CHART,
+            },
+            {
+                method: "GET",
+                pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/charts/",
+                status: 404,
+            },
+            {
+                method: "POST",
+                pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/api/charts$",
+                status: 201,
+            },
+            ...github(PLATFORM_REPOSITORY),
+        ]);
+    });
+
+    it("imports the image into prod's registry by digest, never rebuilding it", () => {
+        ok(runPromote(HELM_STAGES, variables()));
+        const imports = sandbox.calls("az").filter((c) => c[0] === "acr" && c[1] === "import");
+        assert.deepEqual(imports, [
+            [
+                "acr",
+                "import",
+                "--name",
+                "acrgitopsprod",
+                "--source",
+                `acrgitopsstaging.azurecr.io/dev-team1/front@${DIGEST}`,
+                "--image",
+                "dev-team1/front:0.4.7",
+            ],
+        ]);
+        assert.deepEqual(sandbox.calls("docker"), []);
+        assert.equal(sandbox.registryDigest("acrgitopsprod", "dev-team1/front:0.4.7"), DIGEST);
+    });
+
+    it("copies the chart staging ran, checked against the build's digest, into prod's ChartMuseum", () => {
+        ok(runPromote(HELM_STAGES, variables()));
+        const charts = sandbox
+            .calls("curl")
+            .map((c) => c.find((a) => a.startsWith("https://charts.")))
+            .filter(Boolean);
+        assert.deepEqual(charts, [
+            "https://charts.staging.gitops.example.com/charts/front-0.4.7.tgz",
+            "https://charts.prod.gitops.example.com/charts/front-0.4.7.tgz",
+            "https://charts.prod.gitops.example.com/api/charts",
+        ]);
+        const [, , pushed] = sandbox.curlConfig();
+        assert.equal(pushed, `user = "ci-dev-team1:prod-chart-password-of-dev-team1"\n`);
+    });
+
+    it("refuses to promote a chart staging serves with another digest than the build pushed", () => {
+        const run = runPromote(HELM_STAGES, { ...variables(), releaseChartDigest: OLD_DIGEST });
+        assert.equal(run.status, 1);
+        assert.match(
+            errors(run)[0],
+            /^staging serves front 0\.4\.7 as sha256:\w+, not the sha256:0a0a.* the build pushed$/,
+        );
+        assert.equal(githubRequests().length, 0, "no pull request");
+    });
+
+    it("imports an OCI chart into prod's registry by digest", () => {
+        ok(runPromote(HELM_STAGES, variables("acr-oci")));
+        const imports = sandbox
+            .calls("az")
+            .filter((c) => c[1] === "import")
+            .map((c) => c.slice(2));
+        assert.deepEqual(imports[1], [
+            "--name",
+            "acrgitopsprod",
+            "--source",
+            `acrgitopsstaging.azurecr.io/helm/front@${OCI_CHART_DIGEST}`,
+            "--image",
+            "helm/front:0.4.7",
+        ]);
+    });
+
+    it("opens exactly one pull request on the platform repository, from promote/<team>-<app>-<version>", () => {
+        ok(runPromote(HELM_STAGES, variables()));
+        const requests = githubRequests();
+        assert.deepEqual(
+            requests.map((r) => [r.method, r.url]),
+            [
+                [
+                    "GET",
+                    `https://api.github.com/repos/${PLATFORM_REPOSITORY}/pulls?state=open&head=one-kubernetes:${BRANCH}`,
+                ],
+                ["POST", `https://api.github.com/repos/${PLATFORM_REPOSITORY}/pulls`],
+            ],
+        );
+        const { title, head, base, body } = requests[1].body!;
+        assert.deepEqual(
+            { title, head, base },
+            { title: "Promote dev-team1/front 0.4.7 to prod", head: BRANCH, base: "main" },
+        );
+        assert.match(body, /changes only the prod pin of front in tenants\/dev-team1\.yaml/);
+        assert.match(body, new RegExp(`acrgitopsprod\\.azurecr\\.io/dev-team1/front@${DIGEST}`));
+    });
+
+    it("changes only front's prod line of the team file, to the version and digest staging verified", () => {
+        ok(runPromote(HELM_STAGES, variables()));
+        assert.equal(sandbox.git(platform(), "diff", "--numstat", "main", BRANCH), `1\t1\t${TEAM_FILE}`);
+        const diff = sandbox.git(platform(), "diff", "--unified=0", "main", BRANCH).split("\n");
+        assert.deepEqual(
+            diff.filter((l) => /^[-+] /.test(l)),
+            [`-${FRONT_PROD_LINE}`, `+      front: { version: "0.4.7", digest: "${DIGEST}" }`],
+        );
+        const before = parse(TEAM_FILE_FIXTURE);
+        const after = parse(sandbox.git(platform(), "show", `${BRANCH}:${TEAM_FILE}`));
+        before.environments.prod.apps.front = { version: VERSION, digest: DIGEST };
+        assert.deepEqual(after, before, "as YAML, only environments.prod.apps.front changed");
+    });
+
+    it("keeps a comment at the end of the app's prod line", () => {
+        sandbox.pushToMain(PLATFORM_REPOSITORY, {
+            [TEAM_FILE]: TEAM_FILE_FIXTURE.replace(FRONT_PROD_LINE, `${FRONT_PROD_LINE} # the web front`),
+        });
+        ok(runPromote(HELM_STAGES, variables()));
+        assert.match(
+            sandbox.git(platform(), "show", `${BRANCH}:${TEAM_FILE}`),
+            new RegExp(`^ {6}front: \\{ version: "0\\.4\\.7", digest: "${DIGEST}" \\} # the web front$`, "m"),
+        );
+    });
+
+    it("commits the pin as Azure Pipelines, and pushes with the token never on a command line", () => {
+        ok(runPromote(HELM_STAGES, variables()));
+        assert.equal(
+            sandbox.git(platform(), "log", "-1", "--format=%an <%ae>|%s", BRANCH),
+            "Azure Pipelines <azure-pipelines@users.noreply.github.com>|Promote dev-team1/front 0.4.7 to prod",
+        );
+        assert.ok(!JSON.stringify(sandbox.calls()).includes(TOKEN), "the token is in no argv");
+        const api = sandbox.curlConfig().filter((c) => c.startsWith("header"));
+        assert.deepEqual(api, [
+            `header = "Authorization: Bearer ${TOKEN}"\n`,
+            `header = "Authorization: Bearer ${TOKEN}"\n`,
+        ]);
+    });
+
+    it("fails clearly, pushing nothing, when the team file has no prod line for the app", () => {
+        sandbox.pushToMain(PLATFORM_REPOSITORY, {
+            [TEAM_FILE]: TEAM_FILE_FIXTURE.replace(`${FRONT_PROD_LINE}\n`, ""),
+        });
+        const run = runPromote(HELM_STAGES, variables());
+        assert.equal(run.status, 1);
+        assert.deepEqual(errors(run), [
+            `${PLATFORM_REPOSITORY} ${TEAM_FILE}: no line front: { ... } under environments.prod.apps to pin; add the app's prod pin there once`,
+        ]);
+        assert.equal(sandbox.git(platform(), "branch", "--list", BRANCH), "");
+        assert.equal(githubRequests().length, 0);
+    });
+
+    it("fails clearly when the app's prod pin is not one flow-style line", () => {
+        sandbox.pushToMain(PLATFORM_REPOSITORY, {
+            [TEAM_FILE]: TEAM_FILE_FIXTURE.replace(
+                FRONT_PROD_LINE,
+                '      front:\n        version: "0.4.0"\n        digest: "sha256:0a"',
+            ),
+        });
+        const run = runPromote(HELM_STAGES, variables());
+        assert.equal(run.status, 1);
+        assert.match(
+            errors(run)[0],
+            /environments\.prod\.apps\.front must be one line, front: \{ version: "\.\.\.", digest: "\.\.\." \}$/,
+        );
+    });
+
+    it("opens no second pull request when the run is re-run and one is already open", () => {
+        sandbox.curlRoutes([
+            { method: "GET", pattern: "^https://charts\\.staging\\.gitops\\.example\\.com/", body: CHART },
+            {
+                method: "GET",
+                pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/charts/",
+                body: CHART,
+            },
+            ...github(PLATFORM_REPOSITORY, [{ html_url: PULL_REQUEST }]),
+        ]);
+        sandbox.inRegistry("acrgitopsprod", "dev-team1/front:0.4.7", DIGEST);
+        const run = runPromote(HELM_STAGES, variables());
+        ok(run);
+        assert.deepEqual(
+            githubRequests().map((r) => r.method),
+            ["GET"],
+        );
+        assert.equal(sandbox.calls("az").filter((c) => c[1] === "import").length, 0, "already in prod");
+        assert.match(run.stdout, /The pull request is already open: https:\/\/github\.com\/.*\/pull\/42/);
+    });
+
+    it("refuses to overwrite a version prod's registry has with another digest", () => {
+        sandbox.inRegistry("acrgitopsprod", "dev-team1/front:0.4.7", OLD_DIGEST);
+        const run = runPromote(HELM_STAGES, variables());
+        assert.equal(run.status, 1);
+        assert.deepEqual(errors(run), [
+            `prod's registry has dev-team1/front:0.4.7 at ${OLD_DIGEST}, not ${DIGEST}: a prod version is never overwritten`,
+        ]);
+    });
+});
+
+describe("promote (Kustomize app of dev-team2)", () => {
+    const REPOSITORY = "one-kubernetes/dev-team2";
+    const BRANCH = "promote/dev-team2-app-1.2.7";
+    const FILE = "deploy/prod/kustomization.yaml";
+    const remote = () => join(sandbox.remotes, `${REPOSITORY}.git`);
+    const variables = () =>
+        runVariables(sandbox, KUSTOMIZE_EXAMPLE, "dev-team2", "chartmuseum", {
+            releaseVersion: "1.2.7",
+            releaseDigest: DIGEST,
+        });
+
+    beforeEach(() => {
+        sandbox.inRegistry("acrgitopsstaging", "dev-team2/app:1.2.7", DIGEST);
+        sandbox.curlRoutes(github(REPOSITORY));
+    });
+
+    it("imports the image into prod's registry by digest", () => {
+        sandbox.remote(REPOSITORY, kustomizeAppRepository());
+        ok(runPromote(KUSTOMIZE_STAGES, variables()));
+        assert.deepEqual(
+            sandbox.calls("az").filter((c) => c[1] === "import"),
+            [
+                [
+                    "acr",
+                    "import",
+                    "--name",
+                    "acrgitopsprod",
+                    "--source",
+                    `acrgitopsstaging.azurecr.io/dev-team2/app@${DIGEST}`,
+                    "--image",
+                    "dev-team2/app:1.2.7",
+                ],
+            ],
+        );
+    });
+
+    it("opens one pull request on the app repository whose diff changes only deploy/prod's digest line", () => {
+        sandbox.remote(REPOSITORY, kustomizeAppRepository());
+        ok(runPromote(KUSTOMIZE_STAGES, variables()));
+        assert.deepEqual(
+            githubRequests().map((r) => [r.method, r.body?.head]),
+            [
+                ["GET", undefined],
+                ["POST", BRANCH],
+            ],
+        );
+        assert.equal(sandbox.git(remote(), "diff", "--numstat", "main", BRANCH), `1\t1\t${FILE}`);
+        const diff = sandbox.git(remote(), "diff", "--unified=0", "main", BRANCH).split("\n");
+        assert.deepEqual(
+            diff.filter((l) => /^[-+] /.test(l)),
+            [`-    digest: sha256:${"0".repeat(64)}`, `+    digest: ${DIGEST}`],
+        );
+    });
+
+    it("marks the promotion [skip azp], so its merge starts no build of the app's pipeline", () => {
+        sandbox.remote(REPOSITORY, kustomizeAppRepository());
+        ok(runPromote(KUSTOMIZE_STAGES, variables()));
+        const [, create] = githubRequests();
+        assert.equal(create.body!.title, "Promote dev-team2/app 1.2.7 to prod [skip azp]");
+        assert.equal(
+            sandbox.git(remote(), "log", "-1", "--format=%s", BRANCH),
+            "Promote dev-team2/app 1.2.7 to prod [skip azp]",
+        );
+    });
+
+    it("points a placeholder newName at prod's registry in the same pull request, the first time", () => {
+        sandbox.remote(REPOSITORY, kustomizeAppRepository("prod-registry.azurecr.io"));
+        ok(runPromote(KUSTOMIZE_STAGES, variables()));
+        const overlay = parse(sandbox.git(remote(), "show", `${BRANCH}:${FILE}`));
+        assert.deepEqual(overlay.images, [
+            { name: "app", newName: "acrgitopsprod.azurecr.io/dev-team2/app", digest: DIGEST },
+        ]);
+    });
+});

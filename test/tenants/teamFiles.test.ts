@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { forEnvironment } from "../../components/tenants/teamFiles";
+import { PROJECT_DIR } from "../../src/offline/stackConfig";
+import { STACKS, run } from "../support/program";
+
+const TEAMS = "gitops-platform:teamsDirectory";
+const HELM_RELEASE = "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease";
+
+/** A copy of tenants/ plus `extra` files, as a teams folder override. */
+function teams(extra: Record<string, string> = {}): Record<string, string> {
+    const dir = mkdtempSync(join(tmpdir(), "teams-"));
+    cpSync(join(PROJECT_DIR, "tenants"), dir, { recursive: true });
+    for (const [name, text] of Object.entries(extra)) writeFileSync(join(dir, name), text);
+    return { [TEAMS]: dir };
+}
+
+/** Inputs with the two runs' temporary team folders named alike (the delivery stack's `teamFile` variables). */
+const sameFolder = (inputs: unknown) =>
+    JSON.parse(JSON.stringify(inputs).replace(/\/tmp\/teams-[A-Za-z0-9]+\//g, "<teams>/"));
+
+const NEW_TEAM = `name: dev-team3
+delivery: helm
+apps:
+  - { name: api, repository: one-kubernetes/dev-team3, port: 8080 }
+environments:
+  staging:
+    apps:
+      api: { version: ">=1.0.0 <2.0.0" }
+  prod:
+    apps:
+      api: { version: "1.0.0", digest: "sha256:${"a".repeat(64)}" }
+`;
+
+describe("team files (tenants/<team>.yaml)", () => {
+    test("staging follows each app's range from its file's staging section", async () => {
+        const r = await run("staging");
+        const back = r.resources.find((x) => x.type === HELM_RELEASE && x.inputs.metadata.name === "back");
+        assert.equal(back?.inputs.spec.chart.spec.version, ">=0.1.0 <1.0.0");
+    });
+
+    test("prod runs each app's pinned version and image digest from its file's prod section", async () => {
+        const r = await run("prod");
+        const front = r.resources.find((x) => x.type === HELM_RELEASE && x.inputs.metadata.name === "front");
+        assert.equal(front?.inputs.spec.chart.spec.version, "0.4.0");
+        assert.match(front?.inputs.spec.values.image.digest, /^sha256:[0-9a-f]{64}$/);
+    });
+
+    for (const stack of [...STACKS, "delivery"] as const) {
+        test(`${stack}: adding a team file plans that team and changes nothing else`, async () => {
+            const before = await run(stack, teams());
+            const after = await run(stack, teams({ "dev-team3.yaml": NEW_TEAM }));
+            const byUrn = new Map(before.resources.map((x) => [x.urn, x]));
+            for (const x of after.resources) {
+                const was = byUrn.get(x.urn);
+                if (was) assert.deepEqual(sameFolder(x.inputs), sameFolder(was.inputs), `${x.urn} changed`);
+                else assert.match(x.urn, /dev-team3/, `${x.urn} is new but not the new team's`);
+            }
+            assert.ok(after.resources.length > before.resources.length, "the new team's resources");
+            if (stack !== "delivery")
+                assert.deepEqual(after.outputs.tenantNamespaces, ["dev-team1", "dev-team2", "dev-team3"]);
+        });
+    }
+
+    test("a section for an environment that does not exist is refused, naming the file", () =>
+        assert.rejects(
+            run("staging", teams({ "dev-team3.yaml": NEW_TEAM.replace("  prod:", "  prd:") })),
+            /dev-team3\.yaml: environments\.prd: .*no such environment; did you mean "prod"\?/,
+        ));
+
+    test("settings for an app the team does not have are refused, naming the file", () =>
+        assert.rejects(
+            run(
+                "staging",
+                teams({
+                    "dev-team3.yaml": NEW_TEAM.replace(
+                        '      api: { version: ">=',
+                        '      apu: { version: ">=',
+                    ),
+                }),
+            ),
+            /dev-team3\.yaml: environments\.staging\.apps\.apu: .*no such app; did you mean "api"\?/,
+        ));
+
+    test("a prod pin that is a range is refused, naming the file and the key", () =>
+        assert.rejects(
+            run(
+                "prod",
+                teams({ "dev-team3.yaml": NEW_TEAM.replace('version: "1.0.0"', 'version: "^1.0.0"') }),
+            ),
+            /dev-team3\.yaml: apps\[0\]\.version: got "\^1\.0\.0"; allowed: an exact semver version/,
+        ));
+
+    test("two files declaring the same team are refused, naming both", () =>
+        assert.rejects(
+            run("staging", teams({ "z-copy.yaml": NEW_TEAM, "dev-team3.yaml": NEW_TEAM })),
+            /z-copy\.yaml: name: got "dev-team3"; allowed: a team name no other file declares \(.*dev-team3\.yaml declares dev-team3\)/,
+        ));
+
+    test("a file that is not valid YAML is refused with its line and column", () =>
+        assert.rejects(
+            run("staging", teams({ "dev-team3.yaml": "name: [dev-team3\napps: x\n" })),
+            /dev-team3\.yaml:\d+:\d+: not valid YAML/,
+        ));
+
+    test("an unknown key in a team file is refused with the closest known key", () =>
+        assert.rejects(
+            run(
+                "staging",
+                teams({
+                    "dev-team3.yaml": NEW_TEAM.replace(
+                        "delivery: helm",
+                        "delivery: helm\nqouta: { pods: 5 }",
+                    ),
+                }),
+            ),
+            /dev-team3\.yaml: qouta: .*did you mean "quota"\?/,
+        ));
+});
+
+describe("team files: what an environment replaces", () => {
+    test("an environment's hosts, egress and loadBalancers replace the team's own: each environment has its own names and ways out", () => {
+        const problems: string[] = [];
+        const r = { problem: (key: string) => void problems.push(key) };
+        const raw = {
+            name: "t",
+            hosts: ["a.example.com"],
+            egress: [{ cidr: "203.0.113.0/24", ports: [443] }],
+            environments: {
+                prod: { hosts: ["b.example.com"], egress: [], loadBalancers: 1 },
+            },
+        };
+        const prod = forEnvironment(r, "t.yaml", raw, "prod", ["staging", "prod"]);
+        assert.deepEqual(prod.hosts, ["b.example.com"]);
+        assert.deepEqual(prod.egress, []);
+        assert.equal(prod.loadBalancers, 1);
+        const staging = forEnvironment(r, "t.yaml", raw, "staging", ["staging", "prod"]);
+        assert.deepEqual(staging.hosts, ["a.example.com"]);
+        assert.deepEqual(problems, []);
+    });
+});
