@@ -8,6 +8,21 @@ export default tseslint.config(
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {
+        // The offline runner's preload hooks: plain CommonJS that Node loads before any TypeScript.
+        files: ["src/offline/*.js"],
+        languageOptions: {
+            sourceType: "commonjs",
+            globals: {
+                require: "readonly",
+                module: "writable",
+                process: "readonly",
+                __dirname: "readonly",
+                console: "readonly",
+            },
+        },
+        rules: { "@typescript-eslint/no-require-imports": "off" },
+    },
+    {
         files: ["**/*.ts"],
         rules: {
             // Mock registrations and wire values are untyped JSON by nature.

@@ -99,6 +99,7 @@ function environment(config: EnvironmentConfig) {
                 provider: platform.provider,
                 chartSource: charts,
                 registryLoginServer: platform.registryLoginServer,
+                verifierObjectId: identities.deployServicePrincipalObjectId,
                 ingressNamespace: platform.ingressNamespace,
                 fluxInstallation: flux.installation,
                 admission,

@@ -2,6 +2,7 @@
 // tenant config (plus the chart source URL, which may still be an unresolved Output): the Tenant
 // component only hands them to the Kubernetes provider, and the unit tests validate them against the
 // real schemas.
+import type * as pulumi from "@pulumi/pulumi";
 import type { FluxMetadata } from "../../src/flux";
 import { times } from "../../src/quantity";
 import type { TenantConfig } from "./config";
@@ -107,6 +108,23 @@ export function reconcilerRoleBinding(t: TenantConfig) {
         metadata: tenantMetadata(t, RECONCILER_SERVICE_ACCOUNT),
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: RECONCILER_SERVICE_ACCOUNT },
         subjects: [{ kind: "ServiceAccount", name: RECONCILER_SERVICE_ACCOUNT, namespace: t.name }],
+    };
+}
+
+/**
+ * What a pipeline verifies a rollout as (the environment's deploy identity, by Azure AD object id):
+ * `view` in this namespace only, which the flux2 chart's `flux-view` aggregates HelmRelease and
+ * Kustomization reads into. Azure RBAC's built-in readers cannot grant custom resources without
+ * granting every read (Secrets included), so this one binding is Kubernetes RBAC.
+ */
+export function verifierRoleBinding(t: TenantConfig, objectId: pulumi.Input<string>) {
+    return {
+        apiVersion: "rbac.authorization.k8s.io/v1" as const,
+        kind: "RoleBinding" as const,
+        metadata: tenantMetadata(t, "pipeline-verifier-view"),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" },
+        // AKS names an Azure AD service principal by its object id.
+        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: objectId }],
     };
 }
 

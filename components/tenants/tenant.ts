@@ -16,6 +16,7 @@ import {
     reconcilerRoleBinding,
     reconcilerServiceAccount,
     resourceQuota,
+    verifierRoleBinding,
 } from "./manifests";
 import { networkPolicies } from "./networkPolicies";
 import { tenantFailureAlert, tenantProvider } from "./notifications";
@@ -34,6 +35,11 @@ export interface TenantArgs {
      * source-controller's workload identity. The ChartMuseum push password never reaches a tenant.
      */
     readonly chartSource: ChartSource;
+    /**
+     * Azure AD object id of the identity pipelines verify rollouts as (the environment's deploy
+     * identity): it may read the namespace (`view`, HelmReleases and Kustomizations included).
+     */
+    readonly verifierObjectId: pulumi.Input<string>;
     /** Login server of the environment's registry: where every HelmRelease's `image.repository` points. */
     readonly registryLoginServer: pulumi.Input<string>;
     /** Namespace of the ingress controller allowed to reach the team's `web: true` apps (`app-routing-system`). */
@@ -97,6 +103,12 @@ export class Tenant extends pulumi.ComponentResource {
             tenants: args.tenants,
             ingressNamespace: args.ingressNamespace,
         });
+        const verifier = verifierRoleBinding(t, args.verifierObjectId);
+        new k8s.rbac.v1.RoleBinding(
+            `${name}-pipeline-verifier`,
+            { metadata: verifier.metadata, roleRef: verifier.roleRef, subjects: verifier.subjects },
+            inNamespace,
+        );
         const guardrails = [
             ...this.guardrails(name, t, args.registryLoginServer, inNamespace),
             ...this.networkPolicyResources(name, policies, inNamespace),

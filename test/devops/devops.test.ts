@@ -196,6 +196,31 @@ describe("one Azure DevOps CI for the organisation (the delivery stack)", () => 
 
 describe("environment stacks", () => {
     for (const stack of STACKS) {
+        it(`${stack}: lets the deploy identity read each team namespace (view, Flux objects included), nothing wider`, async () => {
+            const r = await run(stack);
+            const bindings = ofType(r, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").filter(
+                (b) => b.inputs.metadata.name === "pipeline-verifier-view",
+            );
+            assert.deepEqual(
+                bindings.map((b) => b.inputs.metadata.namespace).sort(),
+                r.outputs.tenantNamespaces,
+            );
+            for (const b of bindings) {
+                assert.deepEqual(b.inputs.roleRef, {
+                    apiGroup: "rbac.authorization.k8s.io",
+                    kind: "ClusterRole",
+                    name: "view",
+                });
+                assert.deepEqual(b.inputs.subjects, [
+                    {
+                        apiGroup: "rbac.authorization.k8s.io",
+                        kind: "User",
+                        name: r.outputs.deployServicePrincipalObjectId,
+                    },
+                ]);
+            }
+        });
+
         it(`${stack}: creates no Azure DevOps resource, and exports what the delivery stack reads`, async () => {
             const r = await run(stack);
             assert.equal(r.resources.filter((x) => x.type.startsWith("azuredevops:")).length, 0);

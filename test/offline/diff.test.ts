@@ -95,7 +95,7 @@ describe("diff of two plans", () => {
         ];
         const text = renderDiff(diffPlans(before, after), before, after, "t");
         assert.deepEqual(changeLines(text), [`~   ${HELM_RELEASE}  team-front  update`]);
-        assert.match(text, /^        spec\.chart\.spec\.version: 0\.4\.0 => 0\.4\.7$/m);
+        assert.match(text, /^ {8}spec\.chart\.spec\.version: 0\.4\.0 => 0\.4\.7$/m);
     });
 
     it("never prints a secret it compares", () => {
@@ -186,7 +186,7 @@ describe("npm run plan -- --diff <ref>", () => {
         assert.deepEqual(changeLines(result.stdout), [
             `~   ${HELM_RELEASE}  dev-team1-helmrelease-front  update`,
         ]);
-        assert.match(result.stdout, /^        spec\.chart\.spec\.version: 0\.4\.0 => 0\.4\.7$/m);
+        assert.match(result.stdout, /^ {8}spec\.chart\.spec\.version: 0\.4\.0 => 0\.4\.7$/m);
         assert.match(
             result.stdout,
             new RegExp(`spec\\.values\\.image\\.digest: sha256:[0-9a-f]{64} => ${digest}`),

@@ -124,23 +124,23 @@ describe("the plan", () => {
     it("prints one line per resource, indented under its parent, as pulumi preview does", async () => {
         assert.match(
             await plan(),
-            /^ \+   │  ├─ azure-native:resources:ResourceGroup\s+gitops-platform-prod-rg\s+create$/m,
+            /^ \+ {3}│ {2}├─ azure-native:resources:ResourceGroup\s+gitops-platform-prod-rg\s+create$/m,
         );
     });
 
     it("starts with the stack every resource belongs to", async () => {
-        assert.match(await plan(), /^ \+   pulumi:pulumi:Stack\s+gitops-platform-prod\s+create$/m);
+        assert.match(await plan(), /^ \+ {3}pulumi:pulumi:Stack\s+gitops-platform-prod\s+create$/m);
     });
 
     it("prints the settings a reviewer checks under the resource", async () => {
         assert.match(
             await plan(),
-            /gitops-platform-prod-rg\s+create\n {5}│  │ {5}resourceGroupName=rg-gitops-platform-prod location=northeurope\n/,
+            /gitops-platform-prod-rg\s+create\n {5}│ {2}│ {5}resourceGroupName=rg-gitops-platform-prod location=northeurope\n/,
         );
     });
 
     it("marks protected resources", async () => {
-        assert.match(await plan(), /gitops-platform-prod-aks\s+create  \[protect\]$/m);
+        assert.match(await plan(), /gitops-platform-prod-aks\s+create {2}\[protect\]$/m);
     });
 
     it("counts what up creates: the stack, components, providers and cloud resources", async () => {
@@ -161,7 +161,7 @@ describe("the plan", () => {
     it("says the chart's objects are not in the count", async () => {
         assert.match(
             await plan(),
-            /^      and what helm\.sh\/v4:Chart gitops-platform-prod-flux-controllers renders at deploy time$/m,
+            /^ {6}and what helm\.sh\/v4:Chart gitops-platform-prod-flux-controllers renders at deploy time$/m,
         );
     });
 });

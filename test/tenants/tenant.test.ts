@@ -91,7 +91,9 @@ for (const stack of STACKS) {
                     inNamespace(r, "Role", team).map((x) => x.inputs.metadata.name),
                     ["flux-reconciler"],
                 );
-                const [binding] = inNamespace(r, "RoleBinding", team);
+                const binding = inNamespace(r, "RoleBinding", team).find(
+                    (b) => b.inputs.metadata.name === "flux-reconciler",
+                )!;
                 assert.deepEqual(binding.inputs.roleRef, {
                     apiGroup: "rbac.authorization.k8s.io",
                     kind: "Role",
@@ -484,6 +486,7 @@ describe("Tenant component on its own", () => {
                 provider,
                 chartSource: { kind: "acr-oci", url: pulumi.output("oci://acrgitops.azurecr.io/helm") },
                 registryLoginServer: "acrgitops.azurecr.io",
+                verifierObjectId: "00000000-0000-4000-8000-00000000000d",
                 ingressNamespace: "app-routing-system",
                 fluxInstallation: installation,
                 ...extra,
