@@ -50,12 +50,15 @@ export interface TenantPolicy {
 
 const WRITES = ["CREATE", "UPDATE"];
 
-// Who may change what the platform owns: whoever may delete the namespace's ResourceQuotas, which
-// only cluster admins (Pulumi's deployer, the platform admins, Flux's controllers) and Kubernetes'
-// own controllers (the namespace and garbage collectors) may. No team role, reconciler or pod of a
-// team has it, impersonation included, and no list of identities has to be kept in step.
+// Who may change what the platform owns: whoever may do the same to that kind of object in every
+// namespace. Cluster admins (Pulumi's deployer, the platform admins), Flux's controllers (finalizers on
+// the platform's sources and releases) and Kubernetes' own (the namespace and garbage collectors, the
+// endpoint controllers) hold their rights cluster-wide; every team right is bound to its namespace
+// (Azure RBAC on the namespace scope, the reconciler's Role), impersonation included. No list of
+// identities has to be kept in step, and an identity nobody thought of is refused.
 const BY_PLATFORM =
-    "authorizer.group('').resource('resourcequotas').namespace(request.namespace).check('delete').allowed()";
+    "authorizer.group(request.resource.group).resource(request.resource.resource)" +
+    ".check(request.operation == 'CREATE' ? 'create' : request.operation == 'UPDATE' ? 'update' : 'delete').allowed()";
 const labelled = (o: string) =>
     `(${o} != null && has(${o}.metadata.labels) && '${PLATFORM_OWNED_LABEL.key}' in ${o}.metadata.labels && ` +
     `${o}.metadata.labels['${PLATFORM_OWNED_LABEL.key}'] == '${PLATFORM_OWNED_LABEL.value}')`;
@@ -105,18 +108,10 @@ const endpoints: TenantPolicy = {
         { apiGroups: [""], resources: ["endpoints"], operations: WRITES },
         { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], operations: WRITES },
     ],
-    variables: [
-        {
-            name: "byController",
-            expression:
-                "request.userInfo.username.startsWith('system:serviceaccount:kube-system:') || " +
-                "request.userInfo.username == 'system:kube-controller-manager'",
-        },
-        { name: "byPlatform", expression: BY_PLATFORM },
-    ],
+    variables: [{ name: "byPlatform", expression: BY_PLATFORM }],
     validations: [
         {
-            expression: "variables.byController || variables.byPlatform",
+            expression: "variables.byPlatform",
             message:
                 "endpoints in a tenant namespace come from Kubernetes' controllers only: give the Service a selector",
         },

@@ -12,10 +12,12 @@ import {
 } from "../../components/tenants/admissionPolicies";
 import type { HelmTenant } from "../../components/tenants/config";
 import { helmRelease } from "../../components/tenants/delivery/helm";
-import { TENANT_LABEL, limitRange, resourceQuota } from "../../components/tenants/manifests";
+import { TENANT_LABEL, limitRange, reconcilerRole, resourceQuota } from "../../components/tenants/manifests";
+import { gitRepository } from "../../components/tenants/delivery/kustomize";
 import { APP_ROUTING_NAMESPACE } from "../../src/namespaces";
 import { networkPolicies } from "../../components/tenants/networkPolicies";
-import { AdmissionRequest, admit } from "../support/admission";
+import { AdmissionRequest, AuthzCheck, admit } from "../support/admission";
+import { allows } from "../support/rbac";
 import { PLACEHOLDER_APP, PLACEHOLDER_TEAM, renderHelmKit, renderKustomizeOverlay } from "../support/kits";
 import { validateObject } from "../support/schemas";
 import { appConfig, helmTeamConfig } from "../support/tenants";
@@ -36,21 +38,30 @@ const bindings = TENANT_POLICIES.map(admissionPolicyBinding);
 const params = [isolationParams(team, REGISTRY), isolationParams(other, REGISTRY)];
 
 type Principal = Pick<AdmissionRequest, "user" | "can">;
-/** Flux applying the team's repository or chart, impersonating the reconciler: no right on quotas. */
+const inTeamNamespace = (c: AuthzCheck) => c.namespace === PLACEHOLDER_TEAM;
+/** Flux applying the team's repository or chart, impersonating the reconciler: its Role, in its namespace. */
 const reconciler: Principal = {
     user: { username: `system:serviceaccount:${PLACEHOLDER_TEAM}:flux-reconciler` },
+    can: (c) => inTeamNamespace(c) && allows(reconcilerRole(team).rules, c),
 };
-/** A team member with `edit` (Azure RBAC Writer): may write NetworkPolicies and Endpoints, not quotas. */
-const member: Principal = { user: { username: "jane@contoso.com", groups: ["team-group-object-id"] } };
+/** A team member with `edit` (AKS RBAC Writer on the namespace scope): NetworkPolicies and Endpoints included. */
+const member: Principal = {
+    user: { username: "jane@contoso.com", groups: ["team-group-object-id"] },
+    can: (c) => inTeamNamespace(c) && c.resource !== "resourcequotas" && c.resource !== "limitranges",
+};
 /** Pulumi's deployer: a cluster admin. */
-const platform: Principal = { user: { username: "deployer@contoso.com" }, can: () => true };
-const replicaSetController: Principal = {
-    user: { username: "system:serviceaccount:kube-system:replicaset-controller" },
-};
-const namespaceController: Principal = {
-    user: { username: "system:serviceaccount:kube-system:namespace-controller" },
-    can: (c) => c.verb === "delete",
-};
+const platform: Principal = { user: { username: "deployer-object-id" }, can: () => true };
+/** Kubernetes' and Flux's controllers: their rights are cluster-wide, on their own kinds. */
+const controller = (username: string, can: string | ((c: AuthzCheck) => boolean)): Principal => ({
+    user: { username: `system:serviceaccount:${username}` },
+    can: typeof can === "function" ? can : (c) => c.resource === can,
+});
+const replicaSetController = controller("kube-system:replicaset-controller", "pods");
+const namespaceController = controller("kube-system:namespace-controller", (c) => c.verb === "delete");
+const sourceController = controller(
+    "flux-system:source-controller",
+    (c) => c.group === "source.toolkit.fluxcd.io",
+);
 
 const request = (
     by: Principal,
@@ -217,13 +228,7 @@ describe("admission: Services stay inside the cluster", () => {
         };
         for (const o of [endpoints, slice])
             refused(request(member, "CREATE", o), /come from Kubernetes' controllers only/);
-        admitted(
-            request(
-                { user: { username: "system:serviceaccount:kube-system:endpoint-controller" } },
-                "CREATE",
-                endpoints,
-            ),
-        );
+        admitted(request(controller("kube-system:endpoint-controller", "endpoints"), "CREATE", endpoints));
     });
 });
 
@@ -438,6 +443,31 @@ describe("admission: what the platform owns in the namespace", () => {
             admitted(request(platform, "UPDATE", o, { oldObject: o }));
             admitted(request(platform, "DELETE", undefined, { oldObject: o }));
         }
+    });
+
+    test("a member who may write NetworkPolicies in the namespace is still refused: the platform is who may write them in every namespace", () => {
+        const check = {
+            group: "networking.k8s.io",
+            resource: "networkpolicies",
+            namespace: PLACEHOLDER_TEAM,
+            verb: "delete",
+        };
+        assert.ok(member.can!(check));
+        refused(request(member, "DELETE", undefined, { oldObject: defaultDeny }), /platform's/);
+    });
+
+    test("Flux's source-controller still adds its finalizer to the platform's GitRepository", () => {
+        const git = { url: "https://github.com/o/r", branch: "main", path: "./", healthChecks: [] };
+        const source = gitRepository({ ...team, delivery: "kustomize", git }) as Obj;
+        const finalized = {
+            ...source,
+            metadata: { ...source.metadata, finalizers: ["finalizers.fluxcd.io"] },
+        };
+        admitted(request(sourceController, "UPDATE", finalized, { oldObject: source }));
+        refused(
+            request(reconciler, "UPDATE", finalized, { oldObject: source }),
+            /GitRepository is the platform's/,
+        );
     });
 
     test("the namespace controller still empties a namespace being deleted", () => {
