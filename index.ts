@@ -7,6 +7,7 @@ import { Flux } from "./components/flux/flux";
 import { Identities } from "./components/identities/identities";
 import { Monitoring } from "./components/monitoring/monitoring";
 import { Platform } from "./components/platform/platform";
+import { TenantAdmission } from "./components/tenants/admission";
 import { Tenant } from "./components/tenants/tenant";
 import { environmentOutputs, environmentStackName } from "./components/devops/environments";
 import { assertNever } from "./src/assertNever";
@@ -85,6 +86,11 @@ function environment(config: EnvironmentConfig) {
         sourceControllerIdentityClientId: identities.fluxSourceIdentityClientId,
     });
 
+    // What the API server refuses in every team's namespace, whoever asks (one set for the cluster).
+    const admission = new TenantAdmission(`${stackNames.base}-tenant-admission`, {
+        provider: platform.provider,
+    });
+
     // The teams: one namespace each, isolated, reconciled by Flux as the team's own service account.
     const tenants = config.tenants.tenants.map(
         (tenant) =>
@@ -97,6 +103,8 @@ function environment(config: EnvironmentConfig) {
                 verifierObjectId: identities.deployServicePrincipalObjectId,
                 ingressNamespace: platform.ingressNamespace,
                 fluxInstallation: flux.installation,
+                admission,
+                notifications: { channel: config.flux.notifications, cluster: config.stack },
             }),
     );
 

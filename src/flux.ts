@@ -136,18 +136,21 @@ export function helmRelease(metadata: FluxMetadata, spec: Record<string, unknown
     return fluxObject("HelmRelease", metadata, spec);
 }
 
-/** A notification Provider; its credential (webhook URL or token) is read from `secretName`. */
+/**
+ * A notification Provider: its credential (webhook URL or token) read from `secretName`, or for a chat
+ * webhook given as `address` alone, so no Secret holds it where the Provider's readers could not go.
+ */
 export function notificationProvider(args: {
     readonly metadata: FluxMetadata;
     readonly type: "msteams" | "slack" | "github";
-    readonly secretName: string;
-    /** For `github`: the repository commit statuses are written to. */
-    readonly address?: string;
+    readonly secretName?: string;
+    /** For `github`: the repository commit statuses are written to; for a chat webhook: its URL. */
+    readonly address?: pulumi.Input<string>;
 }): FluxObject {
     return fluxObject("Provider", args.metadata, {
         type: args.type,
         ...(args.address ? { address: args.address } : {}),
-        secretRef: { name: args.secretName },
+        ...(args.secretName ? { secretRef: { name: args.secretName } } : {}),
     });
 }
 

@@ -2,7 +2,7 @@ import { CHART_REPOSITORY_MODES, ChartRepositoryMode } from "./source";
 import { assertNever } from "../../src/assertNever";
 import { CONFIG_KEYS } from "../../src/config/keys";
 import { ConfigReader } from "../../src/config/reader";
-import { isDnsLabel, isIpv4Cidr, isSemver } from "../../src/config/validators";
+import { isDnsName, isIpv4Cidr, isSemver } from "../../src/config/validators";
 
 /**
  * How CI (outside the cluster) reaches ChartMuseum to push charts. Flux always reads it in-cluster.
@@ -124,12 +124,6 @@ function readExposure(
         default:
             return assertNever(kind, "chartMuseumExposure");
     }
-}
-
-/** A fully qualified DNS name: at least two labels, each an RFC 1123 label. */
-export function isDnsName(value: string): boolean {
-    const labels = value.split(".");
-    return value.length <= 253 && labels.length >= 2 && labels.every(isDnsLabel);
 }
 
 export function isKeyVaultCertificateUri(value: string): boolean {

@@ -17,6 +17,7 @@ import {
     fluxChartValues,
     gitSshSecretData,
 } from "./manifests";
+import { fluxNetworkPolicies } from "./networkPolicies";
 
 /** Name of the Secret holding the notification Provider's webhook URL or token. */
 export const NOTIFICATION_SECRET_NAME = "flux-notifications";
@@ -288,10 +289,19 @@ export class Flux extends pulumi.ComponentResource {
             { ...chart, values, postRenderer: { command: "node", args: ["-e", CRDS_ONLY_POST_RENDERER] } },
             { ...this.kube, dependsOn: [namespace] },
         );
+        // The platform's policies before the controllers start, so flux-system is never open.
+        const networkPolicies = fluxNetworkPolicies().map(
+            (p) =>
+                new k8s.networking.v1.NetworkPolicy(
+                    `${this.name}-netpol-${p.metadata.name}`,
+                    { metadata: p.metadata, spec: p.spec as k8s.types.input.networking.v1.NetworkPolicySpec },
+                    { ...this.kube, dependsOn: [namespace] },
+                ),
+        );
         return new k8s.helm.v4.Chart(
             `${this.name}-controllers`,
             { ...chart, values: { ...values, installCRDs: false } },
-            { ...this.kube, dependsOn: [namespace, crds] },
+            { ...this.kube, dependsOn: [namespace, crds, ...networkPolicies] },
         );
     }
 

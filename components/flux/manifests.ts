@@ -58,8 +58,26 @@ export const WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION = "azure.workload.identity/c
 export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
 
 /**
+ * Requests and limits of the upstream Flux manifests (each controller's config/manager/deployment.yaml),
+ * which the chart leaves unset: a controller cannot starve the node it shares with tenants.
+ */
+export const FLUX_CONTROLLER_RESOURCES = {
+    sourceController: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1000m", memory: "1Gi" } },
+    kustomizeController: {
+        requests: { cpu: "100m", memory: "64Mi" },
+        limits: { cpu: "1000m", memory: "1Gi" },
+    },
+    helmController: { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "1000m", memory: "1Gi" } },
+    notificationController: {
+        requests: { cpu: "100m", memory: "64Mi" },
+        limits: { cpu: "1000m", memory: "1Gi" },
+    },
+} as const;
+
+/**
  * Values of the flux2 chart: source, kustomize, helm and notification controllers with the lockdown
- * flags; image automation off (`flux bootstrap` leaves it out too); the chart's network policies on.
+ * flags and upstream resources; image automation off (`flux bootstrap` leaves it out too); the
+ * chart's network policies off (they admit every namespace): networkPolicies.ts has the platform's.
  * With a client id, source-controller runs with Azure workload identity (OCI charts on ACR).
  */
 export function fluxChartValues<T = string>(
@@ -72,19 +90,30 @@ export function fluxChartValues<T = string>(
         // lockdown is visible and complete (notification-controller and --no-remote-bases included).
         multitenancy: { enabled: false },
         watchAllNamespaces: true,
-        policies: { create: true },
+        policies: { create: false },
         imageAutomationController: { create: false },
         imageReflectionController: { create: false },
-        kustomizeController: { container: { additionalArgs: [...LOCKDOWN_ARGS.kustomizeController] } },
-        helmController: { container: { additionalArgs: [...LOCKDOWN_ARGS.helmController] } },
-        notificationController: { container: { additionalArgs: [...LOCKDOWN_ARGS.notificationController] } },
-        sourceController:
-            clientId === undefined
+        kustomizeController: {
+            container: { additionalArgs: [...LOCKDOWN_ARGS.kustomizeController] },
+            resources: FLUX_CONTROLLER_RESOURCES.kustomizeController,
+        },
+        helmController: {
+            container: { additionalArgs: [...LOCKDOWN_ARGS.helmController] },
+            resources: FLUX_CONTROLLER_RESOURCES.helmController,
+        },
+        notificationController: {
+            container: { additionalArgs: [...LOCKDOWN_ARGS.notificationController] },
+            resources: FLUX_CONTROLLER_RESOURCES.notificationController,
+        },
+        sourceController: {
+            resources: FLUX_CONTROLLER_RESOURCES.sourceController,
+            ...(clientId === undefined
                 ? {}
                 : {
                       serviceAccount: { annotations: { [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: clientId } },
                       labels: { [WORKLOAD_IDENTITY_USE_LABEL]: "true" },
-                  },
+                  }),
+        },
     };
 }
 

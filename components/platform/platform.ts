@@ -12,6 +12,7 @@ import { kubeloginKubeconfig } from "./kubeconfig";
 import { systemPoolProfile, userPoolArgs } from "./nodePools";
 import type { Names } from "../../src/naming";
 import { APP_ROUTING_NAMESPACE } from "../../src/namespaces";
+import { CLUSTER_NETWORK } from "../../src/network";
 import { roleAssignmentArgs } from "../../src/roleAssignments";
 import type { BuiltInRole } from "../../src/roles";
 
@@ -562,9 +563,9 @@ function networkProfile(
         networkPluginMode: "overlay",
         networkDataplane: dataplane === "cilium" ? "cilium" : "azure",
         networkPolicy: dataplane,
-        podCidr: "10.244.0.0/16",
-        serviceCidr: "10.0.0.0/16",
-        dnsServiceIP: "10.0.0.10",
+        podCidr: CLUSTER_NETWORK.podCidr,
+        serviceCidr: CLUSTER_NETWORK.serviceCidr,
+        dnsServiceIP: CLUSTER_NETWORK.dnsServiceIP,
         loadBalancerSku: "standard",
         outboundType: "loadBalancer",
     };

@@ -2,7 +2,17 @@ import { ConfigReader } from "../../src/config/reader";
 import { RESERVED_NAMESPACES } from "../../src/namespaces";
 import { unknownKeyAllowed } from "../../src/config/suggest";
 import { readTeamFiles } from "./teamFiles";
-import { isDnsLabel, isDuration, isGuid, isSemver, isSemverRange, isUpn } from "../../src/config/validators";
+import {
+    isDnsLabel,
+    isDnsName,
+    isDuration,
+    isGuid,
+    isSemver,
+    isSemverRange,
+    isUpn,
+} from "../../src/config/validators";
+import { isQuantity, quantity, times } from "../../src/quantity";
+import { EgressConfig, egressCidrProblem } from "./egress";
 
 export const POD_SECURITY_LEVELS = ["restricted", "baseline"] as const;
 export const VERSION_POLICIES = ["range", "exact"] as const;
@@ -96,17 +106,31 @@ export interface TenantGitSource {
     readonly healthChecks: readonly HealthCheckConfig[];
 }
 
+/**
+ * What the team may request in total. The limit quotas are not configured: they are `pods` times the
+ * LimitRange's default limits, so the pod quota is always reachable by pods that declare nothing.
+ */
 export interface TenantQuota {
+    /** requests.cpu; must hold `pods` pods at `limits.defaultRequestCpu`. */
     readonly cpu: string;
+    /** requests.memory; must hold `pods` pods at `limits.defaultRequestMemory`. */
     readonly memory: string;
     readonly pods: number;
+    /** requests.ephemeral-storage (emptyDir, logs, writable layers); must hold `pods` pods at the default. */
+    readonly ephemeralStorage: string;
+    /** requests.storage: the sum of the team's PersistentVolumeClaims. */
+    readonly storage: string;
+    readonly persistentVolumeClaims: number;
 }
 
+/** Per-container defaults (LimitRange) for containers that declare no requests or limits. */
 export interface TenantLimits {
     readonly defaultCpu: string;
     readonly defaultMemory: string;
+    readonly defaultEphemeralStorage: string;
     readonly defaultRequestCpu: string;
     readonly defaultRequestMemory: string;
+    readonly defaultRequestEphemeralStorage: string;
 }
 
 /** What every team has, whatever its delivery kind. */
@@ -132,6 +156,12 @@ interface TenantCommon {
     readonly retryInterval: string;
     /** Role of the team's Azure AD group in its namespace: view, edit (default) or admin. */
     readonly accessRole: (typeof ACCESS_ROLES)[number];
+    /** Host names the team's Ingresses may claim on the shared ingress; no other team may declare them. */
+    readonly hosts: readonly string[];
+    /** LoadBalancer Services the team may create, 0 (default) to 5; each is a public IP outside the ingress. */
+    readonly loadBalancers: number;
+    /** Declared ways out of the cluster; nothing else leaves the namespace but DNS and declared flows. */
+    readonly egress: readonly EgressConfig[];
 }
 
 /** A team that ships charts: one HelmRelease per app, from the chart repository. */
@@ -164,13 +194,24 @@ export interface TenantsConfig {
     readonly tenants: readonly TenantConfig[];
 }
 
-const DEFAULT_QUOTA: TenantQuota = { cpu: "4", memory: "8Gi", pods: 30 };
-const DEFAULT_LIMITS: TenantLimits = {
+export const DEFAULT_QUOTA: TenantQuota = {
+    cpu: "4",
+    memory: "8Gi",
+    pods: 30,
+    ephemeralStorage: "8Gi",
+    storage: "20Gi",
+    persistentVolumeClaims: 5,
+};
+export const DEFAULT_LIMITS: TenantLimits = {
     defaultCpu: "500m",
     defaultMemory: "512Mi",
+    defaultEphemeralStorage: "1Gi",
     defaultRequestCpu: "100m",
     defaultRequestMemory: "128Mi",
+    defaultRequestEphemeralStorage: "128Mi",
 };
+/** Most LoadBalancer Services one team may hold (each is a public IP and an Azure load balancer rule). */
+const MAX_LOAD_BALANCERS = 5;
 
 /** Keys each object of the `tenants` list may hold: anything else is a typo, reported as such. */
 const TENANT_KEYS = [
@@ -188,6 +229,9 @@ const TENANT_KEYS = [
     "remediationRetries",
     "retryInterval",
     "accessRole",
+    "hosts",
+    "loadBalancers",
+    "egress",
 ];
 const APP_KEYS = [
     "name",
@@ -202,6 +246,7 @@ const APP_KEYS = [
     "values",
 ];
 const FLOW_KEYS = ["from", "to", "port"];
+const EGRESS_KEYS = ["cidr", "ports", "apps"];
 const GIT_KEYS = ["url", "branch", "tag", "commit", "path", "secretName", "healthChecks"];
 const HEALTH_CHECK_KEYS = ["apiVersion", "kind", "name"];
 const QUOTA_KEYS = Object.keys(DEFAULT_QUOTA);
@@ -253,23 +298,64 @@ function readTenant(
     const t = isObject(raw) ? raw : {};
     if (!isObject(raw)) r.problem(at, raw, "an object with at least `name` and `delivery`");
     checkKeys(r, t, at, TENANT_KEYS);
-    const name = str(t.name);
+    const name = readTeamName(r, t.name, `${at}.name`);
+    const delivery = str(t.delivery) as DeliveryKind;
+    if (!DELIVERY_KINDS.includes(delivery))
+        r.problem(`${at}.delivery`, t.delivery, `one of ${DELIVERY_KINDS.join(", ")}`);
+    const rawApps = list(t.apps, r, `${at}.apps`);
+    const apps = rawApps.map((a, i) => readApp(r, a, `${at}.apps[${i}]`, delivery, policy));
+    if (apps.length === 0) {
+        r.problem(
+            `${at}.apps`,
+            t.apps,
+            delivery === "helm"
+                ? "at least one app: a helm team is delivered as one HelmRelease per app"
+                : "at least one app: the apps a team builds are what its pipelines and network policies are made for",
+        );
+    }
+    checkAppSet(r, apps, at);
+    const limits = readLimits(r, t.limits, `${at}.limits`);
+    const common: TenantCommon = {
+        name,
+        ...readAccess(r, t, at),
+        quota: readQuota(r, t.quota, `${at}.quota`, limits),
+        limits,
+        flows: list(t.flows, r, `${at}.flows`).map((f, i) => readFlow(r, f, `${at}.flows[${i}]`)),
+        ...readReconciliation(r, t, at),
+        ...readExposure(
+            r,
+            t,
+            at,
+            apps.map((a) => a.name),
+        ),
+    };
+    return byDelivery(r, { common, delivery, apps, git: t.git, at });
+}
+
+function readTeamName(r: ConfigReader, value: unknown, at: string): string {
+    const name = str(value);
     if (!isDnsLabel(name)) {
         r.problem(
-            `${at}.name`,
-            t.name,
+            at,
+            value,
             "a DNS label (lowercase letters, digits and '-', at most 63 characters): it is the team's namespace",
         );
     } else if ((RESERVED_NAMESPACES as readonly string[]).includes(name) || name.startsWith("kube-")) {
         r.problem(
-            `${at}.name`,
+            at,
             name,
             `a namespace not reserved by the platform or Kubernetes (${RESERVED_NAMESPACES.join(", ")}, kube-*)`,
         );
     }
-    const delivery = str(t.delivery) as DeliveryKind;
-    if (!DELIVERY_KINDS.includes(delivery))
-        r.problem(`${at}.delivery`, t.delivery, `one of ${DELIVERY_KINDS.join(", ")}`);
+    return name;
+}
+
+/** Who the team's people are and what they may do in the namespace. */
+function readAccess(
+    r: ConfigReader,
+    t: Raw,
+    at: string,
+): Pick<TenantCommon, "podSecurity" | "accessRole" | "members"> {
     const podSecurity = (
         t.podSecurity === undefined ? "restricted" : str(t.podSecurity)
     ) as TenantConfig["podSecurity"];
@@ -291,9 +377,15 @@ function readTenant(
             );
         }
     });
-    const interval = duration(r, t.interval, `${at}.interval`, "5m");
-    const timeout = duration(r, t.timeout, `${at}.timeout`, "5m");
-    const retryInterval = duration(r, t.retryInterval, `${at}.retryInterval`, "1m");
+    return { podSecurity, accessRole, members: members as string[] };
+}
+
+/** How Flux reconciles the team: intervals, timeout and retries. */
+function readReconciliation(
+    r: ConfigReader,
+    t: Raw,
+    at: string,
+): Pick<TenantCommon, "interval" | "timeout" | "retryInterval" | "remediationRetries"> {
     const remediationRetries = t.remediationRetries === undefined ? 3 : t.remediationRetries;
     if (
         !Number.isInteger(remediationRetries) ||
@@ -302,32 +394,74 @@ function readTenant(
     ) {
         r.problem(`${at}.remediationRetries`, t.remediationRetries, "an integer from 0 to 10");
     }
-    const rawApps = list(t.apps, r, `${at}.apps`);
-    const apps = rawApps.map((a, i) => readApp(r, a, `${at}.apps[${i}]`, delivery, policy));
-    if (apps.length === 0) {
+    return {
+        interval: duration(r, t.interval, `${at}.interval`, "5m"),
+        timeout: duration(r, t.timeout, `${at}.timeout`, "5m"),
+        retryInterval: duration(r, t.retryInterval, `${at}.retryInterval`, "1m"),
+        remediationRetries: remediationRetries as number,
+    };
+}
+
+/** What the team may expose (host names, load balancers) and reach outside the cluster (egress). */
+function readExposure(
+    r: ConfigReader,
+    t: Raw,
+    at: string,
+    apps: readonly string[],
+): Pick<TenantCommon, "hosts" | "loadBalancers" | "egress"> {
+    const hosts = list(t.hosts, r, `${at}.hosts`).map(String);
+    hosts.forEach((host, i) => {
+        if (!isDnsName(host))
+            r.problem(
+                `${at}.hosts[${i}]`,
+                host,
+                "a fully qualified host name in lowercase, such as shop.example.com (no wildcard, no scheme)",
+            );
+        else if (hosts.indexOf(host) !== i) r.problem(`${at}.hosts[${i}]`, host, "host names listed once");
+    });
+    const loadBalancers = t.loadBalancers === undefined ? 0 : t.loadBalancers;
+    if (
+        !Number.isInteger(loadBalancers) ||
+        (loadBalancers as number) < 0 ||
+        (loadBalancers as number) > MAX_LOAD_BALANCERS
+    )
         r.problem(
-            `${at}.apps`,
-            t.apps,
-            delivery === "helm"
-                ? "at least one app: a helm team is delivered as one HelmRelease per app"
-                : "at least one app: the apps a team builds are what its pipelines and network policies are made for",
+            `${at}.loadBalancers`,
+            t.loadBalancers,
+            `an integer from 0 to ${MAX_LOAD_BALANCERS}: how many LoadBalancer Services the team may create (default 0, traffic enters through the shared ingress)`,
+        );
+    const egress = list(t.egress, r, `${at}.egress`).map((e, i) =>
+        readEgress(r, e, `${at}.egress[${i}]`, apps),
+    );
+    return { hosts, loadBalancers: loadBalancers as number, egress };
+}
+
+function readEgress(r: ConfigReader, raw: unknown, at: string, apps: readonly string[]): EgressConfig {
+    const { host, ...e } = isObject(raw) ? raw : {};
+    if (!isObject(raw)) r.problem(at, raw, "an egress object { cidr, ports, apps? }");
+    if (host !== undefined) {
+        r.problem(
+            `${at}.host`,
+            host,
+            "nothing: host names need FQDN network policies (Cilium's DNS proxy, which AKS offers only with Advanced Container Networking Services, not enabled on this platform; Calico has none); declare the service's IPv4 CIDR instead",
         );
     }
-    checkAppSet(r, apps, at);
-    const common: TenantCommon = {
-        name,
-        podSecurity,
-        members: members as string[],
-        quota: readQuota(r, t.quota, `${at}.quota`),
-        limits: readLimits(r, t.limits, `${at}.limits`),
-        flows: list(t.flows, r, `${at}.flows`).map((f, i) => readFlow(r, f, `${at}.flows[${i}]`)),
-        interval,
-        timeout,
-        remediationRetries: remediationRetries as number,
-        retryInterval,
-        accessRole,
-    };
-    return byDelivery(r, { common, delivery, apps, git: t.git, at });
+    checkKeys(r, e, at, EGRESS_KEYS);
+    const cidr = str(e.cidr);
+    const problem = egressCidrProblem(cidr);
+    if (problem) r.problem(`${at}.cidr`, e.cidr, problem);
+    const ports = list(e.ports, r, `${at}.ports`);
+    if (ports.length === 0)
+        r.problem(`${at}.ports`, e.ports, "at least one TCP port: nothing is opened to a whole range");
+    ports.forEach((port, i) => {
+        if (!isPort(port)) r.problem(`${at}.ports[${i}]`, port, "a port number from 1 to 65535");
+    });
+    const from = list(e.apps, r, `${at}.apps`).map(String);
+    from.forEach((app, i) => {
+        if (!apps.includes(app))
+            r.problem(`${at}.apps[${i}]`, app, `an app of the team (${apps.join(", ")})`);
+    });
+    return { cidr, ports: ports as number[], apps: from };
 }
 
 /** The team as its delivery kind: helm apps carry their charts, a kustomize team its Git source. */
@@ -508,41 +642,74 @@ function readGit(r: ConfigReader, raw: unknown, at: string): TenantGitSource | u
     };
 }
 
-function readQuota(r: ConfigReader, raw: unknown, at: string): TenantQuota {
-    if (raw === undefined) return DEFAULT_QUOTA;
-    if (!isObject(raw)) r.problem(at, raw, "an object { cpu, memory, pods }");
+/** Each request quota and the LimitRange default request it must hold `pods` times. */
+const QUOTA_PER_POD = [
+    ["cpu", "defaultRequestCpu"],
+    ["memory", "defaultRequestMemory"],
+    ["ephemeralStorage", "defaultRequestEphemeralStorage"],
+] as const satisfies readonly (readonly [keyof TenantQuota, keyof TenantLimits])[];
+
+function readQuota(r: ConfigReader, raw: unknown, at: string, limits: TenantLimits): TenantQuota {
+    if (raw !== undefined && !isObject(raw)) r.problem(at, raw, `an object { ${QUOTA_KEYS.join(", ")} }`);
     const q = isObject(raw) ? raw : {};
     checkKeys(r, q, at, QUOTA_KEYS);
-    const quota = { ...DEFAULT_QUOTA, ...q } as TenantQuota;
-    if (!isQuantity(String(quota.cpu))) r.problem(`${at}.cpu`, quota.cpu, "a CPU quantity such as 2 or 500m");
-    if (!isQuantity(String(quota.memory)))
-        r.problem(`${at}.memory`, quota.memory, "a memory quantity such as 4Gi");
-    if (!Number.isInteger(quota.pods) || quota.pods < 1)
-        r.problem(`${at}.pods`, quota.pods, "a positive integer");
-    return { cpu: String(quota.cpu), memory: String(quota.memory), pods: quota.pods };
+    const given = { ...DEFAULT_QUOTA, ...q };
+    const amounts = Object.fromEntries(
+        (["cpu", "memory", "ephemeralStorage", "storage"] as const).map((k) => {
+            const value = String(given[k]);
+            if (!isQuantity(value))
+                r.problem(`${at}.${k}`, given[k], "a resource quantity such as 2, 500m or 4Gi");
+            return [k, value];
+        }),
+    ) as Pick<TenantQuota, "cpu" | "memory" | "ephemeralStorage" | "storage">;
+    for (const k of ["pods", "persistentVolumeClaims"] as const) {
+        const min = k === "pods" ? 1 : 0;
+        if (!Number.isInteger(given[k]) || (given[k] as number) < min)
+            r.problem(`${at}.${k}`, given[k], min === 1 ? "a positive integer" : "an integer, 0 or more");
+    }
+    const quota: TenantQuota = {
+        ...amounts,
+        pods: given.pods as number,
+        persistentVolumeClaims: given.persistentVolumeClaims as number,
+    };
+    checkQuotaHoldsPods(r, at, quota, limits);
+    return quota;
 }
+
+/** A quota that cannot run `pods` pods at the default requests would refuse pods before the pod cap. */
+function checkQuotaHoldsPods(r: ConfigReader, at: string, quota: TenantQuota, limits: TenantLimits): void {
+    if (!Number.isInteger(quota.pods)) return;
+    for (const [key, request] of QUOTA_PER_POD) {
+        if (!isQuantity(quota[key]) || !isQuantity(limits[request])) continue;
+        const needed = times(limits[request], quota.pods);
+        if (quantity(quota[key]) < quantity(needed))
+            r.problem(
+                `${at}.${key}`,
+                quota[key],
+                `at least ${needed}: quota.pods (${quota.pods}) pods at limits.${request} (${limits[request]}) each; raise it, or lower quota.pods or limits.${request}`,
+            );
+    }
+}
+
+/** Each LimitRange default request and the default limit it may not exceed (the API server's rule). */
+const REQUEST_WITHIN_LIMIT = [
+    ["defaultRequestCpu", "defaultCpu"],
+    ["defaultRequestMemory", "defaultMemory"],
+    ["defaultRequestEphemeralStorage", "defaultEphemeralStorage"],
+] as const satisfies readonly (readonly [keyof TenantLimits, keyof TenantLimits])[];
 
 function readLimits(r: ConfigReader, raw: unknown, at: string): TenantLimits {
     if (raw === undefined) return DEFAULT_LIMITS;
-    if (!isObject(raw))
-        r.problem(
-            at,
-            raw,
-            "an object { defaultCpu, defaultMemory, defaultRequestCpu, defaultRequestMemory }",
-        );
+    if (!isObject(raw)) r.problem(at, raw, `an object { ${LIMIT_KEYS.join(", ")} }`);
     const given = isObject(raw) ? raw : {};
     checkKeys(r, given, at, LIMIT_KEYS);
     const limits = Object.fromEntries(
         LIMIT_KEYS.map((k) => [k, String(given[k] ?? DEFAULT_LIMITS[k as keyof TenantLimits])]),
-    );
+    ) as unknown as TenantLimits;
     for (const [k, v] of Object.entries(limits)) {
         if (!isQuantity(v)) r.problem(`${at}.${k}`, v, "a resource quantity such as 500m or 256Mi");
     }
-    // The API server refuses a LimitRange whose default request exceeds its default limit.
-    for (const [request, limit] of [
-        ["defaultRequestCpu", "defaultCpu"],
-        ["defaultRequestMemory", "defaultMemory"],
-    ]) {
+    for (const [request, limit] of REQUEST_WITHIN_LIMIT) {
         if (
             isQuantity(limits[request]) &&
             isQuantity(limits[limit]) &&
@@ -555,7 +722,7 @@ function readLimits(r: ConfigReader, raw: unknown, at: string): TenantLimits {
             );
         }
     }
-    return limits as unknown as TenantLimits;
+    return limits;
 }
 
 function checkAppSet(r: ConfigReader, apps: readonly HelmAppConfig[], at: string): void {
@@ -575,6 +742,14 @@ function checkAppSet(r: ConfigReader, apps: readonly HelmAppConfig[], at: string
                 );
         }),
     );
+    apps.forEach((app, i) => {
+        if (app.name.endsWith("-test") && names.has(app.name.slice(0, -"-test".length)))
+            r.problem(
+                `${at}.apps[${i}].name`,
+                app.name,
+                `a name other than <app>-test: the platform's policies take ${app.name} pods for the Helm test of ${app.name.slice(0, -5)}`,
+            );
+    });
     const cycle = dependencyCycle(apps);
     if (cycle)
         r.problem(
@@ -617,6 +792,7 @@ function checkTenantSet(r: ConfigReader, tenants: readonly TenantConfig[], files
             );
         else seen.set(t.name, files[i]);
     });
+    checkHosts(r, tenants, files);
     tenants.forEach((t, i) =>
         t.flows.forEach((f, j) => {
             const at = `${files[i]}.flows[${j}]`;
@@ -648,6 +824,19 @@ function checkTenantSet(r: ConfigReader, tenants: readonly TenantConfig[], files
     );
 }
 
+/** A host name on the shared ingress belongs to one team: the first file that declares it. */
+function checkHosts(r: ConfigReader, tenants: readonly TenantConfig[], files: readonly string[]): void {
+    const owners = new Map<string, string>();
+    tenants.forEach((t, i) =>
+        t.hosts.forEach((host, j) => {
+            const owner = owners.get(host);
+            if (owner !== undefined && owner !== t.name)
+                r.problem(`${files[i]}.hosts[${j}]`, host, `a host no other team declares (${owner} does)`);
+            owners.set(host, owner ?? t.name);
+        }),
+    );
+}
+
 /** Fills each flow's port left unset with the target app's port. */
 function withFlowPorts(t: TenantConfig, tenants: readonly TenantConfig[]): TenantConfig {
     if (t.flows.every((f) => f.port !== 0)) return t;
@@ -673,29 +862,6 @@ function duration(r: ConfigReader, value: unknown, at: string, defaultValue: str
 
 function isPort(value: unknown): boolean {
     return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65535;
-}
-
-function isQuantity(value: string): boolean {
-    return /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.test(value);
-}
-
-const SUFFIXES: Record<string, number> = {
-    "": 1,
-    m: 1e-3,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-};
-
-/** A Kubernetes quantity as a number (for comparisons only). */
-function quantity(value: string): number {
-    const match = /^([0-9.]+)([A-Za-z]*)$/.exec(value)!;
-    return Number(match[1]) * SUFFIXES[match[2]];
 }
 
 function str(v: unknown): string {

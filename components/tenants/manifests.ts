@@ -4,6 +4,7 @@
 // real schemas.
 import type * as pulumi from "@pulumi/pulumi";
 import type { FluxMetadata } from "../../src/flux";
+import { times } from "../../src/quantity";
 import type { TenantConfig } from "./config";
 
 /** The ServiceAccount Flux impersonates to apply a team's objects (flux2-multi-tenancy's model). */
@@ -38,25 +39,74 @@ export function namespaceManifest(t: TenantConfig) {
     };
 }
 
+/**
+ * No token is mounted into pods by default: the reconciler is impersonated by Flux, never run as a
+ * pod (the admission policy refuses pods that name it, see admissionPolicies.ts).
+ */
 export function reconcilerServiceAccount(t: TenantConfig) {
     return {
         apiVersion: "v1" as const,
         kind: "ServiceAccount" as const,
         metadata: tenantMetadata(t, RECONCILER_SERVICE_ACCOUNT),
+        automountServiceAccountToken: false,
     };
 }
 
+/** What Flux may manage in a team's namespace on the team's behalf: its workloads and delivery only. */
+const MANAGE = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
+const READ = ["get", "list", "watch"];
+
 /**
- * The reconciler may do what a namespace admin may, in this namespace only: a RoleBinding (never a
- * ClusterRoleBinding) to the built-in `admin` ClusterRole. `admin` cannot change ResourceQuotas or
- * LimitRanges, nor anything outside the namespace.
+ * The reconciler's rights, resource by resource (no wildcard, so a new API never widens them). Left
+ * out on purpose: NetworkPolicies, Roles, RoleBindings, ResourceQuotas and LimitRanges (the
+ * guardrails), DaemonSets (one pod per node is the platform's), pods/exec, pods/attach,
+ * pods/portforward and serviceaccounts/token (nothing Flux does), and notification objects (the
+ * platform's alerts). ServiceAccounts are managed because charts create their own; a pod running as
+ * one gets only what a RoleBinding grants it, and the reconciler can create no RoleBinding.
  */
+export const RECONCILER_RULES = [
+    {
+        apiGroups: [""],
+        resources: ["pods", "services", "configmaps", "secrets", "serviceaccounts", "persistentvolumeclaims"],
+        verbs: MANAGE,
+    },
+    { apiGroups: [""], resources: ["pods/log", "events", "endpoints"], verbs: READ },
+    { apiGroups: ["apps"], resources: ["deployments", "replicasets", "statefulsets"], verbs: MANAGE },
+    { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: MANAGE },
+    { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: MANAGE },
+    { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: MANAGE },
+    { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: MANAGE },
+    // A kustomize team's repository may hold its own HelmReleases and their sources (flux2-multi-tenancy).
+    { apiGroups: ["helm.toolkit.fluxcd.io"], resources: ["helmreleases"], verbs: MANAGE },
+    {
+        apiGroups: ["source.toolkit.fluxcd.io"],
+        resources: ["gitrepositories", "helmrepositories", "ocirepositories"],
+        verbs: MANAGE,
+    },
+    { apiGroups: ["kustomize.toolkit.fluxcd.io"], resources: ["kustomizations"], verbs: MANAGE },
+] as const;
+
+/** The reconciler's Role: `RECONCILER_RULES`, in the team's namespace only. */
+export function reconcilerRole(t: TenantConfig) {
+    return {
+        apiVersion: "rbac.authorization.k8s.io/v1" as const,
+        kind: "Role" as const,
+        metadata: tenantMetadata(t, RECONCILER_SERVICE_ACCOUNT),
+        rules: RECONCILER_RULES.map((rule) => ({
+            apiGroups: [...rule.apiGroups],
+            resources: [...rule.resources],
+            verbs: [...rule.verbs],
+        })),
+    };
+}
+
+/** Binds the reconciler's Role (never a ClusterRole, never cluster-wide) to its ServiceAccount. */
 export function reconcilerRoleBinding(t: TenantConfig) {
     return {
         apiVersion: "rbac.authorization.k8s.io/v1" as const,
         kind: "RoleBinding" as const,
-        metadata: tenantMetadata(t, `${RECONCILER_SERVICE_ACCOUNT}-admin`),
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
+        metadata: tenantMetadata(t, RECONCILER_SERVICE_ACCOUNT),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: RECONCILER_SERVICE_ACCOUNT },
         subjects: [{ kind: "ServiceAccount", name: RECONCILER_SERVICE_ACCOUNT, namespace: t.name }],
     };
 }
@@ -79,24 +129,32 @@ export function verifierRoleBinding(t: TenantConfig, objectId: pulumi.Input<stri
 }
 
 /**
- * Caps what the team may consume. Requests and limits are capped at the same figure, so a team cannot
- * overcommit the nodes beyond its share; no LoadBalancer or NodePort Services: traffic enters through
- * the shared ingress controller only.
+ * Caps what the team may consume. Requests are capped at the configured figures (the team's share of
+ * the nodes); limits at `pods` times the default limits, so the pod cap is reachable by pods that
+ * declare nothing and no container can burst past what the LimitRange would give the whole pod quota.
+ * Ephemeral storage, claims and their storage are capped too. No NodePort Services, and LoadBalancer
+ * Services only as many as the team file allows: traffic enters through the shared ingress.
  */
 export function resourceQuota(t: TenantConfig) {
+    const { quota, limits } = t;
     return {
         apiVersion: "v1" as const,
         kind: "ResourceQuota" as const,
         metadata: tenantMetadata(t, "team-quota"),
         spec: {
             hard: {
-                "requests.cpu": t.quota.cpu,
-                "limits.cpu": t.quota.cpu,
-                "requests.memory": t.quota.memory,
-                "limits.memory": t.quota.memory,
-                pods: String(t.quota.pods),
-                "services.loadbalancers": "0",
-                "services.nodeports": "0",
+                "requests.cpu": quota.cpu,
+                "limits.cpu": times(limits.defaultCpu, quota.pods),
+                "requests.memory": quota.memory,
+                "limits.memory": times(limits.defaultMemory, quota.pods),
+                "requests.ephemeral-storage": quota.ephemeralStorage,
+                "limits.ephemeral-storage": times(limits.defaultEphemeralStorage, quota.pods),
+                "requests.storage": quota.storage,
+                persistentvolumeclaims: String(quota.persistentVolumeClaims),
+                pods: String(quota.pods),
+                "services.loadbalancers": String(t.loadBalancers),
+                // A LoadBalancer Service allocates node ports too; NodePort Services stay refused at admission.
+                ...(t.loadBalancers === 0 ? { "services.nodeports": "0" } : {}),
             },
         },
     };
@@ -104,6 +162,7 @@ export function resourceQuota(t: TenantConfig) {
 
 /** Default requests and limits for containers that declare none (the quota requires both). */
 export function limitRange(t: TenantConfig) {
+    const { limits } = t;
     return {
         apiVersion: "v1" as const,
         kind: "LimitRange" as const,
@@ -112,10 +171,15 @@ export function limitRange(t: TenantConfig) {
             limits: [
                 {
                     type: "Container",
-                    default: { cpu: t.limits.defaultCpu, memory: t.limits.defaultMemory },
+                    default: {
+                        cpu: limits.defaultCpu,
+                        memory: limits.defaultMemory,
+                        "ephemeral-storage": limits.defaultEphemeralStorage,
+                    },
                     defaultRequest: {
-                        cpu: t.limits.defaultRequestCpu,
-                        memory: t.limits.defaultRequestMemory,
+                        cpu: limits.defaultRequestCpu,
+                        memory: limits.defaultRequestMemory,
+                        "ephemeral-storage": limits.defaultRequestEphemeralStorage,
                     },
                 },
             ],

@@ -1,20 +1,38 @@
 // Network isolation of a team's namespace, generated from the flows declared in config. Pure: the same
 // config always gives the same policies, so the policy set is unit tested without a cluster.
+import { assertNever } from "../../src/assertNever";
 import { KUBE_SYSTEM_NAMESPACE } from "../../src/namespaces";
 import { FlowEndpoint, TenantConfig, flowEndpoint } from "./config";
+import type { EgressConfig } from "./egress";
+import { forbiddenWithin } from "./egress";
 
 /** The label every app's pods must carry; the policies select pods by it. */
 export const APP_LABEL = "app.kubernetes.io/name";
 /** Label Kubernetes puts on every namespace (1.21+): selects a namespace by its name. */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
+/**
+ * Labels of a helm app's `helm test` pod (the starter kit's `app.testLabels`): its own name, so the
+ * app's Service never selects it, and the test component.
+ */
+export function helmTestLabels(app: string): Record<string, string> {
+    return { [APP_LABEL]: `${app}-test`, "app.kubernetes.io/component": "test" };
+}
+
 export interface LabelSelector {
     readonly matchLabels?: Readonly<Record<string, string>>;
+    readonly matchExpressions?: readonly {
+        readonly key: string;
+        readonly operator: "In";
+        readonly values: readonly string[];
+    }[];
 }
 
 export interface NetworkPolicyPeer {
     readonly namespaceSelector?: LabelSelector;
     readonly podSelector?: LabelSelector;
+    /** Addresses outside the cluster; `except` carves out what no team may reach. */
+    readonly ipBlock?: { readonly cidr: string; readonly except?: readonly string[] };
 }
 
 export interface NetworkPolicyPort {
@@ -73,6 +91,12 @@ export function resolvedFlows(tenants: readonly TenantConfig[]): ResolvedFlow[] 
     return [...flows.values()];
 }
 
+const pods = (app: string): LabelSelector => ({ matchLabels: { [APP_LABEL]: app } });
+const namespaceNamed = (name: string): LabelSelector => ({ matchLabels: { [NAMESPACE_NAME_LABEL]: name } });
+const tcp = (...ports: readonly number[]): NetworkPolicyPort[] =>
+    ports.map((port) => ({ protocol: "TCP", port }));
+type Spec = NetworkPolicyManifest["spec"];
+
 /**
  * The NetworkPolicies of one team's namespace:
  * - `default-deny`: no ingress, no egress for any pod;
@@ -82,84 +106,156 @@ export function resolvedFlows(tenants: readonly TenantConfig[]): ResolvedFlow[] 
  * - for each flow that starts in this namespace, an egress rule on the caller's pods, and for each flow
  *   that ends here, an ingress rule on the callee's pods: `egress-<app>-to-<team>-<app>-<port>` and
  *   `ingress-<team>-<app>-to-<app>-<port>`. A flow across teams (declared by either team) produces
- *   both, one in each namespace; nothing else crosses namespaces.
+ *   both, one in each namespace; nothing else crosses namespaces;
+ * - helm teams: `helm-test-<app>` and `allow-helm-test-to-<app>`, the chart's `helm test` pod to its
+ *   app on the app's port (the reconciler may not create NetworkPolicies, so the chart cannot);
+ * - `egress-<i>-<cidr>`: each declared egress, TCP to the CIDR (minus the forbidden ranges inside it).
  */
 export function networkPolicies({
     tenant,
     tenants,
     ingressNamespace,
 }: NetworkPolicyInputs): NetworkPolicyManifest[] {
-    const ns = tenant.name;
-    const policy = (name: string, spec: NetworkPolicyManifest["spec"]): NetworkPolicyManifest => ({
+    const policy = (name: string, spec: Spec): NetworkPolicyManifest => ({
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
         metadata: {
             name,
-            namespace: ns,
-            labels: { "app.kubernetes.io/managed-by": "pulumi", "toolkit.fluxcd.io/tenant": ns },
+            namespace: tenant.name,
+            labels: { "app.kubernetes.io/managed-by": "pulumi", "toolkit.fluxcd.io/tenant": tenant.name },
         },
         spec,
     });
-    const pods = (app: string): LabelSelector => ({ matchLabels: { [APP_LABEL]: app } });
-    const namespace = (name: string): LabelSelector => ({ matchLabels: { [NAMESPACE_NAME_LABEL]: name } });
+    const specs: [string, Spec][] = [
+        ["default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }],
+        ["allow-dns", dnsSpec()],
+        ...tenant.apps
+            .filter((a) => a.web)
+            .map((app): [string, Spec] => [
+                `allow-ingress-controller-to-${app.name}`,
+                {
+                    podSelector: pods(app.name),
+                    policyTypes: ["Ingress"],
+                    ingress: [
+                        {
+                            from: [{ namespaceSelector: namespaceNamed(ingressNamespace) }],
+                            ports: tcp(app.port),
+                        },
+                    ],
+                },
+            ]),
+        ...flowSpecs(tenant.name, tenants),
+        ...helmTestSpecs(tenant),
+        ...tenant.egress.map((e, i): [string, Spec] => [
+            `egress-${i}-${e.cidr.replace(/[./]/g, "-")}`,
+            egressSpec(e),
+        ]),
+    ];
+    return specs.map(([name, spec]) => policy(name, spec));
+}
+
+function dnsSpec(): Spec {
+    return {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [
+            {
+                to: [
+                    {
+                        namespaceSelector: namespaceNamed(KUBE_SYSTEM_NAMESPACE),
+                        podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                    },
+                ],
+                ports: [
+                    { protocol: "UDP", port: 53 },
+                    { protocol: "TCP", port: 53 },
+                ],
+            },
+        ],
+    };
+}
+
+/** Both sides of every declared flow that starts or ends in namespace `ns`. */
+function flowSpecs(ns: string, tenants: readonly TenantConfig[]): [string, Spec][] {
     // Same namespace: a pod selector alone. Other namespace: namespace AND pod selector in one peer.
     const peer = (end: FlowEndpoint): NetworkPolicyPeer =>
         end.team === ns
             ? { podSelector: pods(end.app) }
-            : { namespaceSelector: namespace(end.team), podSelector: pods(end.app) };
-    const tcp = (port: number): NetworkPolicyPort[] => [{ protocol: "TCP", port }];
-
-    const result: NetworkPolicyManifest[] = [
-        policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
-        policy("allow-dns", {
-            podSelector: {},
-            policyTypes: ["Egress"],
-            egress: [
-                {
-                    to: [
-                        {
-                            namespaceSelector: namespace(KUBE_SYSTEM_NAMESPACE),
-                            podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-                        },
-                    ],
-                    ports: [
-                        { protocol: "UDP", port: 53 },
-                        { protocol: "TCP", port: 53 },
-                    ],
-                },
-            ],
-        }),
-    ];
-    for (const app of tenant.apps.filter((a) => a.web)) {
-        result.push(
-            policy(`allow-ingress-controller-to-${app.name}`, {
-                podSelector: pods(app.name),
-                policyTypes: ["Ingress"],
-                ingress: [
-                    { from: [{ namespaceSelector: namespace(ingressNamespace) }], ports: tcp(app.port) },
-                ],
-            }),
-        );
-    }
+            : { namespaceSelector: namespaceNamed(end.team), podSelector: pods(end.app) };
+    const specs: [string, Spec][] = [];
     for (const flow of resolvedFlows(tenants)) {
         if (flow.from.team === ns) {
-            result.push(
-                policy(`egress-${flow.from.app}-to-${flow.to.team}-${flow.to.app}-${flow.port}`, {
+            specs.push([
+                `egress-${flow.from.app}-to-${flow.to.team}-${flow.to.app}-${flow.port}`,
+                {
                     podSelector: pods(flow.from.app),
                     policyTypes: ["Egress"],
                     egress: [{ to: [peer(flow.to)], ports: tcp(flow.port) }],
-                }),
-            );
+                },
+            ]);
         }
         if (flow.to.team === ns) {
-            result.push(
-                policy(`ingress-${flow.from.team}-${flow.from.app}-to-${flow.to.app}-${flow.port}`, {
+            specs.push([
+                `ingress-${flow.from.team}-${flow.from.app}-to-${flow.to.app}-${flow.port}`,
+                {
                     podSelector: pods(flow.to.app),
                     policyTypes: ["Ingress"],
                     ingress: [{ from: [peer(flow.from)], ports: tcp(flow.port) }],
-                }),
-            );
+                },
+            ]);
         }
     }
-    return result;
+    return specs;
+}
+
+/** Helm teams: each chart's test pod may reach its own app, and nothing else of the namespace. */
+function helmTestSpecs(t: TenantConfig): [string, Spec][] {
+    switch (t.delivery) {
+        case "helm":
+            return t.apps.flatMap((app): [string, Spec][] => [
+                [
+                    `helm-test-${app.name}`,
+                    {
+                        podSelector: { matchLabels: helmTestLabels(app.name) },
+                        policyTypes: ["Egress"],
+                        egress: [{ to: [{ podSelector: pods(app.name) }], ports: tcp(app.port) }],
+                    },
+                ],
+                [
+                    `allow-helm-test-to-${app.name}`,
+                    {
+                        podSelector: pods(app.name),
+                        policyTypes: ["Ingress"],
+                        ingress: [
+                            {
+                                from: [{ podSelector: { matchLabels: helmTestLabels(app.name) } }],
+                                ports: tcp(app.port),
+                            },
+                        ],
+                    },
+                ],
+            ]);
+        case "kustomize":
+            return [];
+        default:
+            return assertNever(t, "delivery kind");
+    }
+}
+
+/** One declared egress: TCP to the CIDR on its ports, from the listed apps' pods (or every pod). */
+function egressSpec(e: EgressConfig): Spec {
+    const except = forbiddenWithin(e.cidr);
+    return {
+        podSelector:
+            e.apps.length === 0
+                ? {}
+                : { matchExpressions: [{ key: APP_LABEL, operator: "In", values: e.apps }] },
+        policyTypes: ["Egress"],
+        egress: [
+            {
+                to: [{ ipBlock: { cidr: e.cidr, ...(except.length > 0 ? { except } : {}) } }],
+                ports: tcp(...e.ports),
+            },
+        ],
+    };
 }

@@ -13,7 +13,9 @@ type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** What an environment's section of a team file may change. */
-const ENVIRONMENT_KEYS = ["apps", "git", "quota", "limits"] as const;
+const ENVIRONMENT_KEYS = ["apps", "git", "quota", "limits", "hosts", "egress", "loadBalancers"] as const;
+/** Keys an environment's section replaces whole: each environment has its own hosts and ways out. */
+const REPLACED_KEYS = ["hosts", "egress", "loadBalancers"] as const;
 
 /** A team file, with its environment's section merged in: what `readTenant` validates. */
 export interface TeamFile {
@@ -109,6 +111,7 @@ function merge(r: Problems, at: string, team: Raw, section: Raw): Raw {
         merged[key] =
             isObject(team[key]) && isObject(section[key]) ? { ...team[key], ...section[key] } : section[key];
     }
+    for (const key of REPLACED_KEYS) if (section[key] !== undefined) merged[key] = section[key];
     if (section.apps !== undefined) merged.apps = mergeApps(r, `${at}.apps`, team.apps, section.apps);
     return merged;
 }

@@ -2,19 +2,24 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertNever } from "../../src/assertNever";
 import type { ChartSource } from "../charts/source";
+import type { FluxNotifications } from "../flux/config";
+import { isolationParams } from "./admissionPolicies";
 import type { TenantConfig } from "./config";
 import type { DeliveryContext } from "./delivery/context";
+import { fluxResource } from "./delivery/context";
 import { helmDelivery } from "./delivery/helm";
 import { kustomizeDelivery } from "./delivery/kustomize";
 import {
     limitRange,
     namespaceManifest,
+    reconcilerRole,
     reconcilerRoleBinding,
     reconcilerServiceAccount,
     resourceQuota,
     verifierRoleBinding,
 } from "./manifests";
 import { networkPolicies } from "./networkPolicies";
+import { tenantFailureAlert, tenantProvider } from "./notifications";
 
 export interface TenantArgs {
     /** The team: name (= namespace), delivery kind, apps, flows, quota, limits. Validated by ./config.ts. */
@@ -45,14 +50,26 @@ export interface TenantArgs {
      * through `opts.dependsOn`).
      */
     readonly fluxInstallation?: pulumi.Resource;
+    /**
+     * The cluster's tenant admission policies (TenantAdmission). Every Flux object of the tenant
+     * depends on them, so no team object is admitted before they hold. Default: none.
+     */
+    readonly admission?: pulumi.Resource;
+    /**
+     * Where the team's failed releases are reported (the platform's channel) and the cluster name they
+     * are tagged with. Teams and Slack get a Provider and an Alert in the namespace; `none` and
+     * `github` (commit statuses on the fleet repository) none. Default: none.
+     */
+    readonly notifications?: { readonly channel: FluxNotifications; readonly cluster: string };
 }
 
 /**
- * One team: its namespace (tenant label, Pod Security Admission), the reconciler ServiceAccount bound
- * to `admin` in that namespace only (the team's people get their rights through Azure RBAC, see
- * Identities), quota and default limits,
- * default-deny NetworkPolicies opened only for the declared flows, and its delivery: HelmReleases from
- * the chart source (helm) or a GitRepository and Kustomization (kustomize), applied as the reconciler.
+ * One team: its namespace (tenant label, Pod Security Admission), the reconciler ServiceAccount with a
+ * Role that manages the team's workloads but none of its guardrails (the team's people get their
+ * rights through Azure RBAC, see Identities), quota and default limits, the params of the admission
+ * policies, default-deny NetworkPolicies opened only for the declared flows and egress, the alert on
+ * failed releases, and its delivery: HelmReleases from the chart source (helm) or a GitRepository and
+ * Kustomization (kustomize), applied as the reconciler.
  */
 export class Tenant extends pulumi.ComponentResource {
     /** The team's namespace. */
@@ -93,7 +110,7 @@ export class Tenant extends pulumi.ComponentResource {
             inNamespace,
         );
         const guardrails = [
-            ...this.guardrails(name, t, inNamespace),
+            ...this.guardrails(name, t, args.registryLoginServer, inNamespace),
             ...this.networkPolicyResources(name, policies, inNamespace),
         ];
 
@@ -106,8 +123,10 @@ export class Tenant extends pulumi.ComponentResource {
                 ...rbac,
                 ...guardrails,
                 ...(args.fluxInstallation ? [args.fluxInstallation] : []),
+                ...(args.admission ? [args.admission] : []),
             ],
         };
+        if (args.notifications) this.failureAlert(ctx, t, args.notifications);
         this.namespace = ns.metadata.name;
         this.serviceAccountName = rbac[0].metadata.name;
         this.deliveries = this.delivery(ctx, t, args.chartSource, args.registryLoginServer);
@@ -137,31 +156,83 @@ export class Tenant extends pulumi.ComponentResource {
         }
     }
 
-    /** The ServiceAccount Flux impersonates and its RoleBinding in the namespace. */
+    /** The ServiceAccount Flux impersonates, its Role and the RoleBinding between them, in the namespace. */
     private reconciler(
         name: string,
         t: TenantConfig,
         opts: pulumi.CustomResourceOptions,
-    ): [k8s.core.v1.ServiceAccount, k8s.rbac.v1.RoleBinding] {
+    ): [k8s.core.v1.ServiceAccount, k8s.rbac.v1.Role, k8s.rbac.v1.RoleBinding] {
+        const account = reconcilerServiceAccount(t);
         const serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-reconciler`,
-            { metadata: reconcilerServiceAccount(t).metadata },
+            {
+                metadata: account.metadata,
+                automountServiceAccountToken: account.automountServiceAccountToken,
+            },
+            opts,
+        );
+        const rules = reconcilerRole(t);
+        const role = new k8s.rbac.v1.Role(
+            `${name}-reconciler-role`,
+            { metadata: rules.metadata, rules: rules.rules },
             opts,
         );
         const binding = reconcilerRoleBinding(t);
         const roleBinding = new k8s.rbac.v1.RoleBinding(
-            `${name}-reconciler-admin`,
+            `${name}-reconciler-binding`,
             { metadata: binding.metadata, roleRef: binding.roleRef, subjects: binding.subjects },
             opts,
         );
-        return [serviceAccount, roleBinding];
+        return [serviceAccount, role, roleBinding];
     }
 
-    /** What caps the team's consumption: the quota and the default container limits. */
-    private guardrails(name: string, t: TenantConfig, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
+    /** Ops hear of a failed release: a Provider and an Alert in the namespace, for chat channels. */
+    private failureAlert(
+        ctx: DeliveryContext,
+        t: TenantConfig,
+        notifications: NonNullable<TenantArgs["notifications"]>,
+    ): void {
+        const channel = notifications.channel;
+        switch (channel.provider) {
+            case "none":
+                return;
+            case "github":
+                // Commit statuses belong to the fleet repository's commits, not a team's releases: those
+                // reach ops through the Flux failures log alert (Monitoring), which covers every namespace.
+                return;
+            case "msteams":
+            case "slack": {
+                const provider = fluxResource(
+                    ctx,
+                    `${ctx.name}-alert-provider`,
+                    tenantProvider(t, channel.provider, channel.webhookUrl),
+                );
+                fluxResource(ctx, `${ctx.name}-alert`, tenantFailureAlert(t, notifications.cluster), [
+                    provider,
+                ]);
+                return;
+            }
+            default:
+                assertNever(channel, "notification provider");
+        }
+    }
+
+    /** What caps and fences the team: the quota, the default container limits, the admission params. */
+    private guardrails(
+        name: string,
+        t: TenantConfig,
+        registryLoginServer: pulumi.Input<string>,
+        opts: pulumi.CustomResourceOptions,
+    ): pulumi.Resource[] {
         const quota = resourceQuota(t);
         const limits = limitRange(t);
+        const params = isolationParams(t, registryLoginServer);
         return [
+            new k8s.core.v1.ConfigMap(
+                `${name}-isolation-params`,
+                { metadata: params.metadata, data: params.data },
+                opts,
+            ),
             new k8s.core.v1.ResourceQuota(
                 `${name}-quota`,
                 { metadata: quota.metadata, spec: quota.spec },

@@ -96,6 +96,7 @@ function readEnvironment(
     }
     checkIngressCertificates(r, config);
     checkFluxPrerequisites(r, config.flux, config.platform.kubernetesVersion);
+    checkTenantHosts(r, config);
     return config;
 }
 
@@ -110,6 +111,21 @@ function readDelivery(r: ConfigReader, project: string, stack: string, projectDi
             "at least two environments: the first builds, the next ones get promotions",
         );
     return { role: "delivery", project, stack, devops, tenants };
+}
+
+/** ChartMuseum's host on the shared ingress is the platform's: no team may claim it for its Ingresses. */
+function checkTenantHosts(r: ConfigReader, config: EnvironmentConfig): void {
+    const repository = config.chartRepository;
+    const exposure = repository.mode === "chartmuseum" ? repository.chartMuseum.exposure : undefined;
+    if (exposure?.kind !== "ingress") return;
+    for (const t of config.tenants.tenants) {
+        if (t.hosts.includes(exposure.host))
+            r.problem(
+                "chartMuseumHost",
+                exposure.host,
+                `a host no team declares: team ${t.name} lists it in its hosts, and it is the platform's chart repository`,
+            );
+    }
 }
 
 /** The app routing add-on can only read certificates from the vault the platform attached to it. */

@@ -23,6 +23,12 @@ export function isDnsLabel(value: string): boolean {
     return value.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value);
 }
 
+/** A fully qualified DNS name: at least two labels, each an RFC 1123 label. */
+export function isDnsName(value: string): boolean {
+    const labels = value.split(".");
+    return value.length <= 253 && labels.length >= 2 && labels.every(isDnsLabel);
+}
+
 export function isGuid(value: string): boolean {
     return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }

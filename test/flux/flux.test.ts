@@ -54,7 +54,10 @@ function plaintextAnywhere(r: OfflineRun, needle: string): string[] {
 
 function fluxObject(r: OfflineRun, kind: string, name: string): RegisteredResource {
     const found = kubernetesObjects(r, kind).filter(
-        (x) => x.inputs.metadata?.name === name && isFluxApiVersion(x.inputs.apiVersion),
+        (x) =>
+            x.inputs.metadata?.name === name &&
+            x.inputs.metadata?.namespace === "flux-system" &&
+            isFluxApiVersion(x.inputs.apiVersion),
     );
     assert.equal(found.length, 1, `one ${kind} ${name}`);
     return found[0];

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
 import {
+    FLUX_CONTROLLER_RESOURCES,
     FLUX_INSTALL,
     GITHUB_SSH_HOST_KEYS,
     clusterKustomizationYaml,
@@ -54,7 +55,26 @@ describe("Flux chart values", () => {
     });
 
     test("without a client id source-controller gets no workload identity", () => {
-        assert.deepEqual(values.sourceController, {});
+        assert.deepEqual(values.sourceController, { resources: FLUX_CONTROLLER_RESOURCES.sourceController });
+    });
+
+    test("the chart's own network policies are off: they admit every namespace (components/flux/networkPolicies.ts replaces them)", () => {
+        assert.deepEqual(values.policies, { create: false });
+    });
+
+    test("every controller gets the upstream manifests' requests and limits (1 CPU, 1Gi at most)", () => {
+        for (const controller of [
+            "sourceController",
+            "kustomizeController",
+            "helmController",
+            "notificationController",
+        ] as const) {
+            const resources = (
+                values[controller] as unknown as { resources: Record<string, Record<string, string>> }
+            ).resources;
+            assert.deepEqual(resources.limits, { cpu: "1000m", memory: "1Gi" }, controller);
+            assert.equal(resources.requests.memory, "64Mi", controller);
+        }
     });
 
     test("with a client id source-controller's service account is annotated and its pods labelled for workload identity", () => {
@@ -62,6 +82,7 @@ describe("Flux chart values", () => {
             sourceControllerIdentityClientId: "11111111-2222-4333-8444-555555555555",
         });
         assert.deepEqual(withIdentity.sourceController, {
+            resources: FLUX_CONTROLLER_RESOURCES.sourceController,
             serviceAccount: {
                 annotations: { "azure.workload.identity/client-id": "11111111-2222-4333-8444-555555555555" },
             },

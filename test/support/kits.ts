@@ -1,6 +1,10 @@
 // Where the starter kits live and the platform facts they must fit, shared by test/templates/.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { renderChart } from "./helmSubset";
 
 export const PROJECT_DIR = join(__dirname, "..", "..");
 export const TEMPLATES_DIR = join(PROJECT_DIR, "templates");
@@ -108,4 +112,37 @@ export async function validateKubernetesObject(object: Record<string, any>): Pro
     } catch (e) {
         throw new Error(`${object.kind} ${JSON.stringify(object.metadata?.name)}: ${(e as Error).message}`);
     }
+}
+
+type Obj = Record<string, any>;
+
+/** The Helm kit's chart rendered as release `my-app` in `my-team`, with `values` over values.yaml. */
+export function renderHelmKit(values: Obj = {}): Obj[] {
+    return renderChart(
+        join(HELM_KIT, "chart"),
+        { name: PLACEHOLDER_APP, namespace: PLACEHOLDER_TEAM },
+        values,
+    ).objects;
+}
+
+function kubectlPath(): string {
+    const found = spawnSync("sh", ["-c", "command -v kubectl"], { encoding: "utf8" });
+    if (found.status !== 0 || !found.stdout.trim()) {
+        assert.fail(
+            "kubectl is not on PATH: these tests render the overlays with `kubectl kustomize`. Install kubectl (it embeds kustomize), e.g. apt-get install kubectl.",
+        );
+    }
+    return found.stdout.trim();
+}
+
+/** The Kustomize kit's overlay (`staging`, `prod`) rendered by the real `kubectl kustomize`. */
+export function renderKustomizeOverlay(overlay: string): Obj[] {
+    const run = spawnSync(kubectlPath(), ["kustomize", join(KUSTOMIZE_KIT, "deploy", overlay)], {
+        encoding: "utf8",
+        timeout: 30_000,
+    });
+    assert.equal(run.status, 0, `kubectl kustomize deploy/${overlay}: ${run.stderr || run.error}`);
+    return parseAllDocuments(run.stdout)
+        .map((d) => d.toJS() as Obj)
+        .filter(Boolean);
 }

@@ -17,6 +17,7 @@ const MODULES: Record<string, string> = {
     "networking.k8s.io/v1": "kubernetes-models/networking.k8s.io/v1",
     "rbac.authorization.k8s.io/v1": "kubernetes-models/rbac.authorization.k8s.io/v1",
     "apps/v1": "kubernetes-models/apps/v1",
+    "admissionregistration.k8s.io/v1": "kubernetes-models/admissionregistration.k8s.io/v1",
 };
 
 /** Flux API versions the platform may use: the GA ones (notification Provider/Alert are v1beta3 upstream). */

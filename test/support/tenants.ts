@@ -1,4 +1,5 @@
 // Tenant config fixtures: the stack files' teams (to modify in overrides) and generated teams.
+import { DEFAULT_LIMITS, DEFAULT_QUOTA } from "../../components/tenants/config";
 import type { HelmAppConfig, HelmTenant } from "../../components/tenants/config";
 import { PROJECT_DIR } from "../../src/offline/stackConfig";
 import { environmentTeams } from "../../src/offline/teamFiles";
@@ -71,13 +72,8 @@ export function helmTeamConfig(extra: Partial<HelmTenant> = {}): HelmTenant {
         delivery: "helm",
         podSecurity: "restricted",
         members: [],
-        quota: { cpu: "4", memory: "8Gi", pods: 30 },
-        limits: {
-            defaultCpu: "500m",
-            defaultMemory: "512Mi",
-            defaultRequestCpu: "100m",
-            defaultRequestMemory: "128Mi",
-        },
+        quota: DEFAULT_QUOTA,
+        limits: DEFAULT_LIMITS,
         apps: [appConfig("back"), appConfig("front", { web: true, dependsOn: ["back"] })],
         flows: [],
         interval: "5m",
@@ -85,6 +81,9 @@ export function helmTeamConfig(extra: Partial<HelmTenant> = {}): HelmTenant {
         remediationRetries: 3,
         retryInterval: "1m",
         accessRole: "edit",
+        hosts: [],
+        loadBalancers: 0,
+        egress: [],
         ...extra,
     };
 }

@@ -20,6 +20,10 @@ import {
     validateKubernetesObject,
 } from "../support/kits";
 import { restrictedViolations } from "../support/podSecurity";
+import { connects } from "../support/networkPolicy";
+import { appConfig, helmTeamConfig } from "../support/tenants";
+import { helmTestLabels, networkPolicies } from "../../components/tenants/networkPolicies";
+import { APP_ROUTING_NAMESPACE } from "../../src/namespaces";
 
 type Obj = Record<string, any>;
 
@@ -32,7 +36,6 @@ const TEMPLATE_FILES = [
     "service.yaml",
     "ingress.yaml",
     "tests/test-connection.yaml",
-    "tests/networkpolicy.yaml",
 ];
 const TEMPLATES = new Map(TEMPLATE_FILES.map((f) => [f, read(join(CHART_DIR, "templates", f))]));
 const RELEASE = { name: PLACEHOLDER_APP, namespace: PLACEHOLDER_TEAM };
@@ -101,8 +104,8 @@ describe("Helm kit: values.yaml", () => {
         assert.deepEqual(resourceProblems(VALUES.tests.resources), []);
     });
 
-    it("names the test image by an exact tag in a value, so a team can mirror it", () => {
-        assert.match(VALUES.tests.image, /^[a-z0-9./-]+:\d+\.\d+\.\d+$/);
+    it("names no test image: the test runs the app's own image, from the environment's registry", () => {
+        assert.equal(VALUES.tests.image, undefined);
     });
 
     it("keeps the Ingress off by default, on the app routing add-on's class", () => {
@@ -141,11 +144,9 @@ describe("Helm kit: template files", () => {
 describe("Helm kit: the chart rendered with its default values", () => {
     const objects = render();
 
-    it("renders a Deployment, a Service and the helm test's Pod and NetworkPolicies, and no Ingress", () => {
+    it("renders a Deployment, a Service and the helm test's Pod, and no Ingress nor NetworkPolicy (the reconciler may not create one)", () => {
         assert.deepEqual(objects.map((o) => `${o.kind}${isTestHook(o) ? " (test)" : ""}`).sort(), [
             "Deployment",
-            "NetworkPolicy (test)",
-            "NetworkPolicy (test)",
             "Pod (test)",
             "Service",
         ]);
@@ -198,29 +199,28 @@ describe("Helm kit: the chart rendered with its default values", () => {
             `http://${service.metadata.name}:${service.spec.ports[0].port}/healthz`,
         );
         assert.equal(pod.spec.restartPolicy, "Never");
-        assert.equal(pod.spec.containers[0].image, VALUES.tests.image);
+        assert.equal(pod.spec.containers[0].image, appContainer(objects).image);
         assert.ok(!matches(service.spec.selector, pod.metadata.labels));
     });
 
-    it("opens the namespace's default-deny only from the test pod to the app's port, for the test's duration", () => {
+    it("labels the test pod as the platform's policies expect, so only it reaches the app's port", () => {
         const pod = one(objects, "Pod", true);
-        const appLabels = one(objects, "Deployment").spec.template.metadata.labels;
-        const policies = objects.filter((o) => o.kind === "NetworkPolicy");
-        const egress = policies.find((p) => p.spec.policyTypes.join() === "Egress")!;
-        const ingress = policies.find((p) => p.spec.policyTypes.join() === "Ingress")!;
-        assert.ok(matches(egress.spec.podSelector.matchLabels, pod.metadata.labels));
-        assert.ok(!matches(egress.spec.podSelector.matchLabels, appLabels));
-        assert.ok(matches(egress.spec.egress[0].to[0].podSelector.matchLabels, appLabels));
-        assert.ok(matches(ingress.spec.podSelector.matchLabels, appLabels));
-        assert.ok(matches(ingress.spec.ingress[0].from[0].podSelector.matchLabels, pod.metadata.labels));
-        for (const p of policies) {
-            assert.deepEqual((p.spec.egress ?? p.spec.ingress)[0].ports, [
-                { protocol: "TCP", port: APP_PORT },
-            ]);
-            const weight = (o: Obj) => Number(o.metadata.annotations["helm.sh/hook-weight"] ?? 0);
-            assert.ok(weight(p) < weight(pod), "created before the test pod");
-            assert.match(p.metadata.annotations["helm.sh/hook-delete-policy"], /hook-succeeded/);
-        }
+        const platform = networkPolicies({
+            tenant: helmTeamConfig({
+                name: PLACEHOLDER_TEAM,
+                apps: [appConfig(PLACEHOLDER_APP, { port: APP_PORT })],
+            }),
+            tenants: [],
+            ingressNamespace: APP_ROUTING_NAMESPACE,
+        });
+        const app = {
+            namespace: PLACEHOLDER_TEAM,
+            labels: one(objects, "Deployment").spec.template.metadata.labels,
+        };
+        const test = { namespace: PLACEHOLDER_TEAM, labels: pod.metadata.labels };
+        assert.ok(matches(helmTestLabels(PLACEHOLDER_APP), pod.metadata.labels));
+        assert.ok(connects(platform, test, app, APP_PORT));
+        assert.ok(!connects(platform, test, app, APP_PORT + 1));
     });
 });
 

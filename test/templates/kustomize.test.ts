@@ -2,10 +2,9 @@
 // Kubernetes objects in the team's namespace, pods that pass Pod Security restricted and fit the
 // LimitRange, staging on a tag the pipeline bumps, prod pinned by digest with more replicas.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { parse, parseAllDocuments } from "yaml";
+import { parse } from "yaml";
 import {
     APP_PORT,
     HELM_KIT,
@@ -14,6 +13,7 @@ import {
     PLACEHOLDER_TEAM,
     podSpecs,
     read,
+    renderKustomizeOverlay,
     resourceProblems,
     validateKubernetesObject,
 } from "../support/kits";
@@ -25,27 +25,6 @@ const OVERLAYS = ["staging", "prod"] as const;
 type Overlay = (typeof OVERLAYS)[number];
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
-function kubectlPath(): string {
-    const found = spawnSync("sh", ["-c", "command -v kubectl"], { encoding: "utf8" });
-    if (found.status !== 0 || !found.stdout.trim()) {
-        assert.fail(
-            "kubectl is not on PATH: these tests render the overlays with `kubectl kustomize`. Install kubectl (it embeds kustomize), e.g. apt-get install kubectl.",
-        );
-    }
-    return found.stdout.trim();
-}
-
-function kustomize(kubectl: string, overlay: Overlay): Obj[] {
-    const run = spawnSync(kubectl, ["kustomize", join(KUSTOMIZE_KIT, "deploy", overlay)], {
-        encoding: "utf8",
-        timeout: 30_000,
-    });
-    assert.equal(run.status, 0, `kubectl kustomize deploy/${overlay}: ${run.stderr || run.error}`);
-    return parseAllDocuments(run.stdout)
-        .map((d) => d.toJS() as Obj)
-        .filter(Boolean);
-}
-
 const kustomization = (overlay: string) =>
     parse(read(join(KUSTOMIZE_KIT, "deploy", overlay, "kustomization.yaml"))) as Obj;
 
@@ -55,8 +34,7 @@ describe("Kustomize kit: the overlays rendered by kubectl kustomize", () => {
     const container = (overlay: Overlay) => deployment(overlay).spec.template.spec.containers[0];
 
     before(() => {
-        const kubectl = kubectlPath();
-        for (const overlay of OVERLAYS) rendered[overlay] = kustomize(kubectl, overlay);
+        for (const overlay of OVERLAYS) rendered[overlay] = renderKustomizeOverlay(overlay);
     });
 
     it("renders a Deployment and a Service in each overlay", () => {

@@ -161,4 +161,136 @@ describe("tenants config", () => {
             return true;
         });
     });
+
+    test("a quota that cannot hold its pods at the default requests is refused, naming the keys and numbers", () =>
+        assert.rejects(
+            run(
+                "staging",
+                staging((t) => (t[0].quota = { cpu: "2", pods: 30 })),
+            ),
+            new RegExp(
+                `${teamKey(0, "quota.cpu")}: got "2"; allowed: at least 3: quota\\.pods \\(30\\) pods at limits\\.defaultRequestCpu \\(100m\\) each`,
+            ),
+        ));
+
+    test("an ephemeral storage quota too small for the pods at the default request is refused", () =>
+        assert.rejects(
+            run(
+                "staging",
+                staging((t) => (t[0].quota = { ephemeralStorage: "1Gi" })),
+            ),
+            /quota\.ephemeralStorage: got "1Gi"; allowed: at least 3840Mi: quota\.pods \(30\)/,
+        ));
+
+    test("a quota key that does not exist (limitsCpu: limits are derived) is refused", () =>
+        rejectsNaming(
+            staging((t) => (t[0].quota = { limitsCpu: "100" })),
+            "[0].quota.limitsCpu",
+        ));
+
+    test("a default ephemeral storage request above its default limit is refused", () =>
+        rejectsNaming(
+            staging(
+                (t) =>
+                    (t[0].limits = {
+                        defaultEphemeralStorage: "64Mi",
+                        defaultRequestEphemeralStorage: "128Mi",
+                    }),
+            ),
+            "[0].limits.defaultRequestEphemeralStorage",
+        ));
+
+    test("a negative PVC count is refused", () =>
+        rejectsNaming(
+            staging((t) => (t[0].quota = { persistentVolumeClaims: -1 })),
+            "[0].quota.persistentVolumeClaims",
+        ));
+
+    for (const host of ["*.example.com", "https://shop.example.com", "Shop.example.com", "shop"]) {
+        test(`a host ${host} is refused: Ingress hosts are exact lowercase names`, () =>
+            rejectsNaming(
+                staging((t) => (t[0].hosts = [host])),
+                "[0].hosts[0]",
+            ));
+    }
+
+    test("a host another team declared is refused, naming its owner", () =>
+        assert.rejects(
+            run(
+                "staging",
+                staging((t) => {
+                    t[0].hosts = ["shop.example.com"];
+                    t[1].hosts = ["shop.example.com"];
+                }),
+            ),
+            new RegExp(
+                `${teamKey(1, "hosts[0]")}: got "shop\\.example\\.com"; allowed: a host no other team declares \\(dev-team1 does\\)`,
+            ),
+        ));
+
+    test("the chart repository's host is refused: it is the platform's", () =>
+        assert.rejects(
+            run(
+                "staging",
+                staging((t) => (t[1].hosts = ["charts.staging.gitops.example.com"])),
+            ),
+            /chartMuseumHost: got "charts\.staging\.gitops\.example\.com"; allowed: a host no team declares: team dev-team2 lists it/,
+        ));
+
+    for (const loadBalancers of [6, -1, "1", true]) {
+        test(`loadBalancers ${JSON.stringify(loadBalancers)} is refused (an integer from 0 to 5)`, () =>
+            rejectsNaming(
+                staging((t) => (t[0].loadBalancers = loadBalancers)),
+                "[0].loadBalancers",
+            ));
+    }
+
+    const egress = (entry: Record<string, unknown>) => staging((t) => (t[0].egress = [entry]));
+    for (const [cidr, why] of [
+        ["169.254.169.254/32", "the Instance Metadata Service"],
+        ["168.63.129.16/32", "the WireServer"],
+        ["10.244.7.0/24", "the pods"],
+        ["10.0.0.10/32", "the Services"],
+        ["10.224.0.0/16", "the nodes"],
+        ["203.0.113.7/24", "host bits set"],
+        ["203.0.113.0", "no prefix"],
+        ["203.0.113.0/33", "a prefix above 32"],
+        ["2001:db8::/32", "IPv6"],
+    ]) {
+        test(`an egress to ${cidr} is refused (${why})`, () =>
+            rejectsNaming(egress({ cidr, ports: [443] }), "[0].egress[0].cidr"));
+    }
+
+    test("an egress to IMDS is refused, naming what it is", () =>
+        assert.rejects(
+            run("staging", egress({ cidr: "169.254.169.254/32", ports: [80] })),
+            /egress\[0\]\.cidr: got "169\.254\.169\.254\/32"; allowed: a range outside 169\.254\.169\.254\/32, the Azure Instance Metadata Service/,
+        ));
+
+    test("an egress without ports is refused: nothing opens a whole range", () =>
+        rejectsNaming(egress({ cidr: "203.0.113.0/24", ports: [] }), "[0].egress[0].ports"));
+
+    test("an egress port out of range is refused", () =>
+        rejectsNaming(egress({ cidr: "203.0.113.0/24", ports: [0] }), "[0].egress[0].ports[0]"));
+
+    test("an egress from an app the team does not have is refused", () =>
+        rejectsNaming(
+            egress({ cidr: "203.0.113.0/24", ports: [443], apps: ["api"] }),
+            "[0].egress[0].apps[0]",
+        ));
+
+    test("an egress to a host name is refused, saying why (no FQDN policies on this cluster)", () =>
+        assert.rejects(
+            run("staging", egress({ host: "api.example.com", ports: [443] })),
+            /egress\[0\]\.host: got "api\.example\.com"; allowed: nothing: host names need FQDN network policies/,
+        ));
+
+    test("a misspelt egress key is refused", () =>
+        rejectsNaming(egress({ cidr: "203.0.113.0/24", port: 443 }), "[0].egress[0].port"));
+
+    test("an app named <app>-test next to <app> is refused (its pods would pass for the Helm test)", () =>
+        rejectsNaming(
+            staging((t) => t[0].apps.push({ ...t[0].apps[0], name: "back-test" })),
+            "[0].apps[2].name",
+        ));
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { DEFAULT_QUOTA } from "../../components/tenants/config";
 import type { HelmTenant, KustomizeTenant, TenantGitSource } from "../../components/tenants/config";
 import {
     helmRelease,
@@ -11,10 +12,12 @@ import { gitRepository, kustomization } from "../../components/tenants/delivery/
 import {
     limitRange,
     namespaceManifest,
+    reconcilerRole,
     reconcilerRoleBinding,
     reconcilerServiceAccount,
     resourceQuota,
 } from "../../components/tenants/manifests";
+import { quantity } from "../../src/quantity";
 import { HELM_CHART_LAYER } from "../../src/flux";
 import { validateObject } from "../support/schemas";
 import { appConfig, helmTeamConfig } from "../support/tenants";
@@ -22,7 +25,7 @@ import { appConfig, helmTeamConfig } from "../support/tenants";
 const app = appConfig;
 
 const helmTeam: HelmTenant = helmTeamConfig({
-    quota: { cpu: "8", memory: "16Gi", pods: 60 },
+    quota: { ...DEFAULT_QUOTA, cpu: "8", memory: "16Gi", pods: 60 },
     apps: [app("back"), app("front", { web: true, dependsOn: ["back"], values: { replicaCount: 2 } })],
     flows: [{ from: "front", to: "back", port: 8080 }],
     timeout: "10m",
@@ -67,42 +70,53 @@ describe("tenant manifests", () => {
         );
     });
 
-    test("the reconciler is bound to admin by a RoleBinding in its own namespace", () => {
-        const binding = reconcilerRoleBinding(helmTeam);
-        assert.equal(binding.kind, "RoleBinding");
-        assert.equal(binding.metadata.namespace, "dev-team1");
-        assert.deepEqual(binding.roleRef, {
-            apiGroup: "rbac.authorization.k8s.io",
-            kind: "ClusterRole",
-            name: "admin",
-        });
-        assert.deepEqual(binding.subjects, [
-            {
-                kind: "ServiceAccount",
-                name: reconcilerServiceAccount(helmTeam).metadata.name,
-                namespace: "dev-team1",
-            },
-        ]);
-    });
-
-    test("the quota caps requests and limits at the configured figures and forbids LoadBalancer and NodePort services", () => {
+    test("the quota caps requests at the configured figures and limits at pods times the default limits", () => {
         assert.deepEqual(resourceQuota(helmTeam).spec.hard, {
             "requests.cpu": "8",
-            "limits.cpu": "8",
+            "limits.cpu": "30",
             "requests.memory": "16Gi",
-            "limits.memory": "16Gi",
+            "limits.memory": "30Gi",
+            "requests.ephemeral-storage": "8Gi",
+            "limits.ephemeral-storage": "60Gi",
+            "requests.storage": "20Gi",
+            persistentvolumeclaims: "5",
             pods: "60",
             "services.loadbalancers": "0",
             "services.nodeports": "0",
         });
     });
 
-    test("the limit range gives containers the configured default requests and limits", () => {
+    for (const team of [helmTeamConfig(), helmTeam]) {
+        test(`the quota's sums fit: ${team.quota.pods} pods at the LimitRange defaults stay within every cap`, () => {
+            const hard = resourceQuota(team).spec.hard as Record<string, string>;
+            const { limits } = team;
+            const pods = team.quota.pods;
+            const fits = (cap: string, perPod: string) =>
+                assert.ok(
+                    quantity(hard[cap]) >= pods * quantity(perPod),
+                    `${cap} ${hard[cap]} < ${pods} x ${perPod}`,
+                );
+            fits("requests.cpu", limits.defaultRequestCpu);
+            fits("requests.memory", limits.defaultRequestMemory);
+            fits("requests.ephemeral-storage", limits.defaultRequestEphemeralStorage);
+            fits("limits.cpu", limits.defaultCpu);
+            fits("limits.memory", limits.defaultMemory);
+            fits("limits.ephemeral-storage", limits.defaultEphemeralStorage);
+        });
+    }
+
+    test("a team allowed load balancers gets that many, and NodePort Services stay refused at admission instead", () => {
+        const hard = resourceQuota(helmTeamConfig({ loadBalancers: 2 })).spec.hard as Record<string, string>;
+        assert.equal(hard["services.loadbalancers"], "2");
+        assert.equal(hard["services.nodeports"], undefined);
+    });
+
+    test("the limit range gives containers the configured default requests and limits, ephemeral storage included", () => {
         assert.deepEqual(limitRange(helmTeam).spec.limits, [
             {
                 type: "Container",
-                default: { cpu: "500m", memory: "512Mi" },
-                defaultRequest: { cpu: "100m", memory: "128Mi" },
+                default: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "1Gi" },
+                defaultRequest: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "128Mi" },
             },
         ]);
     });
@@ -227,6 +241,7 @@ describe("tenant manifests", () => {
         const objects = [
             namespaceManifest(helmTeam),
             reconcilerServiceAccount(helmTeam),
+            reconcilerRole(helmTeam),
             reconcilerRoleBinding(helmTeam),
             resourceQuota(helmTeam),
             limitRange(helmTeam),

@@ -3,13 +3,26 @@ import { describe, test } from "node:test";
 import type { AppConfig, FlowConfig, HelmTenant, TenantConfig } from "../../components/tenants/config";
 import { appConfig, helmTeamConfig } from "../support/tenants";
 import {
+    APP_LABEL,
     NetworkPolicyManifest,
+    helmTestLabels,
     networkPolicies,
     resolvedFlows,
 } from "../../components/tenants/networkPolicies";
 import { validateObject } from "../support/schemas";
+import { Endpoint, Pod, connects } from "../support/networkPolicy";
+import { FORBIDDEN_EGRESS } from "../../src/network";
 
 const INGRESS = "app-routing-system";
+const GIT = { url: "https://github.com/example/dev-team2", branch: "main", path: "./", healthChecks: [] };
+const pod = (namespace: string, labels: Record<string, string>): Pod => ({ namespace, labels });
+/** An address inside a CIDR: the address itself for a /32, else the one after the network address. */
+const addressIn = (cidr: string) => {
+    const [ip, prefix] = cidr.split("/");
+    const octets = ip.split(".");
+    if (prefix !== "32") octets[3] = String(Number(octets[3]) + 1);
+    return octets.join(".");
+};
 
 const app = (name: string, extra: Partial<AppConfig> = {}) => appConfig(name, { version: "1.0.0", ...extra });
 
@@ -120,7 +133,7 @@ describe("network policies", () => {
         for (const t of [team1, team2]) {
             assert.deepEqual(
                 [...peerNamespaces(policiesOf(t, [team1, team2]))].sort(),
-                ["<own>", INGRESS, "kube-system"].filter((n) => t === team1 || n !== "<own>").sort(),
+                ["<own>", INGRESS, "kube-system"].sort(),
             );
         }
     });
@@ -164,10 +177,12 @@ describe("network policies", () => {
     test("a cross-team flow opens nothing in a third team", () => {
         const caller = team("dev-team1", team1.apps, [{ from: "front", to: "dev-team2/app", port: 8080 }]);
         const third = team("dev-team3", [app("api")]);
+        const policies = policiesOf(third, [caller, team2, third]);
         assert.deepEqual(
-            policiesOf(third, [caller, team2, third]).map((p) => p.metadata.name),
-            ["default-deny", "allow-dns"],
+            policies.filter((p) => /dev-team[12]/.test(p.metadata.name)),
+            [],
         );
+        assert.ok(![...peerNamespaces(policies)].some((n) => /dev-team[12]/.test(n)));
     });
 
     test("a flow declared by both teams gives one policy per side, not two", () => {
@@ -190,5 +205,84 @@ describe("network policies", () => {
         for (const t of [caller, team2]) {
             for (const p of policiesOf(t, [caller, team2])) await validateObject(structuredClone(p) as never);
         }
+    });
+
+    test("the helm test pod of an app reaches that app on its port, and nothing else of the namespace", () => {
+        const policies = policiesOf(team1, [team1, team2]);
+        const test = pod("dev-team1", helmTestLabels("back"));
+        assert.ok(connects(policies, test, pod("dev-team1", { [APP_LABEL]: "back" }), 8080));
+        assert.ok(!connects(policies, test, pod("dev-team1", { [APP_LABEL]: "back" }), 9090));
+        assert.ok(!connects(policies, test, pod("dev-team1", { [APP_LABEL]: "front" }), 3000));
+    });
+
+    test("another team's pod labelled as a helm test is refused", () => {
+        const policies = [...policiesOf(team1, [team1, team2]), ...policiesOf(team2, [team1, team2])];
+        const impostor = pod("dev-team2", helmTestLabels("back"));
+        assert.ok(!connects(policies, impostor, pod("dev-team1", { [APP_LABEL]: "back" }), 8080));
+    });
+
+    test("a kustomize team gets no helm test policies", () => {
+        const kustomize: TenantConfig = { ...team2, delivery: "kustomize", git: GIT };
+        const names = policiesOf(kustomize, [team1, kustomize]).map((p) => p.metadata.name);
+        assert.ok(!names.some((n) => n.includes("helm-test")), names.join(", "));
+    });
+});
+
+describe("declared egress", () => {
+    const withEgress = (egress: HelmTenant["egress"]) => helmTeamConfig({ ...team1, egress });
+    const policiesWith = (egress: HelmTenant["egress"]) =>
+        policiesOf(withEgress(egress), [withEgress(egress), team2]);
+    const front = pod("dev-team1", { [APP_LABEL]: "front" });
+    const back = pod("dev-team1", { [APP_LABEL]: "back" });
+    const external = (ip: string): Endpoint => ({ ip });
+
+    test("nothing leaves the namespace but DNS when no egress is declared", () => {
+        const policies = policiesOf(team1, [team1, team2]);
+        for (const ip of ["203.0.113.10", "8.8.8.8", "20.50.0.1"])
+            for (const port of [80, 443, 53])
+                assert.ok(!connects(policies, front, external(ip), port), `${ip}:${port}`);
+    });
+
+    test("a declared CIDR is reachable on its ports only, from the listed apps only", () => {
+        const policies = policiesWith([{ cidr: "203.0.113.0/24", ports: [443], apps: ["back"] }]);
+        assert.ok(connects(policies, back, external("203.0.113.10"), 443));
+        assert.ok(!connects(policies, back, external("203.0.113.10"), 80));
+        assert.ok(!connects(policies, back, external("203.0.114.10"), 443));
+        assert.ok(!connects(policies, front, external("203.0.113.10"), 443));
+    });
+
+    test("an egress without apps opens the CIDR to every pod of the team", () => {
+        const policies = policiesWith([{ cidr: "203.0.113.0/24", ports: [443, 8443], apps: [] }]);
+        for (const from of [front, back]) {
+            assert.ok(connects(policies, from, external("203.0.113.1"), 443));
+            assert.ok(connects(policies, from, external("203.0.113.1"), 8443));
+        }
+    });
+
+    for (const { cidr, what } of FORBIDDEN_EGRESS) {
+        test(`egress to 0.0.0.0/0 still cannot reach ${cidr} (${what.split(" (")[0]})`, () => {
+            const policies = policiesWith([{ cidr: "0.0.0.0/0", ports: [80, 443], apps: [] }]);
+            const inside = addressIn(cidr);
+            for (const port of [80, 443])
+                assert.ok(!connects(policies, front, external(inside), port), `${inside}:${port}`);
+            assert.ok(connects(policies, front, external("203.0.113.10"), 443));
+        });
+    }
+
+    test("egress to 0.0.0.0/0 does not open another team's pods", () => {
+        const policies = [
+            ...policiesWith([{ cidr: "0.0.0.0/0", ports: [8080], apps: [] }]),
+            ...policiesOf(team2, [withEgress([]), team2]),
+        ];
+        const other: Pod = { namespace: "dev-team2", labels: { [APP_LABEL]: "app" }, ip: "10.244.3.7" };
+        assert.ok(!connects(policies, front, other, 8080));
+    });
+
+    test("every declared egress policy validates against the NetworkPolicy schema", async () => {
+        const policies = policiesWith([
+            { cidr: "0.0.0.0/0", ports: [443], apps: [] },
+            { cidr: "203.0.113.0/24", ports: [5432], apps: ["back"] },
+        ]);
+        for (const p of policies) await validateObject(structuredClone(p) as never);
     });
 });

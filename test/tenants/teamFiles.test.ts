@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { forEnvironment } from "../../components/tenants/teamFiles";
 import { PROJECT_DIR } from "../../src/offline/stackConfig";
 import { STACKS, run } from "../support/program";
 
@@ -118,4 +119,26 @@ describe("team files (tenants/<team>.yaml)", () => {
             ),
             /dev-team3\.yaml: qouta: .*did you mean "quota"\?/,
         ));
+});
+
+describe("team files: what an environment replaces", () => {
+    test("an environment's hosts, egress and loadBalancers replace the team's own: each environment has its own names and ways out", () => {
+        const problems: string[] = [];
+        const r = { problem: (key: string) => void problems.push(key) };
+        const raw = {
+            name: "t",
+            hosts: ["a.example.com"],
+            egress: [{ cidr: "203.0.113.0/24", ports: [443] }],
+            environments: {
+                prod: { hosts: ["b.example.com"], egress: [], loadBalancers: 1 },
+            },
+        };
+        const prod = forEnvironment(r, "t.yaml", raw, "prod", ["staging", "prod"]);
+        assert.deepEqual(prod.hosts, ["b.example.com"]);
+        assert.deepEqual(prod.egress, []);
+        assert.equal(prod.loadBalancers, 1);
+        const staging = forEnvironment(r, "t.yaml", raw, "staging", ["staging", "prod"]);
+        assert.deepEqual(staging.hosts, ["a.example.com"]);
+        assert.deepEqual(problems, []);
+    });
 });

@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Tenant, TenantArgs } from "../../components/tenants/tenant";
+import { TENANT_POLICIES } from "../../components/tenants/admissionPolicies";
+import { TenantAdmission } from "../../components/tenants/admission";
 import type { HelmTenant } from "../../components/tenants/config";
 import { isSemver } from "../../src/config/validators";
 import { unwrap } from "../../src/offline/run";
@@ -11,6 +13,7 @@ import {
     RegisteredResource,
     STACKS,
     byUrn,
+    isWireSecret,
     kubernetesObjects,
     ofType,
     one,
@@ -77,26 +80,37 @@ for (const stack of STACKS) {
             }
         });
 
-        test("each namespace has the reconciler ServiceAccount bound to admin there, a quota and a limit range", async () => {
+        test("each namespace has the reconciler ServiceAccount bound to its own Role there (never admin), a quota, a limit range and the admission params", async () => {
             const r = await run(stack);
             for (const team of TEAMS) {
                 assert.deepEqual(
                     inNamespace(r, "ServiceAccount", team).map((x) => x.inputs.metadata.name),
                     ["flux-reconciler"],
                 );
-                const [binding] = inNamespace(r, "RoleBinding", team);
+                assert.deepEqual(
+                    inNamespace(r, "Role", team).map((x) => x.inputs.metadata.name),
+                    ["flux-reconciler"],
+                );
+                const binding = inNamespace(r, "RoleBinding", team).find(
+                    (b) => b.inputs.metadata.name === "flux-reconciler",
+                )!;
                 assert.deepEqual(binding.inputs.roleRef, {
                     apiGroup: "rbac.authorization.k8s.io",
-                    kind: "ClusterRole",
-                    name: "admin",
+                    kind: "Role",
+                    name: "flux-reconciler",
                 });
                 assert.deepEqual(binding.inputs.subjects, [
                     { kind: "ServiceAccount", name: "flux-reconciler", namespace: team },
                 ]);
                 assert.equal(inNamespace(r, "ResourceQuota", team).length, 1);
                 assert.equal(inNamespace(r, "LimitRange", team).length, 1);
+                assert.deepEqual(
+                    inNamespace(r, "ConfigMap", team).map((x) => x.inputs.metadata.name),
+                    ["tenant-isolation"],
+                );
             }
             assert.equal(tenantKind(r, "ClusterRoleBinding").length, 0);
+            assert.equal(tenantKind(r, "ClusterRole").length, 0);
         });
 
         test("the quota follows the stack's config", async () => {
@@ -284,7 +298,7 @@ for (const stack of STACKS) {
                 assert.ok(o.provider.startsWith(`${provider.urn}::`), `${o.name} uses ${o.provider}`);
         });
 
-        test("every Flux object comes after its namespace, the reconciler's RoleBinding, the quota, limits and default-deny", async () => {
+        test("every Flux object comes after its namespace, the reconciler's RoleBinding, the admission params and policies, the quota, limits and default-deny", async () => {
             const r = await run(stack);
             const flux = tenantObjects(r).filter((x) => isFluxApiVersion(x.inputs.apiVersion ?? ""));
             assert.equal(flux.length, 5);
@@ -295,13 +309,62 @@ for (const stack of STACKS) {
                 const namespace = o.inputs.metadata.namespace;
                 for (const needed of [
                     `Namespace/${namespace}`,
-                    "RoleBinding/flux-reconciler-admin",
+                    "RoleBinding/flux-reconciler",
+                    "ConfigMap/tenant-isolation",
                     "ResourceQuota/team-quota",
                     "LimitRange/team-limits",
                     "NetworkPolicy/default-deny",
                 ]) {
                     assert.ok(deps.includes(needed), `${o.name} does not wait for ${needed}`);
                 }
+                for (const binding of ofType(
+                    r,
+                    "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+                ))
+                    assert.ok(
+                        o.dependencies.includes(binding.urn),
+                        `${o.name} does not wait for ${binding.name}`,
+                    );
+            }
+        });
+
+        test("the cluster gets one ValidatingAdmissionPolicy and one binding per tenant rule, bound to tenant namespaces", async () => {
+            const r = await run(stack);
+            const policies = ofType(
+                r,
+                "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+            );
+            const bindings = ofType(
+                r,
+                "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+            );
+            assert.deepEqual(
+                policies.map((p) => p.inputs.metadata.name).sort(),
+                TENANT_POLICIES.map((p) => p.name).sort(),
+            );
+            for (const b of bindings) {
+                assert.deepEqual(b.inputs.spec.matchResources.namespaceSelector, {
+                    matchExpressions: [{ key: "toolkit.fluxcd.io/tenant", operator: "Exists" }],
+                });
+                assert.ok(
+                    policies.some((p) => b.dependencies.includes(p.urn)),
+                    b.name,
+                );
+            }
+            for (const o of [...policies, ...bindings]) await validateObject(o.inputs as never);
+        });
+
+        test("each namespace's admission params carry the environment's registry and the team's own hosts", async () => {
+            const r = await run(stack);
+            const domain = stack === "prod" ? "gitops.example.com" : "staging.gitops.example.com";
+            for (const [team, host] of [
+                ["dev-team1", `front.dev-team1.${domain}`],
+                ["dev-team2", `app.dev-team2.${domain}`],
+            ]) {
+                const [params] = inNamespace(r, "ConfigMap", team);
+                assert.equal(params.inputs.data.registry, r.outputs.registryLoginServer);
+                assert.equal(params.inputs.data.hosts, host);
+                assert.equal(params.inputs.data.loadBalancers, "0");
             }
         });
 
@@ -309,6 +372,7 @@ for (const stack of STACKS) {
             const r = await run(stack);
             const objects = tenantObjects(r);
             assert.deepEqual([...new Set(objects.map((o) => o.inputs.kind))].sort(), [
+                "ConfigMap",
                 "GitRepository",
                 "HelmRelease",
                 "HelmRepository",
@@ -317,6 +381,7 @@ for (const stack of STACKS) {
                 "Namespace",
                 "NetworkPolicy",
                 "ResourceQuota",
+                "Role",
                 "RoleBinding",
                 "ServiceAccount",
             ]);
@@ -479,6 +544,60 @@ describe("Tenant component on its own", () => {
         assert.deepEqual(ofType(r, "kubernetes:core/v1:Secret"), []);
         for (const x of r.resources)
             assert.ok(!JSON.stringify(unwrap(x.wireInputs)).includes("push-password"), x.name);
+    });
+
+    const teams = (webhookUrl: string): TenantArgs["notifications"] => ({
+        channel: { provider: "msteams", webhookUrl: pulumi.secret(webhookUrl) },
+        cluster: "staging",
+    });
+    const WEBHOOK = "https://contoso.webhook.office.com/webhookb2/ops";
+
+    test("with a Teams channel, a Provider and an Alert in the team's namespace report its failed releases", async () => {
+        const r = await runWith(program({ notifications: teams(WEBHOOK) }));
+        const provider = one(r, "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider");
+        const alert = one(r, "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert");
+        assert.equal(provider.inputs.metadata.namespace, "dev-team1");
+        assert.equal(provider.inputs.spec.type, "msteams");
+        assert.equal(alert.inputs.metadata.namespace, "dev-team1");
+        assert.deepEqual(alert.inputs.spec.providerRef, { name: provider.inputs.metadata.name });
+        assert.equal(alert.inputs.spec.eventSeverity, "error");
+        assert.ok(alert.inputs.spec.eventSources.some((s: { kind: string }) => s.kind === "HelmRelease"));
+        assert.deepEqual(alert.inputs.spec.eventMetadata, { cluster: "staging", team: "dev-team1" });
+        assert.ok(alert.dependencies.includes(provider.urn));
+        for (const o of [provider, alert]) await validateObject(unwrap(o.wireInputs) as never);
+    });
+
+    test("the Teams webhook reaches the Provider only as a secret, and no Secret the team could read holds it", async () => {
+        const r = await runWith(program({ notifications: teams(WEBHOOK) }));
+        const provider = one(r, "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider");
+        assert.equal(provider.inputs.spec.address, WEBHOOK);
+        const spec = provider.wireInputs.spec;
+        assert.ok(isWireSecret(spec) || isWireSecret(spec.address), "the address travels as a secret");
+        assert.deepEqual(ofType(r, "kubernetes:core/v1:Secret"), []);
+    });
+
+    for (const channel of [
+        { provider: "none" as const },
+        { provider: "github" as const, token: pulumi.secret("t") },
+    ]) {
+        test(`with ${channel.provider} notifications, the namespace gets no Provider nor Alert`, async () => {
+            const r = await runWith(program({ notifications: { channel, cluster: "staging" } }));
+            assert.deepEqual(kubernetesObjects(r, "Provider"), []);
+            assert.deepEqual(kubernetesObjects(r, "Alert"), []);
+        });
+    }
+
+    test("every Flux object waits for the cluster's admission policies and their bindings", async () => {
+        const r = await runWith(() => {
+            const provider = new k8s.Provider("k8s-admission", { kubeconfig: "offline" });
+            return program({ admission: new TenantAdmission("admission", { provider }) })();
+        });
+        const policies = r.resources.filter((x) => x.type.startsWith("kubernetes:admissionregistration"));
+        assert.equal(policies.length, 2 * TENANT_POLICIES.length);
+        const objects = r.resources.filter((x) => isFluxApiVersion(x.inputs.apiVersion ?? ""));
+        assert.ok(objects.length > 0);
+        for (const o of objects)
+            for (const p of policies) assert.ok(o.dependencies.includes(p.urn), `${o.name} before ${p.name}`);
     });
 
     test("a tenant missing from the stack's tenants is refused (its flows could not be resolved)", () =>

@@ -1,0 +1,292 @@
+// What the API server refuses in every tenant namespace, whoever asks: native ValidatingAdmissionPolicies
+// (admissionregistration.k8s.io/v1, GA in Kubernetes 1.30), so no admission controller has to run.
+// One policy and one binding per rule for the whole cluster; what differs per team (its hosts, its
+// load balancers) and the environment's registry are the params: a platform-owned ConfigMap in each
+// tenant namespace, which the binding reads from the namespace of the object being admitted.
+import type * as pulumi from "@pulumi/pulumi";
+import type { TenantConfig } from "./config";
+import { RECONCILER_SERVICE_ACCOUNT, TENANT_LABEL, tenantMetadata } from "./manifests";
+
+/** The params ConfigMap in each tenant namespace. */
+export const ISOLATION_PARAMS_NAME = "tenant-isolation";
+/** The label the platform puts on what it owns in a tenant namespace (manifests.ts `labels`). */
+export const PLATFORM_OWNED_LABEL = { key: "app.kubernetes.io/managed-by", value: "pulumi" } as const;
+
+/** The data of a team's params: every value a string (a ConfigMap), lists comma-separated. */
+export function isolationParams(t: TenantConfig, registryLoginServer: pulumi.Input<string>) {
+    return {
+        apiVersion: "v1" as const,
+        kind: "ConfigMap" as const,
+        metadata: tenantMetadata(t, ISOLATION_PARAMS_NAME),
+        data: {
+            registry: registryLoginServer,
+            hosts: t.hosts.join(","),
+            loadBalancers: String(t.loadBalancers),
+        },
+    };
+}
+
+interface Rule {
+    readonly apiGroups: readonly string[];
+    readonly resources: readonly string[];
+    readonly operations: readonly string[];
+}
+
+interface Validation {
+    readonly expression: string;
+    readonly message?: string;
+    readonly messageExpression?: string;
+}
+
+/** One rule the API server enforces: what it matches, what it computes, what must hold. */
+export interface TenantPolicy {
+    readonly name: string;
+    /** Reads the team's params (`params.data.*`). */
+    readonly params: boolean;
+    readonly rules: readonly Rule[];
+    readonly variables: readonly { readonly name: string; readonly expression: string }[];
+    readonly validations: readonly Validation[];
+}
+
+const WRITES = ["CREATE", "UPDATE"];
+
+// Who may change what the platform owns: whoever may do the same to that kind of object in every
+// namespace. Cluster admins (Pulumi's deployer, the platform admins), Flux's controllers (finalizers on
+// the platform's sources and releases) and Kubernetes' own (the namespace and garbage collectors, the
+// endpoint controllers) hold their rights cluster-wide; every team right is bound to its namespace
+// (Azure RBAC on the namespace scope, the reconciler's Role), impersonation included. No list of
+// identities has to be kept in step, and an identity nobody thought of is refused.
+const BY_PLATFORM =
+    "authorizer.group(request.resource.group).resource(request.resource.resource)" +
+    ".check(request.operation == 'CREATE' ? 'create' : request.operation == 'UPDATE' ? 'update' : 'delete').allowed()";
+const labelled = (o: string) =>
+    `(${o} != null && has(${o}.metadata.labels) && '${PLATFORM_OWNED_LABEL.key}' in ${o}.metadata.labels && ` +
+    `${o}.metadata.labels['${PLATFORM_OWNED_LABEL.key}'] == '${PLATFORM_OWNED_LABEL.value}')`;
+
+/**
+ * The platform's objects and network policies: objects labelled as the platform's may not be created,
+ * changed or deleted, nor NetworkPolicies (or Cilium policies) written, except by the platform. Covers
+ * team members with `edit`, who may write NetworkPolicies by Azure RBAC.
+ */
+const platformObjects: TenantPolicy = {
+    name: "tenant-platform-objects",
+    params: false,
+    rules: [{ apiGroups: ["*"], resources: ["*"], operations: [...WRITES, "DELETE"] }],
+    variables: [
+        { name: "owned", expression: `${labelled("object")} || ${labelled("oldObject")}` },
+        {
+            name: "networkPolicy",
+            expression:
+                "(request.kind.group == 'networking.k8s.io' && request.kind.kind == 'NetworkPolicy') || " +
+                "(request.kind.group == 'cilium.io' && request.kind.kind in ['CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy'])",
+        },
+        { name: "byPlatform", expression: BY_PLATFORM },
+    ],
+    validations: [
+        {
+            expression: "!variables.owned || variables.byPlatform",
+            messageExpression:
+                `'this ' + request.kind.kind + ' is the platform\\'s (${PLATFORM_OWNED_LABEL.key}=${PLATFORM_OWNED_LABEL.value}): ` +
+                `it changes only through the platform config (the team file), never in the cluster'`,
+        },
+        {
+            expression: "!variables.networkPolicy || variables.byPlatform",
+            message:
+                "network policies in a tenant namespace are the platform's: declare flows and egress in the team file",
+        },
+    ],
+};
+
+/**
+ * Endpoints and EndpointSlices only from Kubernetes' own controllers (or the platform): a hand-written
+ * one behind a selector-less Service would point the shared ingress at any pod IP, a platform pod's too.
+ */
+const endpoints: TenantPolicy = {
+    name: "tenant-endpoints",
+    params: false,
+    rules: [
+        { apiGroups: [""], resources: ["endpoints"], operations: WRITES },
+        { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], operations: WRITES },
+    ],
+    variables: [{ name: "byPlatform", expression: BY_PLATFORM }],
+    validations: [
+        {
+            expression: "variables.byPlatform",
+            message:
+                "endpoints in a tenant namespace come from Kubernetes' controllers only: give the Service a selector",
+        },
+    ],
+};
+
+/** Services stay inside the cluster: no alias to any DNS name, no node port, no hijacked address. */
+const services: TenantPolicy = {
+    name: "tenant-services",
+    params: true,
+    rules: [{ apiGroups: [""], resources: ["services"], operations: WRITES }],
+    variables: [
+        { name: "serviceType", expression: "has(object.spec.type) ? object.spec.type : 'ClusterIP'" },
+    ],
+    validations: [
+        {
+            expression: "variables.serviceType != 'ExternalName'",
+            message:
+                "ExternalName Services are refused in tenant namespaces: they put any DNS name (a platform service's too) behind a name the ingress and flows trust",
+        },
+        {
+            expression: "variables.serviceType != 'NodePort'",
+            message: "NodePort Services are refused: traffic enters through the shared ingress",
+        },
+        {
+            expression: "variables.serviceType != 'LoadBalancer' || int(params.data.loadBalancers) > 0",
+            message:
+                "LoadBalancer Services are refused unless the team file allows them (loadBalancers: <count>)",
+        },
+        {
+            expression: "!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
+            message:
+                "Services with externalIPs are refused: they capture traffic to those addresses cluster-wide (CVE-2020-8554)",
+        },
+    ],
+};
+
+/** Ingresses claim only the team's declared hosts on the shared ingress controller. */
+const ingresses: TenantPolicy = {
+    name: "tenant-ingress-hosts",
+    params: true,
+    rules: [{ apiGroups: ["networking.k8s.io"], resources: ["ingresses"], operations: WRITES }],
+    variables: [
+        { name: "hosts", expression: "params.data.hosts == '' ? [] : params.data.hosts.split(',')" },
+        // A rule without a host matches every host: it claims '', which no team declares.
+        {
+            name: "claimed",
+            expression: "has(object.spec.rules) ? object.spec.rules.map(r, has(r.host) ? r.host : '') : []",
+        },
+    ],
+    validations: [
+        {
+            expression: "!has(object.spec.defaultBackend)",
+            message:
+                "an Ingress default backend takes every host of the shared ingress: name your hosts in rules",
+        },
+        {
+            expression: "variables.claimed.all(h, h in variables.hosts)",
+            messageExpression:
+                "'Ingress hosts must be the team\\'s declared hosts (' + params.data.hosts + '); refused: ' + " +
+                "variables.claimed.filter(h, !(h in variables.hosts)).map(h, h == '' ? '<any host>' : h).join(', ')",
+        },
+        {
+            expression:
+                "!has(object.spec.tls) || object.spec.tls.all(t, !has(t.hosts) || t.hosts.all(h, h in variables.hosts))",
+            messageExpression: "'TLS hosts must be the team\\'s declared hosts (' + params.data.hosts + ')'",
+        },
+        {
+            expression:
+                "!has(object.metadata.annotations) || !object.metadata.annotations.exists(k, k.endsWith('-snippet'))",
+            message:
+                "NGINX snippet annotations are refused: they run configuration in the shared ingress controller",
+        },
+    ],
+};
+
+/** Workloads run only images from the environment's registry, and never as the reconciler. */
+const workloads: TenantPolicy = {
+    name: "tenant-workloads",
+    params: true,
+    rules: [
+        {
+            apiGroups: [""],
+            resources: ["pods", "pods/ephemeralcontainers", "replicationcontrollers"],
+            operations: WRITES,
+        },
+        {
+            apiGroups: ["apps"],
+            resources: ["deployments", "replicasets", "statefulsets", "daemonsets"],
+            operations: WRITES,
+        },
+        { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], operations: WRITES },
+    ],
+    variables: [
+        {
+            name: "spec",
+            expression:
+                "object.kind == 'Pod' ? object.spec : object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template.spec : object.spec.template.spec",
+        },
+        // Mapped to strings first: Container and EphemeralContainer lists are different types in CEL.
+        {
+            name: "images",
+            expression:
+                "variables.spec.containers.map(c, c.image) + " +
+                "(has(variables.spec.initContainers) ? variables.spec.initContainers.map(c, c.image) : []) + " +
+                "(has(variables.spec.ephemeralContainers) ? variables.spec.ephemeralContainers.map(c, c.image) : []) + " +
+                "(has(variables.spec.volumes) ? variables.spec.volumes.filter(v, has(v.image)).map(v, v.image.reference) : [])",
+        },
+        { name: "registry", expression: "params.data.registry + '/'" },
+    ],
+    validations: [
+        {
+            expression: "variables.images.all(i, i.startsWith(variables.registry))",
+            messageExpression:
+                "'images must come from the environment\\'s registry ' + params.data.registry + '; refused: ' + " +
+                "variables.images.filter(i, !i.startsWith(variables.registry)).join(', ')",
+        },
+        {
+            expression:
+                `!(has(variables.spec.serviceAccountName) && variables.spec.serviceAccountName == '${RECONCILER_SERVICE_ACCOUNT}') && ` +
+                `!(has(variables.spec.serviceAccount) && variables.spec.serviceAccount == '${RECONCILER_SERVICE_ACCOUNT}')`,
+            message: `pods may not run as ${RECONCILER_SERVICE_ACCOUNT}: Flux impersonates it, and a pod holding its token would deploy as the team`,
+        },
+    ],
+};
+
+/** Every rule, in the order they are registered. */
+export const TENANT_POLICIES: readonly TenantPolicy[] = [
+    platformObjects,
+    endpoints,
+    services,
+    ingresses,
+    workloads,
+];
+
+/** A ValidatingAdmissionPolicy, cluster-scoped. */
+export function admissionPolicy(policy: TenantPolicy) {
+    return {
+        apiVersion: "admissionregistration.k8s.io/v1" as const,
+        kind: "ValidatingAdmissionPolicy" as const,
+        metadata: { name: policy.name, labels: { [PLATFORM_OWNED_LABEL.key]: PLATFORM_OWNED_LABEL.value } },
+        spec: {
+            // An expression that errors (or params that are missing) refuses rather than admits.
+            failurePolicy: "Fail",
+            ...(policy.params ? { paramKind: { apiVersion: "v1", kind: "ConfigMap" } } : {}),
+            matchConstraints: {
+                resourceRules: policy.rules.map((rule) => ({
+                    apiGroups: [...rule.apiGroups],
+                    apiVersions: ["*"],
+                    resources: [...rule.resources],
+                    operations: [...rule.operations],
+                    scope: "Namespaced",
+                })),
+            },
+            variables: policy.variables.map((v) => ({ ...v })),
+            validations: policy.validations.map((v) => ({ ...v, reason: "Forbidden" })),
+        },
+    };
+}
+
+/** Binds a policy to every tenant namespace (by the tenant label), reading that namespace's params. */
+export function admissionPolicyBinding(policy: TenantPolicy) {
+    return {
+        apiVersion: "admissionregistration.k8s.io/v1" as const,
+        kind: "ValidatingAdmissionPolicyBinding" as const,
+        metadata: { name: policy.name, labels: { [PLATFORM_OWNED_LABEL.key]: PLATFORM_OWNED_LABEL.value } },
+        spec: {
+            policyName: policy.name,
+            validationActions: ["Deny"],
+            ...(policy.params
+                ? { paramRef: { name: ISOLATION_PARAMS_NAME, parameterNotFoundAction: "Deny" } }
+                : {}),
+            matchResources: {
+                namespaceSelector: { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] },
+            },
+        },
+    };
+}

@@ -1,0 +1,29 @@
+// The cluster's address plan and the Azure addresses no team may reach, declared once: the platform
+// builds the AKS network profile from it and the tenants' declared egress is checked against it.
+
+/** Azure CNI overlay address ranges of the cluster (components/platform's network profile). */
+export const CLUSTER_NETWORK = {
+    /** Pod IPs (overlay): in-cluster traffic is declared as flows, never as egress CIDRs. */
+    podCidr: "10.244.0.0/16",
+    /** ClusterIP Services. */
+    serviceCidr: "10.0.0.0/16",
+    /** CoreDNS's ClusterIP, inside `serviceCidr`. */
+    dnsServiceIP: "10.0.0.10",
+    /** The AKS-managed virtual network the nodes sit in (AKS's default when no subnet is given). */
+    nodeCidr: "10.224.0.0/12",
+} as const;
+
+/**
+ * Addresses a team pod must never reach, with why. Azure answers both on every VM, so a pod reaching
+ * them talks to the node's own platform endpoints.
+ */
+export const FORBIDDEN_EGRESS: readonly { readonly cidr: string; readonly what: string }[] = [
+    { cidr: "169.254.169.254/32", what: "the Azure Instance Metadata Service (the node's identity tokens)" },
+    {
+        cidr: "168.63.129.16/32",
+        what: "the Azure WireServer (the node's provisioning data, TLS bootstrap tokens)",
+    },
+    { cidr: CLUSTER_NETWORK.podCidr, what: "the cluster's pods (declare a flow instead)" },
+    { cidr: CLUSTER_NETWORK.serviceCidr, what: "the cluster's Services (declare a flow instead)" },
+    { cidr: CLUSTER_NETWORK.nodeCidr, what: "the cluster's nodes (kubelet and node ports)" },
+];
