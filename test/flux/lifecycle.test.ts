@@ -64,10 +64,10 @@ for (const stack of STACKS) {
             assert.equal(controllers.inputs.postRenderer, undefined);
         });
 
-        test("keeps the chart's network policies and the lockdown flags in both renders", async () => {
+        test("keeps the chart's own network policies off (the platform's replace them) and the lockdown flags in both renders", async () => {
             const r = await run(stack);
             for (const chart of [one(r, CHART, "-flux-crds"), one(r, CHART, "-flux-controllers")]) {
-                assert.equal(chart.inputs.values.policies.create, true);
+                assert.equal(chart.inputs.values.policies.create, false);
                 assert.ok(
                     chart.inputs.values.kustomizeController.container.additionalArgs.includes(
                         "--no-cross-namespace-refs=true",
