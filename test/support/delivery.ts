@@ -25,7 +25,8 @@ export const PATCH = "7";
 export const DIGEST = `sha256:${"4f".repeat(32)}`;
 export const OLD_DIGEST = `sha256:${"0a".repeat(32)}`;
 export const OCI_CHART_DIGEST = `sha256:${"c3".repeat(32)}`;
-export const TOKEN = "ghp_promotionTokenOfTheTeam0123456789";
+// A stand-in, shaped like no real credential so secret scanners stay quiet.
+export const TOKEN = "offline-promotion-token-of-the-team";
 export const BUILT_COMMIT = "1f0e2d3c4b5a69788796a5b4c3d2e1f001234567";
 
 export type ChartRepositoryKind = "chartmuseum" | "acr-oci";
