@@ -205,7 +205,7 @@ describe("delivery workflows", () => {
         const drift = workflow("drift.yml");
         assert.match(drift.on.schedule[0].cron, /^\d+ \d+ \* \* \*$/);
         const job = drift.jobs.drift;
-        assert.deepEqual(job.strategy?.matrix.stack, ["staging", "prod"]);
+        assert.deepEqual(job.strategy?.matrix.stack, ["staging", "prod", "delivery"]);
         assert.equal(job.environment, "drift");
         const step = pulumiStep(job)!;
         assert.deepEqual(

@@ -1,6 +1,6 @@
 // The rights of the two GitHub Actions identities that run this program: what each may do in Azure,
 // Microsoft Graph and Kubernetes, and what every data source the program reads requires. Declared
-// once: docs-first-up.md's rights table is rendered from it (a test keeps them equal), the cluster
+// once: the README's rights table is rendered from it (a test keeps them equal), the cluster
 // grants are the program's own (Platform's CLUSTER_ACCESS), and tests check the registered graph
 // against it. The Azure and Graph rights are granted once outside the stack: they are what runs it.
 import { CLUSTER_ACCESS } from "../platform/platform";
@@ -10,7 +10,7 @@ export type CiIdentity = "preview" | "deploy";
 
 /** One right of one identity. */
 export interface Right {
-    readonly plane: "Azure" | "Microsoft Graph" | "Kubernetes";
+    readonly plane: "Azure" | "Microsoft Graph" | "Kubernetes" | "Azure DevOps";
     /** A built-in role, an API permission, or a custom role's actions. */
     readonly right: string;
     readonly scope: string;
@@ -113,6 +113,12 @@ export const CI_RIGHTS: Readonly<Record<CiIdentity, readonly Right[]>> = {
             scope: "the tenant",
             why: "only if tenants[].members or platformAdmins list UPNs",
         },
+        {
+            plane: "Azure DevOps",
+            right: "the scopes of devopsPersonalAccessToken (token table)",
+            scope: "the organisation of devopsOrgUrl",
+            why: "the delivery stack only: it decrypts the token from Pulumi.delivery.yaml and manages the project with it",
+        },
     ],
 };
 
@@ -141,7 +147,7 @@ export const INVOKE_RIGHTS: Readonly<Record<string, { readonly right: string; re
 export const WRITE_RIGHTS =
     /Owner|Contributor|Administrator|Admin\b|Cluster Admin|Writer|ReadWrite|\.Create|write|delete/;
 
-/** The rights table of docs-first-up.md, rendered from CI_RIGHTS. */
+/** The rights table of the README (First `pulumi up`), rendered from CI_RIGHTS. */
 export function rightsTable(): string {
     const rows = (Object.entries(CI_RIGHTS) as [CiIdentity, readonly Right[]][]).flatMap(
         ([identity, rights]) =>

@@ -44,11 +44,11 @@ describe("the CI identities' rights", () => {
         }
     });
 
-    it("are the table of docs-first-up.md (rendered from components/identities/ciRights.ts)", () => {
-        const docs = readFileSync(join(PROJECT_DIR, "docs-first-up.md"), "utf8");
+    it("are the README's rights table (rendered from components/identities/ciRights.ts)", () => {
+        const docs = readFileSync(join(PROJECT_DIR, "README.md"), "utf8");
         assert.ok(
             docs.includes(rightsTable()),
-            "docs-first-up.md's rights table is out of date: paste rightsTable()",
+            "the README's rights table is out of date: paste rightsTable()",
         );
     });
 });
