@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { TENANT_POLICIES, admissionPolicy, admissionPolicyBinding } from "./admissionPolicies";
 
 export interface TenantAdmissionArgs {
-    /** The platform's Kubernetes provider (a cluster of Kubernetes 1.30 or later: admissionregistration.k8s.io/v1). */
+    /** The platform's Kubernetes provider (a cluster of Kubernetes `ADMISSION_POLICY_MINIMUM_KUBERNETES` or later, admissionregistration.k8s.io/v1: config refuses an older pin). */
     readonly provider: k8s.Provider;
 }
 

@@ -4,8 +4,28 @@
 // load balancers) and the environment's registry are the params: a platform-owned ConfigMap in each
 // tenant namespace, which the binding reads from the namespace of the object being admitted.
 import type * as pulumi from "@pulumi/pulumi";
+import type { ConfigReader } from "../../src/config/reader";
 import type { TenantConfig } from "./config";
 import { RECONCILER_SERVICE_ACCOUNT, TENANT_LABEL, tenantMetadata } from "./manifests";
+
+/** ValidatingAdmissionPolicy went GA (admissionregistration.k8s.io/v1) in this Kubernetes release. */
+export const ADMISSION_POLICY_MINIMUM_KUBERNETES = "1.30";
+
+/**
+ * A pinned `kubernetesVersion` older than the admission policies' API is refused before anything is
+ * created: on such a cluster the policies would not exist, and every tenant guardrail they hold with them.
+ */
+export function checkAdmissionPrerequisites(r: ConfigReader, kubernetesVersion: string | undefined): void {
+    if (!kubernetesVersion) return;
+    const [major, minor] = kubernetesVersion.split(".").map(Number);
+    const [minMajor, minMinor] = ADMISSION_POLICY_MINIMUM_KUBERNETES.split(".").map(Number);
+    if (major > minMajor || (major === minMajor && minor >= minMinor)) return;
+    r.problem(
+        "kubernetesVersion",
+        kubernetesVersion,
+        `Kubernetes ${ADMISSION_POLICY_MINIMUM_KUBERNETES} or later: the tenant admission policies are ValidatingAdmissionPolicies (admissionregistration.k8s.io/v1, GA in ${ADMISSION_POLICY_MINIMUM_KUBERNETES})`,
+    );
+}
 
 /** The params ConfigMap in each tenant namespace. */
 export const ISOLATION_PARAMS_NAME = "tenant-isolation";

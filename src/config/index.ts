@@ -6,6 +6,7 @@ import {
 } from "../../components/charts/config";
 import { DevOpsConfig, readDevOpsConfig, readStackRole } from "../../components/devops/config";
 import { FluxConfig, checkFluxPrerequisites, readFluxConfig } from "../../components/flux/config";
+import { checkAdmissionPrerequisites } from "../../components/tenants/admissionPolicies";
 import { IdentitiesConfig, readIdentitiesConfig } from "../../components/identities/config";
 import { OperationsConfig, readOperationsConfig } from "../../components/monitoring/config";
 import { PlatformConfig, readPlatformConfig } from "../../components/platform/config";
@@ -96,6 +97,7 @@ function readEnvironment(
     }
     checkIngressCertificates(r, config);
     checkFluxPrerequisites(r, config.flux, config.platform.kubernetesVersion);
+    checkAdmissionPrerequisites(r, config.platform.kubernetesVersion);
     checkTenantHosts(r, config);
     return config;
 }

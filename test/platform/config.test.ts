@@ -104,6 +104,13 @@ describe("platform config", () => {
         );
     });
 
+    it("refuses a Kubernetes version older than the admission policies' API (1.30), saying why", async () => {
+        await assert.rejects(
+            run("staging", { [key("kubernetesVersion")]: "1.29" }),
+            /gitops-platform:kubernetesVersion: got "1.29"; allowed: Kubernetes 1.30 or later: the tenant admission policies are ValidatingAdmissionPolicies/,
+        );
+    });
+
     it("accepts a patch version pin when auto-upgrade is off", async () => {
         const r = await run("staging", {
             [key("kubernetesVersion")]: "1.34.2",
