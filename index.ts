@@ -73,6 +73,7 @@ function environment(config: EnvironmentConfig) {
             sourceControllerNamespace: FLUX_NAMESPACE,
             dnsLabel: stackNames.chartMuseumDnsLabel,
             tags,
+            teams: config.tenants.tenants.map((t) => t.name),
         },
     });
 
@@ -158,8 +159,8 @@ function environment(config: EnvironmentConfig) {
         deployApplicationId: identities.deployApplicationId,
         deployServicePrincipalObjectId: identities.deployServicePrincipalObjectId,
         chartRepositoryKind: charts.kind,
-        chartPushUsername: charts.kind === "chartmuseum" ? charts.username : "",
-        chartPushPassword: pulumi.secret(charts.kind === "chartmuseum" ? charts.password : ""),
+        // Each team's ChartMuseum push credential, by team (none with acr-oci): only its own CI gets it.
+        chartPushCredentials: pulumi.secret(charts.kind === "chartmuseum" ? charts.pushCredentials : {}),
     };
 }
 

@@ -9,12 +9,13 @@ import {
     CHARTMUSEUM_PORT,
     CHARTMUSEUM_PUSH_USER,
     CHARTMUSEUM_RELEASE,
-    chartMuseumIngress,
+    chartMuseumAuthSecret,
     chartMuseumNetworkPolicy,
+    chartMuseumTeamIngress,
     chartMuseumValues,
     pushUrl,
 } from "./manifests";
-import { ChartSource, acrOciChartSource } from "./source";
+import { ChartSource, PushCredential, acrOciChartSource } from "./source";
 import type { ChartMuseumConfig, ChartRepositoryConfig } from "./config";
 import { CHARTMUSEUM_NAMESPACE } from "../../src/namespaces";
 
@@ -39,6 +40,8 @@ export interface ChartMuseumArgs {
     readonly dnsLabel: string;
     /** Tags put on the Azure resources. */
     readonly tags: Readonly<Record<string, string>>;
+    /** The teams: each gets its own repository (`/<team>`), push credential and (ingress) Ingress. */
+    readonly teams: readonly string[];
 }
 
 /**
@@ -51,11 +54,10 @@ export interface ChartMuseumArgs {
 export class ChartMuseum extends pulumi.ComponentResource {
     /** In-cluster URL Flux's HelmRepository reads. */
     readonly url: pulumi.Output<string>;
-    /** URL CI pushes to (`<pushUrl>/api/charts`). */
+    /** URL CI pushes to (`<pushUrl>/api/<team>/charts`). */
     readonly pushUrl: pulumi.Output<string>;
-    readonly username: pulumi.Output<string>;
-    /** Basic-auth password; secret. */
-    readonly password: pulumi.Output<string>;
+    /** Each team's push credential, by team; secret. */
+    readonly pushCredentials: pulumi.Output<Record<string, PushCredential>>;
     readonly namespace: string;
     readonly storageAccountName: pulumi.Output<string>;
     readonly containerName: pulumi.Output<string>;
@@ -123,12 +125,12 @@ export class ChartMuseum extends pulumi.ComponentResource {
                       .keys.apply((k) => k[0].value),
               );
 
-        // --- Credentials: generated, kept secret, handed to the pod through a Secret only.
-        const password = new random.RandomPassword(
-            `${name}-push-password`,
-            { length: 32, special: false },
-            parent,
-        );
+        // --- Credentials: generated, kept secret, handed to the pod (or NGINX) through Secrets only.
+        // ChartMuseum's own single user exists only where no NGINX checks each team's credential.
+        const password =
+            config.exposure.kind === "loadbalancer"
+                ? new random.RandomPassword(`${name}-push-password`, { length: 32, special: false }, parent)
+                : undefined;
         const namespace = new k8s.core.v1.Namespace(
             `${name}-ns`,
             {
@@ -142,6 +144,9 @@ export class ChartMuseum extends pulumi.ComponentResource {
             },
             k8sOpts,
         );
+        const ownUser: Record<string, pulumi.Input<string>> = password
+            ? { BASIC_AUTH_USER: CHARTMUSEUM_PUSH_USER, BASIC_AUTH_PASS: pulumi.secret(password.result) }
+            : {};
         const credentials = new k8s.core.v1.Secret(
             `${name}-credentials`,
             {
@@ -150,8 +155,7 @@ export class ChartMuseum extends pulumi.ComponentResource {
                 stringData: {
                     AZURE_STORAGE_ACCOUNT: account.name,
                     AZURE_STORAGE_ACCESS_KEY: accountKey,
-                    BASIC_AUTH_USER: CHARTMUSEUM_PUSH_USER,
-                    BASIC_AUTH_PASS: pulumi.secret(password.result),
+                    ...ownUser,
                 },
             },
             { ...k8sOpts, ignoreChanges: ["stringData.AZURE_STORAGE_ACCESS_KEY"] },
@@ -179,13 +183,10 @@ export class ChartMuseum extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: [credentials, container] },
         );
 
-        if (config.exposure.kind === "ingress") {
-            new k8s.networking.v1.Ingress(
-                `${name}-ingress`,
-                chartMuseumIngress(namespace.metadata.name, config.exposure),
-                { ...k8sOpts, dependsOn: [release] },
-            );
-        }
+        const pushCredentials =
+            config.exposure.kind === "ingress"
+                ? this.teamAccess(name, args, config.exposure, namespace, release)
+                : this.sharedAccess(args.teams, password!);
         new k8s.networking.v1.NetworkPolicy(
             `${name}-netpol`,
             chartMuseumNetworkPolicy(
@@ -201,19 +202,67 @@ export class ChartMuseum extends pulumi.ComponentResource {
         // Taken from the release, so whoever reads the URL waits until ChartMuseum is installed.
         this.url = pulumi.interpolate`http://${release.name}.${release.namespace}.svc.cluster.local:${CHARTMUSEUM_PORT}`;
         this.pushUrl = pulumi.output(pushUrl(config.exposure, args.dnsLabel, args.location));
-        this.username = pulumi.output(CHARTMUSEUM_PUSH_USER);
-        this.password = pulumi.secret(password.result);
+        this.pushCredentials = pulumi.secret(pushCredentials);
         this.storageAccountName = account.name;
         this.containerName = container.name;
         this.registerOutputs({
             url: this.url,
             pushUrl: this.pushUrl,
-            username: this.username,
-            password: this.password,
+            pushCredentials: this.pushCredentials,
             namespace: this.namespace,
             storageAccountName: this.storageAccountName,
             containerName: this.containerName,
         });
+    }
+
+    /**
+     * `exposure: ingress`: per team a generated password, its bcrypt hash in the team's htpasswd Secret,
+     * and the team's Ingress checking it. Returns each team's credential (user = the team).
+     */
+    private teamAccess(
+        name: string,
+        args: ChartMuseumArgs,
+        exposure: Extract<ChartMuseumConfig["exposure"], { kind: "ingress" }>,
+        namespace: k8s.core.v1.Namespace,
+        release: k8s.helm.v3.Release,
+    ): pulumi.Output<Record<string, PushCredential>> {
+        const k8sOpts = { parent: this, provider: args.provider };
+        const credentials = args.teams.map((team) => {
+            const password = new random.RandomPassword(
+                `${name}-push-password-${team}`,
+                { length: 32, special: false },
+                { parent: this },
+            );
+            const htpasswd = chartMuseumAuthSecret(namespace.metadata.name, team, password.bcryptHash);
+            const secret = new k8s.core.v1.Secret(
+                `${name}-auth-${team}`,
+                { ...htpasswd, stringData: pulumi.secret(htpasswd.stringData) },
+                k8sOpts,
+            );
+            new k8s.networking.v1.Ingress(
+                `${name}-ingress-${team}`,
+                chartMuseumTeamIngress(namespace.metadata.name, exposure, team),
+                { ...k8sOpts, dependsOn: [release, secret] },
+            );
+            return password.result.apply((p): [string, PushCredential] => [
+                team,
+                { username: team, password: p },
+            ]);
+        });
+        return pulumi.all(credentials).apply((entries) => Object.fromEntries(entries));
+    }
+
+    /**
+     * `exposure: loadbalancer`: no NGINX in front, so ChartMuseum's own single user guards pushes and
+     * every team gets that one credential (a known limitation of the workshop's exposure).
+     */
+    private sharedAccess(
+        teams: readonly string[],
+        password: random.RandomPassword,
+    ): pulumi.Output<Record<string, PushCredential>> {
+        return password.result.apply((p) =>
+            Object.fromEntries(teams.map((team) => [team, { username: CHARTMUSEUM_PUSH_USER, password: p }])),
+        );
     }
 
     /** This ChartMuseum as the chart source Flux tenants and CI pipelines consume. */
@@ -222,8 +271,7 @@ export class ChartMuseum extends pulumi.ComponentResource {
             kind: "chartmuseum",
             url: this.url,
             pushUrl: this.pushUrl,
-            username: this.username,
-            password: this.password,
+            pushCredentials: this.pushCredentials,
             namespace: this.namespace,
         };
     }

@@ -1,7 +1,7 @@
 // Pure builders of ChartMuseum's manifests and Helm values: what components/chartMuseum.ts installs,
 // testable without the Pulumi runtime.
 import type * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { assertNever } from "../../src/assertNever";
 import type { ChartMuseumConfig, ChartMuseumExposureConfig } from "./config";
 
@@ -12,16 +12,33 @@ export const CHARTMUSEUM_CHART_REPO = "https://chartmuseum.github.io/charts";
 export const CHARTMUSEUM_RELEASE = "chartmuseum";
 /** Port of the ChartMuseum container and its Service. */
 export const CHARTMUSEUM_PORT = 8080;
-/** Basic-auth user CI pushes with. */
+/** Basic-auth user of ChartMuseum's own (single) user, with `exposure: loadbalancer` only. */
 export const CHARTMUSEUM_PUSH_USER = "ci";
+/**
+ * ChartMuseum's multitenancy depth: one level, a repository per team (`/<team>/index.yaml`,
+ * `/<team>/charts/...`, uploads to `/api/<team>/charts`).
+ */
+export const CHARTMUSEUM_DEPTH = 1;
 /** Blob container holding the charts and ChartMuseum's index cache. */
 export const CHARTMUSEUM_CONTAINER = "charts";
 /** Ingress class of the AKS application routing add-on's managed NGINX. */
 export const APP_ROUTING_INGRESS_CLASS = "webapprouting.kubernetes.azure.com";
 /** Largest chart package NGINX lets through to `/api/charts` (its default, 1m, is too small). */
 export const MAX_CHART_UPLOAD = "20m";
-/** ChartMuseum's upload endpoint (`POST /api/charts`): the only path the Ingress routes. */
-export const CHARTMUSEUM_PUSH_PATH = "/api/charts";
+/** A team's upload endpoint (`POST /api/<team>/charts`, DEPTH 1): routed by the team's Ingress only. */
+export function chartMuseumPushPath(team: string): string {
+    return `/api/${team}/charts`;
+}
+
+/** A team's chart archives (`GET /<team>/charts/<chart>-<version>.tgz`, what promotion copies). */
+export function chartMuseumArchivesPath(team: string): string {
+    return `/${team}/charts`;
+}
+
+/** The htpasswd Secret NGINX checks a team's pushes against, in ChartMuseum's namespace. */
+export function chartMuseumAuthSecretName(team: string): string {
+    return `${CHARTMUSEUM_RELEASE}-auth-${team}`;
+}
 
 /** Labels the chart puts on ChartMuseum's pods (`chartmuseum.selectorLabels`). */
 export const CHARTMUSEUM_POD_LABELS = {
@@ -61,8 +78,11 @@ interface ValuesInput {
  */
 export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Input<unknown>> {
     const { config } = input;
-    const basicAuth = true;
     const loadBalancer = config.exposure.kind === "loadbalancer";
+    // Behind the ingress, each team's Ingress checks that team's credential (NGINX basic auth), and
+    // only NGINX and source-controller reach the pod; the load balancer has no NGINX in front, so
+    // ChartMuseum's own single user guards its pushes there.
+    const basicAuth = loadBalancer;
     return {
         fullnameOverride: CHARTMUSEUM_RELEASE,
         replicaCount: 1,
@@ -70,11 +90,13 @@ export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Inp
             open: {
                 STORAGE: "microsoft",
                 STORAGE_MICROSOFT_CONTAINER: input.containerName,
-                DISABLE_API: !basicAuth,
+                DISABLE_API: false,
                 AUTH_ANONYMOUS_GET: true,
                 // A published version is immutable: a rebuilt chart needs a new version.
                 ALLOW_OVERWRITE: false,
-                DEPTH: 0,
+                // Nobody deletes a published chart through the API (no team, and no in-cluster caller).
+                DISABLE_DELETE: true,
+                DEPTH: CHARTMUSEUM_DEPTH,
                 LOG_JSON: true,
                 DISABLE_STATEFILES: false,
             },
@@ -82,8 +104,9 @@ export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Inp
             existingSecretMappings: {
                 AZURE_STORAGE_ACCOUNT: "AZURE_STORAGE_ACCOUNT",
                 AZURE_STORAGE_ACCESS_KEY: "AZURE_STORAGE_ACCESS_KEY",
-                BASIC_AUTH_USER: "BASIC_AUTH_USER",
-                BASIC_AUTH_PASS: "BASIC_AUTH_PASS",
+                ...(basicAuth
+                    ? { BASIC_AUTH_USER: "BASIC_AUTH_USER", BASIC_AUTH_PASS: "BASIC_AUTH_PASS" }
+                    : {}),
             },
         },
         service: {
@@ -119,53 +142,75 @@ export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Inp
 }
 
 /**
- * The Ingress on the app routing add-on's NGINX that CI pushes through (`exposure: ingress`). It routes
- * `/api/charts` (Exact) and nothing else: the index (`/index.yaml`), the archives (`/charts/...`) and
- * the rest of the API stay in-cluster, since ChartMuseum serves reads anonymously. Exact rather than
- * Prefix, because ChartMuseum also answers anonymous GETs under `/api/charts/<name>/...` (metadata,
- * and in recent versions a chart's templates and values); CI only ever POSTs to `/api/charts`.
- * What remains reachable from outside anonymously is `GET /api/charts`, the list of chart names and
- * versions; `allowedCidrs` narrows who can ask.
+ * One team's Ingress on the app routing add-on's NGINX (`exposure: ingress`), checked against that
+ * team's htpasswd Secret alone: its upload endpoint `/api/<team>/charts` (Exact: ChartMuseum also
+ * answers GETs under `/api/<team>/charts/<name>/...`, and CI only POSTs there) and its own archives
+ * `/<team>/charts` (what promotion downloads). NGINX merges the teams' Ingresses of the host, each
+ * location with its own Ingress's auth, so another team's credential is refused on this team's paths.
+ * Nothing else of ChartMuseum (the other teams' repositories, the rest of the API) is routed.
  */
-export function chartMuseumIngress(
+export function chartMuseumTeamIngress(
     namespace: pulumi.Input<string>,
     exposure: Extract<ChartMuseumExposureConfig, { kind: "ingress" }>,
+    team: string,
 ): k8s.types.input.networking.v1.Ingress {
     const host = exposure.host;
+    const name = `${CHARTMUSEUM_RELEASE}-${team}`;
     const annotations: Record<string, string> = {
         "nginx.ingress.kubernetes.io/proxy-body-size": MAX_CHART_UPLOAD,
         "kubernetes.azure.com/tls-cert-keyvault-uri": exposure.tlsCertificateUri,
+        "nginx.ingress.kubernetes.io/auth-type": "basic",
+        "nginx.ingress.kubernetes.io/auth-secret": chartMuseumAuthSecretName(team),
+        "nginx.ingress.kubernetes.io/auth-realm": `charts of ${team}`,
     };
     if (exposure.allowedCidrs.length > 0) {
         annotations["nginx.ingress.kubernetes.io/whitelist-source-range"] = exposure.allowedCidrs.join(",");
     }
+    const backend = { service: { name: CHARTMUSEUM_RELEASE, port: { number: CHARTMUSEUM_PORT } } };
     return {
         apiVersion: "networking.k8s.io/v1",
         kind: "Ingress",
-        metadata: { name: CHARTMUSEUM_RELEASE, namespace, annotations },
+        metadata: { name, namespace, annotations },
         spec: {
             ingressClassName: APP_ROUTING_INGRESS_CLASS,
             // The add-on syncs the Key Vault certificate into `keyvault-<ingress name>`.
-            tls: [{ hosts: [host], secretName: `keyvault-${CHARTMUSEUM_RELEASE}` }],
+            tls: [{ hosts: [host], secretName: `keyvault-${name}` }],
             rules: [
                 {
                     host,
                     http: {
                         paths: [
-                            {
-                                path: CHARTMUSEUM_PUSH_PATH,
-                                pathType: "Exact",
-                                backend: {
-                                    service: {
-                                        name: CHARTMUSEUM_RELEASE,
-                                        port: { number: CHARTMUSEUM_PORT },
-                                    },
-                                },
-                            },
+                            { path: chartMuseumPushPath(team), pathType: "Exact", backend },
+                            { path: chartMuseumArchivesPath(team), pathType: "Prefix", backend },
                         ],
                     },
                 },
             ],
+        },
+    };
+}
+
+/**
+ * A team's htpasswd Secret (ingress-nginx `auth-file` format: key `auth`, one `user:hash` line), with
+ * a bcrypt hash, which the add-on's NGINX checks through the system crypt(3).
+ */
+export function chartMuseumAuthSecret(
+    namespace: pulumi.Input<string>,
+    team: string,
+    bcryptHash: pulumi.Input<string>,
+): {
+    metadata: { name: string; namespace: pulumi.Input<string> };
+    type: string;
+    stringData: { auth: pulumi.Input<string> };
+} {
+    return {
+        metadata: { name: chartMuseumAuthSecretName(team), namespace },
+        type: "Opaque",
+        stringData: {
+            auth:
+                typeof bcryptHash === "string"
+                    ? `${team}:${bcryptHash}`
+                    : pulumi.interpolate`${team}:${bcryptHash}`,
         },
     };
 }

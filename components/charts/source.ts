@@ -10,27 +10,51 @@ export type ChartRepositoryMode = (typeof CHART_REPOSITORY_MODES)[number];
 export type ChartSource =
     | {
           readonly kind: "chartmuseum";
-          /** In-cluster URL Flux's HelmRepository reads, e.g. http://chartmuseum.chartmuseum.svc:8080. */
+          /** In-cluster URL of ChartMuseum, e.g. http://chartmuseum.chartmuseum.svc:8080; a team's repository is `<url>/<team>`. */
           readonly url: pulumi.Output<string>;
           /** URL CI pushes charts to (`<pushUrl>/api/charts`). */
           readonly pushUrl: pulumi.Output<string>;
-          /** Basic-auth user for pushes. */
-          readonly username: pulumi.Output<string>;
-          /** Basic-auth password for pushes; secret. */
-          readonly password: pulumi.Output<string>;
+          /** Each team's push credential (basic auth), by team name; secret. Only that team's CI gets it. */
+          readonly pushCredentials: pulumi.Output<Record<string, PushCredential>>;
           /** Namespace ChartMuseum runs in, so network policies can name it. */
           readonly namespace: string;
       }
     | {
           readonly kind: "acr-oci";
-          /** OCI base under which charts live: oci://<loginServer>/helm (a chart is <url>/<chart>). */
+          /** The registry, `oci://<loginServer>`; a team's charts live under `oci://<loginServer>/<team>/helm`. */
           readonly url: pulumi.Output<string>;
       };
 
-/** Path under the registry where charts live as OCI artifacts: `oci://<loginServer>/helm/<chart>`. */
+/** A basic-auth pair a team's CI pushes charts with. */
+export interface PushCredential {
+    readonly username: string;
+    readonly password: string;
+}
+
+/** Path under a team's registry path where its charts live as OCI artifacts: `oci://<loginServer>/<team>/helm/<chart>`. */
 export const ACR_CHART_PATH = "helm";
 
-/** The ChartSource of the `acr-oci` mode: charts in ACR under `oci://<loginServer>/helm`; no secret. */
+/** The ChartSource of the `acr-oci` mode: charts in ACR under `oci://<loginServer>/<team>/helm`; no secret. */
 export function acrOciChartSource(loginServer: pulumi.Input<string>): ChartSource {
-    return { kind: "acr-oci", url: pulumi.interpolate`oci://${loginServer}/${ACR_CHART_PATH}` };
+    return { kind: "acr-oci", url: pulumi.interpolate`oci://${loginServer}` };
+}
+
+/**
+ * A team's own place in a chart repository, every part of which belongs to it alone: ChartMuseum's
+ * multitenant repository `<url>/<team>` (DEPTH 1), or the team's path `oci://<loginServer>/<team>`,
+ * where its images live too (`<team>/<app>`) and which one registry permission covers (`<team>/`).
+ */
+export function teamChartBase(base: string, team: string): string {
+    return `${base.replace(/\/+$/, "")}/${team}`;
+}
+
+/** What a team's Flux sources read: its ChartMuseum repository, or its OCI chart path (`.../<team>/helm`). */
+export function teamChartRepositoryUrl(kind: ChartRepositoryMode, base: string, team: string): string {
+    const own = teamChartBase(base, team);
+    return kind === "acr-oci" ? `${own}/${ACR_CHART_PATH}` : own;
+}
+
+/** What every chart source in a team's namespace must be under (admission): `<teamChartBase>/`. */
+export function teamChartSourcePrefix(base: string, team: string): string {
+    return `${teamChartBase(base, team)}/`;
 }

@@ -3,6 +3,7 @@ import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import { AZURE_AD_TOKEN_EXCHANGE_AUDIENCE } from "../../src/federation";
 import { roleAssignmentArgs } from "../../src/roleAssignments";
+import { teamChartRepositoryUrl } from "../charts/source";
 import type { AppConfig, TenantConfig } from "../tenants/config";
 import * as azuredevops from "./azuredevops";
 import type { DevOpsConfig } from "./config";
@@ -324,20 +325,33 @@ export function teamVariables(tenant: TenantConfig, args: DevOpsArgs): azuredevo
         { name: v.platformRepository, value: args.config.platformRepository },
         { name: v.teamFile, value: `${args.teamsDirectory}/${tenant.name}.yaml` },
         { name: v.promotionToken, isSecret: true, secretValue: args.config.promotionToken },
-        ...args.environments.flatMap(environmentVariables),
+        ...args.environments.flatMap((e) => environmentVariables(e, tenant.name)),
     ];
 }
 
-function environmentVariables(e: EnvironmentOutputs): azuredevops.VariableGroupVariable[] {
+/**
+ * One environment's variables for one team: its registry and cluster, where the team pushes charts
+ * (ChartMuseum's URL; with acr-oci the team's own OCI path) and the team's own push credential, never
+ * another team's.
+ */
+function environmentVariables(e: EnvironmentOutputs, team: string): azuredevops.VariableGroupVariable[] {
     const name = (variable: EnvironmentVariable) => TEAM_VARIABLES.ofEnvironment(e.name, variable);
+    const credential = e.chartPushCredentials.apply((all) => all[team] ?? { username: "", password: "" });
+    const chartUrl = pulumi
+        .all([e.chartRepositoryKind, e.chartPushUrl])
+        .apply(([kind, url]) => (kind === "acr-oci" ? teamChartRepositoryUrl(kind, url, team) : url));
     return [
         { name: name("registryName"), value: e.registryName },
         { name: name("registryLoginServer"), value: e.registryLoginServer },
         { name: name("resourceGroup"), value: e.resourceGroupName },
         { name: name("clusterName"), value: e.clusterName },
-        { name: name("chartRepositoryUrl"), value: e.chartPushUrl },
-        { name: name("chartRepositoryUsername"), value: e.chartPushUsername },
-        { name: name("chartRepositoryPassword"), isSecret: true, secretValue: e.chartPushPassword },
+        { name: name("chartRepositoryUrl"), value: chartUrl },
+        { name: name("chartRepositoryUsername"), value: pulumi.unsecret(credential.username) },
+        {
+            name: name("chartRepositoryPassword"),
+            isSecret: true,
+            secretValue: pulumi.secret(credential.password),
+        },
     ];
 }
 

@@ -1,6 +1,7 @@
 // What the delivery stack reads from each environment stack (staging, prod), through a
 // StackReference: the outputs index.ts exports for an environment, named once here.
 import * as pulumi from "@pulumi/pulumi";
+import type { PushCredential } from "../charts/source";
 
 /** One environment, as the organisation's CI needs it. */
 export interface EnvironmentOutputs {
@@ -23,11 +24,10 @@ export interface EnvironmentOutputs {
     readonly deployClientId: pulumi.Output<string>;
     readonly deployServicePrincipalObjectId: pulumi.Output<string>;
     readonly chartRepositoryKind: pulumi.Output<"chartmuseum" | "acr-oci">;
-    /** Where CI pushes charts: ChartMuseum's https URL, or `oci://<loginServer>/helm`. */
+    /** Where CI pushes charts: ChartMuseum's https URL, or the registry `oci://<loginServer>` (a team's path below it). */
     readonly chartPushUrl: pulumi.Output<string>;
-    /** ChartMuseum's basic-auth push user and password (secret); empty with `acr-oci`. */
-    readonly chartPushUsername: pulumi.Output<string>;
-    readonly chartPushPassword: pulumi.Output<string>;
+    /** Each team's ChartMuseum push credential, by team (secret); empty with `acr-oci`. */
+    readonly chartPushCredentials: pulumi.Output<Record<string, PushCredential>>;
 }
 
 /** The output names an environment stack exports for the delivery stack. */
@@ -48,8 +48,7 @@ export const ENVIRONMENT_OUTPUTS = [
     "deployServicePrincipalObjectId",
     "chartRepositoryKind",
     "chartPushUrl",
-    "chartPushUsername",
-    "chartPushPassword",
+    "chartPushCredentials",
 ] as const satisfies readonly Exclude<keyof EnvironmentOutputs, "name">[];
 
 /** The StackReference name of an environment: `<organization>/<project>/<environment>`. */

@@ -3,7 +3,7 @@
 // One policy and one binding per rule for the whole cluster; what differs per team (its hosts, its
 // load balancers) and the environment's registry are the params: a platform-owned ConfigMap in each
 // tenant namespace, which the binding reads from the namespace of the object being admitted.
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { ConfigReader } from "../../src/config/reader";
 import type { TenantConfig } from "./config";
 import { RECONCILER_SERVICE_ACCOUNT, TENANT_LABEL, tenantMetadata } from "./manifests";
@@ -32,14 +32,35 @@ export const ISOLATION_PARAMS_NAME = "tenant-isolation";
 /** The label the platform puts on what it owns in a tenant namespace (manifests.ts `labels`). */
 export const PLATFORM_OWNED_LABEL = { key: "app.kubernetes.io/managed-by", value: "pulumi" } as const;
 
-/** The data of a team's params: every value a string (a ConfigMap), lists comma-separated. */
-export function isolationParams(t: TenantConfig, registryLoginServer: pulumi.Input<string>) {
+/** A string of Inputs, kept a plain string when every part is one (the tests' params stay literal). */
+function joined(...parts: pulumi.Input<string>[]): pulumi.Input<string> {
+    if (parts.every((p) => typeof p === "string")) return parts.join("");
+    return pulumi.output(pulumi.all(parts)).apply((p) => p.join(""));
+}
+
+/** Where a team's images live: `<loginServer>/<team>/`, the path its pipelines push to (`<team>/<app>`). */
+export function teamImagePrefix(t: TenantConfig, registryLoginServer: pulumi.Input<string>) {
+    return joined(registryLoginServer, "/", t.name, "/");
+}
+
+/**
+ * The data of a team's params: every value a string (a ConfigMap), lists comma-separated. `images` is
+ * the team's own path in the environment's registry, `charts` what its Flux chart sources must be
+ * under: its own ChartMuseum repository or its own OCI path (`teamChartSourcePrefix`).
+ */
+export function isolationParams(
+    t: TenantConfig,
+    registryLoginServer: pulumi.Input<string>,
+    chartSourcePrefix: pulumi.Input<string>,
+) {
     return {
         apiVersion: "v1" as const,
         kind: "ConfigMap" as const,
         metadata: tenantMetadata(t, ISOLATION_PARAMS_NAME),
         data: {
             registry: registryLoginServer,
+            images: teamImagePrefix(t, registryLoginServer),
+            charts: chartSourcePrefix,
             hosts: t.hosts.join(","),
             loadBalancers: String(t.loadBalancers),
         },
@@ -208,7 +229,10 @@ const ingresses: TenantPolicy = {
     ],
 };
 
-/** Workloads run only images from the environment's registry, and never as the reconciler. */
+/**
+ * Workloads run only the team's own images, `<loginServer>/<team>/...` (where its pipelines push), and
+ * never as the reconciler: another team's image, even from the same registry, is refused.
+ */
 const workloads: TenantPolicy = {
     name: "tenant-workloads",
     params: true,
@@ -240,20 +264,50 @@ const workloads: TenantPolicy = {
                 "(has(variables.spec.ephemeralContainers) ? variables.spec.ephemeralContainers.map(c, c.image) : []) + " +
                 "(has(variables.spec.volumes) ? variables.spec.volumes.filter(v, has(v.image)).map(v, v.image.reference) : [])",
         },
-        { name: "registry", expression: "params.data.registry + '/'" },
+        { name: "prefix", expression: "params.data.images" },
     ],
     validations: [
         {
-            expression: "variables.images.all(i, i.startsWith(variables.registry))",
+            expression: "variables.images.all(i, i.startsWith(variables.prefix))",
             messageExpression:
-                "'images must come from the environment\\'s registry ' + params.data.registry + '; refused: ' + " +
-                "variables.images.filter(i, !i.startsWith(variables.registry)).join(', ')",
+                "'images must be the team\\'s own, under ' + variables.prefix + ' in the environment\\'s registry; refused: ' + " +
+                "variables.images.filter(i, !i.startsWith(variables.prefix)).join(', ')",
         },
         {
             expression:
                 `!(has(variables.spec.serviceAccountName) && variables.spec.serviceAccountName == '${RECONCILER_SERVICE_ACCOUNT}') && ` +
                 `!(has(variables.spec.serviceAccount) && variables.spec.serviceAccount == '${RECONCILER_SERVICE_ACCOUNT}')`,
             message: `pods may not run as ${RECONCILER_SERVICE_ACCOUNT}: Flux impersonates it, and a pod holding its token would deploy as the team`,
+        },
+    ],
+};
+
+/** What a URL may not hold, so that a prefix check means what it says: no `..`, no escapes, no userinfo, query or fragment. */
+const URL_TRICKS = ["..", "%", "@", "?", "#", "\\\\"];
+
+/**
+ * Flux chart sources read only the team's own charts: a HelmRepository or OCIRepository in a team's
+ * namespace points under the team's prefix (its ChartMuseum repository, its OCI path), never at
+ * another team's charts, which source-controller could otherwise fetch for it.
+ */
+const chartSources: TenantPolicy = {
+    name: "tenant-chart-sources",
+    params: true,
+    rules: [
+        {
+            apiGroups: ["source.toolkit.fluxcd.io"],
+            resources: ["helmrepositories", "ocirepositories"],
+            operations: WRITES,
+        },
+    ],
+    variables: [{ name: "url", expression: "has(object.spec.url) ? object.spec.url : ''" }],
+    validations: [
+        {
+            expression:
+                "(variables.url + '/').startsWith(params.data.charts) && " +
+                `![${URL_TRICKS.map((t) => `'${t}'`).join(", ")}].exists(t, variables.url.contains(t))`,
+            messageExpression:
+                "'chart sources must be the team\\'s own, under ' + params.data.charts + '; refused: ' + variables.url",
         },
     ],
 };
@@ -265,6 +319,7 @@ export const TENANT_POLICIES: readonly TenantPolicy[] = [
     services,
     ingresses,
     workloads,
+    chartSources,
 ];
 
 /** A ValidatingAdmissionPolicy, cluster-scoped. */

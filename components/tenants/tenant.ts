@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertNever } from "../../src/assertNever";
-import type { ChartSource } from "../charts/source";
+import { ChartSource, teamChartSourcePrefix } from "../charts/source";
 import type { FluxNotifications } from "../flux/config";
 import { isolationParams } from "./admissionPolicies";
 import type { TenantConfig } from "./config";
@@ -110,7 +110,7 @@ export class Tenant extends pulumi.ComponentResource {
             inNamespace,
         );
         const guardrails = [
-            ...this.guardrails(name, t, args.registryLoginServer, inNamespace),
+            ...this.guardrails(name, t, args, inNamespace),
             ...this.networkPolicyResources(name, policies, inNamespace),
         ];
 
@@ -221,12 +221,13 @@ export class Tenant extends pulumi.ComponentResource {
     private guardrails(
         name: string,
         t: TenantConfig,
-        registryLoginServer: pulumi.Input<string>,
+        args: TenantArgs,
         opts: pulumi.CustomResourceOptions,
     ): pulumi.Resource[] {
         const quota = resourceQuota(t);
         const limits = limitRange(t);
-        const params = isolationParams(t, registryLoginServer);
+        const charts = args.chartSource.url.apply((base) => teamChartSourcePrefix(base, t.name));
+        const params = isolationParams(t, args.registryLoginServer, charts);
         return [
             new k8s.core.v1.ConfigMap(
                 `${name}-isolation-params`,

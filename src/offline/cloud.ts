@@ -138,6 +138,8 @@ const OUTPUTS: Record<string, OutputsFn> = {
     }),
     "random:index/randomPassword:RandomPassword": (inputs, name) => ({
         result: fakeSecretText(`${name}/result`, inputs.length ?? 16),
+        // The shape of bcrypt's modular crypt format, $2a$<cost>$<53 characters of salt and hash>.
+        bcryptHash: `$2a$10$${fakeSecretText(`${name}/bcryptHash`, 53)}`,
     }),
     "tls:index/privateKey:PrivateKey": (inputs, name) => fakeKeyPair(inputs.algorithm, name),
     "github:index/repository:Repository": (inputs, name) =>

@@ -4,8 +4,9 @@ import {
     APP_ROUTING_INGRESS_CLASS,
     CHARTMUSEUM_CHART_REPO,
     CHARTMUSEUM_POD_LABELS,
-    CHARTMUSEUM_PUSH_PATH,
     CHARTMUSEUM_PUSH_USER,
+    chartMuseumArchivesPath,
+    chartMuseumPushPath,
     chartMuseumNetworkPolicy,
     pushUrl,
 } from "../../components/charts/manifests";
@@ -54,6 +55,18 @@ function plaintextStrings(value: unknown, found: string[] = []): string[] {
     return found;
 }
 
+const TEAMS = ["dev-team1", "dev-team2"];
+
+/** Each team's push credential, as the stack exports it for the delivery stack. */
+function pushCredentials(r: OfflineRun): Record<string, { username: string; password: string }> {
+    return unwrap(r.outputs.chartPushCredentials) as never;
+}
+
+/** The team's Ingress (exposure ingress). */
+function teamIngress(r: OfflineRun, team: string): RegisteredResource {
+    return one(r, INGRESS, `-chartmuseum-ingress-${team}`);
+}
+
 /** The credentials the Secret carries, read from its (unwrapped) inputs. */
 function credentials(r: OfflineRun): Record<string, string> {
     return one(r, SECRET, "-chartmuseum-credentials").inputs.stringData;
@@ -83,7 +96,11 @@ for (const stack of STACKS) {
                 [RELEASE, "-release"],
                 [SECRET, "-credentials"],
                 [NETPOL, "-netpol"],
-                [PASSWORD, "-push-password"],
+                ...TEAMS.flatMap((team) => [
+                    [PASSWORD, `-push-password-${team}`],
+                    [SECRET, `-auth-${team}`],
+                    [INGRESS, `-ingress-${team}`],
+                ]),
             ]) {
                 assert.equal(
                     one(r, type, suffix).parent,
@@ -161,29 +178,26 @@ for (const stack of STACKS) {
             assert.equal(open.STORAGE_MICROSOFT_CONTAINER, one(r, CONTAINER).inputs.containerName);
         });
 
-        it("keeps pushes behind basic auth (the API on only because auth is) and serves reads anonymously", async () => {
-            const env = values(await run(stack)).env;
-            assert.equal(env.open.DISABLE_API, false);
-            assert.equal(env.existingSecretMappings.BASIC_AUTH_USER, "BASIC_AUTH_USER");
-            assert.equal(env.existingSecretMappings.BASIC_AUTH_PASS, "BASIC_AUTH_PASS");
-            assert.equal(env.open.AUTH_ANONYMOUS_GET, true);
-            assert.equal(env.open.ALLOW_OVERWRITE, false);
+        it("serves one repository per team (DEPTH 1), published versions immutable and never deleted", async () => {
+            const open = values(await run(stack)).env.open;
+            assert.equal(open.DEPTH, 1);
+            assert.equal(open.ALLOW_OVERWRITE, false);
+            assert.equal(open.DISABLE_DELETE, true);
+            assert.equal(open.AUTH_ANONYMOUS_GET, true);
         });
 
-        it("gives the pod the storage key and the basic-auth pair only by reference to the Secret", async () => {
+        it("leaves pushes to each team's Ingress: ChartMuseum holds no user of its own behind the ingress", async () => {
             const r = await run(stack);
             const env = values(r).env;
-            const secret = one(r, SECRET, "-chartmuseum-credentials");
-            assert.equal(env.existingSecret, secret.inputs.metadata.name);
-            for (const key of [
-                "AZURE_STORAGE_ACCOUNT",
+            assert.deepEqual(Object.keys(env.existingSecretMappings).sort(), [
                 "AZURE_STORAGE_ACCESS_KEY",
-                "BASIC_AUTH_USER",
-                "BASIC_AUTH_PASS",
-            ]) {
-                assert.equal(env.existingSecretMappings[key], key);
-                assert.ok(key in secret.inputs.stringData, `the Secret holds ${key}`);
-            }
+                "AZURE_STORAGE_ACCOUNT",
+            ]);
+            assert.deepEqual(Object.keys(credentials(r)).sort(), [
+                "AZURE_STORAGE_ACCESS_KEY",
+                "AZURE_STORAGE_ACCOUNT",
+            ]);
+            assert.equal(ofType(r, PASSWORD).filter((x) => x.name.endsWith("-push-password")).length, 0);
             assert.equal(
                 env.secret,
                 undefined,
@@ -191,24 +205,41 @@ for (const stack of STACKS) {
             );
         });
 
-        it("builds the Secret from secret outputs: the listed storage key and the generated password", async () => {
+        it("builds the Secret from secret outputs: the listed storage key", async () => {
             const r = await run(stack);
             const secret = one(r, SECRET, "-chartmuseum-credentials");
             assert.ok(isWireSecret(secret.wireInputs.stringData), "stringData travels as a secret");
             assert.ok(r.invokes.includes(LIST_KEYS));
             const creds = credentials(r);
-            assert.equal(creds.BASIC_AUTH_USER, CHARTMUSEUM_PUSH_USER);
-            assert.equal(creds.BASIC_AUTH_PASS.length, 32);
             assert.equal(creds.AZURE_STORAGE_ACCOUNT, one(r, ACCOUNT).inputs.accountName);
             assert.ok(creds.AZURE_STORAGE_ACCESS_KEY.length > 20);
+            assert.equal(values(r).env.existingSecret, secret.inputs.metadata.name);
         });
 
-        it("never sends the password, the storage key or a config placeholder in plaintext", async () => {
+        it("gives each team its own generated 32-character push password, in a bcrypt htpasswd Secret sent as a secret", async () => {
             const r = await run(stack);
-            const creds = credentials(r);
+            const exported = pushCredentials(r);
+            assert.deepEqual(Object.keys(exported).sort(), TEAMS);
+            for (const team of TEAMS) {
+                const password = one(r, PASSWORD, `-push-password-${team}`);
+                assert.equal(password.inputs.length, 32);
+                assert.equal(password.inputs.special, false);
+                assert.equal(exported[team].username, team);
+                assert.equal(exported[team].password.length, 32);
+                const htpasswd = one(r, SECRET, `-auth-${team}`);
+                assert.equal(htpasswd.inputs.metadata.namespace, CHARTMUSEUM_NAMESPACE);
+                assert.ok(isWireSecret(htpasswd.wireInputs.stringData), "the hash travels as a secret");
+                assert.match(htpasswd.inputs.stringData.auth, new RegExp(`^${team}:\\$2a\\$10\\$.{53}$`));
+            }
+            assert.notEqual(exported["dev-team1"].password, exported["dev-team2"].password);
+            assert.ok(r.secretOutputs.includes("chartPushCredentials"));
+        });
+
+        it("never sends a push password, the storage key or a config placeholder in plaintext", async () => {
+            const r = await run(stack);
             const forbidden = [
-                creds.BASIC_AUTH_PASS,
-                creds.AZURE_STORAGE_ACCESS_KEY,
+                ...Object.values(pushCredentials(r)).map((c) => c.password),
+                credentials(r).AZURE_STORAGE_ACCESS_KEY,
                 ...Object.values(r.config.placeholders),
             ];
             for (const x of r.resources) {
@@ -217,12 +248,6 @@ for (const stack of STACKS) {
                         assert.ok(!text.includes(bad), `${x.type} ${x.name} carries a secret in plaintext`);
                 }
             }
-        });
-
-        it("generates a 32-character alphanumeric push password", async () => {
-            const password = one(await run(stack), PASSWORD);
-            assert.equal(password.inputs.length, 32);
-            assert.equal(password.inputs.special, false);
         });
 
         it("runs ChartMuseum as non-root with no privileges, read-only root and the runtime's seccomp profile", async () => {
@@ -253,29 +278,67 @@ for (const stack of STACKS) {
             );
         });
 
-        it("exposes ChartMuseum through the app routing ingress by default, behind a ClusterIP Service", async () => {
+        it("exposes ChartMuseum through one app routing Ingress per team by default, behind a ClusterIP Service", async () => {
             const r = await run(stack);
-            const ingress = one(r, INGRESS, "-chartmuseum-ingress");
-            assert.equal(ingress.inputs.spec.ingressClassName, APP_ROUTING_INGRESS_CLASS);
-            assert.equal(
-                ingress.inputs.spec.rules[0].host,
-                r.config.values["gitops-platform:chartMuseumHost"],
-            );
-            assert.equal(ingress.inputs.spec.rules[0].http.paths[0].backend.service.name, "chartmuseum");
-            assert.equal(ingress.inputs.spec.rules[0].http.paths[0].backend.service.port.number, 8080);
+            for (const team of TEAMS) {
+                const ingress = teamIngress(r, team);
+                assert.equal(ingress.inputs.spec.ingressClassName, APP_ROUTING_INGRESS_CLASS);
+                assert.equal(
+                    ingress.inputs.spec.rules[0].host,
+                    r.config.values["gitops-platform:chartMuseumHost"],
+                );
+                for (const path of ingress.inputs.spec.rules[0].http.paths) {
+                    assert.equal(path.backend.service.name, "chartmuseum");
+                    assert.equal(path.backend.service.port.number, 8080);
+                }
+                await validates(ingress.inputs);
+            }
             assert.equal(values(r).service.type, "ClusterIP");
-            await validates(ingress.inputs);
         });
 
-        it("routes only the push endpoint /api/charts through the Ingress: no index, no archives, no default backend", async () => {
-            const spec = one(await run(stack), INGRESS, "-chartmuseum-ingress").inputs.spec;
-            assert.equal(spec.defaultBackend, undefined);
-            assert.equal(spec.rules.length, 1);
-            assert.deepEqual(
-                spec.rules[0].http.paths.map((p: any) => ({ path: p.path, pathType: p.pathType })),
-                [{ path: CHARTMUSEUM_PUSH_PATH, pathType: "Exact" }],
+        it("routes a team's Ingress to its own upload endpoint and archives only: no index, no other team, no default backend", async () => {
+            const r = await run(stack);
+            for (const team of TEAMS) {
+                const spec = teamIngress(r, team).inputs.spec;
+                assert.equal(spec.defaultBackend, undefined);
+                assert.equal(spec.rules.length, 1);
+                assert.deepEqual(
+                    spec.rules[0].http.paths.map((p: any) => ({ path: p.path, pathType: p.pathType })),
+                    [
+                        { path: `/api/${team}/charts`, pathType: "Exact" },
+                        { path: `/${team}/charts`, pathType: "Prefix" },
+                    ],
+                );
+            }
+            assert.equal(chartMuseumPushPath("dev-team1"), "/api/dev-team1/charts");
+            assert.equal(chartMuseumArchivesPath("dev-team1"), "/dev-team1/charts");
+        });
+
+        it("attack: dev-team2 cannot push to dev-team1's path: that path's only Ingress checks dev-team1's htpasswd alone", async () => {
+            const r = await run(stack);
+            const pushPath = chartMuseumPushPath("dev-team1");
+            const routing = ofType(r, INGRESS).filter((x) =>
+                x.inputs.spec.rules.some((rule: any) =>
+                    rule.http.paths.some((p: any) => p.path === pushPath),
+                ),
             );
-            assert.equal(CHARTMUSEUM_PUSH_PATH, "/api/charts");
+            assert.deepEqual(
+                routing.map((x) => x.name),
+                [teamIngress(r, "dev-team1").name],
+            );
+            const annotations = routing[0].inputs.metadata.annotations;
+            assert.equal(annotations["nginx.ingress.kubernetes.io/auth-type"], "basic");
+            const secretName = annotations["nginx.ingress.kubernetes.io/auth-secret"];
+            const htpasswd = ofType(r, SECRET).find(
+                (x) =>
+                    x.inputs.metadata.name === secretName &&
+                    x.inputs.metadata.namespace === CHARTMUSEUM_NAMESPACE,
+            )!;
+            const users = String(htpasswd.inputs.stringData.auth)
+                .split("\n")
+                .map((line) => line.split(":")[0]);
+            assert.deepEqual(users, ["dev-team1"]);
+            assert.notEqual(pushCredentials(r)["dev-team2"].username, "dev-team1");
         });
 
         it("lets only Flux's source-controller and the ingress controller's namespace reach ChartMuseum", async () => {
@@ -313,13 +376,13 @@ for (const stack of STACKS) {
 describe("ChartMuseum options", () => {
     it("terminates TLS on the ingress with the stack's Key Vault certificate", async () => {
         const r = await run("staging");
-        const ingress = one(r, INGRESS).inputs;
+        const ingress = teamIngress(r, "dev-team1").inputs;
         assert.equal(
             ingress.metadata.annotations["kubernetes.azure.com/tls-cert-keyvault-uri"],
             r.config.values["gitops-platform:chartMuseumTlsCertificateUri"],
         );
         assert.deepEqual(ingress.spec.tls, [
-            { hosts: ["charts.staging.gitops.example.com"], secretName: "keyvault-chartmuseum" },
+            { hosts: ["charts.staging.gitops.example.com"], secretName: "keyvault-chartmuseum-dev-team1" },
         ]);
         assert.equal(r.outputs.chartPushUrl, "https://charts.staging.gitops.example.com");
         await validates(ingress);
@@ -327,7 +390,7 @@ describe("ChartMuseum options", () => {
 
     it("restricts the ingress to the configured CIDRs and lets chart uploads through NGINX's body limit", async () => {
         const r = await run("staging", { "gitops-platform:chartMuseumAllowedCidrs": ["203.0.113.0/24"] });
-        const annotations = one(r, INGRESS).inputs.metadata.annotations;
+        const annotations = teamIngress(r, "dev-team2").inputs.metadata.annotations;
         assert.equal(annotations["nginx.ingress.kubernetes.io/whitelist-source-range"], "203.0.113.0/24");
         assert.equal(annotations["nginx.ingress.kubernetes.io/proxy-body-size"], "20m");
     });
@@ -355,10 +418,14 @@ describe("ChartMuseum options", () => {
             assert.deepEqual(ofType(await lb(), INGRESS), []);
         });
 
-        it("still serves reads anonymously and pushes behind basic auth (the allowed CIDRs can read the index)", async () => {
-            const open = values(await lb()).env.open;
-            assert.equal(open.AUTH_ANONYMOUS_GET, true);
-            assert.equal(open.DISABLE_API, false);
+        it("still serves reads anonymously and pushes behind ChartMuseum's own single user, which every team shares", async () => {
+            const r = await lb();
+            const env = values(r).env;
+            assert.equal(env.open.AUTH_ANONYMOUS_GET, true);
+            assert.equal(env.existingSecretMappings.BASIC_AUTH_PASS, "BASIC_AUTH_PASS");
+            assert.equal(credentials(r).BASIC_AUTH_USER, CHARTMUSEUM_PUSH_USER);
+            const exported = pushCredentials(r);
+            for (const team of TEAMS) assert.equal(exported[team].password, credentials(r).BASIC_AUTH_PASS);
         });
 
         it("pushes to the load balancer's Azure DNS name on port 8080", async () => {
@@ -406,12 +473,12 @@ describe("ACR OCI mode", () => {
             assert.ok(!r.invokes.includes(LIST_KEYS));
         });
 
-        it(`exports oci://<registry>/helm as the chart repository and push URL (${stack})`, async () => {
+        it(`exports the registry oci://<registry> as the chart repository and push URL, teams' charts below it (${stack})`, async () => {
             const r = await run(stack, ACR_OCI);
             const loginServer = unwrap(r.outputs.registryLoginServer);
             assert.match(String(loginServer), /\.azurecr\.io$/);
-            assert.equal(r.outputs.chartRepositoryUrl, `oci://${loginServer}/helm`);
-            assert.equal(r.outputs.chartPushUrl, `oci://${loginServer}/helm`);
+            assert.equal(r.outputs.chartRepositoryUrl, `oci://${loginServer}`);
+            assert.equal(r.outputs.chartPushUrl, `oci://${loginServer}`);
         });
     }
 });

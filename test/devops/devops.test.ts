@@ -15,6 +15,7 @@ import {
     run,
 } from "../support/program";
 import { stackTenants } from "../support/tenants";
+import { unwrap } from "../../src/offline/run";
 
 const FIC = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential";
 const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
@@ -157,6 +158,28 @@ describe("one Azure DevOps CI for the organisation (the delivery stack)", () => 
         for (const v of secrets) assert.ok(isWireSecret(v.secretValue), v.name);
     });
 
+    it("attack: dev-team2's variable group holds its own ChartMuseum credential of each environment, never dev-team1's", async () => {
+        const [staging, prod, r] = [await run("staging"), await run("prod"), await delivery()];
+        const group = one(r, T.variableGroup, "-dev-team2-variables");
+        for (const [env, outputs] of [
+            ["staging", staging.outputs],
+            ["prod", prod.outputs],
+        ] as const) {
+            const credentials = unwrap(outputs.chartPushCredentials) as Record<
+                string,
+                { username: string; password: string }
+            >;
+            const password = variable(group, TEAM_VARIABLES.ofEnvironment(env, "chartRepositoryPassword"));
+            assert.equal(password.secretValue, credentials["dev-team2"].password);
+            assert.notEqual(password.secretValue, credentials["dev-team1"].password);
+            assert.equal(
+                variable(group, TEAM_VARIABLES.ofEnvironment(env, "chartRepositoryUsername")).value,
+                "dev-team2",
+            );
+            assert.ok(!JSON.stringify(unwrap(group.wireInputs)).includes(credentials["dev-team1"].password));
+        }
+    });
+
     it("authorizes each pipeline for exactly the connections and its own team's variable group", async () => {
         const r = await delivery();
         const pipeline = one(r, T.buildDefinition, "-dev-team1-front");
@@ -233,7 +256,7 @@ describe("environment stacks", () => {
             ]) {
                 assert.ok(r.outputs[key], key);
             }
-            assert.ok(r.secretOutputs.includes("chartPushPassword"));
+            assert.ok(r.secretOutputs.includes("chartPushCredentials"));
         });
     }
 });

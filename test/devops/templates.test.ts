@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 // The pipeline YAML of pipelines/: valid against the Azure Pipelines schema (when ../shared/schemas is
 // beside the project, as in CI), and wired as the delivery loop needs: build once on main, verify in
 // staging, promote to prod; each hop with the service connection of the identity allowed to do it;
@@ -87,7 +88,12 @@ describe("pipeline YAML", () => {
             { name: "dev-team1" } as any,
             {
                 config: { platformRepository: PLATFORM_REPOSITORY, promotionToken: "token" },
-                environments: ENVIRONMENTS.map((name) => ({ name, chartRepositoryKind: "chartmuseum" })),
+                environments: ENVIRONMENTS.map((name) => ({
+                    name,
+                    chartRepositoryKind: pulumi.output("chartmuseum"),
+                    chartPushUrl: pulumi.output(`https://charts.${name}.example.com`),
+                    chartPushCredentials: pulumi.secret({}),
+                })),
                 teamsDirectory: "tenants",
             } as any,
         );

@@ -20,6 +20,7 @@ import {
     sha256,
     stagesOf,
 } from "../support/delivery";
+import { chartMuseumPushPath } from "../../components/charts/manifests";
 import { type Doc, onlyJob, scriptSteps, stage } from "../support/pipelines";
 import { type Run, Sandbox, errors, outputs } from "../support/sandbox";
 
@@ -67,7 +68,7 @@ describe("build (Helm app front of dev-team1)", () => {
         sandbox.curlRoutes([
             {
                 method: "POST",
-                pattern: "^https://charts\\.staging\\.gitops\\.example\\.com/api/charts$",
+                pattern: "^https://charts\\.staging\\.gitops\\.example\\.com/api/dev-team1/charts$",
                 status: 201,
             },
         ]);
@@ -123,13 +124,11 @@ describe("build (Helm app front of dev-team1)", () => {
                 "-",
                 "--data-binary",
                 `@${pkg}`,
-                "https://charts.staging.gitops.example.com/api/charts",
+                `https://charts.staging.gitops.example.com${chartMuseumPushPath("dev-team1")}`,
             ],
         ]);
         // The push credentials reach curl on stdin, never its command line.
-        assert.deepEqual(sandbox.curlConfig(), [
-            `user = "ci-dev-team1:staging-chart-password-of-dev-team1"\n`,
-        ]);
+        assert.deepEqual(sandbox.curlConfig(), [`user = "dev-team1:staging-chart-password-of-dev-team1"\n`]);
         assert.ok(!JSON.stringify(sandbox.calls()).includes("staging-chart-password"));
     });
 
@@ -137,7 +136,7 @@ describe("build (Helm app front of dev-team1)", () => {
         runBuild(HELM_STAGES, helmVariables("acr-oci"));
         const pushes = sandbox.calls("helm").filter((c) => c[0] === "push");
         assert.equal(pushes.length, 1);
-        assert.equal(pushes[0][2], "oci://acrgitopsstaging.azurecr.io/helm");
+        assert.equal(pushes[0][2], "oci://acrgitopsstaging.azurecr.io/dev-team1/helm");
         assert.equal(
             readFileSync(join(sandbox.state, "helm-registry-password"), "utf8"),
             "stand-in-acr-token\n",

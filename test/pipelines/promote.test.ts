@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { parse } from "yaml";
+import { chartMuseumArchivesPath, chartMuseumPushPath } from "../../components/charts/manifests";
 import {
     type ChartRepositoryKind,
     DIGEST,
@@ -114,22 +115,23 @@ describe("promote (Helm app front of dev-team1)", () => {
 
     beforeEach(() => {
         sandbox.inRegistry("acrgitopsstaging", "dev-team1/front:0.4.7", DIGEST);
-        sandbox.inRegistry("acrgitopsstaging", "helm/front:0.4.7", OCI_CHART_DIGEST);
+        sandbox.inRegistry("acrgitopsstaging", "dev-team1/helm/front:0.4.7", OCI_CHART_DIGEST);
         sandbox.remote(PLATFORM_REPOSITORY, { [TEAM_FILE]: TEAM_FILE_FIXTURE, "README.md": "# platform\n" });
         sandbox.curlRoutes([
             {
                 method: "GET",
-                pattern: "^https://charts\\.staging\\.gitops\\.example\\.com/charts/front-0\\.4\\.7\\.tgz$",
+                pattern:
+                    "^https://charts\\.staging\\.gitops\\.example\\.com/dev-team1/charts/front-0\\.4\\.7\\.tgz$",
                 body: CHART,
             },
             {
                 method: "GET",
-                pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/charts/",
+                pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/dev-team1/charts/",
                 status: 404,
             },
             {
                 method: "POST",
-                pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/api/charts$",
+                pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/api/dev-team1/charts$",
                 status: 201,
             },
             ...github(PLATFORM_REPOSITORY),
@@ -162,12 +164,12 @@ describe("promote (Helm app front of dev-team1)", () => {
             .map((c) => c.find((a) => a.startsWith("https://charts.")))
             .filter(Boolean);
         assert.deepEqual(charts, [
-            "https://charts.staging.gitops.example.com/charts/front-0.4.7.tgz",
-            "https://charts.prod.gitops.example.com/charts/front-0.4.7.tgz",
-            "https://charts.prod.gitops.example.com/api/charts",
+            `https://charts.staging.gitops.example.com${chartMuseumArchivesPath("dev-team1")}/front-0.4.7.tgz`,
+            `https://charts.prod.gitops.example.com${chartMuseumArchivesPath("dev-team1")}/front-0.4.7.tgz`,
+            `https://charts.prod.gitops.example.com${chartMuseumPushPath("dev-team1")}`,
         ]);
         const [, , pushed] = sandbox.curlConfig();
-        assert.equal(pushed, `user = "ci-dev-team1:prod-chart-password-of-dev-team1"\n`);
+        assert.equal(pushed, `user = "dev-team1:prod-chart-password-of-dev-team1"\n`);
     });
 
     it("refuses to promote a chart staging serves with another digest than the build pushed", () => {
@@ -190,9 +192,9 @@ describe("promote (Helm app front of dev-team1)", () => {
             "--name",
             "acrgitopsprod",
             "--source",
-            `acrgitopsstaging.azurecr.io/helm/front@${OCI_CHART_DIGEST}`,
+            `acrgitopsstaging.azurecr.io/dev-team1/helm/front@${OCI_CHART_DIGEST}`,
             "--image",
-            "helm/front:0.4.7",
+            "dev-team1/helm/front:0.4.7",
         ]);
     });
 
@@ -290,7 +292,7 @@ describe("promote (Helm app front of dev-team1)", () => {
             { method: "GET", pattern: "^https://charts\\.staging\\.gitops\\.example\\.com/", body: CHART },
             {
                 method: "GET",
-                pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/charts/",
+                pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/dev-team1/charts/",
                 body: CHART,
             },
             ...github(PLATFORM_REPOSITORY, [{ html_url: PULL_REQUEST }]),

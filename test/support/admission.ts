@@ -67,6 +67,7 @@ const RESOURCES: Record<string, string> = {
     RoleBinding: "rolebindings",
     HelmRelease: "helmreleases",
     HelmRepository: "helmrepositories",
+    OCIRepository: "ocirepositories",
     GitRepository: "gitrepositories",
     Kustomization: "kustomizations",
     HorizontalPodAutoscaler: "horizontalpodautoscalers",

@@ -1,3 +1,4 @@
+import { teamChartRepositoryUrl } from "../../components/charts/source";
 // Fixtures of the delivery loop's runs: the example apps (dev-team1's Helm app `front`, dev-team2's
 // Kustomize app `app`), their team variable groups as the delivery stack fills them, the variables
 // of one run, and the Flux objects the stand-in kubectl answers with.
@@ -54,11 +55,15 @@ export function teamGroup(team: string, kind: ChartRepositoryKind = "chartmuseum
         if (kind === "chartmuseum") {
             Object.assign(group, {
                 [`${e}.chartRepositoryUrl`]: `https://charts.${e}.gitops.example.com`,
-                [`${e}.chartRepositoryUsername`]: `ci-${team}`,
+                [`${e}.chartRepositoryUsername`]: team,
                 [`${e}.chartRepositoryPassword`]: `${e}-chart-password-of-${team}`,
             });
         } else {
-            group[`${e}.chartRepositoryUrl`] = `oci://${registry}.azurecr.io/helm`;
+            group[`${e}.chartRepositoryUrl`] = teamChartRepositoryUrl(
+                kind,
+                `oci://${registry}.azurecr.io`,
+                team,
+            );
         }
     }
     return group;

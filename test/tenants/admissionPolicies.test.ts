@@ -20,6 +20,7 @@ import { AdmissionRequest, AuthzCheck, admit } from "../support/admission";
 import { allows } from "../support/rbac";
 import { PLACEHOLDER_APP, PLACEHOLDER_TEAM, renderHelmKit, renderKustomizeOverlay } from "../support/kits";
 import { validateObject } from "../support/schemas";
+import { teamChartSourcePrefix } from "../../components/charts/source";
 import { appConfig, helmTeamConfig } from "../support/tenants";
 
 type Obj = Record<string, any>;
@@ -33,9 +34,13 @@ const team: HelmTenant = helmTeamConfig({
 });
 const other: HelmTenant = helmTeamConfig({ name: "other-team", hosts: ["shop.example.com"] });
 
+const CHARTMUSEUM = "http://chartmuseum.chartmuseum.svc.cluster.local:8080";
+const chartPrefix = (t: HelmTenant) => teamChartSourcePrefix(CHARTMUSEUM, t.name);
+const paramsOf = (t: HelmTenant, registry = REGISTRY) => isolationParams(t, registry, chartPrefix(t));
+
 const policies = TENANT_POLICIES.map(admissionPolicy);
 const bindings = TENANT_POLICIES.map(admissionPolicyBinding);
-const params = [isolationParams(team, REGISTRY), isolationParams(other, REGISTRY)];
+const params = [paramsOf(team), paramsOf(other)];
 
 type Principal = Pick<AdmissionRequest, "user" | "can">;
 const inTeamNamespace = (c: AuthzCheck) => c.namespace === PLACEHOLDER_TEAM;
@@ -151,7 +156,7 @@ describe("admission: the starter kits are admitted", () => {
             const registry = objects
                 .find((o) => o.kind === "Deployment")!
                 .spec.template.spec.containers[0].image.split("/")[0];
-            const kitParams = [{ ...isolationParams(team, registry) }];
+            const kitParams = [{ ...paramsOf(team, registry) }];
             for (const o of objects)
                 assert.deepEqual(decide(request(reconciler, "CREATE", o), kitParams).refusals, []);
         });
@@ -189,7 +194,7 @@ describe("admission: Services stay inside the cluster", () => {
     });
 
     test("a LoadBalancer Service is admitted for a team that declares loadBalancers", () => {
-        const allowed = [isolationParams(helmTeamConfig({ ...team, loadBalancers: 1 }), REGISTRY)];
+        const allowed = [paramsOf(helmTeamConfig({ ...team, loadBalancers: 1 }))];
         const lb = service({ type: "LoadBalancer", ports: [{ port: 80 }] });
         assert.deepEqual(decide(request(reconciler, "CREATE", lb), allowed).refusals, []);
     });
@@ -247,7 +252,7 @@ describe("admission: images come from the environment's registry", () => {
         test(`a Deployment on ${image} is refused`, () => {
             refused(
                 request(reconciler, "CREATE", withImage(kitObject("Deployment"), image)),
-                /images must come from the environment's registry/,
+                /images must be the team's own/,
             );
         });
     }
@@ -400,7 +405,7 @@ describe("admission: what the platform owns in the namespace", () => {
     });
 
     test("widening the team's own params (adding another team's host) is refused", () => {
-        const mine = isolationParams(team, REGISTRY);
+        const mine = paramsOf(team);
         const widened = { ...mine, data: { ...mine.data, hosts: `${HOST},shop.example.com` } };
         refused(request(reconciler, "UPDATE", widened, { oldObject: mine }), /is the platform's/);
         refused(request(member, "DELETE", undefined, { oldObject: mine }), /is the platform's/);
@@ -433,12 +438,7 @@ describe("admission: what the platform owns in the namespace", () => {
     });
 
     test("the platform's deployer still creates, updates and deletes them", () => {
-        for (const o of [
-            defaultDeny,
-            resourceQuota(team),
-            limitRange(team),
-            isolationParams(team, REGISTRY),
-        ]) {
+        for (const o of [defaultDeny, resourceQuota(team), limitRange(team), paramsOf(team)]) {
             admitted(request(platform, "CREATE", o));
             admitted(request(platform, "UPDATE", o, { oldObject: o }));
             admitted(request(platform, "DELETE", undefined, { oldObject: o }));

@@ -1,3 +1,4 @@
+import type { PushCredential } from "../../components/charts/source";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
@@ -176,14 +177,14 @@ for (const stack of STACKS) {
             assert.equal(front.inputs.spec.chart.spec.sourceRef.name, repository.inputs.metadata.name);
         });
 
-        test("the helm team reads ChartMuseum anonymously: its HelmRepository names no Secret and the tenants create none", async () => {
+        test("the helm team reads its own ChartMuseum repository anonymously: its HelmRepository names no Secret and the tenants create none", async () => {
             const r = await run(stack);
             const repository = one(
                 r,
                 "kubernetes:source.toolkit.fluxcd.io/v1:HelmRepository",
                 "dev-team1-helmrepository",
             );
-            assert.equal(repository.inputs.spec.url, r.outputs.chartRepositoryUrl);
+            assert.equal(repository.inputs.spec.url, `${r.outputs.chartRepositoryUrl}/dev-team1`);
             assert.equal(repository.inputs.spec.secretRef, undefined);
             assert.deepEqual(
                 tenantKind(r, "Secret").map((x) => x.name),
@@ -191,11 +192,12 @@ for (const stack of STACKS) {
             );
         });
 
-        test("no Secret (nor any other object) in a team namespace carries the chart push password", async () => {
+        test("no Secret (nor any other object) in a team namespace carries a chart push password", async () => {
             const r = await run(stack);
-            const password: string = one(r, "kubernetes:core/v1:Secret", "-chartmuseum-credentials").inputs
-                .stringData.BASIC_AUTH_PASS;
-            assert.equal(password.length, 32);
+            const passwords = Object.values(
+                unwrap(r.outputs.chartPushCredentials) as Record<string, { password: string }>,
+            ).map((c) => c.password);
+            assert.equal(passwords.length, TEAMS.length);
             // What the API server would receive, secrets unwrapped: every object placed in a team namespace.
             const namespaceOf = (x: RegisteredResource) =>
                 unwrap(x.wireInputs).metadata?.namespace ?? unwrap(x.wireInputs).namespace;
@@ -205,8 +207,8 @@ for (const stack of STACKS) {
             assert.ok(inTeams.length > 10, "the team namespaces hold the tenants' objects");
             for (const x of inTeams) {
                 assert.ok(
-                    !JSON.stringify(unwrap(x.wireInputs)).includes(password),
-                    `${x.type} ${x.name} carries the push password`,
+                    passwords.every((password) => !JSON.stringify(unwrap(x.wireInputs)).includes(password)),
+                    `${x.type} ${x.name} carries a push password`,
                 );
             }
             for (const x of kubernetesObjects(r, "Secret")) {
@@ -484,7 +486,7 @@ describe("Tenant component on its own", () => {
                 tenant,
                 tenants: [tenant],
                 provider,
-                chartSource: { kind: "acr-oci", url: pulumi.output("oci://acrgitops.azurecr.io/helm") },
+                chartSource: { kind: "acr-oci", url: pulumi.output("oci://acrgitops.azurecr.io") },
                 registryLoginServer: "acrgitops.azurecr.io",
                 verifierObjectId: "00000000-0000-4000-8000-00000000000d",
                 ingressNamespace: "app-routing-system",
@@ -494,10 +496,10 @@ describe("Tenant component on its own", () => {
             return { namespace: t.namespace };
         };
 
-    test("with ACR, each app gets an OCIRepository on <base>/<chart> and its HelmRelease a chartRef to it", async () => {
+    test("with ACR, each app gets an OCIRepository on the team's own path <registry>/<team>/helm/<chart> and its HelmRelease a chartRef to it", async () => {
         const r = await runWith(program());
         const oci = one(r, "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository", "ocirepository-back");
-        assert.equal(oci.inputs.spec.url, "oci://acrgitops.azurecr.io/helm/back-chart");
+        assert.equal(oci.inputs.spec.url, "oci://acrgitops.azurecr.io/dev-team1/helm/back-chart");
         assert.deepEqual(oci.inputs.spec.ref, { semver: "1.2.3" });
         assert.equal(oci.inputs.spec.provider, "azure");
         const release = one(r, "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease", "helmrelease-back");
@@ -525,21 +527,22 @@ describe("Tenant component on its own", () => {
         for (const o of objects) assert.ok(o.dependencies.includes(flux.urn), o.name);
     });
 
-    test("with ChartMuseum, the HelmRepository reads the given URL with no secretRef, and no Secret is created", async () => {
+    test("with ChartMuseum, the HelmRepository reads the team's own repository <url>/<team> with no secretRef, and no Secret is created", async () => {
         const r = await runWith(
             program({
                 chartSource: {
                     kind: "chartmuseum",
                     url: pulumi.output("http://cm"),
                     pushUrl: pulumi.output("https://cm.example.com"),
-                    username: pulumi.output("ci"),
-                    password: pulumi.secret("push-password"),
+                    pushCredentials: pulumi.secret<Record<string, PushCredential>>({
+                        other: { username: "other", password: "push-password" },
+                    }),
                     namespace: "chartmuseum",
                 },
             }),
         );
         const repository = one(r, "kubernetes:source.toolkit.fluxcd.io/v1:HelmRepository");
-        assert.equal(repository.inputs.spec.url, "http://cm");
+        assert.equal(repository.inputs.spec.url, "http://cm/dev-team1");
         assert.equal(repository.inputs.spec.secretRef, undefined);
         assert.deepEqual(ofType(r, "kubernetes:core/v1:Secret"), []);
         for (const x of r.resources)

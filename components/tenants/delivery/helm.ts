@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { assertNever } from "../../../src/assertNever";
 import * as flux from "../../../src/flux";
-import type { ChartSource } from "../../charts/source";
+import { ChartSource, teamChartRepositoryUrl } from "../../charts/source";
 import type { HelmAppConfig, HelmTenant } from "../config";
 import { RECONCILER_SERVICE_ACCOUNT, tenantMetadata } from "../manifests";
 import { DeliveryContext, fluxResource } from "./context";
@@ -11,8 +11,9 @@ import { DeliveryContext, fluxResource } from "./context";
 export const HELM_REPOSITORY_NAME = "charts";
 
 /**
- * ChartMuseum mode: one HelmRepository per team namespace (no cross-namespace source references),
- * read anonymously in-cluster: no secretRef, so no chart credential ever sits in a team namespace.
+ * ChartMuseum mode: one HelmRepository per team namespace (no cross-namespace source references) on
+ * the team's own repository `<chartmuseum>/<team>` (DEPTH 1), read anonymously in-cluster: no
+ * secretRef, so no chart credential ever sits in a team namespace; admission keeps it on that path.
  */
 export function helmRepository(t: HelmTenant, url: pulumi.Input<string>): flux.FluxObject {
     return flux.helmRepository({
@@ -126,13 +127,16 @@ function chartSources(
     const sources = new Map<string, pulumi.Resource>();
     switch (source.kind) {
         case "chartmuseum": {
-            const repository = fluxResource(ctx, `${ctx.name}-helmrepository`, helmRepository(t, source.url));
+            const url = source.url.apply((base) => teamChartRepositoryUrl(source.kind, base, t.name));
+            const repository = fluxResource(ctx, `${ctx.name}-helmrepository`, helmRepository(t, url));
             t.apps.forEach((app) => sources.set(app.name, repository));
             return sources;
         }
         case "acr-oci":
             for (const app of t.apps) {
-                const url = source.url.apply((base) => ociChartUrl(base, app.chart));
+                const url = source.url.apply((base) =>
+                    ociChartUrl(teamChartRepositoryUrl(source.kind, base, t.name), app.chart),
+                );
                 sources.set(
                     app.name,
                     fluxResource(ctx, `${ctx.name}-ocirepository-${app.name}`, ociRepository(t, app, url)),
