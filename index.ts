@@ -2,6 +2,7 @@
 // who may do what, where charts live, Flux, the teams themselves, and the CI that feeds them.
 import * as pulumi from "@pulumi/pulumi";
 import { chartSource } from "./components/charts/chartMuseum";
+import type { ChartSource } from "./components/charts/source";
 import { DevOps } from "./components/devops/devops";
 import { Flux } from "./components/flux/flux";
 import { Identities } from "./components/identities/identities";
@@ -13,7 +14,7 @@ import { environmentOutputs, environmentStackName } from "./components/devops/en
 import { assertNever } from "./src/assertNever";
 import { DeliveryConfig, EnvironmentConfig, loadConfig } from "./src/config";
 import { FLUX_NAMESPACE } from "./src/namespaces";
-import { names } from "./src/naming";
+import { Names, names } from "./src/naming";
 
 export = function gitopsPlatform() {
     // Team files are found beside this file, wherever the program runs from.
@@ -31,6 +32,14 @@ export = function gitopsPlatform() {
 // Components renamed since the first release carry aliases to their old type and name, so `pulumi up`
 // moves the deployed resources (children follow their parent) instead of replacing them.
 
+/** What every step of an environment is built from: its config, Azure names, tags and the platform. */
+interface EnvironmentStep {
+    readonly config: EnvironmentConfig;
+    readonly names: Names;
+    readonly tags: Readonly<Record<string, string>>;
+    readonly platform: Platform;
+}
+
 /** An environment (staging, prod): the platform, identities, charts, Flux, the teams and their alerts. */
 function environment(config: EnvironmentConfig) {
     const stackNames = names(config.project, config.stack, config.platform.globalNameSeed);
@@ -38,9 +47,25 @@ function environment(config: EnvironmentConfig) {
 
     // The platform the teams share: resource group, logs, the hardened AKS cluster, ACR, Kubernetes provider.
     const platform = new Platform(stackNames.base, { names: stackNames, config: config.platform, tags });
+    const step: EnvironmentStep = { config, names: stackNames, tags, platform };
 
-    // Who may do what: CI and deploy principals, team groups bound to their namespace, Flux's identity.
-    const identities = new Identities(
+    const identities = environmentIdentities(step);
+    const charts = chartRepository(step);
+    const flux = gitOps(step, identities);
+
+    // What the API server refuses in every team's namespace, whoever asks (one set for the cluster).
+    const admission = new TenantAdmission(`${stackNames.base}-tenant-admission`, {
+        provider: platform.provider,
+    });
+
+    const tenants = teams(step, { identities, charts, flux, admission });
+    const monitoring = operations(step);
+    return environmentExports({ platform, identities, charts, flux, tenants, monitoring });
+}
+
+/** Who may do what: CI and deploy principals, team groups bound to their namespace, Flux's identity. */
+function environmentIdentities({ config, names: stackNames, tags, platform }: EnvironmentStep): Identities {
+    return new Identities(
         `${stackNames.base}-identities`,
         {
             names: stackNames,
@@ -58,9 +83,11 @@ function environment(config: EnvironmentConfig) {
         },
         { aliases: [{ type: "gitops:identity:Identities" }] },
     );
+}
 
-    // Where charts live: ChartMuseum on the cluster, or OCI artifacts in ACR (then nothing is created).
-    const charts = chartSource(`${stackNames.base}-chartmuseum`, {
+/** Where charts live: ChartMuseum on the cluster, or OCI artifacts in ACR (then nothing is created). */
+function chartRepository({ config, names: stackNames, tags, platform }: EnvironmentStep): ChartSource {
+    return chartSource(`${stackNames.base}-chartmuseum`, {
         config: config.chartRepository,
         registryLoginServer: platform.registryLoginServer,
         chartMuseum: {
@@ -76,9 +103,11 @@ function environment(config: EnvironmentConfig) {
             teams: config.tenants.tenants.map((t) => t.name),
         },
     });
+}
 
-    // Flux: what `flux bootstrap github --path=clusters/<stack>` does, as resources.
-    const flux = new Flux(`${stackNames.base}-flux`, {
+/** Flux: what `flux bootstrap github --path=clusters/<stack>` does, as resources. */
+function gitOps({ config, names: stackNames, platform }: EnvironmentStep, identities: Identities): Flux {
+    return new Flux(`${stackNames.base}-flux`, {
         config: config.flux,
         stack: config.stack,
         provider: platform.provider,
@@ -86,14 +115,15 @@ function environment(config: EnvironmentConfig) {
         protect: config.platform.protect,
         sourceControllerIdentityClientId: identities.fluxSourceIdentityClientId,
     });
+}
 
-    // What the API server refuses in every team's namespace, whoever asks (one set for the cluster).
-    const admission = new TenantAdmission(`${stackNames.base}-tenant-admission`, {
-        provider: platform.provider,
-    });
-
-    // The teams: one namespace each, isolated, reconciled by Flux as the team's own service account.
-    const tenants = config.tenants.tenants.map(
+/** The teams: one namespace each, isolated, reconciled by Flux as the team's own service account. */
+function teams(
+    { config, platform }: EnvironmentStep,
+    earlier: { identities: Identities; charts: ChartSource; flux: Flux; admission: TenantAdmission },
+): Tenant[] {
+    const { identities, charts, flux, admission } = earlier;
+    return config.tenants.tenants.map(
         (tenant) =>
             new Tenant(tenant.name, {
                 tenant,
@@ -108,9 +138,11 @@ function environment(config: EnvironmentConfig) {
                 notifications: { channel: config.flux.notifications, cluster: config.stack },
             }),
     );
+}
 
-    // Operations: who gets paged, and for what.
-    const monitoring = new Monitoring(
+/** Operations: who gets paged, and for what. */
+function operations({ config, names: stackNames, tags, platform }: EnvironmentStep): Monitoring {
+    return new Monitoring(
         `${stackNames.base}-monitoring`,
         {
             azureNamePrefix: stackNames.alerts,
@@ -129,7 +161,18 @@ function environment(config: EnvironmentConfig) {
         },
         { aliases: [{ name: `${stackNames.base}-ops`, type: "gitops:ops:Monitoring" }] },
     );
+}
 
+/** The environment's stack outputs; the second half is what the delivery stack reads. */
+function environmentExports(steps: {
+    platform: Platform;
+    identities: Identities;
+    charts: ChartSource;
+    flux: Flux;
+    tenants: Tenant[];
+    monitoring: Monitoring;
+}) {
+    const { platform, identities, charts, flux, tenants, monitoring } = steps;
     return {
         resourceGroupName: platform.resourceGroupName,
         clusterName: platform.clusterName,

@@ -62,141 +62,28 @@ export class ChartMuseum extends pulumi.ComponentResource {
     readonly storageAccountName: pulumi.Output<string>;
     readonly containerName: pulumi.Output<string>;
 
+    private readonly name: string;
+    private readonly args: ChartMuseumArgs;
+
     constructor(name: string, args: ChartMuseumArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops:charts:ChartMuseum", name, {}, opts);
-        const { config, provider } = args;
-        const parent = { parent: this };
-        const stateful = { parent: this, protect: args.protect };
-        const k8sOpts = { parent: this, provider };
+        this.name = name;
+        this.args = args;
+        const { config } = args;
 
-        // --- Storage: a private blob container, reachable over TLS 1.2+ only.
-        const account = new storage.StorageAccount(
-            `${name}-storage`,
-            {
-                accountName: args.storageAccountName,
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                kind: "StorageV2",
-                sku: { name: availabilityZones(args.location) ? "Standard_ZRS" : "Standard_LRS" },
-                accessTier: "Hot",
-                minimumTlsVersion: "TLS1_2",
-                enableHttpsTrafficOnly: true,
-                allowBlobPublicAccess: false,
-                allowCrossTenantReplication: false,
-                // ChartMuseum's `microsoft` backend signs requests with the account key.
-                allowSharedKeyAccess: true,
-                tags: { ...args.tags },
-            },
-            stateful,
-        );
-        new storage.BlobServiceProperties(
-            `${name}-blob-service`,
-            {
-                accountName: account.name,
-                resourceGroupName: args.resourceGroupName,
-                blobServicesName: "default",
-                deleteRetentionPolicy: { enabled: true, days: 14 },
-                containerDeleteRetentionPolicy: { enabled: true, days: 14 },
-            },
-            parent,
-        );
-        const container = new storage.BlobContainer(
-            `${name}-container`,
-            {
-                accountName: account.name,
-                resourceGroupName: args.resourceGroupName,
-                containerName: CHARTMUSEUM_CONTAINER,
-                publicAccess: "None",
-            },
-            stateful,
-        );
-        // ChartMuseum's Azure backend signs every request with the account key: it has no workload
-        // identity (helm/chartmuseum#222). Only `pulumi up` reads the key (the deploy identity's
-        // listKeys); a preview never does, so the preview identity needs no right that reads a secret,
-        // and the key's field is left out of every comparison (rotation: `up --replace` the Secret).
-        const accountKey = pulumi.runtime.isDryRun()
-            ? pulumi.secret("read by pulumi up only")
-            : pulumi.secret(
-                  storage
-                      .listStorageAccountKeysOutput(
-                          { resourceGroupName: args.resourceGroupName, accountName: account.name },
-                          parent,
-                      )
-                      .keys.apply((k) => k[0].value),
-              );
-
-        // --- Credentials: generated, kept secret, handed to the pod (or NGINX) through Secrets only.
+        const account = this.storageAccount();
+        const container = this.blobContainer(account);
+        const accountKey = this.accountKey(account);
         // ChartMuseum's own single user exists only where no NGINX checks each team's credential.
-        const password =
-            config.exposure.kind === "loadbalancer"
-                ? new random.RandomPassword(`${name}-push-password`, { length: 32, special: false }, parent)
-                : undefined;
-        const namespace = new k8s.core.v1.Namespace(
-            `${name}-ns`,
-            {
-                metadata: {
-                    name: CHARTMUSEUM_NAMESPACE,
-                    labels: {
-                        "pod-security.kubernetes.io/enforce": "restricted",
-                        "pod-security.kubernetes.io/enforce-version": "latest",
-                    },
-                },
-            },
-            k8sOpts,
-        );
-        const ownUser: Record<string, pulumi.Input<string>> = password
-            ? { BASIC_AUTH_USER: CHARTMUSEUM_PUSH_USER, BASIC_AUTH_PASS: pulumi.secret(password.result) }
-            : {};
-        const credentials = new k8s.core.v1.Secret(
-            `${name}-credentials`,
-            {
-                metadata: { name: `${CHARTMUSEUM_RELEASE}-credentials`, namespace: namespace.metadata.name },
-                type: "Opaque",
-                stringData: {
-                    AZURE_STORAGE_ACCOUNT: account.name,
-                    AZURE_STORAGE_ACCESS_KEY: accountKey,
-                    ...ownUser,
-                },
-            },
-            { ...k8sOpts, ignoreChanges: ["stringData.AZURE_STORAGE_ACCESS_KEY"] },
-        );
-
-        const release = new k8s.helm.v3.Release(
-            `${name}-release`,
-            {
-                name: CHARTMUSEUM_RELEASE,
-                namespace: namespace.metadata.name,
-                chart: "chartmuseum",
-                version: config.chartVersion,
-                repositoryOpts: { repo: CHARTMUSEUM_CHART_REPO },
-                values: chartMuseumValues({
-                    config,
-                    containerName: container.name,
-                    credentialsSecretName: credentials.metadata.name,
-                    dnsLabel: args.dnsLabel,
-                }),
-                atomic: true,
-                cleanupOnFail: true,
-                timeout: 600,
-                maxHistory: 10,
-            },
-            { ...k8sOpts, dependsOn: [credentials, container] },
-        );
-
+        const password = config.exposure.kind === "loadbalancer" ? this.pushPassword() : undefined;
+        const namespace = this.restrictedNamespace();
+        const credentials = this.credentials(namespace, account, accountKey, password);
+        const release = this.release(namespace, container, credentials);
         const pushCredentials =
             config.exposure.kind === "ingress"
-                ? this.teamAccess(name, args, config.exposure, namespace, release)
+                ? this.teamAccess(config.exposure, namespace, release)
                 : this.sharedAccess(args.teams, password!);
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-netpol`,
-            chartMuseumNetworkPolicy(
-                namespace.metadata.name,
-                config.exposure,
-                args.sourceControllerNamespace,
-                args.ingressNamespace,
-            ),
-            k8sOpts,
-        );
+        this.networkPolicy(namespace);
 
         this.namespace = CHARTMUSEUM_NAMESPACE;
         // Taken from the release, so whoever reads the URL waits until ChartMuseum is installed.
@@ -215,19 +102,190 @@ export class ChartMuseum extends pulumi.ComponentResource {
         });
     }
 
+    private get parent(): pulumi.CustomResourceOptions {
+        return { parent: this };
+    }
+
+    /** The storage account and its container: protected where the stack says so (prod). */
+    private get stateful(): pulumi.CustomResourceOptions {
+        return { parent: this, protect: this.args.protect };
+    }
+
+    /** Every in-cluster object goes through the platform's provider. */
+    private get k8sOpts(): pulumi.CustomResourceOptions {
+        return { parent: this, provider: this.args.provider };
+    }
+
+    /** A private storage account, reachable over TLS 1.2+ only. */
+    private storageAccount(): storage.StorageAccount {
+        const { args } = this;
+        return new storage.StorageAccount(
+            `${this.name}-storage`,
+            {
+                accountName: args.storageAccountName,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                kind: "StorageV2",
+                sku: { name: availabilityZones(args.location) ? "Standard_ZRS" : "Standard_LRS" },
+                accessTier: "Hot",
+                minimumTlsVersion: "TLS1_2",
+                enableHttpsTrafficOnly: true,
+                allowBlobPublicAccess: false,
+                allowCrossTenantReplication: false,
+                // ChartMuseum's `microsoft` backend signs requests with the account key.
+                allowSharedKeyAccess: true,
+                tags: { ...args.tags },
+            },
+            this.stateful,
+        );
+    }
+
+    /** The charts' private blob container, with soft delete on blobs and containers. */
+    private blobContainer(account: storage.StorageAccount): storage.BlobContainer {
+        const { args } = this;
+        new storage.BlobServiceProperties(
+            `${this.name}-blob-service`,
+            {
+                accountName: account.name,
+                resourceGroupName: args.resourceGroupName,
+                blobServicesName: "default",
+                deleteRetentionPolicy: { enabled: true, days: 14 },
+                containerDeleteRetentionPolicy: { enabled: true, days: 14 },
+            },
+            this.parent,
+        );
+        return new storage.BlobContainer(
+            `${this.name}-container`,
+            {
+                accountName: account.name,
+                resourceGroupName: args.resourceGroupName,
+                containerName: CHARTMUSEUM_CONTAINER,
+                publicAccess: "None",
+            },
+            this.stateful,
+        );
+    }
+
+    private accountKey(account: storage.StorageAccount): pulumi.Output<string> {
+        // ChartMuseum's Azure backend signs every request with the account key: it has no workload
+        // identity (helm/chartmuseum#222). Only `pulumi up` reads the key (the deploy identity's
+        // listKeys); a preview never does, so the preview identity needs no right that reads a secret,
+        // and the key's field is left out of every comparison (rotation: `up --replace` the Secret).
+        return pulumi.runtime.isDryRun()
+            ? pulumi.secret("read by pulumi up only")
+            : pulumi.secret(
+                  storage
+                      .listStorageAccountKeysOutput(
+                          { resourceGroupName: this.args.resourceGroupName, accountName: account.name },
+                          this.parent,
+                      )
+                      .keys.apply((k) => k[0].value),
+              );
+    }
+
+    /** ChartMuseum's own push password (`loadbalancer` only); kept secret, handed to the pod through a Secret only. */
+    private pushPassword(): random.RandomPassword {
+        return new random.RandomPassword(
+            `${this.name}-push-password`,
+            { length: 32, special: false },
+            this.parent,
+        );
+    }
+
+    private restrictedNamespace(): k8s.core.v1.Namespace {
+        return new k8s.core.v1.Namespace(
+            `${this.name}-ns`,
+            {
+                metadata: {
+                    name: CHARTMUSEUM_NAMESPACE,
+                    labels: {
+                        "pod-security.kubernetes.io/enforce": "restricted",
+                        "pod-security.kubernetes.io/enforce-version": "latest",
+                    },
+                },
+            },
+            this.k8sOpts,
+        );
+    }
+
+    private credentials(
+        namespace: k8s.core.v1.Namespace,
+        account: storage.StorageAccount,
+        accountKey: pulumi.Output<string>,
+        password: random.RandomPassword | undefined,
+    ): k8s.core.v1.Secret {
+        const ownUser: Record<string, pulumi.Input<string>> = password
+            ? { BASIC_AUTH_USER: CHARTMUSEUM_PUSH_USER, BASIC_AUTH_PASS: pulumi.secret(password.result) }
+            : {};
+        return new k8s.core.v1.Secret(
+            `${this.name}-credentials`,
+            {
+                metadata: { name: `${CHARTMUSEUM_RELEASE}-credentials`, namespace: namespace.metadata.name },
+                type: "Opaque",
+                stringData: {
+                    AZURE_STORAGE_ACCOUNT: account.name,
+                    AZURE_STORAGE_ACCESS_KEY: accountKey,
+                    ...ownUser,
+                },
+            },
+            { ...this.k8sOpts, ignoreChanges: ["stringData.AZURE_STORAGE_ACCESS_KEY"] },
+        );
+    }
+
+    private release(
+        namespace: k8s.core.v1.Namespace,
+        container: storage.BlobContainer,
+        credentials: k8s.core.v1.Secret,
+    ): k8s.helm.v3.Release {
+        const { config } = this.args;
+        return new k8s.helm.v3.Release(
+            `${this.name}-release`,
+            {
+                name: CHARTMUSEUM_RELEASE,
+                namespace: namespace.metadata.name,
+                chart: "chartmuseum",
+                version: config.chartVersion,
+                repositoryOpts: { repo: CHARTMUSEUM_CHART_REPO },
+                values: chartMuseumValues({
+                    config,
+                    containerName: container.name,
+                    credentialsSecretName: credentials.metadata.name,
+                    dnsLabel: this.args.dnsLabel,
+                }),
+                atomic: true,
+                cleanupOnFail: true,
+                timeout: 600,
+                maxHistory: 10,
+            },
+            { ...this.k8sOpts, dependsOn: [credentials, container] },
+        );
+    }
+
+    /** The policy that lets only the exposure path and Flux's source-controller in. */
+    private networkPolicy(namespace: k8s.core.v1.Namespace): void {
+        new k8s.networking.v1.NetworkPolicy(
+            `${this.name}-netpol`,
+            chartMuseumNetworkPolicy(
+                namespace.metadata.name,
+                this.args.config.exposure,
+                this.args.sourceControllerNamespace,
+                this.args.ingressNamespace,
+            ),
+            this.k8sOpts,
+        );
+    }
+
     /**
      * `exposure: ingress`: per team a generated password, its bcrypt hash in the team's htpasswd Secret,
      * and the team's Ingress checking it. Returns each team's credential (user = the team).
      */
     private teamAccess(
-        name: string,
-        args: ChartMuseumArgs,
         exposure: Extract<ChartMuseumConfig["exposure"], { kind: "ingress" }>,
         namespace: k8s.core.v1.Namespace,
         release: k8s.helm.v3.Release,
     ): pulumi.Output<Record<string, PushCredential>> {
-        const k8sOpts = { parent: this, provider: args.provider };
-        const credentials = args.teams.map((team) => {
+        const { name, k8sOpts } = this;
+        const credentials = this.args.teams.map((team) => {
             const password = new random.RandomPassword(
                 `${name}-push-password-${team}`,
                 { length: 32, special: false },

@@ -54,8 +54,28 @@ export class Monitoring extends pulumi.ComponentResource {
     /** Azure names of the alert rules, by signal. */
     readonly alertRuleNames: Record<string, pulumi.Output<string>>;
 
+    private readonly name: string;
+    private readonly args: MonitoringArgs;
+
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops:monitoring:Monitoring", name, {}, opts);
+        this.name = name;
+        this.args = args;
+        this.validate();
+
+        this.actionGroupId = this.actionGroup().id;
+        const rules = {
+            ...this.nodeAlerts(),
+            ...this.workloadAlerts(),
+            registryStorage: this.registryStorageAlert(),
+        };
+
+        this.alertRuleNames = Object.fromEntries(Object.entries(rules).map(([k, rule]) => [k, rule.name]));
+        this.registerOutputs({ actionGroupId: this.actionGroupId, alertRuleNames: this.alertRuleNames });
+    }
+
+    private validate(): void {
+        const { args } = this;
         if (args.alertEmails.length === 0) {
             throw new pulumi.ResourceError("Monitoring needs at least one alert email receiver", this);
         }
@@ -65,14 +85,16 @@ export class Monitoring extends pulumi.ComponentResource {
                 this,
             );
         }
-        const parent = { parent: this };
-        const { resourceGroupName, tags, thresholds, severities } = args;
+    }
 
-        const group = new monitor.ActionGroup(
-            `${name}-ag`,
+    /** The one action group every alert notifies: the email receivers and the optional webhook. */
+    private actionGroup(): monitor.ActionGroup {
+        const { args } = this;
+        return new monitor.ActionGroup(
+            `${this.name}-ag`,
             {
                 actionGroupName: `${args.azureNamePrefix}-ag`,
-                resourceGroupName,
+                resourceGroupName: args.resourceGroupName,
                 location: "Global",
                 groupShortName: args.actionGroupShortName,
                 enabled: true,
@@ -90,98 +112,20 @@ export class Monitoring extends pulumi.ComponentResource {
                           },
                       ]
                     : [],
-                tags,
+                tags: args.tags,
             },
             { parent: this, additionalSecretOutputs: ["webhookReceivers"] },
         );
+    }
 
-        const metricAlert = (
-            signal: string,
-            description: string,
-            scope: pulumi.Input<string>,
-            severity: number,
-            criterion: MetricCriterion,
-            window: { evaluationFrequency: string; windowSize: string } = {
-                evaluationFrequency: EVERY,
-                windowSize: WINDOW,
-            },
-        ) =>
-            new monitor.MetricAlert(
-                `${name}-${signal}`,
-                {
-                    ruleName: `${args.azureNamePrefix}-${signal}`,
-                    resourceGroupName,
-                    location: "global",
-                    description,
-                    severity,
-                    enabled: true,
-                    autoMitigate: true,
-                    scopes: [scope],
-                    ...window,
-                    criteria: {
-                        odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
-                        allOf: [{ criterionType: "StaticThresholdCriterion", name: signal, ...criterion }],
-                    },
-                    actions: [{ actionGroupId: group.id }],
-                    tags,
-                },
-                parent,
-            );
-
-        const logAlert = (
-            signal: string,
-            description: string,
-            severity: number,
-            query: (clusterId: string) => string,
-            measure: string,
-            threshold: number,
-            dimensions: readonly string[],
-        ) =>
-            new monitor.ScheduledQueryRule(
-                `${name}-${signal}`,
-                {
-                    ruleName: `${args.azureNamePrefix}-${signal}`,
-                    displayName: `${args.azureNamePrefix}-${signal}`,
-                    resourceGroupName,
-                    location: args.location,
-                    kind: "LogAlert",
-                    // The Container Insights tables exist only once the agent has sent data; Azure would
-                    // reject the query of a rule created with a fresh workspace.
-                    skipQueryValidation: true,
-                    description,
-                    severity,
-                    enabled: true,
-                    autoMitigate: true,
-                    scopes: [args.workspaceId],
-                    evaluationFrequency: EVERY,
-                    windowSize: WINDOW,
-                    criteria: {
-                        allOf: [
-                            {
-                                query: pulumi.output(args.clusterId).apply(query),
-                                timeAggregation: "Maximum",
-                                metricMeasureColumn: measure,
-                                operator: "GreaterThanOrEqual",
-                                threshold,
-                                dimensions: dimensions.map((d) => ({
-                                    name: d,
-                                    operator: "Include",
-                                    values: ["*"],
-                                })),
-                                failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
-                            },
-                        ],
-                    },
-                    actions: { actionGroups: [group.id] },
-                    tags,
-                },
-                parent,
-            );
-
+    /** Node CPU and memory pressure, from the AKS platform metrics. */
+    private nodeAlerts() {
+        const { args } = this;
+        const { thresholds, severities } = args;
         const aks = "Microsoft.ContainerService/managedClusters";
         const perNode = [{ name: "node", operator: "Include", values: ["*"] }];
-        const rules = {
-            nodeCpu: metricAlert(
+        return {
+            nodeCpu: this.metricAlert(
                 "node-cpu",
                 `A node's average CPU usage over 15 minutes is above ${thresholds.nodeCpuPercent}%: workloads are throttled; scale the pool or fix requests.`,
                 args.clusterId,
@@ -195,7 +139,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     dimensions: perNode,
                 },
             ),
-            nodeMemory: metricAlert(
+            nodeMemory: this.metricAlert(
                 "node-memory",
                 `A node's average working-set memory over 15 minutes is above ${thresholds.nodeMemoryPercent}%: pods are about to be evicted or OOM-killed.`,
                 args.clusterId,
@@ -209,7 +153,14 @@ export class Monitoring extends pulumi.ComponentResource {
                     dimensions: perNode,
                 },
             ),
-            podsNotReady: logAlert(
+        };
+    }
+
+    /** Pods not ready, crash loops and failed Flux reconciliations, from the Container insights tables. */
+    private workloadAlerts() {
+        const { thresholds, severities } = this.args;
+        return {
+            podsNotReady: this.logAlert(
                 "pods-not-ready",
                 `At least ${thresholds.podsNotReady} pod(s) of a namespace stayed out of Running for 15 minutes (Pending, Failed, image pull or scheduling problems).`,
                 severities.pods,
@@ -218,7 +169,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 thresholds.podsNotReady,
                 ["Namespace"],
             ),
-            crashLoop: logAlert(
+            crashLoop: this.logAlert(
                 "pods-crash-looping",
                 `A container restarted ${thresholds.podRestarts} time(s) or more within 15 minutes: it is crash looping.`,
                 severities.pods,
@@ -227,7 +178,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 thresholds.podRestarts,
                 ["Namespace"],
             ),
-            fluxFailures: logAlert(
+            fluxFailures: this.logAlert(
                 "flux-reconciliation-failed",
                 "A Flux object (source, Kustomization or HelmRelease) reported failed reconciliations: changes merged in Git are not reaching the cluster.",
                 severities.flux,
@@ -236,29 +187,115 @@ export class Monitoring extends pulumi.ComponentResource {
                 thresholds.fluxFailures,
                 ["Namespace", "FluxObject"],
             ),
-            registryStorage: metricAlert(
-                "acr-storage",
-                `The registry uses more than ${thresholds.registryStoragePercent}% of the storage included in its ${args.registrySku} SKU: purge old images or charts.`,
-                args.registryId,
-                severities.registry,
-                {
-                    metricNamespace: "Microsoft.ContainerRegistry/registries",
-                    metricName: "StorageUsed",
-                    timeAggregation: "Average",
-                    operator: "GreaterThan",
-                    threshold: registryStorageThresholdBytes(
-                        args.registrySku,
-                        thresholds.registryStoragePercent,
-                    ),
-                },
-                // ACR reports StorageUsed about hourly; a shorter window would often be empty.
-                { evaluationFrequency: "PT1H", windowSize: "PT6H" },
-            ),
         };
+    }
 
-        this.actionGroupId = group.id;
-        this.alertRuleNames = Object.fromEntries(Object.entries(rules).map(([k, rule]) => [k, rule.name]));
-        this.registerOutputs({ actionGroupId: this.actionGroupId, alertRuleNames: this.alertRuleNames });
+    /** Registry storage near the quota included in its SKU (ACR metric). */
+    private registryStorageAlert(): monitor.MetricAlert {
+        const { args } = this;
+        const { thresholds, severities } = args;
+        return this.metricAlert(
+            "acr-storage",
+            `The registry uses more than ${thresholds.registryStoragePercent}% of the storage included in its ${args.registrySku} SKU: purge old images or charts.`,
+            args.registryId,
+            severities.registry,
+            {
+                metricNamespace: "Microsoft.ContainerRegistry/registries",
+                metricName: "StorageUsed",
+                timeAggregation: "Average",
+                operator: "GreaterThan",
+                threshold: registryStorageThresholdBytes(args.registrySku, thresholds.registryStoragePercent),
+            },
+            // ACR reports StorageUsed about hourly; a shorter window would often be empty.
+            { evaluationFrequency: "PT1H", windowSize: "PT6H" },
+        );
+    }
+
+    private metricAlert(
+        signal: string,
+        description: string,
+        scope: pulumi.Input<string>,
+        severity: number,
+        criterion: MetricCriterion,
+        window: { evaluationFrequency: string; windowSize: string } = {
+            evaluationFrequency: EVERY,
+            windowSize: WINDOW,
+        },
+    ): monitor.MetricAlert {
+        const { args } = this;
+        return new monitor.MetricAlert(
+            `${this.name}-${signal}`,
+            {
+                ruleName: `${args.azureNamePrefix}-${signal}`,
+                resourceGroupName: args.resourceGroupName,
+                location: "global",
+                description,
+                severity,
+                enabled: true,
+                autoMitigate: true,
+                scopes: [scope],
+                ...window,
+                criteria: {
+                    odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+                    allOf: [{ criterionType: "StaticThresholdCriterion", name: signal, ...criterion }],
+                },
+                actions: [{ actionGroupId: this.actionGroupId }],
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+    }
+
+    private logAlert(
+        signal: string,
+        description: string,
+        severity: number,
+        query: (clusterId: string) => string,
+        measure: string,
+        threshold: number,
+        dimensions: readonly string[],
+    ): monitor.ScheduledQueryRule {
+        const { args } = this;
+        return new monitor.ScheduledQueryRule(
+            `${this.name}-${signal}`,
+            {
+                ruleName: `${args.azureNamePrefix}-${signal}`,
+                displayName: `${args.azureNamePrefix}-${signal}`,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                kind: "LogAlert",
+                // The Container Insights tables exist only once the agent has sent data; Azure would
+                // reject the query of a rule created with a fresh workspace.
+                skipQueryValidation: true,
+                description,
+                severity,
+                enabled: true,
+                autoMitigate: true,
+                scopes: [args.workspaceId],
+                evaluationFrequency: EVERY,
+                windowSize: WINDOW,
+                criteria: {
+                    allOf: [
+                        {
+                            query: pulumi.output(args.clusterId).apply(query),
+                            timeAggregation: "Maximum",
+                            metricMeasureColumn: measure,
+                            operator: "GreaterThanOrEqual",
+                            threshold,
+                            dimensions: dimensions.map((d) => ({
+                                name: d,
+                                operator: "Include",
+                                values: ["*"],
+                            })),
+                            failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+                        },
+                    ],
+                },
+                actions: { actionGroups: [this.actionGroupId] },
+                tags: args.tags,
+            },
+            { parent: this },
+        );
     }
 }
 

@@ -248,6 +248,12 @@ async function main(): Promise<void> {
         console.log(JSON.stringify(await measure(Number(process.argv[at + 1]))));
         return;
     }
+    const floor = planAgainstFloor();
+    teamSizes(floor);
+}
+
+/** The floor and the prod plan, alternated, as a table; returns the floor's medians. */
+function planAgainstFloor(): Timing {
     const imports = programImports();
     const floorScript = `for (const m of ${JSON.stringify(imports)}) require(m);`;
     const plan = `${script("plan")} --stack prod`;
@@ -279,7 +285,11 @@ async function main(): Promise<void> {
         };
     };
     console.table([row("floor: plain node, SDK imports", floors), row("plan --stack prod", plans)]);
+    return floor;
+}
 
+/** The staging plan at each of SIZES generated teams, one fresh process each, as a table. */
+function teamSizes(floor: Timing): void {
     console.log(
         `\nStack ${STACK} with generated teams, one fresh process per size (preview run and plan text, as the plan does).\n`,
     );

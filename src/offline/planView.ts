@@ -223,20 +223,33 @@ export function plugins(run: OfflineRun): string[] {
  * stack, components, explicit providers and cloud resources).
  */
 export function renderPlan(run: OfflineRun, layout: PlanLayout): string {
+    const rows = planRows(run, layout);
+    const lines = [...table(rows), ...outputLines(run)];
+    const deployTime = run.resources.filter((r) => expansion(r));
+    lines.push("", "Resources:", `    + ${rows.length} to create`);
+    for (const r of deployTime)
+        lines.push(`      and what ${r.type.split(":").slice(1).join(":")} ${r.name} renders at deploy time`);
+    return lines.join("\n") + "\n";
+}
+
+/** One resource of the plan's table. */
+interface Row {
+    readonly tree: string;
+    readonly type: string;
+    readonly name: string;
+    readonly info: string;
+    readonly details: readonly string[];
+    /** What precedes a detail line: the tree's bars down to this resource's own children. */
+    readonly under: string;
+}
+
+/** The stack, then every resource depth-first under its parent, in registration order. */
+function planRows(run: OfflineRun, layout: PlanLayout): Row[] {
     const children = new Map<string, RegisteredResource[]>();
     for (const r of run.resources) {
         const siblings = children.get(r.parent) ?? [];
         siblings.push(r);
         children.set(r.parent, siblings);
-    }
-    interface Row {
-        readonly tree: string;
-        readonly type: string;
-        readonly name: string;
-        readonly info: string;
-        readonly details: readonly string[];
-        /** What precedes a detail line: the tree's bars down to this resource's own children. */
-        readonly under: string;
     }
     const rows: Row[] = [
         { tree: "", type: "pulumi:pulumi:Stack", name: layout.stackName, info: "", details: [], under: "" },
@@ -260,6 +273,11 @@ export function renderPlan(run: OfflineRun, layout: PlanLayout): string {
         });
     };
     walk("", "");
+    return rows;
+}
+
+/** The header and one line per row, each row's settings under it. */
+function table(rows: readonly Row[]): string[] {
     // Columns as wide as their longest entry, up to a point: a few long azuread types overflow.
     const typeWidth = Math.min(MAX_TYPE_WIDTH, Math.max(...rows.map((r) => r.tree.length + r.type.length)));
     const nameWidth = Math.max(...rows.map((r) => r.name.length));
@@ -271,23 +289,19 @@ export function renderPlan(run: OfflineRun, layout: PlanLayout): string {
         // Settings sit under the type, inside the tree's bars.
         for (const d of row.details) lines.push(`     ${row.under}${d}`);
     }
+    return lines;
+}
 
+/** The stack outputs, secrets hidden; nothing when there are none. */
+function outputLines(run: OfflineRun): string[] {
     const outputs = Object.entries(run.outputs).filter(([, v]) => v !== undefined);
-    if (outputs.length > 0) {
-        lines.push("", "Outputs:");
-        const width = Math.max(...outputs.map(([k]) => k.length));
-        for (const [key, value] of outputs) {
-            lines.push(
-                `    ${key.padEnd(width)}: ${run.secretOutputs.includes(key) ? "[secret]" : show(value)}`,
-            );
-        }
+    if (outputs.length === 0) return [];
+    const lines = ["", "Outputs:"];
+    const width = Math.max(...outputs.map(([k]) => k.length));
+    for (const [key, value] of outputs) {
+        lines.push(`    ${key.padEnd(width)}: ${run.secretOutputs.includes(key) ? "[secret]" : show(value)}`);
     }
-
-    const deployTime = run.resources.filter((r) => expansion(r));
-    lines.push("", "Resources:", `    + ${rows.length} to create`);
-    for (const r of deployTime)
-        lines.push(`      and what ${r.type.split(":").slice(1).join(":")} ${r.name} renders at deploy time`);
-    return lines.join("\n") + "\n";
+    return lines;
 }
 
 export interface ComponentGraph {

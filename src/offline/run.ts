@@ -264,14 +264,55 @@ async function record(
     cloud: OfflineCloud,
     program: () => Record<string, unknown>,
 ): Promise<OfflineRun> {
-    const resources: RegisteredResource[] = [];
-    let pending = 0;
+    const inFlight: InFlight = { count: 0 };
     const monitor = pulumi.runtime.getMonitor() as unknown as Monitor & MockMonitorInternals;
-    // The mock monitor's registerResource, with each conversion done once: the request's inputs are
-    // read from protobuf once (for the record and the cloud), and the state the cloud answers goes
-    // back as the plain value the SDK reads, not through a protobuf Struct and out again.
+    const resources = recordRegistrations(monitor, cloud, preview, inFlight);
+    const componentOutputs = recordComponentOutputs(monitor);
+    countInvokes(monitor, inFlight);
+
+    let exported: Record<string, unknown>;
+    try {
+        exported = program();
+    } catch (e) {
+        // Let what was registered before the throw settle, so it cannot leak into the next run.
+        await quiescence(() => inFlight.count);
+        throw e;
+    }
+    const outputs = await settle(exported);
+    const secretOutputs = await secretKeys(exported);
+    await quiescence(() => inFlight.count);
+    return {
+        stack,
+        preview,
+        config,
+        resources,
+        outputs,
+        secretOutputs,
+        componentOutputs,
+        invokes: cloud.invoked,
+    };
+}
+
+/** Registrations and invokes the mock monitor has not answered yet. */
+interface InFlight {
+    count: number;
+}
+
+/**
+ * The mock monitor's registerResource, with each conversion done once: the request's inputs are
+ * read from protobuf once (for the record and the cloud), and the state the cloud answers goes
+ * back as the plain value the SDK reads, not through a protobuf Struct and out again. Returns the
+ * registrations, filled in as they arrive.
+ */
+function recordRegistrations(
+    monitor: Monitor & MockMonitorInternals,
+    cloud: OfflineCloud,
+    preview: boolean,
+    inFlight: InFlight,
+): RegisteredResource[] {
+    const resources: RegisteredResource[] = [];
     monitor.registerResource = async (req, cb) => {
-        pending++;
+        inFlight.count++;
         let response: RegisterResponse;
         try {
             const wire = req.getObject()?.toJavaScript() ?? {};
@@ -295,48 +336,36 @@ async function record(
                 getResult: () => 0,
             };
         } catch (err) {
-            pending--;
+            inFlight.count--;
             cb(err, undefined);
             return;
         }
-        pending--;
+        inFlight.count--;
         cb(null, response);
     };
+    return resources;
+}
+
+/** What each component registers with `registerOutputs`, by URN, filled in as they arrive. */
+function recordComponentOutputs(monitor: Monitor): Record<string, Record<string, any>> {
     const componentOutputs: Record<string, Record<string, any>> = {};
     const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
     monitor.registerResourceOutputs = (req, cb) => {
         componentOutputs[req.getUrn()] = req.getOutputs()?.toJavaScript() ?? {};
         registerOutputs(req, cb);
     };
+    return componentOutputs;
+}
+
+/** Counts invokes in flight, so a run ends only once they are answered. */
+function countInvokes(monitor: Monitor, inFlight: InFlight): void {
     const invoke = monitor.invoke.bind(monitor);
     monitor.invoke = async (req, cb) => {
-        pending++;
+        inFlight.count++;
         await invoke(req, (err, res) => {
-            pending--;
+            inFlight.count--;
             cb(err, res);
         });
-    };
-
-    let exported: Record<string, unknown>;
-    try {
-        exported = program();
-    } catch (e) {
-        // Let what was registered before the throw settle, so it cannot leak into the next run.
-        await quiescence(() => pending);
-        throw e;
-    }
-    const outputs = await settle(exported);
-    const secretOutputs = await secretKeys(exported);
-    await quiescence(() => pending);
-    return {
-        stack,
-        preview,
-        config,
-        resources,
-        outputs,
-        secretOutputs,
-        componentOutputs,
-        invokes: cloud.invoked,
     };
 }
 
