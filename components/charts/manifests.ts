@@ -65,6 +65,27 @@ interface ValuesInput {
     readonly dnsLabel: string;
 }
 
+/** The pod settings Pod Security `restricted` asks for, as the ChartMuseum chart lets us set them. */
+const RESTRICTED_POD = {
+    serviceAccount: { create: true, automountServiceAccountToken: false },
+    // What the chart lets us set of Pod Security `restricted`: pod-level non-root and fsGroup, the
+    // rest (seccomp, capabilities, escalation, read-only root) on the container.
+    securityContext: { enabled: true, fsGroup: 1000, runAsNonRoot: true },
+    containerSecurityContext: {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+    },
+    resources: {
+        requests: { cpu: "50m", memory: "64Mi" },
+        limits: { memory: "256Mi" },
+    },
+} as const;
+
 /**
  * Values of the official chart. No credential appears here: the pod reads the storage key and the
  * basic-auth pair from the Secret through `env.existingSecret`. The API (push, delete) is enabled
@@ -119,23 +140,7 @@ export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Inp
                 ? { "service.beta.kubernetes.io/azure-dns-label-name": input.dnsLabel }
                 : {},
         },
-        serviceAccount: { create: true, automountServiceAccountToken: false },
-        // What the chart lets us set of Pod Security `restricted`: pod-level non-root and fsGroup, the
-        // rest (seccomp, capabilities, escalation, read-only root) on the container.
-        securityContext: { enabled: true, fsGroup: 1000, runAsNonRoot: true },
-        containerSecurityContext: {
-            runAsNonRoot: true,
-            runAsUser: 1000,
-            runAsGroup: 1000,
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ["ALL"] },
-            seccompProfile: { type: "RuntimeDefault" },
-        },
-        resources: {
-            requests: { cpu: "50m", memory: "64Mi" },
-            limits: { memory: "256Mi" },
-        },
+        ...RESTRICTED_POD,
         persistence: { enabled: false },
         ingress: { enabled: false },
     };
