@@ -8,6 +8,7 @@ import { DevOpsConfig, readDevOpsConfig, readStackRole } from "../../components/
 import { FluxConfig, checkFluxPrerequisites, readFluxConfig } from "../../components/flux/config";
 import { IdentitiesConfig, readIdentitiesConfig } from "../../components/identities/config";
 import { OperationsConfig, readOperationsConfig } from "../../components/monitoring/config";
+import { checkCapacity } from "../../components/platform/capacity";
 import { PlatformConfig, readPlatformConfig } from "../../components/platform/config";
 import {
     CONFIG_KEYS,
@@ -97,6 +98,12 @@ function readEnvironment(
     checkIngressCertificates(r, config);
     checkFluxPrerequisites(r, config.flux, config.platform.kubernetesVersion);
     checkTenantHosts(r, config);
+    checkCapacity(
+        r,
+        config.platform.userPools,
+        config.tenants.tenants.map((t) => ({ team: t.name, ...t.quota })),
+        { directory: config.tenants.teamsDirectory, environment: stack },
+    );
     return config;
 }
 
