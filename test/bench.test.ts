@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { criticalPath, generatedTenants } from "../src/offline/bench";
+import { criticalPath, generatedTenants, userPoolsFor } from "../src/offline/bench";
 import type { RegisteredResource } from "../src/offline/run";
 import { run } from "./support/program";
 
@@ -46,7 +46,10 @@ describe("bench helpers", () => {
     });
 
     it("the generated tenants are a valid tenants config", async () => {
-        const r = await run("staging", { "gitops-platform:tenants": generatedTenants(4) });
+        const r = await run("staging", {
+            "gitops-platform:tenants": generatedTenants(4),
+            "gitops-platform:userPools": userPoolsFor(4),
+        });
         assert.equal((r.outputs.tenantNamespaces as string[]).length, 4);
         assert.ok(r.resources.length > 0);
     });

@@ -1,5 +1,6 @@
 import { KUBELOGIN_MODES, KubeloginMode } from "./kubeconfig";
 import { NodePoolConfig, OS_SKUS, SYSTEM_POOL, TAINT_EFFECTS } from "./nodePools";
+import { VM_SIZES, vmSize as knownVmSize } from "./vmSizes";
 import { availabilityZones } from "../../src/azureRegions";
 import { CONFIG_KEYS } from "../../src/config/keys";
 import { ConfigReader } from "../../src/config/reader";
@@ -311,6 +312,12 @@ function readPool(r: ConfigReader, raw: Raw, at: string, location: string): Node
     const vmSize =
         typeof raw.vmSize === "string" && /^Standard_[A-Za-z0-9_]+$/.test(raw.vmSize) ? raw.vmSize : "";
     if (!vmSize) r.problem(`${at}.vmSize`, raw.vmSize, 'an Azure VM size such as "Standard_D4ds_v5"');
+    else if (!knownVmSize(vmSize))
+        r.problem(
+            `${at}.vmSize`,
+            raw.vmSize,
+            `a VM size of the capacity check's table (components/platform/vmSizes.ts): ${Object.keys(VM_SIZES).join(", ")}; for another size, add its vCPUs and memory there`,
+        );
     const minCount = poolInteger(r, raw.minCount, `${at}.minCount`, 0, 1000);
     const maxCount = poolInteger(r, raw.maxCount, `${at}.maxCount`, Math.max(minCount, 1), 1000);
     return {

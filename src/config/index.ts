@@ -9,6 +9,7 @@ import { FluxConfig, checkFluxPrerequisites, readFluxConfig } from "../../compon
 import { checkAdmissionPrerequisites } from "../../components/tenants/admissionPolicies";
 import { IdentitiesConfig, readIdentitiesConfig } from "../../components/identities/config";
 import { OperationsConfig, readOperationsConfig } from "../../components/monitoring/config";
+import { checkCapacity } from "../../components/platform/capacity";
 import { PlatformConfig, readPlatformConfig } from "../../components/platform/config";
 import {
     CONFIG_KEYS,
@@ -99,6 +100,12 @@ function readEnvironment(
     checkFluxPrerequisites(r, config.flux, config.platform.kubernetesVersion);
     checkAdmissionPrerequisites(r, config.platform.kubernetesVersion);
     checkTenantHosts(r, config);
+    checkCapacity(
+        r,
+        config.platform.userPools,
+        config.tenants.tenants.map((t) => ({ team: t.name, ...t.quota })),
+        { directory: config.tenants.teamsDirectory, environment: stack },
+    );
     return config;
 }
 

@@ -99,7 +99,7 @@ export const CONFIG_KEYS = {
         default: [{ name: "apps", vmSize: "Standard_D4ds_v5", minCount: 2, maxCount: 5 }],
         undeclared: true,
         description:
-            'Node pools the teams\' workloads run on, each { name, vmSize, minCount, maxCount, zones?, osSku?, maxPods?, labels?, taints? }; see README "Node pools".',
+            "Node pools the teams' workloads run on, each { name, vmSize, minCount, maxCount, zones?, osSku?, maxPods?, labels?, taints? }, vmSize from the capacity table (components/platform/vmSizes.ts); at maxCount the pools must hold every team's quota. See README \"Node pools\".",
     },
     aksTier: {
         step: "platform",

@@ -49,6 +49,22 @@ export function generatedTenants(count: number): unknown[] {
     });
 }
 
+/**
+ * User pools that hold `count` teams at the default quota (4 CPU, 8Gi, 30 pods): three per
+ * Standard_D16ds_v5 node (15.74 CPU, 61.7Gi, 110 pods allocatable). The capacity check refuses
+ * more teams than the stack's own pools hold, and the bench measures teams, not that refusal.
+ */
+export function userPoolsFor(count: number): unknown[] {
+    return [
+        {
+            name: "apps",
+            vmSize: "Standard_D16ds_v5",
+            minCount: 1,
+            maxCount: Math.max(1, Math.ceil(count / 3)),
+        },
+    ];
+}
+
 export interface CriticalPath {
     /** Resources on the longest chain, first to last. */
     readonly chain: readonly RegisteredResource[];
@@ -115,7 +131,10 @@ async function measure(tenants: number): Promise<Figures> {
     const cpu = process.cpuUsage();
     const result = await runProgram(
         STACK,
-        { "gitops-platform:tenants": generatedTenants(tenants) },
+        {
+            "gitops-platform:tenants": generatedTenants(tenants),
+            "gitops-platform:userPools": userPoolsFor(tenants),
+        },
         undefined,
         { preview: true },
     );

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { planDiff } from "./diff";
 import { runProgram } from "./run";
 import { PROJECT_DIR } from "./stackConfig";
-import { componentGraph, mermaid, plugins, renderPlan } from "./planView";
+import { componentGraph, mermaid, plugins, renderCapacity, renderPlan } from "./planView";
 import { toPlanJson } from "./planJson";
 
 interface Arguments {
@@ -61,6 +61,8 @@ async function main(): Promise<void> {
         "",
         renderPlan(run, { stackName: `${project}-${args.stack}` }),
     ];
+    const capacity = renderCapacity(run);
+    if (capacity) out.push(capacity);
 
     const custom = run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
     const byType = new Map<string, number>();

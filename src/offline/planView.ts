@@ -1,3 +1,11 @@
+import {
+    PoolCapacity,
+    TeamRequests,
+    amounts,
+    capacityCheck,
+    teamShares,
+} from "../../components/platform/capacity";
+import { vmSize } from "../../components/platform/vmSizes";
 import { BuiltInRoles } from "../roles";
 import { OfflineRun, RegisteredResource, isUnknown, isWireSecret } from "./run";
 
@@ -354,5 +362,49 @@ export function mermaid(graph: ComponentGraph): string {
         const [from, to] = edge.split("|");
         lines.push(`    ${ids.get(to)} --> ${ids.get(from)}`);
     }
+    return lines.join("\n") + "\n";
+}
+
+/** The capacity check's inputs as the program registered them: the user pools (AgentPool resources). */
+export function registeredPools(run: OfflineRun): PoolCapacity[] {
+    return run.resources
+        .filter((r) => r.type === "azure-native:containerservice:AgentPool")
+        .map((r) => ({
+            name: String(r.inputs.nodeLabels?.["gitops.platform/pool"] ?? r.inputs.agentPoolName),
+            vmSize: String(r.inputs.vmSize),
+            maxCount: Number(r.inputs.maxCount),
+            maxPods: Number(r.inputs.maxPods),
+        }));
+}
+
+/** Each team's quota as the program registered it: its namespace's ResourceQuota. */
+export function registeredQuotas(run: OfflineRun): TeamRequests[] {
+    return run.resources
+        .filter(
+            (r) => r.type === "kubernetes:core/v1:ResourceQuota" && r.inputs.metadata?.name === "team-quota",
+        )
+        .map((r) => ({
+            team: String(r.inputs.metadata?.namespace),
+            cpu: String(r.inputs.spec?.hard?.["requests.cpu"]),
+            memory: String(r.inputs.spec?.hard?.["requests.memory"]),
+            pods: Number(r.inputs.spec?.hard?.pods),
+        }));
+}
+
+/**
+ * The plan's Capacity section: each user pool's allocatable node, and each team's quota as a share of
+ * what the pools hold at their autoscaler maximum (the figures the config check compares). Nothing for
+ * a stack without user pools (delivery).
+ */
+export function renderCapacity(run: OfflineRun): string {
+    const pools = registeredPools(run);
+    if (pools.length === 0 || pools.some((p) => !vmSize(p.vmSize))) return "";
+    const check = capacityCheck(pools, registeredQuotas(run));
+    const lines = ["Capacity: each team's quota against the user pools at their autoscaler maximum"];
+    for (const { pool, node } of check.pools)
+        lines.push(
+            `    pool ${pool.name}: ${pool.maxCount} × ${pool.vmSize}, each node ${amounts(node)} allocatable`,
+        );
+    for (const line of teamShares(check)) lines.push(`    ${line}`);
     return lines.join("\n") + "\n";
 }

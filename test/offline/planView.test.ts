@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { componentGraph, mermaid, summarize } from "../../src/offline/planView";
+import { capacityCheck, teamShares } from "../../components/platform/capacity";
+import { componentGraph, mermaid, renderCapacity, summarize } from "../../src/offline/planView";
 import type { OfflineRun, RegisteredResource } from "../../src/offline/run";
 import { BuiltInRoles } from "../../src/roles";
+import { previewRun } from "../support/program";
 
 function resource(
     urn: string,
@@ -96,5 +98,32 @@ describe("plan view", () => {
             registryName: secret,
         });
         assert.equal(summarize(r), "registryName=[secret]");
+    });
+});
+
+describe("the plan's Capacity section", () => {
+    it("prints each pool's node and each team's share of the pools at maxCount", async () => {
+        const text = renderCapacity(await previewRun("prod"));
+        assert.match(text, /pool apps: 10 × Standard_D8ds_v5, each node cpu 7\.82, memory 29\.7Gi, pods 110/);
+        assert.match(
+            text,
+            /dev-team1 +cpu 8\/78\.2 \(10%\), memory 16Gi\/297\.1Gi \(5%\), pods 60\/1100 \(5%\)/,
+        );
+        assert.match(
+            text,
+            /dev-team2 +cpu 4\/78\.2 \(5%\), memory 8Gi\/297\.1Gi \(3%\), pods 30\/1100 \(3%\)/,
+        );
+        assert.match(text, /all teams +cpu 12\/78\.2 \(15%\)/);
+    });
+
+    it("writes a share as the issue's example does", () => {
+        const check = capacityCheck(
+            [{ name: "apps", vmSize: "Standard_D4ds_v5", maxCount: 1, maxPods: 110 }],
+            [{ team: "dev-team1", cpu: "1930m", memory: "1Gi", pods: 11 }],
+        );
+        assert.equal(
+            teamShares(check)[0],
+            "dev-team1 cpu 1.93/3.86 (50%), memory 1Gi/13.7Gi (7%), pods 11/110 (10%)",
+        );
     });
 });

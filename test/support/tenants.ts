@@ -6,6 +6,9 @@ import { environmentTeams } from "../../src/offline/teamFiles";
 import type { StackName } from "./program";
 
 export const TENANTS_KEY = "gitops-platform:tenants";
+export const USER_POOLS_KEY = "gitops-platform:userPools";
+/** Pools that hold `count` generated teams (the capacity check refuses more than the stack's own pools hold). */
+export { userPoolsFor } from "../../src/offline/bench";
 
 type RawTenant = Record<string, any>;
 

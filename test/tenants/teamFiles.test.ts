@@ -22,8 +22,11 @@ function teams(extra: Record<string, string> = {}): Record<string, string> {
 const sameFolder = (inputs: unknown) =>
     JSON.parse(JSON.stringify(inputs).replace(/\/tmp\/teams-[A-Za-z0-9]+\//g, "<teams>/"));
 
+// A quota below the default: staging's pools hold 11.58 CPU at their autoscaler maximum (3 ×
+// Standard_D4ds_v5), which the capacity check refuses to over-commit with a third team of 4 CPU.
 const NEW_TEAM = `name: dev-team3
 delivery: helm
+quota: { cpu: "2", memory: 4Gi, pods: 20 }
 apps:
   - { name: api, repository: one-kubernetes/dev-team3, port: 8080 }
 environments:

@@ -22,7 +22,15 @@ import {
     runWith,
 } from "../support/program";
 import { isFluxApiVersion, validateObject } from "../support/schemas";
-import { TENANTS_KEY, appConfig, generatedTenants, helmTeamConfig, stackTenants } from "../support/tenants";
+import {
+    TENANTS_KEY,
+    USER_POOLS_KEY,
+    appConfig,
+    generatedTenants,
+    helmTeamConfig,
+    stackTenants,
+    userPoolsFor,
+} from "../support/tenants";
 
 const TENANT = "gitops:tenants:Tenant";
 const TEAMS = ["dev-team1", "dev-team2"];
@@ -417,7 +425,10 @@ describe("tenants at scale", () => {
     const counts = new Map<number, { total: number; perTenant: number[] }>();
     const measure = async (n: number) => {
         if (!counts.has(n)) {
-            const r = await run("staging", { [TENANTS_KEY]: generatedTenants(n) });
+            const r = await run("staging", {
+                [TENANTS_KEY]: generatedTenants(n),
+                [USER_POOLS_KEY]: userPoolsFor(n),
+            });
             const tenants = ofType(r, TENANT);
             assert.equal(tenants.length, n);
             counts.set(n, {
