@@ -87,9 +87,10 @@ const RESTRICTED_POD = {
 } as const;
 
 /**
- * Values of the official chart. No credential appears here: the pod reads the storage key and the
- * basic-auth pair from the Secret through `env.existingSecret`. The API (push, delete) is enabled
- * only because basic auth always is.
+ * Values of the official chart. No credential appears here: the pod reads the storage key (and, with
+ * `loadbalancer`, its own basic-auth pair) from the Secret through `env.existingSecret`. The push API
+ * is on because every push is authenticated: by each team's Ingress (NGINX basic auth) with
+ * `ingress`, by ChartMuseum's own user with `loadbalancer`; delete is off.
  *
  * Reads (index, chart archives) are always anonymous, so Flux's HelmRepositories need no Secret in the
  * team namespaces, where the teams could read it and push under another team's chart name. Who may
