@@ -92,7 +92,7 @@ export interface TenantGitSource {
     /** `https://github.com/owner/repo` or `ssh://git@github.com/owner/repo`. */
     readonly url: string;
     readonly branch: string;
-    /** Exact ref to deploy (required with `tenantVersionPolicy: exact`): a tag or a commit SHA. */
+    /** Optional exact ref to deploy (a tag or a commit SHA); without one Flux follows `branch` (see README, Known limitations). */
     readonly tag?: string;
     readonly commit?: string;
     /** Path of the kustomization in the repository. */
