@@ -12,6 +12,8 @@ export interface RoleGrant {
     readonly principalType?: "ServicePrincipal" | "Group" | "User";
     /** A resource id (registry, cluster, namespace, vault): never a subscription or resource group. */
     readonly scope: pulumi.Input<string>;
+    /** An ABAC condition (version 2.0) narrowing the grant, e.g. `repositoryPrefixCondition`. */
+    readonly condition?: string;
 }
 
 /**
@@ -36,5 +38,6 @@ export function roleAssignmentArgs(grant: RoleGrant): authorization.RoleAssignme
         principalType: grant.principalType,
         roleDefinitionId: pulumi.output(grant.subscriptionId).apply((s) => roleDefinitionId(s, grant.role)),
         scope: grant.scope,
+        ...(grant.condition ? { condition: grant.condition, conditionVersion: "2.0" } : {}),
     };
 }
