@@ -1,5 +1,4 @@
 import * as authorization from "@pulumi/azure-native/authorization";
-import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
@@ -9,6 +8,7 @@ import * as time from "@pulumiverse/time";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig, nodeResourceGroupName } from "./config";
 import { kubeloginKubeconfig } from "./kubeconfig";
+import { containerRegistry, RegistryOutputs } from "./registry";
 import { systemPoolProfile, userPoolArgs } from "./nodePools";
 import type { Names } from "../../src/naming";
 import { APP_ROUTING_NAMESPACE } from "../../src/namespaces";
@@ -107,7 +107,7 @@ export class Platform extends pulumi.ComponentResource {
         const deployerGrants = this.clusterAccess(cluster, client);
         this.kubeconfig = this.userKubeconfig(group, cluster, client);
         this.provider = this.kubernetesProvider(cluster, [...pools, this.rbacPropagation(deployerGrants)]);
-        this.resourceGroupLock(group, [workspace, cluster, registry, ...pools]);
+        this.resourceGroupLock(group, [workspace, cluster, registry.resource, ...pools]);
 
         this.cluster = cluster;
         this.resourceGroupName = group.name;
@@ -362,37 +362,35 @@ export class Platform extends pulumi.ComponentResource {
         );
     }
 
-    private registry(group: resources.ResourceGroup): containerregistry.Registry {
+    private registry(group: resources.ResourceGroup): RegistryOutputs {
         const { names, config, tags } = this.args;
-        return new containerregistry.Registry(
-            `${this.name}-acr`,
-            {
-                registryName: names.registry,
-                resourceGroupName: group.name,
-                location: config.location,
-                sku: { name: config.acrSku },
-                adminUserEnabled: false,
-                anonymousPullEnabled: false,
-                tags,
-            },
-            this.stateful,
-        );
+        const spec = {
+            registryName: names.registry,
+            resourceGroupName: group.name,
+            location: config.location,
+            sku: config.acrSku,
+            tags,
+        };
+        return containerRegistry(`${this.name}-acr`, spec, this.stateful);
     }
 
-    /** What `az aks update --attach-acr` did: the kubelet may pull from this registry only. */
+    /**
+     * What `az aks update --attach-acr` did, in the registry's ABAC mode: the kubelet may pull every
+     * repository of this registry only (admission decides which images a namespace may run).
+     */
     private kubeletPull(
         cluster: containerservice.ManagedCluster,
-        registry: containerregistry.Registry,
+        registry: RegistryOutputs,
         client: ClientConfig,
     ): pulumi.Output<string> {
         const kubeletObjectId = cluster.identityProfile.apply(
             (profile) => profile?.["kubeletidentity"]?.objectId ?? "",
         );
         new authorization.RoleAssignment(
-            `${this.name}-kubelet-acrpull`,
+            `${this.name}-kubelet-acr-reader`,
             roleAssignmentArgs({
                 subscriptionId: client.subscriptionId,
-                role: "AcrPull",
+                role: "AcrRepositoryReader",
                 principalId: kubeletObjectId,
                 principalType: "ServicePrincipal",
                 scope: registry.id,

@@ -73,12 +73,28 @@ function azureId(type: string, inputs: Inputs, azureName: string): string {
     }
     if (kind === "RoleAssignment")
         return `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${azureName}`;
+    if (type === GENERIC_RESOURCE) {
+        const path = [inputs.resourceProviderNamespace, inputs.parentResourcePath, inputs.resourceType]
+            .filter(Boolean)
+            .join("/");
+        return `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/${path}/${azureName}`;
+    }
     const namespace = AZURE_NAMESPACES[module] ?? `Microsoft.${module}`;
     const singular = kind.charAt(0).toLowerCase() + kind.slice(1);
     const collection = singular.endsWith("y") ? `${singular.slice(0, -1)}ies` : `${singular}s`;
     const rg = inputs.resourceGroupName ?? "rg";
     return `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/${rg}/providers/${namespace}/${collection}/${azureName}`;
 }
+
+/** azure-native's generic ARM resource (any type, at the API version its inputs name). */
+const GENERIC_RESOURCE = "azure-native:resources:Resource";
+
+/** What ARM adds to a generic resource's properties, by `<namespace>/<resourceType>`. */
+const GENERIC_PROPERTIES: Record<string, (inputs: Inputs) => Inputs> = {
+    "Microsoft.ContainerRegistry/registries": (inputs) => ({
+        loginServer: `${inputs.resourceName}.azurecr.io`,
+    }),
+};
 
 /** azuread resources whose provider id is a Microsoft Graph path rather than the bare object id. */
 const AZUREAD_ID_COLLECTIONS: Record<string, string> = {
@@ -113,8 +129,11 @@ const OUTPUTS: Record<string, OutputsFn> = {
             },
         },
     }),
-    "azure-native:containerregistry:Registry": (inputs) => ({
-        loginServer: `${inputs.registryName}.azurecr.io`,
+    [GENERIC_RESOURCE]: (inputs) => ({
+        properties: {
+            ...inputs.properties,
+            ...GENERIC_PROPERTIES[`${inputs.resourceProviderNamespace}/${inputs.resourceType}`]?.(inputs),
+        },
     }),
     "azure-native:operationalinsights:Workspace": (_inputs, name) => ({
         customerId: fakeGuid(`${name}/customer`),

@@ -38,7 +38,14 @@ const KEY_SETTINGS: Record<string, readonly string[]> = {
         "maintenanceWindow.startTime",
         "maintenanceWindow.durationHours",
     ],
-    "azure-native:containerregistry:Registry": ["registryName", "sku.name", "adminUserEnabled"],
+    "azure-native:resources:Resource": [
+        "resourceType",
+        "resourceName",
+        "apiVersion",
+        "sku.name",
+        "properties.adminUserEnabled",
+        "properties.roleAssignmentMode",
+    ],
     "azure-native:operationalinsights:Workspace": ["workspaceName", "retentionInDays"],
     "azure-native:monitor:DiagnosticSetting": ["logs"],
     "azure-native:storage:StorageAccount": [
@@ -147,7 +154,8 @@ export function summarize(r: RegisteredResource): string {
         const scope = isUnknown(wire.scope)
             ? unknownFrom(r, "scope")
             : String(r.inputs.scope ?? "").replace(/^\/subscriptions\/[^/]+/, "…");
-        return `role=${role} scope=${scope}`;
+        const prefix = /StringStartsWithIgnoreCase '([^']+)'/.exec(String(r.inputs.condition ?? ""))?.[1];
+        return `role=${role} scope=${scope}${prefix ? ` repositories=${prefix}*` : ""}`;
     }
     if (r.type.startsWith("kubernetes:") && wire.metadata) {
         const ns = wire.metadata.namespace ? `${show(wire.metadata.namespace)}/` : "";

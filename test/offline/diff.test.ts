@@ -134,7 +134,7 @@ describe("input paths", () => {
 
 describe("replace-on-change table", () => {
     for (const [type, path] of [
-        ["azure-native:containerregistry:Registry", "registryName"],
+        ["azure-native:resources:Resource", "resourceName"],
         ["azure-native:storage:StorageAccount", "accountName"],
         ["azure-native:containerservice:ManagedCluster", "resourceName"],
         ["azure-native:containerservice:ManagedCluster", "location"],

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { capacityCheck, teamShares } from "../../components/platform/capacity";
 import { componentGraph, mermaid, renderCapacity, summarize } from "../../src/offline/planView";
 import type { OfflineRun, RegisteredResource } from "../../src/offline/run";
-import { BuiltInRoles } from "../../src/roles";
+import { BuiltInRoles, repositoryPrefixCondition } from "../../src/roles";
 import { previewRun } from "../support/program";
 
 function resource(
@@ -89,15 +89,26 @@ describe("plan view", () => {
         );
     });
 
+    it("names the repositories a conditioned role assignment is narrowed to", () => {
+        const line = summarize(
+            resource("ra", "azure-native:authorization:RoleAssignment", "", [], {
+                roleDefinitionId: `/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/${BuiltInRoles.AcrRepositoryWriter}`,
+                scope: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1",
+                condition: repositoryPrefixCondition("AcrRepositoryWriter", "dev-team1/"),
+            }),
+        );
+        assert.match(line, /^role=AcrRepositoryWriter scope=\S+ repositories=dev-team1\/\*$/);
+    });
+
     it("never shows a secret input", () => {
         const secret = {
             "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
             value: "hunter2",
         };
-        const r = resource("acr", "azure-native:containerregistry:Registry", "", [], {
-            registryName: secret,
+        const r = resource("acr", "azure-native:resources:Resource", "", [], {
+            resourceName: secret,
         });
-        assert.equal(summarize(r), "registryName=[secret]");
+        assert.equal(summarize(r), "resourceName=[secret]");
     });
 });
 

@@ -71,7 +71,7 @@ describe("a preview run of the whole program", () => {
     });
 
     it("leaves an input that comes from a created resource unknown (the registry id a role is scoped to)", async () => {
-        const grant = one(await previewRun("prod"), ROLE_ASSIGNMENT, "kubelet-acrpull");
+        const grant = one(await previewRun("prod"), ROLE_ASSIGNMENT, "kubelet-acr-reader");
         assert.equal(grant.wireInputs.scope, UNKNOWN);
     });
 
@@ -98,7 +98,10 @@ describe("a preview run of the whole program", () => {
 
 describe("the plan", () => {
     it("prints a value known only after creation as (known after up), naming where it comes from", async () => {
-        assert.match(await plan(), /role=AcrPull scope=\(known after up, from gitops-platform-prod-acr\)/);
+        assert.match(
+            await plan(),
+            /role=AcrRepositoryReader scope=\(known after up, from gitops-platform-prod-acr\)/,
+        );
     });
 
     it("never prints an id the fake cloud would invent", async () => {

@@ -9,7 +9,7 @@ import { STACKS, isWireSecret, ofType, one, run } from "../support/program";
 const DEPLOYER = `deployer-${FAKE_DEPLOYER_OBJECT_ID}-cluster-admin`;
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
-const REGISTRY = "azure-native:containerregistry:Registry";
+const REGISTRY = "azure-native:resources:Resource";
 const ROLE = "azure-native:authorization:RoleAssignment";
 
 for (const stack of STACKS) {
@@ -137,16 +137,24 @@ for (const stack of STACKS) {
             assert.equal(access.principalId, fakeGuid(`${cluster.name}/webapprouting`));
         });
 
-        it("creates the registry with the admin user disabled", async () => {
+        it("creates the registry with the admin user and anonymous pull disabled", async () => {
             const registry = one(await run(stack), REGISTRY).inputs;
-            assert.equal(registry.adminUserEnabled, false);
-            assert.equal(registry.anonymousPullEnabled, false);
+            assert.equal(registry.resourceType, "registries");
+            assert.equal(registry.properties.adminUserEnabled, false);
+            assert.equal(registry.properties.anonymousPullEnabled, false);
         });
 
-        it("grants the kubelet identity AcrPull on the registry only", async () => {
+        it("puts the registry in ABAC mode, at an API version that has the setting", async () => {
+            const registry = one(await run(stack), REGISTRY).inputs;
+            assert.equal(registry.properties.roleAssignmentMode, "AbacRepositoryPermissions");
+            assert.equal(registry.apiVersion, "2025-05-01-preview");
+        });
+
+        it("grants the kubelet identity Repository Reader on the registry only, every repository", async () => {
             const r = await run(stack);
-            const pull = one(r, ROLE, "kubelet-acrpull").inputs;
-            assert.ok(pull.roleDefinitionId.endsWith(`/roleDefinitions/${BuiltInRoles.AcrPull}`));
+            const pull = one(r, ROLE, "kubelet-acr-reader").inputs;
+            assert.ok(pull.roleDefinitionId.endsWith(`/roleDefinitions/${BuiltInRoles.AcrRepositoryReader}`));
+            assert.equal(pull.condition, undefined);
             assert.match(pull.scope, /\/providers\/Microsoft.ContainerRegistry\/registries\/acr[a-z0-9]+$/);
             const kubelet = one(r, CLUSTER);
             assert.equal(pull.principalId, fakeGuid(`${kubelet.name}/kubelet`));
@@ -184,7 +192,7 @@ for (const stack of STACKS) {
                 "insights-dcr",
                 "insights-dcra",
                 "aks-audit",
-                "kubelet-acrpull",
+                "kubelet-acr-reader",
                 DEPLOYER,
                 "rbac-propagation",
                 "ingress-keyvault",
@@ -227,7 +235,7 @@ describe("platform per environment", () => {
 
     it("names resources deterministically from project and stack", async () => {
         const [first, second] = [await run("staging"), await run("staging", {})];
-        assert.equal(one(first, REGISTRY).inputs.registryName, one(second, REGISTRY).inputs.registryName);
+        assert.equal(one(first, REGISTRY).inputs.resourceName, one(second, REGISTRY).inputs.resourceName);
         assert.equal(one(first, CLUSTER).inputs.resourceName, "aks-gitops-platform-staging");
     });
 
