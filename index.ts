@@ -180,7 +180,6 @@ function environmentExports(steps: {
         registryLoginServer: platform.registryLoginServer,
         ingressNamespace: platform.ingressNamespace,
         kubeconfig: pulumi.secret(platform.kubeconfig),
-        ciClientId: identities.ciClientId,
         deployClientId: identities.deployClientId,
         adminGroupObjectId: identities.adminGroupObjectId,
         teamGroupObjectIds: identities.teamGroupObjectIds,
@@ -197,8 +196,8 @@ function environmentExports(steps: {
         clusterId: platform.clusterId,
         registryId: platform.registryId,
         registryName: platform.registryName,
-        ciApplicationId: identities.ciApplicationId,
-        ciServicePrincipalObjectId: identities.ciServicePrincipalObjectId,
+        // Each team's CI identity (application, client id, service principal), by team.
+        ciIdentities: identities.ciIdentities,
         deployApplicationId: identities.deployApplicationId,
         deployServicePrincipalObjectId: identities.deployServicePrincipalObjectId,
         chartRepositoryKind: charts.kind,

@@ -54,7 +54,15 @@ export function teamChartRepositoryUrl(kind: ChartRepositoryMode, base: string, 
     return kind === "acr-oci" ? `${own}/${ACR_CHART_PATH}` : own;
 }
 
-/** What every chart source in a team's namespace must be under (admission): `<teamChartBase>/`. */
+/**
+ * The registry repositories a team owns, and the only ones its CI identities may write or read:
+ * `<team>/` (its images `<team>/<app>`, its OCI charts `<team>/helm/<chart>`).
+ */
+export function teamRepositoryPrefix(team: string): string {
+    return `${team}/`;
+}
+
+/** What every chart source in a team's namespace must be under (admission): `<base>/<team>/`. */
 export function teamChartSourcePrefix(base: string, team: string): string {
-    return `${teamChartBase(base, team)}/`;
+    return `${base.replace(/\/+$/, "")}/${teamRepositoryPrefix(team)}`;
 }

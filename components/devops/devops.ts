@@ -3,21 +3,23 @@ import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import { AZURE_AD_TOKEN_EXCHANGE_AUDIENCE } from "../../src/federation";
 import { roleAssignmentArgs } from "../../src/roleAssignments";
-import { teamChartRepositoryUrl } from "../charts/source";
+import { repositoryPrefixCondition } from "../../src/roles";
+import { teamChartRepositoryUrl, teamRepositoryPrefix } from "../charts/source";
 import type { AppConfig, TenantConfig } from "../tenants/config";
 import * as azuredevops from "./azuredevops";
 import type { DevOpsConfig } from "./config";
-import type { EnvironmentOutputs } from "./environments";
+import { type EnvironmentOutputs, teamCiIdentity } from "./environments";
 
 /**
  * Names of the project's service connections: a contract with the pipeline templates in pipelines/
- * (a service connection must be named at compile time in YAML). Per environment: `azure-<env>` acts
- * as its CI identity (pushes to its registry, imports from the previous one), `cluster-<env>` as its
- * deploy identity (reads the team namespaces, to verify a rollout).
+ * (a service connection must be named at compile time in YAML). Per environment and team:
+ * `azure-<env>-<team>` acts as the team's CI identity there (writes the team's repositories of the
+ * environment's registry, reads them in the previous one); `cluster-<first env>` as the first
+ * environment's deploy identity (reads the team namespaces, to verify a rollout).
  */
 export const SERVICE_CONNECTIONS = {
     github: "github",
-    azure: (environment: string) => `azure-${environment}`,
+    azure: (environment: string, team: string) => `azure-${environment}-${team}`,
     cluster: (environment: string) => `cluster-${environment}`,
 } as const;
 
@@ -88,10 +90,9 @@ export class DevOps extends pulumi.ComponentResource {
         this.inProject = { parent: this, provider };
         this.project = this.createProject();
         const github = this.githubConnection();
-        const connections = args.environments.flatMap((e) => this.environmentConnections(e));
-        const endpoints: Authorized[] = [
+        const shared: Authorized[] = [
             { use: SERVICE_CONNECTIONS.github, type: "endpoint", id: github.id },
-            ...connections.map((c) => ({ use: c.name, type: "endpoint" as const, id: c.connection.id })),
+            { ...this.verifierConnection(), type: "endpoint" },
         ];
         this.promotionRights();
         this.verificationRights();
@@ -101,11 +102,16 @@ export class DevOps extends pulumi.ComponentResource {
         for (const tenant of args.tenants) {
             const group = this.variableGroup(tenant);
             this.variableGroupIds[tenant.name] = group.id;
-            for (const app of tenant.apps) {
-                const authorized = [
-                    ...endpoints,
-                    { use: "variables", type: "variablegroup" as const, id: group.id },
-                ];
+            // The team's own CI connections only: another team's are not authorized for its pipelines.
+            const authorized: Authorized[] = [
+                ...shared,
+                ...args.environments.map((e) => ({
+                    ...this.teamConnection(e, tenant.name),
+                    type: "endpoint" as const,
+                })),
+                { use: "variables", type: "variablegroup", id: group.id },
+            ];
+            for (const app of tenant.apps)
                 this.pipelineIds[`${tenant.name}/${app.name}`] = this.pipeline(
                     tenant,
                     app,
@@ -113,7 +119,6 @@ export class DevOps extends pulumi.ComponentResource {
                     group,
                     authorized,
                 );
-            }
         }
         this.projectId = this.project.id;
         this.projectName = this.project.name;
@@ -156,34 +161,40 @@ export class DevOps extends pulumi.ComponentResource {
         );
     }
 
-    /** `azure-<env>` as the environment's CI application, `cluster-<env>` as its deploy application. */
-    private environmentConnections(
-        e: EnvironmentOutputs,
-    ): { name: string; connection: azuredevops.ServiceEndpointAzureRM }[] {
-        const azure = SERVICE_CONNECTIONS.azure(e.name);
-        const cluster = SERVICE_CONNECTIONS.cluster(e.name);
-        return [
-            {
-                name: azure,
-                connection: this.federatedConnection(e, azure, "ci", e.ciClientId, e.ciApplicationId),
-            },
-            {
-                name: cluster,
-                connection: this.federatedConnection(
-                    e,
-                    cluster,
-                    "deploy",
-                    e.deployClientId,
-                    e.deployApplicationId,
-                ),
-            },
-        ];
+    /** `cluster-<first env>` as the first environment's deploy application: what verify reads the cluster as. */
+    private verifierConnection(): { use: string; id: pulumi.Output<string> } {
+        const first = this.args.environments[0];
+        const use = SERVICE_CONNECTIONS.cluster(first.name);
+        const who = `${first.name}'s deploy application`;
+        const connection = this.federatedConnection(
+            first,
+            use,
+            who,
+            first.deployClientId,
+            first.deployApplicationId,
+        );
+        return { use, id: connection.id };
+    }
+
+    /** `azure-<env>-<team>` as the team's CI application in that environment: its own repositories only. */
+    private teamConnection(e: EnvironmentOutputs, team: string): { use: string; id: pulumi.Output<string> } {
+        const use = SERVICE_CONNECTIONS.azure(e.name, team);
+        const ci = teamCiIdentity(e, team);
+        const who = `team ${team}'s CI application in ${e.name}`;
+        const connection = this.federatedConnection(
+            e,
+            use,
+            who,
+            ci.apply((c) => c.clientId),
+            ci.apply((c) => c.applicationId),
+        );
+        return { use, id: connection.id };
     }
 
     private federatedConnection(
         e: EnvironmentOutputs,
         connectionName: string,
-        identity: "ci" | "deploy",
+        who: string,
         clientId: pulumi.Output<string>,
         applicationId: pulumi.Output<string>,
     ): azuredevops.ServiceEndpointAzureRM {
@@ -193,7 +204,7 @@ export class DevOps extends pulumi.ComponentResource {
             {
                 projectId: this.project.id,
                 serviceEndpointName: connectionName,
-                description: `Azure as ${e.name}'s ${identity} application, through workload identity federation (no secret). Managed by Pulumi.`,
+                description: `Azure as ${who}, through workload identity federation (no secret). Managed by Pulumi.`,
                 serviceEndpointAuthenticationScheme: "WorkloadIdentityFederation",
                 credentials: { serviceprincipalid: clientId },
                 azurermSpnTenantid: e.tenantId,
@@ -222,22 +233,33 @@ export class DevOps extends pulumi.ComponentResource {
         return connection;
     }
 
-    /** Each environment's CI identity may pull from the previous one's registry: `az acr import` by digest. */
+    /**
+     * Each team's CI identity of an environment may read the team's repositories (only) in the
+     * previous environment's registry: the promotion copies an image or chart from there by digest.
+     */
     private promotionRights(): void {
         const envs = this.args.environments;
         envs.slice(1).forEach((next, i) => {
             const previous = envs[i];
-            new authorization.RoleAssignment(
-                `${this.name}-${next.name}-ci-pulls-${previous.name}`,
-                roleAssignmentArgs({
-                    subscriptionId: previous.subscriptionId,
-                    role: "AcrPull",
-                    principalId: next.ciServicePrincipalObjectId,
-                    principalType: "ServicePrincipal",
-                    scope: previous.registryId,
-                }),
-                { parent: this },
-            );
+            for (const tenant of this.args.tenants) {
+                new authorization.RoleAssignment(
+                    `${this.name}-${next.name}-ci-${tenant.name}-reads-${previous.name}`,
+                    roleAssignmentArgs({
+                        subscriptionId: previous.subscriptionId,
+                        role: "AcrRepositoryReader",
+                        principalId: teamCiIdentity(next, tenant.name).apply(
+                            (c) => c.servicePrincipalObjectId,
+                        ),
+                        principalType: "ServicePrincipal",
+                        scope: previous.registryId,
+                        condition: repositoryPrefixCondition(
+                            "AcrRepositoryReader",
+                            teamRepositoryPrefix(tenant.name),
+                        ),
+                    }),
+                    { parent: this },
+                );
+            }
         });
     }
 

@@ -2,6 +2,7 @@
 // StackReference: the outputs index.ts exports for an environment, named once here.
 import * as pulumi from "@pulumi/pulumi";
 import type { PushCredential } from "../charts/source";
+import type { CiIdentityIds } from "../identities/identities";
 
 /** One environment, as the organisation's CI needs it. */
 export interface EnvironmentOutputs {
@@ -15,10 +16,8 @@ export interface EnvironmentOutputs {
     readonly registryId: pulumi.Output<string>;
     readonly registryName: pulumi.Output<string>;
     readonly registryLoginServer: pulumi.Output<string>;
-    /** The environment's CI application (`/applications/<objectId>`), its client id and service principal. */
-    readonly ciApplicationId: pulumi.Output<string>;
-    readonly ciClientId: pulumi.Output<string>;
-    readonly ciServicePrincipalObjectId: pulumi.Output<string>;
+    /** Each team's CI identity in the environment (application path, client id, service principal), by team. */
+    readonly ciIdentities: pulumi.Output<Record<string, CiIdentityIds>>;
     /** The environment's deploy application: what the pipelines read the cluster as. */
     readonly deployApplicationId: pulumi.Output<string>;
     readonly deployClientId: pulumi.Output<string>;
@@ -40,9 +39,7 @@ export const ENVIRONMENT_OUTPUTS = [
     "registryId",
     "registryName",
     "registryLoginServer",
-    "ciApplicationId",
-    "ciClientId",
-    "ciServicePrincipalObjectId",
+    "ciIdentities",
     "deployApplicationId",
     "deployClientId",
     "deployServicePrincipalObjectId",
@@ -60,4 +57,16 @@ export function environmentStackName(organization: string, project: string, envi
 export function environmentOutputs(name: string, reference: pulumi.StackReference): EnvironmentOutputs {
     const entries = ENVIRONMENT_OUTPUTS.map((key) => [key, reference.requireOutput(key)]);
     return { name, ...Object.fromEntries(entries) } as EnvironmentOutputs;
+}
+
+/** A team's CI identity in an environment; an error naming both when the environment's stack has none. */
+export function teamCiIdentity(e: EnvironmentOutputs, team: string): pulumi.Output<CiIdentityIds> {
+    return e.ciIdentities.apply((all) => {
+        const identity = all[team];
+        if (!identity)
+            throw new pulumi.RunError(
+                `environment ${e.name} has no CI identity for team ${team} (its stack exports ${Object.keys(all).join(", ") || "none"}): run \`pulumi up\` on ${e.name} after adding the team`,
+            );
+        return identity;
+    });
 }

@@ -2,14 +2,14 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
-import type { ChartRepositoryMode } from "../charts/source";
+import { type ChartRepositoryMode, teamRepositoryPrefix } from "../charts/source";
 import type { IdentitiesConfig } from "./config";
 import type { TenantConfig } from "../tenants/config";
 import { isGuid } from "../../src/config/validators";
 import { serviceAccountFederation } from "../../src/federation";
 import type { Names } from "../../src/naming";
 import { roleAssignmentArgs } from "../../src/roleAssignments";
-import { BuiltInRole } from "../../src/roles";
+import { BuiltInRole, repositoryPrefixCondition } from "../../src/roles";
 import { FLUX_NAMESPACE } from "../../src/namespaces";
 
 /** Namespace and service account of Flux's source-controller, the one that pulls charts from ACR. */
@@ -18,9 +18,22 @@ export const FLUX_SOURCE_CONTROLLER = {
     serviceAccount: "source-controller",
 } as const;
 
+/** One team's CI identity in an environment, as ids (the stack output the delivery stack reads). */
+export interface CiIdentityIds {
+    /** Microsoft Graph path of the application (`/applications/<objectId>`): where federated credentials go. */
+    readonly applicationId: string;
+    /** Client (application) id the pipelines sign in with. */
+    readonly clientId: string;
+    /** Object id of the service principal: what role assignments name. */
+    readonly servicePrincipalObjectId: string;
+}
+
+/** One team's CI identity in an environment: what its Azure DevOps service connections federate to. */
+export type CiIdentity = { readonly [K in keyof CiIdentityIds]: pulumi.Output<string> };
+
 /** Azure AD display names and Azure names of the stack's identities, derived from `<project>-<stack>`. */
 export interface IdentityNames {
-    readonly ciApplication: string;
+    ciApplication(tenant: string): string;
     readonly deployApplication: string;
     readonly adminGroup: string;
     readonly fluxSourceIdentity: string;
@@ -29,7 +42,7 @@ export interface IdentityNames {
 
 export function identityNames(base: string): IdentityNames {
     return {
-        ciApplication: `${base}-ci`,
+        ciApplication: (tenant) => `${base}-ci-${tenant}`,
         deployApplication: `${base}-deploy`,
         adminGroup: `${base}-platform-admins`,
         fluxSourceIdentity: `id-${base}-flux-source`,
@@ -59,7 +72,10 @@ export interface IdentitiesArgs {
     readonly names: Names;
     /** Validated identities settings: platform admins, the optional CI password. */
     readonly config: IdentitiesConfig;
-    /** The teams; each gets an Azure AD group (members from `TenantConfig.members`) bound to its namespace. */
+    /**
+     * The teams; each gets an Azure AD group (members from `TenantConfig.members`) bound to its
+     * namespace, and a CI application that may write its own registry repositories only.
+     */
     readonly tenants: readonly TenantConfig[];
     /** Subscription of the cluster and registry, for built-in role definition ids. */
     readonly subscriptionId: pulumi.Input<string>;
@@ -71,7 +87,7 @@ export interface IdentitiesArgs {
     readonly clusterId: pulumi.Input<string>;
     /** The cluster's OIDC issuer; the Flux source identity trusts tokens it signs. */
     readonly oidcIssuerUrl: pulumi.Input<string>;
-    /** The container registry: scope of CI (AcrPush) and of the Flux source identity (AcrPull). */
+    /** The container registry (ABAC mode): each team's CI writes `<team>/` repositories only. */
     readonly registryId: pulumi.Input<string>;
     /**
      * Where charts live. `acr-oci` adds a user-assigned identity federated to Flux's source-controller
@@ -88,11 +104,8 @@ export interface IdentitiesArgs {
  * No password exists unless `config.ciPassword` asks for one; Azure DevOps federates to `ciApplicationId`.
  */
 export class Identities extends pulumi.ComponentResource {
-    /** Resource id of the CI application (`/applications/<objectId>`): where federated credentials go. */
-    readonly ciApplicationId: pulumi.Output<string>;
-    /** Client (application) id the CI signs in with; also the registry login of the docker-registry variant. */
-    readonly ciClientId: pulumi.Output<string>;
-    readonly ciServicePrincipalObjectId: pulumi.Output<string>;
+    /** Each team's CI identity, by tenant name: what its Azure DevOps service connections federate to. */
+    readonly ciIdentities: Record<string, CiIdentity>;
     readonly deployApplicationId: pulumi.Output<string>;
     readonly deployClientId: pulumi.Output<string>;
     readonly deployServicePrincipalObjectId: pulumi.Output<string>;
@@ -101,8 +114,8 @@ export class Identities extends pulumi.ComponentResource {
     readonly adminGroupObjectId: pulumi.Output<string>;
     /** Client id of the identity Flux's source-controller uses to pull OCI charts (acr-oci only). */
     readonly fluxSourceIdentityClientId?: pulumi.Output<string>;
-    /** The CI application's password (only when `config.ciPassword` is set); secret. */
-    readonly ciPassword?: pulumi.Output<string>;
+    /** Each team's CI application password, by tenant (only when `config.ciPassword` is set); secret. */
+    readonly ciPasswords?: Record<string, pulumi.Output<string>>;
 
     private readonly name: string;
     private readonly args: IdentitiesArgs;
@@ -116,14 +129,9 @@ export class Identities extends pulumi.ComponentResource {
         this.owners = pulumi.output(args.owners);
         const display = identityNames(args.names.base);
 
-        // CI: what `az ad sp create-for-rbac --role acrpush --scopes $ACR_ID` did, without the password.
-        const ci = this.application(
-            `${name}-ci`,
-            display.ciApplication,
-            "CI pipelines: push images and charts to the registry.",
-        );
-        this.assign("ci-acrpush", "AcrPush", ci.principal.objectId, "ServicePrincipal", args.registryId);
-        this.ciPassword = this.password(ci.application);
+        const ci = this.teamCi(display);
+        this.ciIdentities = Object.fromEntries(Object.entries(ci).map(([team, c]) => [team, c.identity]));
+        this.ciPasswords = this.passwords(ci);
 
         const deploy = this.deployApplication(display);
         const admins = this.platformAdmins(display);
@@ -131,25 +139,50 @@ export class Identities extends pulumi.ComponentResource {
         if (args.chartRepositoryMode === "acr-oci")
             this.fluxSourceIdentityClientId = this.fluxSourceIdentity(display);
 
-        this.ciApplicationId = ci.application.id;
-        this.ciClientId = ci.application.clientId;
-        this.ciServicePrincipalObjectId = ci.principal.objectId;
         this.deployApplicationId = deploy.application.id;
         this.deployClientId = deploy.application.clientId;
         this.deployServicePrincipalObjectId = deploy.principal.objectId;
         this.adminGroupObjectId = admins.objectId;
         this.registerOutputs({
-            ciApplicationId: this.ciApplicationId,
-            ciClientId: this.ciClientId,
-            ciServicePrincipalObjectId: this.ciServicePrincipalObjectId,
+            ciIdentities: this.ciIdentities,
             deployApplicationId: this.deployApplicationId,
             deployClientId: this.deployClientId,
             deployServicePrincipalObjectId: this.deployServicePrincipalObjectId,
             teamGroupObjectIds: this.teamGroupObjectIds,
             adminGroupObjectId: this.adminGroupObjectId,
             fluxSourceIdentityClientId: this.fluxSourceIdentityClientId,
-            ciPassword: this.ciPassword,
+            ciPasswords: this.ciPasswords,
         });
+    }
+
+    /**
+     * CI, one application per team: what `az ad sp create-for-rbac --role acrpush` did, without the
+     * password and narrowed to the team's repositories (`<team>/`: its images and its OCI charts).
+     */
+    private teamCi(display: IdentityNames) {
+        const ci: Record<string, ReturnType<Identities["application"]> & { identity: CiIdentity }> = {};
+        for (const tenant of this.args.tenants) {
+            const app = this.application(
+                `${this.name}-ci-${tenant.name}`,
+                display.ciApplication(tenant.name),
+                `CI of team ${tenant.name}: push images and charts to the registry's ${tenant.name}/ repositories only.`,
+            );
+            this.assign(
+                `ci-${tenant.name}-acr-writer`,
+                "AcrRepositoryWriter",
+                app.principal.objectId,
+                "ServicePrincipal",
+                this.args.registryId,
+                repositoryPrefixCondition("AcrRepositoryWriter", teamRepositoryPrefix(tenant.name)),
+            );
+            const identity = {
+                applicationId: app.application.id,
+                clientId: app.application.clientId,
+                servicePrincipalObjectId: app.principal.objectId,
+            };
+            ci[tenant.name] = { ...app, identity };
+        }
+        return ci;
     }
 
     /** Deploy: `--role "Azure Kubernetes Service Cluster User Role" --scopes $AKS_ID`. */
@@ -194,6 +227,7 @@ export class Identities extends pulumi.ComponentResource {
         principalId: pulumi.Input<string>,
         principalType: "ServicePrincipal" | "Group",
         scope: pulumi.Input<string>,
+        condition?: string,
     ) {
         return new authorization.RoleAssignment(
             `${this.name}-${suffix}`,
@@ -203,6 +237,7 @@ export class Identities extends pulumi.ComponentResource {
                 principalId,
                 principalType,
                 scope,
+                condition,
             }),
             { parent: this },
         );
@@ -213,19 +248,25 @@ export class Identities extends pulumi.ComponentResource {
      * `registryPassword` variable, or a docker-registry connection of type "Others"); the Azure
      * Container Registry connection type federates. Rotated by changing the end date.
      */
-    private password(application: azuread.Application): pulumi.Output<string> | undefined {
+    private passwords(
+        ci: Record<string, { application: azuread.Application }>,
+    ): Record<string, pulumi.Output<string>> | undefined {
         const { ciPassword } = this.args.config;
         if (!ciPassword) return undefined;
-        const password = new azuread.ApplicationPassword(
-            `${this.name}-ci-password`,
-            {
-                applicationId: application.id,
-                displayName: "registryPassword (docker-registry service connection)",
-                endDate: ciPassword.endDate,
-            },
-            { parent: this }, // the provider SDK marks `value` a secret output; a test keeps it so
-        );
-        return pulumi.secret(password.value);
+        const passwords: Record<string, pulumi.Output<string>> = {};
+        for (const [team, { application }] of Object.entries(ci)) {
+            const password = new azuread.ApplicationPassword(
+                `${this.name}-ci-${team}-password`,
+                {
+                    applicationId: application.id,
+                    displayName: "registryPassword (docker-registry service connection)",
+                    endDate: ciPassword.endDate,
+                },
+                { parent: this }, // the provider SDK marks `value` a secret output; a test keeps it so
+            );
+            passwords[team] = pulumi.secret(password.value);
+        }
+        return passwords;
     }
 
     /** One group per team, bound to its own namespace by its accessRole. */

@@ -3,7 +3,9 @@ import { describe, it } from "node:test";
 import { AZUREDEVOPS_TOKENS as T } from "../../components/devops/azuredevops";
 import { SERVICE_CONNECTIONS, TEAM_VARIABLES } from "../../components/devops/devops";
 import type { AppConfig } from "../../components/tenants/config";
-import { BuiltInRoles } from "../../src/roles";
+import type { CiIdentityIds } from "../../components/identities/identities";
+import { BuiltInRoles, repositoryPrefixCondition } from "../../src/roles";
+import { evaluateCondition } from "../support/abac";
 import {
     OfflineRun,
     RegisteredResource,
@@ -26,7 +28,19 @@ const delivery = () => run("delivery");
 const variable = (group: RegisteredResource, name: string) =>
     group.inputs.variables.find((v: { name: string }) => v.name === name);
 const connection = (r: OfflineRun, name: string) =>
-    ofType(r, T.serviceEndpointAzureRM).find((c) => c.inputs.serviceEndpointName === name)!;
+    ofType(r, T.serviceEndpointAzureRM).find((c) => c.inputs.serviceEndpointName === name);
+
+/** The connection exists, federates (no secret) to that application, with Azure AD's audience. */
+function assertFederated(r: OfflineRun, name: string, clientId: unknown, applicationId: unknown): void {
+    const c = connection(r, name);
+    assert.ok(c, `connection ${name}`);
+    assert.equal(c.inputs.serviceEndpointAuthenticationScheme, "WorkloadIdentityFederation");
+    assert.equal(c.inputs.credentials.serviceprincipalid, clientId);
+    assert.equal(c.inputs.credentials.serviceprincipalkey, undefined, "no secret");
+    const federation = ofType(r, FIC).find((f) => f.name.endsWith(`-${name}-federation`))!;
+    assert.equal(federation.inputs.applicationId, applicationId);
+    assert.deepEqual(federation.inputs.audiences, ["api://AzureADTokenExchange"]);
+}
 
 /** Every app of every team file: what must get exactly one pipeline. */
 const declaredApps = () =>
@@ -73,35 +87,62 @@ describe("one Azure DevOps CI for the organisation (the delivery stack)", () => 
     });
 
     for (const environment of STACKS) {
-        it(`${environment}: connects as that environment's CI and deploy applications, by workload identity federation`, async () => {
+        it(`${environment}: connects as each team's CI application there, by workload identity federation`, async () => {
             const env = await run(environment);
             const r = await delivery();
-            for (const [name, clientId, appId] of [
-                [SERVICE_CONNECTIONS.azure(environment), env.outputs.ciClientId, env.outputs.ciApplicationId],
-                [
-                    SERVICE_CONNECTIONS.cluster(environment),
-                    env.outputs.deployClientId,
-                    env.outputs.deployApplicationId,
-                ],
-            ]) {
-                const c = connection(r, String(name));
-                assert.equal(c.inputs.serviceEndpointAuthenticationScheme, "WorkloadIdentityFederation");
-                assert.equal(c.inputs.credentials.serviceprincipalid, clientId);
-                assert.equal(c.inputs.credentials.serviceprincipalkey, undefined, "no secret");
-                const federation = ofType(r, FIC).find((f) => f.name.endsWith(`-${name}-federation`))!;
-                assert.equal(federation.inputs.applicationId, appId);
-                assert.deepEqual(federation.inputs.audiences, ["api://AzureADTokenExchange"]);
+            const identities = env.outputs.ciIdentities as Record<string, CiIdentityIds>;
+            for (const team of ["dev-team1", "dev-team2"]) {
+                const name = SERVICE_CONNECTIONS.azure(environment, team);
+                assertFederated(r, name, identities[team].clientId, identities[team].applicationId);
             }
         });
     }
 
-    it("lets prod's CI identity pull from staging's registry, and nothing more, so a promotion imports by digest", async () => {
+    it("connects as staging's deploy application to verify, and creates no deploy connection for prod", async () => {
+        const [staging, r] = [await run("staging"), await delivery()];
+        const name = SERVICE_CONNECTIONS.cluster("staging");
+        assertFederated(r, name, staging.outputs.deployClientId, staging.outputs.deployApplicationId);
+        assert.equal(connection(r, SERVICE_CONNECTIONS.cluster("prod")), undefined);
+    });
+
+    it("lets each team's prod CI identity read only its own repositories of staging's registry", async () => {
         const [staging, prod, r] = [await run("staging"), await run("prod"), await delivery()];
-        const grants = ofType(r, ROLE_ASSIGNMENT).filter((a) => a.name.includes("-ci-pulls-"));
-        assert.equal(grants.length, 1);
-        assert.equal(grants[0].inputs.scope, staging.outputs.registryId);
-        assert.equal(grants[0].inputs.principalId, prod.outputs.ciServicePrincipalObjectId);
-        assert.ok(String(grants[0].inputs.roleDefinitionId).endsWith(BuiltInRoles.AcrPull));
+        const identities = prod.outputs.ciIdentities as Record<string, CiIdentityIds>;
+        const grants = ofType(r, ROLE_ASSIGNMENT).filter((a) => a.name.includes("-reads-staging"));
+        assert.deepEqual(grants.map((g) => g.name.split("-prod-ci-")[1]).sort(), [
+            "dev-team1-reads-staging",
+            "dev-team2-reads-staging",
+        ]);
+        for (const team of ["dev-team1", "dev-team2"]) {
+            const grant = grants.find((g) => g.name.includes(`-ci-${team}-`))!;
+            assert.equal(grant.inputs.scope, staging.outputs.registryId);
+            assert.equal(grant.inputs.principalId, identities[team].servicePrincipalObjectId);
+            assert.ok(String(grant.inputs.roleDefinitionId).endsWith(BuiltInRoles.AcrRepositoryReader));
+            assert.equal(
+                grant.inputs.condition,
+                repositoryPrefixCondition("AcrRepositoryReader", `${team}/`),
+            );
+        }
+    });
+
+    it("refuses dev-team2's prod identity a read of dev-team1's staging repositories (the condition, evaluated)", async () => {
+        const [prod, r] = [await run("prod"), await delivery()];
+        const attacker = (prod.outputs.ciIdentities as Record<string, CiIdentityIds>)["dev-team2"];
+        const grants = ofType(r, ROLE_ASSIGNMENT).filter(
+            (a) => a.inputs.principalId === attacker.servicePrincipalObjectId,
+        );
+        const read = { action: "Microsoft.ContainerRegistry/registries/repositories/content/read" };
+        assert.ok(grants.length > 0);
+        for (const g of grants) {
+            assert.equal(
+                evaluateCondition(g.inputs.condition, { ...read, repository: "dev-team1/front" }),
+                false,
+            );
+            assert.equal(
+                evaluateCondition(g.inputs.condition, { ...read, repository: "dev-team2/back" }),
+                true,
+            );
+        }
     });
 
     it("lets staging's deploy identity only read each team namespace, to verify what runs there", async () => {
@@ -188,13 +229,28 @@ describe("one Azure DevOps CI for the organisation (the delivery stack)", () => 
             .map((a) => a.name.split("-front-uses-")[1])
             .sort();
         assert.deepEqual(uses, [
-            "azure-prod",
-            "azure-staging",
-            "cluster-prod",
+            "azure-prod-dev-team1",
+            "azure-staging-dev-team1",
             "cluster-staging",
             "github",
             "variables",
         ]);
+    });
+
+    it("does not authorize dev-team2's pipelines on dev-team1's CI connections", async () => {
+        const r = await delivery();
+        const theirs = ["staging", "prod"].map(
+            (e) => connection(r, SERVICE_CONNECTIONS.azure(e, "dev-team1"))!.urn,
+        );
+        const pipelines = ofType(r, T.buildDefinition).filter((p) => p.inputs.name.startsWith("dev-team2-"));
+        assert.ok(pipelines.length > 0);
+        for (const pipeline of pipelines) {
+            const authorized = ofType(r, T.pipelineAuthorization).filter((a) =>
+                a.dependencies.includes(pipeline.urn),
+            );
+            for (const a of authorized)
+                assert.ok(!theirs.some((urn) => a.dependencies.includes(urn)), a.name);
+        }
     });
 
     it("asks for no approval check: the promotion pull request's review is the one approval", async () => {
@@ -250,7 +306,7 @@ describe("environment stacks", () => {
             for (const key of [
                 "registryId",
                 "registryLoginServer",
-                "ciApplicationId",
+                "ciIdentities",
                 "deployApplicationId",
                 "chartPushUrl",
             ]) {

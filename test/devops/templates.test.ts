@@ -40,6 +40,8 @@ const FILES = yamlFiles(PIPELINES_DIR);
 const EXAMPLES = { helm: HELM_EXAMPLE, kustomize: KUSTOMIZE_EXAMPLE } as const;
 const STAGES = { helm: HELM_STAGES, kustomize: KUSTOMIZE_STAGES } as const;
 const KINDS = Object.keys(EXAMPLES) as (keyof typeof EXAMPLES)[];
+/** The team whose app each example is (its variable group and its `team` parameter). */
+const EXAMPLE_TEAMS = { helm: "dev-team1", kustomize: "dev-team2" } as const;
 const EXPANDED = Object.fromEntries(KINDS.map((k) => [k, expand(EXAMPLES[k])])) as Record<
     keyof typeof EXAMPLES,
     Doc
@@ -77,12 +79,13 @@ describe("pipeline YAML", () => {
 
     it("names the service connections and the team variables the delivery stack creates", () => {
         const [staging, prod] = ENVIRONMENTS;
-        assert.deepEqual(SERVICE_CONNECTIONS, {
-            github: devops.SERVICE_CONNECTIONS.github,
-            azureStaging: devops.SERVICE_CONNECTIONS.azure(staging),
-            azureProd: devops.SERVICE_CONNECTIONS.azure(prod),
-            clusterStaging: devops.SERVICE_CONNECTIONS.cluster(staging),
-        });
+        assert.equal(SERVICE_CONNECTIONS.github, devops.SERVICE_CONNECTIONS.github);
+        assert.equal(SERVICE_CONNECTIONS.clusterStaging, devops.SERVICE_CONNECTIONS.cluster(staging));
+        for (const env of [staging, prod])
+            assert.equal(
+                SERVICE_CONNECTIONS.azure(env, "dev-team1"),
+                devops.SERVICE_CONNECTIONS.azure(env, "dev-team1"),
+            );
         // The group as the delivery stack fills it (values are passed through, so strings stand in).
         const group = devops.teamVariables(
             { name: "dev-team1" } as any,
@@ -182,6 +185,14 @@ describe("pipeline YAML", () => {
         }
     });
 
+    it("gives each example's stages the team its variable group names: the CI connections it may use", () => {
+        for (const kind of KINDS) {
+            const pipeline = loadYaml(EXAMPLES[kind]);
+            assert.equal(pipeline.variables[0].group, EXAMPLE_TEAMS[kind]);
+            assert.deepEqual(pipeline.stages[0].parameters, { team: EXAMPLE_TEAMS[kind] });
+        }
+    });
+
     it("versions each run once, with a semver whose patch the pipeline counts", () => {
         const vars = loadYaml(templateFile("ci-vars-template.yml", HELM_STAGES)).variables as Doc[];
         const value = (n: string) => vars.find((v) => v.name === n)?.value;
@@ -212,10 +223,11 @@ describe("pipeline YAML", () => {
         });
 
         it(`${kind}: acts as staging's CI identity to build, staging's deploy identity to verify, prod's CI identity to promote`, () => {
+            const team = EXAMPLE_TEAMS[kind];
             const expected = {
-                build: SERVICE_CONNECTIONS.azureStaging,
+                build: SERVICE_CONNECTIONS.azure("staging", team),
                 verify: SERVICE_CONNECTIONS.clusterStaging,
-                promote: SERVICE_CONNECTIONS.azureProd,
+                promote: SERVICE_CONNECTIONS.azure("prod", team),
             };
             for (const [name, connection] of Object.entries(expected)) {
                 const used = steps(stage(EXPANDED[kind], name))

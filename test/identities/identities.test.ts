@@ -10,7 +10,8 @@ import { serviceAccountFederation } from "../../src/federation";
 import { names } from "../../src/naming";
 import { FAKE_SUBSCRIPTION_ID, fakeGuid } from "../../src/offline/cloud";
 import { resolveStackConfig } from "../../src/offline/stackConfig";
-import { BuiltInRole, roleDefinitionId } from "../../src/roles";
+import { BuiltInRole, repositoryPrefixCondition, roleDefinitionId } from "../../src/roles";
+import { evaluateCondition } from "../support/abac";
 import { OfflineRun, RegisteredResource, STACKS, isWireSecret, one, ofType, run } from "../support/program";
 
 const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
@@ -21,6 +22,7 @@ const PASSWORD = "azuread:index/applicationPassword:ApplicationPassword";
 const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
 const FEDERATED_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential";
 const ACR_OCI = { "gitops-platform:chartRepository": "acr-oci" };
+const TEAMS = ["dev-team1", "dev-team2"];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const passwordOn = (): Record<string, string> => ({
@@ -73,20 +75,35 @@ function strings(value: any, inSecret = false, out: { text: string; secret: bool
 
 for (const stack of STACKS) {
     describe(`identities (${stack})`, () => {
-        it("gives the CI principal AcrPush on the registry and nothing else", async () => {
+        it("gives each team's CI principal Repository Writer on its own registry repositories, and nothing else", async () => {
             const r = await run(stack);
-            const a = assignment(r, "ci-acrpush");
-            assertRole(a, "AcrPush");
-            assertRegistryScope(stack, a.inputs.scope);
-            assert.equal(a.inputs.principalType, "ServicePrincipal");
-            const ciSp = objectIdOf(SERVICE_PRINCIPAL, `${component(stack)}-ci-sp`);
-            assert.equal(a.inputs.principalId, ciSp);
-            assert.deepEqual(
-                ofType(r, ROLE_ASSIGNMENT)
-                    .filter((x) => x.inputs.principalId === ciSp)
-                    .map((x) => x.name),
-                [a.name],
-            );
+            for (const team of TEAMS) {
+                const a = assignment(r, `ci-${team}-acr-writer`);
+                assertRole(a, "AcrRepositoryWriter");
+                assertRegistryScope(stack, a.inputs.scope);
+                assert.equal(
+                    a.inputs.condition,
+                    repositoryPrefixCondition("AcrRepositoryWriter", `${team}/`),
+                );
+                assert.equal(a.inputs.conditionVersion, "2.0");
+                const sp = objectIdOf(SERVICE_PRINCIPAL, `${component(stack)}-ci-${team}-sp`);
+                assert.equal(a.inputs.principalId, sp);
+                const all = ofType(r, ROLE_ASSIGNMENT).filter((x) => x.inputs.principalId === sp);
+                assert.deepEqual(
+                    all.map((x) => x.name),
+                    [a.name],
+                );
+            }
+        });
+
+        it("refuses dev-team2's CI a push to dev-team1's repositories, and allows its own (the condition, evaluated)", async () => {
+            const condition = assignment(await run(stack), "ci-dev-team2-acr-writer").inputs.condition;
+            const push = { action: "Microsoft.ContainerRegistry/registries/repositories/content/write" };
+            for (const repository of ["dev-team1/front", "dev-team1/helm/front", "dev-team1", "DEV-TEAM1/x"])
+                assert.equal(evaluateCondition(condition, { ...push, repository }), false, repository);
+            for (const repository of ["dev-team2/back", "dev-team2/helm/back"])
+                assert.equal(evaluateCondition(condition, { ...push, repository }), true, repository);
+            assert.equal(evaluateCondition(condition, { ...push, repository: "dev-team22/x" }), false);
         });
 
         it("gives the deploy principal AKS Cluster User on the cluster and nothing else", async () => {
@@ -187,7 +204,7 @@ for (const stack of STACKS) {
             const apps = ofType(r, APPLICATION);
             const display = identityNames(base(stack));
             assert.deepEqual(apps.map((a) => a.inputs.displayName).sort(), [
-                display.ciApplication,
+                ...TEAMS.map((t) => display.ciApplication(t)),
                 display.deployApplication,
             ]);
             for (const app of apps) {
@@ -231,7 +248,11 @@ for (const stack of STACKS) {
 
         it("exports the non-secret client and group ids", async () => {
             const r = await run(stack);
-            assert.equal(r.outputs.ciClientId, fakeGuid(`${component(stack)}-ci/client`));
+            for (const team of TEAMS)
+                assert.equal(
+                    (r.outputs.ciIdentities as Record<string, { clientId: string }>)[team].clientId,
+                    fakeGuid(`${component(stack)}-ci-${team}/client`),
+                );
             assert.equal(r.outputs.deployClientId, fakeGuid(`${component(stack)}-deploy/client`));
             assert.equal(r.outputs.adminGroupObjectId, objectIdOf(GROUP, `${component(stack)}-admins`));
             assert.deepEqual(Object.keys(r.outputs.teamGroupObjectIds as object).sort(), [
@@ -245,12 +266,12 @@ for (const stack of STACKS) {
             const urn = one(r, "gitops:identities:Identities").urn;
             const outputs = r.componentOutputs[urn];
             assert.equal(
-                outputs.ciApplicationId,
-                `/applications/${objectIdOf(APPLICATION, `${component(stack)}-ci`)}`,
+                outputs.ciIdentities["dev-team1"].applicationId,
+                `/applications/${objectIdOf(APPLICATION, `${component(stack)}-ci-dev-team1`)}`,
             );
             assert.equal(
-                outputs.ciServicePrincipalObjectId,
-                objectIdOf(SERVICE_PRINCIPAL, `${component(stack)}-ci-sp`),
+                outputs.ciIdentities["dev-team1"].servicePrincipalObjectId,
+                objectIdOf(SERVICE_PRINCIPAL, `${component(stack)}-ci-dev-team1-sp`),
             );
             assert.equal(
                 outputs.deployApplicationId,
@@ -281,27 +302,28 @@ for (const stack of STACKS) {
 }
 
 describe("identities: the optional CI password", () => {
-    it("is created on the CI application with the configured end date", async () => {
+    it("is created on each team's CI application with the configured end date", async () => {
         const overrides = passwordOn();
         const r = await run("staging", overrides);
-        const password = one(r, PASSWORD, "-identities-ci-password");
+        const password = one(r, PASSWORD, "-identities-ci-dev-team1-password");
         assert.equal(
             password.inputs.applicationId,
-            `/applications/${objectIdOf(APPLICATION, `${component("staging")}-ci`)}`,
+            `/applications/${objectIdOf(APPLICATION, `${component("staging")}-ci-dev-team1`)}`,
         );
         assert.equal(password.inputs.endDate, `${overrides["gitops-platform:ciPasswordEndDate"]}T00:00:00Z`);
     });
 
     it("is a secret in state", async () => {
         const r = await run("staging", passwordOn());
-        assert.ok(one(r, PASSWORD).additionalSecretOutputs.includes("value"));
+        for (const password of ofType(r, PASSWORD))
+            assert.ok(password.additionalSecretOutputs.includes("value"), password.name);
     });
 
     it("is a secret in the component's outputs and appears in no stack output", async () => {
         const r = await run("staging", passwordOn());
-        const plaintext = `offline-password-${fakeGuid(`${component("staging")}-ci-password/value`)}`;
+        const plaintext = `offline-password-${fakeGuid(`${component("staging")}-ci-dev-team1-password/value`)}`;
         const outputs = r.componentOutputs[one(r, "gitops:identities:Identities").urn];
-        assert.ok(isWireSecret(outputs.ciPassword));
+        assert.ok(isWireSecret(outputs.ciPasswords["dev-team1"]));
         const everywhere = [
             ...strings(r.componentOutputs),
             ...r.resources.flatMap((x) => strings(x.wireInputs)),

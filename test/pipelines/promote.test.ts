@@ -50,7 +50,11 @@ afterEach(() => sandbox.dispose());
 function promoteSteps(stagesTemplate: string): Doc[] {
     const steps = scriptSteps(onlyJob(stage({ stages: stagesOf(stagesTemplate) }, "promote")));
     for (const s of steps.filter((s) => s.task === "AzureCLI@2"))
-        assert.equal(s.inputs.azureSubscription, SERVICE_CONNECTIONS.azureProd, s.displayName);
+        assert.equal(
+            s.inputs.azureSubscription,
+            SERVICE_CONNECTIONS.azure("prod", "dev-team1"),
+            s.displayName,
+        );
     return steps;
 }
 

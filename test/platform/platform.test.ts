@@ -251,7 +251,7 @@ describe("platform per environment", () => {
         }
         assert.equal(ofType(r, ROLE).filter((a) => a.name.includes("deployer-current")).length, 0);
         assert.deepEqual(
-            one(r, "azuread:index/application:Application", "-identities-ci").inputs.owners,
+            one(r, "azuread:index/application:Application", "-identities-ci-dev-team1").inputs.owners,
             deployers,
         );
     });

@@ -101,8 +101,9 @@ export function runVariables(
 }
 
 /** The stages an app's pipeline runs, from its stages template, with the parameters a test needs. */
+/** A stages template expanded as dev-team1's pipeline would (`team` is its one required parameter). */
 export const stagesOf = (stagesTemplate: string, parameters: Doc = {}) =>
-    expand(stagesTemplate, parameters).stages as Doc[];
+    expand(stagesTemplate, { team: "dev-team1", ...parameters }).stages as Doc[];
 
 /** The kit's file, with the kit's placeholders renamed as dev-team2 did for its app `app`. */
 export function kustomizeKitFile(path: string, prodLoginServer = "acrgitopsprod.azurecr.io"): string {

@@ -24,10 +24,11 @@ export const ENVIRONMENTS = ["staging", "prod"] as const;
 export const SERVICE_CONNECTIONS = {
     /** Reads the app repositories and the platform repository (`resources.repositories: platform`). */
     github: "github",
-    /** Staging's CI identity: AcrPush on staging's registry. */
-    azureStaging: "azure-staging",
-    /** Prod's CI identity: AcrPush on prod's registry, AcrPull on staging's (for `az acr import`). */
-    azureProd: "azure-prod",
+    /**
+     * A team's CI identity in an environment: writes the team's repositories of that environment's
+     * registry (and, in prod, reads them in staging's), no other team's.
+     */
+    azure: (environment: (typeof ENVIRONMENTS)[number], team: string) => `azure-${environment}-${team}`,
     /** Staging's deploy identity: AKS Cluster User, read-only RBAC on the team namespaces. */
     clusterStaging: "cluster-staging",
 } as const;

@@ -136,7 +136,9 @@ describe("the kits' ci-pipeline.yml", () => {
         });
 
         it(`${kit}: runs the delivery loop of its kind: build, verify in staging, promote to prod`, () => {
-            assert.deepEqual(PIPELINES[kit].stages, [{ template: STAGES_TEMPLATE[kit] }]);
+            assert.deepEqual(PIPELINES[kit].stages, [
+                { template: STAGES_TEMPLATE[kit], parameters: { team: PLACEHOLDER_TEAM } },
+            ]);
             const stages = expand(PIPELINE_FILES[kit]).stages as Doc[];
             assert.deepEqual(
                 stages.map((s) => [s.stage, s.jobs[0].environment]),
