@@ -19,6 +19,7 @@ import {
     OLD_DIGEST,
     TOKEN,
     kustomizeAppRepository,
+    pipelineVariables,
     runVariables,
     sha256,
     stagesOf,
@@ -69,6 +70,16 @@ function runPromote(stagesTemplate: string, variables: Record<string, string>): 
 }
 
 const ok = (run: Run) => assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+
+/** What ORAS copied, as [source, target] pairs. */
+const copies = () =>
+    sandbox
+        .calls("oras")
+        .filter((c) => c[0] === "copy")
+        .map((c) => c.slice(1));
+
+/** The ORAS version the shared variables pin. */
+const ORAS_VERSION = pipelineVariables(HELM_EXAMPLE).orasVersion;
 
 /** GitHub's API, as the stand-in curl answers it: no open pull request yet, then the created one. */
 function github(
@@ -142,23 +153,36 @@ describe("promote (Helm app front of dev-team1)", () => {
         ]);
     });
 
-    it("imports the image into prod's registry by digest, never rebuilding it", () => {
+    it("copies the image into prod's registry by digest with ORAS, never rebuilding it", () => {
         ok(runPromote(HELM_STAGES, variables()));
-        const imports = sandbox.calls("az").filter((c) => c[0] === "acr" && c[1] === "import");
-        assert.deepEqual(imports, [
+        assert.deepEqual(copies(), [
             [
-                "acr",
-                "import",
-                "--name",
-                "acrgitopsprod",
-                "--source",
                 `acrgitopsstaging.azurecr.io/dev-team1/front@${DIGEST}`,
-                "--image",
-                "dev-team1/front:0.4.7",
+                "acrgitopsprod.azurecr.io/dev-team1/front:0.4.7",
             ],
         ]);
         assert.deepEqual(sandbox.calls("docker"), []);
         assert.equal(sandbox.registryDigest("acrgitopsprod", "dev-team1/front:0.4.7"), DIGEST);
+    });
+
+    it("installs the pinned ORAS with go install (checksum-verified), and uses no registry-wide import", () => {
+        ok(runPromote(HELM_STAGES, variables()));
+        assert.deepEqual(sandbox.calls("go"), [["install", `oras.land/oras/cmd/oras@${ORAS_VERSION}`]]);
+        assert.deepEqual(
+            sandbox.calls("az").filter((c) => c[1] === "import"),
+            [],
+        );
+    });
+
+    it("logs ORAS in to both registries with a token on stdin, as the team's prod connection", () => {
+        ok(runPromote(HELM_STAGES, variables()));
+        const logins = sandbox.calls("oras").filter((c) => c[0] === "login");
+        assert.deepEqual(
+            logins.map((c) => c[1]),
+            ["acrgitopsstaging.azurecr.io", "acrgitopsprod.azurecr.io"],
+        );
+        for (const login of logins)
+            assert.ok(!login.includes("stand-in-acr-token"), "no token on the command line");
     });
 
     it("copies the chart staging ran, checked against the build's digest, into prod's ChartMuseum", () => {
@@ -186,22 +210,14 @@ describe("promote (Helm app front of dev-team1)", () => {
         assert.equal(githubRequests().length, 0, "no pull request");
     });
 
-    it("imports an OCI chart into prod's registry by digest", () => {
+    it("copies an OCI chart into prod's registry by digest", () => {
         ok(runPromote(HELM_STAGES, variables("acr-oci")));
-        const imports = sandbox
-            .calls("az")
-            .filter((c) => c[1] === "import")
-            .map((c) => c.slice(2));
-        assert.deepEqual(imports[1], [
-            "--name",
-            "acrgitopsprod",
-            "--source",
+        assert.deepEqual(copies()[1], [
             `acrgitopsstaging.azurecr.io/dev-team1/helm/front@${OCI_CHART_DIGEST}`,
-            "--image",
-            "dev-team1/helm/front:0.4.7",
+            "acrgitopsprod.azurecr.io/dev-team1/helm/front:0.4.7",
         ]);
+        assert.equal(sandbox.registryDigest("acrgitopsprod", "dev-team1/helm/front:0.4.7"), OCI_CHART_DIGEST);
     });
-
     it("opens exactly one pull request on the platform repository, from promote/<team>-<app>-<version>", () => {
         ok(runPromote(HELM_STAGES, variables()));
         const requests = githubRequests();
@@ -308,7 +324,7 @@ describe("promote (Helm app front of dev-team1)", () => {
             githubRequests().map((r) => r.method),
             ["GET"],
         );
-        assert.equal(sandbox.calls("az").filter((c) => c[1] === "import").length, 0, "already in prod");
+        assert.equal(copies().length, 0, "already in prod");
         assert.match(run.stdout, /The pull request is already open: https:\/\/github\.com\/.*\/pull\/42/);
     });
 
@@ -338,26 +354,16 @@ describe("promote (Kustomize app of dev-team2)", () => {
         sandbox.curlRoutes(github(REPOSITORY));
     });
 
-    it("imports the image into prod's registry by digest", () => {
+    it("copies the image into prod's registry by digest", () => {
         sandbox.remote(REPOSITORY, kustomizeAppRepository());
         ok(runPromote(KUSTOMIZE_STAGES, variables()));
-        assert.deepEqual(
-            sandbox.calls("az").filter((c) => c[1] === "import"),
+        assert.deepEqual(copies(), [
             [
-                [
-                    "acr",
-                    "import",
-                    "--name",
-                    "acrgitopsprod",
-                    "--source",
-                    `acrgitopsstaging.azurecr.io/dev-team2/app@${DIGEST}`,
-                    "--image",
-                    "dev-team2/app:1.2.7",
-                ],
+                `acrgitopsstaging.azurecr.io/dev-team2/app@${DIGEST}`,
+                "acrgitopsprod.azurecr.io/dev-team2/app:1.2.7",
             ],
-        );
+        ]);
     });
-
     it("opens one pull request on the app repository whose diff changes only deploy/prod's digest line", () => {
         sandbox.remote(REPOSITORY, kustomizeAppRepository());
         ok(runPromote(KUSTOMIZE_STAGES, variables()));

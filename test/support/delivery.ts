@@ -89,6 +89,7 @@ export function runVariables(
     return {
         ...teamGroup(team, kind),
         ...pipelineVariables(pipelineFile),
+        "Agent.TempDirectory": join(sandbox.root, "agent-temp"),
         "Build.ArtifactStagingDirectory": join(sandbox.root, "artifacts"),
         "Build.BuildId": "4242",
         "Build.Repository.Name": `one-kubernetes/${team}`,

@@ -64,6 +64,7 @@ export const SECRET_VARIABLES: readonly string[] = [
 
 /** Azure Pipelines' own variables the templates read. */
 export const PREDEFINED_VARIABLES: readonly string[] = [
+    "Agent.TempDirectory",
     "Build.ArtifactStagingDirectory",
     "Build.BuildId",
     "Build.Repository.Name",
