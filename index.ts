@@ -51,7 +51,7 @@ function environment(config: EnvironmentConfig) {
 
     const identities = environmentIdentities(step);
     const charts = chartRepository(step);
-    const flux = gitOps(step, identities);
+    const flux = gitOps(step);
 
     // What the API server refuses in every team's namespace, whoever asks (one set for the cluster).
     const admission = new TenantAdmission(`${stackNames.base}-tenant-admission`, {
@@ -63,7 +63,7 @@ function environment(config: EnvironmentConfig) {
     return environmentExports({ platform, identities, charts, flux, tenants, monitoring });
 }
 
-/** Who may do what: CI and deploy principals, team groups bound to their namespace, Flux's identity. */
+/** Who may do what: CI and deploy principals, team groups bound to their namespace, teams' chart readers. */
 function environmentIdentities({ config, names: stackNames, tags, platform }: EnvironmentStep): Identities {
     return new Identities(
         `${stackNames.base}-identities`,
@@ -106,14 +106,14 @@ function chartRepository({ config, names: stackNames, tags, platform }: Environm
 }
 
 /** Flux: what `flux bootstrap github --path=clusters/<stack>` does, as resources. */
-function gitOps({ config, names: stackNames, platform }: EnvironmentStep, identities: Identities): Flux {
+function gitOps({ config, names: stackNames, platform }: EnvironmentStep): Flux {
     return new Flux(`${stackNames.base}-flux`, {
         config: config.flux,
         stack: config.stack,
         provider: platform.provider,
         kubernetesVersion: platform.kubernetesVersion,
         protect: config.platform.protect,
-        sourceControllerIdentityClientId: identities.fluxSourceIdentityClientId,
+        chartRepositoryMode: config.chartRepository.mode,
     });
 }
 
@@ -130,6 +130,7 @@ function teams(
                 tenants: config.tenants.tenants,
                 provider: platform.provider,
                 chartSource: charts,
+                chartReader: chartReader(identities, platform, tenant.name),
                 registryLoginServer: platform.registryLoginServer,
                 verifierObjectId: identities.deployServicePrincipalObjectId,
                 ingressNamespace: platform.ingressNamespace,
@@ -138,6 +139,12 @@ function teams(
                 notifications: { channel: config.flux.notifications, cluster: config.stack },
             }),
     );
+}
+
+/** The identity Flux reads a team's OCI charts as (acr-oci), or none. */
+function chartReader(identities: Identities, platform: Platform, team: string) {
+    const clientId = identities.fluxChartReaderClientIds[team];
+    return clientId ? { clientId, tenantId: platform.tenantId } : undefined;
 }
 
 /** Operations: who gets paged, and for what. */
@@ -183,7 +190,7 @@ function environmentExports(steps: {
         deployClientId: identities.deployClientId,
         adminGroupObjectId: identities.adminGroupObjectId,
         teamGroupObjectIds: identities.teamGroupObjectIds,
-        fluxSourceIdentityClientId: identities.fluxSourceIdentityClientId,
+        fluxChartReaderClientIds: identities.fluxChartReaderClientIds,
         chartRepositoryUrl: charts.url,
         chartPushUrl: charts.kind === "chartmuseum" ? charts.pushUrl : charts.url,
         fleetRepositoryUrl: flux.fleetRepositoryUrl,

@@ -8,6 +8,15 @@
 /** The audience every Azure AD federated credential takes. */
 export const AZURE_AD_TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 
+/**
+ * The ServiceAccount annotations naming the Azure identity a Kubernetes service account stands for
+ * (AKS workload identity). Flux reads both for object-level workload identity.
+ */
+export const WORKLOAD_IDENTITY_ANNOTATIONS = {
+    clientId: "azure.workload.identity/client-id",
+    tenantId: "azure.workload.identity/tenant-id",
+} as const;
+
 /** Issuer, subject and audiences of one federated identity credential. */
 export interface FederatedCredentialSpec {
     readonly issuer: string;

@@ -116,17 +116,29 @@ export function helmRepository(args: {
     });
 }
 
-/** A Helm chart stored as an OCI artifact, read with Azure workload identity (`provider: azure`). */
+/**
+ * The ServiceAccount in each team namespace that Flux reads the team's OCI charts as (object-level
+ * workload identity): federated to the team's own Azure identity, which may read only `<team>/`.
+ */
+export const CHART_READER_SERVICE_ACCOUNT = "flux-chart-reader";
+
+/**
+ * A Helm chart stored as an OCI artifact, read with Azure workload identity (`provider: azure`) as
+ * `serviceAccountName`: without it source-controller would fall back to its own or the node's identity.
+ */
 export function ociRepository(args: {
     readonly metadata: FluxMetadata;
     readonly url: pulumi.Input<string>;
     readonly semver: string;
     readonly interval: string;
+    /** The ServiceAccount, in the object's namespace, whose Azure identity reads the registry. */
+    readonly serviceAccountName: string;
 }): FluxObject {
     return fluxObject("OCIRepository", args.metadata, {
         url: args.url,
         ref: { semver: args.semver },
         provider: "azure",
+        serviceAccountName: args.serviceAccountName,
         interval: args.interval,
         layerSelector: { mediaType: HELM_CHART_LAYER, operation: "copy" },
     });

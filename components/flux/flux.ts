@@ -2,6 +2,7 @@ import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import type { ChartRepositoryMode } from "../charts/source";
 import { FluxConfig, FluxNotifications, fluxChartLine, fluxPrerequisiteProblem } from "./config";
 import { FLUX_RECONCILED_KINDS, FluxObject, alert, notificationProvider } from "../../src/flux";
 import { FLUX_NAMESPACE } from "../../src/namespaces";
@@ -16,6 +17,8 @@ import {
     fleetSync,
     fluxChartValues,
     gitSshSecretData,
+    objectIdentityClusterRole,
+    objectIdentityClusterRoleBinding,
 } from "./manifests";
 import { fluxNetworkPolicies } from "./networkPolicies";
 
@@ -46,11 +49,12 @@ export interface FluxArgs {
      */
     readonly protect?: boolean;
     /**
-     * Client id of a user-assigned identity federated to `system:serviceaccount:flux-system:source-controller`
-     * (OCI charts on ACR): annotates source-controller's service account and labels its pods for Azure
-     * workload identity. Default none (source-controller runs without an Azure identity).
+     * Where teams' charts live. `acr-oci`: source-controller reads each team's OCIRepositories as the
+     * ServiceAccount they name (object-level workload identity: the feature gate, and RBAC to read and
+     * mint tokens for service accounts); it has no Azure identity of its own in any mode. Default
+     * `chartmuseum` (neither).
      */
-    readonly sourceControllerIdentityClientId?: pulumi.Input<string>;
+    readonly chartRepositoryMode?: ChartRepositoryMode;
 }
 
 /** Annotation on flux-system recording the `flux check --pre` constraint the cluster passed. */
@@ -275,7 +279,8 @@ export class Flux extends pulumi.ComponentResource {
      * object (which depends on the controllers) is deleted while its controller still runs.
      */
     private controllers(namespace: k8s.core.v1.Namespace): k8s.helm.v4.Chart {
-        const { config, sourceControllerIdentityClientId } = this.args;
+        const { config } = this.args;
+        const objectLevelWorkloadIdentity = this.args.chartRepositoryMode === "acr-oci";
         const chart = {
             chart: FLUX_INSTALL.chart,
             repositoryOpts: { repo: FLUX_INSTALL.repository },
@@ -283,7 +288,7 @@ export class Flux extends pulumi.ComponentResource {
             name: FLUX_INSTALL.releaseName,
             namespace: FLUX_NAMESPACE,
         };
-        const values = fluxChartValues({ sourceControllerIdentityClientId });
+        const values = fluxChartValues({ objectLevelWorkloadIdentity });
         const crds = new k8s.helm.v4.Chart(
             `${this.name}-crds`,
             { ...chart, values, postRenderer: { command: "node", args: ["-e", CRDS_ONLY_POST_RENDERER] } },
@@ -298,11 +303,30 @@ export class Flux extends pulumi.ComponentResource {
                     { ...this.kube, dependsOn: [namespace] },
                 ),
         );
+        const rbac = objectLevelWorkloadIdentity ? this.objectIdentityRbac() : [];
         return new k8s.helm.v4.Chart(
             `${this.name}-controllers`,
             { ...chart, values: { ...values, installCRDs: false } },
-            { ...this.kube, dependsOn: [namespace, crds, ...networkPolicies] },
+            { ...this.kube, dependsOn: [namespace, crds, ...networkPolicies, ...rbac] },
         );
+    }
+
+    /** What source-controller needs to read OCIRepositories as their ServiceAccounts, which the chart lacks. */
+    private objectIdentityRbac(): pulumi.Resource[] {
+        const role = objectIdentityClusterRole();
+        const binding = objectIdentityClusterRoleBinding(FLUX_NAMESPACE);
+        return [
+            new k8s.rbac.v1.ClusterRole(
+                `${this.name}-object-identity-role`,
+                { metadata: role.metadata, rules: role.rules },
+                this.kube,
+            ),
+            new k8s.rbac.v1.ClusterRoleBinding(
+                `${this.name}-object-identity-binding`,
+                { metadata: binding.metadata, roleRef: binding.roleRef, subjects: binding.subjects },
+                this.kube,
+            ),
+        ];
     }
 
     /** The flux-system Secret, GitRepository and Kustomization that make the cluster follow the fleet. */

@@ -53,9 +53,59 @@ export const LOCKDOWN_ARGS = {
 /** The service account the fleet's own Kustomization runs as: the controller's, which is cluster-admin. */
 export const FLEET_SERVICE_ACCOUNT = "kustomize-controller";
 
-/** Azure workload identity: the annotation on a service account and the label its pods need. */
-export const WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";
-export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
+/** The service account the flux2 chart runs source-controller as. */
+export const SOURCE_CONTROLLER_SERVICE_ACCOUNT = "source-controller";
+
+/**
+ * The flag that lets source-controller read an OCIRepository as its `serviceAccountName` (Flux 2.6+,
+ * fluxcd.io "Microsoft Azure" integration, object level): it asks the API server for that account's
+ * token and exchanges it for the Azure identity the account's annotations name.
+ */
+export const OBJECT_LEVEL_WORKLOAD_IDENTITY_ARG = "--feature-gates=ObjectLevelWorkloadIdentity=true";
+
+/** Name of the ClusterRole and ClusterRoleBinding of source-controller's object-level workload identity. */
+export const OBJECT_IDENTITY_RBAC_NAME = "flux-source-object-identity";
+
+/**
+ * What object-level workload identity needs beyond the chart's `crd-controller` ClusterRole, which
+ * lacks both (fluxcd-community/helm-charts#286; upstream Flux's own `crd-controller` has them): read
+ * the object's ServiceAccount for its annotations, through the controller's cache (list and watch:
+ * Flux caches every kind but Secrets and ConfigMaps), and mint its token. Cluster-wide, since every
+ * team namespace has a chart reader.
+ */
+export const OBJECT_IDENTITY_RULES = [
+    { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["get", "list", "watch"] },
+    { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] },
+] as const;
+
+/** The ClusterRole of `OBJECT_IDENTITY_RULES`. */
+export function objectIdentityClusterRole() {
+    return {
+        apiVersion: "rbac.authorization.k8s.io/v1" as const,
+        kind: "ClusterRole" as const,
+        metadata: { name: OBJECT_IDENTITY_RBAC_NAME },
+        rules: OBJECT_IDENTITY_RULES.map((rule) => ({
+            apiGroups: [...rule.apiGroups],
+            resources: [...rule.resources],
+            verbs: [...rule.verbs],
+        })),
+    };
+}
+
+/** Binds that ClusterRole to source-controller's service account, and to nothing else. */
+export function objectIdentityClusterRoleBinding(namespace: string) {
+    return {
+        apiVersion: "rbac.authorization.k8s.io/v1" as const,
+        kind: "ClusterRoleBinding" as const,
+        metadata: { name: OBJECT_IDENTITY_RBAC_NAME },
+        roleRef: {
+            apiGroup: "rbac.authorization.k8s.io",
+            kind: "ClusterRole",
+            name: OBJECT_IDENTITY_RBAC_NAME,
+        },
+        subjects: [{ kind: "ServiceAccount", name: SOURCE_CONTROLLER_SERVICE_ACCOUNT, namespace }],
+    };
+}
 
 /**
  * Requests and limits of the upstream Flux manifests (each controller's config/manager/deployment.yaml),
@@ -78,12 +128,12 @@ export const FLUX_CONTROLLER_RESOURCES = {
  * Values of the flux2 chart: source, kustomize, helm and notification controllers with the lockdown
  * flags and upstream resources; image automation off (`flux bootstrap` leaves it out too); the
  * chart's network policies off (they admit every namespace): networkPolicies.ts has the platform's.
- * With a client id, source-controller runs with Azure workload identity (OCI charts on ACR).
+ * With `objectLevelWorkloadIdentity` (OCI charts on ACR), source-controller reads each OCIRepository
+ * as the ServiceAccount it names; it never carries an Azure identity of its own.
  */
-export function fluxChartValues<T = string>(
-    options: { sourceControllerIdentityClientId?: T } = {},
+export function fluxChartValues(
+    options: { readonly objectLevelWorkloadIdentity?: boolean } = {},
 ): Record<string, unknown> {
-    const clientId = options.sourceControllerIdentityClientId;
     return {
         installCRDs: true,
         // The chart's own switch would add the same flags; they are set explicitly below, once, so the
@@ -107,12 +157,9 @@ export function fluxChartValues<T = string>(
         },
         sourceController: {
             resources: FLUX_CONTROLLER_RESOURCES.sourceController,
-            ...(clientId === undefined
-                ? {}
-                : {
-                      serviceAccount: { annotations: { [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: clientId } },
-                      labels: { [WORKLOAD_IDENTITY_USE_LABEL]: "true" },
-                  }),
+            ...(options.objectLevelWorkloadIdentity
+                ? { container: { additionalArgs: [OBJECT_LEVEL_WORKLOAD_IDENTITY_ARG] } }
+                : {}),
         },
     };
 }

@@ -8,15 +8,9 @@ import type { TenantConfig } from "../tenants/config";
 import { isGuid } from "../../src/config/validators";
 import { serviceAccountFederation } from "../../src/federation";
 import type { Names } from "../../src/naming";
+import { CHART_READER_SERVICE_ACCOUNT } from "../../src/flux";
 import { roleAssignmentArgs } from "../../src/roleAssignments";
 import { BuiltInRole, repositoryPrefixCondition } from "../../src/roles";
-import { FLUX_NAMESPACE } from "../../src/namespaces";
-
-/** Namespace and service account of Flux's source-controller, the one that pulls charts from ACR. */
-export const FLUX_SOURCE_CONTROLLER = {
-    namespace: FLUX_NAMESPACE,
-    serviceAccount: "source-controller",
-} as const;
 
 /** One team's CI identity in an environment, as ids (the stack output the delivery stack reads). */
 export interface CiIdentityIds {
@@ -36,8 +30,9 @@ export interface IdentityNames {
     ciApplication(tenant: string): string;
     readonly deployApplication: string;
     readonly adminGroup: string;
-    readonly fluxSourceIdentity: string;
     teamGroup(tenant: string): string;
+    /** The user-assigned identity Flux reads a team's OCI charts as (acr-oci). */
+    fluxChartReader(tenant: string): string;
 }
 
 export function identityNames(base: string): IdentityNames {
@@ -45,8 +40,8 @@ export function identityNames(base: string): IdentityNames {
         ciApplication: (tenant) => `${base}-ci-${tenant}`,
         deployApplication: `${base}-deploy`,
         adminGroup: `${base}-platform-admins`,
-        fluxSourceIdentity: `id-${base}-flux-source`,
         teamGroup: (tenant) => `${base}-team-${tenant}`,
+        fluxChartReader: (tenant) => `id-${base}-flux-${tenant}`,
     };
 }
 
@@ -79,28 +74,29 @@ export interface IdentitiesArgs {
     readonly tenants: readonly TenantConfig[];
     /** Subscription of the cluster and registry, for built-in role definition ids. */
     readonly subscriptionId: pulumi.Input<string>;
-    /** Resource group of the Flux source identity (the platform's). */
+    /** Resource group of the teams' Flux chart reader identities (the platform's). */
     readonly resourceGroupName: pulumi.Input<string>;
-    /** Region of the Flux source identity (the platform's). */
+    /** Region of the teams' Flux chart reader identities (the platform's). */
     readonly location: pulumi.Input<string>;
     /** The AKS cluster: scope of the deploy principal, the admin group and (per namespace) the team groups. */
     readonly clusterId: pulumi.Input<string>;
-    /** The cluster's OIDC issuer; the Flux source identity trusts tokens it signs. */
+    /** The cluster's OIDC issuer; the teams' Flux chart reader identities trust tokens it signs. */
     readonly oidcIssuerUrl: pulumi.Input<string>;
-    /** The container registry (ABAC mode): each team's CI writes `<team>/` repositories only. */
+    /** The container registry (ABAC mode): each team's CI writes, and its chart reader reads, `<team>/` only. */
     readonly registryId: pulumi.Input<string>;
     /**
-     * Where charts live. `acr-oci` adds a user-assigned identity federated to Flux's source-controller
-     * with AcrPull on the registry; `chartmuseum` needs none.
+     * Where charts live. `acr-oci` adds, per team, a user-assigned identity federated to the team's
+     * chart reader ServiceAccount, reading only the team's `<team>/` repositories; `chartmuseum` needs none.
      */
     readonly chartRepositoryMode: ChartRepositoryMode;
-    /** Tags put on the Azure resources (the Flux source identity). */
+    /** Tags put on the Azure resources (the teams' Flux chart reader identities). */
     readonly tags: Readonly<Record<string, string>>;
 }
 
 /**
  * Who may do what: CI and deploy applications with one role each on one resource, one Azure AD group
- * per team bound to its namespace, a platform-admin group, and workload identity for Flux on ACR.
+ * per team bound to its namespace, a platform-admin group, and (acr-oci) per team the identity Flux
+ * reads the team's OCI charts as.
  * No password exists unless `config.ciPassword` asks for one; Azure DevOps federates to `ciApplicationId`.
  */
 export class Identities extends pulumi.ComponentResource {
@@ -112,8 +108,8 @@ export class Identities extends pulumi.ComponentResource {
     /** Object id of each team's group, by tenant name. */
     readonly teamGroupObjectIds: Record<string, pulumi.Output<string>>;
     readonly adminGroupObjectId: pulumi.Output<string>;
-    /** Client id of the identity Flux's source-controller uses to pull OCI charts (acr-oci only). */
-    readonly fluxSourceIdentityClientId?: pulumi.Output<string>;
+    /** Client id of the identity Flux reads each team's OCI charts as, by tenant name (acr-oci; else empty). */
+    readonly fluxChartReaderClientIds: Record<string, pulumi.Output<string>>;
     /** Each team's CI application password, by tenant (only when `config.ciPassword` is set); secret. */
     readonly ciPasswords?: Record<string, pulumi.Output<string>>;
 
@@ -136,8 +132,8 @@ export class Identities extends pulumi.ComponentResource {
         const deploy = this.deployApplication(display);
         const admins = this.platformAdmins(display);
         this.teamGroupObjectIds = this.teams(display);
-        if (args.chartRepositoryMode === "acr-oci")
-            this.fluxSourceIdentityClientId = this.fluxSourceIdentity(display);
+        this.fluxChartReaderClientIds =
+            args.chartRepositoryMode === "acr-oci" ? this.fluxChartReaders(display) : {};
 
         this.deployApplicationId = deploy.application.id;
         this.deployClientId = deploy.application.clientId;
@@ -150,7 +146,7 @@ export class Identities extends pulumi.ComponentResource {
             deployServicePrincipalObjectId: this.deployServicePrincipalObjectId,
             teamGroupObjectIds: this.teamGroupObjectIds,
             adminGroupObjectId: this.adminGroupObjectId,
-            fluxSourceIdentityClientId: this.fluxSourceIdentityClientId,
+            fluxChartReaderClientIds: this.fluxChartReaderClientIds,
             ciPasswords: this.ciPasswords,
         });
     }
@@ -220,7 +216,10 @@ export class Identities extends pulumi.ComponentResource {
         return admins;
     }
 
-    /** One built-in role for one principal on one resource; the assignment's name is deterministic. */
+    /**
+     * One built-in role for one principal on one resource, narrowed by an ABAC `condition` if given;
+     * the assignment's name is deterministic.
+     */
     private assign(
         suffix: string,
         role: BuiltInRole,
@@ -301,27 +300,37 @@ export class Identities extends pulumi.ComponentResource {
         return groups;
     }
 
-    /** acr-oci: a user-assigned identity federated to Flux's source-controller, with AcrPull on the registry. */
-    private fluxSourceIdentity(display: IdentityNames): pulumi.Output<string> {
+    /** acr-oci: each team's chart reader identity, by tenant name. */
+    private fluxChartReaders(display: IdentityNames): Record<string, pulumi.Output<string>> {
+        return Object.fromEntries(
+            this.args.tenants.map((t) => [t.name, this.fluxChartReader(display, t.name)] as const),
+        );
+    }
+
+    /**
+     * A user-assigned identity federated to the chart reader ServiceAccount of the team's namespace,
+     * reading only the team's own repositories (`<team>/`). Repository Reader, never AcrPull: the
+     * registry's ABAC mode honours only the repository roles, and AcrPull would read every team's.
+     */
+    private fluxChartReader(display: IdentityNames, team: string): pulumi.Output<string> {
         const { args } = this;
         const identity = new managedidentity.UserAssignedIdentity(
-            `${this.name}-flux-source`,
+            `${this.name}-flux-${team}`,
             {
-                resourceName: display.fluxSourceIdentity,
+                resourceName: display.fluxChartReader(team),
                 resourceGroupName: args.resourceGroupName,
                 location: args.location,
                 tags: { ...args.tags },
             },
             { parent: this },
         );
-        const { namespace, serviceAccount } = FLUX_SOURCE_CONTROLLER;
         const federation = pulumi
             .output(args.oidcIssuerUrl)
-            .apply((issuer) => serviceAccountFederation(issuer, namespace, serviceAccount));
+            .apply((issuer) => serviceAccountFederation(issuer, team, CHART_READER_SERVICE_ACCOUNT));
         new managedidentity.FederatedIdentityCredential(
-            `${this.name}-flux-source-federation`,
+            `${this.name}-flux-${team}-federation`,
             {
-                federatedIdentityCredentialResourceName: `${namespace}-${serviceAccount}`,
+                federatedIdentityCredentialResourceName: `${team}-${CHART_READER_SERVICE_ACCOUNT}`,
                 resourceName: identity.name,
                 resourceGroupName: args.resourceGroupName,
                 issuer: federation.issuer,
@@ -331,11 +340,12 @@ export class Identities extends pulumi.ComponentResource {
             { parent: this },
         );
         this.assign(
-            "flux-source-acrpull",
-            "AcrPull",
+            `flux-${team}-chart-reader`,
+            "AcrRepositoryReader",
             identity.principalId,
             "ServicePrincipal",
             args.registryId,
+            repositoryPrefixCondition("AcrRepositoryReader", teamRepositoryPrefix(team)),
         );
         return identity.clientId;
     }

@@ -5,6 +5,7 @@
 // tenant namespace, which the binding reads from the namespace of the object being admitted.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigReader } from "../../src/config/reader";
+import { CHART_READER_SERVICE_ACCOUNT } from "../../src/flux";
 import type { TenantConfig } from "./config";
 import { RECONCILER_SERVICE_ACCOUNT, TENANT_LABEL, tenantMetadata } from "./manifests";
 
@@ -288,7 +289,10 @@ const URL_TRICKS = ["..", "%", "@", "?", "#", "\\\\"];
 /**
  * Flux chart sources read only the team's own charts: a HelmRepository or OCIRepository in a team's
  * namespace points under the team's prefix (its ChartMuseum repository, its OCI path), never at
- * another team's charts, which source-controller could otherwise fetch for it.
+ * another team's charts, which source-controller could otherwise fetch for it. And only as the team:
+ * an OCIRepository is read as the namespace's chart reader (whose identity reads only `<team>/`);
+ * without `serviceAccountName`, or a HelmRepository with a cloud provider (it cannot name one),
+ * source-controller would use its own or the node's identity.
  */
 const chartSources: TenantPolicy = {
     name: "tenant-chart-sources",
@@ -308,6 +312,18 @@ const chartSources: TenantPolicy = {
                 `![${URL_TRICKS.map((t) => `'${t}'`).join(", ")}].exists(t, variables.url.contains(t))`,
             messageExpression:
                 "'chart sources must be the team\\'s own, under ' + params.data.charts + '; refused: ' + variables.url",
+        },
+        {
+            expression:
+                "object.kind != 'OCIRepository' || (has(object.spec.provider) && object.spec.provider == 'azure' && " +
+                `has(object.spec.serviceAccountName) && object.spec.serviceAccountName == '${CHART_READER_SERVICE_ACCOUNT}')`,
+            message: `an OCIRepository is read as the team's chart reader: provider azure and serviceAccountName ${CHART_READER_SERVICE_ACCOUNT}, never a controller's or the node's identity`,
+        },
+        {
+            expression:
+                "object.kind != 'HelmRepository' || !has(object.spec.provider) || object.spec.provider == 'generic'",
+            message:
+                "a HelmRepository cannot name a service account, so a cloud provider would read as a controller's or the node's identity: use an OCIRepository",
         },
     ],
 };

@@ -3,7 +3,8 @@
 // component only hands them to the Kubernetes provider, and the unit tests validate them against the
 // real schemas.
 import type * as pulumi from "@pulumi/pulumi";
-import type { FluxMetadata } from "../../src/flux";
+import { WORKLOAD_IDENTITY_ANNOTATIONS } from "../../src/federation";
+import { CHART_READER_SERVICE_ACCOUNT, FluxMetadata } from "../../src/flux";
 import { times } from "../../src/quantity";
 import type { TenantConfig } from "./config";
 
@@ -48,6 +49,34 @@ export function reconcilerServiceAccount(t: TenantConfig) {
         apiVersion: "v1" as const,
         kind: "ServiceAccount" as const,
         metadata: tenantMetadata(t, RECONCILER_SERVICE_ACCOUNT),
+        automountServiceAccountToken: false,
+    };
+}
+
+/** The Azure identity a team's chart reader stands for: the team's own, and its Azure AD tenant. */
+export interface ChartReaderIdentity {
+    /** Client id of the team's user-assigned identity (Identities.fluxChartReaderClientIds). */
+    readonly clientId: pulumi.Input<string>;
+    /** The Azure AD tenant of that identity. */
+    readonly tenantId: pulumi.Input<string>;
+}
+
+/**
+ * acr-oci: the ServiceAccount source-controller reads the team's OCIRepositories as, annotated with the
+ * team's identity (Flux reads client and tenant id from it; the controller has no identity of its own).
+ * Platform-owned, so no one in the namespace can re-point it; no pod needs its token.
+ */
+export function chartReaderServiceAccount(t: TenantConfig, identity: ChartReaderIdentity) {
+    return {
+        apiVersion: "v1" as const,
+        kind: "ServiceAccount" as const,
+        metadata: {
+            ...tenantMetadata(t, CHART_READER_SERVICE_ACCOUNT),
+            annotations: {
+                [WORKLOAD_IDENTITY_ANNOTATIONS.clientId]: identity.clientId,
+                [WORKLOAD_IDENTITY_ANNOTATIONS.tenantId]: identity.tenantId,
+            },
+        },
         automountServiceAccountToken: false,
     };
 }

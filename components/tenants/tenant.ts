@@ -10,6 +10,8 @@ import { fluxResource } from "./delivery/context";
 import { helmDelivery } from "./delivery/helm";
 import { kustomizeDelivery } from "./delivery/kustomize";
 import {
+    ChartReaderIdentity,
+    chartReaderServiceAccount,
     limitRange,
     namespaceManifest,
     reconcilerRole,
@@ -31,10 +33,16 @@ export interface TenantArgs {
     /**
      * Where charts live (ChartMuseum or ACR OCI); what helm teams read, unused by kustomize teams.
      * Read without any credential in the team namespace: ChartMuseum serves anonymous reads in-cluster
-     * (its network policy admits only Flux's source-controller), ACR is read with the
-     * source-controller's workload identity. The ChartMuseum push password never reaches a tenant.
+     * (its network policy admits only Flux's source-controller), ACR as the team's chart reader
+     * (`chartReader`). The ChartMuseum push password never reaches a tenant.
      */
     readonly chartSource: ChartSource;
+    /**
+     * The team's own Azure identity for its OCI charts (Identities.fluxChartReaderClientIds): annotates
+     * the namespace's chart reader ServiceAccount, which every OCIRepository of the team names.
+     * Required with an `acr-oci` chart source, unused with ChartMuseum.
+     */
+    readonly chartReader?: ChartReaderIdentity;
     /**
      * Azure AD object id of the identity pipelines verify rollouts as (the environment's deploy
      * identity): it may read the namespace (`view`, HelmReleases and Kustomizations included).
@@ -68,8 +76,9 @@ export interface TenantArgs {
  * Role that manages the team's workloads but none of its guardrails (the team's people get their
  * rights through Azure RBAC, see Identities), quota and default limits, the params of the admission
  * policies, default-deny NetworkPolicies opened only for the declared flows and egress, the alert on
- * failed releases, and its delivery: HelmReleases from the chart source (helm) or a GitRepository and
- * Kustomization (kustomize), applied as the reconciler.
+ * failed releases, (acr-oci) the chart reader its OCIRepositories are read as, and its delivery:
+ * HelmReleases from the chart source (helm) or a GitRepository and Kustomization (kustomize), applied
+ * as the reconciler.
  */
 export class Tenant extends pulumi.ComponentResource {
     /** The team's namespace. */
@@ -112,6 +121,7 @@ export class Tenant extends pulumi.ComponentResource {
         const guardrails = [
             ...this.guardrails(name, t, args, inNamespace),
             ...this.networkPolicyResources(name, policies, inNamespace),
+            ...this.chartReader(name, t, args, inNamespace),
         ];
 
         const ctx: DeliveryContext = {
@@ -184,6 +194,33 @@ export class Tenant extends pulumi.ComponentResource {
             opts,
         );
         return [serviceAccount, role, roleBinding];
+    }
+
+    /** acr-oci: the ServiceAccount the team's OCIRepositories are read as, before any of them exists. */
+    private chartReader(
+        name: string,
+        t: TenantConfig,
+        args: TenantArgs,
+        opts: pulumi.CustomResourceOptions,
+    ): pulumi.Resource[] {
+        if (args.chartSource.kind !== "acr-oci") return [];
+        if (!args.chartReader) {
+            throw new pulumi.ResourceError(
+                `tenant ${t.name}: an acr-oci chart source needs \`chartReader\`, the team's own Azure identity`,
+                this,
+            );
+        }
+        const account = chartReaderServiceAccount(t, args.chartReader);
+        return [
+            new k8s.core.v1.ServiceAccount(
+                `${name}-chart-reader`,
+                {
+                    metadata: account.metadata,
+                    automountServiceAccountToken: account.automountServiceAccountToken,
+                },
+                opts,
+            ),
+        ];
     }
 
     /** Ops hear of a failed release: a Provider and an Alert in the namespace, for chat channels. */

@@ -255,6 +255,47 @@ for (const stack of STACKS) {
     });
 }
 
+describe("Flux reading teams' OCI charts as the teams (acr-oci)", () => {
+    const ACR_OCI = { "gitops-platform:chartRepository": "acr-oci" };
+    const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
+    const BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
+
+    test("source-controller runs with the ObjectLevelWorkloadIdentity feature gate and no Azure identity of its own", async () => {
+        const r = await run("staging", ACR_OCI);
+        const source = one(r, T.chart, "flux-controllers").inputs.values.sourceController;
+        assert.deepEqual(source.container.additionalArgs, [
+            "--feature-gates=ObjectLevelWorkloadIdentity=true",
+        ]);
+        assert.equal(source.serviceAccount, undefined);
+        assert.equal(source.labels, undefined);
+    });
+
+    test("source-controller may read service accounts and mint their tokens cluster-wide, before it starts", async () => {
+        const r = await run("staging", ACR_OCI);
+        const role = one(r, ROLE, "flux-object-identity-role");
+        assert.deepEqual(role.inputs.rules, [
+            { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["get", "list", "watch"] },
+            { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] },
+        ]);
+        const binding = one(r, BINDING, "flux-object-identity-binding");
+        assert.equal(binding.inputs.roleRef.name, role.inputs.metadata.name);
+        assert.deepEqual(binding.inputs.subjects, [
+            { kind: "ServiceAccount", name: "source-controller", namespace: "flux-system" },
+        ]);
+        const controllers = one(r, T.chart, "flux-controllers").dependencies;
+        assert.ok(controllers.includes(role.urn) && controllers.includes(binding.urn));
+    });
+
+    test("with ChartMuseum neither the feature gate nor that RBAC exists", async () => {
+        const r = await run("staging");
+        assert.equal(one(r, T.chart, "flux-controllers").inputs.values.sourceController.container, undefined);
+        assert.deepEqual(
+            [...ofType(r, ROLE), ...ofType(r, BINDING)].filter((x) => x.name.includes("object-identity")),
+            [],
+        );
+    });
+});
+
 describe("Fleet repository created by the stack", () => {
     const created = (stack: "staging" | "prod") =>
         run(stack, { "gitops-platform:fleetRepositoryCreate": "true" });

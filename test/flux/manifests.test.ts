@@ -13,6 +13,8 @@ import {
     fluxChartValues,
     gitSshSecretData,
     githubKnownHosts,
+    objectIdentityClusterRole,
+    objectIdentityClusterRoleBinding,
 } from "../../components/flux/manifests";
 import { FLUX_RECONCILED_KINDS, alert, notificationProvider } from "../../src/flux";
 import { validateObject } from "../support/schemas";
@@ -77,22 +79,47 @@ describe("Flux chart values", () => {
         }
     });
 
-    test("with a client id source-controller's service account is annotated and its pods labelled for workload identity", () => {
-        const withIdentity = fluxChartValues({
-            sourceControllerIdentityClientId: "11111111-2222-4333-8444-555555555555",
-        });
-        assert.deepEqual(withIdentity.sourceController, {
+    test("with object-level workload identity source-controller gets the feature gate and no Azure identity of its own", () => {
+        const withGate = fluxChartValues({ objectLevelWorkloadIdentity: true });
+        assert.deepEqual(withGate.sourceController, {
             resources: FLUX_CONTROLLER_RESOURCES.sourceController,
-            serviceAccount: {
-                annotations: { "azure.workload.identity/client-id": "11111111-2222-4333-8444-555555555555" },
-            },
-            labels: { "azure.workload.identity/use": "true" },
+            container: { additionalArgs: ["--feature-gates=ObjectLevelWorkloadIdentity=true"] },
         });
+    });
+
+    test("without it source-controller runs the chart's arguments only", () => {
+        assert.deepEqual(values.sourceController, { resources: FLUX_CONTROLLER_RESOURCES.sourceController });
     });
 
     test("the installation is the upstream flux2 chart of the fluxcd-community repository", () => {
         assert.equal(FLUX_INSTALL.chart, "flux2");
         assert.equal(FLUX_INSTALL.repository, "https://fluxcd-community.github.io/helm-charts");
+    });
+});
+
+describe("source-controller's object-level workload identity RBAC", () => {
+    test("the ClusterRole reads service accounts and mints their tokens, nothing else", () => {
+        assert.deepEqual(objectIdentityClusterRole().rules, [
+            { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["get", "list", "watch"] },
+            { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] },
+        ]);
+    });
+
+    test("it is bound to source-controller's service account alone", () => {
+        const binding = objectIdentityClusterRoleBinding("flux-system");
+        assert.deepEqual(binding.subjects, [
+            { kind: "ServiceAccount", name: "source-controller", namespace: "flux-system" },
+        ]);
+        assert.deepEqual(binding.roleRef, {
+            apiGroup: "rbac.authorization.k8s.io",
+            kind: "ClusterRole",
+            name: objectIdentityClusterRole().metadata.name,
+        });
+    });
+
+    test("both validate against Kubernetes' schemas", async () => {
+        await validateObject(objectIdentityClusterRole());
+        await validateObject(objectIdentityClusterRoleBinding("flux-system"));
     });
 });
 

@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { stackTenants } from "../support/tenants";
-import {
-    FLUX_SOURCE_CONTROLLER,
-    identityNames,
-    namespaceScope,
-} from "../../components/identities/identities";
+import { identityNames, namespaceScope } from "../../components/identities/identities";
 import { serviceAccountFederation } from "../../src/federation";
+import { CHART_READER_SERVICE_ACCOUNT } from "../../src/flux";
 import { names } from "../../src/naming";
 import { FAKE_SUBSCRIPTION_ID, fakeGuid } from "../../src/offline/cloud";
 import { resolveStackConfig } from "../../src/offline/stackConfig";
@@ -219,30 +216,70 @@ for (const stack of STACKS) {
             const r = await run(stack);
             assert.deepEqual(ofType(r, PASSWORD), []);
             assert.deepEqual([...ofType(r, IDENTITY), ...ofType(r, FEDERATED_CREDENTIAL)], []);
-            assert.equal(r.outputs.fluxSourceIdentityClientId, undefined);
+            assert.deepEqual(r.outputs.fluxChartReaderClientIds, {});
         });
 
-        it("federates a user-assigned identity to Flux's source-controller when charts are OCI on ACR", async () => {
+        it("federates each team's Flux identity to exactly its own namespace's chart reader (acr-oci)", async () => {
             const r = await run(stack, ACR_OCI);
-            const identity = one(r, IDENTITY, "-identities-flux-source");
-            assert.equal(identity.inputs.resourceName, identityNames(base(stack)).fluxSourceIdentity);
-            const credential = one(r, FEDERATED_CREDENTIAL, "-identities-flux-source-federation");
-            assert.equal(credential.inputs.resourceName, identity.inputs.resourceName);
-            assert.match(credential.inputs.issuer, /^https:\/\/.+\.oic\.prod-aks\.azure\.com\//);
-            assert.equal(credential.inputs.issuer, r.outputs.oidcIssuerUrl);
-            assert.equal(credential.inputs.subject, "system:serviceaccount:flux-system:source-controller");
-            assert.deepEqual(credential.inputs.audiences, ["api://AzureADTokenExchange"]);
+            for (const team of TEAMS) {
+                const identity = one(r, IDENTITY, `-identities-flux-${team}`);
+                assert.equal(identity.inputs.resourceName, identityNames(base(stack)).fluxChartReader(team));
+                const credentials = ofType(r, FEDERATED_CREDENTIAL).filter(
+                    (c) => c.inputs.resourceName === identity.inputs.resourceName,
+                );
+                assert.equal(credentials.length, 1, team);
+                assert.equal(credentials[0].inputs.issuer, r.outputs.oidcIssuerUrl);
+                assert.equal(
+                    credentials[0].inputs.subject,
+                    `system:serviceaccount:${team}:${CHART_READER_SERVICE_ACCOUNT}`,
+                );
+                assert.deepEqual(credentials[0].inputs.audiences, ["api://AzureADTokenExchange"]);
+            }
         });
 
-        it("gives the Flux source identity AcrPull on the registry, and exports its client id", async () => {
+        it("gives each team's Flux identity one role: Repository Reader on the registry, conditioned to <team>/", async () => {
             const r = await run(stack, ACR_OCI);
-            const a = assignment(r, "flux-source-acrpull");
-            assertRole(a, "AcrPull");
-            assertRegistryScope(stack, a.inputs.scope);
-            assert.equal(a.inputs.principalId, fakeGuid(`${component(stack)}-flux-source/principal`));
-            assert.equal(
-                r.outputs.fluxSourceIdentityClientId,
-                fakeGuid(`${component(stack)}-flux-source/client`),
+            for (const team of TEAMS) {
+                const principal = fakeGuid(`${component(stack)}-flux-${team}/principal`);
+                const grants = ofType(r, ROLE_ASSIGNMENT).filter((a) => a.inputs.principalId === principal);
+                assert.deepEqual(
+                    grants.map((a) => a.name),
+                    [`${component(stack)}-flux-${team}-chart-reader`],
+                );
+                assertRole(grants[0], "AcrRepositoryReader");
+                assertRegistryScope(stack, grants[0].inputs.scope);
+                assert.equal(
+                    grants[0].inputs.condition,
+                    repositoryPrefixCondition("AcrRepositoryReader", `${team}/`),
+                );
+                assert.equal(grants[0].inputs.conditionVersion, "2.0");
+            }
+        });
+
+        it("grants AcrPull to no user-assigned identity, and none is federated to a flux-system account (acr-oci)", async () => {
+            const r = await run(stack, ACR_OCI);
+            const identities = ofType(r, IDENTITY).map((i) => fakeGuid(`${i.name}/principal`));
+            assert.equal(identities.length, TEAMS.length);
+            const acrPull = ofType(r, ROLE_ASSIGNMENT).filter(
+                (a) => a.inputs.roleDefinitionId === roleDefinitionId(FAKE_SUBSCRIPTION_ID, "AcrPull"),
+            );
+            assert.deepEqual(
+                acrPull.filter((a) => identities.includes(a.inputs.principalId)).map((a) => a.name),
+                [],
+            );
+            assert.deepEqual(
+                ofType(r, FEDERATED_CREDENTIAL)
+                    .map((c) => c.inputs.subject)
+                    .filter((s: string) => s.startsWith("system:serviceaccount:flux-system:")),
+                [],
+            );
+        });
+
+        it("exports each team's Flux chart reader client id (acr-oci)", async () => {
+            const r = await run(stack, ACR_OCI);
+            assert.deepEqual(
+                r.outputs.fluxChartReaderClientIds,
+                Object.fromEntries(TEAMS.map((t) => [t, fakeGuid(`${component(stack)}-flux-${t}/client`)])),
             );
         });
 
@@ -393,11 +430,13 @@ describe("built-in roles", () => {
 
 describe("federation helper", () => {
     it("builds a Kubernetes service account subject for the cluster's issuer", () => {
-        const { namespace, serviceAccount } = FLUX_SOURCE_CONTROLLER;
-        assert.deepEqual(serviceAccountFederation("https://issuer/", namespace, serviceAccount), {
-            issuer: "https://issuer/",
-            subject: "system:serviceaccount:flux-system:source-controller",
-            audiences: ["api://AzureADTokenExchange"],
-        });
+        assert.deepEqual(
+            serviceAccountFederation("https://issuer/", "dev-team1", CHART_READER_SERVICE_ACCOUNT),
+            {
+                issuer: "https://issuer/",
+                subject: "system:serviceaccount:dev-team1:flux-chart-reader",
+                audiences: ["api://AzureADTokenExchange"],
+            },
+        );
     });
 });

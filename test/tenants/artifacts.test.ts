@@ -19,10 +19,11 @@ const registered = (r: OfflineRun, kind: string): Obj[] =>
     kubernetesObjects(r, kind).map((x) => unwrap(x.wireInputs));
 
 /** Admission of `object` in `namespace` under the run's own policies, bindings and params. */
-function decide(r: OfflineRun, namespace: string, object: Obj) {
+function decide(r: OfflineRun, namespace: string, object: Obj, oldObject?: Obj) {
     const request: AdmissionRequest = {
-        operation: "CREATE",
+        operation: oldObject ? "UPDATE" : "CREATE",
         object: { ...object, metadata: { ...object.metadata, namespace } },
+        ...(oldObject ? { oldObject } : {}),
         namespace,
         namespaceLabels: { "toolkit.fluxcd.io/tenant": namespace },
         // A team member or the team's reconciler: rights in its own namespace only.
@@ -99,6 +100,93 @@ describe("per-team artifacts: Flux reads only the team's own charts", () => {
             d.refusals.join(),
         );
         assert.deepEqual(decide(r, TEAM_A, stolen).refusals, []);
+    });
+});
+
+describe("per-team artifacts: Flux reads a team's OCI charts only as that team (acr-oci)", () => {
+    /** dev-team2's own OCIRepository, on its own chart path, as its repository could hold it. */
+    const teamBSource = (r: OfflineRun): Obj => {
+        const source = teamCopy(r, "OCIRepository", TEAM_A);
+        source.spec = { ...source.spec, url: source.spec.url.replace(`/${TEAM_A}/`, `/${TEAM_B}/`) };
+        return source;
+    };
+    const chartReaderRefusal = (d: { refusals: readonly string[] }) =>
+        d.refusals.some((m) => /read as the team's chart reader/.test(m));
+
+    test("every OCIRepository the platform registers is admitted in its own namespace, even written by the team", async () => {
+        const r = await run("staging", ACR_OCI);
+        const sources = registered(r, "OCIRepository");
+        assert.ok(sources.length > 0);
+        for (const source of sources) {
+            const { namespace } = source.metadata;
+            const asTeam = { ...source, metadata: { name: source.metadata.name, namespace } };
+            assert.deepEqual(decide(r, namespace, asTeam).refusals, [], source.metadata.name);
+        }
+    });
+
+    test("dev-team2's own OCIRepository, read as its chart reader, is admitted", async () => {
+        const r = await run("staging", ACR_OCI);
+        assert.deepEqual(decide(r, TEAM_B, teamBSource(r)).refusals, []);
+    });
+
+    for (const serviceAccountName of ["flux-reconciler", "default", "source-controller"]) {
+        test(`attack: dev-team2's OCIRepository read as ${serviceAccountName} instead of its chart reader is refused`, async () => {
+            const r = await run("staging", ACR_OCI);
+            const source = teamBSource(r);
+            source.spec = { ...source.spec, serviceAccountName };
+            const d = decide(r, TEAM_B, source);
+            assert.equal(d.admitted, false);
+            assert.ok(chartReaderRefusal(d), d.refusals.join());
+        });
+    }
+
+    test("attack: dev-team2's OCIRepository naming no service account (the controller's or node's identity) is refused", async () => {
+        const r = await run("staging", ACR_OCI);
+        const source = teamBSource(r);
+        delete source.spec.serviceAccountName;
+        const d = decide(r, TEAM_B, source);
+        assert.equal(d.admitted, false);
+        assert.ok(chartReaderRefusal(d), d.refusals.join());
+    });
+
+    test("attack: dev-team2's OCIRepository with the generic provider is refused", async () => {
+        const r = await run("staging", ACR_OCI);
+        const source = teamBSource(r);
+        source.spec = { ...source.spec, provider: "generic" };
+        assert.ok(chartReaderRefusal(decide(r, TEAM_B, source)));
+    });
+
+    test("attack: an OCI HelmRepository with the azure provider (it can name no service account) is refused", async () => {
+        const r = await run("staging", ACR_OCI);
+        const url = teamBSource(r).spec.url.replace(/\/[^/]+$/, "");
+        const helm = {
+            apiVersion: "source.toolkit.fluxcd.io/v1",
+            kind: "HelmRepository",
+            metadata: { name: "charts" },
+            spec: { type: "oci", url, provider: "azure", interval: "5m" },
+        };
+        const d = decide(r, TEAM_B, helm);
+        assert.equal(d.admitted, false);
+        assert.ok(
+            d.refusals.some((m) => /HelmRepository cannot name a service account/.test(m)),
+            d.refusals.join(),
+        );
+    });
+
+    test("attack: re-pointing dev-team2's chart reader at dev-team1's identity is refused", async () => {
+        const r = await run("staging", ACR_OCI);
+        const readers = registered(r, "ServiceAccount").filter(
+            (o) => o.metadata.name === "flux-chart-reader",
+        );
+        const own = readers.find((o) => o.metadata.namespace === TEAM_B)!;
+        const other = readers.find((o) => o.metadata.namespace === TEAM_A)!;
+        const repointed = { ...own, metadata: { ...own.metadata, annotations: other.metadata.annotations } };
+        const d = decide(r, TEAM_B, repointed, own);
+        assert.equal(d.admitted, false);
+        assert.ok(
+            d.refusals.some((m) => /is the platform's/.test(m)),
+            d.refusals.join(),
+        );
     });
 });
 

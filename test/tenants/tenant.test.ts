@@ -33,6 +33,11 @@ import {
 } from "../support/tenants";
 
 const TENANT = "gitops:tenants:Tenant";
+/** A team's chart reader identity, as Identities and the platform would give it. */
+const CHART_READER = {
+    clientId: "00000000-0000-4000-8000-0000000000c1",
+    tenantId: "00000000-0000-4000-8000-0000000000a1",
+};
 const TEAMS = ["dev-team1", "dev-team2"];
 
 function inNamespace(r: OfflineRun, kind: string, namespace: string): RegisteredResource[] {
@@ -498,6 +503,7 @@ describe("Tenant component on its own", () => {
                 tenants: [tenant],
                 provider,
                 chartSource: { kind: "acr-oci", url: pulumi.output("oci://acrgitops.azurecr.io") },
+                chartReader: CHART_READER,
                 registryLoginServer: "acrgitops.azurecr.io",
                 verifierObjectId: "00000000-0000-4000-8000-00000000000d",
                 ingressNamespace: "app-routing-system",
@@ -513,6 +519,8 @@ describe("Tenant component on its own", () => {
         assert.equal(oci.inputs.spec.url, "oci://acrgitops.azurecr.io/dev-team1/helm/back-chart");
         assert.deepEqual(oci.inputs.spec.ref, { semver: "1.2.3" });
         assert.equal(oci.inputs.spec.provider, "azure");
+        assert.equal(oci.inputs.spec.serviceAccountName, "flux-chart-reader");
+        assert.ok(oci.dependencies.includes(one(r, "kubernetes:core/v1:ServiceAccount", "chart-reader").urn));
         const release = one(r, "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease", "helmrelease-back");
         assert.deepEqual(release.inputs.spec.chartRef, { kind: "OCIRepository", name: "back" });
         assert.ok(release.dependencies.includes(oci.urn));
@@ -616,4 +624,49 @@ describe("Tenant component on its own", () => {
 
     test("a tenant missing from the stack's tenants is refused (its flows could not be resolved)", () =>
         assert.rejects(runWith(program({ tenants: [] })), /`tenants` must include the tenant itself/));
+
+    test("an acr-oci chart source without the team's chart reader identity is refused", () =>
+        assert.rejects(runWith(program({ chartReader: undefined })), /needs `chartReader`/));
+});
+
+describe("tenants: each team's chart reader (acr-oci)", () => {
+    const ACR_OCI = { "gitops-platform:chartRepository": "acr-oci" };
+
+    test("each namespace has a platform-owned chart reader annotated with its own team's identity and tenant", async () => {
+        const r = await run("staging", ACR_OCI);
+        const clientIds = r.outputs.fluxChartReaderClientIds as Record<string, string>;
+        for (const team of TEAMS) {
+            const [account] = inNamespace(r, "ServiceAccount", team).filter(
+                (x) => x.inputs.metadata.name === "flux-chart-reader",
+            );
+            assert.ok(account, team);
+            assert.deepEqual(account.inputs.metadata.annotations, {
+                "azure.workload.identity/client-id": clientIds[team],
+                "azure.workload.identity/tenant-id": r.outputs.tenantId,
+            });
+            assert.equal(account.inputs.metadata.labels["app.kubernetes.io/managed-by"], "pulumi");
+            assert.equal(account.inputs.automountServiceAccountToken, false);
+            await validateObject(unwrap(account.wireInputs));
+        }
+        assert.notEqual(clientIds[TEAMS[0]], clientIds[TEAMS[1]]);
+    });
+
+    test("every OCIRepository is read with the Azure provider as its own namespace's chart reader", async () => {
+        const r = await run("staging", ACR_OCI);
+        const sources = tenantKind(r, "OCIRepository");
+        assert.ok(sources.length > 0);
+        for (const o of sources) {
+            assert.equal(o.inputs.spec.provider, "azure", o.name);
+            assert.equal(o.inputs.spec.serviceAccountName, "flux-chart-reader", o.name);
+            await validateObject(o.inputs as never);
+        }
+    });
+
+    test("with ChartMuseum no chart reader exists", async () => {
+        const r = await run("staging");
+        assert.deepEqual(
+            tenantKind(r, "ServiceAccount").filter((x) => x.inputs.metadata.name === "flux-chart-reader"),
+            [],
+        );
+    });
 });

@@ -29,8 +29,8 @@ export function ociChartUrl(base: string, chart: string): string {
 }
 
 /**
- * ACR mode: one OCIRepository per app, following the app's version (range or exact), read with the
- * source-controller's Azure workload identity (`provider: azure`, no secret).
+ * ACR mode: one OCIRepository per app, following the app's version (range or exact), read as the
+ * team's chart reader (`provider: azure`, object-level workload identity, no secret).
  */
 export function ociRepository(
     t: HelmTenant,
@@ -42,6 +42,7 @@ export function ociRepository(
         url: chartUrl,
         semver: app.version,
         interval: t.interval,
+        serviceAccountName: flux.CHART_READER_SERVICE_ACCOUNT,
     });
 }
 
