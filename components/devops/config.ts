@@ -16,8 +16,11 @@ export interface DevOpsConfig {
     readonly githubToken: pulumi.Output<string>;
     /** This platform repository, `owner/repo`: the pipelines' templates, and where Helm promotions open pull requests. */
     readonly platformRepository: string;
-    /** GitHub token the pipelines open promotion pull requests with; secret. */
-    readonly promotionToken: pulumi.Output<string>;
+    /**
+     * Each team's GitHub token, by team: its pipelines push the Kustomize staging bump and open
+     * promotion pull requests with it, and only its own variable group holds it; secret.
+     */
+    readonly promotionTokens: Readonly<Record<string, pulumi.Output<string>>>;
     /** Display name of the subscription in the Azure service connections; the subscription id when unset. */
     readonly azureSubscriptionName?: string;
 }
@@ -53,7 +56,8 @@ export function readStackRole(r: ConfigReader): StackRole {
     return r.oneOf("stackRole", STACK_ROLES);
 }
 
-export function readDevOpsConfig(r: ConfigReader): DevOpsConfig {
+/** The delivery stack's Azure DevOps settings; `teams` are the team files' names (one token each). */
+export function readDevOpsConfig(r: ConfigReader, teams: readonly string[]): DevOpsConfig {
     const rawUrl = r.string("devopsOrgUrl", {
         valid: (v) => organizationOf(v) !== undefined,
         allowed:
@@ -73,7 +77,7 @@ export function readDevOpsConfig(r: ConfigReader): DevOpsConfig {
             valid: (v) => /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(v),
             allowed: 'the platform repository on GitHub as owner/repo, e.g. "one-kubernetes/gitops-platform"',
         }),
-        promotionToken: r.requireSecret("devopsPromotionToken"),
+        promotionTokens: r.requireSecretMap("devopsPromotionTokens", teams),
         azureSubscriptionName: r.optionalString("devopsAzureSubscriptionName"),
     };
 }

@@ -346,7 +346,8 @@ export function teamVariables(tenant: TenantConfig, args: DevOpsArgs): azuredevo
         { name: v.chartRepositoryKind, value: first.chartRepositoryKind },
         { name: v.platformRepository, value: args.config.platformRepository },
         { name: v.teamFile, value: `${args.teamsDirectory}/${tenant.name}.yaml` },
-        { name: v.promotionToken, isSecret: true, secretValue: args.config.promotionToken },
+        // The team's own token: a team's pipeline cannot push to another team's app repositories.
+        { name: v.promotionToken, isSecret: true, secretValue: args.config.promotionTokens[tenant.name] },
         ...args.environments.flatMap((e) => environmentVariables(e, tenant.name)),
     ];
 }

@@ -110,9 +110,12 @@ function readEnvironment(
 }
 
 function readDelivery(r: ConfigReader, project: string, stack: string, projectDir: string): DeliveryConfig {
-    const devops = readDevOpsConfig(r);
     const environments = r.stringList("environments");
     const tenants = readTenantsConfig(r, { projectDir, environment: environments[0] ?? "" });
+    const devops = readDevOpsConfig(
+        r,
+        tenants.tenants.map((t) => t.name),
+    );
     if (environments.length < 2)
         r.problem(
             "environments",

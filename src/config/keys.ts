@@ -39,6 +39,8 @@ export interface KeyDeclaration {
     readonly stacks?: StackRole | "all";
     /** A secret only some settings need (a webhook URL): no offline placeholder, no error when unset. */
     readonly optional?: boolean;
+    /** An object with one secret per team, keyed by team name (offline: one placeholder per team file). */
+    readonly perTeam?: boolean;
     readonly description: string;
 }
 
@@ -401,14 +403,15 @@ export const CONFIG_KEYS = {
         description:
             "This platform repository on GitHub, owner/repo: the pipelines read its templates, promotions open pull requests on its team files.",
     },
-    devopsPromotionToken: {
+    devopsPromotionTokens: {
         step: "devops",
-        type: "string",
+        type: "object",
         secret: true,
+        perTeam: true,
         undeclared: true,
         stacks: "delivery",
         description:
-            "GitHub token the pipelines open promotion pull requests with (contents and pull requests on the platform and app repositories).",
+            "Each team's GitHub token, by team name (`pulumi config set --secret --path 'devopsPromotionTokens.<team>'`): its pipelines push the Kustomize staging bump and open promotion pull requests with it. Fine-grained, Contents and Pull requests read/write on the platform repository and that team's app repositories only; every team needs one.",
     },
     devopsPersonalAccessToken: {
         step: "devops",

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigKey, declarationOf } from "./keys";
+import { closest } from "./suggest";
 
 /** One thing wrong with the stack config: which key, what it holds, what would be accepted. */
 export interface ConfigProblem {
@@ -161,6 +162,42 @@ export class ConfigReader {
         return this.secret(key, false);
     }
 
+    /**
+     * One secret per name (per team), set with `pulumi config set --secret --path '<key>.<name>'`:
+     * every name needs one, and a name not in `names` is a problem. Values are never echoed.
+     */
+    requireSecretMap(key: ConfigKey, names: readonly string[]): Record<string, pulumi.Output<string>> {
+        const setWith = (name: string) =>
+            `a secret, set with \`pulumi config set --secret --path '${key}.${name}' <value>\``;
+        const given = this.raw(key);
+        const isSecret = runtimeInternals.isConfigSecret?.(this.qualified(key)) ?? true;
+        if (given !== undefined && (!isSecret || !isPlainObject(given))) {
+            this.problem(key, "<not an object of secrets>", setWith("<team>"));
+            return Object.fromEntries(names.map((n) => [n, pulumi.secret("")]));
+        }
+        const values = (given ?? {}) as Record<string, unknown>;
+        for (const extra of Object.keys(values).filter((k) => !names.includes(k))) {
+            const near = closest(extra, names);
+            this.problem(
+                `${key}.${extra}`,
+                "<secret>",
+                `no such team${near ? `; did you mean "${near}"?` : `; teams: ${names.join(", ")}`}`,
+            );
+        }
+        const all =
+            given === undefined ? undefined : this.config.requireSecretObject<Record<string, string>>(key);
+        return Object.fromEntries(
+            names.map((name) => {
+                const value = values[name];
+                if (typeof value !== "string" || value === "" || !all) {
+                    this.problem(`${key}.${name}`, undefined, setWith(name));
+                    return [name, pulumi.secret("")];
+                }
+                return [name, all.apply((m) => m[name])];
+            }),
+        );
+    }
+
     private secret(key: string, required: boolean): pulumi.Output<string> | undefined {
         const plain = this.config.get(key);
         if (plain === undefined || plain === "") {
@@ -211,4 +248,8 @@ export function deepFreeze<T>(value: T): T {
         Object.freeze(value);
     }
     return value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,4 +1,5 @@
-import { join } from "node:path";
+import { readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { CONFIG_KEYS, KeyDeclaration } from "../config/keys";
 import { writeTeamFiles } from "./teamFiles";
 import { readYamlFile } from "./yamlFile";
@@ -80,23 +81,42 @@ export function resolveStackConfig(
         if (typeof decl === "object" && decl.default !== undefined) set(key, decl.default);
     }
     for (const [key, value] of Object.entries(stackFile.config ?? {})) set(key, value);
-    // Required secrets of the stack's role that the stack file does not hold: what CI would decrypt.
-    const role = values[qualify("stackRole")] ?? "environment";
-    for (const [key, decl] of Object.entries(CONFIG_KEYS) as [string, KeyDeclaration][]) {
-        const k = qualify(key);
-        const readHere = (decl.stacks ?? "environment") === role || decl.stacks === "all";
-        if (decl.secret && !decl.optional && readHere && values[k] === undefined) {
-            values[k] = placeholders[k] = placeholderFor(k);
-            secretKeys.add(k);
-        }
-    }
     for (const [key, value] of Object.entries(overrides)) {
         // A list of teams (tests, the bench) is written as team files, which the stack then reads.
         if (qualify(key) === TENANTS_OVERRIDE(project.name))
             set("teamsDirectory", writeTeamFiles(value as unknown[]));
         else set(key, value);
     }
+    // Required secrets of the stack's role that neither the stack file nor an override holds (an
+    // override of `undefined` removes one on purpose): what CI would decrypt.
+    const overridden = new Set(Object.keys(overrides).map(qualify));
+    const role = values[qualify("stackRole")] ?? "environment";
+    const teams = () => teamNames(resolve(projectDir, values[qualify("teamsDirectory")] ?? "tenants"));
+    for (const [key, decl] of Object.entries(CONFIG_KEYS) as [string, KeyDeclaration][]) {
+        const k = qualify(key);
+        const readHere = (decl.stacks ?? "environment") === role || decl.stacks === "all";
+        if (decl.secret && !decl.optional && readHere && values[k] === undefined && !overridden.has(k)) {
+            values[k] = placeholders[k] = decl.perTeam
+                ? JSON.stringify(Object.fromEntries(teams().map((t) => [t, placeholderFor(`${k}.${t}`)])))
+                : placeholderFor(k);
+            secretKeys.add(k);
+        }
+    }
     return { project: project.name, values, secretKeys: [...secretKeys], placeholders };
+}
+
+/** The `name` of every team file of a directory (what the delivery stack's per-team secrets are keyed by). */
+function teamNames(directory: string): string[] {
+    try {
+        return readdirSync(directory)
+            .filter((f) => f.endsWith(".yaml"))
+            .sort()
+            .map((f) =>
+                String((readYamlFile(join(directory, f)) as { name?: unknown })?.name ?? f.slice(0, -5)),
+            );
+    } catch {
+        return [];
+    }
 }
 
 function isSecretValue(value: unknown): value is SecretValue {

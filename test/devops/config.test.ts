@@ -4,6 +4,7 @@ import { isDevOpsProjectName, organizationOf } from "../../components/devops/con
 import { one, run, secret } from "../support/program";
 
 const ORG_URL = "gitops-platform:devopsOrgUrl";
+const TOKENS = "gitops-platform:devopsPromotionTokens";
 
 describe("Azure DevOps config", () => {
     it("accepts both forms of organization URL and names the organization", () => {
@@ -70,6 +71,32 @@ describe("Azure DevOps config", () => {
         await assert.rejects(
             run("delivery", { "gitops-platform:devopsGithubToken": "ghp_clear" }),
             /gitops-platform:devopsGithubToken/,
+        );
+    });
+
+    it("refuses a delivery stack without a promotion token for every team, naming the team's key", async () => {
+        await assert.rejects(
+            run("delivery", { [TOKENS]: secret(JSON.stringify({ "dev-team1": "t1" })) }),
+            /gitops-platform:devopsPromotionTokens\.dev-team2: got nothing \(the key is not set\); allowed: a secret, set with `pulumi config set --secret --path 'devopsPromotionTokens\.dev-team2' <value>`/,
+        );
+    });
+
+    it("refuses a promotion token for a team that has no team file, suggesting the closest", async () => {
+        const tokens = { "dev-team1": "t1", "dev-team2": "t2", "dev-tem2": "t3" };
+        await assert.rejects(
+            run("delivery", { [TOKENS]: secret(JSON.stringify(tokens)) }),
+            /gitops-platform:devopsPromotionTokens\.dev-tem2: got "<secret>"; allowed: no such team; did you mean "dev-team2"\?/,
+        );
+    });
+
+    it("refuses promotion tokens given in plaintext, without echoing them", async () => {
+        await assert.rejects(
+            run("delivery", { [TOKENS]: JSON.stringify({ "dev-team1": "ghp_one", "dev-team2": "ghp_two" }) }),
+            (e: Error) => {
+                assert.match(e.message, /gitops-platform:devopsPromotionTokens/);
+                assert.doesNotMatch(e.message, /ghp_one|ghp_two/);
+                return true;
+            },
         );
     });
 

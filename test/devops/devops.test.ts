@@ -18,6 +18,7 @@ import {
 } from "../support/program";
 import { stackTenants } from "../support/tenants";
 import { unwrap } from "../../src/offline/run";
+import { placeholderFor } from "../../src/offline/stackConfig";
 
 const FIC = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential";
 const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
@@ -219,6 +220,21 @@ describe("one Azure DevOps CI for the organisation (the delivery stack)", () => 
             );
             assert.ok(!JSON.stringify(unwrap(group.wireInputs)).includes(credentials["dev-team1"].password));
         }
+    });
+
+    it("attack: dev-team2's variable group holds its own promotion token, never dev-team1's", async () => {
+        const r = await delivery();
+        const token = (team: string) => placeholderFor(`gitops-platform:devopsPromotionTokens.${team}`);
+        const group = one(r, T.variableGroup, "-dev-team2-variables");
+        const promotion = variable(group, TEAM_VARIABLES.promotionToken);
+        assert.ok(
+            isWireSecret(
+                group.wireInputs.variables.find((v: { name: string }) => v.name === "promotionToken")
+                    .secretValue,
+            ),
+        );
+        assert.equal(promotion.secretValue, token("dev-team2"));
+        assert.ok(!JSON.stringify(unwrap(group.wireInputs)).includes(token("dev-team1")));
     });
 
     it("authorizes each pipeline for exactly the connections and its own team's variable group", async () => {

@@ -90,7 +90,10 @@ describe("pipeline YAML", () => {
         const group = devops.teamVariables(
             { name: "dev-team1" } as any,
             {
-                config: { platformRepository: PLATFORM_REPOSITORY, promotionToken: "token" },
+                config: {
+                    platformRepository: PLATFORM_REPOSITORY,
+                    promotionTokens: { "dev-team1": "token" },
+                },
                 environments: ENVIRONMENTS.map((name) => ({
                     name,
                     chartRepositoryKind: pulumi.output("chartmuseum"),
