@@ -78,6 +78,11 @@ export function flowEndpoint(ref: string, ownTeam: string): FlowEndpoint {
     return slash < 0 ? { team: ownTeam, app: ref } : { team: ref.slice(0, slash), app: ref.slice(slash + 1) };
 }
 
+/** A flow's identity: both ends and the port (what two teams' declarations must agree on). */
+export function flowKey(f: { from: FlowEndpoint; to: FlowEndpoint; port: number }): string {
+    return `${f.from.team}/${f.from.app}>${f.to.team}/${f.to.app}:${f.port}`;
+}
+
 /** A Kustomize team's health check: an object Flux waits for after applying the team's manifests. */
 export interface HealthCheckConfig {
     /** Default `apps/v1`. */
@@ -822,7 +827,43 @@ function checkTenantSet(r: ConfigReader, tenants: readonly TenantConfig[], files
             }
         }),
     );
+    checkFlowConsent(r, tenants, files);
 }
+
+/**
+ * A flow across two teams holds only when both declare it, each in its own file (which only that
+ * team's code owners approve): one team cannot open another's namespace, nor its pods' egress.
+ */
+function checkFlowConsent(r: ConfigReader, tenants: readonly TenantConfig[], files: readonly string[]): void {
+    const declared = new Set(
+        withPorts(tenants).flatMap((t) => t.flows.map((f) => `${t.name}|${resolvedKey(f, t.name)}`)),
+    );
+    withPorts(tenants).forEach((t, i) =>
+        t.flows.forEach((f, j) => {
+            const [from, to] = [flowEndpoint(f.from, t.name), flowEndpoint(f.to, t.name)];
+            const other = from.team === t.name ? to.team : from.team;
+            if (other === t.name || !tenants.some((x) => x.name === other)) return;
+            if (declared.has(`${other}|${resolvedKey(f, t.name)}`)) return;
+            const mirror = `{ from: ${ref(from, other)}, to: ${ref(to, other)}, port: ${f.port} }`;
+            const file = files[tenants.findIndex((x) => x.name === other)].replace(/:$/, "");
+            r.problem(
+                `${files[i]}.flows[${j}]`,
+                `${f.from} -> ${f.to}`,
+                `a flow team ${other} agrees to: ${file} must declare the same flow, ${mirror} (a team cannot open another team's namespace alone)`,
+            );
+        }),
+    );
+}
+
+/** `app` when the end is in `team`'s own namespace, else `team/app`: how `team`'s file names it. */
+const ref = (end: FlowEndpoint, team: string) => (end.team === team ? end.app : `${end.team}/${end.app}`);
+
+/** A flow's identity (both ends resolved, and the port), whichever team's file declares it. */
+const resolvedKey = (f: FlowConfig, team: string): string =>
+    flowKey({ from: flowEndpoint(f.from, team), to: flowEndpoint(f.to, team), port: f.port });
+
+/** The teams with every flow's port filled in (the target app's port when unset). */
+const withPorts = (tenants: readonly TenantConfig[]) => tenants.map((t) => withFlowPorts(t, tenants));
 
 /** A host name on the shared ingress belongs to one team: the first file that declares it. */
 function checkHosts(r: ConfigReader, tenants: readonly TenantConfig[], files: readonly string[]): void {

@@ -2,7 +2,7 @@
 // config always gives the same policies, so the policy set is unit tested without a cluster.
 import { assertNever } from "../../src/assertNever";
 import { KUBE_SYSTEM_NAMESPACE } from "../../src/namespaces";
-import { FlowEndpoint, TenantConfig, flowEndpoint } from "./config";
+import { FlowEndpoint, TenantConfig, flowEndpoint, flowKey } from "./config";
 import type { EgressConfig } from "./egress";
 import { forbiddenWithin } from "./egress";
 
@@ -79,16 +79,25 @@ export interface NetworkPolicyInputs {
     readonly ingressNamespace: string;
 }
 
-/** Every declared flow of the stack, with `app` resolved to `<declaring team>/app`, without duplicates. */
+/**
+ * Every flow of the stack that holds, with `app` resolved to `<declaring team>/app`, without
+ * duplicates: a flow inside a team, or a flow across two teams that both declare it. A flow only
+ * one side declares opens nothing: a team cannot open another team's namespace (nor make its pods
+ * call out) on its own (config reading reports it).
+ */
 export function resolvedFlows(tenants: readonly TenantConfig[]): ResolvedFlow[] {
-    const flows = new Map<string, ResolvedFlow>();
+    const flows = new Map<string, { flow: ResolvedFlow; declaredBy: Set<string> }>();
     for (const t of tenants) {
         for (const f of t.flows) {
             const flow = { from: flowEndpoint(f.from, t.name), to: flowEndpoint(f.to, t.name), port: f.port };
-            flows.set(`${flow.from.team}/${flow.from.app}>${flow.to.team}/${flow.to.app}:${flow.port}`, flow);
+            const entry = flows.get(flowKey(flow)) ?? { flow, declaredBy: new Set<string>() };
+            entry.declaredBy.add(t.name);
+            flows.set(flowKey(flow), entry);
         }
     }
-    return [...flows.values()];
+    return [...flows.values()]
+        .filter(({ flow, declaredBy }) => declaredBy.has(flow.from.team) && declaredBy.has(flow.to.team))
+        .map(({ flow }) => flow);
 }
 
 const pods = (app: string): LabelSelector => ({ matchLabels: { [APP_LABEL]: app } });
@@ -105,7 +114,7 @@ type Spec = NetworkPolicyManifest["spec"];
  *   namespace on the app's port;
  * - for each flow that starts in this namespace, an egress rule on the caller's pods, and for each flow
  *   that ends here, an ingress rule on the callee's pods: `egress-<app>-to-<team>-<app>-<port>` and
- *   `ingress-<team>-<app>-to-<app>-<port>`. A flow across teams (declared by either team) produces
+ *   `ingress-<team>-<app>-to-<app>-<port>`. A flow across teams (declared by both teams) produces
  *   both, one in each namespace; nothing else crosses namespaces;
  * - helm teams: `helm-test-<app>` and `allow-helm-test-to-<app>`, the chart's `helm test` pod to its
  *   app on the app's port (the reconciler may not create NetworkPolicies, so the chart cannot);

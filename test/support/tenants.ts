@@ -27,7 +27,8 @@ export function teamKey(index: number, path: string): string {
 
 /**
  * `count` identical helm teams `team-000`, `team-001`..., each with a web `front` calling its `back`,
- * and each `front` calling the next team's `back` (a ring), so every team has the same objects.
+ * and each `front` calling the next team's `back` (a ring, both teams declaring each flow), so every
+ * team has the same objects.
  */
 export function generatedTenants(count: number, version = ">=1.0.0 <2.0.0"): RawTenant[] {
     const name = (i: number) => `team-${String(i).padStart(3, "0")}`;
@@ -45,9 +46,11 @@ export function generatedTenants(count: number, version = ">=1.0.0 <2.0.0"): Raw
                 dependsOn: ["back"],
             },
         ],
+        // Each cross-team flow is declared by both teams, as they must: the caller and the callee.
         flows: [
             { from: "front", to: "back", port: 8080 },
             { from: "front", to: `${name((i + 1) % count)}/back`, port: 8080 },
+            { from: `${name((i + count - 1) % count)}/front`, to: "back", port: 8080 },
         ],
     }));
 }

@@ -66,6 +66,19 @@ describe("tenants config", () => {
             "[0].flows[1].to",
         ));
 
+    test("attack: a flow into another team's app that team does not declare is refused, naming the file that must", async () => {
+        await assert.rejects(
+            run("staging", {
+                [TENANTS_KEY]: stackTenants("staging").map((t, i) =>
+                    i === 1
+                        ? { ...t, flows: [...(t.flows ?? []), { from: "app", to: "dev-team1/back" }] }
+                        : t,
+                ),
+            }),
+            /team1\.yaml: flows\[\d\]: got "app -> dev-team1\/back"; allowed: a flow team dev-team1 agrees to: \S*team0\.yaml must declare the same flow, \{ from: dev-team2\/app, to: back, port: 8080 \}/,
+        );
+    });
+
     test("a flow between two other teams is refused", () =>
         rejectsNaming(
             staging((t) => (t[1].flows = [{ from: "dev-team1/front", to: "dev-team1/back" }])),

@@ -138,19 +138,20 @@ describe("network policies", () => {
         }
     });
 
-    test("a cross-team flow declared by the caller opens egress on its side and ingress on the callee's", () => {
+    test("a cross-team flow both teams declare opens egress on the caller's side and ingress on the callee's", () => {
         const caller = team("dev-team1", team1.apps, [
             ...team1.flows,
             { from: "front", to: "dev-team2/app", port: 8080 },
         ]);
-        const egress = named(policiesOf(caller, [caller, team2]), "egress-front-to-dev-team2-app-8080");
+        const callee = team("dev-team2", team2.apps, [{ from: "dev-team1/front", to: "app", port: 8080 }]);
+        const egress = named(policiesOf(caller, [caller, callee]), "egress-front-to-dev-team2-app-8080");
         assert.deepEqual(egress.spec.egress?.[0].to, [
             {
                 namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "dev-team2" } },
                 podSelector: { matchLabels: { "app.kubernetes.io/name": "app" } },
             },
         ]);
-        const ingress = named(policiesOf(team2, [caller, team2]), "ingress-dev-team1-front-to-app-8080");
+        const ingress = named(policiesOf(callee, [caller, callee]), "ingress-dev-team1-front-to-app-8080");
         assert.equal(ingress.metadata.namespace, "dev-team2");
         assert.deepEqual(ingress.spec.ingress?.[0].from, [
             {
@@ -160,24 +161,32 @@ describe("network policies", () => {
         ]);
     });
 
-    test("a cross-team flow declared by the callee opens both sides too", () => {
-        const callee = team("dev-team2", team2.apps, [{ from: "dev-team1/front", to: "app", port: 8080 }]);
+    test("attack: a flow into dev-team2 that only dev-team1 declares opens nothing in dev-team2", () => {
+        const caller = team("dev-team1", team1.apps, [{ from: "front", to: "dev-team2/app", port: 8080 }]);
+        const callee = policiesOf(team2, [caller, team2]);
+        assert.ok(![...peerNamespaces(callee)].includes("dev-team1"));
         assert.ok(
-            policiesOf(team1, [team1, callee]).some(
-                (p) => p.metadata.name === "egress-front-to-dev-team2-app-8080",
-            ),
-        );
-        assert.ok(
-            policiesOf(callee, [team1, callee]).some(
-                (p) => p.metadata.name === "ingress-dev-team1-front-to-app-8080",
+            !connects(
+                callee,
+                pod("dev-team1", { [APP_LABEL]: "front" }),
+                pod("dev-team2", { [APP_LABEL]: "app" }),
+                8080,
             ),
         );
     });
 
+    test("attack: a flow out of dev-team1 that only dev-team2 declares opens no egress in dev-team1", () => {
+        const callee = team("dev-team2", team2.apps, [{ from: "dev-team1/front", to: "app", port: 8080 }]);
+        const policies = policiesOf(team1, [team1, callee]);
+        assert.ok(!policies.some((p) => p.metadata.name === "egress-front-to-dev-team2-app-8080"));
+        assert.ok(![...peerNamespaces(policies)].includes("dev-team2"));
+    });
+
     test("a cross-team flow opens nothing in a third team", () => {
         const caller = team("dev-team1", team1.apps, [{ from: "front", to: "dev-team2/app", port: 8080 }]);
+        const callee = team("dev-team2", team2.apps, [{ from: "dev-team1/front", to: "app", port: 8080 }]);
         const third = team("dev-team3", [app("api")]);
-        const policies = policiesOf(third, [caller, team2, third]);
+        const policies = policiesOf(third, [caller, callee, third]);
         assert.deepEqual(
             policies.filter((p) => /dev-team[12]/.test(p.metadata.name)),
             [],
@@ -202,8 +211,10 @@ describe("network policies", () => {
             ...team1.flows,
             { from: "front", to: "dev-team2/app", port: 8080 },
         ]);
-        for (const t of [caller, team2]) {
-            for (const p of policiesOf(t, [caller, team2])) await validateObject(structuredClone(p) as never);
+        const callee = team("dev-team2", team2.apps, [{ from: "dev-team1/front", to: "app", port: 8080 }]);
+        for (const t of [caller, callee]) {
+            for (const p of policiesOf(t, [caller, callee]))
+                await validateObject(structuredClone(p) as never);
         }
     });
 

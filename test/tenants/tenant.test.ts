@@ -406,9 +406,10 @@ for (const stack of STACKS) {
 }
 
 describe("tenants: cross-team flows", () => {
-    test("a declared cross-team flow opens egress in the caller's namespace and ingress in the callee's", async () => {
+    test("a cross-team flow both teams declare opens egress in the caller's namespace and ingress in the callee's", async () => {
         const tenants = stackTenants("staging");
         tenants[0].flows.push({ from: "front", to: "dev-team2/app" });
+        tenants[1].flows = [...(tenants[1].flows ?? []), { from: "dev-team1/front", to: "app" }];
         const r = await run("staging", { [TENANTS_KEY]: tenants });
         const egress = inNamespace(r, "NetworkPolicy", "dev-team1").find(
             (p) => p.inputs.metadata.name === "egress-front-to-dev-team2-app-8080",
