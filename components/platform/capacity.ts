@@ -1,6 +1,7 @@
 // Whether the user pools, at their autoscaler maximum, can hold every team's quota at once: the sum of
 // the quotas (requests.cpu, requests.memory, pods) against the pools' allocatable resources. Pure,
 // shared by the config check (before any resource is registered) and the plan's Capacity section.
+import { GUARDRAILS_DIRECTORY } from "../tenants/guardrails";
 import type { ConfigReader } from "../../src/config/reader";
 import { isQuantity, quantity } from "../../src/quantity";
 import type { NodePoolConfig } from "./nodePools";
@@ -167,7 +168,7 @@ export function checkCapacity(
             `pools that hold every team's ${QUOTA_FIELDS[resource]} at once (${poolsAt(check, resource)}): ` +
                 `the teams ask for ${formatAmount(resource, check.requested[resource])}${unit} in all ` +
                 `(${teamsAsking(check, resource)}); raise a pool's maxCount or vmSize, or lower ` +
-                `${QUOTA_FIELDS[resource]} in ${teamFiles.directory}/<team>.yaml (under environments.${teamFiles.environment} for this stack only)`,
+                `${QUOTA_FIELDS[resource]} in ${teamFiles.directory}/${GUARDRAILS_DIRECTORY}/<team>.yaml (under environments.${teamFiles.environment} for this stack only)`,
         );
     }
 }

@@ -1,6 +1,7 @@
 import { ConfigReader } from "../../src/config/reader";
 import { RESERVED_NAMESPACES } from "../../src/namespaces";
 import { unknownKeyAllowed } from "../../src/config/suggest";
+import { guardrailReporter } from "./guardrails";
 import { readTeamFiles } from "./teamFiles";
 import {
     isDnsLabel,
@@ -280,7 +281,10 @@ export function readTenantsConfig(r: ConfigReader, source: TeamSource): TenantsC
         environment: source.environment,
         environments,
     });
-    const tenants = files.map(({ file, raw }) => readTenant(r, raw, `${file}:`, versionPolicy));
+    // Problems about guardrail keys name the guardrails file, where the platform team sets them.
+    const tenants = files.map(({ file, raw }) =>
+        readTenant(guardrailReporter(r, file), raw, `${file}:`, versionPolicy),
+    );
     checkTenantSet(
         r,
         tenants,

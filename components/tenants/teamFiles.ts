@@ -8,6 +8,7 @@ import type { ConfigReader } from "../../src/config/reader";
 type Problems = Pick<ConfigReader, "problem">;
 import { unknownKeyAllowed } from "../../src/config/suggest";
 import { readYamlFile } from "../../src/config/yamlFile";
+import { withGuardrails } from "./guardrails";
 
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -56,7 +57,8 @@ export function readTeamFiles(
             r.problem(`${file}:`, raw, "a team: an object with at least `name`, `delivery` and `apps`");
             return { file, raw: {} };
         }
-        return { file, raw: forEnvironment(r, file, raw, given.environment, given.environments) };
+        const team = withGuardrails(r, file, raw, given.projectDir);
+        return { file, raw: forEnvironment(r, file, team, given.environment, given.environments) };
     });
 }
 

@@ -75,7 +75,7 @@ describe("the capacity check", () => {
         assert.equal(found[0].value, "11.58 CPU allocatable at maxCount");
         assert.match(
             found[0].allowed,
-            /at once \(apps: 3 × Standard_D4ds_v5 at 3\.86 CPU each\): the teams ask for 14 CPU in all \(dev-team3 6, dev-team1 4, dev-team2 4\); raise a pool's maxCount or vmSize, or lower quota\.cpu in tenants\/<team>\.yaml/,
+            /at once \(apps: 3 × Standard_D4ds_v5 at 3\.86 CPU each\): the teams ask for 14 CPU in all \(dev-team3 6, dev-team1 4, dev-team2 4\); raise a pool's maxCount or vmSize, or lower quota\.cpu in tenants\/guardrails\/<team>\.yaml/,
         );
     });
 

@@ -12,7 +12,12 @@ const rules = readFileSync(join(PROJECT_DIR, ".github", "CODEOWNERS"), "utf8")
 
 /** The owners GitHub asks for a path: the last matching rule wins. */
 function ownersOf(path: string): string[] {
-    const matching = rules.filter(([pattern]) => pattern === "*" || pattern === `/${path}`);
+    const matching = rules.filter(
+        ([pattern]) =>
+            pattern === "*" ||
+            pattern === `/${path}` ||
+            (pattern.endsWith("/") && `/${path}`.startsWith(pattern)),
+    );
     return matching.at(-1)?.slice(1) ?? [];
 }
 
@@ -20,6 +25,12 @@ describe("CODEOWNERS", () => {
     for (const file of readdirSync(join(PROJECT_DIR, "tenants")).filter((f) => f.endsWith(".yaml"))) {
         test(`tenants/${file} is approved by its own team, so the team approves its own promotions`, () => {
             assert.deepEqual(ownersOf(`tenants/${file}`), [`@one-kubernetes/${file.replace(/\.yaml$/, "")}`]);
+        });
+    }
+
+    for (const file of readdirSync(join(PROJECT_DIR, "tenants", "guardrails"))) {
+        test(`tenants/guardrails/${file} is the platform team's alone: a team cannot raise its own guardrails`, () => {
+            assert.deepEqual(ownersOf(`tenants/guardrails/${file}`), ["@one-kubernetes/platform-team"]);
         });
     }
 

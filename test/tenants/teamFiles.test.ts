@@ -15,6 +15,7 @@ function teams(extra: Record<string, string> = {}): Record<string, string> {
     const dir = mkdtempSync(join(tmpdir(), "teams-"));
     cpSync(join(PROJECT_DIR, "tenants"), dir, { recursive: true });
     for (const [name, text] of Object.entries(extra)) writeFileSync(join(dir, name), text);
+    // (`guardrails/<team>.yaml` keys land in the copied guardrails folder.)
     return { [TEAMS]: dir };
 }
 
@@ -22,11 +23,12 @@ function teams(extra: Record<string, string> = {}): Record<string, string> {
 const sameFolder = (inputs: unknown) =>
     JSON.parse(JSON.stringify(inputs).replace(/\/tmp\/teams-[A-Za-z0-9]+\//g, "<teams>/"));
 
-// A quota below the default: staging's pools hold 11.58 CPU at their autoscaler maximum (3 ×
-// Standard_D4ds_v5), which the capacity check refuses to over-commit with a third team of 4 CPU.
+// A quota below the default, which the platform team sets in the team's guardrails file: staging's
+// pools hold 11.58 CPU at their autoscaler maximum (3 × Standard_D4ds_v5), which the capacity check
+// refuses to over-commit with a third team of 4 CPU.
+const NEW_TEAM_GUARDRAILS = `quota: { cpu: "2", memory: 4Gi, pods: 20 }\n`;
 const NEW_TEAM = `name: dev-team3
 delivery: helm
-quota: { cpu: "2", memory: 4Gi, pods: 20 }
 apps:
   - { name: api, repository: one-kubernetes/dev-team3, port: 8080 }
 environments:
@@ -37,6 +39,12 @@ environments:
     apps:
       api: { version: "1.0.0", digest: "sha256:${"a".repeat(64)}" }
 `;
+
+/** dev-team3's file, and its guardrails file (the platform team's), as a new team's pull requests add them. */
+const newTeam = (team = NEW_TEAM, guardrails = NEW_TEAM_GUARDRAILS) => ({
+    "dev-team3.yaml": team,
+    "guardrails/dev-team3.yaml": guardrails,
+});
 
 describe("team files (tenants/<team>.yaml)", () => {
     test("staging follows each app's range from its file's staging section", async () => {
@@ -55,7 +63,7 @@ describe("team files (tenants/<team>.yaml)", () => {
     for (const stack of [...STACKS, "delivery"] as const) {
         test(`${stack}: adding a team file plans that team and changes nothing else`, async () => {
             const before = await run(stack, teams());
-            const after = await run(stack, teams({ "dev-team3.yaml": NEW_TEAM }));
+            const after = await run(stack, teams(newTeam()));
             const byUrn = new Map(before.resources.map((x) => [x.urn, x]));
             for (const x of after.resources) {
                 const was = byUrn.get(x.urn);
@@ -70,7 +78,7 @@ describe("team files (tenants/<team>.yaml)", () => {
 
     test("a section for an environment that does not exist is refused, naming the file", () =>
         assert.rejects(
-            run("staging", teams({ "dev-team3.yaml": NEW_TEAM.replace("  prod:", "  prd:") })),
+            run("staging", teams(newTeam(NEW_TEAM.replace("  prod:", "  prd:")))),
             /dev-team3\.yaml: environments\.prd: .*no such environment; did you mean "prod"\?/,
         ));
 
@@ -121,6 +129,57 @@ describe("team files (tenants/<team>.yaml)", () => {
                 }),
             ),
             /dev-team3\.yaml: qouta: .*did you mean "quota"\?/,
+        ));
+});
+
+describe("team files: guardrails are the platform team's (tenants/guardrails/<team>.yaml)", () => {
+    test("the guardrails file's settings apply: dev-team1's prod quota comes from tenants/guardrails/dev-team1.yaml", async () => {
+        const quota = (await run("prod")).resources.find(
+            (x) =>
+                x.type === "kubernetes:core/v1:ResourceQuota" && x.inputs.metadata.namespace === "dev-team1",
+        );
+        assert.equal(quota?.inputs.spec.hard["requests.cpu"], "8");
+    });
+
+    for (const [key, line] of [
+        ["quota", 'quota: { cpu: "64", memory: 256Gi, pods: 500 }'],
+        ["podSecurity", "podSecurity: baseline"],
+        ["accessRole", "accessRole: admin"],
+        ["loadBalancers", "loadBalancers: 5"],
+        ["egress", "egress: [{ cidr: 0.0.0.0/0, ports: [443] }]"],
+    ] as const) {
+        test(`attack: a team file that sets its own ${key} is refused, naming the guardrails file`, () =>
+            assert.rejects(
+                run("staging", teams(newTeam(NEW_TEAM.replace("delivery: helm", `delivery: helm\n${line}`)))),
+                new RegExp(
+                    `dev-team3\\.yaml: ${key}: got .*; allowed: set by the platform team in \\S*guardrails/dev-team3\\.yaml \\(a team cannot change its own guardrails\\)`,
+                ),
+            ));
+    }
+
+    test("attack: a guardrail in a team file's environment section is refused too", () =>
+        assert.rejects(
+            run(
+                "staging",
+                teams(newTeam(NEW_TEAM.replace("  staging:\n", "  staging:\n    loadBalancers: 3\n"))),
+            ),
+            /dev-team3\.yaml: environments\.staging\.loadBalancers: got 3; allowed: set by the platform team/,
+        ));
+
+    test("a bad guardrail value is reported in the guardrails file, where it is set", () =>
+        assert.rejects(
+            run("staging", teams(newTeam(NEW_TEAM, `${NEW_TEAM_GUARDRAILS}podSecurity: privileged\n`))),
+            /guardrails\/dev-team3\.yaml: podSecurity: got "privileged"; allowed: restricted or baseline/,
+        ));
+
+    test("a key that is not a guardrail is refused in the guardrails file, with the closest one", () =>
+        assert.rejects(
+            run("staging", teams(newTeam(NEW_TEAM, `${NEW_TEAM_GUARDRAILS}egres: []\napps: []\n`))),
+            (e: Error) => {
+                assert.match(e.message, /guardrails\/dev-team3\.yaml: egres: .*did you mean "egress"\?/);
+                assert.match(e.message, /guardrails\/dev-team3\.yaml: apps: .*no such key/);
+                return true;
+            },
         ));
 });
 
