@@ -23,6 +23,7 @@ export const AZUREDEVOPS_TOKENS = {
     variableGroup: "azuredevops:index/variableGroup:VariableGroup",
     buildDefinition: "azuredevops:index/buildDefinition:BuildDefinition",
     pipelineAuthorization: "azuredevops:index/pipelineAuthorization:PipelineAuthorization",
+    environment: "azuredevops:index/environment:Environment",
 } as const;
 
 type In<T> = pulumi.Input<T>;
@@ -246,6 +247,26 @@ export class BuildDefinition extends pulumi.CustomResource {
 
     constructor(name: string, args: BuildDefinitionArgs, opts?: pulumi.CustomResourceOptions) {
         super(AZUREDEVOPS_TOKENS.buildDefinition, name, withOutputs(args, ["revision"]), pinned(opts));
+    }
+}
+
+// --- Environments -----------------------------------------------------------
+
+export interface EnvironmentArgs {
+    /** The ID of the project. Changing this forces a new Environment to be created. */
+    readonly projectId: In<string>;
+    /** The name which should be used for this Environment (what a deployment job's `environment:` names). */
+    readonly name?: In<string>;
+    /** A description for the Environment. */
+    readonly description?: In<string>;
+}
+
+/** An Azure Pipelines environment, the target of deployment jobs. Its `id` is what authorizations name. */
+export class Environment extends pulumi.CustomResource {
+    declare readonly name: Out<string>;
+
+    constructor(name: string, args: EnvironmentArgs, opts?: pulumi.CustomResourceOptions) {
+        super(AZUREDEVOPS_TOKENS.environment, name, withOutputs(args, []), pinned(opts));
     }
 }
 

@@ -45,7 +45,7 @@ type EnvironmentVariable =
 /** A project resource a pipeline is authorized to use, named for what it is. */
 interface Authorized {
     readonly use: string;
-    readonly type: "endpoint" | "variablegroup";
+    readonly type: "endpoint" | "variablegroup" | "environment";
     readonly id: pulumi.Input<string>;
 }
 
@@ -93,6 +93,7 @@ export class DevOps extends pulumi.ComponentResource {
         const shared: Authorized[] = [
             { use: SERVICE_CONNECTIONS.github, type: "endpoint", id: github.id },
             { ...this.verifierConnection(), type: "endpoint" },
+            ...this.deploymentEnvironments(),
         ];
         this.promotionRights();
         this.verificationRights();
@@ -145,6 +146,27 @@ export class DevOps extends pulumi.ComponentResource {
             },
             this.inProject,
         );
+    }
+
+    /**
+     * The Azure Pipelines environments the deployment jobs name (`environment: staging` for verify,
+     * `prod` for promote), created here and authorized for each pipeline, so a first run neither
+     * creates them on the fly nor waits for someone to permit them. No check on them: the promotion
+     * pull request's review is the one approval.
+     */
+    private deploymentEnvironments(): Authorized[] {
+        return this.args.environments.map((e) => {
+            const environment = new azuredevops.Environment(
+                `${this.name}-environment-${e.name}`,
+                {
+                    projectId: this.project.id,
+                    name: e.name,
+                    description: `Deployment jobs that run against ${e.name} (verify or promote). Managed by Pulumi.`,
+                },
+                this.inProject,
+            );
+            return { use: `environment-${e.name}`, type: "environment" as const, id: environment.id };
+        });
     }
 
     private githubConnection(): azuredevops.ServiceEndpointGitHub {

@@ -248,6 +248,8 @@ describe("one Azure DevOps CI for the organisation (the delivery stack)", () => 
             "azure-prod-dev-team1",
             "azure-staging-dev-team1",
             "cluster-staging",
+            "environment-prod",
+            "environment-staging",
             "github",
             "variables",
         ]);
@@ -271,7 +273,23 @@ describe("one Azure DevOps CI for the organisation (the delivery stack)", () => 
 
     it("asks for no approval check: the promotion pull request's review is the one approval", async () => {
         const r = await delivery();
-        assert.equal(r.resources.filter((x) => /environment|checkApproval/i.test(x.type)).length, 0);
+        assert.equal(r.resources.filter((x) => /check/i.test(x.type)).length, 0);
+    });
+
+    it("creates the Azure Pipelines environments the deployment jobs name, and authorizes every pipeline on them", async () => {
+        const r = await delivery();
+        const environments = ofType(r, T.environment);
+        assert.deepEqual(environments.map((e) => e.inputs.name).sort(), ["prod", "staging"]);
+        for (const pipeline of ofType(r, T.buildDefinition)) {
+            const on = ofType(r, T.pipelineAuthorization).filter(
+                (a) => a.dependencies.includes(pipeline.urn) && a.inputs.type === "environment",
+            );
+            assert.deepEqual(
+                environments.filter((e) => on.some((a) => a.dependencies.includes(e.urn))).length,
+                2,
+                pipeline.inputs.name,
+            );
+        }
     });
 
     it("keeps every Azure DevOps resource inside the component", async () => {
