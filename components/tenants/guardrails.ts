@@ -81,7 +81,7 @@ export function withGuardrails(
             ...(isObject(environments[env]) ? environments[env] : {}),
             ...(isObject(s) ? s : {}),
         };
-    const { environments: _, ...top } = guard;
+    const top = Object.fromEntries(Object.entries(guard).filter(([k]) => k !== "environments"));
     return { ...team, ...top, ...(Object.keys(environments).length ? { environments } : {}) };
 }
 
