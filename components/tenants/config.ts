@@ -338,7 +338,7 @@ function readTenant(
             apps.map((a) => a.name),
         ),
     };
-    return byDelivery(r, { common, delivery, apps, git: t.git, at });
+    return byDelivery(r, { common, delivery, apps, git: t.git, at, policy });
 }
 
 function readTeamName(r: ConfigReader, value: unknown, at: string): string {
@@ -482,9 +482,10 @@ function byDelivery(
         apps: readonly HelmAppConfig[];
         git: unknown;
         at: string;
+        policy: TenantsConfig["versionPolicy"];
     },
 ): TenantConfig {
-    const { common, delivery, apps, git, at } = given;
+    const { common, delivery, apps, git, at, policy } = given;
     switch (delivery) {
         case "helm":
             if (git !== undefined)
@@ -495,7 +496,7 @@ function byDelivery(
                 ...common,
                 delivery,
                 apps: apps.map(withoutChart),
-                git: readGit(r, git, `${at}.git`) ?? NO_GIT,
+                git: readGit(r, git, `${at}.git`, policy) ?? NO_GIT,
             };
         default:
             // Already reported as a bad `delivery`; any shape does until the error is thrown.
@@ -609,7 +610,15 @@ function readFlow(r: ConfigReader, raw: unknown, at: string): FlowConfig {
     return { from: str(f.from), to: str(f.to), port: f.port === undefined ? 0 : (f.port as number) };
 }
 
-function readGit(r: ConfigReader, raw: unknown, at: string): TenantGitSource | undefined {
+/** The branch the app pipelines build from and push staging's bumps to (their trigger, `main` only). */
+export const BUILD_BRANCH = "main";
+
+function readGit(
+    r: ConfigReader,
+    raw: unknown,
+    at: string,
+    policy: TenantsConfig["versionPolicy"],
+): TenantGitSource | undefined {
     if (!isObject(raw)) {
         r.problem(at, raw, "the team's Git source: { url, branch, path } (kustomize teams)");
         return undefined;
@@ -640,9 +649,17 @@ function readGit(r: ConfigReader, raw: unknown, at: string): TenantGitSource | u
             r.problem(`${hat}.apiVersion`, c.apiVersion, "an apiVersion such as apps/v1");
         return { apiVersion, kind: str(c.kind), name: str(c.name) };
     });
+    const branch = raw.branch === undefined ? BUILD_BRANCH : str(raw.branch);
+    // Where the stack pins (prod), following the build branch would apply every push unverified.
+    if (policy === "exact" && branch === BUILD_BRANCH && tag === undefined && commit === undefined)
+        r.problem(
+            `${at}.branch`,
+            branch,
+            `a branch only promotion pull requests change, e.g. prod (${BUILD_BRANCH} gets every push, which would reach this environment unverified), or a tag or commit`,
+        );
     return {
         url,
-        branch: raw.branch === undefined ? "main" : str(raw.branch),
+        branch,
         tag,
         commit,
         path,

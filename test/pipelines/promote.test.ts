@@ -342,11 +342,25 @@ describe("promote (Kustomize app of dev-team2)", () => {
     const REPOSITORY = "one-kubernetes/dev-team2";
     const BRANCH = "promote/dev-team2-app-1.2.7";
     const FILE = "deploy/prod/kustomization.yaml";
+    const BASE = "deploy/base/deployment.yaml";
     const remote = () => join(sandbox.remotes, `${REPOSITORY}.git`);
-    const variables = () =>
+    const head = () => sandbox.git(remote(), "rev-parse", "main").trim();
+    /** The app repository with its prod branch, and the build's bump commit on main (what staging verified). */
+    const appRepository = (prodLoginServer?: string) => {
+        sandbox.remote(REPOSITORY, kustomizeAppRepository(prodLoginServer));
+        sandbox.git(remote(), "branch", "prod", "main");
+        sandbox.pushToMain(
+            REPOSITORY,
+            { "deploy/staging/kustomization.yaml": "# bumped to 1.2.7\n" },
+            "bump",
+        );
+        return head();
+    };
+    const variables = (commit: string) =>
         runVariables(sandbox, KUSTOMIZE_EXAMPLE, "dev-team2", "chartmuseum", {
             releaseVersion: "1.2.7",
             releaseDigest: DIGEST,
+            releaseCommit: commit,
         });
 
     beforeEach(() => {
@@ -355,8 +369,7 @@ describe("promote (Kustomize app of dev-team2)", () => {
     });
 
     it("copies the image into prod's registry by digest", () => {
-        sandbox.remote(REPOSITORY, kustomizeAppRepository());
-        ok(runPromote(KUSTOMIZE_STAGES, variables()));
+        ok(runPromote(KUSTOMIZE_STAGES, variables(appRepository())));
         assert.deepEqual(copies(), [
             [
                 `acrgitopsstaging.azurecr.io/dev-team2/app@${DIGEST}`,
@@ -364,38 +377,62 @@ describe("promote (Kustomize app of dev-team2)", () => {
             ],
         ]);
     });
-    it("opens one pull request on the app repository whose diff changes only deploy/prod's digest line", () => {
-        sandbox.remote(REPOSITORY, kustomizeAppRepository());
-        ok(runPromote(KUSTOMIZE_STAGES, variables()));
+
+    it("opens one pull request into the prod branch: the verified commit merged, and deploy/prod's digest line", () => {
+        const verified = appRepository();
+        ok(runPromote(KUSTOMIZE_STAGES, variables(verified)));
         assert.deepEqual(
-            githubRequests().map((r) => [r.method, r.body?.head]),
+            githubRequests().map((r) => [r.method, r.body?.head, r.body?.base]),
             [
-                ["GET", undefined],
-                ["POST", BRANCH],
+                ["GET", undefined, undefined],
+                ["POST", BRANCH, "prod"],
             ],
         );
-        assert.equal(sandbox.git(remote(), "diff", "--numstat", "main", BRANCH), `1\t1\t${FILE}`);
-        const diff = sandbox.git(remote(), "diff", "--unified=0", "main", BRANCH).split("\n");
+        sandbox.git(remote(), "merge-base", "--is-ancestor", verified, BRANCH);
+        const diff = sandbox.git(remote(), "diff", "--unified=0", `${verified}`, BRANCH).split("\n");
         assert.deepEqual(
             diff.filter((l) => /^[-+] /.test(l)),
             [`-    digest: sha256:${"0".repeat(64)}`, `+    digest: ${DIGEST}`],
         );
     });
 
-    it("marks the promotion [skip azp], so its merge starts no build of the app's pipeline", () => {
-        sandbox.remote(REPOSITORY, kustomizeAppRepository());
-        ok(runPromote(KUSTOMIZE_STAGES, variables()));
-        const [, create] = githubRequests();
-        assert.equal(create.body!.title, "Promote dev-team2/app 1.2.7 to prod [skip azp]");
+    it("takes to prod only what staging verified: a deploy/base change pushed to main afterwards stays out", () => {
+        const verified = appRepository();
+        sandbox.pushToMain(REPOSITORY, { [BASE]: "# not verified anywhere\n" }, "a later base change");
+        ok(runPromote(KUSTOMIZE_STAGES, variables(verified)));
         assert.equal(
-            sandbox.git(remote(), "log", "-1", "--format=%s", BRANCH),
-            "Promote dev-team2/app 1.2.7 to prod [skip azp]",
+            sandbox.git(remote(), "show", `${BRANCH}:${BASE}`),
+            sandbox.git(remote(), "show", `${verified}:${BASE}`),
+        );
+        assert.equal(
+            sandbox.git(remote(), "rev-parse", "prod").trim(),
+            sandbox.git(remote(), "rev-parse", `${verified}~1`).trim(),
+            "prod itself moves only by the pull request",
         );
     });
 
+    it("refuses an app repository without a prod branch, saying how to create it", () => {
+        sandbox.remote(REPOSITORY, kustomizeAppRepository());
+        const run = runPromote(KUSTOMIZE_STAGES, variables(head()));
+        assert.equal(run.status, 1);
+        assert.deepEqual(errors(run), [
+            `${REPOSITORY} has no branch prod, which Flux applies to prod: create it once from main (git push origin main:prod) and protect it`,
+        ]);
+        assert.equal(githubRequests().length, 0);
+    });
+
+    it("marks the promotion [skip azp], so its merge starts no build of the app's pipeline", () => {
+        ok(runPromote(KUSTOMIZE_STAGES, variables(appRepository())));
+        const [, create] = githubRequests();
+        assert.equal(create.body!.title, "Promote dev-team2/app 1.2.7 to prod [skip azp]");
+        assert.deepEqual(sandbox.git(remote(), "log", "-2", "--format=%s", BRANCH).trim().split("\n"), [
+            "Promote dev-team2/app 1.2.7 to prod [skip azp]",
+            `Merge ${head()}, which staging verified as 1.2.7 [skip azp]`,
+        ]);
+    });
+
     it("points a placeholder newName at prod's registry in the same pull request, the first time", () => {
-        sandbox.remote(REPOSITORY, kustomizeAppRepository("prod-registry.azurecr.io"));
-        ok(runPromote(KUSTOMIZE_STAGES, variables()));
+        ok(runPromote(KUSTOMIZE_STAGES, variables(appRepository("prod-registry.azurecr.io"))));
         const overlay = parse(sandbox.git(remote(), "show", `${BRANCH}:${FILE}`));
         assert.deepEqual(overlay.images, [
             { name: "app", newName: "acrgitopsprod.azurecr.io/dev-team2/app", digest: DIGEST },

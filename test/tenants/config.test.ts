@@ -79,6 +79,23 @@ describe("tenants config", () => {
         );
     });
 
+    test("attack: a Kustomize team whose prod follows main (every push, unverified) is refused", () => {
+        const tenants = stackTenants("prod");
+        tenants[1].git = { ...tenants[1].git, branch: "main" };
+        return assert.rejects(
+            run("prod", { [TENANTS_KEY]: tenants }),
+            new RegExp(
+                `${teamKey(1, "git.branch")}: got "main"; allowed: a branch only promotion pull requests change`,
+            ),
+        );
+    });
+
+    test("a Kustomize team's staging may follow main", async () => {
+        const tenants = stackTenants("staging");
+        tenants[1].git = { ...tenants[1].git, branch: "main" };
+        await run("staging", { [TENANTS_KEY]: tenants });
+    });
+
     test("a flow between two other teams is refused", () =>
         rejectsNaming(
             staging((t) => (t[1].flows = [{ from: "dev-team1/front", to: "dev-team1/back" }])),

@@ -269,7 +269,7 @@ for (const stack of STACKS) {
 
         test(
             stack === "prod"
-                ? "prod pins exact chart versions and follows the Kustomize team's prod overlay on main"
+                ? "prod pins exact chart versions and follows the Kustomize team's prod overlay on its prod branch"
                 : "staging follows version ranges and the staging overlay on main",
             async () => {
                 const r = await run(stack);
@@ -290,7 +290,7 @@ for (const stack of STACKS) {
                 assert.equal(path, `./deploy/${stack}`);
                 if (stack === "prod") {
                     assert.ok(versions.every(isSemver), versions.join());
-                    assert.deepEqual(ref, { branch: "main" });
+                    assert.deepEqual(ref, { branch: "prod" });
                 } else {
                     assert.ok(
                         versions.every((v) => !isSemver(v)),
