@@ -146,6 +146,7 @@ describe("verify (Helm app front of dev-team1)", () => {
 describe("verify (Kustomize app of dev-team2)", () => {
     const BUMP = "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0";
     const IMAGE = "acrgitopsstaging.azurecr.io/dev-team2/app:1.2.7";
+    const PREVIOUS_IMAGE = "acrgitopsstaging.azurecr.io/dev-team2/app:1.2.6";
     const variables = () =>
         runVariables(sandbox, KUSTOMIZE_EXAMPLE, "dev-team2", "chartmuseum", {
             releaseVersion: "1.2.7",
@@ -158,7 +159,8 @@ describe("verify (Kustomize app of dev-team2)", () => {
             kustomization(BUMP, "Unknown"),
             kustomization(BUMP),
         ]);
-        sandbox.kubectlGets("deployment", [IMAGE]);
+        // The older commit's Deployment runs the previous version; the bump's, the built one.
+        sandbox.kubectlGets("deployment", [PREVIOUS_IMAGE, IMAGE]);
         const run = sandbox.run(verifyStep(KUSTOMIZE_STAGES), variables());
         assert.equal(run.status, 0, run.stdout + run.stderr);
         const calls = sandbox.calls("kubectl");
@@ -166,23 +168,37 @@ describe("verify (Kustomize app of dev-team2)", () => {
             calls.map((c) => c.slice(0, 3)),
             [
                 ["get", "kustomization", "dev-team2"],
+                ["get", "deployment", "app"],
                 ["get", "kustomization", "dev-team2"],
                 ["get", "kustomization", "dev-team2"],
                 ["rollout", "status", "deployment/app"],
                 ["get", "deployment", "app"],
             ],
         );
-        assert.match(calls[3].join(" "), /--namespace dev-team2 --timeout \d+s$/);
+        assert.match(calls[4].join(" "), /--namespace dev-team2 --timeout \d+s$/);
         assert.match(run.stdout, /Staging runs acrgitopsstaging\.azurecr\.io\/dev-team2\/app:1\.2\.7/);
+    });
+
+    it("takes a later commit staging applied (a push to main after the bump) when its Deployment runs the built image", async () => {
+        const LATER = "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1";
+        await answers("kustomization", [kustomization(LATER)]);
+        sandbox.kubectlGets("deployment", [IMAGE]);
+        const run = sandbox.run(verifyStep(KUSTOMIZE_STAGES), variables());
+        assert.equal(run.status, 0, run.stdout + run.stderr);
+        assert.match(
+            run.stdout,
+            new RegExp(`applied main@sha1:${LATER}, a later commit than ${BUMP}, which still runs`),
+        );
     });
 
     it("fails with a clear message when staging does not apply the commit within the time limit", async () => {
         await answers("kustomization", [kustomization(BUILT_COMMIT)]);
+        sandbox.kubectlGets("deployment", [PREVIOUS_IMAGE]);
         const run = timed(() => sandbox.run(verifyStep(KUSTOMIZE_STAGES, TINY), variables()));
         assert.equal(run.status, 1);
         assert.deepEqual(errors(run), [
             `Timed out after 1s waiting for staging to run ${IMAGE} from commit ${BUMP}; ` +
-                `last seen, Kustomization dev-team2/dev-team2: it applied main@sha1:${BUILT_COMMIT}`,
+                `last seen, Kustomization dev-team2/dev-team2: it applied main@sha1:${BUILT_COMMIT} (its Deployment runs ${PREVIOUS_IMAGE})`,
         ]);
         assert.ok(run.seconds < 3, `took ${run.seconds}s`);
     });
