@@ -347,8 +347,8 @@ export interface ChartRepositoryArgs {
 
 /**
  * The chart repository step: with `chartmuseum` installs ChartMuseum and returns its source; with
- * `acr-oci` creates nothing and returns `oci://<loginServer>/helm` (ACR already exists, Flux reads it
- * with workload identity or the kubelet's AcrPull, CI pushes with `helm push`).
+ * `acr-oci` creates nothing and returns `oci://<loginServer>` (ACR already exists; Flux reads each
+ * team's `<team>/helm` as the team's chart reader, each team's CI pushes there with `helm push`).
  */
 export function chartSource(
     name: string,

@@ -2,7 +2,13 @@
 // the flux-system GitRepository and Kustomization, the notification Provider and Alert, the sync
 // Secret's data and the seed of the cluster folder. No Pulumi resources here, so they test plainly.
 
-import { FluxMetadata, FluxObject, gitRepository, kustomization } from "../../src/flux";
+import {
+    CHART_READER_SERVICE_ACCOUNT,
+    FluxMetadata,
+    FluxObject,
+    gitRepository,
+    kustomization,
+} from "../../src/flux";
 /** Name `flux bootstrap` gives the fleet GitRepository, Kustomization and their SSH Secret. */
 export const FLUX_SYNC_NAME = "flux-system";
 
@@ -71,11 +77,17 @@ export const OBJECT_IDENTITY_RBAC_NAME = "flux-source-object-identity";
  * lacks both (fluxcd-community/helm-charts#286; upstream Flux's own `crd-controller` has them): read
  * the object's ServiceAccount for its annotations, through the controller's cache (list and watch:
  * Flux caches every kind but Secrets and ConfigMaps), and mint its token. Cluster-wide, since every
- * team namespace has a chart reader.
+ * team namespace has a chart reader; tokens only for the chart readers, never for another account
+ * (kustomize-controller's is cluster-admin).
  */
 export const OBJECT_IDENTITY_RULES = [
     { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["get", "list", "watch"] },
-    { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] },
+    {
+        apiGroups: [""],
+        resources: ["serviceaccounts/token"],
+        verbs: ["create"],
+        resourceNames: [CHART_READER_SERVICE_ACCOUNT],
+    },
 ] as const;
 
 /** The ClusterRole of `OBJECT_IDENTITY_RULES`. */
@@ -88,6 +100,7 @@ export function objectIdentityClusterRole() {
             apiGroups: [...rule.apiGroups],
             resources: [...rule.resources],
             verbs: [...rule.verbs],
+            ...("resourceNames" in rule ? { resourceNames: [...rule.resourceNames] } : {}),
         })),
     };
 }

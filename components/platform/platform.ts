@@ -58,7 +58,7 @@ type ClientConfig = pulumi.Output<authorization.GetClientConfigResult>;
 /**
  * The shared platform: resource group (protected, locked in prod), Log Analytics, a hardened AKS
  * cluster with a tainted system pool and autoscaled user pools, its maintenance windows and audit
- * logs, ACR with AcrPull for the kubelet, and a Kubernetes provider for the rest.
+ * logs, ACR in ABAC mode with Repository Reader for the kubelet, and a Kubernetes provider for the rest.
  */
 export class Platform extends pulumi.ComponentResource {
     readonly resourceGroupName: pulumi.Output<string>;

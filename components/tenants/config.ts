@@ -283,7 +283,7 @@ export function readTenantsConfig(r: ConfigReader, source: TeamSource): TenantsC
     });
     // Problems about guardrail keys name the guardrails file, where the platform team sets them.
     const tenants = files.map(({ file, raw }) =>
-        readTenant(guardrailReporter(r, file), raw, `${file}:`, versionPolicy),
+        readTenant(guardrailReporter(r, file, raw), raw, `${file}:`, versionPolicy),
     );
     checkTenantSet(
         r,

@@ -1,5 +1,5 @@
 // A team's guardrails (Pod Security level, access role, quota, limits, load balancers, egress) live
-// in a file of their own, `<teams>/guardrails/<team file>`, which CODEOWNERS gives to the platform
+// in a file of their own, `<teams>/guardrails/<team name>.yaml`, which CODEOWNERS gives to the platform
 // team: a team approves its own team file (apps, flows, hosts, promotions) but cannot raise its own
 // fences. The file is optional; without it the defaults hold. The program reads both as one team.
 import { existsSync } from "node:fs";
@@ -24,9 +24,14 @@ export const GUARDRAIL_KEYS = [
 /** The folder of the guardrails files, inside the teams' folder. */
 export const GUARDRAILS_DIRECTORY = "guardrails";
 
-/** Where the guardrails of the team file `file` (relative to the project) are: `<dir>/guardrails/<name>`. */
-export function guardrailsFileOf(file: string): string {
-    return join(dirname(file), GUARDRAILS_DIRECTORY, file.slice(dirname(file).length + 1));
+/**
+ * Where the guardrails of the team file `file` (relative to the project) are: named after the team's
+ * `name`, so renaming the team file cannot lose them (`<dir>/guardrails/<name>.yaml`).
+ */
+export function guardrailsFileOf(file: string, team: Raw): string {
+    const name = typeof team.name === "string" && /^[a-z0-9-]+$/.test(team.name) ? team.name : undefined;
+    const fileName = name ? `${name}.yaml` : file.slice(dirname(file).length + 1);
+    return join(dirname(file), GUARDRAILS_DIRECTORY, fileName);
 }
 
 const isGuardrail = (key: string) => (GUARDRAIL_KEYS as readonly string[]).includes(key);
@@ -64,7 +69,7 @@ export function withGuardrails(
     team: Raw,
     projectDir: string,
 ): Raw {
-    const guardFile = guardrailsFileOf(file);
+    const guardFile = guardrailsFileOf(file, team);
     refuseGuardrailsIn(r, file, guardFile, team);
     const path = join(projectDir, guardFile);
     if (!existsSync(path)) return team;
@@ -124,8 +129,8 @@ function checkGuardrailKeys(r: Pick<ConfigReader, "problem">, guardFile: string,
  * A reader whose problems about guardrail keys name the guardrails file, where they are set: the
  * team file and its guardrails are validated as one team, but each problem names the file to fix.
  */
-export function guardrailReporter<R extends Pick<ConfigReader, "problem">>(r: R, file: string): R {
-    const guardFile = guardrailsFileOf(file);
+export function guardrailReporter<R extends Pick<ConfigReader, "problem">>(r: R, file: string, team: Raw): R {
+    const guardFile = guardrailsFileOf(file, team);
     const own = new RegExp(
         `^${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:\\.(${GUARDRAIL_KEYS.join("|")})(?=$|[.[])`,
     );

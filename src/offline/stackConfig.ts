@@ -60,20 +60,12 @@ export function resolveStackConfig(
     const placeholders: Record<string, string> = {};
     const set = (key: string, value: unknown) => {
         const k = qualify(key);
-        if (value === undefined) {
-            delete values[k];
-            secretKeys.delete(k);
-        } else if (isSecretValue(value)) {
-            values[k] = value.secret;
-            secretKeys.add(k);
-        } else if (isSecureCiphertext(value)) {
-            // Encrypted in the stack file; offline we cannot decrypt, so it becomes a placeholder.
-            values[k] = placeholders[k] = placeholderFor(k);
-            secretKeys.add(k);
-        } else {
-            values[k] = typeof value === "string" ? value : JSON.stringify(value);
-            secretKeys.delete(k);
-        }
+        const entry = configEntry(k, value);
+        if (entry.value === undefined) delete values[k];
+        else values[k] = entry.value;
+        if (entry.placeholder) placeholders[k] = entry.placeholder;
+        if (entry.secret) secretKeys.add(k);
+        else secretKeys.delete(k);
     };
 
     const declared = Object.entries(project.config ?? {});
@@ -89,20 +81,42 @@ export function resolveStackConfig(
     }
     // Required secrets of the stack's role that neither the stack file nor an override holds (an
     // override of `undefined` removes one on purpose): what CI would decrypt.
-    const overridden = new Set(Object.keys(overrides).map(qualify));
     const role = values[qualify("stackRole")] ?? "environment";
     const teams = () => teamNames(resolve(projectDir, values[qualify("teamsDirectory")] ?? "tenants"));
     for (const [key, decl] of Object.entries(CONFIG_KEYS) as [string, KeyDeclaration][]) {
         const k = qualify(key);
         const readHere = (decl.stacks ?? "environment") === role || decl.stacks === "all";
-        if (decl.secret && !decl.optional && readHere && values[k] === undefined && !overridden.has(k)) {
-            values[k] = placeholders[k] = decl.perTeam
-                ? JSON.stringify(Object.fromEntries(teams().map((t) => [t, placeholderFor(`${k}.${t}`)])))
-                : placeholderFor(k);
-            secretKeys.add(k);
-        }
+        if (!decl.secret || decl.optional || !readHere || values[k] !== undefined) continue;
+        if (Object.keys(overrides).map(qualify).includes(k)) continue;
+        values[k] = placeholders[k] = secretPlaceholder(k, decl.perTeam ? teams() : undefined);
+        secretKeys.add(k);
     }
     return { project: project.name, values, secretKeys: [...secretKeys], placeholders };
+}
+
+/** How one config value reaches the program: its string form, whether secret, and a placeholder. */
+function configEntry(k: string, value: unknown): { value?: string; secret: boolean; placeholder?: string } {
+    if (value === undefined) return { secret: false };
+    if (isSecretValue(value)) return { value: value.secret, secret: true };
+    // Encrypted in the stack file; offline we cannot decrypt, so it becomes a placeholder.
+    if (isSecureCiphertext(value))
+        return { value: placeholderFor(k), secret: true, placeholder: placeholderFor(k) };
+    if (hasSecureLeaves(value)) {
+        // `--secret --path key.leaf`: each encrypted leaf becomes its own placeholder.
+        const leaves = Object.entries(value).map(([leaf, v]) => [
+            leaf,
+            isSecureCiphertext(v) ? placeholderFor(`${k}.${leaf}`) : v,
+        ]);
+        const text = JSON.stringify(Object.fromEntries(leaves));
+        return { value: text, secret: true, placeholder: text };
+    }
+    return { value: typeof value === "string" ? value : JSON.stringify(value), secret: false };
+}
+
+/** A required secret's offline value: one placeholder, or one per team for a per-team secret. */
+function secretPlaceholder(k: string, teams?: readonly string[]): string {
+    if (!teams) return placeholderFor(k);
+    return JSON.stringify(Object.fromEntries(teams.map((t) => [t, placeholderFor(`${k}.${t}`)])));
 }
 
 /** The `name` of every team file of a directory (what the delivery stack's per-team secrets are keyed by). */
@@ -121,6 +135,16 @@ function teamNames(directory: string): string[] {
 
 function isSecretValue(value: unknown): value is SecretValue {
     return typeof value === "object" && value !== null && Object.keys(value).join() === "secret";
+}
+
+/** An object some of whose values are `secure:` ciphertext (set with `pulumi config set --secret --path`). */
+function hasSecureLeaves(value: unknown): value is Record<string, unknown> {
+    return (
+        typeof value === "object" &&
+        value !== null &&
+        !Array.isArray(value) &&
+        Object.values(value).some(isSecureCiphertext)
+    );
 }
 
 function isSecureCiphertext(value: unknown): boolean {

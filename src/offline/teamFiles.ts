@@ -4,7 +4,12 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { GUARDRAILS_DIRECTORY, splitGuardrails, withGuardrails } from "../../components/tenants/guardrails";
+import {
+    GUARDRAILS_DIRECTORY,
+    guardrailsFileOf,
+    splitGuardrails,
+    withGuardrails,
+} from "../../components/tenants/guardrails";
 import { forEnvironment } from "../../components/tenants/teamFiles";
 import { readYamlFile } from "../config/yamlFile";
 
@@ -13,7 +18,7 @@ export const TEAMS_DIRECTORY = "tenants";
 
 /**
  * Writes `team<i>.yaml` for each team of `tenants` into a new temporary folder, its guardrail keys
- * into `guardrails/team<i>.yaml` as the platform team would keep them; returns the folder.
+ * into `guardrails/<name>.yaml` as the platform team would keep them; returns the folder.
  */
 export function writeTeamFiles(tenants: readonly unknown[]): string {
     const dir = mkdtempSync(join(tmpdir(), "gitops-teams-"));
@@ -25,7 +30,10 @@ export function writeTeamFiles(tenants: readonly unknown[]): string {
                 : { team: t, guardrails: {} };
         writeFileSync(join(dir, `team${i}.yaml`), stringify(team));
         if (Object.keys(guardrails).length > 0)
-            writeFileSync(join(dir, GUARDRAILS_DIRECTORY, `team${i}.yaml`), stringify(guardrails));
+            writeFileSync(
+                join(dir, guardrailsFileOf(`team${i}.yaml`, team as Record<string, unknown>)),
+                stringify(guardrails),
+            );
     });
     return dir;
 }

@@ -81,6 +81,14 @@ describe("Azure DevOps config", () => {
         );
     });
 
+    it("catches offline a stack file whose committed tokens miss a team (the pull request's plan fails)", async () => {
+        const committed = { "dev-team1": { secure: "v1:ciphertext-of-dev-team1" } };
+        await assert.rejects(
+            run("delivery", { [TOKENS]: committed }),
+            /gitops-platform:devopsPromotionTokens\.dev-team2: got nothing/,
+        );
+    });
+
     it("refuses a promotion token for a team that has no team file, suggesting the closest", async () => {
         const tokens = { "dev-team1": "t1", "dev-team2": "t2", "dev-tem2": "t3" };
         await assert.rejects(

@@ -270,12 +270,17 @@ describe("Flux reading teams' OCI charts as the teams (acr-oci)", () => {
         assert.equal(source.labels, undefined);
     });
 
-    test("source-controller may read service accounts and mint their tokens cluster-wide, before it starts", async () => {
+    test("source-controller may read service accounts and mint the chart readers' tokens cluster-wide, before it starts", async () => {
         const r = await run("staging", ACR_OCI);
         const role = one(r, ROLE, "flux-object-identity-role");
         assert.deepEqual(role.inputs.rules, [
             { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["get", "list", "watch"] },
-            { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] },
+            {
+                apiGroups: [""],
+                resources: ["serviceaccounts/token"],
+                verbs: ["create"],
+                resourceNames: ["flux-chart-reader"],
+            },
         ]);
         const binding = one(r, BINDING, "flux-object-identity-binding");
         assert.equal(binding.inputs.roleRef.name, role.inputs.metadata.name);

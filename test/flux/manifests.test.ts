@@ -98,11 +98,30 @@ describe("Flux chart values", () => {
 });
 
 describe("source-controller's object-level workload identity RBAC", () => {
-    test("the ClusterRole reads service accounts and mints their tokens, nothing else", () => {
+    test("the ClusterRole reads service accounts and mints the chart readers' tokens, nothing else", () => {
         assert.deepEqual(objectIdentityClusterRole().rules, [
             { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["get", "list", "watch"] },
-            { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] },
+            {
+                apiGroups: [""],
+                resources: ["serviceaccounts/token"],
+                verbs: ["create"],
+                resourceNames: ["flux-chart-reader"],
+            },
         ]);
+    });
+
+    test("attack: it cannot mint a token for kustomize-controller (cluster-admin) or any account but a chart reader", () => {
+        // What the API server's RBAC authorizer decides for `create serviceaccounts/token` on one account.
+        const mayMint = (account: string) =>
+            objectIdentityClusterRole().rules.some(
+                (r: { resources: string[]; verbs: string[]; resourceNames?: string[] }) =>
+                    r.resources.includes("serviceaccounts/token") &&
+                    r.verbs.includes("create") &&
+                    (r.resourceNames === undefined || r.resourceNames.includes(account)),
+            );
+        assert.equal(mayMint("kustomize-controller"), false);
+        assert.equal(mayMint("flux-reconciler"), false);
+        assert.equal(mayMint("flux-chart-reader"), true);
     });
 
     test("it is bound to source-controller's service account alone", () => {

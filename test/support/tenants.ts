@@ -2,6 +2,7 @@
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from "../../components/tenants/config";
 import type { HelmAppConfig, HelmTenant } from "../../components/tenants/config";
 import { PROJECT_DIR } from "../../src/offline/stackConfig";
+import { GUARDRAIL_KEYS } from "../../components/tenants/guardrails";
 import { environmentTeams } from "../../src/offline/teamFiles";
 import type { StackName } from "./program";
 
@@ -19,10 +20,14 @@ export function stackTenants(stack: StackName): RawTenant[] {
 
 /**
  * The problem key of `path` in the `index`th team given as a list override (written as `team<i>.yaml`),
- * as a regular expression source: `teamKey(2, "name")` matches `.../team2.yaml: name`.
+ * as a regular expression source: `teamKey(2, "name")` matches `.../team2.yaml: name`, and
+ * `teamKey(2, "quota.cpu", "dev-team3")` matches `.../guardrails/dev-team3.yaml: quota.cpu`.
  */
-export function teamKey(index: number, path: string): string {
-    return `team${index}\\.yaml: ${path.replace(/[[\].]/g, (c) => `\\${c}`)}`;
+export function teamKey(index: number, path: string, name?: string): string {
+    // A guardrail key is reported in the team's guardrails file, named after the team.
+    const guardrail = (GUARDRAIL_KEYS as readonly string[]).includes(path.split(/[.[]/)[0]);
+    const file = guardrail ? `guardrails/${name ?? "[a-z0-9-]+"}` : `team${index}`;
+    return `${file}\\.yaml: ${path.replace(/[[\].]/g, (c) => `\\${c}`)}`;
 }
 
 /**

@@ -17,7 +17,8 @@ const rejectsNaming = (
     stack: (typeof STACKS)[number] = "staging",
 ) => {
     const [, index, path] = /^\[(\d+)\]\.(.*)$/.exec(key)!;
-    return assert.rejects(run(stack, overrides), new RegExp(`${teamKey(Number(index), path)}:`));
+    const name = (overrides[TENANTS_KEY] as { name?: string }[] | undefined)?.[Number(index)]?.name;
+    return assert.rejects(run(stack, overrides), new RegExp(`${teamKey(Number(index), path, name)}:`));
 };
 
 describe("tenants config", () => {
@@ -199,7 +200,7 @@ describe("tenants config", () => {
                 staging((t) => (t[0].quota = { cpu: "2", pods: 30 })),
             ),
             new RegExp(
-                `${teamKey(0, "quota.cpu")}: got "2"; allowed: at least 3: quota\\.pods \\(30\\) pods at limits\\.defaultRequestCpu \\(100m\\) each`,
+                `${teamKey(0, "quota.cpu", "dev-team1")}: got "2"; allowed: at least 3: quota\\.pods \\(30\\) pods at limits\\.defaultRequestCpu \\(100m\\) each`,
             ),
         ));
 

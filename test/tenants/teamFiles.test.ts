@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -135,6 +135,17 @@ describe("team files (tenants/<team>.yaml)", () => {
 describe("team files: guardrails are the platform team's (tenants/guardrails/<team>.yaml)", () => {
     test("the guardrails file's settings apply: dev-team1's prod quota comes from tenants/guardrails/dev-team1.yaml", async () => {
         const quota = (await run("prod")).resources.find(
+            (x) =>
+                x.type === "kubernetes:core/v1:ResourceQuota" && x.inputs.metadata.namespace === "dev-team1",
+        );
+        assert.equal(quota?.inputs.spec.hard["requests.cpu"], "8");
+    });
+
+    test("the guardrails file is the team's (by name), so renaming the team file keeps them", async () => {
+        const overrides = teams();
+        const dir = overrides[TEAMS];
+        renameSync(join(dir, "dev-team1.yaml"), join(dir, "a-team1.yaml"));
+        const quota = (await run("prod", overrides)).resources.find(
             (x) =>
                 x.type === "kubernetes:core/v1:ResourceQuota" && x.inputs.metadata.namespace === "dev-team1",
         );
