@@ -63,7 +63,7 @@ function environment(config: EnvironmentConfig) {
     return environmentExports({ platform, identities, charts, flux, tenants, monitoring });
 }
 
-/** Who may do what: CI and deploy principals, team groups bound to their namespace, teams' chart readers. */
+/** Who may do what: each team's CI principal and group (bound to its namespace), its chart reader. */
 function environmentIdentities({ config, names: stackNames, tags, platform }: EnvironmentStep): Identities {
     return new Identities(
         `${stackNames.base}-identities`,
@@ -132,7 +132,11 @@ function teams(
                 chartSource: charts,
                 chartReader: chartReader(identities, platform, tenant.name),
                 registryLoginServer: platform.registryLoginServer,
-                verifierObjectId: identities.deployServicePrincipalObjectId,
+                // The team's own CI identity verifies its rollouts, where builds land (the first environment).
+                verifierObjectId:
+                    config.stack === config.tenants.environments[0]
+                        ? identities.ciIdentities[tenant.name].servicePrincipalObjectId
+                        : undefined,
                 ingressNamespace: platform.ingressNamespace,
                 fluxInstallation: flux.installation,
                 admission,
@@ -187,7 +191,6 @@ function environmentExports(steps: {
         registryLoginServer: platform.registryLoginServer,
         ingressNamespace: platform.ingressNamespace,
         kubeconfig: pulumi.secret(platform.kubeconfig),
-        deployClientId: identities.deployClientId,
         adminGroupObjectId: identities.adminGroupObjectId,
         teamGroupObjectIds: identities.teamGroupObjectIds,
         fluxChartReaderClientIds: identities.fluxChartReaderClientIds,
@@ -205,8 +208,6 @@ function environmentExports(steps: {
         registryName: platform.registryName,
         // Each team's CI identity (application, client id, service principal), by team.
         ciIdentities: identities.ciIdentities,
-        deployApplicationId: identities.deployApplicationId,
-        deployServicePrincipalObjectId: identities.deployServicePrincipalObjectId,
         chartRepositoryKind: charts.kind,
         // Each team's ChartMuseum push credential, by team (none with acr-oci): only its own CI gets it.
         chartPushCredentials: pulumi.secret(charts.kind === "chartmuseum" ? charts.pushCredentials : {}),

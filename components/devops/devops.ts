@@ -13,14 +13,13 @@ import { type EnvironmentOutputs, teamCiIdentity } from "./environments";
 /**
  * Names of the project's service connections: a contract with the pipeline templates in pipelines/
  * (a service connection must be named at compile time in YAML). Per environment and team:
- * `azure-<env>-<team>` acts as the team's CI identity there (writes the team's repositories of the
- * environment's registry, reads them in the previous one); `cluster-<first env>` as the first
- * environment's deploy identity (reads the team namespaces, to verify a rollout).
+ * `azure-<env>-<team>` acts as the team's CI identity there: it writes the team's repositories of the
+ * environment's registry, reads them in the previous one, and in the first environment reads the
+ * team's namespace (verify), nothing of another team's.
  */
 export const SERVICE_CONNECTIONS = {
     github: "github",
     azure: (environment: string, team: string) => `azure-${environment}-${team}`,
-    cluster: (environment: string) => `cluster-${environment}`,
 } as const;
 
 /** Variables of a team's variable group, per environment where they differ: what the templates read. */
@@ -92,7 +91,6 @@ export class DevOps extends pulumi.ComponentResource {
         const github = this.githubConnection();
         const shared: Authorized[] = [
             { use: SERVICE_CONNECTIONS.github, type: "endpoint", id: github.id },
-            { ...this.verifierConnection(), type: "endpoint" },
             ...this.deploymentEnvironments(),
         ];
         this.promotionRights();
@@ -183,21 +181,6 @@ export class DevOps extends pulumi.ComponentResource {
         );
     }
 
-    /** `cluster-<first env>` as the first environment's deploy application: what verify reads the cluster as. */
-    private verifierConnection(): { use: string; id: pulumi.Output<string> } {
-        const first = this.args.environments[0];
-        const use = SERVICE_CONNECTIONS.cluster(first.name);
-        const who = `${first.name}'s deploy application`;
-        const connection = this.federatedConnection(
-            first,
-            use,
-            who,
-            first.deployClientId,
-            first.deployApplicationId,
-        );
-        return { use, id: connection.id };
-    }
-
     /** `azure-<env>-<team>` as the team's CI application in that environment: its own repositories only. */
     private teamConnection(e: EnvironmentOutputs, team: string): { use: string; id: pulumi.Output<string> } {
         const use = SERVICE_CONNECTIONS.azure(e.name, team);
@@ -285,20 +268,36 @@ export class DevOps extends pulumi.ComponentResource {
         });
     }
 
-    /** The first environment's deploy identity reads the team namespaces (Kubernetes RBAC Reader), to verify rollouts. */
+    /**
+     * Each team's CI identity of the first environment reads its own namespace there (AKS Cluster
+     * User for the kubeconfig, Kubernetes RBAC Reader on the namespace scope), to verify a rollout:
+     * never another team's namespace.
+     */
     private verificationRights(): void {
         const first = this.args.environments[0];
         for (const tenant of this.args.tenants) {
-            new authorization.RoleAssignment(
-                `${this.name}-${first.name}-deploy-reads-${tenant.name}`,
-                roleAssignmentArgs({
-                    subscriptionId: first.subscriptionId,
-                    role: "AksRbacReader",
-                    principalId: first.deployServicePrincipalObjectId,
-                    principalType: "ServicePrincipal",
-                    scope: pulumi.interpolate`${first.clusterId}/namespaces/${tenant.name}`,
-                }),
-                { parent: this },
+            const principalId = teamCiIdentity(first, tenant.name).apply((c) => c.servicePrincipalObjectId);
+            const grant = (
+                suffix: string,
+                role: "AksClusterUser" | "AksRbacReader",
+                scope: pulumi.Input<string>,
+            ) =>
+                new authorization.RoleAssignment(
+                    `${this.name}-${first.name}-ci-${tenant.name}-${suffix}`,
+                    roleAssignmentArgs({
+                        subscriptionId: first.subscriptionId,
+                        role,
+                        principalId,
+                        principalType: "ServicePrincipal",
+                        scope,
+                    }),
+                    { parent: this },
+                );
+            grant("cluster-user", "AksClusterUser", first.clusterId);
+            grant(
+                "reads-namespace",
+                "AksRbacReader",
+                pulumi.interpolate`${first.clusterId}/namespaces/${tenant.name}`,
             );
         }
     }

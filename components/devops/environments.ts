@@ -18,10 +18,6 @@ export interface EnvironmentOutputs {
     readonly registryLoginServer: pulumi.Output<string>;
     /** Each team's CI identity in the environment (application path, client id, service principal), by team. */
     readonly ciIdentities: pulumi.Output<Record<string, CiIdentityIds>>;
-    /** The environment's deploy application: what the pipelines read the cluster as. */
-    readonly deployApplicationId: pulumi.Output<string>;
-    readonly deployClientId: pulumi.Output<string>;
-    readonly deployServicePrincipalObjectId: pulumi.Output<string>;
     readonly chartRepositoryKind: pulumi.Output<"chartmuseum" | "acr-oci">;
     /** Where CI pushes charts: ChartMuseum's https URL, or the registry `oci://<loginServer>` (a team's path below it). */
     readonly chartPushUrl: pulumi.Output<string>;
@@ -40,9 +36,6 @@ export const ENVIRONMENT_OUTPUTS = [
     "registryName",
     "registryLoginServer",
     "ciIdentities",
-    "deployApplicationId",
-    "deployClientId",
-    "deployServicePrincipalObjectId",
     "chartRepositoryKind",
     "chartPushUrl",
     "chartPushCredentials",

@@ -99,7 +99,7 @@ export const CI_RIGHTS: Readonly<Record<CiIdentity, readonly Right[]>> = {
             plane: "Microsoft Graph",
             right: "Application.ReadWrite.OwnedBy (application)",
             scope: "the tenant",
-            why: "create the CI and deploy applications and service principals, manage those it owns (federated credentials, password)",
+            why: "create the teams' CI applications and service principals, manage those it owns (federated credentials, password)",
         },
         {
             plane: "Microsoft Graph",

@@ -28,7 +28,6 @@ export type CiIdentity = { readonly [K in keyof CiIdentityIds]: pulumi.Output<st
 /** Azure AD display names and Azure names of the stack's identities, derived from `<project>-<stack>`. */
 export interface IdentityNames {
     ciApplication(tenant: string): string;
-    readonly deployApplication: string;
     readonly adminGroup: string;
     teamGroup(tenant: string): string;
     /** The user-assigned identity Flux reads a team's OCI charts as (acr-oci). */
@@ -38,7 +37,6 @@ export interface IdentityNames {
 export function identityNames(base: string): IdentityNames {
     return {
         ciApplication: (tenant) => `${base}-ci-${tenant}`,
-        deployApplication: `${base}-deploy`,
         adminGroup: `${base}-platform-admins`,
         teamGroup: (tenant) => `${base}-team-${tenant}`,
         fluxChartReader: (tenant) => `id-${base}-flux-${tenant}`,
@@ -78,7 +76,7 @@ export interface IdentitiesArgs {
     readonly resourceGroupName: pulumi.Input<string>;
     /** Region of the teams' Flux chart reader identities (the platform's). */
     readonly location: pulumi.Input<string>;
-    /** The AKS cluster: scope of the deploy principal, the admin group and (per namespace) the team groups. */
+    /** The AKS cluster: scope of the admin group and (per namespace) the team groups. */
     readonly clusterId: pulumi.Input<string>;
     /** The cluster's OIDC issuer; the teams' Flux chart reader identities trust tokens it signs. */
     readonly oidcIssuerUrl: pulumi.Input<string>;
@@ -94,17 +92,15 @@ export interface IdentitiesArgs {
 }
 
 /**
- * Who may do what: CI and deploy applications with one role each on one resource, one Azure AD group
- * per team bound to its namespace, a platform-admin group, and (acr-oci) per team the identity Flux
- * reads the team's OCI charts as.
+ * Who may do what: per team a CI application (its own registry repositories; in the first
+ * environment also reading its own namespace, granted by the delivery stack) and an Azure AD group
+ * bound to its namespace, a platform-admin group, and (acr-oci) per team the identity Flux reads the
+ * team's OCI charts as.
  * No password exists unless `config.ciPassword` asks for one; Azure DevOps federates to `ciApplicationId`.
  */
 export class Identities extends pulumi.ComponentResource {
     /** Each team's CI identity, by tenant name: what its Azure DevOps service connections federate to. */
     readonly ciIdentities: Record<string, CiIdentity>;
-    readonly deployApplicationId: pulumi.Output<string>;
-    readonly deployClientId: pulumi.Output<string>;
-    readonly deployServicePrincipalObjectId: pulumi.Output<string>;
     /** Object id of each team's group, by tenant name. */
     readonly teamGroupObjectIds: Record<string, pulumi.Output<string>>;
     readonly adminGroupObjectId: pulumi.Output<string>;
@@ -129,21 +125,14 @@ export class Identities extends pulumi.ComponentResource {
         this.ciIdentities = Object.fromEntries(Object.entries(ci).map(([team, c]) => [team, c.identity]));
         this.ciPasswords = this.passwords(ci);
 
-        const deploy = this.deployApplication(display);
         const admins = this.platformAdmins(display);
         this.teamGroupObjectIds = this.teams(display);
         this.fluxChartReaderClientIds =
             args.chartRepositoryMode === "acr-oci" ? this.fluxChartReaders(display) : {};
 
-        this.deployApplicationId = deploy.application.id;
-        this.deployClientId = deploy.application.clientId;
-        this.deployServicePrincipalObjectId = deploy.principal.objectId;
         this.adminGroupObjectId = admins.objectId;
         this.registerOutputs({
             ciIdentities: this.ciIdentities,
-            deployApplicationId: this.deployApplicationId,
-            deployClientId: this.deployClientId,
-            deployServicePrincipalObjectId: this.deployServicePrincipalObjectId,
             teamGroupObjectIds: this.teamGroupObjectIds,
             adminGroupObjectId: this.adminGroupObjectId,
             fluxChartReaderClientIds: this.fluxChartReaderClientIds,
@@ -179,23 +168,6 @@ export class Identities extends pulumi.ComponentResource {
             ci[tenant.name] = { ...app, identity };
         }
         return ci;
-    }
-
-    /** Deploy: `--role "Azure Kubernetes Service Cluster User Role" --scopes $AKS_ID`. */
-    private deployApplication(display: IdentityNames) {
-        const deploy = this.application(
-            `${this.name}-deploy`,
-            display.deployApplication,
-            "Deployments: fetch the cluster's user kubeconfig.",
-        );
-        this.assign(
-            "deploy-cluster-user",
-            "AksClusterUser",
-            deploy.principal.objectId,
-            "ServicePrincipal",
-            this.args.clusterId,
-        );
-        return deploy;
     }
 
     /** The platform operators' group: cluster admin. */

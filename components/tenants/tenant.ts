@@ -44,10 +44,11 @@ export interface TenantArgs {
      */
     readonly chartReader?: ChartReaderIdentity;
     /**
-     * Azure AD object id of the identity pipelines verify rollouts as (the environment's deploy
-     * identity): it may read the namespace (`view`, HelmReleases and Kustomizations included).
+     * Azure AD object id of the identity the team's pipelines verify rollouts as (its own CI
+     * identity, in the environment builds land in): it may read this namespace only (`view`,
+     * HelmReleases and Kustomizations included). None where nothing is verified (prod).
      */
-    readonly verifierObjectId: pulumi.Input<string>;
+    readonly verifierObjectId?: pulumi.Input<string>;
     /** Login server of the environment's registry: where every HelmRelease's `image.repository` points. */
     readonly registryLoginServer: pulumi.Input<string>;
     /** Namespace of the ingress controller allowed to reach the team's `web: true` apps (`app-routing-system`). */
@@ -112,12 +113,14 @@ export class Tenant extends pulumi.ComponentResource {
             tenants: args.tenants,
             ingressNamespace: args.ingressNamespace,
         });
-        const verifier = verifierRoleBinding(t, args.verifierObjectId);
-        new k8s.rbac.v1.RoleBinding(
-            `${name}-pipeline-verifier`,
-            { metadata: verifier.metadata, roleRef: verifier.roleRef, subjects: verifier.subjects },
-            inNamespace,
-        );
+        if (args.verifierObjectId !== undefined) {
+            const verifier = verifierRoleBinding(t, args.verifierObjectId);
+            new k8s.rbac.v1.RoleBinding(
+                `${name}-pipeline-verifier`,
+                { metadata: verifier.metadata, roleRef: verifier.roleRef, subjects: verifier.subjects },
+                inNamespace,
+            );
+        }
         const guardrails = [
             ...this.guardrails(name, t, args, inNamespace),
             ...this.networkPolicyResources(name, policies, inNamespace),

@@ -99,13 +99,6 @@ describe("one Azure DevOps CI for the organisation (the delivery stack)", () => 
         });
     }
 
-    it("connects as staging's deploy application to verify, and creates no deploy connection for prod", async () => {
-        const [staging, r] = [await run("staging"), await delivery()];
-        const name = SERVICE_CONNECTIONS.cluster("staging");
-        assertFederated(r, name, staging.outputs.deployClientId, staging.outputs.deployApplicationId);
-        assert.equal(connection(r, SERVICE_CONNECTIONS.cluster("prod")), undefined);
-    });
-
     it("lets each team's prod CI identity read only its own repositories of staging's registry", async () => {
         const [staging, prod, r] = [await run("staging"), await run("prod"), await delivery()];
         const identities = prod.outputs.ciIdentities as Record<string, CiIdentityIds>;
@@ -146,19 +139,38 @@ describe("one Azure DevOps CI for the organisation (the delivery stack)", () => 
         }
     });
 
-    it("lets staging's deploy identity only read each team namespace, to verify what runs there", async () => {
+    it("lets each team's staging CI identity read its own namespace only, to verify what runs there", async () => {
         const [staging, r] = [await run("staging"), await delivery()];
-        const grants = ofType(r, ROLE_ASSIGNMENT).filter((a) => a.name.includes("-deploy-reads-"));
-        assert.deepEqual(
-            grants.map((g) => g.inputs.scope).sort(),
-            (staging.outputs.tenantNamespaces as string[])
-                .map((ns) => `${staging.outputs.clusterId}/namespaces/${ns}`)
-                .sort(),
-        );
-        for (const g of grants) {
-            assert.ok(String(g.inputs.roleDefinitionId).endsWith(BuiltInRoles.AksRbacReader));
-            assert.equal(g.inputs.principalId, staging.outputs.deployServicePrincipalObjectId);
+        const identities = staging.outputs.ciIdentities as Record<string, CiIdentityIds>;
+        for (const team of ["dev-team1", "dev-team2"]) {
+            const sp = identities[team].servicePrincipalObjectId;
+            const grants = ofType(r, ROLE_ASSIGNMENT).filter((a) => a.inputs.principalId === sp);
+            const reader = grants.filter((g) =>
+                String(g.inputs.roleDefinitionId).endsWith(BuiltInRoles.AksRbacReader),
+            );
+            assert.deepEqual(
+                reader.map((g) => g.inputs.scope),
+                [`${staging.outputs.clusterId}/namespaces/${team}`],
+            );
+            const user = grants.filter((g) =>
+                String(g.inputs.roleDefinitionId).endsWith(BuiltInRoles.AksClusterUser),
+            );
+            assert.deepEqual(
+                user.map((g) => g.inputs.scope),
+                [staging.outputs.clusterId],
+            );
         }
+    });
+
+    it("attack: dev-team2's verify identity cannot read dev-team1's namespace", async () => {
+        const [staging, r] = [await run("staging"), await delivery()];
+        const sp = (staging.outputs.ciIdentities as Record<string, CiIdentityIds>)["dev-team2"]
+            .servicePrincipalObjectId;
+        const scopes = ofType(r, ROLE_ASSIGNMENT)
+            .filter((a) => a.inputs.principalId === sp)
+            .map((a) => String(a.inputs.scope));
+        assert.ok(scopes.length > 0);
+        assert.ok(!scopes.some((s) => s.endsWith("/namespaces/dev-team1")), scopes.join());
     });
 
     it("gives every team a variable group with each environment's registry and chart repository", async () => {
@@ -247,7 +259,6 @@ describe("one Azure DevOps CI for the organisation (the delivery stack)", () => 
         assert.deepEqual(uses, [
             "azure-prod-dev-team1",
             "azure-staging-dev-team1",
-            "cluster-staging",
             "environment-prod",
             "environment-staging",
             "github",
@@ -309,11 +320,15 @@ describe("one Azure DevOps CI for the organisation (the delivery stack)", () => 
 
 describe("environment stacks", () => {
     for (const stack of STACKS) {
-        it(`${stack}: lets the deploy identity read each team namespace (view, Flux objects included), nothing wider`, async () => {
+        it(`${stack}: lets each team's verify identity read its own namespace (view, Flux objects included) where builds land, nowhere else`, async () => {
             const r = await run(stack);
             const bindings = ofType(r, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").filter(
                 (b) => b.inputs.metadata.name === "pipeline-verifier-view",
             );
+            if (stack === "prod") {
+                assert.deepEqual(bindings, [], "prod is not verified by pipelines");
+                return;
+            }
             assert.deepEqual(
                 bindings.map((b) => b.inputs.metadata.namespace).sort(),
                 r.outputs.tenantNamespaces,
@@ -324,11 +339,13 @@ describe("environment stacks", () => {
                     kind: "ClusterRole",
                     name: "view",
                 });
+                const team = b.inputs.metadata.namespace as string;
                 assert.deepEqual(b.inputs.subjects, [
                     {
                         apiGroup: "rbac.authorization.k8s.io",
                         kind: "User",
-                        name: r.outputs.deployServicePrincipalObjectId,
+                        name: (r.outputs.ciIdentities as Record<string, CiIdentityIds>)[team]
+                            .servicePrincipalObjectId,
                     },
                 ]);
             }
@@ -337,13 +354,7 @@ describe("environment stacks", () => {
         it(`${stack}: creates no Azure DevOps resource, and exports what the delivery stack reads`, async () => {
             const r = await run(stack);
             assert.equal(r.resources.filter((x) => x.type.startsWith("azuredevops:")).length, 0);
-            for (const key of [
-                "registryId",
-                "registryLoginServer",
-                "ciIdentities",
-                "deployApplicationId",
-                "chartPushUrl",
-            ]) {
+            for (const key of ["registryId", "registryLoginServer", "ciIdentities", "chartPushUrl"]) {
                 assert.ok(r.outputs[key], key);
             }
             assert.ok(r.secretOutputs.includes("chartPushCredentials"));

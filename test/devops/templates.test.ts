@@ -80,7 +80,6 @@ describe("pipeline YAML", () => {
     it("names the service connections and the team variables the delivery stack creates", () => {
         const [staging, prod] = ENVIRONMENTS;
         assert.equal(SERVICE_CONNECTIONS.github, devops.SERVICE_CONNECTIONS.github);
-        assert.equal(SERVICE_CONNECTIONS.clusterStaging, devops.SERVICE_CONNECTIONS.cluster(staging));
         for (const env of [staging, prod])
             assert.equal(
                 SERVICE_CONNECTIONS.azure(env, "dev-team1"),
@@ -225,11 +224,11 @@ describe("pipeline YAML", () => {
             }
         });
 
-        it(`${kind}: acts as staging's CI identity to build, staging's deploy identity to verify, prod's CI identity to promote`, () => {
+        it(`${kind}: acts as the team's staging CI identity to build and verify, its prod CI identity to promote`, () => {
             const team = EXAMPLE_TEAMS[kind];
             const expected = {
                 build: SERVICE_CONNECTIONS.azure("staging", team),
-                verify: SERVICE_CONNECTIONS.clusterStaging,
+                verify: SERVICE_CONNECTIONS.azure("staging", team),
                 promote: SERVICE_CONNECTIONS.azure("prod", team),
             };
             for (const [name, connection] of Object.entries(expected)) {

@@ -41,7 +41,7 @@ function assignment(r: OfflineRun, suffix: string): RegisteredResource {
 }
 
 function clusterId(r: OfflineRun): string {
-    const scope: string = assignment(r, "deploy-cluster-user").inputs.scope;
+    const scope: string = assignment(r, "admins-cluster-admin").inputs.scope;
     assert.ok(scope.endsWith(clusterIdEnd(r.stack)), `${scope} is not the cluster`);
     return scope;
 }
@@ -101,24 +101,6 @@ for (const stack of STACKS) {
             for (const repository of ["dev-team2/back", "dev-team2/helm/back"])
                 assert.equal(evaluateCondition(condition, { ...push, repository }), true, repository);
             assert.equal(evaluateCondition(condition, { ...push, repository: "dev-team22/x" }), false);
-        });
-
-        it("gives the deploy principal AKS Cluster User on the cluster and nothing else", async () => {
-            const r = await run(stack);
-            const a = assignment(r, "deploy-cluster-user");
-            assertRole(a, "AksClusterUser");
-            assert.match(
-                a.inputs.scope,
-                new RegExp(
-                    `^/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/[^/]+${clusterIdEnd(stack)}$`,
-                ),
-            );
-            const deploySp = objectIdOf(SERVICE_PRINCIPAL, `${component(stack)}-deploy-sp`);
-            assert.equal(a.inputs.principalId, deploySp);
-            assert.equal(
-                ofType(r, ROLE_ASSIGNMENT).filter((x) => x.inputs.principalId === deploySp).length,
-                1,
-            );
         });
 
         it("makes the platform-admin group cluster admin at the cluster scope", async () => {
@@ -202,7 +184,6 @@ for (const stack of STACKS) {
             const display = identityNames(base(stack));
             assert.deepEqual(apps.map((a) => a.inputs.displayName).sort(), [
                 ...TEAMS.map((t) => display.ciApplication(t)),
-                display.deployApplication,
             ]);
             for (const app of apps) {
                 assert.equal(app.inputs.signInAudience, "AzureADMyOrg");
@@ -290,7 +271,6 @@ for (const stack of STACKS) {
                     (r.outputs.ciIdentities as Record<string, { clientId: string }>)[team].clientId,
                     fakeGuid(`${component(stack)}-ci-${team}/client`),
                 );
-            assert.equal(r.outputs.deployClientId, fakeGuid(`${component(stack)}-deploy/client`));
             assert.equal(r.outputs.adminGroupObjectId, objectIdOf(GROUP, `${component(stack)}-admins`));
             assert.deepEqual(Object.keys(r.outputs.teamGroupObjectIds as object).sort(), [
                 "dev-team1",
@@ -309,10 +289,6 @@ for (const stack of STACKS) {
             assert.equal(
                 outputs.ciIdentities["dev-team1"].servicePrincipalObjectId,
                 objectIdOf(SERVICE_PRINCIPAL, `${component(stack)}-ci-dev-team1-sp`),
-            );
-            assert.equal(
-                outputs.deployApplicationId,
-                `/applications/${objectIdOf(APPLICATION, `${component(stack)}-deploy`)}`,
             );
             assert.deepEqual(Object.keys(outputs.teamGroupObjectIds).sort(), ["dev-team1", "dev-team2"]);
         });

@@ -36,7 +36,7 @@ function verifyStep(stagesTemplate: string, timeoutSeconds = NEVER_REACHED): Doc
     });
     const [step, ...others] = scriptSteps(onlyJob(stage({ stages }, "verify")));
     assert.deepEqual(others, [], "one script step");
-    assert.equal(step.inputs.azureSubscription, SERVICE_CONNECTIONS.clusterStaging);
+    assert.equal(step.inputs.azureSubscription, SERVICE_CONNECTIONS.azure("staging", "dev-team1"));
     return step;
 }
 
@@ -57,7 +57,7 @@ describe("verify (Helm app front of dev-team1)", () => {
         runVariables(sandbox, HELM_EXAMPLE, "dev-team1", "chartmuseum", { releaseVersion: VERSION });
     const states = (...s: ReleaseState[]) => answers("helmrelease", s.map(helmRelease));
 
-    it("reads staging as the deploy identity: AKS credentials, then kubelogin in azurecli mode", async () => {
+    it("reads staging as the team's CI identity: AKS credentials, then kubelogin in azurecli mode", async () => {
         await states({ chartVersion: VERSION });
         assert.equal(sandbox.run(verifyStep(HELM_STAGES), variables()).status, 0);
         const [getCredentials] = sandbox.calls("az");

@@ -29,8 +29,6 @@ export const SERVICE_CONNECTIONS = {
      * registry (and, in prod, reads them in staging's), no other team's.
      */
     azure: (environment: (typeof ENVIRONMENTS)[number], team: string) => `azure-${environment}-${team}`,
-    /** Staging's deploy identity: AKS Cluster User, read-only RBAC on the team namespaces. */
-    clusterStaging: "cluster-staging",
 } as const;
 
 /** The platform repository, whose templates are `resources.repositories: platform`. */
