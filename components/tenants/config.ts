@@ -2,7 +2,7 @@ import { ConfigReader } from "../../src/config/reader";
 import { RESERVED_NAMESPACES } from "../../src/namespaces";
 import { unknownKeyAllowed } from "../../src/config/suggest";
 import { guardrailReporter } from "./guardrails";
-import { readTeamFiles } from "./teamFiles";
+import { originReporter, readTeamFiles } from "./teamFiles";
 import {
     isDnsLabel,
     isDnsName,
@@ -282,8 +282,14 @@ export function readTenantsConfig(r: ConfigReader, source: TeamSource): TenantsC
         environments,
     });
     // Problems about guardrail keys name the guardrails file, where the platform team sets them.
-    const tenants = files.map(({ file, raw }) =>
-        readTenant(guardrailReporter(r, file, raw), raw, `${file}:`, versionPolicy),
+    // Problems name where the value was written: the environment section, or the guardrails file.
+    const tenants = files.map(({ file, raw, origins }) =>
+        readTenant(
+            originReporter(guardrailReporter(r, file, raw), file, origins),
+            raw,
+            `${file}:`,
+            versionPolicy,
+        ),
     );
     checkTenantSet(
         r,

@@ -132,7 +132,7 @@ function checkGuardrailKeys(r: Pick<ConfigReader, "problem">, guardFile: string,
 export function guardrailReporter<R extends Pick<ConfigReader, "problem">>(r: R, file: string, team: Raw): R {
     const guardFile = guardrailsFileOf(file, team);
     const own = new RegExp(
-        `^${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:\\.(${GUARDRAIL_KEYS.join("|")})(?=$|[.[])`,
+        `^${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:\\.((?:environments\\.[a-z0-9-]+\\.)?(?:${GUARDRAIL_KEYS.join("|")}))(?=$|[.[])`,
     );
     return Object.assign(Object.create(r) as R, {
         problem: (key: string, value: unknown, allowed: string) =>

@@ -23,6 +23,8 @@ export interface TeamFile {
     /** The file, relative to the project (`tenants/dev-team1.yaml`): every problem names it. */
     readonly file: string;
     readonly raw: Raw;
+    /** Where merged paths came from in the file (`apps[0].version` ← `environments.staging.apps.back.version`). */
+    readonly origins: ReadonlyMap<string, string>;
 }
 
 /** Every `*.yaml` of `directory`, sorted, as the team `environment` sees it. */
@@ -55,10 +57,14 @@ export function readTeamFiles(
         const raw = readYamlFile(path, file);
         if (!isObject(raw)) {
             r.problem(`${file}:`, raw, "a team: an object with at least `name`, `delivery` and `apps`");
-            return { file, raw: {} };
+            return { file, raw: {}, origins: new Map() };
         }
         const team = withGuardrails(r, file, raw, given.projectDir);
-        return { file, raw: forEnvironment(r, file, team, given.environment, given.environments) };
+        return {
+            file,
+            raw: forEnvironment(r, file, team, given.environment, given.environments),
+            origins: environmentOrigins(team, given.environment),
+        };
     });
 }
 
@@ -97,6 +103,54 @@ export function forEnvironment(
     }
     const section = sections[environment];
     return isObject(section) ? merge(r, `${file}:.environments.${environment}`, team, section) : team;
+}
+
+/**
+ * Which paths of the merged team come from its `environments.<environment>` section, and from where
+ * there: what lets a problem found in the merged team name the line to fix.
+ */
+export function environmentOrigins(raw: Raw, environment: string): Map<string, string> {
+    const origins = new Map<string, string>();
+    const sections = isObject(raw.environments) ? raw.environments : {};
+    const section = sections[environment];
+    if (!isObject(section)) return origins;
+    const at = `environments.${environment}`;
+    for (const key of ["git", "quota", "limits", ...REPLACED_KEYS]) {
+        const value = section[key];
+        if (value === undefined) continue;
+        if (isObject(value) && !(REPLACED_KEYS as readonly string[]).includes(key))
+            for (const sub of Object.keys(value)) origins.set(`${key}.${sub}`, `${at}.${key}.${sub}`);
+        else origins.set(key, `${at}.${key}`);
+    }
+    const apps = Array.isArray(raw.apps) ? raw.apps : [];
+    const byName = isObject(section.apps) ? section.apps : {};
+    apps.forEach((app, i) => {
+        const own = isObject(app) ? byName[String(app.name)] : undefined;
+        if (isObject(own) && isObject(app))
+            for (const field of Object.keys(own))
+                origins.set(`apps[${i}].${field}`, `${at}.apps.${String(app.name)}.${field}`);
+    });
+    return origins;
+}
+
+/** A reader whose problems name the path of the file where the value was written (see environmentOrigins). */
+export function originReporter<R extends Problems>(
+    r: R,
+    file: string,
+    origins: ReadonlyMap<string, string>,
+): R {
+    const prefix = `${file}:.`;
+    const rewrite = (key: string) => {
+        if (!key.startsWith(prefix)) return key;
+        const rest = key.slice(prefix.length);
+        const from = [...origins.keys()]
+            .filter((p) => rest === p || rest.startsWith(`${p}.`) || rest.startsWith(`${p}[`))
+            .sort((a, b) => b.length - a.length)[0];
+        return from === undefined ? key : `${prefix}${origins.get(from)}${rest.slice(from.length)}`;
+    };
+    return Object.assign(Object.create(r) as R, {
+        problem: (key: string, value: unknown, allowed: string) => r.problem(rewrite(key), value, allowed),
+    });
 }
 
 function checkSectionKeys(r: Problems, at: string, section: Raw): void {

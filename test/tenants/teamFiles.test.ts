@@ -102,7 +102,7 @@ describe("team files (tenants/<team>.yaml)", () => {
                 "prod",
                 teams({ "dev-team3.yaml": NEW_TEAM.replace('version: "1.0.0"', 'version: "^1.0.0"') }),
             ),
-            /dev-team3\.yaml: apps\[0\]\.version: got "\^1\.0\.0"; allowed: an exact semver version/,
+            /dev-team3\.yaml: environments\.prod\.apps\.api\.version: got "\^1\.0\.0"; allowed: an exact semver version/,
         ));
 
     test("two files declaring the same team are refused, naming both", () =>
@@ -175,6 +175,12 @@ describe("team files: guardrails are the platform team's (tenants/guardrails/<te
                 teams(newTeam(NEW_TEAM.replace("  staging:\n", "  staging:\n    loadBalancers: 3\n"))),
             ),
             /dev-team3\.yaml: environments\.staging\.loadBalancers: got 3; allowed: set by the platform team/,
+        ));
+
+    test("a bad per-environment guardrail is reported at its line of the guardrails file", () =>
+        assert.rejects(
+            run("prod", teams(newTeam(NEW_TEAM, 'environments:\n  prod:\n    quota: { cpu: "lots" }\n'))),
+            /guardrails\/dev-team3\.yaml: environments\.prod\.quota\.cpu: got "lots"/,
         ));
 
     test("a bad guardrail value is reported in the guardrails file, where it is set", () =>
