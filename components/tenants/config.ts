@@ -45,6 +45,12 @@ export interface HelmAppConfig extends AppConfig {
      * that pin (`tenantVersionPolicy: exact`), written by the promotion pull request.
      */
     readonly digest?: string;
+    /**
+     * Declared but not deployed in this environment until its first promotion writes its pin:
+     * `<app>: { pending: true }` under `environments.<env>.apps` of a stack that pins. No HelmRelease
+     * (so nothing fails and pages ops) until then.
+     */
+    readonly pending?: boolean;
     /** Apps of the same team that must be ready first (`back` before `front`). */
     readonly dependsOn: readonly string[];
     /** Values passed to the chart. */
@@ -52,7 +58,7 @@ export interface HelmAppConfig extends AppConfig {
 }
 
 /** Keys only a helm team's apps may hold. */
-const HELM_APP_KEYS = ["chart", "version", "digest", "dependsOn", "values"] as const;
+const HELM_APP_KEYS = ["chart", "version", "digest", "pending", "dependsOn", "values"] as const;
 
 /**
  * An allowed network flow: `from` pods may open TCP connections to `to` pods on `port`. One end must
@@ -246,6 +252,7 @@ const APP_KEYS = [
     "chart",
     "version",
     "digest",
+    "pending",
     "web",
     "port",
     "dependsOn",
@@ -533,7 +540,6 @@ function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, po
     if (!/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(repository)) {
         r.problem(`${at}.repository`, a.repository, "the app's GitHub repository as owner/repo");
     }
-    const version = a.version === undefined ? undefined : str(a.version);
     if (delivery === "kustomize") {
         for (const key of HELM_APP_KEYS) {
             if (a[key] !== undefined)
@@ -544,24 +550,7 @@ function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, po
                 );
         }
     }
-    const digest = delivery === "helm" ? readDigest(r, a.digest, `${at}.digest`, policy) : undefined;
-    if (delivery === "helm") {
-        if (version === undefined) {
-            r.problem(
-                `${at}.version`,
-                undefined,
-                "a chart version: a semver range, or an exact version when tenantVersionPolicy is exact",
-            );
-        } else if (policy === "exact" && !isSemver(version)) {
-            r.problem(
-                `${at}.version`,
-                version,
-                "an exact semver version such as 1.4.2 (this stack pins versions: tenantVersionPolicy is exact)",
-            );
-        } else if (!isSemverRange(version)) {
-            r.problem(`${at}.version`, version, "a semver version or range such as 1.4.2 or >=1.0.0 <2.0.0");
-        }
-    }
+    const pin = delivery === "helm" ? readPin(r, a, at, policy) : { version: undefined };
     const chart = a.chart === undefined ? name : str(a.chart);
     if (delivery === "helm" && !isDnsLabel(chart))
         r.problem(`${at}.chart`, a.chart, "a chart name (a DNS label)");
@@ -575,13 +564,53 @@ function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, po
         repository,
         pipelinePath: a.pipelinePath === undefined ? `${name}/ci-pipeline.yml` : str(a.pipelinePath),
         chart,
-        version: version ?? "",
-        ...(digest === undefined ? {} : { digest }),
+        version: pin.version ?? "",
+        ...(pin.digest === undefined ? {} : { digest: pin.digest }),
+        ...(pin.pending ? { pending: true } : {}),
         web: a.web === true,
         port: port as number,
         dependsOn: list(a.dependsOn, r, `${at}.dependsOn`).map(String),
         values: isObject(values) ? values : {},
     };
+}
+
+/** A helm app's chart version and image digest, or `pending: true` (not deployed here until promoted). */
+function readPin(
+    r: ConfigReader,
+    a: Raw,
+    at: string,
+    policy: string,
+): { version?: string; digest?: string; pending?: boolean } {
+    if (a.pending !== undefined && a.pending !== true)
+        r.problem(`${at}.pending`, a.pending, "true, or no pending key");
+    if (a.pending === true) {
+        if (policy !== "exact")
+            r.problem(
+                `${at}.pending`,
+                true,
+                "no pending key here: only a stack that pins (tenantVersionPolicy exact) waits for a promotion; this one deploys every build",
+            );
+        if (a.version !== undefined || a.digest !== undefined)
+            r.problem(`${at}.pending`, true, "either pending or a pin (version and digest), not both");
+        return { pending: true };
+    }
+    const version = a.version === undefined ? undefined : str(a.version);
+    if (version === undefined) {
+        r.problem(
+            `${at}.version`,
+            undefined,
+            "a chart version: a semver range, or an exact version when tenantVersionPolicy is exact (or pending: true until the first promotion)",
+        );
+    } else if (policy === "exact" && !isSemver(version)) {
+        r.problem(
+            `${at}.version`,
+            version,
+            "an exact semver version such as 1.4.2 (this stack pins versions: tenantVersionPolicy is exact)",
+        );
+    } else if (!isSemverRange(version)) {
+        r.problem(`${at}.version`, version, "a semver version or range such as 1.4.2 or >=1.0.0 <2.0.0");
+    }
+    return { version, digest: readDigest(r, a.digest, `${at}.digest`, policy) };
 }
 
 /** An image digest; required where the stack pins (prod runs exactly what staging verified). */
@@ -771,6 +800,12 @@ function checkAppSet(r: ConfigReader, apps: readonly HelmAppConfig[], at: string
                     `${at}.apps[${i}].dependsOn`,
                     d,
                     `another app of the team (${[...names].join(", ")})`,
+                );
+            else if (!app.pending && apps.find((x) => x.name === d)?.pending)
+                r.problem(
+                    `${at}.apps[${i}].dependsOn`,
+                    d,
+                    `an app deployed here: ${d} is pending (not promoted yet), so ${app.name} would wait for it forever`,
                 );
         }),
     );

@@ -254,6 +254,15 @@ describe("promote (Helm app front of dev-team1)", () => {
         assert.deepEqual(after, before, "as YAML, only environments.prod.apps.front changed");
     });
 
+    it("turns a new app's pending prod line into its first pin", () => {
+        sandbox.pushToMain(PLATFORM_REPOSITORY, {
+            [TEAM_FILE]: TEAM_FILE_FIXTURE.replace(FRONT_PROD_LINE, "      front: { pending: true }"),
+        });
+        ok(runPromote(HELM_STAGES, variables()));
+        const after = parse(sandbox.git(platform(), "show", `${BRANCH}:${TEAM_FILE}`));
+        assert.deepEqual(after.environments.prod.apps.front, { version: VERSION, digest: DIGEST });
+    });
+
     it("keeps a comment at the end of the app's prod line", () => {
         sandbox.pushToMain(PLATFORM_REPOSITORY, {
             [TEAM_FILE]: TEAM_FILE_FIXTURE.replace(FRONT_PROD_LINE, `${FRONT_PROD_LINE} # the web front`),

@@ -127,6 +127,18 @@ describe("tenants config", () => {
             "[0].apps[1].dependson",
         ));
 
+    test("an app that depends on a pending app (not promoted yet) is refused: it would wait forever", () => {
+        const tenants = stackTenants("prod");
+        const back = tenants[0].apps.find((a: { name: string }) => a.name === "back");
+        delete back.version;
+        delete back.digest;
+        back.pending = true;
+        return assert.rejects(
+            run("prod", { [TENANTS_KEY]: tenants }),
+            /team0\.yaml: apps\[1\]\.dependsOn: got "back"; allowed: an app deployed here: back is pending/,
+        );
+    });
+
     test("a dependsOn cycle between apps is refused", () =>
         rejectsNaming(
             staging((t) => (t[0].apps[0].dependsOn = ["front"])),

@@ -132,6 +132,38 @@ describe("team files (tenants/<team>.yaml)", () => {
         ));
 });
 
+describe("team files: a new app waits for its first promotion (pending)", () => {
+    const PIN = `api: { version: "1.0.0", digest: "sha256:${"a".repeat(64)}" }`;
+    const pendingTeam = NEW_TEAM.replace(PIN, "api: { pending: true }");
+    const releasesOf = (r: Awaited<ReturnType<typeof run>>, namespace: string) =>
+        r.resources.filter((x) => x.type === HELM_RELEASE && x.inputs.metadata.namespace === namespace);
+
+    test("prod deploys no release of a pending app, so nothing fails and pages ops before its pin", async () => {
+        assert.notEqual(pendingTeam, NEW_TEAM);
+        const r = await run("prod", teams(newTeam(pendingTeam)));
+        assert.deepEqual(releasesOf(r, "dev-team3"), []);
+        assert.ok((r.outputs.tenantNamespaces as string[]).includes("dev-team3"), "the team itself is there");
+        assert.equal(releasesOf(r, "dev-team1").length, 2, "other teams unchanged");
+    });
+
+    test("staging refuses pending: it deploys every build", () =>
+        assert.rejects(
+            run(
+                "staging",
+                teams(
+                    newTeam(NEW_TEAM.replace('api: { version: ">=1.0.0 <2.0.0" }', "api: { pending: true }")),
+                ),
+            ),
+            /dev-team3\.yaml: environments\.staging\.apps\.api\.pending: got true; allowed: no pending key here/,
+        ));
+
+    test("pending and a pin at once are refused", () =>
+        assert.rejects(
+            run("prod", teams(newTeam(NEW_TEAM.replace(PIN, 'api: { pending: true, version: "1.0.0" }')))),
+            /environments\.prod\.apps\.api\.pending: got true; allowed: either pending or a pin/,
+        ));
+});
+
 describe("team files: guardrails are the platform team's (tenants/guardrails/<team>.yaml)", () => {
     test("the guardrails file's settings apply: dev-team1's prod quota comes from tenants/guardrails/dev-team1.yaml", async () => {
         const quota = (await run("prod")).resources.find(

@@ -156,20 +156,22 @@ export function helmDelivery(
     source: ChartSource,
     registryLoginServer: pulumi.Input<string>,
 ): string[] {
-    const sources = chartSources(ctx, t, source);
+    // A pending app (not promoted here yet) gets no source and no release until its pin is written.
+    const deployed: HelmTenant = { ...t, apps: t.apps.filter((app) => !app.pending) };
+    const sources = chartSources(ctx, deployed, source);
     const chart: ChartReference = {
         kind: source.kind === "chartmuseum" ? "HelmRepository" : "OCIRepository",
     };
     const releases = new Map<string, pulumi.Resource>();
     // Apps in dependency order, so a release also depends (in Pulumi) on the releases it needs.
-    for (const app of dependencyOrder(t)) {
+    for (const app of dependencyOrder(deployed)) {
         const needs = app.dependsOn.map((d) => releases.get(d)!);
         releases.set(
             app.name,
             fluxResource(
                 ctx,
                 `${ctx.name}-helmrelease-${app.name}`,
-                helmRelease(t, app, chart, registryLoginServer),
+                helmRelease(deployed, app, chart, registryLoginServer),
                 [sources.get(app.name)!, ...needs],
             ),
         );
