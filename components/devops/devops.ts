@@ -61,8 +61,8 @@ export interface DevOpsArgs {
 
 /**
  * The organisation's one CI in Azure DevOps: a private project, secretless service connections per
- * environment (workload identity federation with its CI and deploy applications), a variable group per
- * team, exactly one pipeline per app (built once, verified in the first environment, promoted by pull
+ * team and environment (workload identity federation with the team's CI application), the Azure
+ * Pipelines environments, a variable group per team, exactly one pipeline per app (built once, verified in the first environment, promoted by pull
  * request), the rights a promotion needs across environments, and the authorizations the pipelines use.
  */
 export class DevOps extends pulumi.ComponentResource {

@@ -291,12 +291,7 @@ export function readTenantsConfig(r: ConfigReader, source: TeamSource): TenantsC
     // Problems about guardrail keys name the guardrails file, where the platform team sets them.
     // Problems name where the value was written: the environment section, or the guardrails file.
     const tenants = files.map(({ file, raw, origins }) =>
-        readTenant(
-            originReporter(guardrailReporter(r, file, raw), file, origins),
-            raw,
-            `${file}:`,
-            versionPolicy,
-        ),
+        readTenant(originReporter(guardrailReporter(r, file), file, origins), raw, `${file}:`, versionPolicy),
     );
     checkTenantSet(
         r,
@@ -648,6 +643,33 @@ function readFlow(r: ConfigReader, raw: unknown, at: string): FlowConfig {
 /** The branch the app pipelines build from and push staging's bumps to (their trigger, `main` only). */
 export const BUILD_BRANCH = "main";
 
+/** The branch a pinning stack follows, which only promotion pull requests change (the templates' `prodBranch`). */
+export const PROMOTION_BRANCH = "prod";
+
+/**
+ * Where the stack pins (prod), Flux must follow what only a reviewed promotion moves: the promotion
+ * branch, or an exact commit. Another branch may get pushes (the build branch gets every one), and a
+ * tag can be moved to any commit.
+ */
+function checkPinnedGit(
+    r: ConfigReader,
+    at: string,
+    git: { branch: string; tag?: string; commit?: string },
+): void {
+    if (git.tag !== undefined)
+        r.problem(
+            `${at}.tag`,
+            git.tag,
+            `no tag here (a tag can be moved to an unverified commit): branch ${PROMOTION_BRANCH}, or a commit`,
+        );
+    else if (git.commit === undefined && git.branch !== PROMOTION_BRANCH)
+        r.problem(
+            `${at}.branch`,
+            git.branch,
+            `${PROMOTION_BRANCH}, the branch only promotion pull requests change (${git.branch} would reach this environment without one), or a commit`,
+        );
+}
+
 function readGit(
     r: ConfigReader,
     raw: unknown,
@@ -685,13 +707,7 @@ function readGit(
         return { apiVersion, kind: str(c.kind), name: str(c.name) };
     });
     const branch = raw.branch === undefined ? BUILD_BRANCH : str(raw.branch);
-    // Where the stack pins (prod), following the build branch would apply every push unverified.
-    if (policy === "exact" && branch === BUILD_BRANCH && tag === undefined && commit === undefined)
-        r.problem(
-            `${at}.branch`,
-            branch,
-            `a branch only promotion pull requests change, e.g. prod (${BUILD_BRANCH} gets every push, which would reach this environment unverified), or a tag or commit`,
-        );
+    if (policy === "exact") checkPinnedGit(r, at, { branch, tag, commit });
     return {
         url,
         branch,

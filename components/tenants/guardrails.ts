@@ -1,9 +1,9 @@
 // A team's guardrails (Pod Security level, access role, quota, limits, load balancers, egress) live
-// in a file of their own, `<teams>/guardrails/<team name>.yaml`, which CODEOWNERS gives to the platform
+// in a file of their own, `<teams>/guardrails/<team file's name>`, which CODEOWNERS gives to the platform
 // team: a team approves its own team file (apps, flows, hosts, promotions) but cannot raise its own
 // fences. The file is optional; without it the defaults hold. The program reads both as one team.
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readdirSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type { ConfigReader } from "../../src/config/reader";
 import { unknownKeyAllowed } from "../../src/config/suggest";
 import { readYamlFile } from "../../src/config/yamlFile";
@@ -25,13 +25,28 @@ export const GUARDRAIL_KEYS = [
 export const GUARDRAILS_DIRECTORY = "guardrails";
 
 /**
- * Where the guardrails of the team file `file` (relative to the project) are: named after the team's
- * `name`, so renaming the team file cannot lose them (`<dir>/guardrails/<name>.yaml`).
+ * Where the guardrails of the team file `file` (relative to the project) are: the same file name
+ * under `<dir>/guardrails/`. Keyed by the path, which only the platform team can create (CODEOWNERS
+ * `*`), not by the `name` inside, which the team edits; a guardrails file no team file matches
+ * (a renamed team file) is refused (`orphanGuardrails`).
  */
-export function guardrailsFileOf(file: string, team: Raw): string {
-    const name = typeof team.name === "string" && /^[a-z0-9-]+$/.test(team.name) ? team.name : undefined;
-    const fileName = name ? `${name}.yaml` : file.slice(dirname(file).length + 1);
-    return join(dirname(file), GUARDRAILS_DIRECTORY, fileName);
+export function guardrailsFileOf(file: string): string {
+    return join(dirname(file), GUARDRAILS_DIRECTORY, basename(file));
+}
+
+/** Guardrails files of `directory` (relative to `projectDir`) that no team file matches. */
+export function orphanGuardrails(
+    projectDir: string,
+    directory: string,
+    teamFiles: readonly string[],
+): string[] {
+    const dir = join(projectDir, directory, GUARDRAILS_DIRECTORY);
+    if (!existsSync(dir)) return [];
+    const teams = new Set(teamFiles.map((f) => basename(f)));
+    return readdirSync(dir)
+        .filter((f) => f.endsWith(".yaml") && !teams.has(f))
+        .sort()
+        .map((f) => join(directory, GUARDRAILS_DIRECTORY, f));
 }
 
 const isGuardrail = (key: string) => (GUARDRAIL_KEYS as readonly string[]).includes(key);
@@ -69,7 +84,7 @@ export function withGuardrails(
     team: Raw,
     projectDir: string,
 ): Raw {
-    const guardFile = guardrailsFileOf(file, team);
+    const guardFile = guardrailsFileOf(file);
     refuseGuardrailsIn(r, file, guardFile, team);
     const path = join(projectDir, guardFile);
     if (!existsSync(path)) return team;
@@ -129,8 +144,8 @@ function checkGuardrailKeys(r: Pick<ConfigReader, "problem">, guardFile: string,
  * A reader whose problems about guardrail keys name the guardrails file, where they are set: the
  * team file and its guardrails are validated as one team, but each problem names the file to fix.
  */
-export function guardrailReporter<R extends Pick<ConfigReader, "problem">>(r: R, file: string, team: Raw): R {
-    const guardFile = guardrailsFileOf(file, team);
+export function guardrailReporter<R extends Pick<ConfigReader, "problem">>(r: R, file: string): R {
+    const guardFile = guardrailsFileOf(file);
     const own = new RegExp(
         `^${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:\\.((?:environments\\.[a-z0-9-]+\\.)?(?:${GUARDRAIL_KEYS.join("|")}))(?=$|[.[])`,
     );

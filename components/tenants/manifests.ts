@@ -141,7 +141,7 @@ export function reconcilerRoleBinding(t: TenantConfig) {
 }
 
 /**
- * What a pipeline verifies a rollout as (the environment's deploy identity, by Azure AD object id):
+ * What a team's pipeline verifies a rollout as (its staging CI identity, by Azure AD object id):
  * `view` in this namespace only, which the flux2 chart's `flux-view` aggregates HelmRelease and
  * Kustomization reads into. Azure RBAC's built-in readers cannot grant custom resources without
  * granting every read (Secrets included), so this one binding is Kubernetes RBAC.

@@ -1,14 +1,14 @@
 // One file per team (`tenants/<team>.yaml`), read by every stack: what the team is, and per
 // environment what differs there (staging's version ranges, prod's pins). Onboarding a team is one file.
 import { readdirSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import type { ConfigReader } from "../../src/config/reader";
 
 /** Where problems go: the config reader, or a test that only wants the merged teams. */
 type Problems = Pick<ConfigReader, "problem">;
 import { unknownKeyAllowed } from "../../src/config/suggest";
 import { readYamlFile } from "../../src/config/yamlFile";
-import { withGuardrails } from "./guardrails";
+import { orphanGuardrails, withGuardrails } from "./guardrails";
 
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -51,6 +51,12 @@ export function readTeamFiles(
         );
         return [];
     }
+    for (const orphan of orphanGuardrails(given.projectDir, relative(given.projectDir, directory), names))
+        r.problem(
+            `${orphan}:`,
+            "<guardrails>",
+            `guardrails of a team file ${basename(orphan)} beside it: a renamed or removed team file takes its guardrails file along`,
+        );
     return names.map((name) => {
         const path = join(directory, name);
         const file = relative(given.projectDir, path);

@@ -18,7 +18,7 @@ export const TEAMS_DIRECTORY = "tenants";
 
 /**
  * Writes `team<i>.yaml` for each team of `tenants` into a new temporary folder, its guardrail keys
- * into `guardrails/<name>.yaml` as the platform team would keep them; returns the folder.
+ * into `guardrails/team<i>.yaml` as the platform team would keep them; returns the folder.
  */
 export function writeTeamFiles(tenants: readonly unknown[]): string {
     const dir = mkdtempSync(join(tmpdir(), "gitops-teams-"));
@@ -30,10 +30,7 @@ export function writeTeamFiles(tenants: readonly unknown[]): string {
                 : { team: t, guardrails: {} };
         writeFileSync(join(dir, `team${i}.yaml`), stringify(team));
         if (Object.keys(guardrails).length > 0)
-            writeFileSync(
-                join(dir, guardrailsFileOf(`team${i}.yaml`, team as Record<string, unknown>)),
-                stringify(guardrails),
-            );
+            writeFileSync(join(dir, guardrailsFileOf(`team${i}.yaml`)), stringify(guardrails));
     });
     return dir;
 }

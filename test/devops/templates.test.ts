@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { describe, it } from "node:test";
 import * as devops from "../../components/devops/devops";
+import { PROMOTION_BRANCH } from "../../components/tenants/config";
 import { HELM_EXAMPLE, HELM_STAGES, KUSTOMIZE_EXAMPLE, KUSTOMIZE_STAGES } from "../support/delivery";
 import {
     type Doc,
@@ -47,8 +48,11 @@ const EXPANDED = Object.fromEntries(KINDS.map((k) => [k, expand(EXAMPLES[k])])) 
     Doc
 >;
 
-/** The build's outputs later stages map: `$[ stageDependencies.build.build.outputs['step.name'] ]`. */
-const STAGE_OUTPUT = /^\$\[ stageDependencies\.build\.build\.outputs\['(\w+)\.(\w+)'\] \]$/;
+/**
+ * An earlier stage's output a later stage maps: the build job's (`stageDependencies.build.build.outputs['step.name']`)
+ * or a deployment job's (`stageDependencies.verify.verify.outputs['verify.step.name']`).
+ */
+const STAGE_OUTPUT = /^\$\[ stageDependencies\.(\w+)\.(\w+)\.outputs\['(?:\2\.)?(\w+)\.(\w+)'\] \]$/;
 
 /** The variables a later stage's job maps from the build (releaseVersion, releaseDigest...). */
 const releaseVariables = (): string[] =>
@@ -178,6 +182,13 @@ describe("pipeline YAML", () => {
         }
     });
 
+    it("promotes Kustomize apps into the branch a prod stack requires them to follow", () => {
+        const prodBranch = (
+            loadYaml(templateFile("ci-kustomize-stages-template.yml", KUSTOMIZE_STAGES)).parameters as Doc[]
+        ).find((p) => p.name === "prodBranch");
+        assert.equal(prodBranch?.default, PROMOTION_BRANCH);
+    });
+
     it("links each example to its team's variable group before the shared variables", () => {
         for (const file of Object.values(EXAMPLES)) {
             const [group, vars, ...rest] = loadYaml(file).variables;
@@ -240,16 +251,17 @@ describe("pipeline YAML", () => {
             }
         });
 
-        it(`${kind}: maps into verify and promote only outputs the build sets, and every release variable their steps read`, () => {
+        it(`${kind}: maps into verify and promote only outputs earlier stages set, and every release variable their steps read`, () => {
             const { stages } = EXPANDED[kind];
-            const buildSteps = steps(stages[0]);
-            for (const s of stages.slice(1)) {
+            stages.slice(1).forEach((s: Doc, i: number) => {
                 const job = onlyJob(s);
                 for (const [name, value] of Object.entries(job.variables as Record<string, string>)) {
-                    const [, step, output] = STAGE_OUTPUT.exec(value) ?? [];
+                    const [, from, , step, output] = STAGE_OUTPUT.exec(value) ?? [];
                     assert.ok(step, `${s.stage}.${name}: ${value}`);
-                    const setter = buildSteps.find((b) => b.name === step);
-                    assert.ok(setter, `${s.stage}.${name}: the build has no step named ${step}`);
+                    const earlier = stages.slice(0, i + 1).find((x: Doc) => x.stage === from);
+                    assert.ok(earlier, `${s.stage}.${name}: no earlier stage ${from}`);
+                    const setter = steps(earlier).find((b) => b.name === step);
+                    assert.ok(setter, `${s.stage}.${name}: stage ${from} has no step named ${step}`);
                     assert.ok(
                         scriptOf(setter).includes(`##vso[task.setvariable variable=${output};isOutput=true]`),
                         `${s.stage}.${name}: step ${step} sets no output ${output}`,
@@ -260,7 +272,7 @@ describe("pipeline YAML", () => {
                         used in job.variables,
                         `${s.stage} reads $(${used}), which its job does not map`,
                     );
-            }
+            });
         });
 
         it(`${kind}: records the image digest of the build (release.json and an output variable)`, () => {

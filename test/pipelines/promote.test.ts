@@ -352,6 +352,28 @@ describe("promote (Kustomize app of dev-team2)", () => {
     const BRANCH = "promote/dev-team2-app-1.2.7";
     const FILE = "deploy/prod/kustomization.yaml";
     const BASE = "deploy/base/deployment.yaml";
+    const RECORD = "deploy/prod/.promoted-from";
+    const NEXT_DIGEST = `sha256:${"b".repeat(64)}`;
+    /** Merges a promotion pull request on GitHub: a merge commit, or a squash of its changes. */
+    const merge = (branch: string, style: "merge" | "squash") => {
+        const parents = style === "merge" ? ["-p", "prod", "-p", branch] : ["-p", "prod"];
+        const tree = `${branch}^{tree}`;
+        const commit = sandbox
+            .git(
+                remote(),
+                "-c",
+                "user.name=GitHub",
+                "-c",
+                "user.email=noreply@github.com",
+                "commit-tree",
+                tree,
+                ...parents,
+                "-m",
+                `${style} ${branch}`,
+            )
+            .trim();
+        sandbox.git(remote(), "update-ref", "refs/heads/prod", commit);
+    };
     const remote = () => join(sandbox.remotes, `${REPOSITORY}.git`);
     const head = () => sandbox.git(remote(), "rev-parse", "main").trim();
     /** The app repository with its prod branch, and the build's bump commit on main (what staging verified). */
@@ -387,7 +409,7 @@ describe("promote (Kustomize app of dev-team2)", () => {
         ]);
     });
 
-    it("opens one pull request into the prod branch: the verified commit merged, and deploy/prod's digest line", () => {
+    it("opens one pull request into the prod branch: the verified commit's tree, deploy/prod's digest line and its record", () => {
         const verified = appRepository();
         ok(runPromote(KUSTOMIZE_STAGES, variables(verified)));
         assert.deepEqual(
@@ -397,12 +419,69 @@ describe("promote (Kustomize app of dev-team2)", () => {
                 ["POST", BRANCH, "prod"],
             ],
         );
-        sandbox.git(remote(), "merge-base", "--is-ancestor", verified, BRANCH);
-        const diff = sandbox.git(remote(), "diff", "--unified=0", `${verified}`, BRANCH).split("\n");
+        const diff = sandbox.git(remote(), "diff", "--unified=0", verified, BRANCH).split("\n");
         assert.deepEqual(
-            diff.filter((l) => /^[-+] /.test(l)),
-            [`-    digest: sha256:${"0".repeat(64)}`, `+    digest: ${DIGEST}`],
+            diff.filter((l) => /^[-+][^-+]/.test(l)),
+            [`+${verified}`, `-    digest: sha256:${"0".repeat(64)}`, `+    digest: ${DIGEST}`],
         );
+        assert.equal(sandbox.git(remote(), "show", `${BRANCH}:${RECORD}`).trim(), verified);
+    });
+
+    it("promotes again after the first pull request was squash-merged: no conflict, only what changed since", () => {
+        const first = appRepository();
+        ok(runPromote(KUSTOMIZE_STAGES, variables(first)));
+        merge(BRANCH, "squash");
+        sandbox.pushToMain(
+            REPOSITORY,
+            { "deploy/staging/kustomization.yaml": "# bumped to 1.2.8\n" },
+            "bump 1.2.8",
+        );
+        const second = head();
+        sandbox.inRegistry("acrgitopsstaging", "dev-team2/app:1.2.8", NEXT_DIGEST);
+        ok(
+            runPromote(KUSTOMIZE_STAGES, {
+                ...variables(second),
+                releaseVersion: "1.2.8",
+                releaseDigest: NEXT_DIGEST,
+            }),
+        );
+        const next = "promote/dev-team2-app-1.2.8";
+        assert.deepEqual(
+            sandbox.git(remote(), "diff", "--name-only", "prod", next).trim().split("\n").sort(),
+            ["deploy/prod/.promoted-from", FILE, "deploy/staging/kustomization.yaml"],
+        );
+        assert.match(sandbox.git(remote(), "show", `${next}:${FILE}`), new RegExp(`digest: ${NEXT_DIGEST}`));
+    });
+
+    it("refuses to promote an older verified commit than the one prod already runs", () => {
+        const first = appRepository();
+        sandbox.pushToMain(
+            REPOSITORY,
+            { "deploy/staging/kustomization.yaml": "# bumped to 1.2.8\n" },
+            "bump 1.2.8",
+        );
+        const second = head();
+        ok(
+            runPromote(KUSTOMIZE_STAGES, {
+                ...variables(second),
+                releaseVersion: "1.2.8",
+                releaseDigest: NEXT_DIGEST,
+            }),
+        );
+        merge("promote/dev-team2-app-1.2.8", "merge");
+        const run = runPromote(KUSTOMIZE_STAGES, variables(first));
+        assert.equal(run.status, 1);
+        assert.deepEqual(errors(run), [
+            `prod already runs ${second}, a later verified commit than this run's ${first}: nothing older is promoted`,
+        ]);
+    });
+
+    it("makes the same commit when the same promotion runs again, so the open pull request keeps its approvals", () => {
+        const verified = appRepository();
+        ok(runPromote(KUSTOMIZE_STAGES, variables(verified)));
+        const once = sandbox.git(remote(), "rev-parse", BRANCH).trim();
+        ok(runPromote(KUSTOMIZE_STAGES, variables(verified)));
+        assert.equal(sandbox.git(remote(), "rev-parse", BRANCH).trim(), once);
     });
 
     it("takes to prod only what staging verified: a deploy/base change pushed to main afterwards stays out", () => {
@@ -425,7 +504,7 @@ describe("promote (Kustomize app of dev-team2)", () => {
         const run = runPromote(KUSTOMIZE_STAGES, variables(head()));
         assert.equal(run.status, 1);
         assert.deepEqual(errors(run), [
-            `${REPOSITORY} has no branch prod, which Flux applies to prod: create it once from main (git push origin main:prod) and protect it`,
+            `${REPOSITORY} has no branch prod, which Flux applies to prod: create it once from the commit staging verified (git push origin ${head()}:refs/heads/prod) and protect it`,
         ]);
         assert.equal(githubRequests().length, 0);
     });
@@ -434,10 +513,14 @@ describe("promote (Kustomize app of dev-team2)", () => {
         ok(runPromote(KUSTOMIZE_STAGES, variables(appRepository())));
         const [, create] = githubRequests();
         assert.equal(create.body!.title, "Promote dev-team2/app 1.2.7 to prod [skip azp]");
-        assert.deepEqual(sandbox.git(remote(), "log", "-2", "--format=%s", BRANCH).trim().split("\n"), [
+        assert.equal(
+            sandbox.git(remote(), "log", "-1", "--format=%s", BRANCH).trim(),
             "Promote dev-team2/app 1.2.7 to prod [skip azp]",
-            `Merge ${head()}, which staging verified as 1.2.7 [skip azp]`,
-        ]);
+        );
+        assert.match(
+            sandbox.git(remote(), "log", "-1", "--format=%B", BRANCH),
+            new RegExp(`Promoted-From: ${head()}`),
+        );
     });
 
     it("points a placeholder newName at prod's registry in the same pull request, the first time", () => {

@@ -177,6 +177,10 @@ describe("verify (Kustomize app of dev-team2)", () => {
         );
         assert.match(calls[4].join(" "), /--namespace dev-team2 --timeout \d+s$/);
         assert.match(run.stdout, /Staging runs acrgitopsstaging\.azurecr\.io\/dev-team2\/app:1\.2\.7/);
+        assert.match(
+            run.stdout,
+            new RegExp(`##vso\\[task\\.setvariable variable=commit;isOutput=true\\]${BUMP}$`, "m"),
+        );
     });
 
     it("takes a later commit staging applied (a push to main after the bump) when its Deployment runs the built image", async () => {
@@ -189,6 +193,11 @@ describe("verify (Kustomize app of dev-team2)", () => {
             run.stdout,
             new RegExp(`applied main@sha1:${LATER}, a later commit than ${BUMP}, which still runs`),
         );
+        const output = new RegExp(
+            `##vso\\[task\\.setvariable variable=commit;isOutput=true\\]${LATER}$`,
+            "m",
+        );
+        assert.match(run.stdout, output, "promote takes the commit staging applied");
     });
 
     it("fails with a clear message when staging does not apply the commit within the time limit", async () => {

@@ -21,13 +21,12 @@ export function stackTenants(stack: StackName): RawTenant[] {
 /**
  * The problem key of `path` in the `index`th team given as a list override (written as `team<i>.yaml`),
  * as a regular expression source: `teamKey(2, "name")` matches `.../team2.yaml: name`, and
- * `teamKey(2, "quota.cpu", "dev-team3")` matches `.../guardrails/dev-team3.yaml: quota.cpu`.
+ * `teamKey(2, "quota.cpu")` matches `.../guardrails/team2.yaml: quota.cpu`.
  */
-export function teamKey(index: number, path: string, name?: string): string {
-    // A guardrail key is reported in the team's guardrails file, named after the team.
+export function teamKey(index: number, path: string): string {
+    // A guardrail key is reported in the team's guardrails file (same file name, under guardrails/).
     const guardrail = (GUARDRAIL_KEYS as readonly string[]).includes(path.split(/[.[]/)[0]);
-    const file = guardrail ? `guardrails/${name ?? "[a-z0-9-]+"}` : `team${index}`;
-    return `${file}\\.yaml: ${path.replace(/[[\].]/g, (c) => `\\${c}`)}`;
+    return `${guardrail ? "guardrails/" : ""}team${index}\\.yaml: ${path.replace(/[[\].]/g, (c) => `\\${c}`)}`;
 }
 
 /**

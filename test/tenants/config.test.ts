@@ -17,8 +17,7 @@ const rejectsNaming = (
     stack: (typeof STACKS)[number] = "staging",
 ) => {
     const [, index, path] = /^\[(\d+)\]\.(.*)$/.exec(key)!;
-    const name = (overrides[TENANTS_KEY] as { name?: string }[] | undefined)?.[Number(index)]?.name;
-    return assert.rejects(run(stack, overrides), new RegExp(`${teamKey(Number(index), path, name)}:`));
+    return assert.rejects(run(stack, overrides), new RegExp(`${teamKey(Number(index), path)}:`));
 };
 
 describe("tenants config", () => {
@@ -86,8 +85,28 @@ describe("tenants config", () => {
         return assert.rejects(
             run("prod", { [TENANTS_KEY]: tenants }),
             new RegExp(
-                `${teamKey(1, "git.branch")}: got "main"; allowed: a branch only promotion pull requests change`,
+                `${teamKey(1, "git.branch")}: got "main"; allowed: prod, the branch only promotion pull requests change`,
             ),
+        );
+    });
+
+    test("attack: a Kustomize team whose prod follows another branch it pushes to (develop) is refused", () => {
+        const tenants = stackTenants("prod");
+        tenants[1].git = { ...tenants[1].git, branch: "develop" };
+        return assert.rejects(
+            run("prod", { [TENANTS_KEY]: tenants }),
+            new RegExp(
+                `${teamKey(1, "git.branch")}: got "develop"; allowed: prod, the branch only promotion`,
+            ),
+        );
+    });
+
+    test("attack: a Kustomize team whose prod follows a tag (which it can move) is refused", () => {
+        const tenants = stackTenants("prod");
+        tenants[1].git = { ...tenants[1].git, tag: "v1.2.7" };
+        return assert.rejects(
+            run("prod", { [TENANTS_KEY]: tenants }),
+            new RegExp(`${teamKey(1, "git.tag")}: got "v1\\.2\\.7"; allowed: no tag here`),
         );
     });
 
@@ -212,7 +231,7 @@ describe("tenants config", () => {
                 staging((t) => (t[0].quota = { cpu: "2", pods: 30 })),
             ),
             new RegExp(
-                `${teamKey(0, "quota.cpu", "dev-team1")}: got "2"; allowed: at least 3: quota\\.pods \\(30\\) pods at limits\\.defaultRequestCpu \\(100m\\) each`,
+                `${teamKey(0, "quota.cpu")}: got "2"; allowed: at least 3: quota\\.pods \\(30\\) pods at limits\\.defaultRequestCpu \\(100m\\) each`,
             ),
         ));
 

@@ -173,15 +173,24 @@ describe("team files: guardrails are the platform team's (tenants/guardrails/<te
         assert.equal(quota?.inputs.spec.hard["requests.cpu"], "8");
     });
 
-    test("the guardrails file is the team's (by name), so renaming the team file keeps them", async () => {
+    test("attack: renaming a team file without its guardrails file is refused, naming the orphan (no silent default quota)", () => {
         const overrides = teams();
         const dir = overrides[TEAMS];
         renameSync(join(dir, "dev-team1.yaml"), join(dir, "a-team1.yaml"));
-        const quota = (await run("prod", overrides)).resources.find(
-            (x) =>
-                x.type === "kubernetes:core/v1:ResourceQuota" && x.inputs.metadata.namespace === "dev-team1",
+        return assert.rejects(
+            run("prod", overrides),
+            /guardrails\/dev-team1\.yaml: .*allowed: guardrails of a team file dev-team1\.yaml beside it/,
         );
-        assert.equal(quota?.inputs.spec.hard["requests.cpu"], "8");
+    });
+
+    test("the guardrails file is found by the team file's path, not by the name inside it (which the team edits)", async () => {
+        const renamed = NEW_TEAM.replace("name: dev-team3", "name: dev-team3x");
+        const r = await run("prod", teams(newTeam(renamed)));
+        const quota = r.resources.find(
+            (x) =>
+                x.type === "kubernetes:core/v1:ResourceQuota" && x.inputs.metadata.namespace === "dev-team3x",
+        );
+        assert.equal(quota?.inputs.spec.hard["requests.cpu"], "2", "dev-team3.yaml's guardrails still apply");
     });
 
     for (const [key, line] of [
