@@ -107,6 +107,11 @@ export interface TenantGitSource {
     /** Optional exact ref to deploy (a tag or a commit SHA); without one Flux follows `branch` (see README, Known limitations). */
     readonly tag?: string;
     readonly commit?: string;
+    /**
+     * Not deployed in this environment yet (a pinning stack only): no GitRepository or Kustomization
+     * until the team's first promotion has merged into its prod branch and the team file says so.
+     */
+    readonly pending?: boolean;
     /** Path of the kustomization in the repository. */
     readonly path: string;
     /** Name of a Secret in the team namespace holding Git credentials, for private repositories. */
@@ -260,7 +265,7 @@ const APP_KEYS = [
 ];
 const FLOW_KEYS = ["from", "to", "port"];
 const EGRESS_KEYS = ["cidr", "ports", "apps"];
-const GIT_KEYS = ["url", "branch", "tag", "commit", "path", "secretName", "healthChecks"];
+const GIT_KEYS = ["url", "branch", "tag", "commit", "path", "secretName", "healthChecks", "pending"];
 const HEALTH_CHECK_KEYS = ["apiVersion", "kind", "name"];
 const QUOTA_KEYS = Object.keys(DEFAULT_QUOTA);
 const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS);
@@ -643,6 +648,15 @@ function readFlow(r: ConfigReader, raw: unknown, at: string): FlowConfig {
 /** The branch the app pipelines build from and push staging's bumps to (their trigger, `main` only). */
 export const BUILD_BRANCH = "main";
 
+/** `git.pending: true`: a Kustomize team not deployed in this (pinning) stack until its first promotion. */
+function readGitPending(r: ConfigReader, value: unknown, at: string, policy: string): boolean {
+    if (value === undefined) return false;
+    if (value !== true) r.problem(at, value, "true, or no pending key");
+    else if (policy !== "exact")
+        r.problem(at, value, "no pending key here: only a stack that pins waits for a first promotion");
+    return value === true;
+}
+
 /** The branch a pinning stack follows, which only promotion pull requests change (the templates' `prodBranch`). */
 export const PROMOTION_BRANCH = "prod";
 
@@ -707,12 +721,14 @@ function readGit(
         return { apiVersion, kind: str(c.kind), name: str(c.name) };
     });
     const branch = raw.branch === undefined ? BUILD_BRANCH : str(raw.branch);
-    if (policy === "exact") checkPinnedGit(r, at, { branch, tag, commit });
+    const pending = readGitPending(r, raw.pending, `${at}.pending`, policy);
+    if (policy === "exact" && !pending) checkPinnedGit(r, at, { branch, tag, commit });
     return {
         url,
         branch,
         tag,
         commit,
+        ...(pending ? { pending } : {}),
         path,
         secretName: raw.secretName === undefined ? undefined : str(raw.secretName),
         healthChecks,

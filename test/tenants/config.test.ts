@@ -110,6 +110,26 @@ describe("tenants config", () => {
         );
     });
 
+    test("a Kustomize team pending in prod (before its first promotion) gets no GitRepository or Kustomization there", async () => {
+        const tenants = stackTenants("prod");
+        tenants[1].git = { url: tenants[1].git.url, pending: true };
+        const r = await run("prod", { [TENANTS_KEY]: tenants });
+        const flux = r.resources.filter(
+            (x) => /GitRepository|Kustomization/.test(x.type) && x.inputs.metadata?.namespace === "dev-team2",
+        );
+        assert.deepEqual(flux, []);
+        assert.ok((r.outputs.tenantNamespaces as string[]).includes("dev-team2"), "the team itself is there");
+    });
+
+    test("a Kustomize team pending in staging is refused: staging deploys every build", () => {
+        const tenants = stackTenants("staging");
+        tenants[1].git = { ...tenants[1].git, pending: true };
+        return assert.rejects(
+            run("staging", { [TENANTS_KEY]: tenants }),
+            new RegExp(`${teamKey(1, "git.pending")}: got true; allowed: no pending key here`),
+        );
+    });
+
     test("a Kustomize team's staging may follow main", async () => {
         const tenants = stackTenants("staging");
         tenants[1].git = { ...tenants[1].git, branch: "main" };

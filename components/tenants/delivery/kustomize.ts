@@ -47,6 +47,8 @@ export function kustomization(t: KustomizeTenant): flux.FluxObject {
 
 /** Registers the team's GitRepository and Kustomization; returns the Kustomization's name. */
 export function kustomizeDelivery(ctx: DeliveryContext, t: KustomizeTenant): string[] {
+    // Not deployed here until the first promotion: nothing to fail, nothing to page ops about.
+    if (t.git.pending) return [];
     const repository = fluxResource(ctx, `${ctx.name}-gitrepository`, gitRepository(t));
     fluxResource(ctx, `${ctx.name}-kustomization`, kustomization(t), [repository]);
     return [t.name];
