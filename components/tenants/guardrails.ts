@@ -44,7 +44,7 @@ export function orphanGuardrails(
     if (!existsSync(dir)) return [];
     const teams = new Set(teamFiles.map((f) => basename(f)));
     return readdirSync(dir)
-        .filter((f) => f.endsWith(".yaml") && !teams.has(f))
+        .filter((f) => !teams.has(f)) // dev-team1.yml too: it would be neither applied nor refused
         .sort()
         .map((f) => join(directory, GUARDRAILS_DIRECTORY, f));
 }

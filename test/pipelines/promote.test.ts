@@ -3,7 +3,7 @@
 // (holding a team file) and of the Kustomize app's repository. Promote copies what staging verified
 // by digest, then opens one pull request that changes only the prod pin.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { parse } from "yaml";
@@ -451,6 +451,44 @@ describe("promote (Kustomize app of dev-team2)", () => {
             ["deploy/prod/.promoted-from", FILE, "deploy/staging/kustomization.yaml"],
         );
         assert.match(sandbox.git(remote(), "show", `${next}:${FILE}`), new RegExp(`digest: ${NEXT_DIGEST}`));
+    });
+
+    it("takes a deploy/prod change made on main to prod with the next promotion, the image lines set", () => {
+        sandbox.remote(REPOSITORY, kustomizeAppRepository());
+        sandbox.git(remote(), "branch", "prod", "main");
+        const overlay = sandbox.git(remote(), "show", `main:${FILE}`).replace(/count: \d+/, "count: 4");
+        sandbox.pushToMain(REPOSITORY, { [FILE]: overlay }, "prod runs 4 replicas");
+        const verified = head();
+        ok(runPromote(KUSTOMIZE_STAGES, variables(verified)));
+        const promoted = parse(sandbox.git(remote(), "show", `${BRANCH}:${FILE}`));
+        assert.equal(promoted.replicas[0].count, 4);
+        assert.equal(promoted.images[0].digest, DIGEST);
+    });
+
+    it("refuses when prod runs a commit the app repository no longer has (main rewritten)", () => {
+        appRepository();
+        const prodWithRecord = sandbox.git(remote(), "rev-parse", "prod").trim();
+        const clone = join(sandbox.tmp, "rewrite");
+        sandbox.git(sandbox.tmp, "clone", "--quiet", remote(), clone);
+        sandbox.git(clone, "checkout", "--quiet", "prod");
+        writeFileSync(join(clone, RECORD), `${"f".repeat(40)}\n`);
+        sandbox.git(clone, "add", ".");
+        sandbox.git(
+            clone,
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "--quiet",
+            "-m",
+            "record",
+        );
+        sandbox.git(clone, "push", "--quiet", "origin", "HEAD:refs/heads/prod");
+        assert.notEqual(sandbox.git(remote(), "rev-parse", "prod").trim(), prodWithRecord);
+        const run = runPromote(KUSTOMIZE_STAGES, variables(head()));
+        assert.equal(run.status, 1);
+        assert.match(errors(run)[0], /^prod runs f{40}, which one-kubernetes\/dev-team2 no longer has/);
     });
 
     it("refuses to promote an older verified commit than the one prod already runs", () => {

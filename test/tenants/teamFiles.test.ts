@@ -183,6 +183,12 @@ describe("team files: guardrails are the platform team's (tenants/guardrails/<te
         );
     });
 
+    test("a guardrails file that is not named like a team file (dev-team1.yml) is refused, not ignored", () =>
+        assert.rejects(
+            run("prod", teams({ "guardrails/dev-team1.yml": 'quota: { cpu: "1" }\n' })),
+            /guardrails\/dev-team1\.yml:.*allowed: guardrails of a team file dev-team1\.yml beside it/,
+        ));
+
     test("the guardrails file is found by the team file's path, not by the name inside it (which the team edits)", async () => {
         const renamed = NEW_TEAM.replace("name: dev-team3", "name: dev-team3x");
         const r = await run("prod", teams(newTeam(renamed)));
