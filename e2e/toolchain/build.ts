@@ -1,0 +1,204 @@
+// `npm run e2e:toolchain`: builds the real engines the e2e runs from their Go modules, once, into a
+// cache outside the work tree (e2e/toolchain/cache.ts), each tool keyed by its module, version and
+// build recipe: a second run rebuilds only what changed.
+//
+// Every module is downloaded by `go mod download` (checked against the Go checksum database), copied
+// out of the read-only module cache and built as its own main module. Directory `replace` lines
+// (`=> ../sdk`, `=> ./staging/src/k8s.io/api`) point at folders a module zip never holds, so they are
+// dropped and the published module is required instead; the other `replace` lines stay as upstream
+// wrote them. That is why `go install module@version`, which refuses any `replace`, is not used.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { cacheRoot, Tool, toolBinDir, toolStamp, toolchain } from "./cache";
+
+const args = process.argv.slice(2);
+const known = ["--only", "--force", "--help"];
+
+function fail(message: string): never {
+    throw new ToolchainError(message);
+}
+
+/** One clear line for the user; no stack trace. */
+class ToolchainError extends Error {}
+
+function report(e: unknown): never {
+    console.error(`e2e toolchain: ${e instanceof ToolchainError ? e.message : String(e)}`);
+    process.exit(1);
+}
+
+function run(
+    cmd: string,
+    argv: string[],
+    opts: { cwd?: string; env?: NodeJS.ProcessEnv; log?: string } = {},
+) {
+    const r = spawnSync(cmd, argv, {
+        cwd: opts.cwd,
+        env: { ...process.env, GOWORK: "off", ...opts.env },
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+    });
+    if (opts.log)
+        fs.appendFileSync(opts.log, `$ ${cmd} ${argv.join(" ")}\n${r.stdout ?? ""}${r.stderr ?? ""}\n`);
+    if (r.error) fail(`${cmd} could not start: ${r.error.message}`);
+    return r;
+}
+
+function checkGo(): void {
+    const r = spawnSync("go", ["version"], { encoding: "utf8" });
+    if (r.error) fail(`no Go found on PATH; install Go ${toolchain.go} or later (https://go.dev/dl)`);
+    const m = /go(\d+)\.(\d+)/.exec(r.stdout);
+    const [wantMajor, wantMinor] = toolchain.go.split(".").map(Number);
+    if (!m || Number(m[1]) < wantMajor || (Number(m[1]) === wantMajor && Number(m[2]) < wantMinor)) {
+        fail(`${r.stdout.trim()} is older than Go ${toolchain.go}, which these modules need`);
+    }
+}
+
+/** Downloads module@version (checksum-verified) and returns its read-only source folder. */
+function download(tool: Tool, log: string): string {
+    const r = run("go", ["mod", "download", "-json", `${tool.module}@${tool.version}`], { log });
+    const info = r.stdout ? JSON.parse(r.stdout) : {};
+    if (r.status !== 0 || info.Error) {
+        const why = String(info.Error ?? r.stderr).split("\n")[0];
+        fail(
+            `${tool.module}@${tool.version} could not be downloaded (${why}); pick a version the Go module proxy serves in e2e/toolchain/versions.json`,
+        );
+    }
+    return info.Dir;
+}
+
+/** go.mod edits that make a module buildable on its own: see the header. */
+function standalone(tool: Tool, src: string, log: string): void {
+    const edit = JSON.parse(run("go", ["mod", "edit", "-json"], { cwd: src }).stdout);
+    const flags: string[] = [];
+    for (const r of edit.Replace ?? []) {
+        if (r.New.Version !== undefined) continue;
+        flags.push(`-dropreplace=${r.Old.Path}`);
+        const req = (edit.Require ?? []).find((q: { Path: string }) => q.Path === r.Old.Path);
+        if (req && /^v0\.0\.0(-|$)/.test(req.Version)) {
+            if (!tool.stagingVersion)
+                fail(
+                    `${tool.name}: ${r.Old.Path} is required at ${req.Version} and replaced by a folder; set stagingVersion`,
+                );
+            flags.push(`-require=${r.Old.Path}@${tool.stagingVersion}`);
+        }
+    }
+    if (flags.length) run("go", ["mod", "edit", ...flags], { cwd: src, log });
+}
+
+function ldflags(tool: Tool): string {
+    switch (tool.ldflags) {
+        case undefined:
+            return "-s -w";
+        case "kubernetes": {
+            const [major, minor] = tool.version.replace(/^v/, "").split(".");
+            const vars = {
+                gitVersion: tool.version,
+                gitMajor: major,
+                gitMinor: minor,
+                gitTreeState: "clean",
+            };
+            const pkgs = ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"];
+            const x = pkgs.flatMap((p) => Object.entries(vars).map(([k, v]) => `-X ${p}.${k}=${v}`));
+            return ["-s -w", ...x].join(" ");
+        }
+        case "pulumi":
+            return `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${tool.version}`;
+        case "pulumi-kubernetes":
+            return `-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${tool.providerVersion}`;
+    }
+}
+
+/** The provider embeds its schema, generated from the committed schema.json before `go build`. */
+function generate(tool: Tool, src: string, log: string): void {
+    if (tool.generate !== "pulumi-kubernetes-schema") return;
+    const dir = path.join(src, "cmd", "pulumi-resource-kubernetes");
+    const r = run("go", ["run", "-mod=mod", "generate.go"], {
+        cwd: dir,
+        env: { VERSION: tool.providerVersion },
+        log,
+    });
+    if (r.status !== 0) fail(`${tool.name}: generating schema-embed.json failed; see ${log}`);
+}
+
+function build(tool: Tool, index: number, total: number): void {
+    const stamp = toolStamp(tool);
+    const done = path.join(toolBinDir(tool), "..", "stamp");
+    const binaries = Object.keys(tool.packages).map((b) => path.join(toolBinDir(tool), b));
+    const fresh =
+        fs.existsSync(done) &&
+        fs.readFileSync(done, "utf8") === stamp &&
+        binaries.every((b) => fs.existsSync(b));
+    const label = `[${index}/${total}] ${tool.name} ${tool.version}`;
+    if (fresh && !args.includes("--force")) return void console.log(`${label}: cached`);
+    const home = path.join(toolBinDir(tool), "..");
+    const log = path.join(home, "build.log");
+    fs.rmSync(home, { recursive: true, force: true });
+    fs.mkdirSync(toolBinDir(tool), { recursive: true });
+    const started = Date.now();
+    console.log(`${label}: downloading ${tool.module}`);
+    const src = path.join(home, "src");
+    fs.cpSync(download(tool, log), src, { recursive: true });
+    run("chmod", ["-R", "u+w", src]);
+    standalone(tool, src, log);
+    generate(tool, src, log);
+    console.log(`${label}: building ${Object.keys(tool.packages).join(", ")} (log: ${log})`);
+    for (const [bin, pkg] of Object.entries(tool.packages)) {
+        const out = path.join(toolBinDir(tool), bin);
+        const r = run("go", ["build", "-mod=mod", "-trimpath", "-ldflags", ldflags(tool), "-o", out, pkg], {
+            cwd: src,
+            env: { CGO_ENABLED: "0" },
+            log,
+        });
+        if (r.status !== 0)
+            fail(`${tool.name}: go build ${pkg} failed (last lines of ${log}):\n${tail(r.stderr)}`);
+    }
+    fs.rmSync(src, { recursive: true, force: true });
+    fs.writeFileSync(done, stamp);
+    console.log(`${label}: built in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+function tail(text: string): string {
+    return text.trim().split("\n").slice(-12).join("\n");
+}
+
+function main(): void {
+    for (const a of args) {
+        if (a.startsWith("-") && !known.includes(a)) fail(`unknown flag ${a}; allowed: ${known.join(", ")}`);
+    }
+    if (args.includes("--help")) {
+        console.log("usage: npm run e2e:toolchain [-- --only <tool>[,<tool>]] [--force]");
+        console.log(`tools: ${toolchain.tools.map((t) => t.name).join(", ")}`);
+        return;
+    }
+    checkGo();
+    const i = args.indexOf("--only");
+    const only = i >= 0 ? (args[i + 1] ?? "").split(",") : undefined;
+    for (const name of only ?? []) {
+        if (!toolchain.tools.some((t) => t.name === name)) {
+            fail(`--only ${name}: no such tool; tools: ${toolchain.tools.map((t) => t.name).join(", ")}`);
+        }
+    }
+    const tools = toolchain.tools.filter((t) => !only || only.includes(t.name));
+    console.log(`e2e toolchain: cache ${cacheRoot()}`);
+    const started = Date.now();
+    const failed: string[] = [];
+    tools.forEach((t, n) => {
+        try {
+            build(t, n + 1, tools.length);
+        } catch (e) {
+            if (!(e instanceof ToolchainError)) throw e;
+            console.error(`e2e toolchain: ${e.message}`);
+            failed.push(t.name);
+        }
+    });
+    const seconds = Math.round((Date.now() - started) / 1000);
+    if (failed.length) fail(`${failed.length} tool(s) not built: ${failed.join(", ")} (${seconds} s)`);
+    console.log(`e2e toolchain: ready in ${seconds} s`);
+}
+
+try {
+    main();
+} catch (e) {
+    report(e);
+}
