@@ -12,7 +12,9 @@ import { TenantAdmission } from "./components/tenants/admission";
 import { Tenant } from "./components/tenants/tenant";
 import { environmentOutputs, environmentStackName } from "./components/devops/environments";
 import { assertNever } from "./src/assertNever";
-import { DeliveryConfig, EnvironmentConfig, loadConfig } from "./src/config";
+import { ClusterConfig, DeliveryConfig, EnvironmentConfig, loadConfig } from "./src/config";
+import { ExistingCluster } from "./components/platform/existingCluster";
+import { externalChartSource } from "./components/charts/source";
 import { FLUX_NAMESPACE } from "./src/namespaces";
 import { Names, names } from "./src/naming";
 
@@ -24,6 +26,8 @@ export = function gitopsPlatform() {
             return environment(config);
         case "delivery":
             return delivery(config);
+        case "cluster":
+            return cluster(config);
         default:
             return assertNever(config, "stack role");
     }
@@ -233,4 +237,45 @@ function delivery(config: DeliveryConfig) {
         teamsDirectory: config.tenants.teamsDirectory,
     });
     return { devopsProject: devops.projectName, devopsPipelines: devops.pipelineIds };
+}
+
+/**
+ * A cluster stack: every in-cluster step of an environment on an existing cluster reached by a
+ * kubeconfig (a laptop's kind cluster, a cluster made by `az aks create`, the e2e's control plane).
+ * Nothing of Azure: the values an environment gets from Azure come from the stack's config.
+ */
+function cluster(config: ClusterConfig) {
+    const base = names(config.project, config.stack).base;
+    const platform = new ExistingCluster(`${base}-cluster`, { config: config.cluster });
+    const charts = externalChartSource(config.chartRepository.url, config.chartRepository.namespace);
+    const flux = new Flux(`${base}-flux`, {
+        config: config.flux,
+        stack: config.stack,
+        provider: platform.provider,
+        kubernetesVersion: platform.kubernetesVersion,
+        chartRepositoryMode: "chartmuseum",
+    });
+    const admission = new TenantAdmission(`${base}-tenant-admission`, { provider: platform.provider });
+    const tenants = config.tenants.tenants.map(
+        (tenant) =>
+            new Tenant(tenant.name, {
+                tenant,
+                tenants: config.tenants.tenants,
+                provider: platform.provider,
+                chartSource: charts,
+                registryLoginServer: platform.registryLoginServer,
+                membersInCluster: true,
+                ingressNamespace: platform.ingressNamespace,
+                fluxInstallation: flux.installation,
+                admission,
+                notifications: { channel: config.flux.notifications, cluster: config.stack },
+            }),
+    );
+    return {
+        registryLoginServer: platform.registryLoginServer,
+        chartRepositoryUrl: charts.url,
+        fleetRepositoryUrl: flux.fleetRepositoryUrl,
+        fluxNamespace: flux.namespace,
+        tenantNamespaces: tenants.map((t) => t.namespace),
+    };
 }

@@ -136,3 +136,25 @@ export function isKeyVaultCertificateUri(value: string): boolean {
 export function keyVaultNameOfCertificate(uri: string): string {
     return new URL(uri).hostname.split(".")[0];
 }
+
+/** A cluster stack's chart repository: ChartMuseum-style, run by whoever runs the cluster. */
+export interface ExternalChartRepositoryConfig {
+    /** Base URL; a team's repository is `<url>/<team>`. */
+    readonly url: string;
+    /** Namespace it runs in, which Flux's network policy admits (when it runs in the cluster). */
+    readonly namespace: string;
+}
+
+export function readExternalChartRepositoryConfig(r: ConfigReader): ExternalChartRepositoryConfig {
+    return {
+        url: r.string("chartRepositoryUrl", {
+            valid: (v) => /^https?:\/\/[^\s/]+(\/\S*)?$/.test(v) && !v.endsWith("/"),
+            allowed:
+                'an http(s) URL without a trailing slash, e.g. "http://chartmuseum.chartmuseum.svc:8080"',
+        }),
+        namespace: r.string("chartRepositoryNamespace", {
+            valid: (v) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v),
+            allowed: "a namespace name",
+        }),
+    };
+}

@@ -66,3 +66,14 @@ export function teamRepositoryPrefix(team: string): string {
 export function teamChartSourcePrefix(base: string, team: string): string {
     return `${base.replace(/\/+$/, "")}/${teamRepositoryPrefix(team)}`;
 }
+
+/** A cluster stack's ChartMuseum-style repository: read by Flux at `<url>/<team>`; pushes are not the platform's. */
+export function externalChartSource(url: string, namespace: string): ChartSource {
+    return {
+        kind: "chartmuseum",
+        url: pulumi.output(url),
+        pushUrl: pulumi.output(url),
+        pushCredentials: pulumi.output<Record<string, PushCredential>>({}),
+        namespace,
+    };
+}

@@ -14,16 +14,38 @@ export type FluxNotifications =
     /** Commit statuses on the fleet repository, with a token that may only write statuses. */
     | { readonly provider: "github"; readonly token: pulumi.Output<string> };
 
+/** Where the fleet repository lives, and so what the Flux step creates around it. */
+export type FleetRepositoryConfig =
+    | {
+          /** On GitHub: read (or created), with a read-only deploy key and the cluster folder seeded. */
+          readonly kind: "github";
+          /** GitHub user or organisation owning the fleet repository. */
+          readonly githubOwner: string;
+          /** Token the GitHub provider uses (repo administration, deploy keys, contents); secret. */
+          readonly githubToken: pulumi.Output<string>;
+          /** Name of the fleet repository Flux syncs from. */
+          readonly repository: string;
+          /** Create the repository (private, default branch protected) instead of using an existing one. */
+          readonly createRepository: boolean;
+      }
+    | {
+          /** Any git server Flux reads over http(s) without credentials (a cluster stack's). */
+          readonly kind: "url";
+          readonly url: string;
+      };
+
+/**
+ * Who installs the Flux controllers: the platform from the pinned flux2 chart, or someone else
+ * (`flux install`, the e2e), in which case the platform applies only Flux's configuration.
+ */
+export const FLUX_INSTALLS = ["chart", "external"] as const;
+export type FluxInstall = (typeof FLUX_INSTALLS)[number];
+
 /** What `flux bootstrap github --owner --repository --branch --path` took on the command line. */
 export interface FluxConfig {
-    /** GitHub user or organisation owning the fleet repository. */
-    readonly githubOwner: string;
-    /** Token the GitHub provider uses (repo administration, deploy keys, contents); secret. */
-    readonly githubToken: pulumi.Output<string>;
-    /** Name of the fleet repository Flux syncs from. */
-    readonly repository: string;
-    /** Create the repository (private, default branch protected) instead of using an existing one. */
-    readonly createRepository: boolean;
+    readonly fleet: FleetRepositoryConfig;
+    /** Whether the chart's controllers are the platform's to install. */
+    readonly install: FluxInstall;
     /** Branch Flux follows. */
     readonly branch: string;
     /** Folder of this stack's cluster in the repository, without `./`, always under `clusters/`. */
@@ -128,7 +150,45 @@ export function normaliseClusterPath(value: string): string | undefined {
     return trimmed;
 }
 
+/** An environment stack's Flux: the fleet on GitHub, the controllers from the chart. */
 export function readFluxConfig(r: ConfigReader, stack: string): FluxConfig {
+    return {
+        fleet: {
+            kind: "github",
+            githubOwner: r.string("githubOwner", {
+                valid: isGithubOwner,
+                allowed: 'a GitHub user or organisation name, e.g. "one-kubernetes"',
+            }),
+            githubToken: r.requireSecret("githubToken"),
+            repository: r.string("fleetRepository", {
+                valid: isGithubRepositoryName,
+                allowed:
+                    'a GitHub repository name: 1-100 letters, digits, ".", "_" or "-", e.g. "fleet-infra"',
+            }),
+            createRepository: r.boolean("fleetRepositoryCreate"),
+        },
+        install: "chart",
+        ...readFluxSettings(r, stack),
+    };
+}
+
+/** A cluster stack's Flux: a fleet at any http(s) git URL, the controllers from the chart or not ours. */
+export function readClusterFluxConfig(r: ConfigReader, stack: string): FluxConfig {
+    return {
+        fleet: {
+            kind: "url",
+            url: r.string("fleetRepositoryUrl", {
+                valid: (v) => /^https?:\/\/[^\s/]+(\/\S*)?$/.test(v),
+                allowed:
+                    'an http(s) URL Flux clones without credentials, e.g. "http://127.0.0.1:8174/fleet.git"',
+            }),
+        },
+        install: r.oneOf("fluxInstall", FLUX_INSTALLS),
+        ...readFluxSettings(r, stack),
+    };
+}
+
+function readFluxSettings(r: ConfigReader, stack: string): Omit<FluxConfig, "fleet" | "install"> {
     const provider = r.oneOf("fluxNotificationProvider", NOTIFICATION_PROVIDERS);
     const rawPath = r.optionalString("fleetPath") ?? `clusters/${stack}`;
     const path = normaliseClusterPath(rawPath);
@@ -140,16 +200,6 @@ export function readFluxConfig(r: ConfigReader, stack: string): FluxConfig {
         );
     }
     return {
-        githubOwner: r.string("githubOwner", {
-            valid: isGithubOwner,
-            allowed: 'a GitHub user or organisation name, e.g. "one-kubernetes"',
-        }),
-        githubToken: r.requireSecret("githubToken"),
-        repository: r.string("fleetRepository", {
-            valid: isGithubRepositoryName,
-            allowed: 'a GitHub repository name: 1-100 letters, digits, ".", "_" or "-", e.g. "fleet-infra"',
-        }),
-        createRepository: r.boolean("fleetRepositoryCreate"),
         branch: r.string("fleetBranch", {
             valid: isBranchName,
             allowed: 'a git branch name, e.g. "main"',

@@ -3,7 +3,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import type { ChartRepositoryMode } from "../charts/source";
-import { FluxConfig, FluxNotifications, fluxChartLine, fluxPrerequisiteProblem } from "./config";
+import {
+    FleetRepositoryConfig,
+    FluxConfig,
+    FluxNotifications,
+    fluxChartLine,
+    fluxPrerequisiteProblem,
+} from "./config";
+import { assertNever } from "../../src/assertNever";
 import { FLUX_RECONCILED_KINDS, FluxObject, alert, notificationProvider } from "../../src/flux";
 import { FLUX_NAMESPACE } from "../../src/namespaces";
 import {
@@ -73,6 +80,8 @@ export const CRDS_ONLY_POST_RENDERER = [
     'process.stdout.write(docs.map((d)=>"---\\n"+d.trim()+"\\n").join(""));});',
 ].join("");
 
+type GithubFleet = Extract<FleetRepositoryConfig, { kind: "github" }>;
+
 interface FleetRepository {
     readonly name: pulumi.Output<string>;
     /** The repository when this stack creates it. */
@@ -104,33 +113,12 @@ export class Flux extends pulumi.ComponentResource {
         this.args = args;
         const { config, stack } = args;
 
-        // --- GitHub: the fleet repository, the cluster folder, the deploy key.
-        const githubProvider = new github.Provider(
-            `${name}-github`,
-            { owner: config.githubOwner, token: config.githubToken },
-            { parent: this },
-        );
-        const gh = { parent: this, provider: githubProvider };
-        const fleet = this.fleetRepository(gh);
-        const clusterFolder = this.clusterFolder(gh, fleet);
-        this.branchProtection(gh, fleet, clusterFolder);
-        const key = new tls.PrivateKey(`${name}-deploy-key`, { algorithm: "ED25519" }, { parent: this });
-        const deployKey = new github.RepositoryDeployKey(
-            `${name}-deploy-key`,
-            // Flux only reads the fleet: a leaked cluster cannot push to it.
-            {
-                repository: fleet.name,
-                title: `flux-${stack} (Pulumi)`,
-                key: key.publicKeyOpenssh,
-                readOnly: true,
-            },
-            gh,
-        );
-
-        // --- Cluster: the Flux CRDs, the controllers, then the fleet sync objects.
+        // --- Cluster: the Flux CRDs and the controllers (or only their lockdown, when Flux is not ours).
         const namespace = this.fluxNamespace();
-        const installation = this.controllers(namespace);
-        this.syncObjects(namespace, installation, key, [deployKey, clusterFolder]);
+        const installation =
+            config.install === "chart" ? this.controllers(namespace) : this.lockdown(namespace);
+        // --- The fleet: its repository, and the sync objects that make the cluster follow it.
+        const fleetUrl = this.fleet(namespace, installation);
 
         // --- Notifications: ops hear of a failed reconciliation.
         failureAlerts(
@@ -139,14 +127,14 @@ export class Flux extends pulumi.ComponentResource {
                 namespace: FLUX_NAMESPACE,
                 notifications: config.notifications,
                 cluster: stack,
-                fleetRepositoryUrl: fleetHtmlUrl(config.githubOwner, config.repository),
+                fleetRepositoryUrl: fleetUrl,
             },
             { parent: this, provider: args.provider, dependsOn: [installation, namespace] },
         );
 
         this.namespace = FLUX_NAMESPACE;
         this.installation = installation;
-        this.fleetRepositoryUrl = pulumi.output(fleetHtmlUrl(config.githubOwner, config.repository));
+        this.fleetRepositoryUrl = pulumi.output(fleetUrl);
         this.registerOutputs({
             namespace: this.namespace,
             installation: this.installation,
@@ -158,12 +146,62 @@ export class Flux extends pulumi.ComponentResource {
         return { parent: this, provider: this.args.provider };
     }
 
+    /** The fleet's sync objects, after what the fleet needs first; returns its web address. */
+    private fleet(namespace: k8s.core.v1.Namespace, installation: pulumi.Resource): string {
+        const { fleet } = this.args.config;
+        switch (fleet.kind) {
+            case "github":
+                return this.githubFleet(namespace, installation, fleet);
+            case "url":
+                this.syncObjects(namespace, installation, { url: fleet.url, after: [] });
+                return fleet.url;
+            default:
+                return assertNever(fleet, "fleet repository kind");
+        }
+    }
+
+    /** `flux bootstrap github`: the repository, the cluster folder, a read-only deploy key, then the sync. */
+    private githubFleet(
+        namespace: k8s.core.v1.Namespace,
+        installation: pulumi.Resource,
+        fleet: GithubFleet,
+    ): string {
+        const githubProvider = new github.Provider(
+            `${this.name}-github`,
+            { owner: fleet.githubOwner, token: fleet.githubToken },
+            { parent: this },
+        );
+        const gh = { parent: this, provider: githubProvider };
+        const repository = this.fleetRepository(gh, fleet);
+        const clusterFolder = this.clusterFolder(gh, repository);
+        this.branchProtection(gh, repository, clusterFolder);
+        const key = new tls.PrivateKey(`${this.name}-deploy-key`, { algorithm: "ED25519" }, { parent: this });
+        const deployKey = new github.RepositoryDeployKey(
+            `${this.name}-deploy-key`,
+            // Flux only reads the fleet: a leaked cluster cannot push to it.
+            {
+                repository: repository.name,
+                title: `flux-${this.args.stack} (Pulumi)`,
+                key: key.publicKeyOpenssh,
+                readOnly: true,
+            },
+            gh,
+        );
+        this.syncObjects(namespace, installation, {
+            url: fleetSshUrl(fleet.githubOwner, fleet.repository),
+            key,
+            // The key must be accepted by GitHub and the folder exist before the first fetch.
+            after: [deployKey, clusterFolder],
+        });
+        return fleetHtmlUrl(fleet.githubOwner, fleet.repository);
+    }
+
     /** The existing repository (read at preview too: one the token cannot see fails before any change), or a new private one. */
-    private fleetRepository(gh: pulumi.CustomResourceOptions): FleetRepository {
+    private fleetRepository(gh: pulumi.CustomResourceOptions, fleet: GithubFleet): FleetRepository {
         const { config } = this.args;
-        if (!config.createRepository) {
+        if (!fleet.createRepository) {
             const existing = github.getRepositoryOutput(
-                { fullName: `${config.githubOwner}/${config.repository}` },
+                { fullName: `${fleet.githubOwner}/${fleet.repository}` },
                 gh,
             );
             return { name: existing.name, branchReady: [] };
@@ -171,7 +209,7 @@ export class Flux extends pulumi.ComponentResource {
         const created = new github.Repository(
             `${this.name}-fleet-repo`,
             {
-                name: config.repository,
+                name: fleet.repository,
                 description: "Fleet repository: what Flux applies to each cluster (clusters/<stack>).",
                 visibility: "private",
                 autoInit: true,
@@ -294,15 +332,7 @@ export class Flux extends pulumi.ComponentResource {
             { ...chart, values, postRenderer: { command: "node", args: ["-e", CRDS_ONLY_POST_RENDERER] } },
             { ...this.kube, dependsOn: [namespace] },
         );
-        // The platform's policies before the controllers start, so flux-system is never open.
-        const networkPolicies = fluxNetworkPolicies().map(
-            (p) =>
-                new k8s.networking.v1.NetworkPolicy(
-                    `${this.name}-netpol-${p.metadata.name}`,
-                    { metadata: p.metadata, spec: p.spec as k8s.types.input.networking.v1.NetworkPolicySpec },
-                    { ...this.kube, dependsOn: [namespace] },
-                ),
-        );
+        const networkPolicies = this.networkPolicies(namespace);
         const rbac = objectLevelWorkloadIdentity ? this.objectIdentityRbac() : [];
         return new k8s.helm.v4.Chart(
             `${this.name}-controllers`,
@@ -311,30 +341,67 @@ export class Flux extends pulumi.ComponentResource {
         );
     }
 
+    /**
+     * Flux installed by someone else (`flux install`, the e2e): the platform's network policies and
+     * RBAC only, which the sync objects wait for. The Flux CRDs must already be served.
+     */
+    private lockdown(namespace: k8s.core.v1.Namespace): pulumi.Resource {
+        // Depending on a component waits for its children: the policies and RBAC are its own.
+        const lockdown = new pulumi.ComponentResource(
+            "gitops:flux:Lockdown",
+            `${this.name}-lockdown`,
+            {},
+            {
+                parent: this,
+            },
+        );
+        this.networkPolicies(namespace, lockdown);
+        if (this.args.chartRepositoryMode === "acr-oci") this.objectIdentityRbac(lockdown);
+        return lockdown;
+    }
+
+    /** The platform's policies before the controllers start, so flux-system is never open. */
+    private networkPolicies(
+        namespace: k8s.core.v1.Namespace,
+        parent: pulumi.Resource = this,
+    ): pulumi.Resource[] {
+        return fluxNetworkPolicies().map(
+            (p) =>
+                new k8s.networking.v1.NetworkPolicy(
+                    `${this.name}-netpol-${p.metadata.name}`,
+                    { metadata: p.metadata, spec: p.spec as k8s.types.input.networking.v1.NetworkPolicySpec },
+                    { parent, provider: this.args.provider, dependsOn: [namespace] },
+                ),
+        );
+    }
+
     /** What source-controller needs to read OCIRepositories as their ServiceAccounts, which the chart lacks. */
-    private objectIdentityRbac(): pulumi.Resource[] {
+    private objectIdentityRbac(parent: pulumi.Resource = this): pulumi.Resource[] {
+        const kube = { parent, provider: this.args.provider };
         const role = objectIdentityClusterRole();
         const binding = objectIdentityClusterRoleBinding(FLUX_NAMESPACE);
         return [
             new k8s.rbac.v1.ClusterRole(
                 `${this.name}-object-identity-role`,
                 { metadata: role.metadata, rules: role.rules },
-                this.kube,
+                kube,
             ),
             new k8s.rbac.v1.ClusterRoleBinding(
                 `${this.name}-object-identity-binding`,
                 { metadata: binding.metadata, roleRef: binding.roleRef, subjects: binding.subjects },
-                this.kube,
+                kube,
             ),
         ];
     }
 
-    /** The flux-system Secret, GitRepository and Kustomization that make the cluster follow the fleet. */
+    /**
+     * The flux-system GitRepository and Kustomization that make the cluster follow the fleet, and the
+     * Secret with the deploy key when the fleet needs one.
+     */
     private syncObjects(
         namespace: k8s.core.v1.Namespace,
         installation: pulumi.Resource,
-        key: tls.PrivateKey,
-        github: pulumi.Resource[],
+        fleet: { readonly url: string; readonly key?: tls.PrivateKey; readonly after: pulumi.Resource[] },
     ): void {
         const { config } = this.args;
         const meta = { name: FLUX_SYNC_NAME, namespace: FLUX_NAMESPACE };
@@ -343,31 +410,33 @@ export class Flux extends pulumi.ComponentResource {
                 ...this.kube,
                 dependsOn: [installation, ...dependsOn],
             });
-        const syncSecret = new k8s.core.v1.Secret(
-            `${this.name}-sync-secret`,
-            {
-                metadata: meta,
-                type: "Opaque",
-                // The private key travels only inside this secret input.
-                stringData: pulumi.secret(
-                    pulumi
-                        .all([key.privateKeyOpenssh, key.publicKeyOpenssh])
-                        .apply(([privateKey, publicKey]) => gitSshSecretData(privateKey, publicKey)),
-                ),
-            },
-            { ...this.kube, dependsOn: [namespace] },
-        );
+        const key = fleet.key;
+        const syncSecret = key
+            ? new k8s.core.v1.Secret(
+                  `${this.name}-sync-secret`,
+                  {
+                      metadata: meta,
+                      type: "Opaque",
+                      // The private key travels only inside this secret input.
+                      stringData: pulumi.secret(
+                          pulumi
+                              .all([key.privateKeyOpenssh, key.publicKeyOpenssh])
+                              .apply(([privateKey, publicKey]) => gitSshSecretData(privateKey, publicKey)),
+                      ),
+                  },
+                  { ...this.kube, dependsOn: [namespace] },
+              )
+            : undefined;
         const source = custom(
             `${this.name}-git-repository`,
             fleetSource({
                 metadata: meta,
-                url: fleetSshUrl(config.githubOwner, config.repository),
+                url: fleet.url,
                 branch: config.branch,
                 interval: config.sourceInterval,
-                secretName: FLUX_SYNC_NAME,
+                secretName: syncSecret ? FLUX_SYNC_NAME : undefined,
             }),
-            // The key must be accepted by GitHub and the folder exist before the first fetch.
-            [syncSecret, ...github],
+            [...(syncSecret ? [syncSecret] : []), ...fleet.after],
         );
         custom(
             `${this.name}-kustomization`,

@@ -236,7 +236,8 @@ export function fleetSource(args: {
     readonly url: string;
     readonly branch: string;
     readonly interval: string;
-    readonly secretName: string;
+    /** The deploy key's Secret; none for a fleet read without credentials. */
+    readonly secretName?: string;
 }): FluxObject {
     return gitRepository({ ...args, ref: { branch: args.branch } });
 }

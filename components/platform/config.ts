@@ -1,10 +1,11 @@
+import * as fs from "node:fs";
 import { KUBELOGIN_MODES, KubeloginMode } from "./kubeconfig";
 import { NodePoolConfig, OS_SKUS, SYSTEM_POOL, TAINT_EFFECTS } from "./nodePools";
 import { VM_SIZES, vmSize as knownVmSize } from "./vmSizes";
 import { availabilityZones } from "../../src/azureRegions";
 import { CONFIG_KEYS } from "../../src/config/keys";
 import { ConfigReader } from "../../src/config/reader";
-import { isAzureLocation, isGuid, isIpv4Cidr, isKeyVaultId } from "../../src/config/validators";
+import { isAzureLocation, isGuid, isIpv4Cidr, isKeyVaultId, isSemver } from "../../src/config/validators";
 import { Names } from "../../src/naming";
 
 export const UPGRADE_CHANNELS = ["patch", "stable", "rapid", "node-image", "none"] as const;
@@ -405,4 +406,49 @@ function readTaints(r: ConfigReader, value: unknown, at: string): readonly strin
         }
     });
     return value as string[];
+}
+
+/** What a cluster stack is given instead of what Azure provides to an environment. */
+export interface ExistingClusterConfig {
+    /** Path of the kubeconfig; empty: KUBECONFIG or ~/.kube/config, as kubectl reads them. */
+    readonly kubeconfig: string;
+    /** MAJOR.MINOR.PATCH the cluster runs. */
+    readonly kubernetesVersion: string;
+    /** Registry host the teams' images must come from. */
+    readonly registryLoginServer: string;
+    /** Namespace of the ingress controller the teams' network policies admit. */
+    readonly ingressNamespace: string;
+}
+
+/** A cluster stack's config (stackRole: cluster): its kubeconfig and what Azure would provide. */
+export function readExistingClusterConfig(r: ConfigReader): ExistingClusterConfig {
+    return {
+        kubeconfig:
+            r.optionalString("clusterKubeconfig", {
+                valid: (v) => fs.existsSync(v),
+                allowed: "the path of an existing kubeconfig file, or empty for KUBECONFIG / ~/.kube/config",
+            }) ?? "",
+        kubernetesVersion: r.string("clusterKubernetesVersion", {
+            valid: (v) => isSemver(v.replace(/^v/, "")),
+            allowed: 'the version the cluster runs, MAJOR.MINOR.PATCH, e.g. "1.36.3" (kubectl version)',
+        }),
+        registryLoginServer: r.string("registryLoginServer", {
+            valid: (v) => /^[a-z0-9.-]+(:\d{1,5})?$/.test(v),
+            allowed:
+                'a registry host with an optional port, e.g. "myregistry.azurecr.io" or "127.0.0.1:5000"',
+        }),
+        ingressNamespace: r.string("clusterIngressNamespace", {
+            valid: (v) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v),
+            allowed: "a namespace name",
+        }),
+    };
+}
+
+/** The environment whose section of the team files a cluster stack applies: `clusterEnvironment`, else the first. */
+export function readClusterEnvironment(r: ConfigReader, environments: readonly string[]): string {
+    const environment = r.optionalString("clusterEnvironment") || environments[0] || "";
+    if (!environments.includes(environment)) {
+        r.problem("clusterEnvironment", environment, `one of environments: ${environments.join(", ")}`);
+    }
+    return environment;
 }

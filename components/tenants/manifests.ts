@@ -140,6 +140,25 @@ export function reconcilerRoleBinding(t: TenantConfig) {
     };
 }
 
+/** The Kubernetes group of a team's members on a cluster stack (AKS names them by Azure AD group instead). */
+export function clusterTeamGroup(t: Pick<TenantConfig, "name">): string {
+    return `gitops:team:${t.name}`;
+}
+
+/**
+ * On a cluster stack, what AKS grants a team's Azure AD group through Azure RBAC (Writer or Reader on
+ * the namespace): its `accessRole` ClusterRole in this namespace only, bound to the team's group.
+ */
+export function membersRoleBinding(t: TenantConfig) {
+    return {
+        apiVersion: "rbac.authorization.k8s.io/v1" as const,
+        kind: "RoleBinding" as const,
+        metadata: tenantMetadata(t, "team-members"),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: t.accessRole },
+        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: clusterTeamGroup(t) }],
+    };
+}
+
 /**
  * What a team's pipeline verifies a rollout as (its staging CI identity, by Azure AD object id):
  * `view` in this namespace only, which the flux2 chart's `flux-view` aggregates HelmRelease and

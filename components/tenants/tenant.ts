@@ -12,6 +12,7 @@ import { kustomizeDelivery } from "./delivery/kustomize";
 import {
     ChartReaderIdentity,
     chartReaderServiceAccount,
+    membersRoleBinding,
     limitRange,
     namespaceManifest,
     reconcilerRole,
@@ -51,6 +52,11 @@ export interface TenantArgs {
     readonly verifierObjectId?: pulumi.Input<string>;
     /** Login server of the environment's registry: where every HelmRelease's `image.repository` points. */
     readonly registryLoginServer: pulumi.Input<string>;
+    /**
+     * Bind the team's members (Kubernetes group `gitops:team:<team>`) to its `accessRole` in the
+     * namespace: a cluster stack's. Default false: on AKS, Azure RBAC grants the team's Azure AD group.
+     */
+    readonly membersInCluster?: boolean;
     /** Namespace of the ingress controller allowed to reach the team's `web: true` apps (`app-routing-system`). */
     readonly ingressNamespace: string;
     /**
@@ -113,14 +119,7 @@ export class Tenant extends pulumi.ComponentResource {
             tenants: args.tenants,
             ingressNamespace: args.ingressNamespace,
         });
-        if (args.verifierObjectId !== undefined) {
-            const verifier = verifierRoleBinding(t, args.verifierObjectId);
-            new k8s.rbac.v1.RoleBinding(
-                `${name}-pipeline-verifier`,
-                { metadata: verifier.metadata, roleRef: verifier.roleRef, subjects: verifier.subjects },
-                inNamespace,
-            );
-        }
+        this.people(name, t, args, inNamespace);
         const guardrails = [
             ...this.guardrails(name, t, args, inNamespace),
             ...this.networkPolicyResources(name, policies, inNamespace),
@@ -170,6 +169,31 @@ export class Tenant extends pulumi.ComponentResource {
     }
 
     /** The ServiceAccount Flux impersonates, its Role and the RoleBinding between them, in the namespace. */
+    /** Who reads or writes the namespace besides Flux: the verifying pipeline, the members (cluster stacks). */
+    private people(
+        name: string,
+        t: TenantConfig,
+        args: TenantArgs,
+        inNamespace: pulumi.CustomResourceOptions,
+    ): void {
+        if (args.verifierObjectId !== undefined) {
+            const verifier = verifierRoleBinding(t, args.verifierObjectId);
+            new k8s.rbac.v1.RoleBinding(
+                `${name}-pipeline-verifier`,
+                { metadata: verifier.metadata, roleRef: verifier.roleRef, subjects: verifier.subjects },
+                inNamespace,
+            );
+        }
+        if (args.membersInCluster) {
+            const members = membersRoleBinding(t);
+            new k8s.rbac.v1.RoleBinding(
+                `${name}-members`,
+                { metadata: members.metadata, roleRef: members.roleRef, subjects: members.subjects },
+                inNamespace,
+            );
+        }
+    }
+
     private reconciler(
         name: string,
         t: TenantConfig,

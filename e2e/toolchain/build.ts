@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { cacheRoot, Tool, toolBinDir, toolStamp, toolchain } from "./cache";
 
 const args = process.argv.slice(2);
-const known = ["--only", "--force", "--help"];
+const known = ["--only", "--force", "--check", "--help"];
 
 function fail(message: string): never {
     throw new ToolchainError(message);
@@ -121,14 +121,31 @@ function generate(tool: Tool, src: string, log: string): void {
     if (r.status !== 0) fail(`${tool.name}: generating schema-embed.json failed; see ${log}`);
 }
 
+/** Built from the current recipe, every binary in place. */
+function isFresh(tool: Tool): boolean {
+    const done = path.join(toolBinDir(tool), "..", "stamp");
+    const binaries = Object.keys(tool.packages).map((b) => path.join(toolBinDir(tool), b));
+    return (
+        fs.existsSync(done) &&
+        fs.readFileSync(done, "utf8") === toolStamp(tool) &&
+        binaries.every((b) => fs.existsSync(b))
+    );
+}
+
+/** `--check`: which tools are missing or stale, without building. */
+function check(): void {
+    const stale = toolchain.tools.filter((t) => !isFresh(t)).map((t) => `${t.name} ${t.version}`);
+    if (stale.length === 0) return void console.log(`e2e toolchain: ready in ${cacheRoot()}`);
+    console.log(
+        `e2e toolchain: not built in ${cacheRoot()}: ${stale.join(", ")} (npm run e2e:toolchain builds them)`,
+    );
+    process.exit(3);
+}
+
 function build(tool: Tool, index: number, total: number): void {
     const stamp = toolStamp(tool);
     const done = path.join(toolBinDir(tool), "..", "stamp");
-    const binaries = Object.keys(tool.packages).map((b) => path.join(toolBinDir(tool), b));
-    const fresh =
-        fs.existsSync(done) &&
-        fs.readFileSync(done, "utf8") === stamp &&
-        binaries.every((b) => fs.existsSync(b));
+    const fresh = isFresh(tool);
     const label = `[${index}/${total}] ${tool.name} ${tool.version}`;
     if (fresh && !args.includes("--force")) return void console.log(`${label}: cached`);
     const home = path.join(toolBinDir(tool), "..");
@@ -153,9 +170,26 @@ function build(tool: Tool, index: number, total: number): void {
         if (r.status !== 0)
             fail(`${tool.name}: go build ${pkg} failed (last lines of ${log}):\n${tail(r.stderr)}`);
     }
+    copyAssets(tool, src, home);
     fs.rmSync(src, { recursive: true, force: true });
     fs.writeFileSync(done, stamp);
     console.log(`${label}: built in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+/** The module's YAML the e2e applies (kwok's stages, Flux's CRDs), as the module version ships them. */
+function copyAssets(tool: Tool, src: string, home: string): void {
+    for (const [asset, dirs] of Object.entries(tool.assets ?? {})) {
+        const out = path.join(home, asset);
+        fs.mkdirSync(out, { recursive: true });
+        for (const dir of dirs) {
+            const files = fs
+                .readdirSync(path.join(src, dir))
+                .filter((f) => /\.ya?ml$/.test(f) && f !== "kustomization.yaml");
+            if (files.length === 0) fail(`${tool.name}: no YAML in ${dir} of ${tool.module}@${tool.version}`);
+            for (const f of files)
+                fs.copyFileSync(path.join(src, dir, f), path.join(out, `${path.basename(dir)}-${f}`));
+        }
+    }
 }
 
 function tail(text: string): string {
@@ -167,10 +201,14 @@ function main(): void {
         if (a.startsWith("-") && !known.includes(a)) fail(`unknown flag ${a}; allowed: ${known.join(", ")}`);
     }
     if (args.includes("--help")) {
-        console.log("usage: npm run e2e:toolchain [-- --only <tool>[,<tool>]] [--force]");
+        console.log("usage: npm run e2e:toolchain [-- --only <tool>[,<tool>]] [--force] [--check]");
+        console.log(
+            "  --check  build nothing; exit 0 when every tool is built from its current recipe, 3 otherwise",
+        );
         console.log(`tools: ${toolchain.tools.map((t) => t.name).join(", ")}`);
         return;
     }
+    if (args.includes("--check")) return check();
     checkGo();
     const i = args.indexOf("--only");
     const only = i >= 0 ? (args[i + 1] ?? "").split(",") : undefined;

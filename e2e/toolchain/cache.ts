@@ -1,6 +1,7 @@
 // Where the e2e's real engines live: one folder per tool, outside the work tree, named by the tool and
 // its version, holding bin/ and a stamp of the recipe it was built from.
 import * as crypto from "node:crypto";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import versions from "./versions.json";
@@ -23,6 +24,8 @@ export interface Tool {
     ldflags?: "kubernetes" | "pulumi" | "pulumi-kubernetes";
     /** A generation step upstream runs before `go build`. */
     generate?: "pulumi-kubernetes-schema";
+    /** Files the e2e reads from the module (kwok's stages, Flux's CRDs): folder name to the module's YAML folders. */
+    assets?: Record<string, string[]>;
     /** Why this tool and this version. */
     why: string;
 }
@@ -42,6 +45,19 @@ export function toolBinDir(tool: Tool): string {
 export function toolStamp(tool: Tool): string {
     const recipe = JSON.stringify({ ...tool, why: undefined, go: toolchain.go });
     return crypto.createHash("sha256").update(recipe).digest("hex");
+}
+
+/** The YAML files a tool's module ships in one asset folder (e2e/toolchain/versions.json `assets`). */
+export function assetFiles(toolName: string, asset: string): string[] {
+    const tool = toolchain.tools.find((t) => t.name === toolName);
+    if (!tool?.assets?.[asset]) throw new Error(`tool ${toolName} has no asset ${asset}`);
+    const dir = path.join(toolBinDir(tool), "..", asset);
+    return fs.existsSync(dir)
+        ? fs
+              .readdirSync(dir)
+              .sort()
+              .map((f) => path.join(dir, f))
+        : [];
 }
 
 /** Path of one binary, or undefined when its tool is not built (or built from another recipe). */

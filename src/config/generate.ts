@@ -1,7 +1,7 @@
 // What `npm run gen` writes from the key table: Pulumi.yaml's `config:` block and the README's
 // configuration reference. Pure functions, so a test can tell when a file is out of date.
 import { stringify } from "yaml";
-import { CONFIG_KEYS, KeyDeclaration, STEP_TITLES, Step, declaredDefault } from "./keys";
+import { CONFIG_KEYS, KeyDeclaration, STEP_TITLES, Step, declaredDefault, stacksReading } from "./keys";
 
 const entries = Object.entries(CONFIG_KEYS) as [string, KeyDeclaration][];
 const steps = Object.keys(STEP_TITLES) as Step[];
@@ -85,7 +85,7 @@ export function readmeReference(): string {
             "| --- | --- | --- | --- |",
         );
         for (const [key, d] of entries.filter(([, d]) => d.step === step)) {
-            const stacks = d.stacks ?? "environment";
+            const stacks = stacksReading(d).join(", ");
             parts.push(
                 `| \`${key}\` | ${stacks} | ${defaultCell(d)} | ${d.description.replace(/\|/g, "\\|")} |`,
             );

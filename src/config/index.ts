@@ -1,16 +1,31 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
     ChartRepositoryConfig,
+    ExternalChartRepositoryConfig,
     keyVaultNameOfCertificate,
     readChartRepositoryConfig,
+    readExternalChartRepositoryConfig,
 } from "../../components/charts/config";
 import { DevOpsConfig, readDevOpsConfig, readStackRole } from "../../components/devops/config";
-import { FluxConfig, checkFluxPrerequisites, readFluxConfig } from "../../components/flux/config";
+import {
+    FluxConfig,
+    checkFluxPrerequisites,
+    readClusterFluxConfig,
+    readFluxConfig,
+} from "../../components/flux/config";
+
+import { assertNever } from "../assertNever";
 import { checkAdmissionPrerequisites } from "../../components/tenants/admissionPolicies";
 import { IdentitiesConfig, readIdentitiesConfig } from "../../components/identities/config";
 import { OperationsConfig, readOperationsConfig } from "../../components/monitoring/config";
 import { checkCapacity } from "../../components/platform/capacity";
-import { PlatformConfig, readPlatformConfig } from "../../components/platform/config";
+import {
+    ExistingClusterConfig,
+    PlatformConfig,
+    readClusterEnvironment,
+    readExistingClusterConfig,
+    readPlatformConfig,
+} from "../../components/platform/config";
 import {
     CONFIG_KEYS,
     PROVIDER_NAMESPACES,
@@ -18,6 +33,7 @@ import {
     StackRole,
     declarationOf,
     declaredDefault,
+    stacksReading,
 } from "./keys";
 import { ConfigError, ConfigReader, deepFreeze } from "./reader";
 import { unknownKeyAllowed } from "./suggest";
@@ -51,8 +67,21 @@ export interface DeliveryConfig {
     readonly tenants: TenantsConfig;
 }
 
+/** A cluster stack's config: an existing cluster, its registry and chart repository, Flux's sync, the teams. */
+export interface ClusterConfig {
+    readonly role: "cluster";
+    readonly project: string;
+    readonly stack: string;
+    /** The environment whose section of the team files this cluster applies. */
+    readonly environment: string;
+    readonly cluster: ExistingClusterConfig;
+    readonly chartRepository: ExternalChartRepositoryConfig;
+    readonly flux: FluxConfig;
+    readonly tenants: TenantsConfig;
+}
+
 /** All of a stack's config, validated and frozen, by the stack's role. The only thing components see of config. */
-export type StackConfig = EnvironmentConfig | DeliveryConfig;
+export type StackConfig = EnvironmentConfig | DeliveryConfig | ClusterConfig;
 
 /**
  * Reads and validates every config key of the stack. Throws one ConfigError listing every problem
@@ -64,12 +93,43 @@ export function loadConfig(projectDir: string = process.cwd()): StackConfig {
     const r = new ConfigReader(project);
     const role = readStackRole(r);
     checkKnownKeys(r, pulumi.runtime.allConfig(), role);
-    const config =
-        role === "delivery"
-            ? readDelivery(r, project, stack, projectDir)
-            : readEnvironment(r, project, stack, projectDir);
+    const config = readByRole(r, role, { project, stack, projectDir });
     if (r.problems.length > 0) throw new ConfigError(r.problems, `Pulumi.${stack}.yaml`);
     return deepFreeze(config);
+}
+
+function readByRole(
+    r: ConfigReader,
+    role: StackRole,
+    at: { project: string; stack: string; projectDir: string },
+): StackConfig {
+    switch (role) {
+        case "environment":
+            return readEnvironment(r, at.project, at.stack, at.projectDir);
+        case "delivery":
+            return readDelivery(r, at.project, at.stack, at.projectDir);
+        case "cluster":
+            return readCluster(r, at.project, at.stack, at.projectDir);
+        default:
+            return assertNever(role, "stack role");
+    }
+}
+
+function readCluster(r: ConfigReader, project: string, stack: string, projectDir: string): ClusterConfig {
+    const environment = readClusterEnvironment(r, r.stringList("environments"));
+    const config: ClusterConfig = {
+        role: "cluster",
+        project,
+        stack,
+        environment,
+        cluster: readExistingClusterConfig(r),
+        chartRepository: readExternalChartRepositoryConfig(r),
+        flux: readClusterFluxConfig(r, stack),
+        tenants: readTenantsConfig(r, { projectDir, environment }),
+    };
+    checkFluxPrerequisites(r, config.flux, config.cluster.kubernetesVersion);
+    checkAdmissionPrerequisites(r, config.cluster.kubernetesVersion);
+    return config;
 }
 
 function readEnvironment(
@@ -202,12 +262,17 @@ function parseValue(text: string): unknown {
 /** A key set in a stack that does not read it would be silently ignored: say where it belongs. */
 function checkKeyRole(r: ConfigReader, key: string, value: unknown, role: StackRole): void {
     const d = declarationOf(key)!;
-    const stacks = d.stacks ?? "environment";
-    if (stacks === "all" || stacks === role) return;
+    const stacks = stacksReading(d);
+    if (stacks.includes(role)) return;
     // Pulumi.yaml's declared value reaches every stack; only a value the stack file sets is misplaced.
     if (JSON.stringify(value) === JSON.stringify(declaredDefault(d))) return;
     const article = role === "environment" ? "an" : "a";
-    const readers = stacks === "environment" ? "environment stacks read" : `${stacks} stack reads`;
+    const readers =
+        stacks.length > 1
+            ? `${stacks.join(" and ")} stacks read`
+            : stacks[0] === "environment"
+              ? "environment stacks read"
+              : `${stacks[0]} stack reads`;
     r.problem(
         key,
         d.secret ? "<secret value>" : value,

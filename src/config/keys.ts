@@ -36,7 +36,7 @@ export interface KeyDeclaration {
      * Which stacks read the key: environment stacks (the default: staging, prod), the delivery stack
      * (the organisation's CI), or all. A key set in a stack that does not read it is an error.
      */
-    readonly stacks?: StackRole | "all";
+    readonly stacks?: StackRole | "all" | readonly StackRole[];
     /** A secret only some settings need (a webhook URL): no offline placeholder, no error when unset. */
     readonly optional?: boolean;
     /** An object with one secret per team, keyed by team name (offline: one placeholder per team file). */
@@ -44,9 +44,23 @@ export interface KeyDeclaration {
     readonly description: string;
 }
 
-/** What a stack is: an environment (cluster, registry, charts, teams) or the organisation's delivery (CI). */
-export type StackRole = "environment" | "delivery";
-export const STACK_ROLES = ["environment", "delivery"] as const satisfies readonly StackRole[];
+/**
+ * What a stack is: an environment (AKS cluster, registry, charts, teams), the organisation's delivery
+ * (CI), or a cluster (an existing Kubernetes cluster reached by a kubeconfig: Flux's configuration,
+ * the admission policies and the teams, nothing of Azure; a laptop's kind cluster, the e2e).
+ */
+export type StackRole = "environment" | "delivery" | "cluster";
+export const STACK_ROLES = ["environment", "delivery", "cluster"] as const satisfies readonly StackRole[];
+
+/** The roles of the stacks that read a key. */
+export function stacksReading(d: KeyDeclaration): readonly StackRole[] {
+    const stacks = d.stacks ?? "environment";
+    if (stacks === "all") return STACK_ROLES;
+    return typeof stacks === "string" ? [stacks as StackRole] : stacks;
+}
+
+/** Environment keys a cluster stack reads too: Flux's sync settings and the teams' version policy. */
+const ENVIRONMENT_AND_CLUSTER = ["environment", "cluster"] as const satisfies readonly StackRole[];
 
 export const CONFIG_KEYS = {
     // platform
@@ -223,6 +237,21 @@ export const CONFIG_KEYS = {
     },
 
     // charts
+    chartRepositoryUrl: {
+        step: "charts",
+        type: "string",
+        stacks: "cluster",
+        description:
+            "ChartMuseum-style repository a cluster stack's teams read charts from, a team's at <url>/<team>, e.g. http://chartmuseum.chartmuseum.svc:8080. Required.",
+    },
+    chartRepositoryNamespace: {
+        step: "charts",
+        type: "string",
+        default: "chartmuseum",
+        stacks: "cluster",
+        description:
+            "Namespace the cluster stack's chart repository runs in, which Flux's network policy admits.",
+    },
     chartRepository: {
         step: "charts",
         type: "string",
@@ -266,6 +295,45 @@ export const CONFIG_KEYS = {
             "IPv4 CIDRs (CI agents' egress) allowed to reach ChartMuseum's exposure; required with loadbalancer.",
     },
 
+    // a cluster stack (stackRole: cluster): what Azure provides to an environment, given instead
+    clusterKubeconfig: {
+        step: "platform",
+        type: "string",
+        default: "",
+        stacks: "cluster",
+        description:
+            "Path of the kubeconfig reaching the existing cluster (its current context); empty uses KUBECONFIG or ~/.kube/config.",
+    },
+    clusterKubernetesVersion: {
+        step: "platform",
+        type: "string",
+        stacks: "cluster",
+        description:
+            "Kubernetes version MAJOR.MINOR.PATCH the existing cluster runs (kubectl version), checked against Flux and the admission policies. Required.",
+    },
+    registryLoginServer: {
+        step: "platform",
+        type: "string",
+        stacks: "cluster",
+        description:
+            "Registry host (and port) the teams' images must come from, e.g. myregistry.azurecr.io or 127.0.0.1:5000. Required.",
+    },
+    clusterEnvironment: {
+        step: "platform",
+        type: "string",
+        default: "",
+        stacks: "cluster",
+        description:
+            "Which environment's section of the team files the cluster stack applies (one of environments); empty: the first, where builds land.",
+    },
+    clusterIngressNamespace: {
+        step: "platform",
+        type: "string",
+        default: "app-routing-system",
+        stacks: "cluster",
+        description:
+            "Namespace of the cluster's ingress controller, which the teams' network policies admit.",
+    },
     // flux
     githubOwner: {
         step: "flux",
@@ -296,19 +364,37 @@ export const CONFIG_KEYS = {
     },
     fleetBranch: {
         step: "flux",
+        stacks: ENVIRONMENT_AND_CLUSTER,
         type: "string",
         default: "main",
         description: "Branch Flux follows (flux bootstrap --branch).",
     },
     fleetPath: {
         step: "flux",
+        stacks: ENVIRONMENT_AND_CLUSTER,
         type: "string",
         default: "",
         description:
             "Folder of this cluster in the fleet repository, under clusters/; empty means clusters/<stack>.",
     },
+    fleetRepositoryUrl: {
+        step: "flux",
+        type: "string",
+        stacks: "cluster",
+        description:
+            "http(s) URL of the fleet repository Flux reads without credentials (a cluster stack's git server). Required.",
+    },
+    fluxInstall: {
+        step: "flux",
+        type: "string",
+        default: "chart",
+        stacks: "cluster",
+        description:
+            "chart installs the Flux controllers from the pinned flux2 chart; external applies only Flux's configuration (network policies, RBAC, sync, alerts) to a Flux installed otherwise (flux install, the e2e).",
+    },
     fluxChartVersion: {
         step: "flux",
+        stacks: ENVIRONMENT_AND_CLUSTER,
         type: "string",
         default: "2.19.0",
         description:
@@ -316,18 +402,21 @@ export const CONFIG_KEYS = {
     },
     fluxSourceInterval: {
         step: "flux",
+        stacks: ENVIRONMENT_AND_CLUSTER,
         type: "string",
         default: "1m",
         description: "How often Flux fetches the fleet repository (Go duration).",
     },
     fluxReconcileInterval: {
         step: "flux",
+        stacks: ENVIRONMENT_AND_CLUSTER,
         type: "string",
         default: "10m",
         description: "How often Flux re-applies the cluster path, undoing drift (Go duration).",
     },
     fluxNotificationProvider: {
         step: "flux",
+        stacks: ENVIRONMENT_AND_CLUSTER,
         type: "string",
         default: "none",
         description:
@@ -335,6 +424,7 @@ export const CONFIG_KEYS = {
     },
     fluxNotificationWebhookUrl: {
         step: "flux",
+        stacks: ENVIRONMENT_AND_CLUSTER,
         type: "string",
         secret: true,
         optional: true,
@@ -343,6 +433,7 @@ export const CONFIG_KEYS = {
     },
     fluxNotificationToken: {
         step: "flux",
+        stacks: ENVIRONMENT_AND_CLUSTER,
         type: "string",
         secret: true,
         optional: true,
@@ -353,6 +444,7 @@ export const CONFIG_KEYS = {
     // tenants
     tenantVersionPolicy: {
         step: "tenants",
+        stacks: ENVIRONMENT_AND_CLUSTER,
         type: "string",
         default: "range",
         description: "range lets HelmReleases follow semver ranges (staging); exact pins versions (prod).",

@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CONFIG_KEYS, KeyDeclaration } from "../config/keys";
+import { CONFIG_KEYS, KeyDeclaration, StackRole, stacksReading } from "../config/keys";
 import { writeTeamFiles } from "./teamFiles";
 import { readYamlFile } from "./yamlFile";
 
@@ -85,7 +85,7 @@ export function resolveStackConfig(
     const teams = () => teamNames(resolve(projectDir, values[qualify("teamsDirectory")] ?? "tenants"));
     for (const [key, decl] of Object.entries(CONFIG_KEYS) as [string, KeyDeclaration][]) {
         const k = qualify(key);
-        const readHere = (decl.stacks ?? "environment") === role || decl.stacks === "all";
+        const readHere = stacksReading(decl).includes(role as StackRole);
         if (!decl.secret || decl.optional || !readHere || values[k] !== undefined) continue;
         if (Object.keys(overrides).map(qualify).includes(k)) continue;
         values[k] = placeholders[k] = secretPlaceholder(k, decl.perTeam ? teams() : undefined);

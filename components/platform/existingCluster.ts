@@ -1,0 +1,40 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ExistingClusterConfig } from "./config";
+
+export interface ExistingClusterArgs {
+    readonly config: ExistingClusterConfig;
+}
+
+/**
+ * The platform of a cluster stack: an existing cluster reached by a kubeconfig. It creates nothing
+ * but the Kubernetes provider every in-cluster step uses, and hands on what the stack's config says
+ * where an environment's Platform would hand on what Azure made.
+ */
+export class ExistingCluster extends pulumi.ComponentResource {
+    readonly provider: k8s.Provider;
+    readonly kubernetesVersion: pulumi.Output<string>;
+    readonly registryLoginServer: pulumi.Output<string>;
+    readonly ingressNamespace: string;
+
+    constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops:platform:ExistingCluster", name, {}, opts);
+        const { config } = args;
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            {
+                // A path, not the file's content: no credential of the cluster's is copied into the state.
+                ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+                enableServerSideApply: true,
+            },
+            { parent: this },
+        );
+        this.kubernetesVersion = pulumi.output(config.kubernetesVersion.replace(/^v/, ""));
+        this.registryLoginServer = pulumi.output(config.registryLoginServer);
+        this.ingressNamespace = config.ingressNamespace;
+        this.registerOutputs({
+            kubernetesVersion: this.kubernetesVersion,
+            registryLoginServer: this.registryLoginServer,
+        });
+    }
+}
