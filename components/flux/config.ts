@@ -101,12 +101,13 @@ export function checkFluxPrerequisites(
     r: ConfigReader,
     flux: FluxConfig,
     kubernetesVersion: string | undefined,
+    key: "kubernetesVersion" | "clusterKubernetesVersion" = "kubernetesVersion",
 ): void {
     if (!kubernetesVersion || !fluxChartLine(flux.chartVersion)) return;
     const problem = fluxPrerequisiteProblem(flux.chartVersion, kubernetesVersion);
     if (problem)
         r.problem(
-            "kubernetesVersion",
+            key,
             kubernetesVersion,
             `a version fluxChartVersion ${flux.chartVersion} supports: ${problem}`,
         );

@@ -16,13 +16,17 @@ export const ADMISSION_POLICY_MINIMUM_KUBERNETES = "1.30";
  * A pinned `kubernetesVersion` older than the admission policies' API is refused before anything is
  * created: on such a cluster the policies would not exist, and every tenant guardrail they hold with them.
  */
-export function checkAdmissionPrerequisites(r: ConfigReader, kubernetesVersion: string | undefined): void {
+export function checkAdmissionPrerequisites(
+    r: ConfigReader,
+    kubernetesVersion: string | undefined,
+    key: "kubernetesVersion" | "clusterKubernetesVersion" = "kubernetesVersion",
+): void {
     if (!kubernetesVersion) return;
     const [major, minor] = kubernetesVersion.split(".").map(Number);
     const [minMajor, minMinor] = ADMISSION_POLICY_MINIMUM_KUBERNETES.split(".").map(Number);
     if (major > minMajor || (major === minMajor && minor >= minMinor)) return;
     r.problem(
-        "kubernetesVersion",
+        key,
         kubernetesVersion,
         `Kubernetes ${ADMISSION_POLICY_MINIMUM_KUBERNETES} or later: the tenant admission policies are ValidatingAdmissionPolicies (admissionregistration.k8s.io/v1, GA in ${ADMISSION_POLICY_MINIMUM_KUBERNETES})`,
     );

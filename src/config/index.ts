@@ -127,8 +127,8 @@ function readCluster(r: ConfigReader, project: string, stack: string, projectDir
         flux: readClusterFluxConfig(r, stack),
         tenants: readTenantsConfig(r, { projectDir, environment }),
     };
-    checkFluxPrerequisites(r, config.flux, config.cluster.kubernetesVersion);
-    checkAdmissionPrerequisites(r, config.cluster.kubernetesVersion);
+    checkFluxPrerequisites(r, config.flux, config.cluster.kubernetesVersion, "clusterKubernetesVersion");
+    checkAdmissionPrerequisites(r, config.cluster.kubernetesVersion, "clusterKubernetesVersion");
     return config;
 }
 

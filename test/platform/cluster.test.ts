@@ -1,0 +1,106 @@
+// A cluster stack (stackRole: cluster) under mocks: the in-cluster half of an environment and nothing
+// of Azure. The e2e (npm run e2e) applies the same stack to a real API server.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { StackName, kubernetesObjects, one, ofType, run } from "../support/program";
+
+const key = (k: string) => `gitops-platform:${k}`;
+const LOCAL = "local" as StackName;
+/** The e2e's fixture teams: shop (Helm, accessRole edit) and blog (Kustomize). */
+const FIXTURE = { [key("teamsDirectory")]: "e2e/fixture/tenants" };
+const cluster = (overrides: Record<string, unknown> = {}) => run(LOCAL, { ...FIXTURE, ...overrides });
+
+describe("a cluster stack", () => {
+    test("registers only Kubernetes objects and the platform's components: nothing of Azure, GitHub, tls or random", async () => {
+        const r = await cluster();
+        const foreign = r.resources.filter(
+            (x) => !/^(kubernetes:|gitops:|pulumi:pulumi:Stack$|pulumi:providers:kubernetes$)/.test(x.type),
+        );
+        assert.deepEqual(
+            foreign.map((x) => x.type),
+            [],
+        );
+    });
+
+    test("applies every team's tenant from the environment it plays (clusterEnvironment)", async () => {
+        const r = await cluster();
+        const names = kubernetesObjects(r, "Namespace").map((n) => n.inputs.metadata.name);
+        assert.deepEqual(names.sort(), ["blog", "flux-system", "shop"]);
+    });
+
+    test("binds each team's members group to its accessRole in its own namespace only", async () => {
+        const r = await cluster();
+        const binding = one(r, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "shop-members");
+        assert.equal(binding.inputs.metadata.namespace, "shop");
+        assert.deepEqual(binding.inputs.roleRef, {
+            apiGroup: "rbac.authorization.k8s.io",
+            kind: "ClusterRole",
+            name: "edit",
+        });
+        assert.deepEqual(binding.inputs.subjects, [
+            { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "gitops:team:shop" },
+        ]);
+    });
+
+    test("with fluxInstall external, installs no Flux chart but the lockdown's network policies", async () => {
+        const r = await cluster();
+        assert.deepEqual(ofType(r, "kubernetes:helm.sh/v4:Chart"), []);
+        const fluxPolicies = kubernetesObjects(r, "NetworkPolicy").filter(
+            (p) => p.inputs.metadata.namespace === "flux-system",
+        );
+        assert.ok(fluxPolicies.length > 0);
+    });
+
+    test("with fluxInstall chart, installs the Flux CRDs and controllers from the pinned chart", async () => {
+        const r = await cluster({ [key("fluxInstall")]: "chart" });
+        assert.equal(ofType(r, "kubernetes:helm.sh/v4:Chart").length, 2);
+    });
+
+    test("syncs the fleet from fleetRepositoryUrl without credentials", async () => {
+        const r = await cluster();
+        const source = one(r, "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository", "flux-git-repository");
+        assert.equal(source.inputs.spec.url, "http://git.git.svc:8080/fleet.git");
+        assert.equal(source.inputs.spec.secretRef, undefined);
+    });
+
+    test("admits images from registryLoginServer only: the team's prefix is in its params", async () => {
+        const r = await cluster({ [key("registryLoginServer")]: "registry.example.test:5000" });
+        const params = kubernetesObjects(r, "ConfigMap").find((c) => c.inputs.metadata.namespace === "shop");
+        assert.match(JSON.stringify(params?.inputs.data), /registry\.example\.test:5000\/shop\//);
+    });
+
+    test("refuses a cluster stack without clusterKubernetesVersion, naming the key", async () => {
+        await assert.rejects(
+            cluster({ [key("clusterKubernetesVersion")]: undefined }),
+            /gitops-platform:clusterKubernetesVersion: got nothing \(the key is not set\)/,
+        );
+    });
+
+    test("refuses a Kubernetes the admission policies cannot run on", async () => {
+        await assert.rejects(
+            cluster({ [key("clusterKubernetesVersion")]: "1.29.4" }),
+            /gitops-platform:clusterKubernetesVersion: got "1\.29\.4"; allowed: Kubernetes 1\.30 or later/,
+        );
+    });
+
+    test("refuses an AKS key set in a cluster stack, which does not read it", async () => {
+        await assert.rejects(
+            cluster({ [key("location")]: "westeurope" }),
+            /gitops-platform:location: got "westeurope"; allowed: unset in a cluster stack: only the environment stacks read it/,
+        );
+    });
+
+    test("refuses a clusterEnvironment that is not one of environments, listing them", async () => {
+        await assert.rejects(
+            cluster({ [key("clusterEnvironment")]: "qa" }),
+            /gitops-platform:clusterEnvironment: got "qa"; allowed: one of environments: staging, prod/,
+        );
+    });
+
+    test("refuses a cluster key set in an environment stack", async () => {
+        await assert.rejects(
+            run("staging", { [key("registryLoginServer")]: "127.0.0.1:5000" }),
+            /gitops-platform:registryLoginServer: .*unset in an environment stack: only the cluster stack reads it/,
+        );
+    });
+});
