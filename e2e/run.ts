@@ -12,9 +12,9 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ATTEMPTS, OTHER, TEAM, deployment, impersonation, mismatch } from "./attacks";
 import { ControlPlane, kubectl, startControlPlane } from "./cluster/controlPlane";
-import { E2eError, stopAll } from "./cluster/processes";
+import { installFluxCrds } from "./cluster/flux";
+import { stopAll } from "./cluster/processes";
 import { Changes, REGISTRY, changedOnly, platformStack } from "./platform";
-import { assetFiles } from "./toolchain/cache";
 import { Report, runDirectory } from "./report";
 
 const FLAGS = ["--keep", "--help"];
@@ -38,19 +38,6 @@ function preflight(): void {
         console.log("usage: npm run e2e [-- --keep]    (npm run e2e:stop ends a kept control plane)");
         process.exit(0);
     }
-}
-
-/** The Flux CRDs, from the modules of the controllers the platform runs (Flux is installed otherwise here). */
-function installFluxCrds(): void {
-    const crds = [
-        "source-controller",
-        "kustomize-controller",
-        "helm-controller",
-        "notification-controller",
-    ].flatMap((tool) => assetFiles(tool, "crds"));
-    if (crds.length === 0) throw new E2eError("the Flux CRDs are missing: run `npm run e2e:toolchain`");
-    for (const file of crds) kubectl(cp, ["apply", "--server-side", "-f", file]);
-    kubectl(cp, ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
 }
 
 async function up(label: string): Promise<Changes> {
@@ -84,7 +71,7 @@ describe("the in-cluster platform on a real API server", { concurrency: false },
         const started = Date.now();
         cp = await startControlPlane(runDir);
         report.seconds("control plane start", (Date.now() - started) / 1000);
-        installFluxCrds();
+        installFluxCrds(cp);
         fs.cpSync(path.join(__dirname, "fixture", "tenants"), teams(), { recursive: true });
         stack = await platformStack(cp, teams());
     });

@@ -7,7 +7,7 @@
 // (`=> ../sdk`, `=> ./staging/src/k8s.io/api`) point at folders a module zip never holds, so they are
 // dropped and the published module is required instead; the other `replace` lines stay as upstream
 // wrote them. That is why `go install module@version`, which refuses any `replace`, is not used.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { cacheRoot, Tool, toolBinDir, toolStamp, toolchain } from "./cache";
@@ -142,7 +142,7 @@ function check(): void {
     process.exit(3);
 }
 
-function build(tool: Tool, index: number, total: number): void {
+async function build(tool: Tool, index: number, total: number): Promise<void> {
     const stamp = toolStamp(tool);
     const done = path.join(toolBinDir(tool), "..", "stamp");
     const fresh = isFresh(tool);
@@ -159,21 +159,58 @@ function build(tool: Tool, index: number, total: number): void {
     run("chmod", ["-R", "u+w", src]);
     standalone(tool, src, log);
     generate(tool, src, log);
-    console.log(`${label}: building ${Object.keys(tool.packages).join(", ")} (log: ${log})`);
+    const bins = Object.keys(tool.packages);
+    if (bins.length) console.log(`${label}: building ${bins.join(", ")} (log: ${log})`);
     for (const [bin, pkg] of Object.entries(tool.packages)) {
-        const out = path.join(toolBinDir(tool), bin);
-        const r = run("go", ["build", "-mod=mod", "-trimpath", "-ldflags", ldflags(tool), "-o", out, pkg], {
-            cwd: src,
-            env: { CGO_ENABLED: "0" },
-            log,
-        });
-        if (r.status !== 0)
-            fail(`${tool.name}: go build ${pkg} failed (last lines of ${log}):\n${tail(r.stderr)}`);
+        await goBuild(tool, { bin, pkg, src, log, label });
     }
     copyAssets(tool, src, home);
     fs.rmSync(src, { recursive: true, force: true });
     fs.writeFileSync(done, stamp);
     console.log(`${label}: built in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+/**
+ * `go build -v` of one package, printing a line a minute with the packages compiled so far (a cold
+ * kube-apiserver is about 2,000 of them), so a long build is seen to move.
+ */
+function goBuild(
+    tool: Tool,
+    b: { bin: string; pkg: string; src: string; log: string; label: string },
+): Promise<void> {
+    const out = path.join(toolBinDir(tool), b.bin);
+    const argv = ["build", "-v", "-mod=mod", "-trimpath", "-ldflags", ldflags(tool), "-o", out, b.pkg];
+    fs.appendFileSync(b.log, `$ go ${argv.join(" ")}\n`);
+    const child = spawn("go", argv, {
+        cwd: b.src,
+        env: { ...process.env, GOWORK: "off", CGO_ENABLED: "0" },
+        stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    let packages = 0;
+    child.stderr.on("data", (d: Buffer) => {
+        const text = d.toString("utf8");
+        stderr += text;
+        packages += text.split("\n").filter((l) => /^[\w.-]+(\/[\w.~-]+)*$/.test(l.trim())).length;
+        fs.appendFileSync(b.log, text);
+    });
+    const started = Date.now();
+    const beat = setInterval(() => {
+        const minutes = Math.round((Date.now() - started) / 60_000);
+        console.log(`${b.label}: still building ${b.bin}, ${packages} packages compiled (${minutes} min)`);
+    }, 60_000);
+    return new Promise((resolve, reject) => {
+        child.on("error", (e) => reject(new ToolchainError(`go could not start: ${e.message}`)));
+        child.on("close", (code) => {
+            clearInterval(beat);
+            if (code === 0) return resolve();
+            reject(
+                new ToolchainError(
+                    `${tool.name}: go build ${b.pkg} failed (last lines of ${b.log}):\n${tail(stderr)}`,
+                ),
+            );
+        });
+    });
 }
 
 /** The module's YAML the e2e applies (kwok's stages, Flux's CRDs), as the module version ships them. */
@@ -196,7 +233,7 @@ function tail(text: string): string {
     return text.trim().split("\n").slice(-12).join("\n");
 }
 
-function main(): void {
+async function main(): Promise<void> {
     for (const a of args) {
         if (a.startsWith("-") && !known.includes(a)) fail(`unknown flag ${a}; allowed: ${known.join(", ")}`);
     }
@@ -208,7 +245,7 @@ function main(): void {
         console.log(`tools: ${toolchain.tools.map((t) => t.name).join(", ")}`);
         return;
     }
-    if (args.includes("--check")) return check();
+    if (args.includes("--check")) return void check();
     checkGo();
     const i = args.indexOf("--only");
     const only = i >= 0 ? (args[i + 1] ?? "").split(",") : undefined;
@@ -221,22 +258,18 @@ function main(): void {
     console.log(`e2e toolchain: cache ${cacheRoot()}`);
     const started = Date.now();
     const failed: string[] = [];
-    tools.forEach((t, n) => {
+    for (const [n, t] of tools.entries()) {
         try {
-            build(t, n + 1, tools.length);
+            await build(t, n + 1, tools.length);
         } catch (e) {
             if (!(e instanceof ToolchainError)) throw e;
             console.error(`e2e toolchain: ${e.message}`);
             failed.push(t.name);
         }
-    });
+    }
     const seconds = Math.round((Date.now() - started) / 1000);
     if (failed.length) fail(`${failed.length} tool(s) not built: ${failed.join(", ")} (${seconds} s)`);
     console.log(`e2e toolchain: ready in ${seconds} s`);
 }
 
-try {
-    main();
-} catch (e) {
-    report(e);
-}
+main().catch(report);

@@ -1,0 +1,133 @@
+// Real Flux on the e2e's control plane, installed as `flux install` would but with the controllers as
+// processes on 127.0.0.1 (no kubelet runs their images): the CRDs from the controllers' own modules,
+// Flux's own RBAC (flux2's manifests/rbac), one ServiceAccount per controller whose token the
+// controller runs with (so RBAC decides as in a cluster), and the lockdown flags the platform sets
+// on the chart's Deployments (components/flux/manifests.ts LOCKDOWN_ARGS), read from the program.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { LOCKDOWN_ARGS } from "../../components/flux/manifests";
+import { FLUX_NAMESPACE } from "../../src/namespaces";
+import { assetFiles, binary } from "../toolchain/cache";
+import { ControlPlane, kubectl } from "./controlPlane";
+import { E2eError, freePort, startProcess, waitFor } from "./processes";
+
+export const FLUX_CONTROLLERS = [
+    "source-controller",
+    "kustomize-controller",
+    "helm-controller",
+    "notification-controller",
+] as const;
+export type FluxController = (typeof FLUX_CONTROLLERS)[number];
+
+/** The platform's flags for each controller, exactly as the program hands them to the chart. */
+function lockdownArgs(controller: FluxController): readonly string[] {
+    switch (controller) {
+        case "source-controller":
+            return [];
+        case "kustomize-controller":
+            return LOCKDOWN_ARGS.kustomizeController;
+        case "helm-controller":
+            return LOCKDOWN_ARGS.helmController;
+        case "notification-controller":
+            return LOCKDOWN_ARGS.notificationController;
+    }
+}
+
+/** The Flux CRDs, from the modules of the controllers that serve them. */
+export function installFluxCrds(cp: ControlPlane): void {
+    const crds = FLUX_CONTROLLERS.flatMap((tool) => assetFiles(tool, "crds"));
+    if (crds.length === 0) throw new E2eError("the Flux CRDs are missing: run `npm run e2e:toolchain`");
+    for (const file of crds) kubectl(cp, ["apply", "--server-side", "-f", file]);
+    kubectl(cp, ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
+}
+
+/** flux-system's ServiceAccounts and Flux's RBAC; the namespace is the platform's (created by `up`). */
+function installRbac(cp: ControlPlane): void {
+    for (const controller of FLUX_CONTROLLERS) {
+        const account = {
+            apiVersion: "v1",
+            kind: "ServiceAccount",
+            metadata: { name: controller, namespace: FLUX_NAMESPACE },
+        };
+        kubectl(cp, ["apply", "-f", "-"], JSON.stringify(account));
+    }
+    for (const file of assetFiles("flux2", "rbac")) {
+        if (!path.basename(file).endsWith("kustomization.yaml"))
+            kubectl(cp, ["apply", "--server-side", "-f", file]);
+    }
+}
+
+/** A kubeconfig holding the controller's own ServiceAccount token (48 h, longer than any run). */
+function controllerKubeconfig(cp: ControlPlane, controller: FluxController): string {
+    const token = kubectl(cp, ["create", "token", controller, "-n", FLUX_NAMESPACE, "--duration=48h"]).trim();
+    const file = path.join(cp.runDir, "flux", `${controller}.kubeconfig`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(
+        file,
+        [
+            "apiVersion: v1",
+            "kind: Config",
+            `clusters:\n- name: e2e\n  cluster:\n    server: ${cp.server}\n    certificate-authority: ${path.join(cp.runDir, "pki", "ca.crt")}`,
+            `users:\n- name: ${controller}\n  user:\n    token: ${token}`,
+            `contexts:\n- name: e2e\n  context:\n    cluster: e2e\n    user: ${controller}`,
+            "current-context: e2e",
+            "",
+        ].join("\n"),
+    );
+    return file;
+}
+
+/** Where the running controllers listen. */
+export interface FluxProcesses {
+    /** source-controller's artifact server, which the other controllers download from. */
+    readonly storage: string;
+    /** notification-controller's event receiver. */
+    readonly events: string;
+}
+
+/** Starts the four controllers (after `up` created flux-system) and waits until each is healthy. */
+export async function startFlux(cp: ControlPlane): Promise<FluxProcesses> {
+    installRbac(cp);
+    const [storagePort, eventsPort] = [await freePort(), await freePort()];
+    const storage = `127.0.0.1:${storagePort}`;
+    const events = `http://127.0.0.1:${eventsPort}`;
+    for (const controller of FLUX_CONTROLLERS) {
+        const health = await freePort();
+        const own: Record<FluxController, string[]> = {
+            "source-controller": [
+                `--storage-path=${path.join(cp.runDir, "flux", "storage")}`,
+                `--storage-addr=${storage}`,
+                `--storage-adv-addr=${storage}`,
+            ],
+            "kustomize-controller": [],
+            "helm-controller": [],
+            "notification-controller": [
+                `--events-addr=127.0.0.1:${eventsPort}`,
+                `--receiverAddr=127.0.0.1:${await freePort()}`,
+            ],
+        };
+        const p = startProcess(
+            cp.runDir,
+            controller,
+            binary(controller),
+            [
+                `--kubeconfig=${controllerKubeconfig(cp, controller)}`,
+                `--metrics-addr=127.0.0.1:${await freePort()}`,
+                `--health-addr=127.0.0.1:${health}`,
+                "--enable-leader-election=false",
+                "--watch-all-namespaces=true",
+                "--log-level=info",
+                ...(controller === "notification-controller" ? [] : [`--events-addr=${events}`]),
+                ...own[controller],
+                ...lockdownArgs(controller),
+            ],
+            { RUNTIME_NAMESPACE: FLUX_NAMESPACE },
+        );
+        await waitFor(
+            `${controller} /readyz`,
+            async () => (await fetch(`http://127.0.0.1:${health}/readyz`)).ok,
+            { timeoutMs: 60_000, process: p },
+        );
+    }
+    return { storage, events };
+}

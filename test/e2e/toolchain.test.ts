@@ -1,0 +1,37 @@
+// The e2e's toolchain declaration, checked without building anything.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { toolchain } from "../../e2e/toolchain/cache";
+import { TABLE_MARKERS, toolchainTable } from "../../e2e/toolchain/table";
+
+const ROOT = join(__dirname, "..", "..");
+const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")).packages;
+const tool = (name: string) => toolchain.tools.find((t) => t.name === name)!;
+
+describe("the e2e toolchain", () => {
+    test("builds the Pulumi CLI at the version of @pulumi/pulumi in the lockfile", () => {
+        assert.equal(tool("pulumi").version, `v${lock["node_modules/@pulumi/pulumi"].version}`);
+    });
+
+    test("builds the kubernetes provider at the version of @pulumi/kubernetes in the lockfile", () => {
+        assert.equal(
+            tool("pulumi-resource-kubernetes").providerVersion,
+            lock["node_modules/@pulumi/kubernetes"].version,
+        );
+    });
+
+    test("pins every tool to an exact module version (a tag or a commit's pseudo-version)", () => {
+        for (const t of toolchain.tools)
+            assert.match(t.version, /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, t.name);
+    });
+
+    test("the README's table is generated from versions.json (npm run gen)", () => {
+        const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+        const start = readme.indexOf(TABLE_MARKERS.start);
+        const end = readme.indexOf(TABLE_MARKERS.end) + TABLE_MARKERS.end.length;
+        assert.ok(start >= 0, "README.md has no e2e toolchain table");
+        assert.equal(readme.slice(start, end), toolchainTable());
+    });
+});
