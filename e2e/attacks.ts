@@ -2,7 +2,7 @@
 // the README's "What a team can and cannot do" that a cluster can show, and what a team does every
 // day. Every request is a server-side dry run: authorization and admission decide as for a real
 // write, and nothing is stored.
-import { REGISTRY, CHART_REPOSITORY } from "./platform";
+import { REGISTRY } from "./platform";
 
 /** Who asks: a person of the team's group, or the ServiceAccount Flux applies the team's objects as. */
 export type Principal = { readonly kind: "member" | "reconciler"; readonly team: string };
@@ -75,290 +75,307 @@ export function deployment(namespace: string, name: string, image: string, extra
 const ownImage = `${REGISTRY}/${TEAM}/api:0.1.0`;
 const create = ["create", "-f", "-", "-o", "name"];
 
-export const ATTEMPTS: readonly Attempt[] = [
-    // --- refused
-    {
-        name: "a member reads another team's Secrets",
-        as: member,
-        args: ["get", "secrets", "-n", OTHER],
-        verdict: { by: "rbac" },
-    },
-    {
-        name: "a member binds cluster-admin in its own namespace",
-        as: member,
-        args: create,
-        manifest: {
-            apiVersion: "rbac.authorization.k8s.io/v1",
-            kind: "RoleBinding",
-            metadata: { name: "mine", namespace: TEAM },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
-            subjects: [{ kind: "User", name: `alice@${TEAM}` }],
+/** Every attempt, against the chart repository at `charts` (a team's repository is <charts>/<team>). */
+export function attempts(charts: string): readonly Attempt[] {
+    return [
+        // --- refused
+        {
+            name: "a member reads another team's Secrets",
+            as: member,
+            args: ["get", "secrets", "-n", OTHER],
+            verdict: { by: "rbac" },
         },
-        verdict: { by: "rbac" },
-    },
-    {
-        name: "a member relabels its own namespace to Pod Security privileged",
-        as: member,
-        args: ["label", "namespace", TEAM, "pod-security.kubernetes.io/enforce=privileged", "--overwrite"],
-        verdict: { by: "rbac" },
-    },
-    {
-        name: "a member deletes its namespace's default-deny NetworkPolicy",
-        as: member,
-        args: ["delete", "networkpolicy", "default-deny", "-n", TEAM],
-        verdict: { by: "policy", name: "tenant-platform-objects" },
-    },
-    {
-        name: "a member raises its own ResourceQuota",
-        as: member,
-        args: [
-            "patch",
-            "resourcequota",
-            "team-quota",
-            "-n",
-            TEAM,
-            "--type=merge",
-            "-p",
-            '{"spec":{"hard":{"requests.cpu":"64"}}}',
-        ],
-        verdict: { by: "rbac" },
-    },
-    {
-        name: "a member runs an image from another registry",
-        as: member,
-        args: create,
-        manifest: deployment(TEAM, "miner", "docker.io/evil/miner:latest"),
-        verdict: { by: "policy", name: "tenant-workloads" },
-    },
-    {
-        name: "a member runs another team's image from the platform's registry",
-        as: member,
-        args: create,
-        manifest: deployment(TEAM, "borrowed", `${REGISTRY}/${OTHER}/app:1.0.0`),
-        verdict: { by: "policy", name: "tenant-workloads" },
-    },
-    {
-        name: "a member runs a pod as the reconciler to carry its token",
-        as: member,
-        args: create,
-        manifest: deployment(TEAM, "carrier", ownImage, { serviceAccountName: "flux-reconciler" }),
-        verdict: { by: "policy", name: "tenant-workloads" },
-    },
-    {
-        name: "a member creates an ExternalName Service",
-        as: member,
-        args: create,
-        manifest: {
-            apiVersion: "v1",
-            kind: "Service",
-            metadata: { name: "alias", namespace: TEAM },
-            spec: { type: "ExternalName", externalName: "chartmuseum.chartmuseum.svc.cluster.local" },
+        {
+            name: "a member binds cluster-admin in its own namespace",
+            as: member,
+            args: create,
+            manifest: {
+                apiVersion: "rbac.authorization.k8s.io/v1",
+                kind: "RoleBinding",
+                metadata: { name: "mine", namespace: TEAM },
+                roleRef: {
+                    apiGroup: "rbac.authorization.k8s.io",
+                    kind: "ClusterRole",
+                    name: "cluster-admin",
+                },
+                subjects: [{ kind: "User", name: `alice@${TEAM}` }],
+            },
+            verdict: { by: "rbac" },
         },
-        verdict: { by: "policy", name: "tenant-services" },
-    },
-    {
-        name: "a member creates a NodePort Service",
-        as: member,
-        args: create,
-        manifest: {
-            apiVersion: "v1",
-            kind: "Service",
-            metadata: { name: "open", namespace: TEAM },
-            spec: { type: "NodePort", selector: { app: "x" }, ports: [{ port: 80 }] },
+        {
+            name: "a member relabels its own namespace to Pod Security privileged",
+            as: member,
+            args: [
+                "label",
+                "namespace",
+                TEAM,
+                "pod-security.kubernetes.io/enforce=privileged",
+                "--overwrite",
+            ],
+            verdict: { by: "rbac" },
         },
-        verdict: { by: "policy", name: "tenant-services" },
-    },
-    {
-        name: "a member claims another team's host on the shared ingress",
-        as: member,
-        args: create,
-        manifest: {
-            apiVersion: "networking.k8s.io/v1",
-            kind: "Ingress",
-            metadata: { name: "steal", namespace: TEAM },
-            spec: {
-                rules: [
-                    {
-                        host: "app.blog.staging.example.test",
-                        http: {
-                            paths: [
-                                {
-                                    path: "/",
-                                    pathType: "Prefix",
-                                    backend: { service: { name: "web", port: { number: 8080 } } },
-                                },
-                            ],
+        {
+            name: "a member deletes its namespace's default-deny NetworkPolicy",
+            as: member,
+            args: ["delete", "networkpolicy", "default-deny", "-n", TEAM],
+            verdict: { by: "policy", name: "tenant-platform-objects" },
+        },
+        {
+            name: "a member raises its own ResourceQuota",
+            as: member,
+            args: [
+                "patch",
+                "resourcequota",
+                "team-quota",
+                "-n",
+                TEAM,
+                "--type=merge",
+                "-p",
+                '{"spec":{"hard":{"requests.cpu":"64"}}}',
+            ],
+            verdict: { by: "rbac" },
+        },
+        {
+            name: "a member runs an image from another registry",
+            as: member,
+            args: create,
+            manifest: deployment(TEAM, "miner", "docker.io/evil/miner:latest"),
+            verdict: { by: "policy", name: "tenant-workloads" },
+        },
+        {
+            name: "a member runs another team's image from the platform's registry",
+            as: member,
+            args: create,
+            manifest: deployment(TEAM, "borrowed", `${REGISTRY}/${OTHER}/app:1.0.0`),
+            verdict: { by: "policy", name: "tenant-workloads" },
+        },
+        {
+            name: "a member runs a pod as the reconciler to carry its token",
+            as: member,
+            args: create,
+            manifest: deployment(TEAM, "carrier", ownImage, { serviceAccountName: "flux-reconciler" }),
+            verdict: { by: "policy", name: "tenant-workloads" },
+        },
+        {
+            name: "a member creates an ExternalName Service",
+            as: member,
+            args: create,
+            manifest: {
+                apiVersion: "v1",
+                kind: "Service",
+                metadata: { name: "alias", namespace: TEAM },
+                spec: { type: "ExternalName", externalName: "chartmuseum.chartmuseum.svc.cluster.local" },
+            },
+            verdict: { by: "policy", name: "tenant-services" },
+        },
+        {
+            name: "a member creates a NodePort Service",
+            as: member,
+            args: create,
+            manifest: {
+                apiVersion: "v1",
+                kind: "Service",
+                metadata: { name: "open", namespace: TEAM },
+                spec: { type: "NodePort", selector: { app: "x" }, ports: [{ port: 80 }] },
+            },
+            verdict: { by: "policy", name: "tenant-services" },
+        },
+        {
+            name: "a member claims another team's host on the shared ingress",
+            as: member,
+            args: create,
+            manifest: {
+                apiVersion: "networking.k8s.io/v1",
+                kind: "Ingress",
+                metadata: { name: "steal", namespace: TEAM },
+                spec: {
+                    rules: [
+                        {
+                            host: "app.blog.staging.example.test",
+                            http: {
+                                paths: [
+                                    {
+                                        path: "/",
+                                        pathType: "Prefix",
+                                        backend: { service: { name: "web", port: { number: 8080 } } },
+                                    },
+                                ],
+                            },
                         },
-                    },
-                ],
+                    ],
+                },
             },
+            verdict: { by: "policy", name: "tenant-ingress-hosts" },
         },
-        verdict: { by: "policy", name: "tenant-ingress-hosts" },
-    },
-    {
-        name: "a member labels an object as the platform's",
-        as: member,
-        args: create,
-        manifest: {
-            apiVersion: "v1",
-            kind: "ConfigMap",
-            metadata: { name: "fake", namespace: TEAM, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
-            data: {},
-        },
-        verdict: { by: "policy", name: "tenant-platform-objects" },
-    },
-    {
-        name: "a member creates a long-lived token Secret for the reconciler",
-        as: member,
-        args: create,
-        manifest: {
-            apiVersion: "v1",
-            kind: "Secret",
-            metadata: {
-                name: "token",
-                namespace: TEAM,
-                annotations: { "kubernetes.io/service-account.name": "flux-reconciler" },
+        {
+            name: "a member labels an object as the platform's",
+            as: member,
+            args: create,
+            manifest: {
+                apiVersion: "v1",
+                kind: "ConfigMap",
+                metadata: {
+                    name: "fake",
+                    namespace: TEAM,
+                    labels: { "app.kubernetes.io/managed-by": "pulumi" },
+                },
+                data: {},
             },
-            type: "kubernetes.io/service-account-token",
+            verdict: { by: "policy", name: "tenant-platform-objects" },
         },
-        verdict: { by: "any" },
-    },
-    {
-        name: "the reconciler writes a Secret into another team's namespace",
-        as: reconciler,
-        args: create,
-        manifest: {
-            apiVersion: "v1",
-            kind: "Secret",
-            metadata: { name: "x", namespace: OTHER },
-            stringData: { a: "b" },
-        },
-        verdict: { by: "rbac" },
-    },
-    {
-        name: "the reconciler creates a RoleBinding",
-        as: reconciler,
-        args: create,
-        manifest: {
-            apiVersion: "rbac.authorization.k8s.io/v1",
-            kind: "RoleBinding",
-            metadata: { name: "mine", namespace: TEAM },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
-            subjects: [{ kind: "ServiceAccount", name: "flux-reconciler", namespace: TEAM }],
-        },
-        verdict: { by: "rbac" },
-    },
-    {
-        name: "the reconciler runs a DaemonSet",
-        as: reconciler,
-        args: create,
-        manifest: {
-            apiVersion: "apps/v1",
-            kind: "DaemonSet",
-            metadata: { name: "everywhere", namespace: TEAM },
-            spec: {
-                selector: { matchLabels: { a: "b" } },
-                template: { metadata: { labels: { a: "b" } }, spec: podSpec(ownImage) },
+        {
+            name: "a member creates a long-lived token Secret for the reconciler",
+            as: member,
+            args: create,
+            manifest: {
+                apiVersion: "v1",
+                kind: "Secret",
+                metadata: {
+                    name: "token",
+                    namespace: TEAM,
+                    annotations: { "kubernetes.io/service-account.name": "flux-reconciler" },
+                },
+                type: "kubernetes.io/service-account-token",
             },
+            verdict: { by: "any" },
         },
-        verdict: { by: "rbac" },
-    },
-    {
-        name: "the reconciler points a HelmRepository at another team's charts",
-        as: reconciler,
-        args: create,
-        manifest: {
-            apiVersion: "source.toolkit.fluxcd.io/v1",
-            kind: "HelmRepository",
-            metadata: { name: "borrowed", namespace: TEAM },
-            spec: { interval: "10m", url: `${CHART_REPOSITORY}/${OTHER}` },
+        {
+            name: "the reconciler writes a Secret into another team's namespace",
+            as: reconciler,
+            args: create,
+            manifest: {
+                apiVersion: "v1",
+                kind: "Secret",
+                metadata: { name: "x", namespace: OTHER },
+                stringData: { a: "b" },
+            },
+            verdict: { by: "rbac" },
         },
-        verdict: { by: "policy", name: "tenant-chart-sources" },
-    },
-    {
-        name: "the reconciler runs a privileged pod",
-        as: reconciler,
-        args: create,
-        manifest: {
-            apiVersion: "v1",
-            kind: "Pod",
-            metadata: { name: "root", namespace: TEAM },
-            spec: { containers: [{ name: "x", image: ownImage, securityContext: { privileged: true } }] },
+        {
+            name: "the reconciler creates a RoleBinding",
+            as: reconciler,
+            args: create,
+            manifest: {
+                apiVersion: "rbac.authorization.k8s.io/v1",
+                kind: "RoleBinding",
+                metadata: { name: "mine", namespace: TEAM },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
+                subjects: [{ kind: "ServiceAccount", name: "flux-reconciler", namespace: TEAM }],
+            },
+            verdict: { by: "rbac" },
         },
-        verdict: { by: "pod-security" },
-    },
-    // --- admitted: what a team does every day
-    {
-        name: "the reconciler deploys the team's own image",
-        as: reconciler,
-        args: create,
-        manifest: deployment(TEAM, "api", ownImage),
-        verdict: { by: "admitted" },
-    },
-    {
-        name: "a member runs a Job of the team's own image",
-        as: member,
-        args: create,
-        manifest: {
-            apiVersion: "batch/v1",
-            kind: "Job",
-            metadata: { name: "migrate", namespace: TEAM },
-            spec: { template: { spec: { ...podSpec(ownImage), restartPolicy: "Never" } } },
+        {
+            name: "the reconciler runs a DaemonSet",
+            as: reconciler,
+            args: create,
+            manifest: {
+                apiVersion: "apps/v1",
+                kind: "DaemonSet",
+                metadata: { name: "everywhere", namespace: TEAM },
+                spec: {
+                    selector: { matchLabels: { a: "b" } },
+                    template: { metadata: { labels: { a: "b" } }, spec: podSpec(ownImage) },
+                },
+            },
+            verdict: { by: "rbac" },
         },
-        verdict: { by: "admitted" },
-    },
-    {
-        name: "a member writes a ConfigMap",
-        as: member,
-        args: create,
-        manifest: {
-            apiVersion: "v1",
-            kind: "ConfigMap",
-            metadata: { name: "settings", namespace: TEAM },
-            data: { a: "b" },
+        {
+            name: "the reconciler points a HelmRepository at another team's charts",
+            as: reconciler,
+            args: create,
+            manifest: {
+                apiVersion: "source.toolkit.fluxcd.io/v1",
+                kind: "HelmRepository",
+                metadata: { name: "borrowed", namespace: TEAM },
+                spec: { interval: "10m", url: `${charts}/${OTHER}` },
+            },
+            verdict: { by: "policy", name: "tenant-chart-sources" },
         },
-        verdict: { by: "admitted" },
-    },
-    {
-        name: "a member claims its own host on the shared ingress",
-        as: member,
-        args: create,
-        manifest: {
-            apiVersion: "networking.k8s.io/v1",
-            kind: "Ingress",
-            metadata: { name: "web", namespace: TEAM },
-            spec: {
-                rules: [
-                    {
-                        host: "web.shop.staging.example.test",
-                        http: {
-                            paths: [
-                                {
-                                    path: "/",
-                                    pathType: "Prefix",
-                                    backend: { service: { name: "web", port: { number: 8080 } } },
-                                },
-                            ],
+        {
+            name: "the reconciler runs a privileged pod",
+            as: reconciler,
+            args: create,
+            manifest: {
+                apiVersion: "v1",
+                kind: "Pod",
+                metadata: { name: "root", namespace: TEAM },
+                spec: { containers: [{ name: "x", image: ownImage, securityContext: { privileged: true } }] },
+            },
+            verdict: { by: "pod-security" },
+        },
+        // --- admitted: what a team does every day
+        {
+            name: "the reconciler deploys the team's own image",
+            as: reconciler,
+            args: create,
+            manifest: deployment(TEAM, "api", ownImage),
+            verdict: { by: "admitted" },
+        },
+        {
+            name: "a member runs a Job of the team's own image",
+            as: member,
+            args: create,
+            manifest: {
+                apiVersion: "batch/v1",
+                kind: "Job",
+                metadata: { name: "migrate", namespace: TEAM },
+                spec: { template: { spec: { ...podSpec(ownImage), restartPolicy: "Never" } } },
+            },
+            verdict: { by: "admitted" },
+        },
+        {
+            name: "a member writes a ConfigMap",
+            as: member,
+            args: create,
+            manifest: {
+                apiVersion: "v1",
+                kind: "ConfigMap",
+                metadata: { name: "settings", namespace: TEAM },
+                data: { a: "b" },
+            },
+            verdict: { by: "admitted" },
+        },
+        {
+            name: "a member claims its own host on the shared ingress",
+            as: member,
+            args: create,
+            manifest: {
+                apiVersion: "networking.k8s.io/v1",
+                kind: "Ingress",
+                metadata: { name: "web", namespace: TEAM },
+                spec: {
+                    rules: [
+                        {
+                            host: "web.shop.staging.example.test",
+                            http: {
+                                paths: [
+                                    {
+                                        path: "/",
+                                        pathType: "Prefix",
+                                        backend: { service: { name: "web", port: { number: 8080 } } },
+                                    },
+                                ],
+                            },
                         },
-                    },
-                ],
+                    ],
+                },
             },
+            verdict: { by: "admitted" },
         },
-        verdict: { by: "admitted" },
-    },
-    {
-        name: "a Kustomize team's reconciler writes its own HelmRepository",
-        as: otherReconciler,
-        args: create,
-        manifest: {
-            apiVersion: "source.toolkit.fluxcd.io/v1",
-            kind: "HelmRepository",
-            metadata: { name: "own", namespace: OTHER },
-            spec: { interval: "10m", url: `${CHART_REPOSITORY}/${OTHER}` },
+        {
+            name: "a Kustomize team's reconciler writes its own HelmRepository",
+            as: otherReconciler,
+            args: create,
+            manifest: {
+                apiVersion: "source.toolkit.fluxcd.io/v1",
+                kind: "HelmRepository",
+                metadata: { name: "own", namespace: OTHER },
+                spec: { interval: "10m", url: `${charts}/${OTHER}` },
+            },
+            verdict: { by: "admitted" },
         },
-        verdict: { by: "admitted" },
-    },
-];
+    ];
+}
 
 /** Why an outcome does not match the verdict, or undefined when it does. */
 export function mismatch(verdict: Verdict, outcome: { ok: boolean; message: string }): string | undefined {

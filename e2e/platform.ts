@@ -16,7 +16,6 @@ const ROOT = path.resolve(__dirname, "..");
 export const STACK = "e2e";
 /** Registry the fixture's teams' images come from (nothing is pulled: kwok runs no container). */
 export const REGISTRY = "127.0.0.1:5000";
-export const CHART_REPOSITORY = "http://chartmuseum.chartmuseum.svc:8080";
 
 function providerVersion(): string {
     const tool = toolchain.tools.find((t) => t.name === "pulumi-resource-kubernetes");
@@ -48,8 +47,14 @@ function installProvider(env: NodeJS.ProcessEnv): void {
     );
 }
 
+/** Where the stack's Flux reads from: the e2e's chart repository and git server (e2e/delivery.ts). */
+export interface Sources {
+    readonly chartRepositoryUrl: string;
+    readonly fleetUrl: string;
+}
+
 /** The e2e stack's config: a cluster stack on this control plane, with the fixture's teams. */
-function stackConfig(cp: ControlPlane, teamsDirectory: string): Record<string, unknown> {
+function stackConfig(cp: ControlPlane, teamsDirectory: string, sources: Sources): Record<string, unknown> {
     const key = (k: string) => `gitops-platform:${k}`;
     return {
         [key("stackRole")]: "cluster",
@@ -57,8 +62,10 @@ function stackConfig(cp: ControlPlane, teamsDirectory: string): Record<string, u
         [key("clusterKubeconfig")]: cp.kubeconfig,
         [key("clusterKubernetesVersion")]: cp.kubernetesVersion,
         [key("registryLoginServer")]: REGISTRY,
-        [key("chartRepositoryUrl")]: CHART_REPOSITORY,
-        [key("fleetRepositoryUrl")]: "http://127.0.0.1:8174/fleet.git",
+        [key("chartRepositoryUrl")]: sources.chartRepositoryUrl,
+        // No chart repository Pod in this cluster: the namespace Flux's policy admits stays empty.
+        [key("chartRepositoryNamespace")]: "chartmuseum",
+        [key("fleetRepositoryUrl")]: sources.fleetUrl,
         [key("fluxInstall")]: "external",
         [key("teamsDirectory")]: teamsDirectory,
         [key("environments")]: ["staging", "prod"],
@@ -66,7 +73,11 @@ function stackConfig(cp: ControlPlane, teamsDirectory: string): Record<string, u
 }
 
 /** The platform's stack in `<runDir>/pulumi`, selected or created. */
-export async function platformStack(cp: ControlPlane, teamsDirectory: string): Promise<Stack> {
+export async function platformStack(
+    cp: ControlPlane,
+    teamsDirectory: string,
+    sources: Sources,
+): Promise<Stack> {
     const workDir = path.join(cp.runDir, "pulumi");
     const home = path.join(cp.runDir, "pulumi-home");
     fs.mkdirSync(path.join(workDir, "state"), { recursive: true });
@@ -81,7 +92,7 @@ export async function platformStack(cp: ControlPlane, teamsDirectory: string): P
     const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
     fs.writeFileSync(
         path.join(workDir, `Pulumi.${STACK}.yaml`),
-        `# Written by the e2e (e2e/platform.ts).\n${JSON.stringify({ config: stackConfig(cp, teamsDirectory) }, null, 2)}\n`,
+        `# Written by the e2e (e2e/platform.ts).\n${JSON.stringify({ config: stackConfig(cp, teamsDirectory, sources) }, null, 2)}\n`,
     );
     const pulumiCommand = await PulumiCommand.get({
         root: path.dirname(path.dirname(binary("pulumi"))),

@@ -1,21 +1,24 @@
 // `npm run e2e`: the in-cluster platform on real engines. Starts a Kubernetes control plane on
-// 127.0.0.1 (e2e/cluster), runs the real `pulumi up` of a cluster stack with the fixture's teams
-// (e2e/platform.ts), plays every attack of e2e/attacks.ts on the real API server, removes a team,
+// 127.0.0.1 (e2e/cluster), a chart repository and a git server (e2e/delivery.ts), runs the real
+// `pulumi up` of a cluster stack with the fixture's teams (e2e/platform.ts), plays every attack of
+// e2e/attacks.ts on the real API server, runs real Flux against what `up` applied, removes a team,
 // destroys the platform and applies it again; then stops everything it started, by recorded PID.
 //
-// `npm run e2e -- --keep` stops after the attacks and leaves the control plane running with the
-// platform applied, printing the KUBECONFIG and whom to impersonate; `npm run e2e:stop` ends it.
+// `npm run e2e -- --keep` stops after the attacks and Flux's first reconciliation, leaving the
+// control plane running with the platform applied; `npm run e2e:stop` ends it.
 import { Stack } from "@pulumi/pulumi/automation";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ATTEMPTS, OTHER, TEAM, deployment, impersonation, mismatch } from "./attacks";
+import { OTHER, TEAM, attempts, deployment, impersonation, mismatch } from "./attacks";
 import { ControlPlane, kubectl, startControlPlane } from "./cluster/controlPlane";
-import { installFluxCrds } from "./cluster/flux";
+import { installFluxCrds, startFlux } from "./cluster/flux";
 import { stopAll } from "./cluster/processes";
-import { Changes, REGISTRY, changedOnly, platformStack } from "./platform";
+import { DeliveryServers, publishKitChart, startDeliveryServers } from "./delivery";
+import { Changes, REGISTRY, STACK, changedOnly, platformStack } from "./platform";
 import { Report, runDirectory } from "./report";
+import { HELM_REPOSITORY_NAME } from "../components/tenants/delivery/helm";
 
 const FLAGS = ["--keep", "--help"];
 const args = process.argv.slice(2);
@@ -23,10 +26,14 @@ const keep = args.includes("--keep");
 
 const report = new Report();
 let cp: ControlPlane;
+let servers: DeliveryServers;
 let stack: Stack;
 const teams = () => path.join(cp.runDir, "tenants");
+/** The Helm team's apps and the chart version each is first published at. */
+const HELM_APPS = ["api", "web"];
+const FIRST_VERSION = "0.1.0";
 
-/** A flag the e2e does not know, or a missing toolchain, is one line and exit 1, before anything starts. */
+/** A flag the e2e does not know is one line and exit 1, before anything starts. */
 function preflight(): void {
     for (const a of args) {
         if (!FLAGS.includes(a)) {
@@ -61,9 +68,56 @@ function namespaces(): string[] {
     return kubectl(cp, ["get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}"]).split(" ");
 }
 
+/** Waits for a Flux object's Ready condition, failing with its last message. */
+function waitReady(kind: string, namespace: string, name: string, timeout = "180s"): void {
+    try {
+        kubectl(cp, [
+            "wait",
+            "-n",
+            namespace,
+            "--for=condition=Ready",
+            `--timeout=${timeout}`,
+            `${kind}/${name}`,
+        ]);
+    } catch (e) {
+        const status = kubectl(cp, [
+            "get",
+            "-n",
+            namespace,
+            `${kind}/${name}`,
+            "-o",
+            "jsonpath={.status.conditions}",
+        ]);
+        throw new Error(`${kind} ${namespace}/${name} not Ready: ${status} (${(e as Error).message})`);
+    }
+}
+
+/** `flux reconcile`: asks the controllers to reconcile now instead of at the next interval. */
+function requestReconcile(kind: string, namespace: string, name: string): void {
+    kubectl(cp, [
+        "annotate",
+        "--overwrite",
+        "-n",
+        namespace,
+        `${kind}/${name}`,
+        `reconcile.fluxcd.io/requestedAt=${Date.now()}`,
+    ]);
+}
+
+function releasedVersion(app: string): string {
+    return kubectl(cp, [
+        "get",
+        "-n",
+        TEAM,
+        `helmrelease/${app}`,
+        "-o",
+        "jsonpath={.status.history[0].chartVersion}",
+    ]);
+}
+
 preflight();
 
-describe("the in-cluster platform on a real API server", { concurrency: false }, () => {
+describe("the in-cluster platform on real engines", { concurrency: false }, () => {
     before(async () => {
         const runDir = runDirectory();
         await stopAll(runDir);
@@ -72,8 +126,10 @@ describe("the in-cluster platform on a real API server", { concurrency: false },
         cp = await startControlPlane(runDir);
         report.seconds("control plane start", (Date.now() - started) / 1000);
         installFluxCrds(cp);
+        servers = await startDeliveryServers(cp, STACK, [TEAM, OTHER]);
+        for (const app of HELM_APPS) await publishKitChart(servers, TEAM, app, FIRST_VERSION, runDir);
         fs.cpSync(path.join(__dirname, "fixture", "tenants"), teams(), { recursive: true });
-        stack = await platformStack(cp, teams());
+        stack = await platformStack(cp, teams(), servers);
     });
 
     after(async () => {
@@ -102,13 +158,15 @@ describe("the in-cluster platform on a real API server", { concurrency: false },
     });
 
     describe("as a team, the real API server", () => {
-        for (const a of ATTEMPTS) {
-            test(a.name, () => {
+        // Named now; built once the chart repository's address is known.
+        attempts("<charts>").forEach(({ name }, i) => {
+            test(name, () => {
+                const a = attempts(servers.chartRepositoryUrl)[i];
                 const flags = [...impersonation(a.as), ...a.args];
                 const problem = mismatch(a.verdict, attempt(flags, a.manifest));
                 assert.equal(problem, undefined, problem);
             });
-        }
+        });
     });
 
     test("a Deployment of the team's own image becomes Available on the fake node", () => {
@@ -119,15 +177,58 @@ describe("the in-cluster platform on a real API server", { concurrency: false },
             JSON.stringify(d),
         );
         kubectl(cp, ["wait", "-n", TEAM, "--for=condition=Available", "--timeout=120s", "deployment/smoke"]);
+        kubectl(cp, ["delete", "-n", TEAM, "deployment/smoke", "--wait=true"]);
+    });
+
+    describe("real Flux on what up applied", () => {
+        test("Flux syncs the fleet the stack points it at (flux-system Kustomization Ready)", async () => {
+            const started = Date.now();
+            await startFlux(cp);
+            waitReady("kustomization", "flux-system", "flux-system");
+            report.seconds("Flux start to fleet Ready", (Date.now() - started) / 1000);
+        });
+
+        test("helm-controller releases each app of the Helm team as its reconciler, tests included, at the version pushed", () => {
+            const started = Date.now();
+            for (const app of HELM_APPS) waitReady("helmrelease", TEAM, app, "300s");
+            for (const app of HELM_APPS) assert.equal(releasedVersion(app), FIRST_VERSION);
+            const testStatus = kubectl(cp, [
+                "get",
+                "-n",
+                TEAM,
+                "helmrelease/api",
+                "-o",
+                "jsonpath={.status.history[0].testHooks}",
+            ]);
+            assert.match(testStatus, /"phase":"Succeeded"/, `the Helm test did not pass: ${testStatus}`);
+            report.seconds("releases Ready (first install)", (Date.now() - started) / 1000);
+        });
+
+        test("a chart pushed within the team's range reaches Ready at that version", async () => {
+            const started = Date.now();
+            await publishKitChart(servers, TEAM, "web", "0.2.0", cp.runDir);
+            requestReconcile("helmrepository", TEAM, HELM_REPOSITORY_NAME);
+            const deadline = Date.now() + 240_000;
+            while (releasedVersion("web") !== "0.2.0" && Date.now() < deadline)
+                await new Promise((r) => setTimeout(r, 1000));
+            waitReady("helmrelease", TEAM, "web");
+            assert.equal(releasedVersion("web"), "0.2.0");
+            report.seconds("chart push to release Ready", (Date.now() - started) / 1000);
+        });
+
+        test("an up after Flux reconciled changes nothing (status and finalizers are Flux's)", async () => {
+            assert.deepEqual(changedOnly(await up("up after Flux")), {});
+        });
     });
 
     if (keep) return;
 
-    test("removing a team's file removes its tenant without hanging", async () => {
-        fs.rmSync(path.join(teams(), `${OTHER}.yaml`));
+    test("removing the Helm team's file uninstalls its releases and removes its tenant without hanging", async () => {
+        fs.rmSync(path.join(teams(), `${TEAM}.yaml`));
+        fs.rmSync(path.join(teams(), "guardrails", `${TEAM}.yaml`), { force: true });
         const changes = await up("up removing a team");
         assert.ok((changes.delete ?? 0) > 0, `expected deletions, got ${JSON.stringify(changes)}`);
-        assert.ok(!namespaces().includes(OTHER), `namespace ${OTHER} still exists`);
+        assert.ok(!namespaces().includes(TEAM), `namespace ${TEAM} still exists`);
     });
 
     test("pulumi destroy removes the whole platform without hanging", async () => {

@@ -201,7 +201,9 @@ async function startControllers(cp: ControlPlane): Promise<void> {
     const stageFiles = assetFiles("kwok", "stages");
     if (stageFiles.length === 0)
         throw new E2eError("kwok's stages are missing: run `npm run e2e:toolchain -- --only kwok --force`");
-    fs.writeFileSync(stages, stageFiles.map((f) => fs.readFileSync(f, "utf8")).join("\n---\n"));
+    // kwok's own stages, then the e2e's: a Helm test pod completes (kwok-helm-test.yaml).
+    const files = [...stageFiles, path.join(__dirname, "kwok-helm-test.yaml")];
+    fs.writeFileSync(stages, files.map((f) => fs.readFileSync(f, "utf8")).join("\n---\n"));
     const kwok = startProcess(cp.runDir, "kwok", binary("kwok"), [
         `--kubeconfig=${cp.kubeconfig}`,
         `--config=${stages}`,

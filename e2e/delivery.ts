@@ -1,0 +1,130 @@
+// What Azure and GitHub provide to Flux, stood up on 127.0.0.1 for the e2e: a ChartMuseum-API chart
+// repository (e2e/servers/chartRepository.ts), a git server over smart HTTP holding the fleet
+// (e2e/servers/gitHttp.ts), and a team's chart built from the Helm starter kit with the helm built
+// here, packaged and pushed as the pipeline does (helm lint --strict, helm package, POST
+// /api/<team>/charts with the team's credential).
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { clusterKustomizationYaml } from "../components/flux/manifests";
+import { binary } from "./toolchain/cache";
+import { ControlPlane } from "./cluster/controlPlane";
+import { E2eError, freePort, startProcess, waitFor } from "./cluster/processes";
+
+const ROOT = path.resolve(__dirname, "..");
+const REGISTER = path.join(ROOT, "src", "offline", "register.js");
+const KIT_CHART = path.join(ROOT, "templates", "helm-app", "chart");
+
+export interface DeliveryServers {
+    /** The chart repository's base URL (a team's repository is <url>/<team>). */
+    readonly chartRepositoryUrl: string;
+    /** The fleet repository's URL, as Flux clones it. */
+    readonly fleetUrl: string;
+    readonly gitRoot: string;
+    /** Each team's push credential, user:password. */
+    readonly credentials: Record<string, string>;
+}
+
+function git(args: string[], cwd?: string): string {
+    return execFileSync("git", args, {
+        cwd,
+        encoding: "utf8",
+        env: {
+            ...process.env,
+            GIT_AUTHOR_NAME: "e2e",
+            GIT_AUTHOR_EMAIL: "e2e@example.test",
+            GIT_COMMITTER_NAME: "e2e",
+            GIT_COMMITTER_EMAIL: "e2e@example.test",
+        },
+    });
+}
+
+/** Starts the chart repository and the git server; seeds the fleet with the stack's cluster folder. */
+export async function startDeliveryServers(
+    cp: ControlPlane,
+    stack: string,
+    teams: string[],
+): Promise<DeliveryServers> {
+    const charts = path.join(cp.runDir, "charts");
+    const gitRoot = path.join(cp.runDir, "git");
+    fs.mkdirSync(charts, { recursive: true });
+    fs.mkdirSync(gitRoot, { recursive: true });
+    const credentials = Object.fromEntries(teams.map((t) => [t, `${t}:push-${t}-e2e`]));
+    fs.writeFileSync(path.join(charts, "credentials.json"), JSON.stringify(credentials));
+    const [chartPort, gitPort] = [await freePort(), await freePort()];
+    const node = process.execPath;
+    const chartServer = startProcess(cp.runDir, "chart-repository", node, [
+        "-r",
+        REGISTER,
+        path.join(__dirname, "servers", "chartRepository.ts"),
+        charts,
+        String(chartPort),
+    ]);
+    const gitServer = startProcess(cp.runDir, "git-server", node, [
+        "-r",
+        REGISTER,
+        path.join(__dirname, "servers", "gitHttp.ts"),
+        gitRoot,
+        String(gitPort),
+    ]);
+    const chartRepositoryUrl = `http://127.0.0.1:${chartPort}`;
+    await waitFor("chart repository", async () => (await fetch(`${chartRepositoryUrl}/x/index.yaml`)).ok, {
+        timeoutMs: 30_000,
+        process: chartServer,
+    });
+    await waitFor("git server", async () => (await fetch(`http://127.0.0.1:${gitPort}/`)).status > 0, {
+        timeoutMs: 30_000,
+        process: gitServer,
+    });
+    seedFleet(gitRoot, stack);
+    return { chartRepositoryUrl, fleetUrl: `http://127.0.0.1:${gitPort}/fleet.git`, gitRoot, credentials };
+}
+
+/** fleet.git with the cluster folder Pulumi seeds on GitHub for an environment. */
+function seedFleet(gitRoot: string, stack: string): void {
+    const bare = path.join(gitRoot, "fleet.git");
+    git(["init", "-q", "--bare", "-b", "main", bare]);
+    const work = fs.mkdtempSync(path.join(gitRoot, "fleet-work-"));
+    git(["init", "-q", "-b", "main", work]);
+    const folder = `clusters/${stack}`;
+    fs.mkdirSync(path.join(work, folder), { recursive: true });
+    fs.writeFileSync(path.join(work, folder, "kustomization.yaml"), clusterKustomizationYaml(stack, folder));
+    git(["add", "-A"], work);
+    git(["commit", "-q", "-m", `Add ${folder}`], work);
+    git(["push", "-q", bare, "main"], work);
+    fs.rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * The starter kit's chart, renamed to the app (what a team does when it copies the kit), linted,
+ * packaged at `version` and pushed to the team's repository with its credential.
+ */
+export async function publishKitChart(
+    servers: DeliveryServers,
+    team: string,
+    app: string,
+    version: string,
+    runDir: string,
+): Promise<string> {
+    const work = fs.mkdtempSync(path.join(runDir, `chart-${app}-`));
+    const chartDir = path.join(work, app);
+    fs.cpSync(KIT_CHART, chartDir, { recursive: true });
+    const chartFile = path.join(chartDir, "Chart.yaml");
+    fs.writeFileSync(chartFile, stringify({ ...parse(fs.readFileSync(chartFile, "utf8")), name: app }));
+    const helm = (args: string[]) =>
+        execFileSync(binary("helm"), args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    helm(["lint", chartDir, "--strict"]);
+    helm(["package", chartDir, "--version", version, "--app-version", version, "--destination", work]);
+    const tgz = path.join(work, `${app}-${version}.tgz`);
+    const response = await fetch(`${servers.chartRepositoryUrl}/api/${team}/charts`, {
+        method: "POST",
+        body: fs.readFileSync(tgz),
+        headers: { authorization: `Basic ${Buffer.from(servers.credentials[team]).toString("base64")}` },
+    });
+    if (response.status !== 201)
+        throw new E2eError(
+            `pushing ${app}-${version} for ${team}: HTTP ${response.status} ${await response.text()}`,
+        );
+    return tgz;
+}
