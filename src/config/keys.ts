@@ -312,7 +312,7 @@ export const CONFIG_KEYS = {
         type: "string",
         default: "2.19.0",
         description:
-            "Exact version of the fluxcd-community flux2 Helm chart (2.19.0 ships Flux v2.8.8, which needs Kubernetes 1.33 or later); a chart line the platform has not vetted is refused.",
+            "Exact version of the fluxcd-community flux2 Helm chart (2.19.x ships Flux 2.9, which needs Kubernetes 1.34 or later); a chart line the platform has not vetted is refused.",
     },
     fluxSourceInterval: {
         step: "flux",

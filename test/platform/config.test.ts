@@ -99,8 +99,8 @@ describe("platform config", () => {
 
     it("refuses a Kubernetes version the pinned Flux does not support, naming the chart", async () => {
         await assert.rejects(
-            run("staging", { [key("kubernetesVersion")]: "1.32" }),
-            /gitops-platform:kubernetesVersion: got "1.32"; allowed: a version fluxChartVersion 2.19.0 supports: Flux 2.8 \(flux2 chart 2.19.0\) needs Kubernetes 1.33 or later/,
+            run("staging", { [key("kubernetesVersion")]: "1.33" }),
+            /gitops-platform:kubernetesVersion: got "1.33"; allowed: a version fluxChartVersion 2.19.0 supports: Flux 2.9 \(flux2 chart 2.19.0\) needs Kubernetes 1.34 or later/,
         );
     });
 

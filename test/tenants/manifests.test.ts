@@ -201,6 +201,19 @@ describe("tenant manifests", () => {
         assert.deepEqual(spec.test, { enable: true, ignoreFailures: false });
     });
 
+    test("a HelmRelease pins the post-render strategy so Flux 2.9's new default cannot change the test hooks", () => {
+        const spec = helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" }, REGISTRY).spec;
+        assert.equal(spec.postRenderStrategy, "nohooks");
+    });
+
+    test("a HelmRelease corrects drift in the cluster but leaves an autoscaled Deployment's replicas alone", () => {
+        const spec = helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" }, REGISTRY).spec;
+        assert.deepEqual(spec.driftDetection, {
+            mode: "enabled",
+            ignore: [{ paths: ["/spec/replicas"], target: { kind: "Deployment" } }],
+        });
+    });
+
     test("the GitRepository follows the branch unless a tag or commit pins it", () => {
         assert.deepEqual(gitRepository(kustomizeTeam).spec.ref, { branch: "main" });
         assert.deepEqual(gitRepository(withGit({ tag: "v1.2.0" })).spec.ref, { tag: "v1.2.0" });
