@@ -144,10 +144,14 @@ for (const stack of STACKS) {
             assert.equal(registry.properties.anonymousPullEnabled, false);
         });
 
-        it("puts the registry in ABAC mode, at an API version that has the setting", async () => {
+        it("puts the registry in ABAC mode", async () => {
             const registry = one(await run(stack), REGISTRY).inputs;
             assert.equal(registry.properties.roleAssignmentMode, "AbacRepositoryPermissions");
-            assert.equal(registry.apiVersion, "2025-05-01-preview");
+        });
+
+        it("writes the registry with the GA API version that has ABAC mode, not a preview", async () => {
+            const registry = one(await run(stack), REGISTRY).inputs;
+            assert.equal(registry.apiVersion, "2025-11-01");
         });
 
         it("grants the kubelet identity Repository Reader on the registry only, every repository", async () => {
