@@ -20,8 +20,10 @@ function refreshedCluster(r: OfflineRun, changes: Record<string, unknown> = {}):
         upgradeSettings: { maxSurge: "33%", drainTimeoutInMinutes: 30 },
     };
     const userPools = ofType(r, POOL).map(({ inputs: p }) => {
-        const { agentPoolName, resourceGroupName: _group, resourceName: _cluster, ...profile } = p;
-        return { ...profile, name: agentPoolName, count: p.maxCount, ...aks };
+        const profile = { ...p, name: p.agentPoolName, count: p.maxCount, ...aks };
+        for (const addressOnly of ["agentPoolName", "resourceGroupName", "resourceName"])
+            delete profile[addressOnly];
+        return profile;
     });
     return {
         ...inputs,
