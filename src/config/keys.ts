@@ -182,7 +182,13 @@ export const CONFIG_KEYS = {
         step: "platform",
         type: "list",
         description:
-            "Object ids of every principal that runs pulumi up (the engineers of the first up, the CI deploy identity): RBAC Cluster Admin on the cluster and owners of the stack's Azure AD objects. Required, at least one.",
+            "Object ids of every principal that runs pulumi up (the engineers of the first up, the CI deploy identity): RBAC Cluster Admin on the cluster. Required, at least one.",
+    },
+    ownerObjectIds: {
+        step: "platform",
+        type: "list",
+        description:
+            "Object ids of the service principals (never users) that own the stack's Azure AD applications and groups: the CI deploy identity's. Each must also be in deployerObjectIds. Required, at least one.",
     },
     previewerObjectIds: {
         step: "platform",

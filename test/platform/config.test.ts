@@ -153,6 +153,23 @@ describe("platform config", () => {
         );
     });
 
+    it("requires the owners of the Azure AD objects", async () => {
+        await assert.rejects(
+            run("staging", { [key("ownerObjectIds")]: undefined }),
+            /gitops-platform:ownerObjectIds: got nothing \(the key is not set\); allowed: a list of at least one object id of a service principal that runs pulumi up/,
+        );
+    });
+
+    it("refuses an owner that is not a deployer: it could not manage what it owns", async () => {
+        const id = "66666666-7777-4888-8999-000000000000";
+        await assert.rejects(
+            run("staging", { [key("ownerObjectIds")]: [id] }),
+            new RegExp(
+                `gitops-platform:ownerObjectIds: got "${id}"; allowed: object ids that are also in deployerObjectIds`,
+            ),
+        );
+    });
+
     it("rejects a deployer that is not an object id", async () => {
         await assert.rejects(
             run("staging", { [key("deployerObjectIds")]: ["ci@contoso.com"] }),

@@ -20,7 +20,7 @@ function refreshedCluster(r: OfflineRun, changes: Record<string, unknown> = {}):
         upgradeSettings: { maxSurge: "33%", drainTimeoutInMinutes: 30 },
     };
     const userPools = ofType(r, POOL).map(({ inputs: p }) => {
-        const profile = { ...p, name: p.agentPoolName, count: p.maxCount, ...aks };
+        const profile: Record<string, unknown> = { ...p, name: p.agentPoolName, count: p.maxCount, ...aks };
         for (const addressOnly of ["agentPoolName", "resourceGroupName", "resourceName"])
             delete profile[addressOnly];
         return profile;
