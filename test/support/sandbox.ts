@@ -86,8 +86,10 @@ export class Sandbox {
         return file;
     }
 
-    /** Queues the answers of `kubectl get <kind>`, in order (the last one repeats). */
+    /** Queues the answers of `kubectl get <kind>`, in order (the last one repeats), replacing any before. */
     kubectlGets(kind: string, answers: unknown[]): void {
+        rmSync(join(this.state, `kubectl-get-${kind}`), { recursive: true, force: true });
+        rmSync(join(this.state, `kubectl-get-${kind}.calls`), { force: true });
         answers.forEach((a, i) =>
             this.answer(`kubectl-get-${kind}/${i + 1}`, typeof a === "string" ? a : JSON.stringify(a)),
         );
