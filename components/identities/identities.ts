@@ -161,6 +161,17 @@ export class Identities extends pulumi.ComponentResource {
                 this.args.registryId,
                 repositoryPrefixCondition("AcrRepositoryWriter", teamRepositoryPrefix(tenant.name)),
             );
+            // AzureCLI@2 runs `az account set --subscription` before any script, which fails for a
+            // principal with data-plane roles only (azure-cli#28329, azure-pipelines-tasks#18757): a
+            // control-plane role on the registry makes the subscription visible and lets `az acr`
+            // find the registry through ARM, and this one reads no repository.
+            this.assign(
+                `ci-${tenant.name}-registry-configuration-reader`,
+                "AcrConfigurationReader",
+                app.principal.objectId,
+                "ServicePrincipal",
+                this.args.registryId,
+            );
             const identity = {
                 applicationId: app.application.id,
                 clientId: app.application.clientId,

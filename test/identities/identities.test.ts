@@ -72,7 +72,7 @@ function strings(value: any, inSecret = false, out: { text: string; secret: bool
 
 for (const stack of STACKS) {
     describe(`identities (${stack})`, () => {
-        it("gives each team's CI principal Repository Writer on its own registry repositories, and nothing else", async () => {
+        it("gives each team's CI principal Repository Writer on its own registry repositories, and besides only the registry's Configuration Reader", async () => {
             const r = await run(stack);
             for (const team of TEAMS) {
                 const a = assignment(r, `ci-${team}-acr-writer`);
@@ -87,8 +87,23 @@ for (const stack of STACKS) {
                 assert.equal(a.inputs.principalId, sp);
                 const all = ofType(r, ROLE_ASSIGNMENT).filter((x) => x.inputs.principalId === sp);
                 assert.deepEqual(
-                    all.map((x) => x.name),
-                    [a.name],
+                    all.map((x) => x.name).sort(),
+                    [a.name, assignment(r, `ci-${team}-registry-configuration-reader`).name].sort(),
+                );
+            }
+        });
+
+        it("gives each team's CI principal a control-plane role on the registry, so AzureCLI@2 finds the subscription, and no repository", async () => {
+            const r = await run(stack);
+            for (const team of TEAMS) {
+                const a = assignment(r, `ci-${team}-registry-configuration-reader`);
+                assertRole(a, "AcrConfigurationReader");
+                assertRegistryScope(stack, a.inputs.scope);
+                assert.equal(a.inputs.condition, undefined);
+                assert.equal(
+                    REPOSITORY_DATA_ACTIONS.AcrConfigurationReader,
+                    undefined,
+                    "no repository data action",
                 );
             }
         });
