@@ -80,7 +80,7 @@ export const CI_RIGHTS: Readonly<Record<CiIdentity, readonly Right[]>> = {
             plane: "Azure",
             right: "Role Based Access Control Administrator, conditioned to the roles in src/roles.ts",
             scope: "the subscription, and the ingress Key Vault",
-            why: "the program's role assignments (Container Registry Repository Reader/Writer, AKS roles, Key Vault Secrets User)",
+            why: "the program's role assignments (Container Registry Repository Reader/Writer and Configuration Reader, AKS roles, Key Vault Secrets User)",
         },
         {
             plane: "Azure",
