@@ -335,6 +335,19 @@ describe("build (Kustomize app of dev-team2)", () => {
         assert.equal(sandbox.calls("docker").filter((c) => c[0] === "push").length, 1);
     });
 
+    it("a re-run after the agent died between the image and the bump pushes the image once and bumps once", () => {
+        const v = variables();
+        const [image] = scriptSteps(onlyJob(stage({ stages: stagesOf(KUSTOMIZE_STAGES) }, "build")));
+        assert.equal(sandbox.run(image, v).status, 0);
+        const { out } = runBuild(KUSTOMIZE_STAGES, v);
+        assert.equal(out["image.digest"], DIGEST);
+        assert.equal(sandbox.calls("docker").filter((c) => c[0] === "push").length, 1);
+        assert.equal(
+            remoteGit("log", "--format=%s", "-1", "main"),
+            "ci: dev-team2/app 1.2.7 to staging [skip ci]",
+        );
+    });
+
     it("never puts the promotion token on a command line", () => {
         runBuild(KUSTOMIZE_STAGES, variables());
         assert.ok(!JSON.stringify(sandbox.calls()).includes(TOKEN));
