@@ -584,6 +584,18 @@ describe("promote (Kustomize app of dev-team2)", () => {
         assert.equal(sandbox.git(remote(), "rev-parse", BRANCH).trim(), once);
     });
 
+    it("after a failure half-way (GitHub refused the pull request), a re-run opens it on the same commit", () => {
+        const verified = appRepository();
+        const api = github(REPOSITORY);
+        sandbox.curlRoutes([api[0], { ...api[1], status: 503 }]);
+        assert.equal(runPromote(KUSTOMIZE_STAGES, variables(verified)).status, 22);
+        const pushed = sandbox.git(remote(), "rev-parse", BRANCH).trim();
+        sandbox.curlRoutes(api);
+        ok(runPromote(KUSTOMIZE_STAGES, variables(verified)));
+        assert.equal(sandbox.git(remote(), "rev-parse", BRANCH).trim(), pushed);
+        assert.equal(githubRequests().filter((r) => r.method === "POST").length, 2);
+    });
+
     it("takes to prod only what staging verified: a deploy/base change pushed to main afterwards stays out", () => {
         const verified = appRepository();
         sandbox.pushToMain(REPOSITORY, { [BASE]: "# not verified anywhere\n" }, "a later base change");

@@ -245,6 +245,15 @@ describe("verify (Kustomize app of dev-team2)", () => {
         assert.ok(run.seconds < 3, `took ${run.seconds}s`);
     });
 
+    it("succeeds again when run again after it succeeded", async () => {
+        await answers("kustomization", [kustomization(BUMP)]);
+        sandbox.kubectlGets("deployment", [IMAGE]);
+        for (const attempt of [1, 2]) {
+            const run = sandbox.run(verifyStep(KUSTOMIZE_STAGES), variables());
+            assert.equal(run.status, 0, `attempt ${attempt}: ${run.stdout}${run.stderr}`);
+        }
+    });
+
     it("fails when the Deployment does not roll out", async () => {
         await answers("kustomization", [kustomization(BUMP)]);
         sandbox.answer("rollout-status", "1");
