@@ -82,7 +82,7 @@ function environmentIdentities({ config, names: stackNames, tags, platform }: En
             oidcIssuerUrl: platform.oidcIssuerUrl,
             registryId: platform.registryId,
             chartRepositoryMode: config.chartRepository.mode,
-            owners: platform.deployerObjectIds,
+            owners: [...config.platform.ownerObjectIds],
             tags,
         },
         { aliases: [{ type: "gitops:identity:Identities" }] },

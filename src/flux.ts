@@ -3,6 +3,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 const SOURCE_API = "source.toolkit.fluxcd.io/v1";
+// Provider and Alert are still v1beta3 in notification-controller v1.9 (Flux 2.9): its api/v1 serves
+// only Receiver (fluxcd/notification-controller v1.9.3, 0b6fcb1, api/v1 and api/v1beta3).
 const NOTIFICATION_API = "notification.toolkit.fluxcd.io/v1beta3";
 
 /** API version of each Flux kind the platform creates or watches. */

@@ -9,6 +9,13 @@ export const BuiltInRoles = {
     AcrRepositoryReader: "b93aa761-3e63-49ed-ac28-beffa264f7ac",
     /** ACR in ABAC mode: pull, push and write metadata (no delete); conditions may narrow it to repositories. */
     AcrRepositoryWriter: "2a1e307c-b015-4ebd-883e-5b7698a07328",
+    /**
+     * "Container Registry Configuration Reader and Data Access Configuration Reader": reads the
+     * registry's settings (control plane), never its content, in either role assignment mode (Azure
+     * built-in roles, Containers). It can list admin user credentials and tokens: the registry has
+     * neither (admin user off, no tokens; the program's full PUT keeps it so).
+     */
+    AcrConfigurationReader: "69b07be0-09bf-439a-b9a6-e73de851bd59",
     AksClusterUser: "4abbcc35-e782-43d8-92c5-2d3f1bd2253f",
     AksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
     AksRbacAdmin: "3498e952-d568-435e-9b2c-8d77e338d7f7",

@@ -64,12 +64,18 @@ export interface FluxConfig {
  * and the oldest Kubernetes it supports (what the chart's `flux check --pre` hook would check;
  * helm.v4.Chart never runs hooks, so the program checks it). A new line is added here after reading
  * its release notes (removed APIs need `flux migrate` before the bump).
+ *
+ * Only Flux 2.9: the teams' HelmReleases set `postRenderStrategy`, which helm-controller serves from
+ * v1.6 (Flux 2.9) on; an older CRD would refuse the field. The chart repository gives each Flux minor
+ * its own chart minor (fluxcd-community/helm-charts, charts/flux2/Chart.yaml: 2.17.0 = Flux 2.7.0 at
+ * a9b28a6, 2.17.2 = 2.7.5 at 752ee7c; 2.18.0 = Flux 2.8.1 at 03f465b, 2.18.3 = 2.8.5 at 484b12c);
+ * 2.19 is Flux 2.9 (helm-charts#287, merged 2026-07-13, "update charts to upstream version 2.9.1").
+ * Flux 2.9 supports Kubernetes 1.34.1 and later (fluxcd/flux2 v2.9.0 release notes).
  */
 export const FLUX_CHART_LINES: Readonly<
     Record<string, { readonly flux: string; readonly minimumKubernetes: string }>
 > = {
-    "2.17": { flux: "2.7", minimumKubernetes: "1.32" },
-    "2.19": { flux: "2.8", minimumKubernetes: "1.33" },
+    "2.19": { flux: "2.9", minimumKubernetes: "1.34" },
 };
 
 /** The vetted line of an exact chart version, or undefined. */

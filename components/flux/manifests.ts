@@ -56,6 +56,16 @@ export const LOCKDOWN_ARGS = {
     notificationController: ["--no-cross-namespace-refs=true"],
 } as const;
 
+/**
+ * Feature gates the platform turns on. CancelHealthCheckOnNewRevision (kustomize-controller v1.9.4 and
+ * helm-controller v1.6.3, internal/features/features.go, off by default): a new revision cancels the
+ * health check of a failed rollout, so a fix lands at once instead of after the failed one's timeout.
+ */
+export const FEATURE_GATE_ARGS = {
+    kustomizeController: ["--feature-gates=CancelHealthCheckOnNewRevision=true"],
+    helmController: ["--feature-gates=CancelHealthCheckOnNewRevision=true"],
+} as const;
+
 /** The service account the fleet's own Kustomization runs as: the controller's, which is cluster-admin. */
 export const FLEET_SERVICE_ACCOUNT = "kustomize-controller";
 
@@ -157,11 +167,18 @@ export function fluxChartValues(
         imageAutomationController: { create: false },
         imageReflectionController: { create: false },
         kustomizeController: {
-            container: { additionalArgs: [...LOCKDOWN_ARGS.kustomizeController] },
+            container: {
+                additionalArgs: [
+                    ...LOCKDOWN_ARGS.kustomizeController,
+                    ...FEATURE_GATE_ARGS.kustomizeController,
+                ],
+            },
             resources: FLUX_CONTROLLER_RESOURCES.kustomizeController,
         },
         helmController: {
-            container: { additionalArgs: [...LOCKDOWN_ARGS.helmController] },
+            container: {
+                additionalArgs: [...LOCKDOWN_ARGS.helmController, ...FEATURE_GATE_ARGS.helmController],
+            },
             resources: FLUX_CONTROLLER_RESOURCES.helmController,
         },
         notificationController: {

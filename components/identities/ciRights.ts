@@ -80,7 +80,7 @@ export const CI_RIGHTS: Readonly<Record<CiIdentity, readonly Right[]>> = {
             plane: "Azure",
             right: "Role Based Access Control Administrator, conditioned to the roles in src/roles.ts",
             scope: "the subscription, and the ingress Key Vault",
-            why: "the program's role assignments (Container Registry Repository Reader/Writer, AKS roles, Key Vault Secrets User)",
+            why: "the program's role assignments (Container Registry Repository Reader/Writer and Configuration Reader, AKS roles, Key Vault Secrets User)",
         },
         {
             plane: "Azure",
@@ -99,19 +99,19 @@ export const CI_RIGHTS: Readonly<Record<CiIdentity, readonly Right[]>> = {
             plane: "Microsoft Graph",
             right: "Application.ReadWrite.OwnedBy (application)",
             scope: "the tenant",
-            why: "create the teams' CI applications and service principals, manage those it owns (federated credentials, password)",
+            why: "create the teams' CI applications and service principals, owned by the deploy identity alone (ownerObjectIds: service principals, never users), and manage them (federated credentials, password); their owners never change, which would need Application.ReadWrite.All",
         },
         {
             plane: "Microsoft Graph",
             right: "Group.Create (application)",
             scope: "the tenant",
-            why: "create the team and platform-admin groups and manage the members of the groups it owns",
+            why: "create the team and platform-admin groups, owned by the deploy identity alone, and manage their members; engineers act through the platform-admin group, not as owners",
         },
         {
             plane: "Microsoft Graph",
             right: "User.Read.All (application)",
             scope: "the tenant",
-            why: "only if tenants[].members or platformAdmins list UPNs",
+            why: "only if tenants[].members or platformAdmins list UPNs (the owners are service principals: reading them needs nothing more)",
         },
         {
             plane: "Azure DevOps",

@@ -57,8 +57,8 @@ export const NAMESPACE_ROLES: Record<TenantConfig["accessRole"], BuiltInRole> = 
 
 export interface IdentitiesArgs {
     /**
-     * Object ids that own the applications and groups created here: the stack's deployers
-     * (Platform.deployerObjectIds), never a previewer.
+     * Object ids that own the applications and groups created here: the service principals of
+     * `PlatformConfig.ownerObjectIds` (the CI deploy identity), never a user nor a previewer.
      */
     readonly owners: pulumi.Input<string[]>;
     /** Deterministic names of the stack (see `src/naming.ts`); display names derive from `names.base`. */
@@ -117,7 +117,8 @@ export class Identities extends pulumi.ComponentResource {
         super("gitops:identities:Identities", name, {}, opts);
         this.name = name;
         this.args = args;
-        // Only the deployers: a preview identity that owned an application could add a credential to it.
+        // Only the deploy service principals: a preview identity that owned an application could add a
+        // credential to it, and a user owner would need User.Read.All on every run.
         this.owners = pulumi.output(args.owners);
         const display = identityNames(args.names.base);
 
@@ -159,6 +160,17 @@ export class Identities extends pulumi.ComponentResource {
                 "ServicePrincipal",
                 this.args.registryId,
                 repositoryPrefixCondition("AcrRepositoryWriter", teamRepositoryPrefix(tenant.name)),
+            );
+            // AzureCLI@2 runs `az account set --subscription` before any script, which fails for a
+            // principal with data-plane roles only (azure-cli#28329, azure-pipelines-tasks#18757): a
+            // control-plane role on the registry makes the subscription visible and lets `az acr`
+            // find the registry through ARM, and this one reads no repository.
+            this.assign(
+                `ci-${tenant.name}-registry-configuration-reader`,
+                "AcrConfigurationReader",
+                app.principal.objectId,
+                "ServicePrincipal",
+                this.args.registryId,
             );
             const identity = {
                 applicationId: app.application.id,
@@ -322,7 +334,7 @@ export class Identities extends pulumi.ComponentResource {
         return identity.clientId;
     }
 
-    /** A single-tenant application with its service principal, owned by the deployers. */
+    /** A single-tenant application with its service principal, owned by the deploy service principals. */
     private application(name: string, displayName: string, description: string) {
         const owners = this.owners;
         const application = new azuread.Application(

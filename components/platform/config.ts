@@ -71,9 +71,16 @@ export interface PlatformConfig {
     readonly ingressKeyVaultId?: string;
     /**
      * Object ids of every principal that runs `pulumi up` (engineers, the CI deploy identity): RBAC
-     * Cluster Admin on the cluster and owners of the stack's Azure AD objects. Never empty.
+     * Cluster Admin on the cluster. Never empty.
      */
     readonly deployerObjectIds: readonly string[];
+    /**
+     * The service principals among the deployers that own the stack's Azure AD applications and
+     * groups (the CI deploy identity). Never a user: the azuread provider reads every owner through
+     * `/directoryObjects/{id}`, which for a user needs User.Read.All on every run, and an owner can
+     * only be replaced later with Application.ReadWrite.All. Engineers act through the admin group.
+     */
+    readonly ownerObjectIds: readonly string[];
     /** Object ids of the principals that only preview (the CI preview identity): read-only on the cluster. */
     readonly previewerObjectIds: readonly string[];
     /** CIDRs allowed to reach the API server; empty means unrestricted (AAD still required). */
@@ -150,7 +157,9 @@ function readMaintenanceWindow(r: ConfigReader): MaintenanceWindow {
  * Who runs the stack. Naming them is required: a grant that followed whoever runs `pulumi up` would be
  * replaced by the next runner, and a preview identity listed as a deployer would be cluster admin.
  */
-function readAccess(r: ConfigReader): Pick<PlatformConfig, "deployerObjectIds" | "previewerObjectIds"> {
+function readAccess(
+    r: ConfigReader,
+): Pick<PlatformConfig, "deployerObjectIds" | "ownerObjectIds" | "previewerObjectIds"> {
     const objectIds = (id: string) => (isGuid(id) ? undefined : "Azure AD object ids (GUIDs)");
     const deployerObjectIds = r.stringList("deployerObjectIds", objectIds).map((id) => id.toLowerCase());
     const previewerObjectIds = r.stringList("previewerObjectIds", objectIds).map((id) => id.toLowerCase());
@@ -167,6 +176,21 @@ function readAccess(r: ConfigReader): Pick<PlatformConfig, "deployerObjectIds" |
             "a list of the Azure AD object ids that run pulumi up (the CI deploy identity, the engineers of the first up); required",
         );
     }
+    const ownerObjectIds = r.stringList("ownerObjectIds", objectIds).map((id) => id.toLowerCase());
+    if (r.raw("ownerObjectIds") === undefined || ownerObjectIds.length === 0) {
+        r.problem(
+            "ownerObjectIds",
+            r.raw("ownerObjectIds"),
+            "a list of at least one object id of a service principal that runs pulumi up (the CI deploy identity's, never a user's); required",
+        );
+    }
+    for (const id of ownerObjectIds.filter((o) => !deployerObjectIds.includes(o))) {
+        r.problem(
+            "ownerObjectIds",
+            id,
+            "object ids that are also in deployerObjectIds: an owner that never runs pulumi up could not manage what it owns",
+        );
+    }
     for (const id of previewerObjectIds.filter((p) => deployerObjectIds.includes(p))) {
         r.problem(
             "previewerObjectIds",
@@ -176,6 +200,7 @@ function readAccess(r: ConfigReader): Pick<PlatformConfig, "deployerObjectIds" |
     }
     return {
         deployerObjectIds: [...new Set(deployerObjectIds)],
+        ownerObjectIds: [...new Set(ownerObjectIds)],
         previewerObjectIds: [...new Set(previewerObjectIds)],
     };
 }

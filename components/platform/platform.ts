@@ -6,7 +6,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as k8s from "@pulumi/kubernetes";
 import * as time from "@pulumiverse/time";
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformConfig, nodeResourceGroupName } from "./config";
+import { PlatformConfig, UpgradeChannel, nodeResourceGroupName } from "./config";
 import { kubeloginKubeconfig } from "./kubeconfig";
 import { containerRegistry, RegistryOutputs } from "./registry";
 import { systemPoolProfile, userPoolArgs } from "./nodePools";
@@ -229,8 +229,7 @@ export class Platform extends pulumi.ComponentResource {
                 ingressProfile: { webAppRouting: { enabled: true } },
                 tags,
             },
-            // The autoscaler owns the node count: re-applying the initial count would fight it.
-            { ...this.stateful, ignoreChanges: ["agentPoolProfiles[0].count"] },
+            { ...this.stateful, ignoreChanges: clusterIgnoreChanges(config.upgradeChannel) },
         );
     }
 
@@ -567,4 +566,22 @@ function networkProfile(
         loadBalancerSku: "standard",
         outboundType: "loadBalancer",
     };
+}
+
+/**
+ * What the cluster resource leaves to Azure after creation, so a refreshed state shows no diff:
+ * - `agentPoolProfiles`, whole: a refresh copies every pool into it (the user pools that are their own
+ *   AgentPool resources too) with what AKS fills in (counts the autoscaler set, `orchestratorVersion`
+ *   after an upgrade, defaults). Pulumi cannot ignore array elements the program does not declare
+ *   (`PropertyPath.Reset` never adds or removes array items: pulumi/pulumi
+ *   sdk/go/common/resource/properties_path.go at 1b59498), so per-item paths would still show the
+ *   refreshed pools as removed. The system pool's settings therefore apply at creation (README, Node
+ *   pools, says how to change its bounds later).
+ * - `kubernetesVersion` where AKS moves the minor version itself (`stable`, `rapid`): the program
+ *   declares none there, and a refresh records the one AKS upgraded to. With `patch` the program's
+ *   MAJOR.MINOR stays what changes the minor version, so it is not ignored.
+ */
+export function clusterIgnoreChanges(upgradeChannel: UpgradeChannel): string[] {
+    const movesMinor = upgradeChannel === "stable" || upgradeChannel === "rapid";
+    return ["agentPoolProfiles", ...(movesMinor ? ["kubernetesVersion"] : [])];
 }

@@ -3,11 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 
 /**
  * The registry's ARM API version. The typed `containerregistry.Registry` of the installed
- * azure-native SDK speaks 2023-01-01-preview, which has no `roleAssignmentMode`; this is the first
- * version with it that the published ARM schemas list. Move back to the typed resource once its
- * default API version has the property.
+ * azure-native SDK speaks 2023-01-01-preview, which has no `roleAssignmentMode`; 2025-11-01 is the
+ * first GA version with it (Azure/azure-rest-api-specs, containerregistry stable/2025-11-01,
+ * examples/RegistryCreateAbac.json at 47b5907). Move back to the typed resource once its default API
+ * version has the property.
+ *
+ * A generic resource is written with a full PUT on every update: any registry setting this program
+ * does not send (README, "The settings a PUT resets") goes back to Azure's default then.
  */
-export const REGISTRY_API_VERSION = "2025-05-01-preview";
+export const REGISTRY_API_VERSION = "2025-11-01";
 
 /**
  * ABAC mode: role assignments may carry repository conditions (`<team>/`), and only the ABAC roles

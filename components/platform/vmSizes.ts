@@ -2,7 +2,7 @@
 //
 // Reservations follow "Node resource reservations in Azure Kubernetes Service (AKS)",
 // https://learn.microsoft.com/azure/aks/node-resource-reservations, for AKS 1.29 and later (the
-// platform needs 1.33 or later, see fluxChartVersion):
+// platform needs 1.34 or later, see fluxChartVersion):
 // - CPU: kube-reserved by the host's core count (the table below);
 // - memory: kube-reserved is the lesser of 20 MB * maxPods + 50 MB and 25% of the VM's memory, plus
 //   the kubelet's eviction threshold memory.available < 100Mi. The page writes MB; this file counts

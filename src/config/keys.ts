@@ -196,7 +196,13 @@ export const CONFIG_KEYS = {
         step: "platform",
         type: "list",
         description:
-            "Object ids of every principal that runs pulumi up (the engineers of the first up, the CI deploy identity): RBAC Cluster Admin on the cluster and owners of the stack's Azure AD objects. Required, at least one.",
+            "Object ids of every principal that runs pulumi up (the engineers of the first up, the CI deploy identity): RBAC Cluster Admin on the cluster. Required, at least one.",
+    },
+    ownerObjectIds: {
+        step: "platform",
+        type: "list",
+        description:
+            "Object ids of the service principals (never users) that own the stack's Azure AD applications and groups: the CI deploy identity's. Each must also be in deployerObjectIds. Required, at least one.",
     },
     previewerObjectIds: {
         step: "platform",
@@ -398,7 +404,7 @@ export const CONFIG_KEYS = {
         type: "string",
         default: "2.19.0",
         description:
-            "Exact version of the fluxcd-community flux2 Helm chart (2.19.0 ships Flux v2.8.8, which needs Kubernetes 1.33 or later); a chart line the platform has not vetted is refused.",
+            "Exact version of the fluxcd-community flux2 Helm chart (2.19.x ships Flux 2.9, which needs Kubernetes 1.34 or later); a chart line the platform has not vetted is refused.",
     },
     fluxSourceInterval: {
         step: "flux",

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
 import { CONFIG_KEYS } from "../../src/config/keys";
-import { GITHUB_SSH_HOST_KEYS, LOCKDOWN_ARGS } from "../../components/flux/manifests";
+import { FEATURE_GATE_ARGS, GITHUB_SSH_HOST_KEYS, LOCKDOWN_ARGS } from "../../components/flux/manifests";
 import { fakeKeyPair } from "../../src/offline/cloud";
 import {
     STACKS,
@@ -170,6 +170,7 @@ for (const stack of STACKS) {
             }
             assert.deepEqual(values.kustomizeController.container.additionalArgs, [
                 ...LOCKDOWN_ARGS.kustomizeController,
+                ...FEATURE_GATE_ARGS.kustomizeController,
             ]);
         });
 
@@ -373,11 +374,11 @@ describe("Fleet settings from config", () => {
 
     test("the chart version and intervals come from config", async () => {
         const r = await run("staging", {
-            "gitops-platform:fluxChartVersion": "2.17.0",
+            "gitops-platform:fluxChartVersion": "2.19.1",
             "gitops-platform:fluxSourceInterval": "5m",
             "gitops-platform:fluxReconcileInterval": "1h",
         });
-        assert.equal(one(r, T.chart, "flux-controllers").inputs.version, "2.17.0");
+        assert.equal(one(r, T.chart, "flux-controllers").inputs.version, "2.19.1");
         assert.equal(fluxObject(r, "GitRepository", "flux-system").inputs.spec.interval, "5m");
         assert.equal(fluxObject(r, "Kustomization", "flux-system").inputs.spec.interval, "1h");
     });

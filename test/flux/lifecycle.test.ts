@@ -103,7 +103,7 @@ for (const stack of STACKS) {
             const namespace = one(await run(stack), "kubernetes:core/v1:Namespace", "flux-namespace");
             assert.equal(
                 namespace.inputs.metadata.annotations[FLUX_PREFLIGHT_ANNOTATION],
-                "kubernetes>=1.33",
+                "kubernetes>=1.34",
             );
         });
 
@@ -140,31 +140,30 @@ describe("a second up after a destroy", () => {
 
 describe("flux check --pre", () => {
     test("passes a cluster at or above the chart line's Kubernetes minimum", () => {
-        assert.equal(fluxPrerequisiteProblem("2.19.0", "1.33.0"), undefined);
-        assert.equal(fluxPrerequisiteProblem("2.19.0", "v1.34.2"), undefined);
-        assert.equal(fluxPrerequisiteProblem("2.17.3", "1.32.7"), undefined);
+        assert.equal(fluxPrerequisiteProblem("2.19.0", "1.34.1"), undefined);
+        assert.equal(fluxPrerequisiteProblem("2.19.0", "v1.36.2"), undefined);
     });
 
     test("fails an older cluster, naming both versions", () => {
         assert.match(
-            fluxPrerequisiteProblem("2.19.0", "1.32.9")!,
-            /Flux 2.8 \(flux2 chart 2.19.0\) needs Kubernetes 1.33 or later; the cluster runs 1.32.9/,
+            fluxPrerequisiteProblem("2.19.0", "1.33.9")!,
+            /Flux 2.9 \(flux2 chart 2.19.0\) needs Kubernetes 1.34 or later; the cluster runs 1.33.9/,
         );
     });
 
     test("stops the program before flux-system when AKS runs an older Kubernetes than Flux supports", async () => {
-        const failure = await failureOf("staging", {}, { defaultVersion: "1.32.6" });
+        const failure = await failureOf("staging", {}, { defaultVersion: "1.33.6" });
         assert.match(
             failure ?? "it ran",
-            /flux check --pre failed: Flux 2.8 \(flux2 chart 2.19.0\) needs Kubernetes 1.33 or later; the cluster runs 1.32.6/,
+            /flux check --pre failed: Flux 2.9 \(flux2 chart 2.19.0\) needs Kubernetes 1.34 or later; the cluster runs 1.33.6/,
         );
     });
 
     test("knows only vetted chart lines, and refuses another", async () => {
-        assert.deepEqual(Object.keys(FLUX_CHART_LINES).sort(), ["2.17", "2.19"]);
+        assert.deepEqual(Object.keys(FLUX_CHART_LINES).sort(), ["2.19"]);
         await assert.rejects(
-            run("staging", { [key("fluxChartVersion")]: "2.18.0" }),
-            /gitops-platform:fluxChartVersion: got "2.18.0"; allowed: an exact chart version MAJOR.MINOR.PATCH of a vetted line \(2.17.x, 2.19.x\)/,
+            run("staging", { [key("fluxChartVersion")]: "2.18.3" }),
+            /gitops-platform:fluxChartVersion: got "2.18.3"; allowed: an exact chart version MAJOR.MINOR.PATCH of a vetted line \(2.19.x\)/,
         );
     });
 });

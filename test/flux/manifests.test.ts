@@ -21,12 +21,15 @@ import { validateObject } from "../support/schemas";
 
 const meta = { name: "flux-system", namespace: "flux-system" };
 type ControllerValues = { container: { additionalArgs: string[] } };
+/** A controller's flags other than its feature gates (which have their own tests). */
+const flagsOf = (v: ControllerValues) =>
+    v.container.additionalArgs.filter((a) => !a.startsWith("--feature-gates="));
 
 describe("Flux chart values", () => {
     const values = fluxChartValues() as Record<string, ControllerValues> & Record<string, unknown>;
 
     test("kustomize-controller refuses cross-namespace references and remote bases and defaults to the namespace's default account", () => {
-        assert.deepEqual(values.kustomizeController.container.additionalArgs, [
+        assert.deepEqual(flagsOf(values.kustomizeController), [
             "--no-cross-namespace-refs=true",
             "--no-remote-bases=true",
             "--default-service-account=default",
@@ -34,11 +37,20 @@ describe("Flux chart values", () => {
     });
 
     test("helm-controller refuses cross-namespace references and defaults to the namespace's default account", () => {
-        assert.deepEqual(values.helmController.container.additionalArgs, [
+        assert.deepEqual(flagsOf(values.helmController), [
             "--no-cross-namespace-refs=true",
             "--default-service-account=default",
         ]);
     });
+
+    for (const controller of ["kustomizeController", "helmController"] as const) {
+        test(`${controller} cancels a failed rollout's health check when a new revision arrives`, () => {
+            assert.deepEqual(
+                values[controller].container.additionalArgs.filter((a) => a.startsWith("--feature-gates=")),
+                ["--feature-gates=CancelHealthCheckOnNewRevision=true"],
+            );
+        });
+    }
 
     test("notification-controller refuses cross-namespace references", () => {
         assert.deepEqual(values.notificationController.container.additionalArgs, [

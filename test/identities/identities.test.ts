@@ -72,7 +72,7 @@ function strings(value: any, inSecret = false, out: { text: string; secret: bool
 
 for (const stack of STACKS) {
     describe(`identities (${stack})`, () => {
-        it("gives each team's CI principal Repository Writer on its own registry repositories, and nothing else", async () => {
+        it("gives each team's CI principal Repository Writer on its own registry repositories, and besides only the registry's Configuration Reader", async () => {
             const r = await run(stack);
             for (const team of TEAMS) {
                 const a = assignment(r, `ci-${team}-acr-writer`);
@@ -87,9 +87,19 @@ for (const stack of STACKS) {
                 assert.equal(a.inputs.principalId, sp);
                 const all = ofType(r, ROLE_ASSIGNMENT).filter((x) => x.inputs.principalId === sp);
                 assert.deepEqual(
-                    all.map((x) => x.name),
-                    [a.name],
+                    all.map((x) => x.name).sort(),
+                    [a.name, assignment(r, `ci-${team}-registry-configuration-reader`).name].sort(),
                 );
+            }
+        });
+
+        it("gives each team's CI principal the registry's Configuration Reader, unconditioned, so AzureCLI@2 finds the subscription", async () => {
+            const r = await run(stack);
+            for (const team of TEAMS) {
+                const a = assignment(r, `ci-${team}-registry-configuration-reader`);
+                assertRole(a, "AcrConfigurationReader");
+                assertRegistryScope(stack, a.inputs.scope);
+                assert.equal(a.inputs.condition, undefined);
             }
         });
 

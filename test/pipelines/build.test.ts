@@ -10,6 +10,7 @@ import {
     type ChartRepositoryKind,
     DIGEST,
     HELM_EXAMPLE,
+    OLD_DIGEST,
     HELM_STAGES,
     KUSTOMIZE_EXAMPLE,
     KUSTOMIZE_STAGES,
@@ -32,19 +33,28 @@ beforeEach(() => {
 });
 afterEach(() => sandbox.dispose());
 
-/** Runs the build job's script steps in order, as the agent would; stops at the first failure. */
-function runBuild(stagesTemplate: string, variables: Record<string, string>): { runs: Run[]; out: Doc } {
+/** Runs the build job's script steps in order, as the agent would, until one fails. */
+function attemptBuild(stagesTemplate: string, variables: Record<string, string>): { runs: Run[]; out: Doc } {
     const build = onlyJob(stage({ stages: stagesOf(stagesTemplate) }, "build"));
     const runs: Run[] = [];
     const out: Doc = {};
     for (const step of scriptSteps(build)) {
         const run = sandbox.run(step, variables);
         runs.push(run);
-        assert.equal(run.status, 0, `${step.displayName}: ${run.stdout}\n${run.stderr}`);
+        if (run.status !== 0) break;
         for (const [k, v] of Object.entries(outputs(run))) out[`${step.name}.${k}`] = v;
     }
     return { runs, out };
 }
+
+/** Runs the build job's script steps in order, every one of which must succeed. */
+function runBuild(stagesTemplate: string, variables: Record<string, string>): { runs: Run[]; out: Doc } {
+    const result = attemptBuild(stagesTemplate, variables);
+    for (const run of result.runs) assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+    return result;
+}
+
+const STAGING_CHARTMUSEUM = "^https://charts\\.staging\\.gitops\\.example\\.com/";
 
 /** dev-team1's repository as the agent checked it out: front/ with its Dockerfile and chart. */
 function helmCheckout(): void {
@@ -66,11 +76,8 @@ describe("build (Helm app front of dev-team1)", () => {
     beforeEach(() => {
         helmCheckout();
         sandbox.curlRoutes([
-            {
-                method: "POST",
-                pattern: "^https://charts\\.staging\\.gitops\\.example\\.com/api/dev-team1/charts$",
-                status: 201,
-            },
+            { method: "POST", pattern: STAGING_CHARTMUSEUM, status: "chartmuseum" },
+            { method: "GET", pattern: STAGING_CHARTMUSEUM, status: "chartmuseum" },
         ]);
     });
 
@@ -115,18 +122,14 @@ describe("build (Helm app front of dev-team1)", () => {
                 pkg.replace(/\/front-0\.4\.7\.tgz$/, ""),
             ],
         );
-        assert.deepEqual(sandbox.calls("curl"), [
-            [
-                "--fail",
-                "--show-error",
-                "--silent",
-                "--config",
-                "-",
-                "--data-binary",
-                `@${pkg}`,
-                `https://charts.staging.gitops.example.com${chartMuseumPushPath("dev-team1")}`,
-            ],
+        const pushes = sandbox.calls("curl");
+        assert.equal(pushes.length, 1);
+        assert.deepEqual(pushes[0].slice(-3), [
+            "--data-binary",
+            `@${pkg}`,
+            `https://charts.staging.gitops.example.com${chartMuseumPushPath("dev-team1")}`,
         ]);
+        assert.deepEqual(sandbox.chartMuseumFiles(), ["front-0.4.7.tgz"]);
         // The push credentials reach curl on stdin, never its command line.
         assert.deepEqual(sandbox.curlConfig(), [`user = "dev-team1:staging-chart-password-of-dev-team1"\n`]);
         assert.ok(!JSON.stringify(sandbox.calls()).includes("staging-chart-password"));
@@ -173,6 +176,83 @@ describe("build (Helm app front of dev-team1)", () => {
     it("records the digest of the OCI chart as staging's registry has it", () => {
         const { out } = runBuild(HELM_STAGES, helmVariables("acr-oci"));
         assert.equal(out["chart.digest"], OCI_CHART_DIGEST);
+    });
+
+    for (const kind of ["chartmuseum", "acr-oci"] as const) {
+        it(`a re-run of the whole build (${kind}) pushes nothing twice and records the same version and digests`, () => {
+            const variables = helmVariables(kind);
+            const first = runBuild(HELM_STAGES, variables).out;
+            const again = runBuild(HELM_STAGES, variables).out;
+            assert.deepEqual(again, first);
+            assert.equal(sandbox.calls("docker").filter((c) => c[0] === "push").length, 1);
+            assert.equal(
+                sandbox.calls("helm").filter((c) => c[0] === "push").length,
+                kind === "acr-oci" ? 1 : 0,
+            );
+            assert.equal(release(variables).chart.digest, first["chart.digest"]);
+        });
+    }
+
+    it("a re-run of the chart push that ChartMuseum answers 409 keeps the chart pushed before", () => {
+        const variables = helmVariables("chartmuseum");
+        runBuild(HELM_STAGES, variables);
+        const pushed = readFileSync(join(sandbox.state, "chartmuseum", "front-0.4.7.tgz"));
+        const { runs } = runBuild(HELM_STAGES, variables);
+        assert.match(
+            runs.at(-1)!.stdout,
+            /staging's ChartMuseum already has front 0\.4\.7, pushed by this run: reusing it/,
+        );
+        assert.deepEqual(
+            readFileSync(join(variables["Build.ArtifactStagingDirectory"], "chart", "front-0.4.7.tgz")),
+            pushed,
+        );
+    });
+
+    it("a re-run after the chart push failed half-way reuses the image and pushes the chart once", () => {
+        const variables = helmVariables("chartmuseum");
+        sandbox.curlRoutes([{ method: "POST", pattern: STAGING_CHARTMUSEUM, status: 503 }]);
+        const failed = attemptBuild(HELM_STAGES, variables);
+        assert.equal(failed.runs.at(-1)!.status, 1);
+        assert.match(errors(failed.runs.at(-1)!)[0], /staging's ChartMuseum answered HTTP 503/);
+        sandbox.curlRoutes([
+            { method: "POST", pattern: STAGING_CHARTMUSEUM, status: "chartmuseum" },
+            { method: "GET", pattern: STAGING_CHARTMUSEUM, status: "chartmuseum" },
+        ]);
+        const { out } = runBuild(HELM_STAGES, variables);
+        assert.equal(out["image.digest"], DIGEST);
+        assert.equal(sandbox.calls("docker").filter((c) => c[0] === "push").length, 1);
+        assert.deepEqual(sandbox.chartMuseumFiles(), ["front-0.4.7.tgz"]);
+    });
+
+    it("refuses a chart version ChartMuseum already has with other content", () => {
+        const variables = helmVariables("chartmuseum");
+        runBuild(HELM_STAGES, variables);
+        writeFileSync(
+            join(sandbox.work, "front", "charts", "front", "Chart.yaml"),
+            "apiVersion: v2\nname: front\nversion: 0.0.0\ndescription: changed since\n",
+        );
+        const { runs } = attemptBuild(HELM_STAGES, variables);
+        assert.equal(runs.at(-1)!.status, 1);
+        assert.deepEqual(errors(runs.at(-1)!), [
+            "staging's ChartMuseum already has front 0.4.7 with other content: a version is pushed once",
+        ]);
+    });
+
+    it("refuses to reuse an image of the build's tag that another commit built", () => {
+        sandbox.inRegistry("acrgitopsstaging", "dev-team1/front:0.4.7", OLD_DIGEST);
+        sandbox.answer(
+            "acr/acrgitopsstaging/dev-team1/front:0.4.7.revision",
+            "0000000000000000000000000000000000000000\n",
+        );
+        const { runs } = attemptBuild(HELM_STAGES, helmVariables("chartmuseum"));
+        assert.equal(runs[0].status, 1);
+        assert.deepEqual(errors(runs[0]), [
+            `acrgitopsstaging.azurecr.io/dev-team1/front:0.4.7 exists at ${OLD_DIGEST}, built from commit 0000000000000000000000000000000000000000, not this run's ${BUILT_COMMIT}: a version is pushed once`,
+        ]);
+        assert.deepEqual(
+            sandbox.calls("docker").filter((c) => c[0] === "push"),
+            [],
+        );
     });
 
     it("refuses a chart whose Chart.yaml is not named after the chart the platform deploys", () => {
@@ -240,6 +320,31 @@ describe("build (Kustomize app of dev-team2)", () => {
         assert.equal(
             remoteGit("log", "--format=%s", "-2", "main"),
             ["ci: dev-team2/app 1.2.7 to staging [skip ci]", "a developer's change"].join("\n"),
+        );
+    });
+
+    it("a re-run of the whole build finds nothing to commit and records main's bump commit again", () => {
+        const v = variables();
+        const first = runBuild(KUSTOMIZE_STAGES, v).out;
+        const again = runBuild(KUSTOMIZE_STAGES, v).out;
+        assert.deepEqual(again, first);
+        assert.equal(
+            remoteGit("log", "--format=%s", "-2", "main"),
+            ["ci: dev-team2/app 1.2.7 to staging [skip ci]", "seed"].join("\n"),
+        );
+        assert.equal(sandbox.calls("docker").filter((c) => c[0] === "push").length, 1);
+    });
+
+    it("a re-run after the agent died between the image and the bump pushes the image once and bumps once", () => {
+        const v = variables();
+        const [image] = scriptSteps(onlyJob(stage({ stages: stagesOf(KUSTOMIZE_STAGES) }, "build")));
+        assert.equal(sandbox.run(image, v).status, 0);
+        const { out } = runBuild(KUSTOMIZE_STAGES, v);
+        assert.equal(out["image.digest"], DIGEST);
+        assert.equal(sandbox.calls("docker").filter((c) => c[0] === "push").length, 1);
+        assert.equal(
+            remoteGit("log", "--format=%s", "-1", "main"),
+            "ci: dev-team2/app 1.2.7 to staging [skip ci]",
         );
     });
 

@@ -337,6 +337,68 @@ describe("promote (Helm app front of dev-team1)", () => {
         assert.match(run.stdout, /The pull request is already open: https:\/\/github\.com\/.*\/pull\/42/);
     });
 
+    describe("run again", () => {
+        /** The promotion run again, later (git dates have one-second steps), with its pull request open. */
+        const runAgain = () => {
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1100);
+            sandbox.curlRoutes([
+                {
+                    method: "GET",
+                    pattern: "^https://charts\\.staging\\.gitops\\.example\\.com/",
+                    body: CHART,
+                },
+                { method: "GET", pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/", body: CHART },
+                ...github(PLATFORM_REPOSITORY, [{ html_url: PULL_REQUEST }]),
+            ]);
+            return runPromote(HELM_STAGES, variables());
+        };
+
+        it("makes the same commit: its dates are its parent's, not the run's", () => {
+            ok(runPromote(HELM_STAGES, variables()));
+            const once = sandbox.git(platform(), "rev-parse", BRANCH);
+            sandbox.git(platform(), "update-ref", "-d", `refs/heads/${BRANCH}`);
+            ok(runAgain());
+            assert.equal(sandbox.git(platform(), "rev-parse", BRANCH), once);
+        });
+
+        it("keeps the branch when main moved meanwhile but the team file did not", () => {
+            ok(runPromote(HELM_STAGES, variables()));
+            const once = sandbox.git(platform(), "rev-parse", BRANCH);
+            sandbox.pushToMain(PLATFORM_REPOSITORY, { "README.md": "# platform, edited\n" });
+            const run = runAgain();
+            ok(run);
+            assert.equal(sandbox.git(platform(), "rev-parse", BRANCH), once);
+            assert.match(run.stdout, /promote\/dev-team1-front-0\.4\.7 already pins front 0\.4\.7/);
+        });
+
+        it("after a failure half-way (the chart copy), copies the chart and opens the pull request", () => {
+            sandbox.curlRoutes([
+                {
+                    method: "GET",
+                    pattern: "^https://charts\\.staging\\.gitops\\.example\\.com/",
+                    body: CHART,
+                },
+                { method: "GET", pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/", status: 404 },
+                { method: "POST", pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/", status: 503 },
+            ]);
+            assert.equal(runPromote(HELM_STAGES, variables()).status, 22);
+            assert.equal(sandbox.git(platform(), "branch", "--list", BRANCH), "");
+            sandbox.curlRoutes([
+                {
+                    method: "GET",
+                    pattern: "^https://charts\\.staging\\.gitops\\.example\\.com/",
+                    body: CHART,
+                },
+                { method: "GET", pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/", status: 404 },
+                { method: "POST", pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/", status: 201 },
+                ...github(PLATFORM_REPOSITORY),
+            ]);
+            ok(runPromote(HELM_STAGES, variables()));
+            assert.equal(copies().length, 1, "the image was copied once, by the first run");
+            assert.notEqual(sandbox.git(platform(), "rev-parse", BRANCH), "");
+        });
+    });
+
     it("refuses to overwrite a version prod's registry has with another digest", () => {
         sandbox.inRegistry("acrgitopsprod", "dev-team1/front:0.4.7", OLD_DIGEST);
         const run = runPromote(HELM_STAGES, variables());
@@ -520,6 +582,18 @@ describe("promote (Kustomize app of dev-team2)", () => {
         const once = sandbox.git(remote(), "rev-parse", BRANCH).trim();
         ok(runPromote(KUSTOMIZE_STAGES, variables(verified)));
         assert.equal(sandbox.git(remote(), "rev-parse", BRANCH).trim(), once);
+    });
+
+    it("after a failure half-way (GitHub refused the pull request), a re-run opens it on the same commit", () => {
+        const verified = appRepository();
+        const api = github(REPOSITORY);
+        sandbox.curlRoutes([api[0], { ...api[1], status: 503 }]);
+        assert.equal(runPromote(KUSTOMIZE_STAGES, variables(verified)).status, 22);
+        const pushed = sandbox.git(remote(), "rev-parse", BRANCH).trim();
+        sandbox.curlRoutes(api);
+        ok(runPromote(KUSTOMIZE_STAGES, variables(verified)));
+        assert.equal(sandbox.git(remote(), "rev-parse", BRANCH).trim(), pushed);
+        assert.equal(githubRequests().filter((r) => r.method === "POST").length, 2);
     });
 
     it("takes to prod only what staging verified: a deploy/base change pushed to main afterwards stays out", () => {

@@ -9,6 +9,7 @@ import {
     HELM_STAGES,
     KUSTOMIZE_EXAMPLE,
     KUSTOMIZE_STAGES,
+    OCI_CHART_DIGEST,
     type ReleaseState,
     helmRelease,
     kustomization,
@@ -99,9 +100,41 @@ describe("verify (Helm app front of dev-team1)", () => {
         );
     });
 
-    it("takes an OCIRepository's revision, <version>+<digest prefix>, for the version", async () => {
-        await states({ chartVersion: VERSION, lastAttemptedRevision: `${VERSION}+4f4f4f4f4f4f` });
+    describe("with an OCI chart (acr-oci)", () => {
+        const ociVariables = () =>
+            runVariables(sandbox, HELM_EXAMPLE, "dev-team1", "acr-oci", {
+                releaseVersion: VERSION,
+                releaseChartDigest: OCI_CHART_DIGEST,
+            });
+
+        it("takes helm-controller's <version>+<digest prefix> for the version the build pushed", async () => {
+            await states({ chartVersion: VERSION, ociDigest: OCI_CHART_DIGEST });
+            const run = sandbox.run(verifyStep(HELM_STAGES), ociVariables());
+            assert.equal(run.status, 0, run.stdout);
+        });
+
+        it("fails at once when staging runs the version from another artifact than the build pushed", async () => {
+            const other = `sha256:${"9d".repeat(32)}`;
+            await states({ chartVersion: VERSION, ociDigest: other });
+            const run = sandbox.run(verifyStep(HELM_STAGES), ociVariables());
+            assert.equal(run.status, 1);
+            assert.deepEqual(errors(run), [
+                `HelmRelease dev-team1/front at front 0.4.7: staging runs front 0.4.7+9d9d9d9d9d9d (${other}), not the chart this build pushed, ${OCI_CHART_DIGEST}`,
+            ]);
+        });
+    });
+
+    it("succeeds again when run again after it succeeded", async () => {
+        await states({ chartVersion: VERSION });
         assert.equal(sandbox.run(verifyStep(HELM_STAGES), variables()).status, 0);
+        assert.equal(sandbox.run(verifyStep(HELM_STAGES), variables()).status, 0);
+    });
+
+    it("a re-run after a time-out verifies what staging runs by then", async () => {
+        await states({ chartVersion: "0.4.6" });
+        assert.equal(sandbox.run(verifyStep(HELM_STAGES, TINY), variables()).status, 1);
+        await states({ chartVersion: VERSION });
+        assert.equal(sandbox.run(verifyStep(HELM_STAGES, TINY), variables()).status, 0);
     });
 
     it("does not take a Ready HelmRelease whose tests have not run as verified", async () => {
@@ -210,6 +243,15 @@ describe("verify (Kustomize app of dev-team2)", () => {
                 `last seen, Kustomization dev-team2/dev-team2: it applied main@sha1:${BUILT_COMMIT} (its Deployment runs ${PREVIOUS_IMAGE})`,
         ]);
         assert.ok(run.seconds < 3, `took ${run.seconds}s`);
+    });
+
+    it("succeeds again when run again after it succeeded", async () => {
+        await answers("kustomization", [kustomization(BUMP)]);
+        sandbox.kubectlGets("deployment", [IMAGE]);
+        for (const attempt of [1, 2]) {
+            const run = sandbox.run(verifyStep(KUSTOMIZE_STAGES), variables());
+            assert.equal(run.status, 0, `attempt ${attempt}: ${run.stdout}${run.stderr}`);
+        }
     });
 
     it("fails when the Deployment does not roll out", async () => {

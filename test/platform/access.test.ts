@@ -52,19 +52,26 @@ for (const stack of STACKS) {
             }
         });
 
-        it("gives each deployer RBAC Cluster Admin on the cluster only, and makes them the owners of the Azure AD objects", async () => {
+        it("gives each deployer RBAC Cluster Admin on the cluster only", async () => {
             const r = await run(stack);
-            const deployers = listOf(stack, "deployerObjectIds");
-            for (const id of deployers) {
+            for (const id of listOf(stack, "deployerObjectIds")) {
                 const grants = ofType(r, ROLE).filter((a) => a.inputs.principalId === id);
                 assert.deepEqual(
                     grants.map((g) => g.inputs.roleDefinitionId),
                     [roleOf("AksRbacClusterAdmin")],
                 );
             }
-            for (const owned of r.resources.filter((x) => x.type.startsWith("azuread:") && x.inputs.owners)) {
-                assert.deepEqual(owned.inputs.owners, deployers, owned.name);
-            }
+        });
+
+        it("makes the owner service principals, and no engineer who also deploys, the owners of every Azure AD object", async () => {
+            const engineer = "66666666-7777-4888-8999-000000000000";
+            const r = await run(stack, {
+                [key("deployerObjectIds")]: [FAKE_DEPLOYER_OBJECT_ID, engineer],
+                [key("ownerObjectIds")]: [FAKE_DEPLOYER_OBJECT_ID],
+            });
+            const owned = r.resources.filter((x) => x.type.startsWith("azuread:") && x.inputs.owners);
+            assert.ok(owned.length > 0, "the stack creates Azure AD objects");
+            for (const o of owned) assert.deepEqual(o.inputs.owners, [FAKE_DEPLOYER_OBJECT_ID], o.name);
         });
 
         it("re-arms the propagation wait with the deployers' grants, so a new grant is waited for", async () => {
@@ -128,8 +135,10 @@ describe("the principal running the program", () => {
     });
 
     it("is refused before any Kubernetes object when the stack file does not name it", async () => {
+        const other = "66666666-7777-4888-8999-000000000000";
         const failure = await failureOf("staging", {
-            [key("deployerObjectIds")]: ["66666666-7777-4888-8999-000000000000"],
+            [key("deployerObjectIds")]: [other],
+            [key("ownerObjectIds")]: [other],
         });
         assert.match(
             failure ?? "it ran",

@@ -99,8 +99,8 @@ describe("platform config", () => {
 
     it("refuses a Kubernetes version the pinned Flux does not support, naming the chart", async () => {
         await assert.rejects(
-            run("staging", { [key("kubernetesVersion")]: "1.32" }),
-            /gitops-platform:kubernetesVersion: got "1.32"; allowed: a version fluxChartVersion 2.19.0 supports: Flux 2.8 \(flux2 chart 2.19.0\) needs Kubernetes 1.33 or later/,
+            run("staging", { [key("kubernetesVersion")]: "1.33" }),
+            /gitops-platform:kubernetesVersion: got "1.33"; allowed: a version fluxChartVersion 2.19.0 supports: Flux 2.9 \(flux2 chart 2.19.0\) needs Kubernetes 1.34 or later/,
         );
     });
 
@@ -149,6 +149,23 @@ describe("platform config", () => {
             run("staging", { [key("previewerObjectIds")]: [id] }),
             new RegExp(
                 `gitops-platform:previewerObjectIds: got "${id}"; allowed: object ids that are not also in deployerObjectIds`,
+            ),
+        );
+    });
+
+    it("requires the owners of the Azure AD objects", async () => {
+        await assert.rejects(
+            run("staging", { [key("ownerObjectIds")]: undefined }),
+            /gitops-platform:ownerObjectIds: got nothing \(the key is not set\); allowed: a list of at least one object id of a service principal that runs pulumi up/,
+        );
+    });
+
+    it("refuses an owner that is not a deployer: it could not manage what it owns", async () => {
+        const id = "66666666-7777-4888-8999-000000000000";
+        await assert.rejects(
+            run("staging", { [key("ownerObjectIds")]: [id] }),
+            new RegExp(
+                `gitops-platform:ownerObjectIds: got "${id}"; allowed: object ids that are also in deployerObjectIds`,
             ),
         );
     });

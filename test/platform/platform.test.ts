@@ -144,10 +144,14 @@ for (const stack of STACKS) {
             assert.equal(registry.properties.anonymousPullEnabled, false);
         });
 
-        it("puts the registry in ABAC mode, at an API version that has the setting", async () => {
+        it("puts the registry in ABAC mode", async () => {
             const registry = one(await run(stack), REGISTRY).inputs;
             assert.equal(registry.properties.roleAssignmentMode, "AbacRepositoryPermissions");
-            assert.equal(registry.apiVersion, "2025-05-01-preview");
+        });
+
+        it("writes the registry with the GA API version that has ABAC mode, not a preview", async () => {
+            const registry = one(await run(stack), REGISTRY).inputs;
+            assert.equal(registry.apiVersion, "2025-11-01");
         });
 
         it("grants the kubelet identity Repository Reader on the registry only, every repository", async () => {
@@ -239,7 +243,7 @@ describe("platform per environment", () => {
         assert.equal(one(first, CLUSTER).inputs.resourceName, "aks-gitops-platform-staging");
     });
 
-    it("makes each configured deployer cluster admin and owner of the Azure AD objects, instead of whoever runs it", async () => {
+    it("makes each configured deployer cluster admin, and the configured owner the owner of the Azure AD objects, instead of whoever runs it", async () => {
         const deployers = [FAKE_DEPLOYER_OBJECT_ID, "66666666-7777-4888-8999-000000000000"];
         const r = await run("staging", { "gitops-platform:deployerObjectIds": deployers });
         for (const id of deployers) {
@@ -252,7 +256,7 @@ describe("platform per environment", () => {
         assert.equal(ofType(r, ROLE).filter((a) => a.name.includes("deployer-current")).length, 0);
         assert.deepEqual(
             one(r, "azuread:index/application:Application", "-identities-ci-dev-team1").inputs.owners,
-            deployers,
+            [FAKE_DEPLOYER_OBJECT_ID],
         );
     });
 

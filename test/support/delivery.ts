@@ -141,19 +141,38 @@ export interface ReleaseState {
     readonly test?: "Succeeded" | "Failed" | "Running" | null;
     readonly ready?: "True" | "False" | "Unknown";
     readonly lastAttemptedRevision?: string;
+    /**
+     * The digest of the OCI artifact the chart came from, for an OCIRepository source: helm-controller
+     * then writes the chart version as `<version>+<first 12 hex of the digest>` (history and
+     * lastAttemptedRevision) and the digest as history[].ociDigest (helm-controller v1.6.3,
+     * mutateChartWithSourceRevision). Undefined: a HelmRepository (ChartMuseum) source.
+     */
+    readonly ociDigest?: string;
 }
+
+/** helm-controller's chart version of `version` from an OCI artifact at `digest`, or `version`. */
+export const recordedChartVersion = (version: string, ociDigest?: string) =>
+    ociDigest ? `${version}+${ociDigest.replace(/^sha256:/, "").slice(0, 12)}` : version;
 
 /** The HelmRelease `front` of dev-team1, its latest Helm release at `state` over an older one. */
 export function helmRelease(state: ReleaseState): Doc {
     const { chartVersion, status = "deployed", test = "Succeeded", ready = "True" } = state;
-    const snapshot = (version: number, chart: string, releaseStatus: string, phase: string | null) => ({
+    const { ociDigest } = state;
+    const snapshot = (
+        version: number,
+        chart: string,
+        releaseStatus: string,
+        phase: string | null,
+        digest = ociDigest,
+    ) => ({
         version,
         name: "front",
         namespace: "dev-team1",
         status: releaseStatus,
         chartName: "front",
-        chartVersion: chart,
+        chartVersion: recordedChartVersion(chart, digest),
         appVersion: chart,
+        ...(digest ? { ociDigest: digest } : {}),
         digest: sha256(`release ${version}`),
         configDigest: sha256("values"),
         firstDeployed: TIME,
@@ -168,18 +187,23 @@ export function helmRelease(state: ReleaseState): Doc {
         metadata: { name: "front", namespace: "dev-team1", generation: 2 },
         spec: {
             interval: "5m",
-            chart: {
-                spec: {
-                    chart: "front",
-                    version: ">=0.1.0 <1.0.0",
-                    sourceRef: { kind: "HelmRepository", name: "charts" },
-                },
-            },
+            ...(ociDigest
+                ? { chartRef: { kind: "OCIRepository", name: "front" } }
+                : {
+                      chart: {
+                          spec: {
+                              chart: "front",
+                              version: ">=0.1.0 <1.0.0",
+                              sourceRef: { kind: "HelmRepository", name: "charts" },
+                          },
+                      },
+                  }),
             test: { enable: true },
         },
         status: {
             observedGeneration: 2,
-            lastAttemptedRevision: state.lastAttemptedRevision ?? chartVersion,
+            lastAttemptedRevision:
+                state.lastAttemptedRevision ?? recordedChartVersion(chartVersion, ociDigest),
             lastAttemptedReleaseAction: "upgrade",
             conditions: [
                 {
@@ -188,7 +212,7 @@ export function helmRelease(state: ReleaseState): Doc {
                     reason: ready === "True" ? "UpgradeSucceeded" : "Progressing",
                     message:
                         ready === "True"
-                            ? `Helm upgrade succeeded for release dev-team1/front.v5 with chart front@${chartVersion}`
+                            ? `Helm upgrade succeeded for release dev-team1/front.v5 with chart front@${recordedChartVersion(chartVersion, ociDigest)}`
                             : "Reconciliation in progress",
                     lastTransitionTime: TIME,
                 },
@@ -196,7 +220,7 @@ export function helmRelease(state: ReleaseState): Doc {
             // Newest first, as helm-controller keeps it; the script must not rely on the order.
             history: [
                 snapshot(5, chartVersion, status, test),
-                snapshot(4, "0.4.6", "superseded", "Succeeded"),
+                snapshot(4, "0.4.6", "superseded", "Succeeded", ociDigest && `sha256:${"0b".repeat(32)}`),
             ],
         },
     };

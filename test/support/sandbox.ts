@@ -86,8 +86,10 @@ export class Sandbox {
         return file;
     }
 
-    /** Queues the answers of `kubectl get <kind>`, in order (the last one repeats). */
+    /** Queues the answers of `kubectl get <kind>`, in order (the last one repeats), replacing any before. */
     kubectlGets(kind: string, answers: unknown[]): void {
+        rmSync(join(this.state, `kubectl-get-${kind}`), { recursive: true, force: true });
+        rmSync(join(this.state, `kubectl-get-${kind}.calls`), { force: true });
         answers.forEach((a, i) =>
             this.answer(`kubectl-get-${kind}/${i + 1}`, typeof a === "string" ? a : JSON.stringify(a)),
         );
@@ -107,13 +109,27 @@ export class Sandbox {
         }
     }
 
-    /** curl's answers: each URL matching `pattern` (a regex) with `method` gets `status` and `body`. */
-    curlRoutes(routes: { method: string; pattern: string; status?: number; body?: string }[]): void {
+    /**
+     * curl's answers: each URL matching `pattern` (a regex) with `method` gets `status` and `body`;
+     * status `chartmuseum` answers as a ChartMuseum that keeps what is pushed (standins/curl).
+     */
+    curlRoutes(
+        routes: { method: string; pattern: string; status?: number | "chartmuseum"; body?: string }[],
+    ): void {
         const lines = routes.map((r, i) => {
             const body = this.answer(`curl-bodies/${i}`, r.body ?? "");
             return [r.method, r.pattern, String(r.status ?? 200), body].join("\t");
         });
         this.answer("curl-routes", lines.join("\n") + "\n");
+    }
+
+    /** The files the stand-in ChartMuseum keeps, by name. */
+    chartMuseumFiles(): string[] {
+        try {
+            return readdirSync(join(this.state, "chartmuseum")).sort();
+        } catch {
+            return [];
+        }
     }
 
     /** What scripts fed curl on stdin (`--config -`), one block per call. */

@@ -19,7 +19,9 @@ import {
 } from "../../components/tenants/manifests";
 import { quantity } from "../../src/quantity";
 import { HELM_CHART_LAYER } from "../../src/flux";
+import Ajv from "ajv";
 import { validateObject } from "../support/schemas";
+import HELM_RELEASE_2_9_FIELDS from "../fixtures/helm-controller-v1.6.3-helmrelease-spec-fragment.json";
 import { appConfig, helmTeamConfig } from "../support/tenants";
 
 const app = appConfig;
@@ -199,6 +201,25 @@ describe("tenant manifests", () => {
     test("a HelmRelease runs the chart's Helm tests and fails the release when they fail", () => {
         const spec = helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" }, REGISTRY).spec;
         assert.deepEqual(spec.test, { enable: true, ignoreFailures: false });
+    });
+
+    test("a HelmRelease pins the post-render strategy so Flux 2.9's new default cannot change the test hooks", () => {
+        const spec = helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" }, REGISTRY).spec;
+        assert.equal(spec.postRenderStrategy, "nohooks");
+    });
+
+    test("a HelmRelease's Flux 2.9 fields are valid against helm-controller v1.6.3's CRD", () => {
+        const spec = helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" }, REGISTRY).spec;
+        const validate = new Ajv({ strict: false }).compile(HELM_RELEASE_2_9_FIELDS);
+        assert.ok(validate(spec), JSON.stringify(validate.errors));
+    });
+
+    test("a HelmRelease corrects drift in the cluster but leaves an autoscaled Deployment's replicas alone", () => {
+        const spec = helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" }, REGISTRY).spec;
+        assert.deepEqual(spec.driftDetection, {
+            mode: "enabled",
+            ignore: [{ paths: ["/spec/replicas"], target: { kind: "Deployment" } }],
+        });
     });
 
     test("the GitRepository follows the branch unless a tag or commit pins it", () => {

@@ -90,6 +90,26 @@ export function imageValues(
 }
 
 /**
+ * How helm-controller feeds a chart's hooks (the kits' Helm tests) to its post-renderers. Flux 2.9
+ * flipped the default from `nohooks` to Helm 4's `combined` (fluxcd/helm-controller#1470, field
+ * `spec.postRenderStrategy` from v1.6): pinned to `nohooks`, so a test hook is applied exactly as the
+ * chart renders it (what Flux 2.8.6+ did, and what the kits' tests were written against), and a
+ * controller default that changes again shows up as a diff of the plan, not as a silent change.
+ */
+export const HELM_POST_RENDER_STRATEGY = "nohooks";
+
+/**
+ * Drift detection and correction (helm.toolkit.fluxcd.io/v2 `driftDetection`): a change made in the
+ * cluster behind Helm's back is reverted at the next reconcile. A Deployment's `/spec/replicas` is left
+ * alone, since a HorizontalPodAutoscaler owns it when the team's chart has one (the rule Flux's
+ * HelmRelease documentation gives for HPAs); without this, every scale-out would be reverted.
+ */
+export const HELM_DRIFT_DETECTION = {
+    mode: "enabled",
+    ignore: [{ paths: ["/spec/replicas"], target: { kind: "Deployment" } }],
+} as const;
+
+/**
  * One HelmRelease per app, applied as the team's reconciler: the chart's Helm tests run after every
  * install and upgrade and a failed test fails the release (then remediated like any failure), upgrade
  * failures rolled back (also the last one), cleanup on failure, and `dependsOn` the apps it needs.
@@ -114,6 +134,8 @@ export function helmRelease(
         },
         rollback: { cleanupOnFail: true },
         test: { enable: true, ignoreFailures: false },
+        postRenderStrategy: HELM_POST_RENDER_STRATEGY,
+        driftDetection: HELM_DRIFT_DETECTION,
         ...(app.dependsOn.length > 0 ? { dependsOn: app.dependsOn.map((name) => ({ name })) } : {}),
         values: { ...app.values, image: imageValues(t, app, registryLoginServer) },
     });
