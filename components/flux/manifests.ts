@@ -38,22 +38,36 @@ export const FLUX_INSTALL = {
 export const DEFAULT_TENANT_SERVICE_ACCOUNT = "default";
 
 /**
- * Multi-tenancy lockdown flags per controller, as fluxcd/flux2-multi-tenancy patches them: no Flux
- * object may reference a source or provider in another namespace, kustomize may not pull remote bases,
- * and an object without `serviceAccountName` impersonates the namespace's `default` account (which
- * has no rights) instead of running as the cluster-admin controller.
+ * Multi-tenancy lockdown flags per controller, as fluxcd/flux2-multi-tenancy patches them and Flux's
+ * security best practices list them (Flux 2.6+, fluxcd/flux2#5465): no Flux object may reference a
+ * source or provider in another namespace, kustomize may not pull remote bases, and every
+ * service-account field left empty falls back to the namespace's `default` account (which has no
+ * rights and no Azure identity) instead of the controller's own identity or the node's:
+ * `--default-service-account` for what an object applies (kustomize, helm) or authenticates as
+ * (source: an OCIRepository with `provider: azure`; notification: a Provider), and on kustomize-
+ * and helm-controller `--default-kubeconfig-service-account` (`kubeConfig.configMapRef`), on
+ * kustomize-controller `--default-decryption-service-account` (SOPS with Key Vault). Without them an
+ * object naming a cloud provider and no account is read as the kubelet's identity, which reads the
+ * whole registry.
  */
 export const LOCKDOWN_ARGS = {
+    sourceController: [`--default-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`],
     kustomizeController: [
         "--no-cross-namespace-refs=true",
         "--no-remote-bases=true",
         `--default-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
+        `--default-decryption-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
+        `--default-kubeconfig-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
     ],
     helmController: [
         "--no-cross-namespace-refs=true",
         `--default-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
+        `--default-kubeconfig-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
     ],
-    notificationController: ["--no-cross-namespace-refs=true"],
+    notificationController: [
+        "--no-cross-namespace-refs=true",
+        `--default-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
+    ],
 } as const;
 
 /** The service account the fleet's own Kustomization runs as: the controller's, which is cluster-admin. */
@@ -170,9 +184,12 @@ export function fluxChartValues(
         },
         sourceController: {
             resources: FLUX_CONTROLLER_RESOURCES.sourceController,
-            ...(options.objectLevelWorkloadIdentity
-                ? { container: { additionalArgs: [OBJECT_LEVEL_WORKLOAD_IDENTITY_ARG] } }
-                : {}),
+            container: {
+                additionalArgs: [
+                    ...LOCKDOWN_ARGS.sourceController,
+                    ...(options.objectLevelWorkloadIdentity ? [OBJECT_LEVEL_WORKLOAD_IDENTITY_ARG] : []),
+                ],
+            },
         },
     };
 }

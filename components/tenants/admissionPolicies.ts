@@ -64,6 +64,7 @@ export function isolationParams(
             charts: chartSourcePrefix,
             hosts: t.hosts.join(","),
             loadBalancers: String(t.loadBalancers),
+            certificates: t.certificates.join(","),
         },
     };
 }
@@ -191,7 +192,54 @@ const services: TenantPolicy = {
     ],
 };
 
-/** Ingresses claim only the team's declared hosts on the shared ingress controller. */
+/**
+ * The NGINX annotations a team may set: each changes only how NGINX serves the team's own location
+ * (redirects, timeouts, body size, CORS, rate limits, affinity, rewrites) and none names another
+ * upstream, host or credential. The rest stay the platform's: `mirror-target`/`mirror-host` copy a
+ * request, body included, to any URL NGINX can reach (ChartMuseum's upload API among them),
+ * `server-alias` claims other hosts, the `auth-*` family sends requests and their credentials
+ * elsewhere, `proxy-ssl-secret`/`auth-tls-secret` read another namespace's Secret, `default-backend`,
+ * `upstream-vhost` and `service-upstream` re-route, and the `*-snippet` ones run configuration.
+ */
+export const TEAM_NGINX_ANNOTATIONS = [
+    "app-root",
+    "affinity",
+    "affinity-mode",
+    "backend-protocol",
+    "client-body-buffer-size",
+    "cors-allow-credentials",
+    "cors-allow-headers",
+    "cors-allow-methods",
+    "cors-allow-origin",
+    "cors-expose-headers",
+    "cors-max-age",
+    "enable-cors",
+    "force-ssl-redirect",
+    "limit-connections",
+    "limit-rpm",
+    "limit-rps",
+    "proxy-body-size",
+    "proxy-buffer-size",
+    "proxy-buffering",
+    "proxy-connect-timeout",
+    "proxy-read-timeout",
+    "proxy-send-timeout",
+    "rewrite-target",
+    "session-cookie-max-age",
+    "session-cookie-name",
+    "session-cookie-path",
+    "ssl-redirect",
+    "use-regex",
+] as const;
+/** ingress-nginx's annotation prefix (the app routing add-on keeps the default). */
+export const NGINX_ANNOTATION_PREFIX = "nginx.ingress.kubernetes.io/";
+/** The app routing add-on's annotation naming the Key Vault certificate it syncs for an Ingress. */
+export const KEY_VAULT_CERTIFICATE_ANNOTATION = "kubernetes.azure.com/tls-cert-keyvault-uri";
+
+/**
+ * Ingresses claim only the team's declared hosts on the shared ingress controller, set only the NGINX
+ * annotations a team may, and name only the team's own Key Vault certificates.
+ */
 const ingresses: TenantPolicy = {
     name: "tenant-ingress-hosts",
     params: true,
@@ -202,6 +250,25 @@ const ingresses: TenantPolicy = {
         {
             name: "claimed",
             expression: "has(object.spec.rules) ? object.spec.rules.map(r, has(r.host) ? r.host : '') : []",
+        },
+        {
+            name: "annotations",
+            expression: "has(object.metadata.annotations) ? object.metadata.annotations : {}",
+        },
+        {
+            name: "refusedNginx",
+            expression:
+                `variables.annotations.filter(k, k.startsWith('${NGINX_ANNOTATION_PREFIX}') && ` +
+                `!(k in [${TEAM_NGINX_ANNOTATIONS.map((a) => `'${NGINX_ANNOTATION_PREFIX}${a}'`).join(", ")}]))`,
+        },
+        {
+            name: "certificates",
+            expression: "params.data.certificates == '' ? [] : params.data.certificates.split(',')",
+        },
+        // A URI names a certificate, or one version of it (`<certificate>/<version>`).
+        {
+            name: "certificate",
+            expression: `'${KEY_VAULT_CERTIFICATE_ANNOTATION}' in variables.annotations ? variables.annotations['${KEY_VAULT_CERTIFICATE_ANNOTATION}'] : ''`,
         },
     ],
     validations: [
@@ -227,8 +294,34 @@ const ingresses: TenantPolicy = {
             message:
                 "NGINX snippet annotations are refused: they run configuration in the shared ingress controller",
         },
+        {
+            expression: "size(variables.refusedNginx) == 0",
+            messageExpression:
+                "'NGINX annotations outside the ones a team may set are refused (they reach other upstreams, hosts or credentials of the shared ingress); refused: ' + " +
+                `variables.refusedNginx.join(', ') + '; allowed: ${TEAM_NGINX_ANNOTATIONS.join(", ")}'`,
+        },
+        {
+            expression:
+                "variables.certificate == '' || variables.certificates.exists(c, variables.certificate == c || " +
+                "(variables.certificate.startsWith(c + '/') && variables.certificate.substring(size(c) + 1).matches('^[0-9a-zA-Z]+$')))",
+            messageExpression:
+                `'${KEY_VAULT_CERTIFICATE_ANNOTATION} must name one of the team\\'s certificates (its guardrails file\\'s certificates: ' + ` +
+                "(params.data.certificates == '' ? 'none' : params.data.certificates) + '); refused: ' + variables.certificate",
+        },
     ],
 };
+
+/**
+ * The app routing add-on's placeholder pod, as its operator writes it (aks-app-routing-operator,
+ * `pkg/controller/keyvault/placeholder_pod.go`: container `placeholder`, image
+ * `<registry>/oss/kubernetes/pause:<tag>` with registry `mcr.microsoft.com`, a read-only CSI volume of
+ * the Secrets Store driver).
+ */
+export const KEY_VAULT_PLACEHOLDER = {
+    container: "placeholder",
+    image: "mcr.microsoft.com/oss/kubernetes/pause:",
+    csiDriver: "secrets-store.csi.k8s.io",
+} as const;
 
 /**
  * Workloads run only the team's own images, `<loginServer>/<team>/...` (where its pipelines push), and
@@ -266,10 +359,27 @@ const workloads: TenantPolicy = {
                 "(has(variables.spec.volumes) ? variables.spec.volumes.filter(v, has(v.image)).map(v, v.image.reference) : [])",
         },
         { name: "prefix", expression: "params.data.images" },
+        // The app routing add-on's placeholder (a Deployment `keyvault-<ingress>` that holds the CSI
+        // mount the add-on syncs an Ingress's certificate through): its one `pause` container from
+        // Microsoft's registry, mounting nothing but that CSI volume, written by the add-on or by
+        // Kubernetes' controllers from it (principals with the right in every namespace), never a team.
+        {
+            name: "keyVaultPlaceholder",
+            expression:
+                `${BY_PLATFORM} && size(variables.spec.containers) == 1 && ` +
+                `variables.spec.containers[0].name == '${KEY_VAULT_PLACEHOLDER.container}' && ` +
+                `variables.spec.containers[0].image.startsWith('${KEY_VAULT_PLACEHOLDER.image}') && ` +
+                "!has(variables.spec.containers[0].command) && !has(variables.spec.containers[0].args) && " +
+                "(!has(variables.spec.initContainers) || size(variables.spec.initContainers) == 0) && " +
+                "(!has(variables.spec.ephemeralContainers) || size(variables.spec.ephemeralContainers) == 0) && " +
+                "has(variables.spec.volumes) && variables.spec.volumes.all(v, has(v.csi) && " +
+                `v.csi.driver == '${KEY_VAULT_PLACEHOLDER.csiDriver}')`,
+        },
     ],
     validations: [
         {
-            expression: "variables.images.all(i, i.startsWith(variables.prefix))",
+            expression:
+                "variables.keyVaultPlaceholder || variables.images.all(i, i.startsWith(variables.prefix))",
             messageExpression:
                 "'images must be the team\\'s own, under ' + variables.prefix + ' in the environment\\'s registry; refused: ' + " +
                 "variables.images.filter(i, !i.startsWith(variables.prefix)).join(', ')",
@@ -328,6 +438,27 @@ const chartSources: TenantPolicy = {
     ],
 };
 
+/**
+ * No long-lived service account tokens: a Secret of type `kubernetes.io/service-account-token` naming
+ * `flux-reconciler` (or any account of the namespace) would be filled by Kubernetes with a token that
+ * never expires, carrying that account's rights; whoever may create Secrets here (the reconciler, a
+ * member) could mint one. Nothing the platform or the starter kits run needs one (pods get projected,
+ * expiring tokens), so the type is refused to everyone.
+ */
+const secrets: TenantPolicy = {
+    name: "tenant-secrets",
+    params: false,
+    rules: [{ apiGroups: [""], resources: ["secrets"], operations: WRITES }],
+    variables: [],
+    validations: [
+        {
+            expression: "!has(object.type) || object.type != 'kubernetes.io/service-account-token'",
+            message:
+                "Secrets of type kubernetes.io/service-account-token are refused in tenant namespaces: they hold a token that never expires; pods get expiring projected tokens",
+        },
+    ],
+};
+
 /** Every rule, in the order they are registered. */
 export const TENANT_POLICIES: readonly TenantPolicy[] = [
     platformObjects,
@@ -336,6 +467,7 @@ export const TENANT_POLICIES: readonly TenantPolicy[] = [
     ingresses,
     workloads,
     chartSources,
+    secrets,
 ];
 
 /** A ValidatingAdmissionPolicy, cluster-scoped. */

@@ -264,6 +264,7 @@ describe("Flux reading teams' OCI charts as the teams (acr-oci)", () => {
         const r = await run("staging", ACR_OCI);
         const source = one(r, T.chart, "flux-controllers").inputs.values.sourceController;
         assert.deepEqual(source.container.additionalArgs, [
+            ...LOCKDOWN_ARGS.sourceController,
             "--feature-gates=ObjectLevelWorkloadIdentity=true",
         ]);
         assert.equal(source.serviceAccount, undefined);
@@ -293,7 +294,10 @@ describe("Flux reading teams' OCI charts as the teams (acr-oci)", () => {
 
     test("with ChartMuseum neither the feature gate nor that RBAC exists", async () => {
         const r = await run("staging");
-        assert.equal(one(r, T.chart, "flux-controllers").inputs.values.sourceController.container, undefined);
+        assert.deepEqual(
+            one(r, T.chart, "flux-controllers").inputs.values.sourceController.container.additionalArgs,
+            [...LOCKDOWN_ARGS.sourceController],
+        );
         assert.deepEqual(
             [...ofType(r, ROLE), ...ofType(r, BINDING)].filter((x) => x.name.includes("object-identity")),
             [],

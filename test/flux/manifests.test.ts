@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import { parse } from "yaml";
 import {
     FLUX_CONTROLLER_RESOURCES,
+    LOCKDOWN_ARGS,
     FLUX_INSTALL,
     GITHUB_SSH_HOST_KEYS,
     clusterKustomizationYaml,
@@ -26,23 +27,37 @@ describe("Flux chart values", () => {
     const values = fluxChartValues() as Record<string, ControllerValues> & Record<string, unknown>;
 
     test("kustomize-controller refuses cross-namespace references and remote bases and defaults to the namespace's default account", () => {
-        assert.deepEqual(values.kustomizeController.container.additionalArgs, [
+        assert.deepEqual(values.kustomizeController.container.additionalArgs.slice(0, 3), [
             "--no-cross-namespace-refs=true",
             "--no-remote-bases=true",
             "--default-service-account=default",
         ]);
     });
 
-    test("helm-controller refuses cross-namespace references and defaults to the namespace's default account", () => {
+    test("kustomize-controller decrypts and reaches remote clusters as the namespace's default account, never its own identity", () => {
+        const args = values.kustomizeController.container.additionalArgs;
+        assert.ok(args.includes("--default-decryption-service-account=default"), args.join(" "));
+        assert.ok(args.includes("--default-kubeconfig-service-account=default"), args.join(" "));
+    });
+
+    test("helm-controller refuses cross-namespace references and defaults to the namespace's default account, kubeconfig included", () => {
         assert.deepEqual(values.helmController.container.additionalArgs, [
+            "--no-cross-namespace-refs=true",
+            "--default-service-account=default",
+            "--default-kubeconfig-service-account=default",
+        ]);
+    });
+
+    test("notification-controller refuses cross-namespace references and authenticates Providers as the namespace's default account", () => {
+        assert.deepEqual(values.notificationController.container.additionalArgs, [
             "--no-cross-namespace-refs=true",
             "--default-service-account=default",
         ]);
     });
 
-    test("notification-controller refuses cross-namespace references", () => {
-        assert.deepEqual(values.notificationController.container.additionalArgs, [
-            "--no-cross-namespace-refs=true",
+    test("attack: an OCIRepository with provider azure and no service account is read as the namespace's default account, not the node's identity", () => {
+        assert.deepEqual(values.sourceController.container.additionalArgs, [
+            "--default-service-account=default",
         ]);
     });
 
@@ -57,7 +72,10 @@ describe("Flux chart values", () => {
     });
 
     test("without a client id source-controller gets no workload identity", () => {
-        assert.deepEqual(values.sourceController, { resources: FLUX_CONTROLLER_RESOURCES.sourceController });
+        assert.deepEqual(values.sourceController, {
+            resources: FLUX_CONTROLLER_RESOURCES.sourceController,
+            container: { additionalArgs: [...LOCKDOWN_ARGS.sourceController] },
+        });
     });
 
     test("the chart's own network policies are off: they admit every namespace (components/flux/networkPolicies.ts replaces them)", () => {
@@ -83,12 +101,19 @@ describe("Flux chart values", () => {
         const withGate = fluxChartValues({ objectLevelWorkloadIdentity: true });
         assert.deepEqual(withGate.sourceController, {
             resources: FLUX_CONTROLLER_RESOURCES.sourceController,
-            container: { additionalArgs: ["--feature-gates=ObjectLevelWorkloadIdentity=true"] },
+            container: {
+                additionalArgs: [
+                    ...LOCKDOWN_ARGS.sourceController,
+                    "--feature-gates=ObjectLevelWorkloadIdentity=true",
+                ],
+            },
         });
     });
 
-    test("without it source-controller runs the chart's arguments only", () => {
-        assert.deepEqual(values.sourceController, { resources: FLUX_CONTROLLER_RESOURCES.sourceController });
+    test("without it source-controller runs the lockdown's arguments only", () => {
+        assert.deepEqual(values.sourceController.container.additionalArgs, [
+            ...LOCKDOWN_ARGS.sourceController,
+        ]);
     });
 
     test("the installation is the upstream flux2 chart of the fluxcd-community repository", () => {

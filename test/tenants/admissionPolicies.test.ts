@@ -27,12 +27,19 @@ type Obj = Record<string, any>;
 
 const REGISTRY = "acrgitopsstaging.azurecr.io";
 const HOST = "my-app.example.com";
+const CERTIFICATE = "https://kv.vault.azure.net/certificates/c";
+const OTHER_CERTIFICATE = "https://kv.vault.azure.net/certificates/shop";
 const team: HelmTenant = helmTeamConfig({
     name: PLACEHOLDER_TEAM,
     apps: [appConfig(PLACEHOLDER_APP)],
     hosts: [HOST],
+    certificates: [CERTIFICATE],
 });
-const other: HelmTenant = helmTeamConfig({ name: "other-team", hosts: ["shop.example.com"] });
+const other: HelmTenant = helmTeamConfig({
+    name: "other-team",
+    hosts: ["shop.example.com"],
+    certificates: [OTHER_CERTIFICATE],
+});
 
 const CHARTMUSEUM = "http://chartmuseum.chartmuseum.svc.cluster.local:8080";
 const chartPrefix = (t: HelmTenant) => teamChartSourcePrefix(CHARTMUSEUM, t.name);
@@ -102,7 +109,7 @@ const helmKit = (): Obj[] =>
         ingress: {
             enabled: true,
             host: HOST,
-            tlsCertificateUri: "https://kv.vault.azure.net/certificates/c",
+            tlsCertificateUri: CERTIFICATE,
         },
     }).map((o) => ({ ...o, metadata: { ...o.metadata, namespace: PLACEHOLDER_TEAM } }));
 const kitObject = (kind: string): Obj =>
@@ -377,6 +384,169 @@ describe("admission: Ingresses claim only the team's hosts", () => {
                 ),
             ),
             /snippet annotations are refused/,
+        );
+    });
+});
+
+describe("admission: NGINX annotations are the team's only where they touch nothing but its own location", () => {
+    const CHARTMUSEUM_UPLOAD = `${CHARTMUSEUM}/api/other-team/charts`;
+    for (const [annotation, value] of [
+        ["mirror-target", CHARTMUSEUM_UPLOAD],
+        ["mirror-host", "chartmuseum.chartmuseum.svc.cluster.local"],
+        ["server-alias", "~^.*$"],
+        ["auth-url", CHARTMUSEUM_UPLOAD],
+        ["auth-tls-secret", "chartmuseum/chartmuseum-auth"],
+        ["proxy-ssl-secret", "flux-system/some-secret"],
+        ["default-backend", "other"],
+        ["upstream-vhost", "chartmuseum.chartmuseum.svc.cluster.local"],
+    ]) {
+        test(`attack: an Ingress on the team's own host with ${annotation} is refused, naming it`, () => {
+            const key = `nginx.ingress.kubernetes.io/${annotation}`;
+            refused(
+                request(reconciler, "CREATE", ingress({ rules: [rule(HOST)] }, { [key]: value })),
+                new RegExp(`NGINX annotations outside.*refused: ${key.replace(/[./]/g, "\\$&")}`),
+            );
+        });
+    }
+
+    test("an Ingress with the annotations a web app sets (body size, timeouts, redirects, CORS) is admitted", () => {
+        const annotations = {
+            "nginx.ingress.kubernetes.io/proxy-body-size": "8m",
+            "nginx.ingress.kubernetes.io/proxy-read-timeout": "120",
+            "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
+            "nginx.ingress.kubernetes.io/enable-cors": "true",
+            "nginx.ingress.kubernetes.io/cors-allow-origin": "https://my-app.example.com",
+        };
+        admitted(request(reconciler, "CREATE", ingress({ rules: [rule(HOST)] }, annotations)));
+    });
+});
+
+describe("admission: an Ingress names only the team's own Key Vault certificates", () => {
+    const withCertificate = (uri: string) =>
+        ingress(
+            { rules: [rule(HOST)], tls: [{ hosts: [HOST], secretName: "keyvault-x" }] },
+            { "kubernetes.azure.com/tls-cert-keyvault-uri": uri },
+        );
+
+    test("attack: another team's certificate (private key included) is refused", () => {
+        refused(
+            request(reconciler, "CREATE", withCertificate(OTHER_CERTIFICATE)),
+            /tls-cert-keyvault-uri must name one of the team's certificates.*refused: https:\/\/kv\.vault\.azure\.net\/certificates\/shop$/,
+        );
+    });
+
+    for (const uri of [`${CERTIFICATE}-other`, `${CERTIFICATE}/../shop`, `${CERTIFICATE}/v1/x`]) {
+        test(`attack: a look-alike of the team's certificate URI (${uri}) is refused`, () => {
+            refused(
+                request(member, "CREATE", withCertificate(uri)),
+                /must name one of the team's certificates/,
+            );
+        });
+    }
+
+    test("a team without certificates in its guardrails file may name none", () => {
+        const none = [paramsOf(helmTeamConfig({ ...team, certificates: [] }))];
+        const d = decide(request(reconciler, "CREATE", withCertificate(CERTIFICATE)), none);
+        assert.ok(
+            d.refusals.some((m) => /certificates: none\)/.test(m)),
+            d.refusals.join(" | "),
+        );
+    });
+
+    test("the team's own certificate, and one version of it, are admitted", () => {
+        admitted(request(reconciler, "CREATE", withCertificate(CERTIFICATE)));
+        admitted(
+            request(reconciler, "CREATE", withCertificate(`${CERTIFICATE}/0123456789abcdef0123456789abcdef`)),
+        );
+    });
+});
+
+describe("admission: the app routing add-on's Key Vault placeholder runs in the team's namespace", () => {
+    // As aks-app-routing-operator's placeholder_pod.go writes it for an Ingress `my-app`.
+    const placeholder = (): Obj => ({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: `keyvault-${PLACEHOLDER_APP}`, namespace: PLACEHOLDER_TEAM },
+        spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: `keyvault-${PLACEHOLDER_APP}` } },
+            template: {
+                metadata: { labels: { app: `keyvault-${PLACEHOLDER_APP}` } },
+                spec: {
+                    automountServiceAccountToken: false,
+                    containers: [
+                        {
+                            name: "placeholder",
+                            image: "mcr.microsoft.com/oss/kubernetes/pause:3.10",
+                            volumeMounts: [{ name: "secrets", mountPath: "/mnt/secrets", readOnly: true }],
+                        },
+                    ],
+                    volumes: [
+                        {
+                            name: "secrets",
+                            csi: {
+                                driver: "secrets-store.csi.k8s.io",
+                                readOnly: true,
+                                volumeAttributes: { secretProviderClass: `keyvault-${PLACEHOLDER_APP}` },
+                            },
+                        },
+                    ],
+                },
+            },
+        },
+    });
+    const addOn = controller("app-routing-system:app-routing-operator", "deployments");
+
+    test("the add-on's placeholder Deployment, and the pod the ReplicaSet controller makes of it, are admitted", () => {
+        admitted(request(addOn, "CREATE", placeholder()));
+        admitted(request(replicaSetController, "CREATE", podOf(placeholder())));
+    });
+
+    test("attack: the same Deployment written by the team (reconciler or member) is refused", () => {
+        for (const by of [reconciler, member])
+            refused(
+                request(by, "CREATE", placeholder()),
+                /refused: mcr\.microsoft\.com\/oss\/kubernetes\/pause:3\.10/,
+            );
+    });
+
+    test("attack: a pause pod with a command, a second container or another volume is not the placeholder", () => {
+        const withCommand = placeholder();
+        withCommand.spec.template.spec.containers[0].command = ["/bin/sh"];
+        const withSidecar = placeholder();
+        withSidecar.spec.template.spec.containers.push({ name: "x", image: "docker.io/evil/x:1" });
+        const withHostPath = placeholder();
+        withHostPath.spec.template.spec.volumes.push({ name: "h", hostPath: { path: "/" } });
+        for (const d of [withCommand, withSidecar, withHostPath])
+            refused(request(replicaSetController, "CREATE", podOf(d)), /images must be the team's own/);
+    });
+});
+
+describe("admission: no long-lived service account tokens", () => {
+    const tokenSecret: Obj = {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: {
+            name: "reconciler-token",
+            annotations: { "kubernetes.io/service-account.name": "flux-reconciler" },
+        },
+        type: "kubernetes.io/service-account-token",
+    };
+
+    test("attack: a service-account-token Secret for flux-reconciler is refused, to the reconciler and to a member", () => {
+        for (const by of [reconciler, member])
+            refused(request(by, "CREATE", tokenSecret), /service-account-token are refused/);
+    });
+
+    test("an ordinary Secret is admitted", () => {
+        admitted(
+            request(member, "CREATE", {
+                apiVersion: "v1",
+                kind: "Secret",
+                metadata: { name: "db" },
+                type: "Opaque",
+                data: {},
+            }),
         );
     });
 });
