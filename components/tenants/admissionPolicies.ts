@@ -1,13 +1,17 @@
 // What the API server refuses in every tenant namespace, whoever asks: native ValidatingAdmissionPolicies
 // (admissionregistration.k8s.io/v1, GA in Kubernetes 1.30), so no admission controller has to run.
 // One policy and one binding per rule for the whole cluster; what differs per team (its hosts, its
-// load balancers) and the environment's registry are the params: a platform-owned ConfigMap in each
-// tenant namespace, which the binding reads from the namespace of the object being admitted.
+// load balancers, its certificates) and the environment's registry are annotations of the team's
+// namespace, which the policies read from the namespace of the object being admitted (`namespaceObject`).
+// Not a params object (`paramKind`) in the namespace: the API server looks params up before any match
+// condition, so once the namespace controller had deleted them, `parameterNotFoundAction: Deny` would
+// refuse the finalizer-removing updates of what is left (Job pods, LoadBalancer Services, Flux
+// sources) and removing a team would hang. The namespace outlives everything in it.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigReader } from "../../src/config/reader";
 import { CHART_READER_SERVICE_ACCOUNT } from "../../src/flux";
 import type { TenantConfig } from "./config";
-import { RECONCILER_SERVICE_ACCOUNT, TENANT_LABEL, tenantMetadata } from "./manifests";
+import { RECONCILER_SERVICE_ACCOUNT, TENANT_LABEL } from "./manifests";
 
 /** ValidatingAdmissionPolicy went GA (admissionregistration.k8s.io/v1) in this Kubernetes release. */
 export const ADMISSION_POLICY_MINIMUM_KUBERNETES = "1.30";
@@ -28,8 +32,17 @@ export function checkAdmissionPrerequisites(r: ConfigReader, kubernetesVersion: 
     );
 }
 
-/** The params ConfigMap in each tenant namespace. */
-export const ISOLATION_PARAMS_NAME = "tenant-isolation";
+/** Prefix of the annotations of a tenant namespace that hold the team's isolation settings. */
+export const ISOLATION_ANNOTATION_PREFIX = "isolation.tenants.gitops-platform/";
+/** The isolation settings, each an annotation `<prefix><key>` of the team's namespace. */
+export const ISOLATION_KEYS = [
+    "registry",
+    "images",
+    "charts",
+    "hosts",
+    "loadBalancers",
+    "certificates",
+] as const;
 /** The label the platform puts on what it owns in a tenant namespace (manifests.ts `labels`). */
 export const PLATFORM_OWNED_LABEL = { key: "app.kubernetes.io/managed-by", value: "pulumi" } as const;
 
@@ -45,34 +58,45 @@ export function teamImagePrefix(t: TenantConfig, registryLoginServer: pulumi.Inp
 }
 
 /**
- * The data of a team's params: every value a string (a ConfigMap), lists comma-separated. `images` is
- * the team's own path in the environment's registry, `charts` what its Flux chart sources must be
- * under: its own ChartMuseum repository or its own OCI path (`teamChartSourcePrefix`).
+ * A team's isolation settings, as the annotations of its namespace: every value a string, lists
+ * comma-separated. `images` is the team's own path in the environment's registry, `charts` what its
+ * Flux chart sources must be under: its own ChartMuseum repository or its own OCI path
+ * (`teamChartSourcePrefix`). The namespace is cluster-scoped: no team right reaches it, and
+ * `tenant-namespaces` refuses any change but the platform's.
  */
-export function isolationParams(
+export function isolationAnnotations(
     t: TenantConfig,
     registryLoginServer: pulumi.Input<string>,
     chartSourcePrefix: pulumi.Input<string>,
-) {
-    return {
-        apiVersion: "v1" as const,
-        kind: "ConfigMap" as const,
-        metadata: tenantMetadata(t, ISOLATION_PARAMS_NAME),
-        data: {
-            registry: registryLoginServer,
-            images: teamImagePrefix(t, registryLoginServer),
-            charts: chartSourcePrefix,
-            hosts: t.hosts.join(","),
-            loadBalancers: String(t.loadBalancers),
-            certificates: t.certificates.join(","),
-        },
+): Record<string, pulumi.Input<string>> {
+    const values: Record<(typeof ISOLATION_KEYS)[number], pulumi.Input<string>> = {
+        registry: registryLoginServer,
+        images: teamImagePrefix(t, registryLoginServer),
+        charts: chartSourcePrefix,
+        hosts: t.hosts.join(","),
+        loadBalancers: String(t.loadBalancers),
+        certificates: t.certificates.join(","),
     };
+    return Object.fromEntries(
+        Object.entries(values).map(([k, v]) => [`${ISOLATION_ANNOTATION_PREFIX}${k}`, v]),
+    );
 }
+
+/**
+ * The team's settings read from the namespace of the object being admitted. A namespace without them
+ * (not made by the platform) fails the expression, which refuses.
+ */
+const ISOLATION_VARIABLE = {
+    name: "isolation",
+    expression: `{${ISOLATION_KEYS.map((k) => `'${k}': namespaceObject.metadata.annotations['${ISOLATION_ANNOTATION_PREFIX}${k}']`).join(", ")}}`,
+};
 
 interface Rule {
     readonly apiGroups: readonly string[];
     readonly resources: readonly string[];
     readonly operations: readonly string[];
+    /** Default `Namespaced`: what is in a tenant namespace. */
+    readonly scope?: "Namespaced" | "Cluster";
 }
 
 interface Validation {
@@ -84,8 +108,13 @@ interface Validation {
 /** One rule the API server enforces: what it matches, what it computes, what must hold. */
 export interface TenantPolicy {
     readonly name: string;
-    /** Reads the team's params (`params.data.*`). */
+    /** Reads the team's isolation settings (`variables.isolation.*`, from its namespace's annotations). */
     readonly params: boolean;
+    /**
+     * Bound in every namespace, not only tenant ones (default false): for a Namespace object the API
+     * server matches the labels it is being given, which an update could strip of the tenant label.
+     */
+    readonly everyNamespace?: boolean;
     readonly rules: readonly Rule[];
     readonly variables: readonly { readonly name: string; readonly expression: string }[];
     readonly validations: readonly Validation[];
@@ -180,7 +209,8 @@ const services: TenantPolicy = {
             message: "NodePort Services are refused: traffic enters through the shared ingress",
         },
         {
-            expression: "variables.serviceType != 'LoadBalancer' || int(params.data.loadBalancers) > 0",
+            expression:
+                "variables.serviceType != 'LoadBalancer' || int(variables.isolation.loadBalancers) > 0",
             message:
                 "LoadBalancer Services are refused unless the team file allows them (loadBalancers: <count>)",
         },
@@ -245,7 +275,10 @@ const ingresses: TenantPolicy = {
     params: true,
     rules: [{ apiGroups: ["networking.k8s.io"], resources: ["ingresses"], operations: WRITES }],
     variables: [
-        { name: "hosts", expression: "params.data.hosts == '' ? [] : params.data.hosts.split(',')" },
+        {
+            name: "hosts",
+            expression: "variables.isolation.hosts == '' ? [] : variables.isolation.hosts.split(',')",
+        },
         // A rule without a host matches every host: it claims '', which no team declares.
         {
             name: "claimed",
@@ -263,7 +296,8 @@ const ingresses: TenantPolicy = {
         },
         {
             name: "certificates",
-            expression: "params.data.certificates == '' ? [] : params.data.certificates.split(',')",
+            expression:
+                "variables.isolation.certificates == '' ? [] : variables.isolation.certificates.split(',')",
         },
         // A URI names a certificate, or one version of it (`<certificate>/<version>`).
         {
@@ -280,13 +314,14 @@ const ingresses: TenantPolicy = {
         {
             expression: "variables.claimed.all(h, h in variables.hosts)",
             messageExpression:
-                "'Ingress hosts must be the team\\'s declared hosts (' + params.data.hosts + '); refused: ' + " +
+                "'Ingress hosts must be the team\\'s declared hosts (' + variables.isolation.hosts + '); refused: ' + " +
                 "variables.claimed.filter(h, !(h in variables.hosts)).map(h, h == '' ? '<any host>' : h).join(', ')",
         },
         {
             expression:
                 "!has(object.spec.tls) || object.spec.tls.all(t, !has(t.hosts) || t.hosts.all(h, h in variables.hosts))",
-            messageExpression: "'TLS hosts must be the team\\'s declared hosts (' + params.data.hosts + ')'",
+            messageExpression:
+                "'TLS hosts must be the team\\'s declared hosts (' + variables.isolation.hosts + ')'",
         },
         {
             expression:
@@ -306,7 +341,7 @@ const ingresses: TenantPolicy = {
                 "(variables.certificate.startsWith(c + '/') && variables.certificate.substring(size(c) + 1).matches('^[0-9a-zA-Z]+$')))",
             messageExpression:
                 `'${KEY_VAULT_CERTIFICATE_ANNOTATION} must name one of the team\\'s certificates (its guardrails file\\'s certificates: ' + ` +
-                "(params.data.certificates == '' ? 'none' : params.data.certificates) + '); refused: ' + variables.certificate",
+                "(variables.isolation.certificates == '' ? 'none' : variables.isolation.certificates) + '); refused: ' + variables.certificate",
         },
     ],
 };
@@ -358,7 +393,7 @@ const workloads: TenantPolicy = {
                 "(has(variables.spec.ephemeralContainers) ? variables.spec.ephemeralContainers.map(c, c.image) : []) + " +
                 "(has(variables.spec.volumes) ? variables.spec.volumes.filter(v, has(v.image)).map(v, v.image.reference) : [])",
         },
-        { name: "prefix", expression: "params.data.images" },
+        { name: "prefix", expression: "variables.isolation.images" },
         // The app routing add-on's placeholder (a Deployment `keyvault-<ingress>` that holds the CSI
         // mount the add-on syncs an Ingress's certificate through): its one `pause` container from
         // Microsoft's registry, mounting nothing but that CSI volume, written by the add-on or by
@@ -418,10 +453,10 @@ const chartSources: TenantPolicy = {
     validations: [
         {
             expression:
-                "(variables.url + '/').startsWith(params.data.charts) && " +
+                "(variables.url + '/').startsWith(variables.isolation.charts) && " +
                 `![${URL_TRICKS.map((t) => `'${t}'`).join(", ")}].exists(t, variables.url.contains(t))`,
             messageExpression:
-                "'chart sources must be the team\\'s own, under ' + params.data.charts + '; refused: ' + variables.url",
+                "'chart sources must be the team\\'s own, under ' + variables.isolation.charts + '; refused: ' + variables.url",
         },
         {
             expression:
@@ -459,6 +494,55 @@ const secrets: TenantPolicy = {
     ],
 };
 
+/**
+ * The tenant namespace itself (cluster-scoped) changes only by the platform: its labels bind every
+ * policy and set its Pod Security level, its annotations hold the team's isolation settings.
+ * Kubernetes' namespace controller finalizes through `namespaces/finalize` and `/status`, not matched.
+ */
+const namespaces: TenantPolicy = {
+    name: "tenant-namespaces",
+    params: false,
+    everyNamespace: true,
+    rules: [
+        { apiGroups: [""], resources: ["namespaces"], operations: ["UPDATE", "DELETE"], scope: "Cluster" },
+    ],
+    variables: [
+        {
+            name: "tenant",
+            expression: `has(oldObject.metadata.labels) && '${TENANT_LABEL}' in oldObject.metadata.labels`,
+        },
+        { name: "byPlatform", expression: BY_PLATFORM },
+    ],
+    validations: [
+        {
+            expression: "!variables.tenant || variables.byPlatform",
+            message:
+                "a tenant namespace (its labels, Pod Security level and isolation annotations) changes only through the platform config",
+        },
+    ],
+};
+
+/** Fail closed: whatever the object, a namespace without the team's settings refuses it (reading them errs). */
+const HAS_ISOLATION = {
+    expression: `size(variables.isolation) == ${ISOLATION_KEYS.length}`,
+    message: `this tenant namespace carries no isolation settings (${ISOLATION_ANNOTATION_PREFIX}*): only the platform makes tenant namespaces`,
+};
+
+/**
+ * An update of an object already being deleted that changes nothing but its metadata's bookkeeping
+ * (a controller removing its finalizer) is not judged again: a guardrail tightened since (fewer load
+ * balancers, another registry) must not keep it, and the namespace holding it, from going. Any other
+ * change of such an object is judged as usual.
+ */
+const FINALIZING = {
+    name: "not-finalizing",
+    expression:
+        "!(request.operation == 'UPDATE' && oldObject != null && has(oldObject.metadata.deletionTimestamp) && " +
+        "(has(object.spec) ? object.spec : {}) == (has(oldObject.spec) ? oldObject.spec : {}) && " +
+        "(has(object.metadata.annotations) ? object.metadata.annotations : {}) == " +
+        "(has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}))",
+};
+
 /** Every rule, in the order they are registered. */
 export const TENANT_POLICIES: readonly TenantPolicy[] = [
     platformObjects,
@@ -468,6 +552,7 @@ export const TENANT_POLICIES: readonly TenantPolicy[] = [
     workloads,
     chartSources,
     secrets,
+    namespaces,
 ];
 
 /** A ValidatingAdmissionPolicy, cluster-scoped. */
@@ -477,25 +562,30 @@ export function admissionPolicy(policy: TenantPolicy) {
         kind: "ValidatingAdmissionPolicy" as const,
         metadata: { name: policy.name, labels: { [PLATFORM_OWNED_LABEL.key]: PLATFORM_OWNED_LABEL.value } },
         spec: {
-            // An expression that errors (or params that are missing) refuses rather than admits.
+            // An expression that errors (a namespace without the team's settings included) refuses.
             failurePolicy: "Fail",
-            ...(policy.params ? { paramKind: { apiVersion: "v1", kind: "ConfigMap" } } : {}),
             matchConstraints: {
                 resourceRules: policy.rules.map((rule) => ({
                     apiGroups: [...rule.apiGroups],
                     apiVersions: ["*"],
                     resources: [...rule.resources],
                     operations: [...rule.operations],
-                    scope: "Namespaced",
+                    scope: rule.scope ?? "Namespaced",
                 })),
             },
-            variables: policy.variables.map((v) => ({ ...v })),
-            validations: policy.validations.map((v) => ({ ...v, reason: "Forbidden" })),
+            ...(policy.params ? { matchConditions: [{ ...FINALIZING }] } : {}),
+            variables: [...(policy.params ? [ISOLATION_VARIABLE] : []), ...policy.variables].map((v) => ({
+                ...v,
+            })),
+            validations: [...(policy.params ? [HAS_ISOLATION] : []), ...policy.validations].map((v) => ({
+                ...v,
+                reason: "Forbidden",
+            })),
         },
     };
 }
 
-/** Binds a policy to every tenant namespace (by the tenant label), reading that namespace's params. */
+/** Binds a policy to every tenant namespace (by the tenant label; a Namespace by its own labels). */
 export function admissionPolicyBinding(policy: TenantPolicy) {
     return {
         apiVersion: "admissionregistration.k8s.io/v1" as const,
@@ -504,11 +594,10 @@ export function admissionPolicyBinding(policy: TenantPolicy) {
         spec: {
             policyName: policy.name,
             validationActions: ["Deny"],
-            ...(policy.params
-                ? { paramRef: { name: ISOLATION_PARAMS_NAME, parameterNotFoundAction: "Deny" } }
-                : {}),
             matchResources: {
-                namespaceSelector: { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] },
+                namespaceSelector: policy.everyNamespace
+                    ? {}
+                    : { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] },
             },
         },
     };

@@ -4,15 +4,20 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-    ISOLATION_PARAMS_NAME,
     TENANT_POLICIES,
     admissionPolicy,
     admissionPolicyBinding,
-    isolationParams,
+    isolationAnnotations,
 } from "../../components/tenants/admissionPolicies";
 import type { HelmTenant } from "../../components/tenants/config";
 import { helmRelease } from "../../components/tenants/delivery/helm";
-import { TENANT_LABEL, limitRange, reconcilerRole, resourceQuota } from "../../components/tenants/manifests";
+import {
+    TENANT_LABEL,
+    limitRange,
+    namespaceManifest,
+    reconcilerRole,
+    resourceQuota,
+} from "../../components/tenants/manifests";
 import { gitRepository } from "../../components/tenants/delivery/kustomize";
 import { APP_ROUTING_NAMESPACE } from "../../src/namespaces";
 import { networkPolicies } from "../../components/tenants/networkPolicies";
@@ -43,11 +48,19 @@ const other: HelmTenant = helmTeamConfig({
 
 const CHARTMUSEUM = "http://chartmuseum.chartmuseum.svc.cluster.local:8080";
 const chartPrefix = (t: HelmTenant) => teamChartSourcePrefix(CHARTMUSEUM, t.name);
-const paramsOf = (t: HelmTenant, registry = REGISTRY) => isolationParams(t, registry, chartPrefix(t));
+/** A team's namespace as the platform creates it: its labels, and its settings as annotations. */
+const namespaceOf = (t: HelmTenant, registry = REGISTRY): Obj => ({
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+        ...namespaceManifest(t).metadata,
+        annotations: isolationAnnotations(t, registry, chartPrefix(t)),
+    },
+});
 
 const policies = TENANT_POLICIES.map(admissionPolicy);
 const bindings = TENANT_POLICIES.map(admissionPolicyBinding);
-const params = [paramsOf(team), paramsOf(other)];
+const namespaces = [namespaceOf(team), namespaceOf(other)];
 
 type Principal = Pick<AdmissionRequest, "user" | "can">;
 const inTeamNamespace = (c: AuthzCheck) => c.namespace === PLACEHOLDER_TEAM;
@@ -88,8 +101,8 @@ const request = (
     ...by,
     ...extra,
 });
-const decide = (r: AdmissionRequest, withParams: readonly Obj[] = params) =>
-    admit(policies, bindings, withParams, r);
+const decide = (r: AdmissionRequest, withNamespaces: readonly Obj[] = namespaces) =>
+    admit(policies, bindings, withNamespaces, r);
 const admitted = (r: AdmissionRequest) => {
     const d = decide(r);
     assert.deepEqual(d.refusals, [], `${r.operation} ${r.object?.kind ?? r.oldObject?.kind}`);
@@ -163,9 +176,9 @@ describe("admission: the starter kits are admitted", () => {
             const registry = objects
                 .find((o) => o.kind === "Deployment")!
                 .spec.template.spec.containers[0].image.split("/")[0];
-            const kitParams = [{ ...paramsOf(team, registry) }];
+            const kitNamespaces = [{ ...namespaceOf(team, registry) }];
             for (const o of objects)
-                assert.deepEqual(decide(request(reconciler, "CREATE", o), kitParams).refusals, []);
+                assert.deepEqual(decide(request(reconciler, "CREATE", o), kitNamespaces).refusals, []);
         });
     }
 
@@ -201,7 +214,7 @@ describe("admission: Services stay inside the cluster", () => {
     });
 
     test("a LoadBalancer Service is admitted for a team that declares loadBalancers", () => {
-        const allowed = [paramsOf(helmTeamConfig({ ...team, loadBalancers: 1 }))];
+        const allowed = [namespaceOf(helmTeamConfig({ ...team, loadBalancers: 1 }))];
         const lb = service({ type: "LoadBalancer", ports: [{ port: 80 }] });
         assert.deepEqual(decide(request(reconciler, "CREATE", lb), allowed).refusals, []);
     });
@@ -339,7 +352,7 @@ describe("admission: Ingresses claim only the team's hosts", () => {
         );
     });
 
-    test("a team's host is refused in another team's namespace (each namespace reads its own params)", () => {
+    test("a team's host is refused in another team's namespace (each namespace reads its own settings)", () => {
         const r = {
             ...request(reconciler, "CREATE", ingress({ rules: [rule(HOST)] })),
             namespace: "other-team",
@@ -445,7 +458,7 @@ describe("admission: an Ingress names only the team's own Key Vault certificates
     }
 
     test("a team without certificates in its guardrails file may name none", () => {
-        const none = [paramsOf(helmTeamConfig({ ...team, certificates: [] }))];
+        const none = [namespaceOf(helmTeamConfig({ ...team, certificates: [] }))];
         const d = decide(request(reconciler, "CREATE", withCertificate(CERTIFICATE)), none);
         assert.ok(
             d.refusals.some((m) => /certificates: none\)/.test(m)),
@@ -574,11 +587,27 @@ describe("admission: what the platform owns in the namespace", () => {
         refused(request(member, "CREATE", cilium), /network policies/);
     });
 
-    test("widening the team's own params (adding another team's host) is refused", () => {
-        const mine = paramsOf(team);
-        const widened = { ...mine, data: { ...mine.data, hosts: `${HOST},shop.example.com` } };
-        refused(request(reconciler, "UPDATE", widened, { oldObject: mine }), /is the platform's/);
-        refused(request(member, "DELETE", undefined, { oldObject: mine }), /is the platform's/);
+    test("widening the team's own settings (another team's host in its namespace's annotations) or dropping its tenant label is refused", () => {
+        const mine = namespaceOf(team);
+        const key = "isolation.tenants.gitops-platform/hosts";
+        const widened = structuredClone(mine);
+        widened.metadata.annotations[key] = `${HOST},shop.example.com`;
+        const unlabelled = structuredClone(mine);
+        delete unlabelled.metadata.labels[TENANT_LABEL];
+        for (const by of [reconciler, member]) {
+            for (const changed of [widened, unlabelled])
+                refused(
+                    request(by, "UPDATE", changed, {
+                        oldObject: mine,
+                        namespaceLabels: changed.metadata.labels,
+                    }),
+                    /a tenant namespace .* changes only through the platform config/,
+                );
+            refused(
+                request(by, "DELETE", undefined, { oldObject: mine }),
+                /changes only through the platform/,
+            );
+        }
     });
 
     test("rewriting the platform's HelmRelease (another chart, other values) is refused", () => {
@@ -608,7 +637,7 @@ describe("admission: what the platform owns in the namespace", () => {
     });
 
     test("the platform's deployer still creates, updates and deletes them", () => {
-        for (const o of [defaultDeny, resourceQuota(team), limitRange(team), paramsOf(team)]) {
+        for (const o of [defaultDeny, resourceQuota(team), limitRange(team), namespaceOf(team)]) {
             admitted(request(platform, "CREATE", o));
             admitted(request(platform, "UPDATE", o, { oldObject: o }));
             admitted(request(platform, "DELETE", undefined, { oldObject: o }));
@@ -658,7 +687,55 @@ describe("admission: what the platform owns in the namespace", () => {
     });
 });
 
-describe("admission: bindings and params", () => {
+describe("admission: removing a team never hangs", () => {
+    const deleting = (o: Obj, finalizer: string): Obj => ({
+        ...o,
+        metadata: { ...o.metadata, deletionTimestamp: "2026-12-07T12:00:00Z", finalizers: [finalizer] },
+    });
+    const finalized = (o: Obj): Obj => ({ ...o, metadata: { ...o.metadata, finalizers: [] } });
+    /** The team's namespace being deleted: still there, with its settings, until it is empty. */
+    const terminating = (t: HelmTenant): Obj => {
+        const ns = namespaceOf(t);
+        return { ...ns, metadata: { ...ns.metadata, deletionTimestamp: "2026-12-07T12:00:00Z" } };
+    };
+    const jobController = controller("kube-system:job-controller", "pods");
+    const serviceController = controller("kube-system:service-controller", "services");
+
+    test("no policy reads a params object, which the namespace controller may delete before what it guards (the API server looks params up before any match condition)", () => {
+        for (const p of policies) assert.equal((p.spec as Obj).paramKind, undefined, p.metadata.name);
+        for (const b of bindings) assert.equal((b.spec as Obj).paramRef, undefined, b.metadata.name);
+    });
+
+    test("a Job pod's finalizer removal in a namespace being deleted is admitted, with nothing else left in it", () => {
+        const pod = deleting(podOf(kitObject("Deployment")), "batch.kubernetes.io/job-tracking");
+        const d = decide(request(jobController, "UPDATE", finalized(pod), { oldObject: pod }), [
+            terminating(team),
+        ]);
+        assert.deepEqual(d.refusals, []);
+    });
+
+    test("a LoadBalancer Service's finalizer removal is admitted after the team lost its load balancers", () => {
+        const lb = deleting(
+            service({ type: "LoadBalancer", ports: [{ port: 80 }] }),
+            "service.kubernetes.io/load-balancer-cleanup",
+        );
+        const d = decide(request(serviceController, "UPDATE", finalized(lb), { oldObject: lb }), [
+            terminating(team),
+        ]);
+        assert.deepEqual(d.refusals, []);
+    });
+
+    test("attack: an object kept alive by a finalizer and changed while being deleted is judged as usual", () => {
+        const kept = deleting(service({ type: "ClusterIP", ports: [{ port: 80 }] }), "example.com/keep");
+        const alias = {
+            ...kept,
+            spec: { type: "ExternalName", externalName: "chartmuseum.chartmuseum.svc.cluster.local" },
+        };
+        refused(request(member, "UPDATE", alias, { oldObject: kept }), /ExternalName Services are refused/);
+    });
+});
+
+describe("admission: bindings and settings", () => {
     test("the policies apply to tenant namespaces only", () => {
         const outside = {
             ...request(reconciler, "CREATE", service({ type: "ExternalName", externalName: "x" })),
@@ -668,10 +745,10 @@ describe("admission: bindings and params", () => {
         assert.deepEqual(decide(outside).evaluated, []);
     });
 
-    test("a tenant namespace whose params are missing refuses what needs them (fail closed)", () => {
+    test("a tenant namespace without the team's settings refuses what needs them (fail closed)", () => {
         const d = decide(request(reconciler, "CREATE", kitObject("Service")), []);
         assert.equal(d.admitted, false);
-        assert.match(d.refusals.join(), new RegExp(`params ${ISOLATION_PARAMS_NAME} not found`));
+        assert.match(d.refusals.join(), /expression failed/);
     });
 
     test("every policy refuses on an expression error rather than admitting", () => {
@@ -679,8 +756,8 @@ describe("admission: bindings and params", () => {
         for (const b of bindings) assert.deepEqual(b.spec.validationActions, ["Deny"], b.metadata.name);
     });
 
-    test("the policies, their bindings and the params validate against the Kubernetes schemas", async () => {
-        for (const o of [...policies, ...bindings, ...params])
+    test("the policies, their bindings and the namespaces validate against the Kubernetes schemas", async () => {
+        for (const o of [...policies, ...bindings, ...namespaces])
             await validateObject(structuredClone(o) as never);
     });
 });

@@ -251,19 +251,19 @@ describe("team files: guardrails are the platform team's (tenants/guardrails/<te
             /guardrails\/dev-team3\.yaml: certificates\[0\]: got "https:\/\/kv\.vault\.azure\.net\/secrets\/shop"; allowed: a Key Vault certificate URI/,
         ));
 
-    test("the guardrails file's certificates are what the team's admission params allow", async () => {
+    test("the guardrails file's certificates are what the team's namespace allows its Ingresses", async () => {
         const uri = "https://kv-dev-team3.vault.azure.net/certificates/api";
         const r = await run(
             "staging",
             teams(newTeam(NEW_TEAM, `${NEW_TEAM_GUARDRAILS}certificates: [${uri}]\n`)),
         );
-        const params = r.resources.find(
-            (x) =>
-                x.type === "kubernetes:core/v1:ConfigMap" &&
-                x.inputs.metadata.name === "tenant-isolation" &&
-                x.inputs.metadata.namespace === "dev-team3",
+        const namespace = r.resources.find(
+            (x) => x.type === "kubernetes:core/v1:Namespace" && x.inputs.metadata.name === "dev-team3",
         );
-        assert.equal(params?.inputs.data.certificates, uri);
+        assert.equal(
+            namespace?.inputs.metadata.annotations["isolation.tenants.gitops-platform/certificates"],
+            uri,
+        );
     });
 
     test("a key that is not a guardrail is refused in the guardrails file, with the closest one", () =>
