@@ -41,7 +41,7 @@ describe("Flux chart values", () => {
     });
 
     test("helm-controller refuses cross-namespace references and defaults to the namespace's default account, kubeconfig included", () => {
-        assert.deepEqual(values.helmController.container.additionalArgs, [
+        assert.deepEqual(values.helmController.container.additionalArgs.slice(0, 3), [
             "--no-cross-namespace-refs=true",
             "--default-service-account=default",
             "--default-kubeconfig-service-account=default",
@@ -49,16 +49,29 @@ describe("Flux chart values", () => {
     });
 
     test("notification-controller refuses cross-namespace references and authenticates Providers as the namespace's default account", () => {
-        assert.deepEqual(values.notificationController.container.additionalArgs, [
+        assert.deepEqual(values.notificationController.container.additionalArgs.slice(0, 2), [
             "--no-cross-namespace-refs=true",
             "--default-service-account=default",
         ]);
     });
 
     test("attack: an OCIRepository with provider azure and no service account is read as the namespace's default account, not the node's identity", () => {
-        assert.deepEqual(values.sourceController.container.additionalArgs, [
-            "--default-service-account=default",
-        ]);
+        assert.ok(
+            values.sourceController.container.additionalArgs.includes("--default-service-account=default"),
+        );
+    });
+
+    test("every controller given a default service account runs the ObjectLevelWorkloadIdentity gate, without which Flux refuses to start", () => {
+        for (const controller of [
+            "sourceController",
+            "kustomizeController",
+            "helmController",
+            "notificationController",
+        ] as const) {
+            const args = values[controller].container.additionalArgs;
+            if (args.some((a) => /^--default-(kubeconfig-|decryption-)?service-account=/.test(a)))
+                assert.ok(args.includes("--feature-gates=ObjectLevelWorkloadIdentity=true"), controller);
+        }
     });
 
     test("the chart's own multitenancy switch stays off so no flag is set twice", () => {
@@ -71,7 +84,7 @@ describe("Flux chart values", () => {
         assert.deepEqual(values.imageReflectionController, { create: false });
     });
 
-    test("without a client id source-controller gets no workload identity", () => {
+    test("source-controller gets no workload identity of its own (no service account annotations, no labels)", () => {
         assert.deepEqual(values.sourceController, {
             resources: FLUX_CONTROLLER_RESOURCES.sourceController,
             container: { additionalArgs: [...LOCKDOWN_ARGS.sourceController] },
@@ -95,25 +108,6 @@ describe("Flux chart values", () => {
             assert.deepEqual(resources.limits, { cpu: "1000m", memory: "1Gi" }, controller);
             assert.equal(resources.requests.memory, "64Mi", controller);
         }
-    });
-
-    test("with object-level workload identity source-controller gets the feature gate and no Azure identity of its own", () => {
-        const withGate = fluxChartValues({ objectLevelWorkloadIdentity: true });
-        assert.deepEqual(withGate.sourceController, {
-            resources: FLUX_CONTROLLER_RESOURCES.sourceController,
-            container: {
-                additionalArgs: [
-                    ...LOCKDOWN_ARGS.sourceController,
-                    "--feature-gates=ObjectLevelWorkloadIdentity=true",
-                ],
-            },
-        });
-    });
-
-    test("without it source-controller runs the lockdown's arguments only", () => {
-        assert.deepEqual(values.sourceController.container.additionalArgs, [
-            ...LOCKDOWN_ARGS.sourceController,
-        ]);
     });
 
     test("the installation is the upstream flux2 chart of the fluxcd-community repository", () => {
