@@ -103,7 +103,9 @@ function denyNodeIdentityEgress(metadata: NetworkPolicyManifest["metadata"]): Ne
                                 except: NODE_AZURE_ENDPOINTS.map((e) => e.cidr),
                             },
                         },
-                        // Pods by selector too: Cilium's CIDR rules never match cluster endpoints.
+                        // Pods by selector too: Cilium's CIDR rules never match cluster endpoints
+                        // (pods, nodes). AKS's API server runs outside the cluster, so 0.0.0.0/0
+                        // covers it; an in-cluster one would need Cilium's policyCIDRMatchMode: nodes.
                         { namespaceSelector: {} },
                     ],
                     ports: [], // every port
