@@ -14,15 +14,20 @@ export const CLUSTER_NETWORK = {
 } as const;
 
 /**
- * Addresses a team pod must never reach, with why. Azure answers both on every VM, so a pod reaching
- * them talks to the node's own platform endpoints.
+ * The node's own Azure endpoints, which Azure answers on every VM: a pod reaching them talks as the
+ * node (its identity tokens, its provisioning data).
  */
-export const FORBIDDEN_EGRESS: readonly { readonly cidr: string; readonly what: string }[] = [
+export const NODE_AZURE_ENDPOINTS = [
     { cidr: "169.254.169.254/32", what: "the Azure Instance Metadata Service (the node's identity tokens)" },
     {
         cidr: "168.63.129.16/32",
         what: "the Azure WireServer (the node's provisioning data, TLS bootstrap tokens)",
     },
+] as const;
+
+/** Addresses a team pod must never reach, with why. */
+export const FORBIDDEN_EGRESS: readonly { readonly cidr: string; readonly what: string }[] = [
+    ...NODE_AZURE_ENDPOINTS,
     { cidr: CLUSTER_NETWORK.podCidr, what: "the cluster's pods (declare a flow instead)" },
     { cidr: CLUSTER_NETWORK.serviceCidr, what: "the cluster's Services (declare a flow instead)" },
     { cidr: CLUSTER_NETWORK.nodeCidr, what: "the cluster's nodes (kubelet and node ports)" },

@@ -222,8 +222,19 @@ export function chartMuseumAuthSecret(
 }
 
 /**
+ * Labels of the app routing add-on's NGINX pods (aks-app-routing-operator `pkg/manifests/nginx.go`:
+ * its top-level labels and the `ingress-controller` component), the only pods of the ingress
+ * namespace that proxy pushes.
+ */
+export const INGRESS_CONTROLLER_POD_LABELS = {
+    "app.kubernetes.io/managed-by": "aks-app-routing-operator",
+    "app.kubernetes.io/component": "ingress-controller",
+} as const;
+
+/**
  * Who may open connections to ChartMuseum: Flux's source-controller (reads the index and charts) and
- * the exposure path: the ingress controller's namespace, or the load balancer's allowed CIDRs.
+ * the exposure path: the ingress controller's pods (not the rest of its namespace, such as the
+ * add-on's Key Vault placeholders), or the load balancer's allowed CIDRs.
  */
 export function chartMuseumNetworkPolicy(
     namespace: pulumi.Input<string>,
@@ -234,7 +245,12 @@ export function chartMuseumNetworkPolicy(
     const ports = [{ protocol: "TCP", port: CHARTMUSEUM_PORT }];
     const exposurePeers =
         exposure.kind === "ingress"
-            ? [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ingressNamespace } } }]
+            ? [
+                  {
+                      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ingressNamespace } },
+                      podSelector: { matchLabels: { ...INGRESS_CONTROLLER_POD_LABELS } },
+                  },
+              ]
             : exposure.allowedCidrs.map((cidr) => ({ ipBlock: { cidr } }));
     return {
         apiVersion: "networking.k8s.io/v1",

@@ -57,6 +57,18 @@ export function readStackRole(r: ConfigReader): StackRole {
 }
 
 /** The delivery stack's Azure DevOps settings; `teams` are the team files' names (one token each). */
+/**
+ * The GitHub service connection is authorized for every team's pipeline, and a pipeline's own YAML
+ * can keep its token (`checkout` with `persistCredentials: true`): the token must not write. A
+ * classic token (`ghp_`) cannot be narrowed, its `repo` scope writes every repository its owner can;
+ * a fine-grained one can (Contents and Metadata read, Webhooks and Commit statuses read/write).
+ */
+export const CLASSIC_GITHUB_TOKEN = {
+    when: (value: string) => value.startsWith("ghp_"),
+    allowed:
+        "a fine-grained GitHub token (github_pat_...) with Contents read-only, Metadata read, Webhooks and Commit statuses read/write: a classic token's repo scope writes every repository, and every team's pipeline can keep this one (pushes use each team's promotion token)",
+} as const;
+
 export function readDevOpsConfig(r: ConfigReader, teams: readonly string[]): DevOpsConfig {
     const rawUrl = r.string("devopsOrgUrl", {
         valid: (v) => organizationOf(v) !== undefined,
@@ -72,7 +84,7 @@ export function readDevOpsConfig(r: ConfigReader, teams: readonly string[]): Dev
                 'an Azure DevOps project name: at most 64 characters, none of \\ / : * ? " < > ; # $ { } , + = [ ] |, not starting with _ or ending with .',
         }),
         personalAccessToken: r.requireSecret("devopsPersonalAccessToken"),
-        githubToken: r.requireSecret("devopsGithubToken"),
+        githubToken: r.requireSecret("devopsGithubToken", CLASSIC_GITHUB_TOKEN),
         platformRepository: r.string("platformRepository", {
             valid: (v) => /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(v),
             allowed: 'the platform repository on GitHub as owner/repo, e.g. "one-kubernetes/gitops-platform"',

@@ -326,7 +326,7 @@ export class Flux extends pulumi.ComponentResource {
             name: FLUX_INSTALL.releaseName,
             namespace: FLUX_NAMESPACE,
         };
-        const values = fluxChartValues({ objectLevelWorkloadIdentity });
+        const values = fluxChartValues();
         const crds = new k8s.helm.v4.Chart(
             `${this.name}-crds`,
             { ...chart, values, postRenderer: { command: "node", args: ["-e", CRDS_ONLY_POST_RENDERER] } },

@@ -38,22 +38,52 @@ export const FLUX_INSTALL = {
 export const DEFAULT_TENANT_SERVICE_ACCOUNT = "default";
 
 /**
- * Multi-tenancy lockdown flags per controller, as fluxcd/flux2-multi-tenancy patches them: no Flux
- * object may reference a source or provider in another namespace, kustomize may not pull remote bases,
- * and an object without `serviceAccountName` impersonates the namespace's `default` account (which
- * has no rights) instead of running as the cluster-admin controller.
+ * The flag that lets source-controller read an OCIRepository as its `serviceAccountName` (Flux 2.6+,
+ * fluxcd.io "Microsoft Azure" integration, object level): it asks the API server for that account's
+ * token and exchanges it for the Azure identity the account's annotations name. Every controller given
+ * a default service account below needs it too: without it Flux refuses to start ("cannot set default
+ * service accounts when the feature gate ObjectLevelWorkloadIdentity is not enabled", fluxcd/pkg auth).
+ * Harmless where nothing names a cloud provider: no token is minted then.
+ */
+export const OBJECT_LEVEL_WORKLOAD_IDENTITY_ARG = "--feature-gates=ObjectLevelWorkloadIdentity=true";
+
+/**
+ * Multi-tenancy lockdown flags per controller, as fluxcd/flux2-multi-tenancy patches them and Flux's
+ * security best practices list them (Flux 2.6+, fluxcd/flux2#5465): no Flux object may reference a
+ * source or provider in another namespace, kustomize may not pull remote bases, and every
+ * service-account field left empty falls back to the namespace's `default` account (which has no
+ * rights and no Azure identity) instead of the controller's own identity or the node's:
+ * `--default-service-account` for what an object applies (kustomize, helm) or authenticates as
+ * (source: an OCIRepository with `provider: azure`; notification: a Provider), and on kustomize-
+ * and helm-controller `--default-kubeconfig-service-account` (`kubeConfig.configMapRef`), on
+ * kustomize-controller `--default-decryption-service-account` (SOPS with Key Vault). Without them an
+ * object naming a cloud provider and no account is read as the kubelet's identity, which reads the
+ * whole registry.
  */
 export const LOCKDOWN_ARGS = {
+    sourceController: [
+        `--default-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
+        OBJECT_LEVEL_WORKLOAD_IDENTITY_ARG,
+    ],
     kustomizeController: [
         "--no-cross-namespace-refs=true",
         "--no-remote-bases=true",
         `--default-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
+        `--default-decryption-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
+        `--default-kubeconfig-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
+        OBJECT_LEVEL_WORKLOAD_IDENTITY_ARG,
     ],
     helmController: [
         "--no-cross-namespace-refs=true",
         `--default-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
+        `--default-kubeconfig-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
+        OBJECT_LEVEL_WORKLOAD_IDENTITY_ARG,
     ],
-    notificationController: ["--no-cross-namespace-refs=true"],
+    notificationController: [
+        "--no-cross-namespace-refs=true",
+        `--default-service-account=${DEFAULT_TENANT_SERVICE_ACCOUNT}`,
+        OBJECT_LEVEL_WORKLOAD_IDENTITY_ARG,
+    ],
 } as const;
 
 /**
@@ -71,13 +101,6 @@ export const FLEET_SERVICE_ACCOUNT = "kustomize-controller";
 
 /** The service account the flux2 chart runs source-controller as. */
 export const SOURCE_CONTROLLER_SERVICE_ACCOUNT = "source-controller";
-
-/**
- * The flag that lets source-controller read an OCIRepository as its `serviceAccountName` (Flux 2.6+,
- * fluxcd.io "Microsoft Azure" integration, object level): it asks the API server for that account's
- * token and exchanges it for the Azure identity the account's annotations name.
- */
-export const OBJECT_LEVEL_WORKLOAD_IDENTITY_ARG = "--feature-gates=ObjectLevelWorkloadIdentity=true";
 
 /** Name of the ClusterRole and ClusterRoleBinding of source-controller's object-level workload identity. */
 export const OBJECT_IDENTITY_RBAC_NAME = "flux-source-object-identity";
@@ -151,12 +174,10 @@ export const FLUX_CONTROLLER_RESOURCES = {
  * Values of the flux2 chart: source, kustomize, helm and notification controllers with the lockdown
  * flags and upstream resources; image automation off (`flux bootstrap` leaves it out too); the
  * chart's network policies off (they admit every namespace): networkPolicies.ts has the platform's.
- * With `objectLevelWorkloadIdentity` (OCI charts on ACR), source-controller reads each OCIRepository
- * as the ServiceAccount it names; it never carries an Azure identity of its own.
+ * Source-controller reads each OCIRepository as the ServiceAccount it names (the RBAC to mint the
+ * chart readers' tokens exists with OCI charts on ACR only); it never carries an Azure identity of its own.
  */
-export function fluxChartValues(
-    options: { readonly objectLevelWorkloadIdentity?: boolean } = {},
-): Record<string, unknown> {
+export function fluxChartValues(): Record<string, unknown> {
     return {
         installCRDs: true,
         // The chart's own switch would add the same flags; they are set explicitly below, once, so the
@@ -187,9 +208,7 @@ export function fluxChartValues(
         },
         sourceController: {
             resources: FLUX_CONTROLLER_RESOURCES.sourceController,
-            ...(options.objectLevelWorkloadIdentity
-                ? { container: { additionalArgs: [OBJECT_LEVEL_WORKLOAD_IDENTITY_ARG] } }
-                : {}),
+            container: { additionalArgs: [...LOCKDOWN_ARGS.sourceController] },
         },
     };
 }

@@ -2,6 +2,7 @@
 // namespace on the metrics port and on every port of notification-controller). Pure builders.
 import type { NetworkPolicyManifest } from "../tenants/networkPolicies";
 import { FLUX_NAMESPACE } from "../../src/namespaces";
+import { NODE_AZURE_ENDPOINTS } from "../../src/network";
 
 /** The controllers the platform runs, by their pods' `app` label (the chart's selector). */
 export const FLUX_CONTROLLERS = {
@@ -21,8 +22,15 @@ const controllers = (...names: readonly string[]) => ({
 });
 
 /**
- * The NetworkPolicies of flux-system, ingress only (the controllers' egress, to GitHub, the registry
- * and the chat webhook, stays open):
+ * The NetworkPolicies of flux-system:
+ * - `deny-node-identity-egress`: no controller reaches the node's Azure endpoints (IMDS, WireServer),
+ *   so an object that names a cloud provider and no identity can never be served the kubelet's
+ *   identity, which reads the whole registry. No controller needs them: source-controller reads OCI
+ *   charts as each team's chart reader (object-level workload identity: a service account token
+ *   exchanged with Azure AD over the internet, never IMDS), and none of the others authenticates to
+ *   Azure. Everything else (GitHub, the registry, Azure AD, the API server, DNS, the chat webhook)
+ *   stays open;
+ * - and for ingress:
  * - `default-deny-ingress`: nothing reaches any pod of flux-system...
  * - `allow-artifacts`: ...but kustomize- and helm-controller fetching artifacts from source-controller;
  * - `allow-events`: ...and source-, kustomize- and helm-controller posting events to
@@ -40,6 +48,7 @@ export function fluxNetworkPolicies(namespace: string = FLUX_NAMESPACE): Network
     const tcp = (port: number) => [{ protocol: "TCP" as const, port }];
     const { source, kustomize, helm, notification } = FLUX_CONTROLLERS;
     return [
+        denyNodeIdentityEgress(metadata("deny-node-identity-egress")),
         {
             apiVersion: "networking.k8s.io/v1",
             kind: "NetworkPolicy",
@@ -74,4 +83,34 @@ export function fluxNetworkPolicies(namespace: string = FLUX_NAMESPACE): Network
             },
         },
     ];
+}
+
+/** Egress anywhere but the node's Azure endpoints, for every pod of flux-system. */
+function denyNodeIdentityEgress(metadata: NetworkPolicyManifest["metadata"]): NetworkPolicyManifest {
+    return {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata,
+        spec: {
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: [
+                {
+                    to: [
+                        {
+                            ipBlock: {
+                                cidr: "0.0.0.0/0",
+                                except: NODE_AZURE_ENDPOINTS.map((e) => e.cidr),
+                            },
+                        },
+                        // Pods by selector too: Cilium's CIDR rules never match cluster endpoints
+                        // (pods, nodes). AKS's API server runs outside the cluster, so 0.0.0.0/0
+                        // covers it; an in-cluster one would need Cilium's policyCIDRMatchMode: nodes.
+                        { namespaceSelector: {} },
+                    ],
+                    ports: [], // every port
+                },
+            ],
+        },
+    };
 }

@@ -9,8 +9,9 @@ export interface TenantAdmissionArgs {
 
 /**
  * The admission policies every tenant namespace is held to (admissionPolicies.ts), once per cluster:
- * one ValidatingAdmissionPolicy and one binding per rule, bound by the tenant label. Each Tenant adds
- * its params; its Flux objects wait for this component, so no team object is admitted before it.
+ * one ValidatingAdmissionPolicy and one binding per rule, bound by the tenant label. Each Tenant
+ * annotates its namespace with its settings; its Flux objects wait for this component, so no team
+ * object is admitted before it.
  */
 export class TenantAdmission extends pulumi.ComponentResource {
     /** Names of the policies (and of their bindings). */

@@ -1,13 +1,17 @@
 // What the API server refuses in every tenant namespace, whoever asks: native ValidatingAdmissionPolicies
 // (admissionregistration.k8s.io/v1, GA in Kubernetes 1.30), so no admission controller has to run.
 // One policy and one binding per rule for the whole cluster; what differs per team (its hosts, its
-// load balancers) and the environment's registry are the params: a platform-owned ConfigMap in each
-// tenant namespace, which the binding reads from the namespace of the object being admitted.
+// load balancers, its certificates) and the environment's registry are annotations of the team's
+// namespace, which the policies read from the namespace of the object being admitted (`namespaceObject`).
+// Not a params object (`paramKind`) in the namespace: the API server looks params up before any match
+// condition, so once the namespace controller had deleted them, `parameterNotFoundAction: Deny` would
+// refuse the finalizer-removing updates of what is left (Job pods, LoadBalancer Services, Flux
+// sources) and removing a team would hang. The namespace outlives everything in it.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigReader } from "../../src/config/reader";
 import { CHART_READER_SERVICE_ACCOUNT } from "../../src/flux";
 import type { TenantConfig } from "./config";
-import { RECONCILER_SERVICE_ACCOUNT, TENANT_LABEL, tenantMetadata } from "./manifests";
+import { RECONCILER_SERVICE_ACCOUNT, TENANT_LABEL } from "./manifests";
 
 /** ValidatingAdmissionPolicy went GA (admissionregistration.k8s.io/v1) in this Kubernetes release. */
 export const ADMISSION_POLICY_MINIMUM_KUBERNETES = "1.30";
@@ -32,8 +36,17 @@ export function checkAdmissionPrerequisites(
     );
 }
 
-/** The params ConfigMap in each tenant namespace. */
-export const ISOLATION_PARAMS_NAME = "tenant-isolation";
+/** Prefix of the annotations of a tenant namespace that hold the team's isolation settings. */
+export const ISOLATION_ANNOTATION_PREFIX = "isolation.tenants.gitops-platform/";
+/** The isolation settings, each an annotation `<prefix><key>` of the team's namespace. */
+export const ISOLATION_KEYS = [
+    "registry",
+    "images",
+    "charts",
+    "hosts",
+    "loadBalancers",
+    "certificates",
+] as const;
 /** The label the platform puts on what it owns in a tenant namespace (manifests.ts `labels`). */
 export const PLATFORM_OWNED_LABEL = { key: "app.kubernetes.io/managed-by", value: "pulumi" } as const;
 
@@ -49,33 +62,45 @@ export function teamImagePrefix(t: TenantConfig, registryLoginServer: pulumi.Inp
 }
 
 /**
- * The data of a team's params: every value a string (a ConfigMap), lists comma-separated. `images` is
- * the team's own path in the environment's registry, `charts` what its Flux chart sources must be
- * under: its own ChartMuseum repository or its own OCI path (`teamChartSourcePrefix`).
+ * A team's isolation settings, as the annotations of its namespace: every value a string, lists
+ * comma-separated. `images` is the team's own path in the environment's registry, `charts` what its
+ * Flux chart sources must be under: its own ChartMuseum repository or its own OCI path
+ * (`teamChartSourcePrefix`). The namespace is cluster-scoped: no team right reaches it, and
+ * `tenant-namespaces` refuses any change but the platform's.
  */
-export function isolationParams(
+export function isolationAnnotations(
     t: TenantConfig,
     registryLoginServer: pulumi.Input<string>,
     chartSourcePrefix: pulumi.Input<string>,
-) {
-    return {
-        apiVersion: "v1" as const,
-        kind: "ConfigMap" as const,
-        metadata: tenantMetadata(t, ISOLATION_PARAMS_NAME),
-        data: {
-            registry: registryLoginServer,
-            images: teamImagePrefix(t, registryLoginServer),
-            charts: chartSourcePrefix,
-            hosts: t.hosts.join(","),
-            loadBalancers: String(t.loadBalancers),
-        },
+): Record<string, pulumi.Input<string>> {
+    const values: Record<(typeof ISOLATION_KEYS)[number], pulumi.Input<string>> = {
+        registry: registryLoginServer,
+        images: teamImagePrefix(t, registryLoginServer),
+        charts: chartSourcePrefix,
+        hosts: t.hosts.join(","),
+        loadBalancers: String(t.loadBalancers),
+        certificates: t.certificates.join(","),
     };
+    return Object.fromEntries(
+        Object.entries(values).map(([k, v]) => [`${ISOLATION_ANNOTATION_PREFIX}${k}`, v]),
+    );
 }
+
+/**
+ * The team's settings read from the namespace of the object being admitted. A namespace without them
+ * (not made by the platform) fails the expression, which refuses.
+ */
+const ISOLATION_VARIABLE = {
+    name: "isolation",
+    expression: `{${ISOLATION_KEYS.map((k) => `'${k}': namespaceObject.metadata.annotations['${ISOLATION_ANNOTATION_PREFIX}${k}']`).join(", ")}}`,
+};
 
 interface Rule {
     readonly apiGroups: readonly string[];
     readonly resources: readonly string[];
     readonly operations: readonly string[];
+    /** Default `Namespaced`: what is in a tenant namespace. */
+    readonly scope?: "Namespaced" | "Cluster";
 }
 
 interface Validation {
@@ -87,8 +112,13 @@ interface Validation {
 /** One rule the API server enforces: what it matches, what it computes, what must hold. */
 export interface TenantPolicy {
     readonly name: string;
-    /** Reads the team's params (`params.data.*`). */
+    /** Reads the team's isolation settings (`variables.isolation.*`, from its namespace's annotations). */
     readonly params: boolean;
+    /**
+     * Bound in every namespace, not only tenant ones (default false): for a Namespace object the API
+     * server matches the labels it is being given, which an update could strip of the tenant label.
+     */
+    readonly everyNamespace?: boolean;
     readonly rules: readonly Rule[];
     readonly variables: readonly { readonly name: string; readonly expression: string }[];
     readonly validations: readonly Validation[];
@@ -183,7 +213,8 @@ const services: TenantPolicy = {
             message: "NodePort Services are refused: traffic enters through the shared ingress",
         },
         {
-            expression: "variables.serviceType != 'LoadBalancer' || int(params.data.loadBalancers) > 0",
+            expression:
+                "variables.serviceType != 'LoadBalancer' || int(variables.isolation.loadBalancers) > 0",
             message:
                 "LoadBalancer Services are refused unless the team file allows them (loadBalancers: <count>)",
         },
@@ -195,17 +226,87 @@ const services: TenantPolicy = {
     ],
 };
 
-/** Ingresses claim only the team's declared hosts on the shared ingress controller. */
+/**
+ * The NGINX annotations a team may set: each changes only how NGINX serves the team's own location
+ * (redirects, timeouts, body size, CORS, rate limits, affinity, rewrites) and none names another
+ * upstream, host or credential. The rest stay the platform's: `mirror-target`/`mirror-host` copy a
+ * request, body included, to any URL NGINX can reach (ChartMuseum's upload API among them),
+ * `server-alias` claims other hosts, the `auth-*` family sends requests and their credentials
+ * elsewhere, `proxy-ssl-secret`/`auth-tls-secret` read another namespace's Secret, `default-backend`,
+ * `upstream-vhost` and `service-upstream` re-route, and the `*-snippet` ones run configuration.
+ */
+export const TEAM_NGINX_ANNOTATIONS = [
+    "app-root",
+    "affinity",
+    "affinity-mode",
+    "backend-protocol",
+    "client-body-buffer-size",
+    "cors-allow-credentials",
+    "cors-allow-headers",
+    "cors-allow-methods",
+    "cors-allow-origin",
+    "cors-expose-headers",
+    "cors-max-age",
+    "enable-cors",
+    "force-ssl-redirect",
+    "limit-connections",
+    "limit-rpm",
+    "limit-rps",
+    "proxy-body-size",
+    "proxy-buffer-size",
+    "proxy-buffering",
+    "proxy-connect-timeout",
+    "proxy-read-timeout",
+    "proxy-send-timeout",
+    "rewrite-target",
+    "session-cookie-max-age",
+    "session-cookie-name",
+    "session-cookie-path",
+    "ssl-redirect",
+    "use-regex",
+] as const;
+/** ingress-nginx's annotation prefix (the app routing add-on keeps the default). */
+export const NGINX_ANNOTATION_PREFIX = "nginx.ingress.kubernetes.io/";
+/** The app routing add-on's annotation naming the Key Vault certificate it syncs for an Ingress. */
+export const KEY_VAULT_CERTIFICATE_ANNOTATION = "kubernetes.azure.com/tls-cert-keyvault-uri";
+
+/**
+ * Ingresses claim only the team's declared hosts on the shared ingress controller, set only the NGINX
+ * annotations a team may, and name only the team's own Key Vault certificates.
+ */
 const ingresses: TenantPolicy = {
     name: "tenant-ingress-hosts",
     params: true,
     rules: [{ apiGroups: ["networking.k8s.io"], resources: ["ingresses"], operations: WRITES }],
     variables: [
-        { name: "hosts", expression: "params.data.hosts == '' ? [] : params.data.hosts.split(',')" },
+        {
+            name: "hosts",
+            expression: "variables.isolation.hosts == '' ? [] : variables.isolation.hosts.split(',')",
+        },
         // A rule without a host matches every host: it claims '', which no team declares.
         {
             name: "claimed",
             expression: "has(object.spec.rules) ? object.spec.rules.map(r, has(r.host) ? r.host : '') : []",
+        },
+        {
+            name: "annotations",
+            expression: "has(object.metadata.annotations) ? object.metadata.annotations : {}",
+        },
+        {
+            name: "refusedNginx",
+            expression:
+                `variables.annotations.filter(k, k.startsWith('${NGINX_ANNOTATION_PREFIX}') && ` +
+                `!(k in [${TEAM_NGINX_ANNOTATIONS.map((a) => `'${NGINX_ANNOTATION_PREFIX}${a}'`).join(", ")}]))`,
+        },
+        {
+            name: "certificates",
+            expression:
+                "variables.isolation.certificates == '' ? [] : variables.isolation.certificates.split(',')",
+        },
+        // A URI names a certificate, or one version of it (`<certificate>/<version>`).
+        {
+            name: "certificate",
+            expression: `'${KEY_VAULT_CERTIFICATE_ANNOTATION}' in variables.annotations ? variables.annotations['${KEY_VAULT_CERTIFICATE_ANNOTATION}'] : ''`,
         },
     ],
     validations: [
@@ -217,13 +318,14 @@ const ingresses: TenantPolicy = {
         {
             expression: "variables.claimed.all(h, h in variables.hosts)",
             messageExpression:
-                "'Ingress hosts must be the team\\'s declared hosts (' + params.data.hosts + '); refused: ' + " +
+                "'Ingress hosts must be the team\\'s declared hosts (' + variables.isolation.hosts + '); refused: ' + " +
                 "variables.claimed.filter(h, !(h in variables.hosts)).map(h, h == '' ? '<any host>' : h).join(', ')",
         },
         {
             expression:
                 "!has(object.spec.tls) || object.spec.tls.all(t, !has(t.hosts) || t.hosts.all(h, h in variables.hosts))",
-            messageExpression: "'TLS hosts must be the team\\'s declared hosts (' + params.data.hosts + ')'",
+            messageExpression:
+                "'TLS hosts must be the team\\'s declared hosts (' + variables.isolation.hosts + ')'",
         },
         {
             expression:
@@ -231,8 +333,34 @@ const ingresses: TenantPolicy = {
             message:
                 "NGINX snippet annotations are refused: they run configuration in the shared ingress controller",
         },
+        {
+            expression: "size(variables.refusedNginx) == 0",
+            messageExpression:
+                "'NGINX annotations outside the ones a team may set are refused (they reach other upstreams, hosts or credentials of the shared ingress); refused: ' + " +
+                `variables.refusedNginx.join(', ') + '; allowed: ${TEAM_NGINX_ANNOTATIONS.join(", ")}'`,
+        },
+        {
+            expression:
+                "variables.certificate == '' || variables.certificates.exists(c, variables.certificate == c || " +
+                "(variables.certificate.startsWith(c + '/') && variables.certificate.substring(size(c) + 1).matches('^[0-9a-zA-Z]+$')))",
+            messageExpression:
+                `'${KEY_VAULT_CERTIFICATE_ANNOTATION} must name one of the team\\'s certificates (its guardrails file\\'s certificates: ' + ` +
+                "(variables.isolation.certificates == '' ? 'none' : variables.isolation.certificates) + '); refused: ' + variables.certificate",
+        },
     ],
 };
+
+/**
+ * The app routing add-on's placeholder pod, as its operator writes it (aks-app-routing-operator,
+ * `pkg/controller/keyvault/placeholder_pod.go`: container `placeholder`, image
+ * `<registry>/oss/kubernetes/pause:<tag>` with registry `mcr.microsoft.com`, a read-only CSI volume of
+ * the Secrets Store driver).
+ */
+export const KEY_VAULT_PLACEHOLDER = {
+    container: "placeholder",
+    image: "mcr.microsoft.com/oss/kubernetes/pause:",
+    csiDriver: "secrets-store.csi.k8s.io",
+} as const;
 
 /**
  * Workloads run only the team's own images, `<loginServer>/<team>/...` (where its pipelines push), and
@@ -269,11 +397,28 @@ const workloads: TenantPolicy = {
                 "(has(variables.spec.ephemeralContainers) ? variables.spec.ephemeralContainers.map(c, c.image) : []) + " +
                 "(has(variables.spec.volumes) ? variables.spec.volumes.filter(v, has(v.image)).map(v, v.image.reference) : [])",
         },
-        { name: "prefix", expression: "params.data.images" },
+        { name: "prefix", expression: "variables.isolation.images" },
+        // The app routing add-on's placeholder (a Deployment `keyvault-<ingress>` that holds the CSI
+        // mount the add-on syncs an Ingress's certificate through): its one `pause` container from
+        // Microsoft's registry, mounting nothing but that CSI volume, written by the add-on or by
+        // Kubernetes' controllers from it (principals with the right in every namespace), never a team.
+        {
+            name: "keyVaultPlaceholder",
+            expression:
+                `${BY_PLATFORM} && size(variables.spec.containers) == 1 && ` +
+                `variables.spec.containers[0].name == '${KEY_VAULT_PLACEHOLDER.container}' && ` +
+                `variables.spec.containers[0].image.startsWith('${KEY_VAULT_PLACEHOLDER.image}') && ` +
+                "!has(variables.spec.containers[0].command) && !has(variables.spec.containers[0].args) && " +
+                "(!has(variables.spec.initContainers) || size(variables.spec.initContainers) == 0) && " +
+                "(!has(variables.spec.ephemeralContainers) || size(variables.spec.ephemeralContainers) == 0) && " +
+                "has(variables.spec.volumes) && variables.spec.volumes.all(v, has(v.csi) && " +
+                `v.csi.driver == '${KEY_VAULT_PLACEHOLDER.csiDriver}')`,
+        },
     ],
     validations: [
         {
-            expression: "variables.images.all(i, i.startsWith(variables.prefix))",
+            expression:
+                "variables.keyVaultPlaceholder || variables.images.all(i, i.startsWith(variables.prefix))",
             messageExpression:
                 "'images must be the team\\'s own, under ' + variables.prefix + ' in the environment\\'s registry; refused: ' + " +
                 "variables.images.filter(i, !i.startsWith(variables.prefix)).join(', ')",
@@ -312,10 +457,10 @@ const chartSources: TenantPolicy = {
     validations: [
         {
             expression:
-                "(variables.url + '/').startsWith(params.data.charts) && " +
+                "(variables.url + '/').startsWith(variables.isolation.charts) && " +
                 `![${URL_TRICKS.map((t) => `'${t}'`).join(", ")}].exists(t, variables.url.contains(t))`,
             messageExpression:
-                "'chart sources must be the team\\'s own, under ' + params.data.charts + '; refused: ' + variables.url",
+                "'chart sources must be the team\\'s own, under ' + variables.isolation.charts + '; refused: ' + variables.url",
         },
         {
             expression:
@@ -332,6 +477,76 @@ const chartSources: TenantPolicy = {
     ],
 };
 
+/**
+ * No long-lived service account tokens: a Secret of type `kubernetes.io/service-account-token` naming
+ * `flux-reconciler` (or any account of the namespace) would be filled by Kubernetes with a token that
+ * never expires, carrying that account's rights; whoever may create Secrets here (the reconciler, a
+ * member) could mint one. Nothing the platform or the starter kits run needs one (pods get projected,
+ * expiring tokens), so the type is refused to everyone.
+ */
+const secrets: TenantPolicy = {
+    name: "tenant-secrets",
+    params: false,
+    rules: [{ apiGroups: [""], resources: ["secrets"], operations: WRITES }],
+    variables: [],
+    validations: [
+        {
+            expression: "!has(object.type) || object.type != 'kubernetes.io/service-account-token'",
+            message:
+                "Secrets of type kubernetes.io/service-account-token are refused in tenant namespaces: they hold a token that never expires; pods get expiring projected tokens",
+        },
+    ],
+};
+
+/**
+ * The tenant namespace itself (cluster-scoped) changes only by the platform: its labels bind every
+ * policy and set its Pod Security level, its annotations hold the team's isolation settings.
+ * Kubernetes' namespace controller finalizes through `namespaces/finalize` and `/status`, not matched.
+ */
+const namespaces: TenantPolicy = {
+    name: "tenant-namespaces",
+    params: false,
+    everyNamespace: true,
+    rules: [
+        { apiGroups: [""], resources: ["namespaces"], operations: ["UPDATE", "DELETE"], scope: "Cluster" },
+    ],
+    variables: [
+        {
+            name: "tenant",
+            expression: `has(oldObject.metadata.labels) && '${TENANT_LABEL}' in oldObject.metadata.labels`,
+        },
+        { name: "byPlatform", expression: BY_PLATFORM },
+    ],
+    validations: [
+        {
+            expression: "!variables.tenant || variables.byPlatform",
+            message:
+                "a tenant namespace (its labels, Pod Security level and isolation annotations) changes only through the platform config",
+        },
+    ],
+};
+
+/** Fail closed: whatever the object, a namespace without the team's settings refuses it (reading them errs). */
+const HAS_ISOLATION = {
+    expression: `size(variables.isolation) == ${ISOLATION_KEYS.length}`,
+    message: `this tenant namespace carries no isolation settings (${ISOLATION_ANNOTATION_PREFIX}*): only the platform makes tenant namespaces`,
+};
+
+/**
+ * An update of an object already being deleted that changes nothing but its metadata's bookkeeping
+ * (a controller removing its finalizer) is not judged again: a guardrail tightened since (fewer load
+ * balancers, another registry) must not keep it, and the namespace holding it, from going. Any other
+ * change of such an object is judged as usual.
+ */
+const FINALIZING = {
+    name: "not-finalizing",
+    expression:
+        "!(request.operation == 'UPDATE' && oldObject != null && has(oldObject.metadata.deletionTimestamp) && " +
+        "(has(object.spec) ? object.spec : {}) == (has(oldObject.spec) ? oldObject.spec : {}) && " +
+        "(has(object.metadata.annotations) ? object.metadata.annotations : {}) == " +
+        "(has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}))",
+};
+
 /** Every rule, in the order they are registered. */
 export const TENANT_POLICIES: readonly TenantPolicy[] = [
     platformObjects,
@@ -340,6 +555,8 @@ export const TENANT_POLICIES: readonly TenantPolicy[] = [
     ingresses,
     workloads,
     chartSources,
+    secrets,
+    namespaces,
 ];
 
 /** A ValidatingAdmissionPolicy, cluster-scoped. */
@@ -349,25 +566,30 @@ export function admissionPolicy(policy: TenantPolicy) {
         kind: "ValidatingAdmissionPolicy" as const,
         metadata: { name: policy.name, labels: { [PLATFORM_OWNED_LABEL.key]: PLATFORM_OWNED_LABEL.value } },
         spec: {
-            // An expression that errors (or params that are missing) refuses rather than admits.
+            // An expression that errors (a namespace without the team's settings included) refuses.
             failurePolicy: "Fail",
-            ...(policy.params ? { paramKind: { apiVersion: "v1", kind: "ConfigMap" } } : {}),
             matchConstraints: {
                 resourceRules: policy.rules.map((rule) => ({
                     apiGroups: [...rule.apiGroups],
                     apiVersions: ["*"],
                     resources: [...rule.resources],
                     operations: [...rule.operations],
-                    scope: "Namespaced",
+                    scope: rule.scope ?? "Namespaced",
                 })),
             },
-            variables: policy.variables.map((v) => ({ ...v })),
-            validations: policy.validations.map((v) => ({ ...v, reason: "Forbidden" })),
+            ...(policy.params ? { matchConditions: [{ ...FINALIZING }] } : {}),
+            variables: [...(policy.params ? [ISOLATION_VARIABLE] : []), ...policy.variables].map((v) => ({
+                ...v,
+            })),
+            validations: [...(policy.params ? [HAS_ISOLATION] : []), ...policy.validations].map((v) => ({
+                ...v,
+                reason: "Forbidden",
+            })),
         },
     };
 }
 
-/** Binds a policy to every tenant namespace (by the tenant label), reading that namespace's params. */
+/** Binds a policy to every tenant namespace (by the tenant label; a Namespace by its own labels). */
 export function admissionPolicyBinding(policy: TenantPolicy) {
     return {
         apiVersion: "admissionregistration.k8s.io/v1" as const,
@@ -376,11 +598,10 @@ export function admissionPolicyBinding(policy: TenantPolicy) {
         spec: {
             policyName: policy.name,
             validationActions: ["Deny"],
-            ...(policy.params
-                ? { paramRef: { name: ISOLATION_PARAMS_NAME, parameterNotFoundAction: "Deny" } }
-                : {}),
             matchResources: {
-                namespaceSelector: { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] },
+                namespaceSelector: policy.everyNamespace
+                    ? {}
+                    : { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] },
             },
         },
     };

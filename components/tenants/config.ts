@@ -179,6 +179,13 @@ interface TenantCommon {
     readonly loadBalancers: number;
     /** Declared ways out of the cluster; nothing else leaves the namespace but DNS and declared flows. */
     readonly egress: readonly EgressConfig[];
+    /**
+     * Key Vault certificates (`https://<vault>.vault.azure.net/certificates/<name>`) the team's Ingresses
+     * may name in `kubernetes.azure.com/tls-cert-keyvault-uri` (any version of each). Default none: the
+     * add-on's identity reads the whole ingress Key Vault, so an unchecked URI would sync another
+     * team's certificate, private key included, into this namespace.
+     */
+    readonly certificates: readonly string[];
 }
 
 /** A team that ships charts: one HelmRelease per app, from the chart repository. */
@@ -249,6 +256,7 @@ const TENANT_KEYS = [
     "hosts",
     "loadBalancers",
     "egress",
+    "certificates",
 ];
 const APP_KEYS = [
     "name",
@@ -430,7 +438,7 @@ function readExposure(
     t: Raw,
     at: string,
     apps: readonly string[],
-): Pick<TenantCommon, "hosts" | "loadBalancers" | "egress"> {
+): Pick<TenantCommon, "hosts" | "loadBalancers" | "egress" | "certificates"> {
     const hosts = list(t.hosts, r, `${at}.hosts`).map(String);
     hosts.forEach((host, i) => {
         if (!isDnsName(host))
@@ -455,8 +463,21 @@ function readExposure(
     const egress = list(t.egress, r, `${at}.egress`).map((e, i) =>
         readEgress(r, e, `${at}.egress[${i}]`, apps),
     );
-    return { hosts, loadBalancers: loadBalancers as number, egress };
+    const certificates = list(t.certificates, r, `${at}.certificates`).map(String);
+    certificates.forEach((uri, i) => {
+        if (!KEY_VAULT_CERTIFICATE.test(uri))
+            r.problem(
+                `${at}.certificates[${i}]`,
+                uri,
+                "a Key Vault certificate URI without version, https://<vault>.vault.azure.net/certificates/<name> (any version of it is then allowed)",
+            );
+    });
+    return { hosts, loadBalancers: loadBalancers as number, egress, certificates };
 }
+
+/** A versionless Key Vault certificate URI: what the app routing add-on's annotation names. */
+const KEY_VAULT_CERTIFICATE =
+    /^https:\/\/[a-z0-9-]{3,24}\.vault\.azure\.net\/certificates\/[A-Za-z0-9-]{1,127}$/i;
 
 function readEgress(r: ConfigReader, raw: unknown, at: string, apps: readonly string[]): EgressConfig {
     const { host, ...e } = isObject(raw) ? raw : {};

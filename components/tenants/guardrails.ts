@@ -19,6 +19,7 @@ export const GUARDRAIL_KEYS = [
     "limits",
     "loadBalancers",
     "egress",
+    "certificates",
 ] as const;
 
 /** The folder of the guardrails files, inside the teams' folder. */

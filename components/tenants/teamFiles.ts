@@ -14,9 +14,18 @@ type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** What an environment's section of a team file may change. */
-const ENVIRONMENT_KEYS = ["apps", "git", "quota", "limits", "hosts", "egress", "loadBalancers"] as const;
+const ENVIRONMENT_KEYS = [
+    "apps",
+    "git",
+    "quota",
+    "limits",
+    "hosts",
+    "egress",
+    "loadBalancers",
+    "certificates",
+] as const;
 /** Keys an environment's section replaces whole: each environment has its own hosts and ways out. */
-const REPLACED_KEYS = ["hosts", "egress", "loadBalancers"] as const;
+const REPLACED_KEYS = ["hosts", "egress", "loadBalancers", "certificates"] as const;
 
 /** A team file, with its environment's section merged in: what `readTenant` validates. */
 export interface TeamFile {

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { assertNever } from "../../src/assertNever";
 import { ChartSource, teamChartSourcePrefix } from "../charts/source";
 import type { FluxNotifications } from "../flux/config";
-import { isolationParams } from "./admissionPolicies";
+import { isolationAnnotations } from "./admissionPolicies";
 import type { TenantConfig } from "./config";
 import type { DeliveryContext } from "./delivery/context";
 import { fluxResource } from "./delivery/context";
@@ -79,10 +79,10 @@ export interface TenantArgs {
 }
 
 /**
- * One team: its namespace (tenant label, Pod Security Admission), the reconciler ServiceAccount with a
- * Role that manages the team's workloads but none of its guardrails (the team's people get their
- * rights through Azure RBAC, see Identities), quota and default limits, the params of the admission
- * policies, default-deny NetworkPolicies opened only for the declared flows and egress, the alert on
+ * One team: its namespace (tenant label, Pod Security Admission, the admission policies' settings as
+ * annotations), the reconciler ServiceAccount with a Role that manages the team's workloads but none
+ * of its guardrails (the team's people get their rights through Azure RBAC, see Identities), quota and
+ * default limits, default-deny NetworkPolicies opened only for the declared flows and egress, the alert on
  * failed releases, (acr-oci) the chart reader its OCIRepositories are read as, and its delivery:
  * HelmReleases from the chart source (helm) or a GitRepository and Kustomization (kustomize), applied
  * as the reconciler.
@@ -107,11 +107,7 @@ export class Tenant extends pulumi.ComponentResource {
             );
         }
         const k8sOpts = { parent: this, provider: args.provider };
-        const ns = new k8s.core.v1.Namespace(
-            `${name}-ns`,
-            { metadata: namespaceManifest(t).metadata },
-            k8sOpts,
-        );
+        const ns = this.namespaceOf(name, t, args, k8sOpts);
         const inNamespace = { ...k8sOpts, dependsOn: [ns] };
         const rbac = this.reconciler(name, t, inNamespace);
         const policies = networkPolicies({
@@ -121,7 +117,7 @@ export class Tenant extends pulumi.ComponentResource {
         });
         this.people(name, t, args, inNamespace);
         const guardrails = [
-            ...this.guardrails(name, t, args, inNamespace),
+            ...this.guardrails(name, t, inNamespace),
             ...this.networkPolicyResources(name, policies, inNamespace),
             ...this.chartReader(name, t, args, inNamespace),
         ];
@@ -281,23 +277,31 @@ export class Tenant extends pulumi.ComponentResource {
         }
     }
 
-    /** What caps and fences the team: the quota, the default container limits, the admission params. */
-    private guardrails(
+    /** The team's namespace, annotated with the settings the admission policies read. */
+    private namespaceOf(
         name: string,
         t: TenantConfig,
         args: TenantArgs,
         opts: pulumi.CustomResourceOptions,
-    ): pulumi.Resource[] {
+    ): k8s.core.v1.Namespace {
+        const charts = args.chartSource.url.apply((base) => teamChartSourcePrefix(base, t.name));
+        return new k8s.core.v1.Namespace(
+            `${name}-ns`,
+            {
+                metadata: {
+                    ...namespaceManifest(t).metadata,
+                    annotations: isolationAnnotations(t, args.registryLoginServer, charts),
+                },
+            },
+            opts,
+        );
+    }
+
+    /** What caps the team: the quota and the default container limits. */
+    private guardrails(name: string, t: TenantConfig, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
         const quota = resourceQuota(t);
         const limits = limitRange(t);
-        const charts = args.chartSource.url.apply((base) => teamChartSourcePrefix(base, t.name));
-        const params = isolationParams(t, args.registryLoginServer, charts);
         return [
-            new k8s.core.v1.ConfigMap(
-                `${name}-isolation-params`,
-                { metadata: params.metadata, data: params.data },
-                opts,
-            ),
             new k8s.core.v1.ResourceQuota(
                 `${name}-quota`,
                 { metadata: quota.metadata, spec: quota.spec },

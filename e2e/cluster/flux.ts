@@ -2,10 +2,10 @@
 // processes on 127.0.0.1 (no kubelet runs their images): the CRDs from the controllers' own modules,
 // Flux's own RBAC (flux2's manifests/rbac), one ServiceAccount per controller whose token the
 // controller runs with (so RBAC decides as in a cluster), and the lockdown flags the platform sets
-// on the chart's Deployments (components/flux/manifests.ts LOCKDOWN_ARGS), read from the program.
+// on the chart's Deployments (components/flux/manifests.ts fluxChartValues), read from the program.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LOCKDOWN_ARGS } from "../../components/flux/manifests";
+import { fluxChartValues } from "../../components/flux/manifests";
 import { FLUX_NAMESPACE } from "../../src/namespaces";
 import { assetFiles, binary } from "../toolchain/cache";
 import { ControlPlane, kubectl } from "./controlPlane";
@@ -19,18 +19,11 @@ export const FLUX_CONTROLLERS = [
 ] as const;
 export type FluxController = (typeof FLUX_CONTROLLERS)[number];
 
-/** The platform's flags for each controller, exactly as the program hands them to the chart. */
-function lockdownArgs(controller: FluxController): readonly string[] {
-    switch (controller) {
-        case "source-controller":
-            return [];
-        case "kustomize-controller":
-            return LOCKDOWN_ARGS.kustomizeController;
-        case "helm-controller":
-            return LOCKDOWN_ARGS.helmController;
-        case "notification-controller":
-            return LOCKDOWN_ARGS.notificationController;
-    }
+/** The platform's flags for each controller, exactly as the program hands them to the chart's Deployments. */
+function platformArgs(controller: FluxController): readonly string[] {
+    const values = fluxChartValues() as Record<string, { container?: { additionalArgs?: string[] } }>;
+    const key = controller.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+    return values[key]?.container?.additionalArgs ?? [];
 }
 
 /** The Flux CRDs, from the modules of the controllers that serve them. */
@@ -119,7 +112,7 @@ export async function startFlux(cp: ControlPlane): Promise<FluxProcesses> {
                 "--log-level=info",
                 ...(controller === "notification-controller" ? [] : [`--events-addr=${events}`]),
                 ...own[controller],
-                ...lockdownArgs(controller),
+                ...platformArgs(controller),
             ],
             { RUNTIME_NAMESPACE: FLUX_NAMESPACE },
         );

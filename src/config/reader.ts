@@ -56,6 +56,12 @@ interface IntegerOptions {
  * Reads stack config and collects problems instead of throwing at the first one, so the user sees
  * every bad key in one run. Only `src/config/` uses it; components take values through their args.
  */
+/** A kind of secret value to refuse (told by its form, never echoed), and what is allowed instead. */
+export interface SecretRefusal {
+    readonly when: (value: string) => boolean;
+    readonly allowed: string;
+}
+
 export class ConfigReader {
     private readonly config: pulumi.Config;
     private readonly found: ConfigProblem[] = [];
@@ -154,8 +160,8 @@ export class ConfigReader {
      * A secret that must be set with `pulumi config set --secret`. A value given in plaintext is a
      * problem: it would sit unencrypted in the stack file.
      */
-    requireSecret(key: ConfigKey): pulumi.Output<string> {
-        return this.secret(key, true) ?? pulumi.secret("");
+    requireSecret(key: ConfigKey, refuse?: SecretRefusal): pulumi.Output<string> {
+        return this.secret(key, true, refuse) ?? pulumi.secret("");
     }
 
     optionalSecret(key: ConfigKey): pulumi.Output<string> | undefined {
@@ -198,7 +204,11 @@ export class ConfigReader {
         );
     }
 
-    private secret(key: string, required: boolean): pulumi.Output<string> | undefined {
+    private secret(
+        key: string,
+        required: boolean,
+        refuse?: SecretRefusal,
+    ): pulumi.Output<string> | undefined {
         const plain = this.config.get(key);
         if (plain === undefined || plain === "") {
             if (required)
@@ -215,6 +225,7 @@ export class ConfigReader {
             );
             return undefined;
         }
+        if (refuse?.when(plain)) this.problem(key, "<secret>", refuse.allowed);
         return this.config.requireSecret(key);
     }
 

@@ -8,6 +8,7 @@ import {
     chartMuseumArchivesPath,
     chartMuseumPushPath,
     chartMuseumNetworkPolicy,
+    INGRESS_CONTROLLER_POD_LABELS,
     pushUrl,
 } from "../../components/charts/manifests";
 import type { ChartMuseumExposureConfig } from "../../components/charts/config";
@@ -15,6 +16,7 @@ import { names } from "../../src/naming";
 import { resolveStackConfig } from "../../src/offline/stackConfig";
 import { unwrap } from "../../src/offline/run";
 import { validateObject } from "../support/schemas";
+import { Pod, connects } from "../support/networkPolicy";
 import {
     OfflineRun,
     RegisteredResource,
@@ -341,7 +343,7 @@ for (const stack of STACKS) {
             assert.notEqual(pushCredentials(r)["dev-team2"].username, "dev-team1");
         });
 
-        it("lets only Flux's source-controller and the ingress controller's namespace reach ChartMuseum", async () => {
+        it("lets only Flux's source-controller and the ingress controller's pods reach ChartMuseum", async () => {
             const r = await run(stack);
             const policy = one(r, NETPOL, "-chartmuseum-netpol").inputs;
             await validates(policy);
@@ -362,6 +364,12 @@ for (const stack of STACKS) {
                         {
                             namespaceSelector: {
                                 matchLabels: { "kubernetes.io/metadata.name": "app-routing-system" },
+                            },
+                            podSelector: {
+                                matchLabels: {
+                                    "app.kubernetes.io/managed-by": "aks-app-routing-operator",
+                                    "app.kubernetes.io/component": "ingress-controller",
+                                },
                             },
                         },
                     ],
@@ -500,6 +508,18 @@ describe("ChartMuseum builders", () => {
             pushUrl({ kind: "loadbalancer", allowedCidrs: ["203.0.113.0/24"] }, "label", "westeurope"),
             "http://label.westeurope.cloudapp.azure.com:8080",
         );
+    });
+
+    it("attack: a pod of the ingress namespace other than NGINX (the add-on's Key Vault placeholder) cannot reach ChartMuseum's upload API; NGINX can", () => {
+        const policy = chartMuseumNetworkPolicy("cm", ingress, "flux-system", "app-routing-system") as never;
+        const chartMuseum: Pod = { namespace: "cm", labels: { ...CHARTMUSEUM_POD_LABELS } };
+        const placeholder: Pod = { namespace: "app-routing-system", labels: { app: "keyvault-nginx" } };
+        const nginx: Pod = {
+            namespace: "app-routing-system",
+            labels: { app: "nginx", ...INGRESS_CONTROLLER_POD_LABELS },
+        };
+        assert.ok(!connects([policy], placeholder, chartMuseum, 8080));
+        assert.ok(connects([policy], nginx, chartMuseum, 8080));
     });
 
     it("names the namespaces it is given in the network policy, not fixed ones", () => {

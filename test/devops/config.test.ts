@@ -108,6 +108,31 @@ describe("Azure DevOps config", () => {
         );
     });
 
+    it("attack: refuses a classic GitHub token (its repo scope writes every repository) for the connection every team's pipeline uses, without echoing it", async () => {
+        await assert.rejects(
+            run("delivery", { "gitops-platform:devopsGithubToken": secret("ghp_classic0123456789") }),
+            (e: Error) => {
+                assert.match(
+                    e.message,
+                    /gitops-platform:devopsGithubToken: got "<secret>"; allowed: a fine-grained GitHub token \(github_pat_\.\.\.\) with Contents read-only/,
+                );
+                assert.doesNotMatch(e.message, /ghp_classic0123456789/);
+                return true;
+            },
+        );
+    });
+
+    it("takes a fine-grained GitHub token for the connection", async () => {
+        const r = await run("delivery", {
+            "gitops-platform:devopsGithubToken": secret("github_pat_11AAread"),
+        });
+        assert.equal(
+            one(r, "azuredevops:index/serviceEndpointGitHub:ServiceEndpointGitHub").inputs.authPersonal
+                .personalAccessToken,
+            "github_pat_11AAread",
+        );
+    });
+
     it("takes the PAT and the GitHub token as secrets", async () => {
         const r = await run("delivery", {
             "gitops-platform:devopsPersonalAccessToken": secret("pat"),

@@ -287,6 +287,20 @@ describe("pipeline YAML", () => {
         });
     }
 
+    it("keeps no GitHub credential in any clone: every checkout of the templates and examples has persistCredentials off", () => {
+        const checkouts: Doc[] = [];
+        const walk = (node: unknown): void => {
+            if (Array.isArray(node)) node.forEach(walk);
+            else if (node && typeof node === "object") {
+                if ("checkout" in node) checkouts.push(node as Doc);
+                Object.values(node).forEach(walk);
+            }
+        };
+        FILES.forEach((f) => walk(loadYaml(f)));
+        assert.ok(checkouts.length > 0);
+        for (const c of checkouts) assert.equal(c.persistCredentials, false, JSON.stringify(c));
+    });
+
     it("uses only known tasks, each with its required inputs", () => {
         const required: Record<string, string[]> = {
             "AzureCLI@2": ["azureSubscription", "scriptType", "scriptLocation", "inlineScript"],

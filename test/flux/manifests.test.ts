@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import { parse } from "yaml";
 import {
     FLUX_CONTROLLER_RESOURCES,
+    LOCKDOWN_ARGS,
     FLUX_INSTALL,
     GITHUB_SSH_HOST_KEYS,
     clusterKustomizationYaml,
@@ -21,23 +22,34 @@ import { validateObject } from "../support/schemas";
 
 const meta = { name: "flux-system", namespace: "flux-system" };
 type ControllerValues = { container: { additionalArgs: string[] } };
-/** A controller's flags other than its feature gates (which have their own tests). */
-const flagsOf = (v: ControllerValues) =>
-    v.container.additionalArgs.filter((a) => !a.startsWith("--feature-gates="));
 
 describe("Flux chart values", () => {
     const values = fluxChartValues() as Record<string, ControllerValues> & Record<string, unknown>;
 
     test("kustomize-controller refuses cross-namespace references and remote bases and defaults to the namespace's default account", () => {
-        assert.deepEqual(flagsOf(values.kustomizeController), [
+        assert.deepEqual(values.kustomizeController.container.additionalArgs.slice(0, 3), [
             "--no-cross-namespace-refs=true",
             "--no-remote-bases=true",
             "--default-service-account=default",
         ]);
     });
 
-    test("helm-controller refuses cross-namespace references and defaults to the namespace's default account", () => {
-        assert.deepEqual(flagsOf(values.helmController), [
+    test("kustomize-controller decrypts and reaches remote clusters as the namespace's default account, never its own identity", () => {
+        const args = values.kustomizeController.container.additionalArgs;
+        assert.ok(args.includes("--default-decryption-service-account=default"), args.join(" "));
+        assert.ok(args.includes("--default-kubeconfig-service-account=default"), args.join(" "));
+    });
+
+    test("helm-controller refuses cross-namespace references and defaults to the namespace's default account, kubeconfig included", () => {
+        assert.deepEqual(values.helmController.container.additionalArgs.slice(0, 3), [
+            "--no-cross-namespace-refs=true",
+            "--default-service-account=default",
+            "--default-kubeconfig-service-account=default",
+        ]);
+    });
+
+    test("notification-controller refuses cross-namespace references and authenticates Providers as the namespace's default account", () => {
+        assert.deepEqual(values.notificationController.container.additionalArgs.slice(0, 2), [
             "--no-cross-namespace-refs=true",
             "--default-service-account=default",
         ]);
@@ -45,17 +57,32 @@ describe("Flux chart values", () => {
 
     for (const controller of ["kustomizeController", "helmController"] as const) {
         test(`${controller} cancels a failed rollout's health check when a new revision arrives`, () => {
-            assert.deepEqual(
-                values[controller].container.additionalArgs.filter((a) => a.startsWith("--feature-gates=")),
-                ["--feature-gates=CancelHealthCheckOnNewRevision=true"],
+            // One --feature-gates flag per gate: component-base's MapStringBool merges repeated flags.
+            assert.ok(
+                values[controller].container.additionalArgs.includes(
+                    "--feature-gates=CancelHealthCheckOnNewRevision=true",
+                ),
             );
         });
     }
 
-    test("notification-controller refuses cross-namespace references", () => {
-        assert.deepEqual(values.notificationController.container.additionalArgs, [
-            "--no-cross-namespace-refs=true",
-        ]);
+    test("attack: an OCIRepository with provider azure and no service account is read as the namespace's default account, not the node's identity", () => {
+        assert.ok(
+            values.sourceController.container.additionalArgs.includes("--default-service-account=default"),
+        );
+    });
+
+    test("every controller given a default service account runs the ObjectLevelWorkloadIdentity gate, without which Flux refuses to start", () => {
+        for (const controller of [
+            "sourceController",
+            "kustomizeController",
+            "helmController",
+            "notificationController",
+        ] as const) {
+            const args = values[controller].container.additionalArgs;
+            if (args.some((a) => /^--default-(kubeconfig-|decryption-)?service-account=/.test(a)))
+                assert.ok(args.includes("--feature-gates=ObjectLevelWorkloadIdentity=true"), controller);
+        }
     });
 
     test("the chart's own multitenancy switch stays off so no flag is set twice", () => {
@@ -68,8 +95,11 @@ describe("Flux chart values", () => {
         assert.deepEqual(values.imageReflectionController, { create: false });
     });
 
-    test("without a client id source-controller gets no workload identity", () => {
-        assert.deepEqual(values.sourceController, { resources: FLUX_CONTROLLER_RESOURCES.sourceController });
+    test("source-controller gets no workload identity of its own (no service account annotations, no labels)", () => {
+        assert.deepEqual(values.sourceController, {
+            resources: FLUX_CONTROLLER_RESOURCES.sourceController,
+            container: { additionalArgs: [...LOCKDOWN_ARGS.sourceController] },
+        });
     });
 
     test("the chart's own network policies are off: they admit every namespace (components/flux/networkPolicies.ts replaces them)", () => {
@@ -89,18 +119,6 @@ describe("Flux chart values", () => {
             assert.deepEqual(resources.limits, { cpu: "1000m", memory: "1Gi" }, controller);
             assert.equal(resources.requests.memory, "64Mi", controller);
         }
-    });
-
-    test("with object-level workload identity source-controller gets the feature gate and no Azure identity of its own", () => {
-        const withGate = fluxChartValues({ objectLevelWorkloadIdentity: true });
-        assert.deepEqual(withGate.sourceController, {
-            resources: FLUX_CONTROLLER_RESOURCES.sourceController,
-            container: { additionalArgs: ["--feature-gates=ObjectLevelWorkloadIdentity=true"] },
-        });
-    });
-
-    test("without it source-controller runs the chart's arguments only", () => {
-        assert.deepEqual(values.sourceController, { resources: FLUX_CONTROLLER_RESOURCES.sourceController });
     });
 
     test("the installation is the upstream flux2 chart of the fluxcd-community repository", () => {

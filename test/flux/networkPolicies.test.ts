@@ -46,6 +46,29 @@ describe("Flux's network policies (attacks from outside)", () => {
     });
 });
 
+describe("Flux's network policies (the node's identity)", () => {
+    for (const target of Object.values(FLUX_CONTROLLERS)) {
+        test(`attack: ${target} cannot reach IMDS or the WireServer (the node's identity, which reads the whole registry)`, () => {
+            for (const ip of ["169.254.169.254", "168.63.129.16"])
+                for (const port of [80, 443, 32526])
+                    assert.ok(!connects(flux, controller(target), { ip }, port), `${ip}:${port}`);
+        });
+    }
+
+    test("the controllers still reach GitHub, the registry, Azure AD, the API server and CoreDNS", () => {
+        const coreDns: Pod = {
+            namespace: "kube-system",
+            labels: { "k8s-app": "kube-dns" },
+            ip: "10.244.0.5",
+        };
+        for (const target of Object.values(FLUX_CONTROLLERS)) {
+            for (const ip of ["140.82.112.3", "20.49.104.7", "20.190.160.1", "10.0.0.1"])
+                assert.ok(connects(flux, controller(target), { ip }, 443), `${target} -> ${ip}`);
+            assert.ok(connects(flux, controller(target), coreDns, 53, "UDP"), `${target} -> DNS`);
+        }
+    });
+});
+
 describe("Flux's network policies (the controllers' own traffic)", () => {
     test("kustomize- and helm-controller fetch artifacts from source-controller", () => {
         for (const from of [kustomize, helm])

@@ -65,8 +65,8 @@ describe("a cluster stack", () => {
 
     test("admits images from registryLoginServer only: the team's prefix is in its params", async () => {
         const r = await cluster({ [key("registryLoginServer")]: "registry.example.test:5000" });
-        const params = kubernetesObjects(r, "ConfigMap").find((c) => c.inputs.metadata.namespace === "shop");
-        assert.match(JSON.stringify(params?.inputs.data), /registry\.example\.test:5000\/shop\//);
+        const namespace = kubernetesObjects(r, "Namespace").find((n) => n.inputs.metadata.name === "shop");
+        assert.match(JSON.stringify(namespace?.inputs.metadata.annotations), /registry\.example\.test:5000\/shop\//);
     });
 
     test("refuses a cluster stack without clusterKubernetesVersion, naming the key", async () => {

@@ -1,7 +1,8 @@
 // The API server's ValidatingAdmissionPolicy machinery, offline: which bindings apply to a request
-// (namespaceSelector, the policy's resourceRules), the binding's params, then each variable and
-// validation evaluated by a real CEL implementation (@bufbuild/cel, with the strings extension
-// Kubernetes enables) over `object`, `oldObject`, `request`, `params` and a fake `authorizer`.
+// (namespaceSelector, the policy's resourceRules), the binding's params (looked up before any match
+// condition, as the API server does), the policy's matchConditions, then each variable and validation
+// evaluated by a real CEL implementation (@bufbuild/cel, with the strings extension Kubernetes enables)
+// over `object`, `oldObject`, `request`, `params`, `namespaceObject` and a fake `authorizer`.
 // As in Kubernetes, an expression that fails and a missing param refuse (failurePolicy Fail).
 import { CelScalar, celMethod, isCelError, mapType, run } from "@bufbuild/cel";
 import type { CelFunc } from "@bufbuild/cel";
@@ -70,6 +71,7 @@ const RESOURCES: Record<string, string> = {
     OCIRepository: "ocirepositories",
     GitRepository: "gitrepositories",
     Kustomization: "kustomizations",
+    Namespace: "namespaces",
     HorizontalPodAutoscaler: "horizontalpodautoscalers",
     PodDisruptionBudget: "poddisruptionbudgets",
 };
@@ -140,7 +142,11 @@ interface PolicyObject {
     readonly spec: Obj;
 }
 
-/** Admits or refuses `request` under the given policies, their bindings and each namespace's params. */
+/**
+ * Admits or refuses `request` under the given policies, their bindings and what the cluster holds:
+ * params objects, and Namespaces (`namespaceObject` is the one named like the request's namespace; a
+ * namespace not given is a bare one with the request's labels).
+ */
 export function admit(
     policies: readonly PolicyObject[],
     bindings: readonly PolicyObject[],
@@ -185,10 +191,21 @@ function evaluate(
     }
     const funcs = [...strings, ...authorizerFuncs(request.can ?? (() => false))];
     const variables = new Map<string, unknown>();
+    const namespaceObject = params.find(
+        (p) => p.kind === "Namespace" && p.metadata.name === request.namespace,
+    ) ?? {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: {
+            name: request.namespace,
+            labels: { "kubernetes.io/metadata.name": request.namespace, ...request.namespaceLabels },
+        },
+    };
     const bindingsOf = () => ({
         object: toCel(request.object ?? null),
         oldObject: toCel(request.oldObject ?? null),
         params: toCel(param),
+        namespaceObject: toCel(namespaceObject),
         request: toCel({
             operation: request.operation,
             namespace: request.namespace,
@@ -200,6 +217,13 @@ function evaluate(
         authorizer: new Map(),
         variables,
     });
+    // Any match condition false skips the policy; one that fails refuses (failurePolicy Fail).
+    for (const c of policy.spec.matchConditions ?? []) {
+        const result = run(c.expression, bindingsOf() as never, { funcs });
+        if (isCelError(result))
+            return [`${policy.metadata.name}: match condition ${c.name} failed (${result.message})`];
+        if (result !== true) return [];
+    }
     // Variables are lazy in Kubernetes: one that fails refuses only if a validation reads it.
     for (const v of policy.spec.variables ?? []) {
         const value = run(v.expression, bindingsOf() as never, { funcs });

@@ -94,6 +94,7 @@ export function helmTeamConfig(extra: Partial<HelmTenant> = {}): HelmTenant {
         hosts: [],
         loadBalancers: 0,
         egress: [],
+        certificates: [],
         ...extra,
     };
 }

@@ -4,15 +4,20 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-    ISOLATION_PARAMS_NAME,
     TENANT_POLICIES,
     admissionPolicy,
     admissionPolicyBinding,
-    isolationParams,
+    isolationAnnotations,
 } from "../../components/tenants/admissionPolicies";
 import type { HelmTenant } from "../../components/tenants/config";
 import { helmRelease } from "../../components/tenants/delivery/helm";
-import { TENANT_LABEL, limitRange, reconcilerRole, resourceQuota } from "../../components/tenants/manifests";
+import {
+    TENANT_LABEL,
+    limitRange,
+    namespaceManifest,
+    reconcilerRole,
+    resourceQuota,
+} from "../../components/tenants/manifests";
 import { gitRepository } from "../../components/tenants/delivery/kustomize";
 import { APP_ROUTING_NAMESPACE } from "../../src/namespaces";
 import { networkPolicies } from "../../components/tenants/networkPolicies";
@@ -27,20 +32,35 @@ type Obj = Record<string, any>;
 
 const REGISTRY = "acrgitopsstaging.azurecr.io";
 const HOST = "my-app.example.com";
+const CERTIFICATE = "https://kv.vault.azure.net/certificates/c";
+const OTHER_CERTIFICATE = "https://kv.vault.azure.net/certificates/shop";
 const team: HelmTenant = helmTeamConfig({
     name: PLACEHOLDER_TEAM,
     apps: [appConfig(PLACEHOLDER_APP)],
     hosts: [HOST],
+    certificates: [CERTIFICATE],
 });
-const other: HelmTenant = helmTeamConfig({ name: "other-team", hosts: ["shop.example.com"] });
+const other: HelmTenant = helmTeamConfig({
+    name: "other-team",
+    hosts: ["shop.example.com"],
+    certificates: [OTHER_CERTIFICATE],
+});
 
 const CHARTMUSEUM = "http://chartmuseum.chartmuseum.svc.cluster.local:8080";
 const chartPrefix = (t: HelmTenant) => teamChartSourcePrefix(CHARTMUSEUM, t.name);
-const paramsOf = (t: HelmTenant, registry = REGISTRY) => isolationParams(t, registry, chartPrefix(t));
+/** A team's namespace as the platform creates it: its labels, and its settings as annotations. */
+const namespaceOf = (t: HelmTenant, registry = REGISTRY): Obj => ({
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+        ...namespaceManifest(t).metadata,
+        annotations: isolationAnnotations(t, registry, chartPrefix(t)),
+    },
+});
 
 const policies = TENANT_POLICIES.map(admissionPolicy);
 const bindings = TENANT_POLICIES.map(admissionPolicyBinding);
-const params = [paramsOf(team), paramsOf(other)];
+const namespaces = [namespaceOf(team), namespaceOf(other)];
 
 type Principal = Pick<AdmissionRequest, "user" | "can">;
 const inTeamNamespace = (c: AuthzCheck) => c.namespace === PLACEHOLDER_TEAM;
@@ -81,8 +101,8 @@ const request = (
     ...by,
     ...extra,
 });
-const decide = (r: AdmissionRequest, withParams: readonly Obj[] = params) =>
-    admit(policies, bindings, withParams, r);
+const decide = (r: AdmissionRequest, withNamespaces: readonly Obj[] = namespaces) =>
+    admit(policies, bindings, withNamespaces, r);
 const admitted = (r: AdmissionRequest) => {
     const d = decide(r);
     assert.deepEqual(d.refusals, [], `${r.operation} ${r.object?.kind ?? r.oldObject?.kind}`);
@@ -102,7 +122,7 @@ const helmKit = (): Obj[] =>
         ingress: {
             enabled: true,
             host: HOST,
-            tlsCertificateUri: "https://kv.vault.azure.net/certificates/c",
+            tlsCertificateUri: CERTIFICATE,
         },
     }).map((o) => ({ ...o, metadata: { ...o.metadata, namespace: PLACEHOLDER_TEAM } }));
 const kitObject = (kind: string): Obj =>
@@ -156,9 +176,9 @@ describe("admission: the starter kits are admitted", () => {
             const registry = objects
                 .find((o) => o.kind === "Deployment")!
                 .spec.template.spec.containers[0].image.split("/")[0];
-            const kitParams = [{ ...paramsOf(team, registry) }];
+            const kitNamespaces = [{ ...namespaceOf(team, registry) }];
             for (const o of objects)
-                assert.deepEqual(decide(request(reconciler, "CREATE", o), kitParams).refusals, []);
+                assert.deepEqual(decide(request(reconciler, "CREATE", o), kitNamespaces).refusals, []);
         });
     }
 
@@ -194,7 +214,7 @@ describe("admission: Services stay inside the cluster", () => {
     });
 
     test("a LoadBalancer Service is admitted for a team that declares loadBalancers", () => {
-        const allowed = [paramsOf(helmTeamConfig({ ...team, loadBalancers: 1 }))];
+        const allowed = [namespaceOf(helmTeamConfig({ ...team, loadBalancers: 1 }))];
         const lb = service({ type: "LoadBalancer", ports: [{ port: 80 }] });
         assert.deepEqual(decide(request(reconciler, "CREATE", lb), allowed).refusals, []);
     });
@@ -332,7 +352,7 @@ describe("admission: Ingresses claim only the team's hosts", () => {
         );
     });
 
-    test("a team's host is refused in another team's namespace (each namespace reads its own params)", () => {
+    test("a team's host is refused in another team's namespace (each namespace reads its own settings)", () => {
         const r = {
             ...request(reconciler, "CREATE", ingress({ rules: [rule(HOST)] })),
             namespace: "other-team",
@@ -381,6 +401,169 @@ describe("admission: Ingresses claim only the team's hosts", () => {
     });
 });
 
+describe("admission: NGINX annotations are the team's only where they touch nothing but its own location", () => {
+    const CHARTMUSEUM_UPLOAD = `${CHARTMUSEUM}/api/other-team/charts`;
+    for (const [annotation, value] of [
+        ["mirror-target", CHARTMUSEUM_UPLOAD],
+        ["mirror-host", "chartmuseum.chartmuseum.svc.cluster.local"],
+        ["server-alias", "~^.*$"],
+        ["auth-url", CHARTMUSEUM_UPLOAD],
+        ["auth-tls-secret", "chartmuseum/chartmuseum-auth"],
+        ["proxy-ssl-secret", "flux-system/some-secret"],
+        ["default-backend", "other"],
+        ["upstream-vhost", "chartmuseum.chartmuseum.svc.cluster.local"],
+    ]) {
+        test(`attack: an Ingress on the team's own host with ${annotation} is refused, naming it`, () => {
+            const key = `nginx.ingress.kubernetes.io/${annotation}`;
+            refused(
+                request(reconciler, "CREATE", ingress({ rules: [rule(HOST)] }, { [key]: value })),
+                new RegExp(`NGINX annotations outside.*refused: ${key.replace(/[./]/g, "\\$&")}`),
+            );
+        });
+    }
+
+    test("an Ingress with the annotations a web app sets (body size, timeouts, redirects, CORS) is admitted", () => {
+        const annotations = {
+            "nginx.ingress.kubernetes.io/proxy-body-size": "8m",
+            "nginx.ingress.kubernetes.io/proxy-read-timeout": "120",
+            "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
+            "nginx.ingress.kubernetes.io/enable-cors": "true",
+            "nginx.ingress.kubernetes.io/cors-allow-origin": "https://my-app.example.com",
+        };
+        admitted(request(reconciler, "CREATE", ingress({ rules: [rule(HOST)] }, annotations)));
+    });
+});
+
+describe("admission: an Ingress names only the team's own Key Vault certificates", () => {
+    const withCertificate = (uri: string) =>
+        ingress(
+            { rules: [rule(HOST)], tls: [{ hosts: [HOST], secretName: "keyvault-x" }] },
+            { "kubernetes.azure.com/tls-cert-keyvault-uri": uri },
+        );
+
+    test("attack: another team's certificate (private key included) is refused", () => {
+        refused(
+            request(reconciler, "CREATE", withCertificate(OTHER_CERTIFICATE)),
+            /tls-cert-keyvault-uri must name one of the team's certificates.*refused: https:\/\/kv\.vault\.azure\.net\/certificates\/shop$/,
+        );
+    });
+
+    for (const uri of [`${CERTIFICATE}-other`, `${CERTIFICATE}/../shop`, `${CERTIFICATE}/v1/x`]) {
+        test(`attack: a look-alike of the team's certificate URI (${uri}) is refused`, () => {
+            refused(
+                request(member, "CREATE", withCertificate(uri)),
+                /must name one of the team's certificates/,
+            );
+        });
+    }
+
+    test("a team without certificates in its guardrails file may name none", () => {
+        const none = [namespaceOf(helmTeamConfig({ ...team, certificates: [] }))];
+        const d = decide(request(reconciler, "CREATE", withCertificate(CERTIFICATE)), none);
+        assert.ok(
+            d.refusals.some((m) => /certificates: none\)/.test(m)),
+            d.refusals.join(" | "),
+        );
+    });
+
+    test("the team's own certificate, and one version of it, are admitted", () => {
+        admitted(request(reconciler, "CREATE", withCertificate(CERTIFICATE)));
+        admitted(
+            request(reconciler, "CREATE", withCertificate(`${CERTIFICATE}/0123456789abcdef0123456789abcdef`)),
+        );
+    });
+});
+
+describe("admission: the app routing add-on's Key Vault placeholder runs in the team's namespace", () => {
+    // As aks-app-routing-operator's placeholder_pod.go writes it for an Ingress `my-app`.
+    const placeholder = (): Obj => ({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: `keyvault-${PLACEHOLDER_APP}`, namespace: PLACEHOLDER_TEAM },
+        spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: `keyvault-${PLACEHOLDER_APP}` } },
+            template: {
+                metadata: { labels: { app: `keyvault-${PLACEHOLDER_APP}` } },
+                spec: {
+                    automountServiceAccountToken: false,
+                    containers: [
+                        {
+                            name: "placeholder",
+                            image: "mcr.microsoft.com/oss/kubernetes/pause:3.10",
+                            volumeMounts: [{ name: "secrets", mountPath: "/mnt/secrets", readOnly: true }],
+                        },
+                    ],
+                    volumes: [
+                        {
+                            name: "secrets",
+                            csi: {
+                                driver: "secrets-store.csi.k8s.io",
+                                readOnly: true,
+                                volumeAttributes: { secretProviderClass: `keyvault-${PLACEHOLDER_APP}` },
+                            },
+                        },
+                    ],
+                },
+            },
+        },
+    });
+    const addOn = controller("app-routing-system:app-routing-operator", "deployments");
+
+    test("the add-on's placeholder Deployment, and the pod the ReplicaSet controller makes of it, are admitted", () => {
+        admitted(request(addOn, "CREATE", placeholder()));
+        admitted(request(replicaSetController, "CREATE", podOf(placeholder())));
+    });
+
+    test("attack: the same Deployment written by the team (reconciler or member) is refused", () => {
+        for (const by of [reconciler, member])
+            refused(
+                request(by, "CREATE", placeholder()),
+                /refused: mcr\.microsoft\.com\/oss\/kubernetes\/pause:3\.10/,
+            );
+    });
+
+    test("attack: a pause pod with a command, a second container or another volume is not the placeholder", () => {
+        const withCommand = placeholder();
+        withCommand.spec.template.spec.containers[0].command = ["/bin/sh"];
+        const withSidecar = placeholder();
+        withSidecar.spec.template.spec.containers.push({ name: "x", image: "docker.io/evil/x:1" });
+        const withHostPath = placeholder();
+        withHostPath.spec.template.spec.volumes.push({ name: "h", hostPath: { path: "/" } });
+        for (const d of [withCommand, withSidecar, withHostPath])
+            refused(request(replicaSetController, "CREATE", podOf(d)), /images must be the team's own/);
+    });
+});
+
+describe("admission: no long-lived service account tokens", () => {
+    const tokenSecret: Obj = {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: {
+            name: "reconciler-token",
+            annotations: { "kubernetes.io/service-account.name": "flux-reconciler" },
+        },
+        type: "kubernetes.io/service-account-token",
+    };
+
+    test("attack: a service-account-token Secret for flux-reconciler is refused, to the reconciler and to a member", () => {
+        for (const by of [reconciler, member])
+            refused(request(by, "CREATE", tokenSecret), /service-account-token are refused/);
+    });
+
+    test("an ordinary Secret is admitted", () => {
+        admitted(
+            request(member, "CREATE", {
+                apiVersion: "v1",
+                kind: "Secret",
+                metadata: { name: "db" },
+                type: "Opaque",
+                data: {},
+            }),
+        );
+    });
+});
+
 describe("admission: what the platform owns in the namespace", () => {
     test("deleting default-deny is refused, to the reconciler and to a member", () => {
         for (const by of [reconciler, member])
@@ -404,11 +587,27 @@ describe("admission: what the platform owns in the namespace", () => {
         refused(request(member, "CREATE", cilium), /network policies/);
     });
 
-    test("widening the team's own params (adding another team's host) is refused", () => {
-        const mine = paramsOf(team);
-        const widened = { ...mine, data: { ...mine.data, hosts: `${HOST},shop.example.com` } };
-        refused(request(reconciler, "UPDATE", widened, { oldObject: mine }), /is the platform's/);
-        refused(request(member, "DELETE", undefined, { oldObject: mine }), /is the platform's/);
+    test("widening the team's own settings (another team's host in its namespace's annotations) or dropping its tenant label is refused", () => {
+        const mine = namespaceOf(team);
+        const key = "isolation.tenants.gitops-platform/hosts";
+        const widened = structuredClone(mine);
+        widened.metadata.annotations[key] = `${HOST},shop.example.com`;
+        const unlabelled = structuredClone(mine);
+        delete unlabelled.metadata.labels[TENANT_LABEL];
+        for (const by of [reconciler, member]) {
+            for (const changed of [widened, unlabelled])
+                refused(
+                    request(by, "UPDATE", changed, {
+                        oldObject: mine,
+                        namespaceLabels: changed.metadata.labels,
+                    }),
+                    /a tenant namespace .* changes only through the platform config/,
+                );
+            refused(
+                request(by, "DELETE", undefined, { oldObject: mine }),
+                /changes only through the platform/,
+            );
+        }
     });
 
     test("rewriting the platform's HelmRelease (another chart, other values) is refused", () => {
@@ -438,7 +637,7 @@ describe("admission: what the platform owns in the namespace", () => {
     });
 
     test("the platform's deployer still creates, updates and deletes them", () => {
-        for (const o of [defaultDeny, resourceQuota(team), limitRange(team), paramsOf(team)]) {
+        for (const o of [defaultDeny, resourceQuota(team), limitRange(team), namespaceOf(team)]) {
             admitted(request(platform, "CREATE", o));
             admitted(request(platform, "UPDATE", o, { oldObject: o }));
             admitted(request(platform, "DELETE", undefined, { oldObject: o }));
@@ -488,7 +687,55 @@ describe("admission: what the platform owns in the namespace", () => {
     });
 });
 
-describe("admission: bindings and params", () => {
+describe("admission: removing a team never hangs", () => {
+    const deleting = (o: Obj, finalizer: string): Obj => ({
+        ...o,
+        metadata: { ...o.metadata, deletionTimestamp: "2026-12-07T12:00:00Z", finalizers: [finalizer] },
+    });
+    const finalized = (o: Obj): Obj => ({ ...o, metadata: { ...o.metadata, finalizers: [] } });
+    /** The team's namespace being deleted: still there, with its settings, until it is empty. */
+    const terminating = (t: HelmTenant): Obj => {
+        const ns = namespaceOf(t);
+        return { ...ns, metadata: { ...ns.metadata, deletionTimestamp: "2026-12-07T12:00:00Z" } };
+    };
+    const jobController = controller("kube-system:job-controller", "pods");
+    const serviceController = controller("kube-system:service-controller", "services");
+
+    test("no policy reads a params object, which the namespace controller may delete before what it guards (the API server looks params up before any match condition)", () => {
+        for (const p of policies) assert.equal((p.spec as Obj).paramKind, undefined, p.metadata.name);
+        for (const b of bindings) assert.equal((b.spec as Obj).paramRef, undefined, b.metadata.name);
+    });
+
+    test("a Job pod's finalizer removal in a namespace being deleted is admitted, with nothing else left in it", () => {
+        const pod = deleting(podOf(kitObject("Deployment")), "batch.kubernetes.io/job-tracking");
+        const d = decide(request(jobController, "UPDATE", finalized(pod), { oldObject: pod }), [
+            terminating(team),
+        ]);
+        assert.deepEqual(d.refusals, []);
+    });
+
+    test("a LoadBalancer Service's finalizer removal is admitted after the team lost its load balancers", () => {
+        const lb = deleting(
+            service({ type: "LoadBalancer", ports: [{ port: 80 }] }),
+            "service.kubernetes.io/load-balancer-cleanup",
+        );
+        const d = decide(request(serviceController, "UPDATE", finalized(lb), { oldObject: lb }), [
+            terminating(team),
+        ]);
+        assert.deepEqual(d.refusals, []);
+    });
+
+    test("attack: an object kept alive by a finalizer and changed while being deleted is judged as usual", () => {
+        const kept = deleting(service({ type: "ClusterIP", ports: [{ port: 80 }] }), "example.com/keep");
+        const alias = {
+            ...kept,
+            spec: { type: "ExternalName", externalName: "chartmuseum.chartmuseum.svc.cluster.local" },
+        };
+        refused(request(member, "UPDATE", alias, { oldObject: kept }), /ExternalName Services are refused/);
+    });
+});
+
+describe("admission: bindings and settings", () => {
     test("the policies apply to tenant namespaces only", () => {
         const outside = {
             ...request(reconciler, "CREATE", service({ type: "ExternalName", externalName: "x" })),
@@ -498,10 +745,10 @@ describe("admission: bindings and params", () => {
         assert.deepEqual(decide(outside).evaluated, []);
     });
 
-    test("a tenant namespace whose params are missing refuses what needs them (fail closed)", () => {
+    test("a tenant namespace without the team's settings refuses what needs them (fail closed)", () => {
         const d = decide(request(reconciler, "CREATE", kitObject("Service")), []);
         assert.equal(d.admitted, false);
-        assert.match(d.refusals.join(), new RegExp(`params ${ISOLATION_PARAMS_NAME} not found`));
+        assert.match(d.refusals.join(), /expression failed/);
     });
 
     test("every policy refuses on an expression error rather than admitting", () => {
@@ -509,8 +756,8 @@ describe("admission: bindings and params", () => {
         for (const b of bindings) assert.deepEqual(b.spec.validationActions, ["Deny"], b.metadata.name);
     });
 
-    test("the policies, their bindings and the params validate against the Kubernetes schemas", async () => {
-        for (const o of [...policies, ...bindings, ...params])
+    test("the policies, their bindings and the namespaces validate against the Kubernetes schemas", async () => {
+        for (const o of [...policies, ...bindings, ...namespaces])
             await validateObject(structuredClone(o) as never);
     });
 });

@@ -1,5 +1,5 @@
 // Per-team artifacts, played as attacks on the objects the program registers: the admission policies,
-// their bindings and each team's params as the staging run creates them, evaluated by a real CEL
+// their bindings and each team's namespace (its settings) as the staging run creates them, evaluated by a real CEL
 // implementation (test/support/admission.ts). Team B (dev-team2) tries to read team A's (dev-team1)
 // charts and to run team A's images; team A's own objects stay admitted.
 import assert from "node:assert/strict";
@@ -18,7 +18,7 @@ const ACR_OCI = { "gitops-platform:chartRepository": "acr-oci" };
 const registered = (r: OfflineRun, kind: string): Obj[] =>
     kubernetesObjects(r, kind).map((x) => unwrap(x.wireInputs));
 
-/** Admission of `object` in `namespace` under the run's own policies, bindings and params. */
+/** Admission of `object` in `namespace` under the run's own policies, bindings and namespaces. */
 function decide(r: OfflineRun, namespace: string, object: Obj, oldObject?: Obj) {
     const request: AdmissionRequest = {
         operation: oldObject ? "UPDATE" : "CREATE",
@@ -34,7 +34,7 @@ function decide(r: OfflineRun, namespace: string, object: Obj, oldObject?: Obj) 
     return admit(
         registered(r, "ValidatingAdmissionPolicy") as Policy[],
         registered(r, "ValidatingAdmissionPolicyBinding") as Policy[],
-        registered(r, "ConfigMap"),
+        registered(r, "Namespace"),
         request,
     );
 }

@@ -168,8 +168,9 @@ describe("tenant manifests", () => {
         assert.equal(spec.targetNamespace, "dev-team1");
         assert.equal(spec.releaseName, "back");
         assert.equal(spec.timeout, "10m");
-        assert.deepEqual(spec.install, { remediation: { retries: 4 } });
+        assert.deepEqual(spec.install, { crds: "Skip", remediation: { retries: 4 } });
         assert.deepEqual(spec.upgrade, {
+            crds: "Skip",
             cleanupOnFail: true,
             remediation: { retries: 4, remediateLastFailure: true, strategy: "rollback" },
         });
@@ -196,6 +197,29 @@ describe("tenant manifests", () => {
         const values = helmRelease(helmTeamConfig({ apps: [app] }), app, { kind: "HelmRepository" }, REGISTRY)
             .spec.values as Record<string, any>;
         assert.deepEqual(values.image, { repository: "acrtest.azurecr.io/dev-team1/front", tag: "1.0.0" });
+    });
+
+    test("a HelmRelease skips the CRDs a chart ships, on install and on upgrade (the reconciler may not create them)", () => {
+        const spec = helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" }, REGISTRY)
+            .spec as Record<string, any>;
+        assert.deepEqual([spec.install.crds, spec.upgrade.crds], ["Skip", "Skip"]);
+    });
+
+    test("an app whose chart has another name gets nameOverride: its pods carry the app's name, which the policies select", () => {
+        const shop = app("shop", { chart: "nginx-unprivileged" });
+        const values = helmRelease(
+            helmTeamConfig({ apps: [shop] }),
+            shop,
+            { kind: "HelmRepository" },
+            REGISTRY,
+        ).spec.values as Record<string, any>;
+        assert.equal(values.nameOverride, "shop");
+    });
+
+    test("an app whose chart has its name gets no nameOverride (the chart's own name already is the app's)", () => {
+        const values = helmRelease(helmTeam, helmTeam.apps[0], { kind: "HelmRepository" }, REGISTRY).spec
+            .values as Record<string, any>;
+        assert.equal(values.nameOverride, undefined);
     });
 
     test("a HelmRelease runs the chart's Helm tests and fails the release when they fail", () => {

@@ -205,6 +205,7 @@ describe("team files: guardrails are the platform team's (tenants/guardrails/<te
         ["accessRole", "accessRole: admin"],
         ["loadBalancers", "loadBalancers: 5"],
         ["egress", "egress: [{ cidr: 0.0.0.0/0, ports: [443] }]"],
+        ["certificates", "certificates: [https://kv.vault.azure.net/certificates/shop]"],
     ] as const) {
         test(`attack: a team file that sets its own ${key} is refused, naming the guardrails file`, () =>
             assert.rejects(
@@ -235,6 +236,35 @@ describe("team files: guardrails are the platform team's (tenants/guardrails/<te
             run("staging", teams(newTeam(NEW_TEAM, `${NEW_TEAM_GUARDRAILS}podSecurity: privileged\n`))),
             /guardrails\/dev-team3\.yaml: podSecurity: got "privileged"; allowed: restricted or baseline/,
         ));
+
+    test("a certificate that is not a versionless Key Vault certificate URI is refused in the guardrails file", () =>
+        assert.rejects(
+            run(
+                "staging",
+                teams(
+                    newTeam(
+                        NEW_TEAM,
+                        `${NEW_TEAM_GUARDRAILS}certificates: [https://kv.vault.azure.net/secrets/shop]\n`,
+                    ),
+                ),
+            ),
+            /guardrails\/dev-team3\.yaml: certificates\[0\]: got "https:\/\/kv\.vault\.azure\.net\/secrets\/shop"; allowed: a Key Vault certificate URI/,
+        ));
+
+    test("the guardrails file's certificates are what the team's namespace allows its Ingresses", async () => {
+        const uri = "https://kv-dev-team3.vault.azure.net/certificates/api";
+        const r = await run(
+            "staging",
+            teams(newTeam(NEW_TEAM, `${NEW_TEAM_GUARDRAILS}certificates: [${uri}]\n`)),
+        );
+        const namespace = r.resources.find(
+            (x) => x.type === "kubernetes:core/v1:Namespace" && x.inputs.metadata.name === "dev-team3",
+        );
+        assert.equal(
+            namespace?.inputs.metadata.annotations["isolation.tenants.gitops-platform/certificates"],
+            uri,
+        );
+    });
 
     test("a key that is not a guardrail is refused in the guardrails file, with the closest one", () =>
         assert.rejects(

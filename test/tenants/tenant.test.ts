@@ -118,10 +118,7 @@ for (const stack of STACKS) {
                 ]);
                 assert.equal(inNamespace(r, "ResourceQuota", team).length, 1);
                 assert.equal(inNamespace(r, "LimitRange", team).length, 1);
-                assert.deepEqual(
-                    inNamespace(r, "ConfigMap", team).map((x) => x.inputs.metadata.name),
-                    ["tenant-isolation"],
-                );
+                assert.deepEqual(inNamespace(r, "ConfigMap", team), []);
             }
             assert.equal(tenantKind(r, "ClusterRoleBinding").length, 0);
             assert.equal(tenantKind(r, "ClusterRole").length, 0);
@@ -313,7 +310,7 @@ for (const stack of STACKS) {
                 assert.ok(o.provider.startsWith(`${provider.urn}::`), `${o.name} uses ${o.provider}`);
         });
 
-        test("every Flux object comes after its namespace, the reconciler's RoleBinding, the admission params and policies, the quota, limits and default-deny", async () => {
+        test("every Flux object comes after its namespace (which holds the admission settings), the reconciler's RoleBinding, the admission policies, the quota, limits and default-deny", async () => {
             const r = await run(stack);
             const flux = tenantObjects(r).filter((x) => isFluxApiVersion(x.inputs.apiVersion ?? ""));
             assert.equal(flux.length, 5);
@@ -325,7 +322,6 @@ for (const stack of STACKS) {
                 for (const needed of [
                     `Namespace/${namespace}`,
                     "RoleBinding/flux-reconciler",
-                    "ConfigMap/tenant-isolation",
                     "ResourceQuota/team-quota",
                     "LimitRange/team-limits",
                     "NetworkPolicy/default-deny",
@@ -343,7 +339,7 @@ for (const stack of STACKS) {
             }
         });
 
-        test("the cluster gets one ValidatingAdmissionPolicy and one binding per tenant rule, bound to tenant namespaces", async () => {
+        test("the cluster gets one ValidatingAdmissionPolicy and one binding per tenant rule, bound to tenant namespaces (the namespaces' own policy to every namespace)", async () => {
             const r = await run(stack);
             const policies = ofType(
                 r,
@@ -358,9 +354,12 @@ for (const stack of STACKS) {
                 TENANT_POLICIES.map((p) => p.name).sort(),
             );
             for (const b of bindings) {
-                assert.deepEqual(b.inputs.spec.matchResources.namespaceSelector, {
-                    matchExpressions: [{ key: "toolkit.fluxcd.io/tenant", operator: "Exists" }],
-                });
+                assert.deepEqual(
+                    b.inputs.spec.matchResources.namespaceSelector,
+                    b.inputs.spec.policyName === "tenant-namespaces"
+                        ? {}
+                        : { matchExpressions: [{ key: "toolkit.fluxcd.io/tenant", operator: "Exists" }] },
+                );
                 assert.ok(
                     policies.some((p) => b.dependencies.includes(p.urn)),
                     b.name,
@@ -369,17 +368,19 @@ for (const stack of STACKS) {
             for (const o of [...policies, ...bindings]) await validateObject(o.inputs as never);
         });
 
-        test("each namespace's admission params carry the environment's registry and the team's own hosts", async () => {
+        test("each namespace's admission settings carry the environment's registry and the team's own hosts", async () => {
             const r = await run(stack);
             const domain = stack === "prod" ? "gitops.example.com" : "staging.gitops.example.com";
             for (const [team, host] of [
                 ["dev-team1", `front.dev-team1.${domain}`],
                 ["dev-team2", `app.dev-team2.${domain}`],
             ]) {
-                const [params] = inNamespace(r, "ConfigMap", team);
-                assert.equal(params.inputs.data.registry, r.outputs.registryLoginServer);
-                assert.equal(params.inputs.data.hosts, host);
-                assert.equal(params.inputs.data.loadBalancers, "0");
+                const namespace = tenantKind(r, "Namespace").find((n) => n.inputs.metadata.name === team)!;
+                const setting = (key: string) =>
+                    namespace.inputs.metadata.annotations[`isolation.tenants.gitops-platform/${key}`];
+                assert.equal(setting("registry"), r.outputs.registryLoginServer);
+                assert.equal(setting("hosts"), host);
+                assert.equal(setting("loadBalancers"), "0");
             }
         });
 
@@ -387,7 +388,6 @@ for (const stack of STACKS) {
             const r = await run(stack);
             const objects = tenantObjects(r);
             assert.deepEqual([...new Set(objects.map((o) => o.inputs.kind))].sort(), [
-                "ConfigMap",
                 "GitRepository",
                 "HelmRelease",
                 "HelmRepository",

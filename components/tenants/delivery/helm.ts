@@ -113,6 +113,10 @@ export const HELM_DRIFT_DETECTION = {
  * One HelmRelease per app, applied as the team's reconciler: the chart's Helm tests run after every
  * install and upgrade and a failed test fails the release (then remediated like any failure), upgrade
  * failures rolled back (also the last one), cleanup on failure, and `dependsOn` the apps it needs.
+ * CRDs a chart ships are skipped on install and upgrade: the reconciler may not create them (they are
+ * cluster-wide), and a release that tried would fail. The pods are named after the app
+ * (`nameOverride`) when the chart's name differs, since the platform's network policies select
+ * `app.kubernetes.io/name: <app>`.
  */
 export function helmRelease(
     t: HelmTenant,
@@ -127,8 +131,9 @@ export function helmRelease(
         serviceAccountName: RECONCILER_SERVICE_ACCOUNT,
         interval: t.interval,
         timeout: t.timeout,
-        install: { remediation: { retries: t.remediationRetries } },
+        install: { crds: "Skip", remediation: { retries: t.remediationRetries } },
         upgrade: {
+            crds: "Skip",
             cleanupOnFail: true,
             remediation: { retries: t.remediationRetries, remediateLastFailure: true, strategy: "rollback" },
         },
@@ -137,7 +142,11 @@ export function helmRelease(
         postRenderStrategy: HELM_POST_RENDER_STRATEGY,
         driftDetection: HELM_DRIFT_DETECTION,
         ...(app.dependsOn.length > 0 ? { dependsOn: app.dependsOn.map((name) => ({ name })) } : {}),
-        values: { ...app.values, image: imageValues(t, app, registryLoginServer) },
+        values: {
+            ...app.values,
+            ...(app.chart !== app.name ? { nameOverride: app.name } : {}),
+            image: imageValues(t, app, registryLoginServer),
+        },
     });
 }
 
