@@ -56,8 +56,10 @@ async function up(label: string): Promise<Changes> {
 
 /** What a kubectl call as `args` answered: admitted, or the refusal's message. */
 function attempt(flags: string[], manifest?: object): { ok: boolean; message: string } {
+    // A read has nothing to dry-run; a write is judged by authorization and admission, never stored.
+    const write = !flags.includes("get");
     try {
-        kubectl(cp, [...flags, "--dry-run=server"], manifest ? JSON.stringify(manifest) : undefined);
+        kubectl(cp, [...flags, ...(write ? ["--dry-run=server"] : [])], manifest ? JSON.stringify(manifest) : undefined);
         return { ok: true, message: "" };
     } catch (e) {
         return { ok: false, message: (e as Error).message };

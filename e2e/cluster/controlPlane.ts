@@ -220,7 +220,12 @@ async function startControllers(cp: ControlPlane): Promise<void> {
     for (const p of [scheduler, kwok]) assertRunning(p);
 }
 
-/** The fake node kwok keeps Ready: room for every team's quota, no taint. */
+/**
+ * The fake node kwok keeps Ready: room for every team's quota. The API server's TaintNodesByCondition
+ * admission gives a new node the `not-ready` taint, which the node lifecycle controller would lift
+ * once the node reports Ready; that controller is off here (kwok sends no heartbeats), so the e2e
+ * lifts it.
+ */
 function fakeNode(cp: ControlPlane): void {
     kubectl(
         cp,
@@ -239,6 +244,7 @@ function fakeNode(cp: ControlPlane): void {
             },
         }),
     );
+    kubectl(cp, ["taint", "node", FAKE_NODE, "node.kubernetes.io/not-ready:NoSchedule-"]);
 }
 
 /** kubectl as the admin (or, with `as`, impersonating someone); returns stdout, throws E2eError with stderr. */

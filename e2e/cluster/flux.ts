@@ -82,13 +82,15 @@ export interface FluxProcesses {
 export async function startFlux(cp: ControlPlane): Promise<FluxProcesses> {
     installRbac(cp);
     const [storagePort, eventsPort] = [await freePort(), await freePort()];
+    const storagePath = path.join(cp.runDir, "flux", "storage");
+    fs.mkdirSync(storagePath, { recursive: true });
     const storage = `127.0.0.1:${storagePort}`;
     const events = `http://127.0.0.1:${eventsPort}`;
     for (const controller of FLUX_CONTROLLERS) {
         const health = await freePort();
         const own: Record<FluxController, string[]> = {
             "source-controller": [
-                `--storage-path=${path.join(cp.runDir, "flux", "storage")}`,
+                `--storage-path=${storagePath}`,
                 `--storage-addr=${storage}`,
                 `--storage-adv-addr=${storage}`,
             ],
@@ -104,7 +106,6 @@ export async function startFlux(cp: ControlPlane): Promise<FluxProcesses> {
             controller,
             binary(controller),
             [
-                `--kubeconfig=${controllerKubeconfig(cp, controller)}`,
                 `--metrics-addr=127.0.0.1:${await freePort()}`,
                 `--health-addr=127.0.0.1:${health}`,
                 "--enable-leader-election=false",
@@ -114,7 +115,8 @@ export async function startFlux(cp: ControlPlane): Promise<FluxProcesses> {
                 ...own[controller],
                 ...platformArgs(controller),
             ],
-            { RUNTIME_NAMESPACE: FLUX_NAMESPACE },
+            // controller-runtime reads KUBECONFIG: the controller's own ServiceAccount token.
+            { RUNTIME_NAMESPACE: FLUX_NAMESPACE, KUBECONFIG: controllerKubeconfig(cp, controller) },
         );
         await waitFor(
             `${controller} /readyz`,
