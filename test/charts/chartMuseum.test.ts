@@ -12,7 +12,7 @@ import {
 } from "../../components/charts/manifests";
 import type { ChartMuseumExposureConfig } from "../../components/charts/config";
 import { names } from "../../src/naming";
-import { resolveStackConfig } from "../../src/offline/stackConfig";
+import { fixtureStackConfig } from "../support/instance";
 import { unwrap } from "../../src/offline/run";
 import { validateObject } from "../support/schemas";
 import {
@@ -142,7 +142,7 @@ for (const stack of STACKS) {
                 names(
                     "gitops-platform",
                     stack,
-                    resolveStackConfig(stack).values["gitops-platform:globalNameSeed"],
+                    fixtureStackConfig(stack).values["gitops-platform:globalNameSeed"],
                 ).storageAccount,
             );
             assert.equal(account.inputs.minimumTlsVersion, "TLS1_2");
@@ -433,7 +433,7 @@ describe("ChartMuseum options", () => {
             const label = names(
                 "gitops-platform",
                 "staging",
-                resolveStackConfig("staging").values["gitops-platform:globalNameSeed"],
+                fixtureStackConfig("staging").values["gitops-platform:globalNameSeed"],
             ).chartMuseumDnsLabel;
             assert.equal(
                 values(r).service.annotations["service.beta.kubernetes.io/azure-dns-label-name"],

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import {
     copyFileSync,
+    cpSync,
     mkdirSync,
     mkdtempSync,
     readFileSync,
@@ -10,13 +11,16 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { isInstancePath } from "../../src/offline/instance";
+import { FIXTURE_INSTANCE } from "./instance";
 
 export const ROOT = resolve(__dirname, "..", "..");
 
 /**
- * A throwaway copy of this checkout (its tracked and untracked files, as they are now) committed in a
- * git repository of its own, with this checkout's node_modules: a test may edit it and plan or diff
- * it, never touching the real files.
+ * A throwaway copy of this checkout's product (its tracked and untracked files, as they are now) with
+ * the fixture instance's stack and team files instead of the repository's own, committed in a git
+ * repository of its own, with this checkout's node_modules: a test may edit it and plan or diff it,
+ * never touching the real files.
  */
 export class ScratchCheckout {
     readonly dir = mkdtempSync(join(tmpdir(), "gitops-plan-test-"));
@@ -24,7 +28,8 @@ export class ScratchCheckout {
     constructor() {
         const listed = git(ROOT, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
             .split("\0")
-            .filter(Boolean);
+            .filter((file) => file && !isInstancePath(file));
+        cpSync(FIXTURE_INSTANCE, this.dir, { recursive: true });
         for (const file of listed) {
             const to = join(this.dir, file);
             mkdirSync(dirname(to), { recursive: true });

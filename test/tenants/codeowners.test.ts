@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { PROJECT_DIR } from "../../src/offline/stackConfig";
+import { FIXTURE_INSTANCE } from "../support/instance";
 
-const rules = readFileSync(join(PROJECT_DIR, ".github", "CODEOWNERS"), "utf8")
+const rules = readFileSync(join(FIXTURE_INSTANCE, ".github", "CODEOWNERS"), "utf8")
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith("#"))
@@ -22,13 +22,13 @@ function ownersOf(path: string): string[] {
 }
 
 describe("CODEOWNERS", () => {
-    for (const file of readdirSync(join(PROJECT_DIR, "tenants")).filter((f) => f.endsWith(".yaml"))) {
+    for (const file of readdirSync(join(FIXTURE_INSTANCE, "tenants")).filter((f) => f.endsWith(".yaml"))) {
         test(`tenants/${file} is approved by its own team, so the team approves its own promotions`, () => {
             assert.deepEqual(ownersOf(`tenants/${file}`), [`@one-kubernetes/${file.replace(/\.yaml$/, "")}`]);
         });
     }
 
-    for (const file of readdirSync(join(PROJECT_DIR, "tenants", "guardrails"))) {
+    for (const file of readdirSync(join(FIXTURE_INSTANCE, "tenants", "guardrails"))) {
         test(`tenants/guardrails/${file} is the platform team's alone: a team cannot raise its own guardrails`, () => {
             assert.deepEqual(ownersOf(`tenants/guardrails/${file}`), ["@one-kubernetes/platform-team"]);
         });

@@ -4,16 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { forEnvironment } from "../../components/tenants/teamFiles";
-import { PROJECT_DIR } from "../../src/offline/stackConfig";
+import { FIXTURE_INSTANCE } from "../support/instance";
 import { STACKS, run } from "../support/program";
 
 const TEAMS = "gitops-platform:teamsDirectory";
 const HELM_RELEASE = "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease";
 
-/** A copy of tenants/ plus `extra` files, as a teams folder override. */
+/** A copy of the fixture instance's tenants/ plus `extra` files, as a teams folder override. */
 function teams(extra: Record<string, string> = {}): Record<string, string> {
     const dir = mkdtempSync(join(tmpdir(), "teams-"));
-    cpSync(join(PROJECT_DIR, "tenants"), dir, { recursive: true });
+    cpSync(join(FIXTURE_INSTANCE, "tenants"), dir, { recursive: true });
     for (const [name, text] of Object.entries(extra)) writeFileSync(join(dir, name), text);
     // (`guardrails/<team>.yaml` keys land in the copied guardrails folder.)
     return { [TEAMS]: dir };
