@@ -306,8 +306,12 @@ export function planInChild(projectDir: string, stack: string): Promise<PlanJson
     });
 }
 
-/** `npm run plan -- --stack <stack> --diff <ref>`: what changes between the ref and the working tree. */
-export async function planDiff(stack: string, ref: string, projectDir: string): Promise<string> {
+/** `npm run plan -- --stack <stack> --diff <ref>`: what changes between the ref and the working tree, and whether anything does. */
+export async function planDiff(
+    stack: string,
+    ref: string,
+    projectDir: string,
+): Promise<{ text: string; changed: boolean }> {
     const checkout = checkoutOf(projectDir, ref);
     try {
         // The ref plans in a child while this process plans the working tree: two cores, one wall time.
@@ -316,12 +320,14 @@ export async function planDiff(stack: string, ref: string, projectDir: string): 
             runProgram(stack, {}, undefined, { preview: true, projectDir }).then(toPlanJson),
         ]);
         const changes = diffPlans(before, after);
-        return renderDiff(
+        const text = renderDiff(
             changes,
             before,
             after,
             `Diff of stack ${stack}: ${ref} (${checkout.commit.slice(0, 12)}) => working tree, offline preview`,
         );
+        const outputsChanged = changedPaths(before.outputs, after.outputs).some((c) => c.path);
+        return { text, changed: changes.length > 0 || outputsChanged };
     } finally {
         checkout.remove();
     }

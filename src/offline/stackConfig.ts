@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { CONFIG_KEYS, KeyDeclaration } from "../config/keys";
 import { closest } from "../config/suggest";
+import { UsageError } from "./cli";
 import { writeTeamFiles } from "./teamFiles";
 import { readYamlFile } from "./yamlFile";
 
@@ -104,11 +105,11 @@ export function resolveStackConfig(
     return { project: project.name, values, secretKeys: [...secretKeys], placeholders };
 }
 
-/** Where the stack file of `stack` is, or a {@link UnknownStackError} listing the stacks there are. */
+/** Where the stack file of `stack` is; a usage error listing the stacks there are when it has none. */
 export function stackFileOf(instanceDir: string, stack: string): string {
     const file = join(instanceDir, `Pulumi.${stack}.yaml`);
     if (existsSync(file)) return file;
-    throw new UnknownStackError(stack, stacksOf(instanceDir));
+    throw new UsageError(unknownStackMessage(stack, stacksOf(instanceDir)));
 }
 
 /** The stacks of an instance: one `Pulumi.<stack>.yaml` each. */
@@ -117,16 +118,6 @@ export function stacksOf(instanceDir: string): string[] {
         .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort();
-}
-
-export class UnknownStackError extends Error {
-    override readonly name = "UsageError";
-    constructor(
-        readonly stack: string,
-        readonly stacks: readonly string[],
-    ) {
-        super(unknownStackMessage(stack, stacks));
-    }
 }
 
 /** `no stack "prd" (no Pulumi.prd.yaml); did you mean "prod"? Stacks: delivery, prod, staging`. */
