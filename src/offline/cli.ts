@@ -57,7 +57,7 @@ const HELP: OptionSpec = { name: "help", alias: "h", description: "print this he
 function unknownOption(flag: string, specs: readonly OptionSpec[]): string {
     const names = specs.flatMap((s) => [`--${s.name}`, ...(s.alias ? [`-${s.alias}`] : [])]);
     const near = closest(flag, names);
-    return `unknown option ${flag}${near ? `; did you mean ${near}?` : ""} Options: ${specs.map((s) => `--${s.name}`).join(", ")}`;
+    return `unknown option ${flag}${near ? `; did you mean ${near}?` : "."} Options: ${specs.map((s) => `--${s.name}`).join(", ")}`;
 }
 
 /** The options block of a usage text, one line each. */

@@ -123,7 +123,7 @@ export function stacksOf(instanceDir: string): string[] {
 /** `no stack "prd" (no Pulumi.prd.yaml); did you mean "prod"? Stacks: delivery, prod, staging`. */
 export function unknownStackMessage(stack: string, stacks: readonly string[]): string {
     const near = closest(stack, stacks);
-    return `no stack "${stack}" (no Pulumi.${stack}.yaml)${near ? `; did you mean "${near}"?` : ""} Stacks: ${stacks.join(", ")}`;
+    return `no stack "${stack}" (no Pulumi.${stack}.yaml)${near ? `; did you mean "${near}"?` : "."} Stacks: ${stacks.join(", ")}`;
 }
 
 /** How one config value reaches the program: its string form, whether secret, and a placeholder. */

@@ -175,6 +175,11 @@ describe("npm run plan -- --diff <ref>", () => {
         assert.deepEqual(changeLines(result.stdout), []);
     });
 
+    it("exits 0 with --exit-code when nothing changes", () => {
+        const result = scratch.plan(["--stack", "prod", "--diff", "HEAD", "--exit-code"]);
+        assert.equal(result.status, 0, result.stderr);
+    });
+
     it("prints exactly one ~ line, with the pin, for a promotion of one prod version", () => {
         const teamFile = scratch.read("tenants/dev-team1.yaml");
         const pin = /( {6}front: \{ version: )"0\.4\.0", digest: "sha256:[0-9a-f]{64}"( \})/;
@@ -191,6 +196,18 @@ describe("npm run plan -- --diff <ref>", () => {
             result.stdout,
             new RegExp(`spec\\.values\\.image\\.digest: sha256:[0-9a-f]{64} => ${digest}`),
         );
+    });
+
+    it("exits 2 with --exit-code when something changes, as git diff --exit-code does", () => {
+        const teamFile = scratch.read("tenants/dev-team2.yaml");
+        scratch.write("tenants/dev-team2.yaml", teamFile.replace("port: 8080", "port: 8081"));
+        try {
+            const result = scratch.plan(["--stack", "prod", "--diff", "HEAD", "--exit-code"]);
+            assert.equal(result.status, 2, result.stderr);
+            assert.match(result.stdout, /^~ /m);
+        } finally {
+            scratch.write("tenants/dev-team2.yaml", teamFile);
+        }
     });
 
     it("names a ref that is not a commit", () => {
