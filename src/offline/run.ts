@@ -1,4 +1,4 @@
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { OfflineCloud, StackOutputs, UNKNOWN } from "./cloud";
 import { PROJECT_DIR, ResolvedConfig, SecretValue, resolveStackConfig } from "./stackConfig";
@@ -155,7 +155,7 @@ async function referencedStacks(
     for (const environment of environments) {
         const run = await runProgram(
             environment,
-            teams === undefined ? {} : { [key("teamsDirectory")]: resolve(projectDir, teams) },
+            teams === undefined ? {} : { [key("teamsDirectory")]: teams },
             undefined,
             { projectDir, instanceDir },
         );

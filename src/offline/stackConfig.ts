@@ -81,15 +81,16 @@ export function resolveStackConfig(
         if (typeof decl === "object" && decl.default !== undefined) set(key, decl.default);
     }
     for (const [key, value] of Object.entries(stackFile.config ?? {})) set(key, value);
+    // What the instance says is relative to it; an override (a test's folder) is the program's own.
+    const teamsKey = qualify("teamsDirectory");
+    if (resolve(instanceDir) !== resolve(projectDir) && values[teamsKey] !== undefined)
+        values[teamsKey] = relative(projectDir, resolve(instanceDir, values[teamsKey])) || ".";
     for (const [key, value] of Object.entries(overrides)) {
         // A list of teams (tests, the bench) is written as team files, which the stack then reads.
         if (qualify(key) === TENANTS_OVERRIDE(project.name))
             set("teamsDirectory", writeTeamFiles(value as unknown[]));
         else set(key, value);
     }
-    const teamsKey = qualify("teamsDirectory");
-    if (resolve(instanceDir) !== resolve(projectDir) && values[teamsKey] !== undefined)
-        values[teamsKey] = relative(projectDir, resolve(instanceDir, values[teamsKey])) || ".";
     // Required secrets of the stack's role that neither the stack file nor an override holds (an
     // override of `undefined` removes one on purpose): what CI would decrypt.
     const role = values[qualify("stackRole")] ?? "environment";

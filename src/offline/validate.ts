@@ -19,6 +19,8 @@ export interface CheckResult {
     readonly check: string;
     readonly problems: readonly string[];
     readonly summary?: string;
+    /** Not checked, and why (a stack whose referenced stacks did not plan). */
+    readonly skipped?: string;
 }
 
 /** A team file of the instance and the team it declares. */
@@ -194,8 +196,28 @@ export async function validateInstance(
                 problems: [`${instanceDir}: got no Pulumi.<stack>.yaml; allowed: at least one stack file`],
             },
         ];
+    // Environments first: a delivery stack reads their outputs, so it is planned only when they plan
+    // (one mistake in a team file is then reported once, by the environments).
+    const roles = new Map(
+        stacks.map((stack) => {
+            const config = resolveStackConfig(stack, {}, projectDir, instanceDir);
+            return [stack, config.values[`${config.project}:stackRole`] ?? "environment"] as const;
+        }),
+    );
+    const environments = stacks.filter((s) => roles.get(s) !== "delivery");
     const results: CheckResult[] = [];
-    for (const stack of stacks) results.push(await planStack(stack, projectDir, instanceDir));
+    for (const stack of environments) results.push(await planStack(stack, projectDir, instanceDir));
+    const failed = results.filter((r) => r.problems.length > 0).map((r) => r.check.split(":")[0]);
+    for (const stack of stacks.filter((s) => roles.get(s) === "delivery"))
+        results.push(
+            failed.length === 0
+                ? await planStack(stack, projectDir, instanceDir)
+                : {
+                      check: `${stack}: not planned`,
+                      problems: [],
+                      skipped: `it reads the outputs of ${failed.join(", ")}, which must plan first`,
+                  },
+        );
 
     const directories = teamDirectories(instanceDir, projectDir);
     const teamFiles = directories.flatMap((d) => teamFilesOf(instanceDir, d));
@@ -213,11 +235,10 @@ export async function validateInstance(
     });
 
     const teams = [...new Set(teamFiles.map((t) => t.team))].sort();
-    const secrets = stacks.flatMap((stack) => {
-        const config = resolveStackConfig(stack, {}, projectDir, instanceDir);
-        const role = config.values[`${config.project}:stackRole`] ?? "environment";
-        return checkCommittedSecrets(instanceDir, stack, role, config.project, teams);
-    });
+    const project = resolveStackConfig(stacks[0], {}, projectDir, instanceDir).project;
+    const secrets = stacks.flatMap((stack) =>
+        checkCommittedSecrets(instanceDir, stack, roles.get(stack)!, project, teams),
+    );
     results.push({
         check: "secrets: every secret a stack needs committed encrypted (promotion tokens: one per team)",
         problems: secrets,
@@ -229,7 +250,8 @@ export async function validateInstance(
 export function renderValidation(results: readonly CheckResult[]): string {
     const lines: string[] = [];
     for (const r of results) {
-        if (r.problems.length === 0) lines.push(`✓ ${r.check}${r.summary ? ` (${r.summary})` : ""}`);
+        if (r.skipped) lines.push(`- ${r.check}: ${r.skipped}`);
+        else if (r.problems.length === 0) lines.push(`✓ ${r.check}${r.summary ? ` (${r.summary})` : ""}`);
         else {
             lines.push(`✗ ${r.check}`);
             for (const p of r.problems) lines.push(...p.split("\n").map((l) => `    ${l}`));
