@@ -70,8 +70,15 @@ export class ScratchCheckout {
 
     /** `npm run plan -- <args>` in the copy (the plan script's node options, from this process's package.json). */
     plan(args: readonly string[]): { status: number; stdout: string; stderr: string } {
-        const script = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.plan as string;
-        const [, ...words] = script.split(/\s+/);
+        return this.npm("plan", args);
+    }
+
+    /** `npm run <script> -- <args>` in the copy, run as its package.json script says (without npm). */
+    npm(script: string, args: readonly string[]): { status: number; stdout: string; stderr: string } {
+        const command = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts[
+            script
+        ] as string;
+        const [, ...words] = command.split(/\s+/);
         const result = spawnSync(process.execPath, [...words, ...args], {
             cwd: this.dir,
             encoding: "utf8",
