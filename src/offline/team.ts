@@ -206,6 +206,28 @@ function fitting(resource: Resource, free: number): string | number | undefined 
     return free >= 64 * 2 ** 20 ? `${Math.floor(free / 2 ** 20)}Mi` : undefined;
 }
 
+/** What each environment's pools leave before the team is added, planned as the pull request's plan would plan it. */
+async function capacityAdviceOf(instance: Instance, team: string, guardrailsFile: string): Promise<string[]> {
+    const advice: string[] = [];
+    for (const environment of instance.environments) {
+        const run = await runProgram(environment, {}, undefined, {
+            preview: true,
+            projectDir: instance.projectDir,
+            instanceDir: instance.dir,
+        });
+        const check = capacityCheck(registeredPools(run), registeredQuotas(run));
+        const text = capacityAdvice(
+            environment,
+            team,
+            check,
+            guardrailsFile,
+            `${run.config.project}:userPools`,
+        );
+        if (text) advice.push(text);
+    }
+    return advice;
+}
+
 /** `add`: writes the three files, returns what it did and what is left to do. */
 export async function addTeam(
     instance: Instance,
@@ -229,26 +251,9 @@ export async function addTeam(
     const codeowners = existsSync(codeownersPath) ? readFileSync(codeownersPath, "utf8") : "";
     const org = codeownersOrg(codeowners);
 
-    // What the pools leave, before the team is added: planned as the pull request's plan would.
-    const advice: string[] = [];
     const teamFile = `${instance.teams}/${team}.yaml`;
     const guardrailsFile = `${instance.teams}/${GUARDRAILS_DIRECTORY}/${team}.yaml`;
-    for (const environment of instance.environments) {
-        const run = await runProgram(environment, {}, undefined, {
-            preview: true,
-            projectDir: instance.projectDir,
-            instanceDir: instance.dir,
-        });
-        const check = capacityCheck(registeredPools(run), registeredQuotas(run));
-        const text = capacityAdvice(
-            environment,
-            team,
-            check,
-            guardrailsFile,
-            `${run.config.project}:userPools`,
-        );
-        if (text) advice.push(text);
-    }
+    const advice = await capacityAdviceOf(instance, team, guardrailsFile);
 
     mkdirSync(join(instance.dir, instance.teams, GUARDRAILS_DIRECTORY), { recursive: true });
     writeFileSync(join(instance.dir, teamFile), teamFileText(kit, team, app, repository));

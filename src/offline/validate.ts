@@ -183,6 +183,33 @@ async function planStack(stack: string, projectDir: string, instanceDir: string)
     }
 }
 
+/**
+ * Environments first: a delivery stack reads their outputs, so it is planned only when they plan
+ * (one mistake in a team file is then reported once, by the environments).
+ */
+async function planStacks(
+    roles: ReadonlyMap<string, string>,
+    projectDir: string,
+    instanceDir: string,
+): Promise<CheckResult[]> {
+    const stacks = [...roles.keys()];
+    const results: CheckResult[] = [];
+    for (const stack of stacks.filter((s) => roles.get(s) !== "delivery"))
+        results.push(await planStack(stack, projectDir, instanceDir));
+    const failed = results.filter((r) => r.problems.length > 0).map((r) => r.check.split(":")[0]);
+    for (const stack of stacks.filter((s) => roles.get(s) === "delivery"))
+        results.push(
+            failed.length === 0
+                ? await planStack(stack, projectDir, instanceDir)
+                : {
+                      check: `${stack}: not planned`,
+                      problems: [],
+                      skipped: `it reads the outputs of ${failed.join(", ")}, which must plan first`,
+                  },
+        );
+    return results;
+}
+
 /** Every check of the instance at `instanceDir` (the program of `projectDir` plans its stacks). */
 export async function validateInstance(
     instanceDir: string,
@@ -196,28 +223,13 @@ export async function validateInstance(
                 problems: [`${instanceDir}: got no Pulumi.<stack>.yaml; allowed: at least one stack file`],
             },
         ];
-    // Environments first: a delivery stack reads their outputs, so it is planned only when they plan
-    // (one mistake in a team file is then reported once, by the environments).
     const roles = new Map(
         stacks.map((stack) => {
             const config = resolveStackConfig(stack, {}, projectDir, instanceDir);
             return [stack, config.values[`${config.project}:stackRole`] ?? "environment"] as const;
         }),
     );
-    const environments = stacks.filter((s) => roles.get(s) !== "delivery");
-    const results: CheckResult[] = [];
-    for (const stack of environments) results.push(await planStack(stack, projectDir, instanceDir));
-    const failed = results.filter((r) => r.problems.length > 0).map((r) => r.check.split(":")[0]);
-    for (const stack of stacks.filter((s) => roles.get(s) === "delivery"))
-        results.push(
-            failed.length === 0
-                ? await planStack(stack, projectDir, instanceDir)
-                : {
-                      check: `${stack}: not planned`,
-                      problems: [],
-                      skipped: `it reads the outputs of ${failed.join(", ")}, which must plan first`,
-                  },
-        );
+    const results = await planStacks(roles, projectDir, instanceDir);
 
     const directories = teamDirectories(instanceDir, projectDir);
     const teamFiles = directories.flatMap((d) => teamFilesOf(instanceDir, d));

@@ -5,9 +5,12 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { forEnvironment } from "../../components/tenants/teamFiles";
 import { FIXTURE_INSTANCE } from "../support/instance";
-import { STACKS, run } from "../support/program";
+import { KITS, Kit, teamFileText } from "../../src/offline/team";
+import { STACKS, run, secret } from "../support/program";
+import { placeholderFor } from "../../src/offline/stackConfig";
 
 const TEAMS = "gitops-platform:teamsDirectory";
+const TOKENS = "gitops-platform:devopsPromotionTokens";
 const HELM_RELEASE = "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease";
 
 /** A copy of the fixture instance's tenants/ plus `extra` files, as a teams folder override. */
@@ -46,6 +49,17 @@ const newTeam = (team = NEW_TEAM, guardrails = NEW_TEAM_GUARDRAILS) => ({
     "guardrails/dev-team3.yaml": guardrails,
 });
 
+/** The delivery stack's promotion tokens with dev-team3's committed beside the others (what the plan reads). */
+const newTeamToken = {
+    [TOKENS]: secret(
+        JSON.stringify(
+            Object.fromEntries(
+                ["dev-team1", "dev-team2", "dev-team3"].map((t) => [t, placeholderFor(`${TOKENS}.${t}`)]),
+            ),
+        ),
+    ),
+};
+
 describe("team files (tenants/<team>.yaml)", () => {
     test("staging follows each app's range from its file's staging section", async () => {
         const r = await run("staging");
@@ -63,7 +77,10 @@ describe("team files (tenants/<team>.yaml)", () => {
     for (const stack of [...STACKS, "delivery"] as const) {
         test(`${stack}: adding a team file plans that team and changes nothing else`, async () => {
             const before = await run(stack, teams());
-            const after = await run(stack, teams(newTeam()));
+            const after = await run(stack, {
+                ...teams(newTeam()),
+                ...(stack === "delivery" ? newTeamToken : {}),
+            });
             const byUrn = new Map(before.resources.map((x) => [x.urn, x]));
             for (const x of after.resources) {
                 const was = byUrn.get(x.urn);
@@ -130,6 +147,23 @@ describe("team files (tenants/<team>.yaml)", () => {
             ),
             /dev-team3\.yaml: qouta: .*did you mean "quota"\?/,
         ));
+});
+
+describe("team files: the kits' templates (npm run team -- add)", () => {
+    for (const kit of Object.keys(KITS) as Kit[])
+        for (const stack of STACKS)
+            test(`${stack}: the ${kit} kit's team file plans as written, its app not in prod until promoted`, async () => {
+                const file = teamFileText(kit, "dev-team3", "my-app", "one-kubernetes/dev-team3");
+                const r = await run(stack, teams(newTeam(file)));
+                assert.ok((r.outputs.tenantNamespaces as string[]).includes("dev-team3"));
+                const delivered = r.resources.filter(
+                    (x) =>
+                        x.type.startsWith("kubernetes:") &&
+                        x.inputs.metadata?.namespace === "dev-team3" &&
+                        /HelmRelease|Kustomization$/.test(x.type),
+                );
+                assert.equal(delivered.length, stack === "prod" ? 0 : 1);
+            });
 });
 
 describe("team files: a new app waits for its first promotion (pending)", () => {
