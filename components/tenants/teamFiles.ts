@@ -38,11 +38,9 @@ export function readTeamFiles(
     },
 ): TeamFile[] {
     const directory = resolve(given.projectDir, given.directory);
-    let names: string[];
+    let listed: string[];
     try {
-        names = readdirSync(directory)
-            .filter((n) => n.endsWith(".yaml"))
-            .sort();
+        listed = readdirSync(directory).sort();
     } catch {
         r.problem(
             "teamsDirectory",
@@ -51,6 +49,14 @@ export function readTeamFiles(
         );
         return [];
     }
+    const names = listed.filter((n) => n.endsWith(".yaml"));
+    // A team file named .yml would otherwise be neither read nor refused: the team silently absent.
+    for (const name of listed.filter((n) => n.endsWith(".yml")))
+        r.problem(
+            `${relative(given.projectDir, join(directory, name))}:`,
+            "<a .yml file>",
+            `a team file named <team>.yaml: rename it ${name.slice(0, -".yml".length)}.yaml to be read`,
+        );
     for (const orphan of orphanGuardrails(given.projectDir, relative(given.projectDir, directory), names))
         r.problem(
             `${orphan}:`,

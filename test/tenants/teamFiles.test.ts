@@ -134,6 +134,12 @@ describe("team files (tenants/<team>.yaml)", () => {
             /dev-team3\.yaml:\d+:\d+: not valid YAML/,
         ));
 
+    test("a team file named .yml is refused, naming the file and its .yaml name, not ignored", () =>
+        assert.rejects(
+            run("staging", teams({ "dev-team3.yml": NEW_TEAM })),
+            /dev-team3\.yml: got "<a \.yml file>"; allowed: a team file named <team>\.yaml: rename it dev-team3\.yaml to be read/,
+        ));
+
     test("an unknown key in a team file is refused with the closest known key", () =>
         assert.rejects(
             run(
