@@ -408,7 +408,7 @@ function readReconciliation(
     t: Raw,
     at: string,
 ): Pick<TenantCommon, "interval" | "timeout" | "retryInterval" | "remediationRetries"> {
-    const remediationRetries = t.remediationRetries === undefined ? 3 : t.remediationRetries;
+    const remediationRetries = integer(t.remediationRetries === undefined ? 3 : t.remediationRetries);
     if (
         !Number.isInteger(remediationRetries) ||
         (remediationRetries as number) < 0 ||
@@ -441,7 +441,7 @@ function readExposure(
             );
         else if (hosts.indexOf(host) !== i) r.problem(`${at}.hosts[${i}]`, host, "host names listed once");
     });
-    const loadBalancers = t.loadBalancers === undefined ? 0 : t.loadBalancers;
+    const loadBalancers = integer(t.loadBalancers === undefined ? 0 : t.loadBalancers);
     if (
         !Number.isInteger(loadBalancers) ||
         (loadBalancers as number) < 0 ||
@@ -472,7 +472,7 @@ function readEgress(r: ConfigReader, raw: unknown, at: string, apps: readonly st
     const cidr = str(e.cidr);
     const problem = egressCidrProblem(cidr);
     if (problem) r.problem(`${at}.cidr`, e.cidr, problem);
-    const ports = list(e.ports, r, `${at}.ports`);
+    const ports = list(e.ports, r, `${at}.ports`).map(integer);
     if (ports.length === 0)
         r.problem(`${at}.ports`, e.ports, "at least one TCP port: nothing is opened to a whole range");
     ports.forEach((port, i) => {
@@ -554,7 +554,7 @@ function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, po
     const chart = a.chart === undefined ? name : str(a.chart);
     if (delivery === "helm" && !isDnsLabel(chart))
         r.problem(`${at}.chart`, a.chart, "a chart name (a DNS label)");
-    const port = a.port === undefined ? 8080 : a.port;
+    const port = integer(a.port === undefined ? 8080 : a.port);
     if (!isPort(port)) r.problem(`${at}.port`, a.port, "a port number from 1 to 65535");
     if (a.web !== undefined && typeof a.web !== "boolean") r.problem(`${at}.web`, a.web, "true or false");
     const values = a.values === undefined ? {} : a.values;
@@ -635,14 +635,14 @@ function readFlow(r: ConfigReader, raw: unknown, at: string): FlowConfig {
     const f = isObject(raw) ? raw : {};
     if (!isObject(raw)) r.problem(at, raw, "a flow object { from, to, port }");
     checkKeys(r, f, at, FLOW_KEYS);
-    if (f.port !== undefined && !isPort(f.port))
-        r.problem(`${at}.port`, f.port, "a port number from 1 to 65535");
+    const port = integer(f.port);
+    if (port !== undefined && !isPort(port)) r.problem(`${at}.port`, f.port, "a port number from 1 to 65535");
     for (const end of ["from", "to"] as const) {
         if (!/^([a-z0-9-]+\/)?[a-z0-9-]+$/.test(str(f[end])))
             r.problem(`${at}.${end}`, f[end], "an app name, or team/app for another team's app");
     }
     // 0 = not given: resolved to the target app's port once every team is known (withFlowPorts).
-    return { from: str(f.from), to: str(f.to), port: f.port === undefined ? 0 : (f.port as number) };
+    return { from: str(f.from), to: str(f.to), port: port === undefined ? 0 : (port as number) };
 }
 
 /** The branch the app pipelines build from and push staging's bumps to (their trigger, `main` only). */
@@ -747,6 +747,7 @@ function readQuota(r: ConfigReader, raw: unknown, at: string, limits: TenantLimi
     const q = isObject(raw) ? raw : {};
     checkKeys(r, q, at, QUOTA_KEYS);
     const given = { ...DEFAULT_QUOTA, ...q };
+    for (const k of ["pods", "persistentVolumeClaims"] as const) given[k] = integer(given[k]) as number;
     const amounts = Object.fromEntries(
         (["cpu", "memory", "ephemeralStorage", "storage"] as const).map((k) => {
             const value = String(given[k]);
@@ -993,6 +994,14 @@ function duration(r: ConfigReader, value: unknown, at: string, defaultValue: str
     if (typeof value !== "string" || !isDuration(value))
         r.problem(at, value, "a duration such as 1m, 5m or 1h");
     return str(value);
+}
+
+/**
+ * A count or a port as written: 8080 or "8080" alike, as a quantity is 2 or "2" alike (YAML quoting
+ * never changes a value). Anything else is returned as given, for its key's problem to show.
+ */
+function integer(value: unknown): unknown {
+    return typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
 }
 
 function isPort(value: unknown): boolean {

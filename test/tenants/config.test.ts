@@ -311,7 +311,7 @@ describe("tenants config", () => {
             /chartMuseumHost: got "charts\.staging\.gitops\.example\.com"; allowed: a host no team declares: team dev-team2 lists it/,
         ));
 
-    for (const loadBalancers of [6, -1, "1", true]) {
+    for (const loadBalancers of [6, -1, "one", "1.5", true]) {
         test(`loadBalancers ${JSON.stringify(loadBalancers)} is refused (an integer from 0 to 5)`, () =>
             rejectsNaming(
                 staging((t) => (t[0].loadBalancers = loadBalancers)),
@@ -367,4 +367,35 @@ describe("tenants config", () => {
             staging((t) => t[0].apps.push({ ...t[0].apps[0], name: "back-test" })),
             "[0].apps[2].name",
         ));
+});
+
+describe("tenants config: a number written as a string", () => {
+    const cases: [string, (t: Record<string, any>[], n: (v: number) => unknown) => void][] = [
+        ["apps[].port", (t, n) => (t[0].apps[0].port = n(8080))],
+        ["flows[].port", (t, n) => (t[0].flows[0].port = n(8080))],
+        ["remediationRetries", (t, n) => (t[0].remediationRetries = n(2))],
+        ["loadBalancers (guardrails file)", (t, n) => (t[0].loadBalancers = n(1))],
+        ["quota.pods (guardrails file)", (t, n) => (t[0].quota = { pods: n(20) })],
+        [
+            "egress[].ports (guardrails file)",
+            (t, n) => (t[0].egress = [{ cidr: "10.20.0.0/16", ports: [n(5432)] }]),
+        ],
+    ];
+    for (const [key, set] of cases)
+        test(`plans exactly as the number in ${key}, as "2" and 2 do in a quota's cpu`, async () => {
+            const [asNumber, asString] = await Promise.all([
+                run(
+                    "staging",
+                    staging((t) => set(t, (v) => v)),
+                ),
+                run(
+                    "staging",
+                    staging((t) => set(t, (v) => String(v))),
+                ),
+            ]);
+            assert.deepEqual(
+                asString.resources.map((x) => x.inputs),
+                asNumber.resources.map((x) => x.inputs),
+            );
+        });
 });
