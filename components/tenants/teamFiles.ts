@@ -15,6 +15,8 @@ const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null &
 
 /** What an environment's section of a team file may change. */
 const ENVIRONMENT_KEYS = ["apps", "git", "quota", "limits", "hosts", "egress", "loadBalancers"] as const;
+/** What a helm app's release is per environment: a range in staging, a pin in prod. */
+const RELEASE_FIELDS = ["version", "digest"] as const;
 /** Keys an environment's section replaces whole: each environment has its own hosts and ways out. */
 const REPLACED_KEYS = ["hosts", "egress", "loadBalancers"] as const;
 
@@ -124,9 +126,16 @@ export function forEnvironment(
 export function environmentOrigins(raw: Raw, environment: string): Map<string, string> {
     const origins = new Map<string, string>();
     const sections = isObject(raw.environments) ? raw.environments : {};
+    const at = `environments.${environment}`;
+    // A release setting written nowhere is missing where each environment writes it.
+    (Array.isArray(raw.apps) ? raw.apps : []).forEach((app, i) => {
+        if (!isObject(app) || typeof app.name !== "string") return;
+        for (const field of RELEASE_FIELDS)
+            if (app[field] === undefined)
+                origins.set(`apps[${i}].${field}`, `${at}.apps.${app.name}.${field}`);
+    });
     const section = sections[environment];
     if (!isObject(section)) return origins;
-    const at = `environments.${environment}`;
     for (const key of ["git", "quota", "limits", ...REPLACED_KEYS]) {
         const value = section[key];
         if (value === undefined) continue;

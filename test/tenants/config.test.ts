@@ -140,10 +140,10 @@ describe("tenants config", () => {
             "[0].apps",
         ));
 
-    test("a helm app without a version is refused", () =>
+    test("a helm app without a version is refused where its environment writes it, the app by name", () =>
         rejectsNaming(
             staging((t) => delete t[0].apps[1].version),
-            "[0].apps[1].version",
+            "[0].environments.staging.apps.front.version",
         ));
 
     test("a privileged pod security level is refused", () =>
@@ -215,7 +215,7 @@ describe("tenants config", () => {
     test("prod refuses a helm app without an image digest: it runs exactly what staging verified", () => {
         const tenants = stackTenants("prod");
         delete tenants[0].apps[1].digest;
-        return rejectsNaming({ [TENANTS_KEY]: tenants }, "[0].apps[1].digest", "prod");
+        return rejectsNaming({ [TENANTS_KEY]: tenants }, "[0].environments.prod.apps.front.digest", "prod");
     });
 
     test("an image digest that is not sha256 and 64 hex digits is refused", () => {

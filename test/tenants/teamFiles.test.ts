@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -133,6 +133,41 @@ describe("team files (tenants/<team>.yaml)", () => {
             run("staging", teams({ "dev-team3.yaml": "name: [dev-team3\napps: x\n" })),
             /dev-team3\.yaml:\d+:\d+: not valid YAML/,
         ));
+
+    test("a version missing in an environment is reported where that environment writes it, the app by name", () =>
+        assert.rejects(
+            run(
+                "staging",
+                teams(newTeam(NEW_TEAM.replace('      api: { version: ">=1.0.0 <2.0.0" }\n', "      {}\n"))),
+            ),
+            /dev-team3\.yaml: environments\.staging\.apps\.api\.version: got nothing/,
+        ));
+
+    test("a mistake in a team file is reported in that file only: the flows other files declare to it are not blamed", async () => {
+        const dev1 = readFileSync(join(FIXTURE_INSTANCE, "tenants", "dev-team1.yaml"), "utf8");
+        const withFlows = {
+            "dev-team1.yaml": dev1.replace(
+                "flows:\n",
+                "flows:\n  - { from: dev-team3/api, to: back, port: 8080 }\n",
+            ),
+            "dev-team3.yaml": `${NEW_TEAM}flows:\n  - { from: api, to: dev-team1/back, port: 8080 }\n`,
+            "guardrails/dev-team3.yaml": NEW_TEAM_GUARDRAILS,
+        };
+        await run("staging", teams(withFlows));
+        const mistake = {
+            ...withFlows,
+            "dev-team3.yaml": withFlows["dev-team3.yaml"].replace("name: api", "name: Api"),
+        };
+        await assert.rejects(run("staging", teams(mistake)), (e: Error) => {
+            const problems = e.message.split("\n").filter((l) => l.startsWith("  - "));
+            assert.match(e.message, /dev-team3\.yaml: apps\[0\]\.name: got "Api"/);
+            assert.deepEqual(
+                problems.filter((l) => !/dev-team3\.yaml: /.test(l)),
+                [],
+            );
+            return true;
+        });
+    });
 
     test("a team file named .yml is refused, naming the file and its .yaml name, not ignored", () =>
         assert.rejects(
