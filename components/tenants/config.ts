@@ -14,6 +14,18 @@ import {
 } from "../../src/config/validators";
 import { isQuantity, quantity, times } from "../../src/quantity";
 import { EgressConfig, egressCidrProblem } from "./egress";
+import {
+    APP_PROPERTIES,
+    EGRESS_PROPERTIES,
+    FLOW_PROPERTIES,
+    GIT_PROPERTIES,
+    GUARDRAIL_PROPERTIES,
+    HEALTH_CHECK_PROPERTIES,
+    LIMIT_PROPERTIES,
+    QUOTA_PROPERTIES,
+    TEAM_PROPERTIES,
+    defaultsOf,
+} from "./teamSchema";
 
 export const POD_SECURITY_LEVELS = ["restricted", "baseline"] as const;
 export const VERSION_POLICIES = ["range", "exact"] as const;
@@ -211,62 +223,19 @@ export interface TenantsConfig {
     readonly tenants: readonly TenantConfig[];
 }
 
-export const DEFAULT_QUOTA: TenantQuota = {
-    cpu: "4",
-    memory: "8Gi",
-    pods: 30,
-    ephemeralStorage: "8Gi",
-    storage: "20Gi",
-    persistentVolumeClaims: 5,
-};
-export const DEFAULT_LIMITS: TenantLimits = {
-    defaultCpu: "500m",
-    defaultMemory: "512Mi",
-    defaultEphemeralStorage: "1Gi",
-    defaultRequestCpu: "100m",
-    defaultRequestMemory: "128Mi",
-    defaultRequestEphemeralStorage: "128Mi",
-};
+/** What a team gets without a guardrails file: the schema's defaults. */
+export const DEFAULT_QUOTA = defaultsOf(QUOTA_PROPERTIES) as unknown as TenantQuota;
+export const DEFAULT_LIMITS = defaultsOf(LIMIT_PROPERTIES) as unknown as TenantLimits;
 /** Most LoadBalancer Services one team may hold (each is a public IP and an Azure load balancer rule). */
 const MAX_LOAD_BALANCERS = 5;
 
-/** Keys each object of the `tenants` list may hold: anything else is a typo, reported as such. */
-const TENANT_KEYS = [
-    "name",
-    "delivery",
-    "podSecurity",
-    "members",
-    "quota",
-    "limits",
-    "apps",
-    "flows",
-    "git",
-    "interval",
-    "timeout",
-    "remediationRetries",
-    "retryInterval",
-    "accessRole",
-    "hosts",
-    "loadBalancers",
-    "egress",
-];
-const APP_KEYS = [
-    "name",
-    "repository",
-    "pipelinePath",
-    "chart",
-    "version",
-    "digest",
-    "pending",
-    "web",
-    "port",
-    "dependsOn",
-    "values",
-];
-const FLOW_KEYS = ["from", "to", "port"];
-const EGRESS_KEYS = ["cidr", "ports", "apps"];
-const GIT_KEYS = ["url", "branch", "tag", "commit", "path", "secretName", "healthChecks", "pending"];
-const HEALTH_CHECK_KEYS = ["apiVersion", "kind", "name"];
+/** Keys each object may hold (the team-file schema's): anything else is a typo, reported as such. */
+const TENANT_KEYS = [...Object.keys(TEAM_PROPERTIES), ...Object.keys(GUARDRAIL_PROPERTIES)];
+const APP_KEYS = Object.keys(APP_PROPERTIES);
+const FLOW_KEYS = Object.keys(FLOW_PROPERTIES);
+const EGRESS_KEYS = Object.keys(EGRESS_PROPERTIES);
+const GIT_KEYS = Object.keys(GIT_PROPERTIES);
+const HEALTH_CHECK_KEYS = Object.keys(HEALTH_CHECK_PROPERTIES);
 const QUOTA_KEYS = Object.keys(DEFAULT_QUOTA);
 const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS);
 
@@ -408,7 +377,7 @@ function readReconciliation(
     t: Raw,
     at: string,
 ): Pick<TenantCommon, "interval" | "timeout" | "retryInterval" | "remediationRetries"> {
-    const remediationRetries = integer(t.remediationRetries === undefined ? 3 : t.remediationRetries);
+    const remediationRetries = integer(t.remediationRetries ?? TEAM_PROPERTIES.remediationRetries.default);
     if (
         !Number.isInteger(remediationRetries) ||
         (remediationRetries as number) < 0 ||
@@ -417,9 +386,14 @@ function readReconciliation(
         r.problem(`${at}.remediationRetries`, t.remediationRetries, "an integer from 0 to 10");
     }
     return {
-        interval: duration(r, t.interval, `${at}.interval`, "5m"),
-        timeout: duration(r, t.timeout, `${at}.timeout`, "5m"),
-        retryInterval: duration(r, t.retryInterval, `${at}.retryInterval`, "1m"),
+        interval: duration(r, t.interval, `${at}.interval`, TEAM_PROPERTIES.interval.default),
+        timeout: duration(r, t.timeout, `${at}.timeout`, TEAM_PROPERTIES.timeout.default),
+        retryInterval: duration(
+            r,
+            t.retryInterval,
+            `${at}.retryInterval`,
+            TEAM_PROPERTIES.retryInterval.default,
+        ),
         remediationRetries: remediationRetries as number,
     };
 }
@@ -441,7 +415,7 @@ function readExposure(
             );
         else if (hosts.indexOf(host) !== i) r.problem(`${at}.hosts[${i}]`, host, "host names listed once");
     });
-    const loadBalancers = integer(t.loadBalancers === undefined ? 0 : t.loadBalancers);
+    const loadBalancers = integer(t.loadBalancers ?? GUARDRAIL_PROPERTIES.loadBalancers.default);
     if (
         !Number.isInteger(loadBalancers) ||
         (loadBalancers as number) < 0 ||
@@ -517,7 +491,12 @@ function byDelivery(
     }
 }
 
-const NO_GIT: TenantGitSource = { url: "", branch: "main", path: "./", healthChecks: [] };
+const NO_GIT: TenantGitSource = {
+    url: "",
+    branch: GIT_PROPERTIES.branch.default,
+    path: GIT_PROPERTIES.path.default,
+    healthChecks: [],
+};
 
 function withoutChart(app: HelmAppConfig): AppConfig {
     return {
@@ -555,7 +534,7 @@ function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, po
     // Without `chart`, the chart is the app's name, whose own problem is reported once, above.
     if (delivery === "helm" && (a.chart !== undefined || isDnsLabel(name)) && !isDnsLabel(chart))
         r.problem(`${at}.chart`, a.chart, "a chart name (a DNS label)");
-    const port = integer(a.port === undefined ? 8080 : a.port);
+    const port = integer(a.port ?? APP_PROPERTIES.port.default);
     if (!isPort(port)) r.problem(`${at}.port`, a.port, "a port number from 1 to 65535");
     if (a.web !== undefined && typeof a.web !== "boolean") r.problem(`${at}.web`, a.web, "true or false");
     const values = a.values === undefined ? {} : a.values;
@@ -647,7 +626,7 @@ function readFlow(r: ConfigReader, raw: unknown, at: string): FlowConfig {
 }
 
 /** The branch the app pipelines build from and push staging's bumps to (their trigger, `main` only). */
-export const BUILD_BRANCH = "main";
+export const BUILD_BRANCH = GIT_PROPERTIES.branch.default;
 
 /** `git.pending: true`: a Kustomize team not deployed in this (pinning) stack until its first promotion. */
 function readGitPending(r: ConfigReader, value: unknown, at: string, policy: string): boolean {
@@ -705,7 +684,7 @@ function readGit(
         r.problem(`${at}.commit`, commit, "a full 40-character commit SHA");
     if (tag !== undefined && commit !== undefined)
         r.problem(`${at}.commit`, commit, "either a tag or a commit, not both");
-    const path = raw.path === undefined ? "./" : str(raw.path);
+    const path = raw.path === undefined ? GIT_PROPERTIES.path.default : str(raw.path);
     if (path.includes("..") || path.startsWith("/"))
         r.problem(`${at}.path`, path, "a relative path inside the repository");
     const healthChecks = list(raw.healthChecks, r, `${at}.healthChecks`).map((h, i) => {

@@ -9,12 +9,16 @@ type Problems = Pick<ConfigReader, "problem">;
 import { unknownKeyAllowed } from "../../src/config/suggest";
 import { readYamlFile } from "../../src/config/yamlFile";
 import { orphanGuardrails, withGuardrails } from "./guardrails";
+import { GUARDRAIL_ENVIRONMENT_PROPERTIES, TEAM_ENVIRONMENT_PROPERTIES } from "./teamSchema";
 
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** What an environment's section of a team file may change. */
-const ENVIRONMENT_KEYS = ["apps", "git", "quota", "limits", "hosts", "egress", "loadBalancers"] as const;
+const ENVIRONMENT_KEYS = [
+    ...Object.keys(TEAM_ENVIRONMENT_PROPERTIES),
+    ...Object.keys(GUARDRAIL_ENVIRONMENT_PROPERTIES),
+];
 /** What a helm app's release is per environment: a range in staging, a pin in prod. */
 const RELEASE_FIELDS = ["version", "digest"] as const;
 /** Keys an environment's section replaces whole: each environment has its own hosts and ways out. */
