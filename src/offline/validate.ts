@@ -210,6 +210,28 @@ async function planStacks(
     return results;
 }
 
+/**
+ * Every stack reads every team file, so one mistake in a team file fails each environment's plan the
+ * same way: it is listed once, under the first stack, and the others say so.
+ */
+export function withoutRepeats(results: readonly CheckResult[]): CheckResult[] {
+    const seen = new Map<string, string>();
+    return results.map((r) => {
+        const stack = r.check.split(":")[0];
+        const problems = r.problems.map((message) => {
+            const lines = message.split("\n");
+            const repeats = lines.filter((l) => l.startsWith("  - ") && seen.has(l));
+            for (const l of lines) if (l.startsWith("  - ") && !seen.has(l)) seen.set(l, stack);
+            if (repeats.length === 0) return message;
+            const where = [...new Set(repeats.map((l) => seen.get(l)))].join(", ");
+            const kept = lines.filter((l) => !repeats.includes(l));
+            const same = repeats.length === 1 ? "the same problem" : `the same ${repeats.length} problems`;
+            return [...kept, `  - ${same} as ${where}, above`].join("\n");
+        });
+        return { ...r, problems };
+    });
+}
+
 /** Every check of the instance at `instanceDir` (the program of `projectDir` plans its stacks). */
 export async function validateInstance(
     instanceDir: string,
@@ -229,7 +251,7 @@ export async function validateInstance(
             return [stack, config.values[`${config.project}:stackRole`] ?? "environment"] as const;
         }),
     );
-    const results = await planStacks(roles, projectDir, instanceDir);
+    const results = withoutRepeats(await planStacks(roles, projectDir, instanceDir));
 
     const directories = teamDirectories(instanceDir, projectDir);
     const teamFiles = directories.flatMap((d) => teamFilesOf(instanceDir, d));

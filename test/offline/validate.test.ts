@@ -8,6 +8,7 @@ import {
     codeownersRules,
     ownersOf,
     teamFilesOf,
+    withoutRepeats,
 } from "../../src/offline/validate";
 import { FIXTURE_INSTANCE } from "../support/instance";
 
@@ -70,6 +71,25 @@ describe("npm run validate: committed secrets", () => {
             checkCommittedSecrets(FIXTURE_INSTANCE, "delivery", "delivery", "gitops-platform", teams),
             [
                 "Pulumi.delivery.yaml: devopsPromotionTokens.dev-team3: got nothing; allowed: team dev-team3's secret, committed encrypted: pulumi config set -s delivery --secret --path 'devopsPromotionTokens.dev-team3' <token>",
+            ],
+        );
+    });
+});
+
+describe("npm run validate: one mistake, one error", () => {
+    it("lists a team file's problem once, under the first stack, though every stack reads the file", () => {
+        const problem = '  - tenants/dev-team2.yaml: apps[0].name: got "App"; allowed: a DNS label';
+        const failed = (stack: string) => ({
+            check: `${stack}: planned offline`,
+            problems: [`Invalid stack config in Pulumi.${stack}.yaml (1 problem):\n${problem}`],
+        });
+        assert.deepEqual(
+            withoutRepeats([failed("prod"), failed("staging")]).map((r) => r.problems),
+            [
+                [`Invalid stack config in Pulumi.prod.yaml (1 problem):\n${problem}`],
+                [
+                    "Invalid stack config in Pulumi.staging.yaml (1 problem):\n  - the same problem as prod, above",
+                ],
             ],
         );
     });
