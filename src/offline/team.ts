@@ -336,11 +336,10 @@ async function main(): Promise<number> {
     }
     if (!team) throw new UsageError(`${command} needs a team name: npm run team -- ${command} <team>`);
     if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-    const instance = instanceOf(PROJECT_DIR, PROJECT_DIR);
     if (command === "remove") {
         for (const o of ["kit", "app", "repository"])
             if (options[o]) throw new UsageError(`--${o} is for add, not remove`);
-        process.stdout.write(`${removeTeam(instance, team)}\n`);
+        process.stdout.write(`${removeTeam(instanceOf(PROJECT_DIR, PROJECT_DIR), team)}\n`);
         return 0;
     }
     const kit = options.kit;
@@ -352,7 +351,7 @@ async function main(): Promise<number> {
             `--kit ${kit}: no such kit${near ? `; did you mean "${near}"?` : "."} Kits: ${Object.keys(KITS).join(", ")}`,
         );
     }
-    const text = await addTeam(instance, team, kit as Kit, {
+    const text = await addTeam(instanceOf(PROJECT_DIR, PROJECT_DIR), team, kit as Kit, {
         app: typeof options.app === "string" ? options.app : undefined,
         repository: typeof options.repository === "string" ? options.repository : undefined,
     });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -79,4 +80,44 @@ describe("npm run team -- add: pools that cannot hold the default quota", () => 
         assert.match(text, /maxCount: 5 \(instead of 3\)/);
         assert.doesNotMatch(text, /guardrails/);
     });
+});
+
+describe("npm run team's command line", () => {
+    const ROOT = join(__dirname, "..", "..");
+    const team = (args: string[]) => {
+        const r = spawnSync(
+            process.execPath,
+            [
+                "-r",
+                join(ROOT, "src", "offline", "register.js"),
+                join(ROOT, "src", "offline", "team.ts"),
+                ...args,
+            ],
+            { cwd: ROOT, encoding: "utf8" },
+        );
+        return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+    };
+
+    it("--help prints the commands and the exit codes, and exits 0", () => {
+        const r = team(["--help"]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, /^Usage: npm run team -- add <team> --kit helm\|kustomize/);
+        assert.match(r.stdout, /^Exit codes: 0 done, 1 an error \(nothing written\)\.$/m);
+    });
+
+    for (const [args, error] of [
+        [["ad", "dev-team3"], /^unknown command "ad"; did you mean "add"\? Commands: add, remove\n/],
+        [
+            ["add", "dev-team3", "--kit", "helmm"],
+            /^--kit helmm: no such kit; did you mean "helm"\? Kits: helm, kustomize\n/,
+        ],
+        [["add", "dev-team3"], /^add needs the team's kit: --kit helm\|kustomize\n/],
+        [["add", "dev-team3", "--kti", "helm"], /^unknown option --kti; did you mean --kit\?/],
+    ] as const)
+        it(`refuses \`${args.join(" ")}\` with exit code 1, saying what exists, without a stack trace`, () => {
+            const r = team([...args]);
+            assert.equal(r.status, 1);
+            assert.match(r.stderr, error);
+            assert.doesNotMatch(r.stderr, /\n\s+at /);
+        });
 });

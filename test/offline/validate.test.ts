@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -91,6 +92,38 @@ describe("npm run validate: one mistake, one error", () => {
                     "Invalid stack config in Pulumi.staging.yaml (1 problem):\n  - the same problem as prod, above",
                 ],
             ],
+        );
+    });
+});
+
+describe("npm run validate's command line", () => {
+    const ROOT = join(__dirname, "..", "..");
+    const validate = (args: string[]) => {
+        const r = spawnSync(
+            process.execPath,
+            [
+                "-r",
+                join(ROOT, "src", "offline", "register.js"),
+                join(ROOT, "src", "offline", "validate.ts"),
+                ...args,
+            ],
+            { cwd: ROOT, encoding: "utf8" },
+        );
+        return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+    };
+
+    it("--help prints what it checks and the exit codes, and exits 0", () => {
+        const r = validate(["-h"]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, /^Exit codes: 0 valid, 1 a problem/m);
+    });
+
+    it("refuses an unknown option with exit code 1, without a stack trace", () => {
+        const r = validate(["--stack", "prod"]);
+        assert.equal(r.status, 1);
+        assert.match(
+            r.stderr,
+            /^unknown option --stack\. Options: --help\n\(npm run validate -- --help for usage\)\n$/,
         );
     });
 });
