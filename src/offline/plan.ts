@@ -127,7 +127,7 @@ async function main(): Promise<number> {
         `Previewing update (${args.stack}), offline: the program under Pulumi mocks in preview mode, no cloud.`,
         `Plugins: ${plugins(run).join(", ")}`,
         "",
-        renderPlan(run, { stackName: `${project}-${args.stack}` }),
+        renderPlan(run, { stackName: `${project}-${args.stack}`, width: process.stdout.columns }),
     ];
     const capacity = renderCapacity(run);
     if (capacity) out.push(capacity);
