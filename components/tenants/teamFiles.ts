@@ -14,15 +14,20 @@ import { GUARDRAIL_ENVIRONMENT_PROPERTIES, TEAM_ENVIRONMENT_PROPERTIES } from ".
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** What an environment's section of a team file may change. */
-const ENVIRONMENT_KEYS = [
-    ...Object.keys(TEAM_ENVIRONMENT_PROPERTIES),
-    ...Object.keys(GUARDRAIL_ENVIRONMENT_PROPERTIES),
-];
+/** What an environment's section of a team file (or of its guardrails file) may change, from their schemas. */
+const SECTION_PROPERTIES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+    ...TEAM_ENVIRONMENT_PROPERTIES,
+    ...GUARDRAIL_ENVIRONMENT_PROPERTIES,
+};
+const ENVIRONMENT_KEYS = Object.keys(SECTION_PROPERTIES);
 /** What a helm app's release is per environment: a range in staging, a pin in prod. */
 const RELEASE_FIELDS = ["version", "digest"] as const;
-/** Keys an environment's section replaces whole: each environment has its own hosts and ways out. */
-const REPLACED_KEYS = ["hosts", "egress", "loadBalancers"] as const;
+/**
+ * How a section merges, by the schema's type: apps by name; an object (git, quota, limits) key by key;
+ * anything else (hosts, egress, loadBalancers) replaced whole: each environment has its own ways in and out.
+ */
+const MERGED_KEYS = ENVIRONMENT_KEYS.filter((k) => k !== "apps" && SECTION_PROPERTIES[k].type === "object");
+const REPLACED_KEYS = ENVIRONMENT_KEYS.filter((k) => k !== "apps" && !MERGED_KEYS.includes(k));
 
 /** A team file, with its environment's section merged in: what `readTenant` validates. */
 export interface TeamFile {
@@ -140,10 +145,10 @@ export function environmentOrigins(raw: Raw, environment: string): Map<string, s
     });
     const section = sections[environment];
     if (!isObject(section)) return origins;
-    for (const key of ["git", "quota", "limits", ...REPLACED_KEYS]) {
+    for (const key of [...MERGED_KEYS, ...REPLACED_KEYS]) {
         const value = section[key];
         if (value === undefined) continue;
-        if (isObject(value) && !(REPLACED_KEYS as readonly string[]).includes(key))
+        if (isObject(value) && MERGED_KEYS.includes(key))
             for (const sub of Object.keys(value)) origins.set(`${key}.${sub}`, `${at}.${key}.${sub}`);
         else origins.set(key, `${at}.${key}`);
     }
@@ -187,7 +192,7 @@ function checkSectionKeys(r: Problems, at: string, section: Raw): void {
 
 function merge(r: Problems, at: string, team: Raw, section: Raw): Raw {
     const merged: Raw = { ...team };
-    for (const key of ["git", "quota", "limits"] as const) {
+    for (const key of MERGED_KEYS) {
         if (section[key] === undefined) continue;
         merged[key] =
             isObject(team[key]) && isObject(section[key]) ? { ...team[key], ...section[key] } : section[key];
