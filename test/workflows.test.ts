@@ -66,11 +66,16 @@ describe("delivery workflows", () => {
         assert.match(preview.if ?? "", /head\.repo\.full_name == github\.repository/, "no preview for forks");
     });
 
-    it("the verify workflow installs from the lockfile, typechecks and tests", () => {
+    it("the verify workflow installs from the lockfile, typechecks, validates the instance and tests", () => {
         const runs = workflow("verify.yml")
             .jobs.verify.steps!.map((s) => s.run)
             .filter(Boolean);
-        assert.deepEqual(runs, ["npm ci --no-audit --no-fund", "npx tsc --noEmit", "npm test"]);
+        assert.deepEqual(runs, [
+            "npm ci --no-audit --no-fund",
+            "npx tsc --noEmit",
+            "npm run validate",
+            "npm test",
+        ]);
     });
 
     it("a push to main runs pulumi up on staging, then on prod behind the prod environment", () => {

@@ -14,6 +14,18 @@ import {
 } from "../../src/config/validators";
 import { isQuantity, quantity, times } from "../../src/quantity";
 import { EgressConfig, egressCidrProblem } from "./egress";
+import {
+    APP_PROPERTIES,
+    EGRESS_PROPERTIES,
+    FLOW_PROPERTIES,
+    GIT_PROPERTIES,
+    GUARDRAIL_PROPERTIES,
+    HEALTH_CHECK_PROPERTIES,
+    LIMIT_PROPERTIES,
+    QUOTA_PROPERTIES,
+    TEAM_PROPERTIES,
+    defaultsOf,
+} from "./teamSchema";
 
 export const POD_SECURITY_LEVELS = ["restricted", "baseline"] as const;
 export const VERSION_POLICIES = ["range", "exact"] as const;
@@ -218,63 +230,19 @@ export interface TenantsConfig {
     readonly tenants: readonly TenantConfig[];
 }
 
-export const DEFAULT_QUOTA: TenantQuota = {
-    cpu: "4",
-    memory: "8Gi",
-    pods: 30,
-    ephemeralStorage: "8Gi",
-    storage: "20Gi",
-    persistentVolumeClaims: 5,
-};
-export const DEFAULT_LIMITS: TenantLimits = {
-    defaultCpu: "500m",
-    defaultMemory: "512Mi",
-    defaultEphemeralStorage: "1Gi",
-    defaultRequestCpu: "100m",
-    defaultRequestMemory: "128Mi",
-    defaultRequestEphemeralStorage: "128Mi",
-};
+/** What a team gets without a guardrails file: the schema's defaults. */
+export const DEFAULT_QUOTA = defaultsOf(QUOTA_PROPERTIES) as unknown as TenantQuota;
+export const DEFAULT_LIMITS = defaultsOf(LIMIT_PROPERTIES) as unknown as TenantLimits;
 /** Most LoadBalancer Services one team may hold (each is a public IP and an Azure load balancer rule). */
 const MAX_LOAD_BALANCERS = 5;
 
-/** Keys each object of the `tenants` list may hold: anything else is a typo, reported as such. */
-const TENANT_KEYS = [
-    "name",
-    "delivery",
-    "podSecurity",
-    "members",
-    "quota",
-    "limits",
-    "apps",
-    "flows",
-    "git",
-    "interval",
-    "timeout",
-    "remediationRetries",
-    "retryInterval",
-    "accessRole",
-    "hosts",
-    "loadBalancers",
-    "egress",
-    "certificates",
-];
-const APP_KEYS = [
-    "name",
-    "repository",
-    "pipelinePath",
-    "chart",
-    "version",
-    "digest",
-    "pending",
-    "web",
-    "port",
-    "dependsOn",
-    "values",
-];
-const FLOW_KEYS = ["from", "to", "port"];
-const EGRESS_KEYS = ["cidr", "ports", "apps"];
-const GIT_KEYS = ["url", "branch", "tag", "commit", "path", "secretName", "healthChecks", "pending"];
-const HEALTH_CHECK_KEYS = ["apiVersion", "kind", "name"];
+/** Keys each object may hold (the team-file schema's): anything else is a typo, reported as such. */
+const TENANT_KEYS = [...Object.keys(TEAM_PROPERTIES), ...Object.keys(GUARDRAIL_PROPERTIES)];
+const APP_KEYS = Object.keys(APP_PROPERTIES);
+const FLOW_KEYS = Object.keys(FLOW_PROPERTIES);
+const EGRESS_KEYS = Object.keys(EGRESS_PROPERTIES);
+const GIT_KEYS = Object.keys(GIT_PROPERTIES);
+const HEALTH_CHECK_KEYS = Object.keys(HEALTH_CHECK_PROPERTIES);
 const QUOTA_KEYS = Object.keys(DEFAULT_QUOTA);
 const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS);
 
@@ -416,7 +384,7 @@ function readReconciliation(
     t: Raw,
     at: string,
 ): Pick<TenantCommon, "interval" | "timeout" | "retryInterval" | "remediationRetries"> {
-    const remediationRetries = t.remediationRetries === undefined ? 3 : t.remediationRetries;
+    const remediationRetries = integer(t.remediationRetries ?? TEAM_PROPERTIES.remediationRetries.default);
     if (
         !Number.isInteger(remediationRetries) ||
         (remediationRetries as number) < 0 ||
@@ -425,9 +393,14 @@ function readReconciliation(
         r.problem(`${at}.remediationRetries`, t.remediationRetries, "an integer from 0 to 10");
     }
     return {
-        interval: duration(r, t.interval, `${at}.interval`, "5m"),
-        timeout: duration(r, t.timeout, `${at}.timeout`, "5m"),
-        retryInterval: duration(r, t.retryInterval, `${at}.retryInterval`, "1m"),
+        interval: duration(r, t.interval, `${at}.interval`, TEAM_PROPERTIES.interval.default),
+        timeout: duration(r, t.timeout, `${at}.timeout`, TEAM_PROPERTIES.timeout.default),
+        retryInterval: duration(
+            r,
+            t.retryInterval,
+            `${at}.retryInterval`,
+            TEAM_PROPERTIES.retryInterval.default,
+        ),
         remediationRetries: remediationRetries as number,
     };
 }
@@ -449,7 +422,7 @@ function readExposure(
             );
         else if (hosts.indexOf(host) !== i) r.problem(`${at}.hosts[${i}]`, host, "host names listed once");
     });
-    const loadBalancers = t.loadBalancers === undefined ? 0 : t.loadBalancers;
+    const loadBalancers = integer(t.loadBalancers ?? GUARDRAIL_PROPERTIES.loadBalancers.default);
     if (
         !Number.isInteger(loadBalancers) ||
         (loadBalancers as number) < 0 ||
@@ -493,7 +466,7 @@ function readEgress(r: ConfigReader, raw: unknown, at: string, apps: readonly st
     const cidr = str(e.cidr);
     const problem = egressCidrProblem(cidr);
     if (problem) r.problem(`${at}.cidr`, e.cidr, problem);
-    const ports = list(e.ports, r, `${at}.ports`);
+    const ports = list(e.ports, r, `${at}.ports`).map(integer);
     if (ports.length === 0)
         r.problem(`${at}.ports`, e.ports, "at least one TCP port: nothing is opened to a whole range");
     ports.forEach((port, i) => {
@@ -538,7 +511,12 @@ function byDelivery(
     }
 }
 
-const NO_GIT: TenantGitSource = { url: "", branch: "main", path: "./", healthChecks: [] };
+const NO_GIT: TenantGitSource = {
+    url: "",
+    branch: GIT_PROPERTIES.branch.default,
+    path: GIT_PROPERTIES.path.default,
+    healthChecks: [],
+};
 
 function withoutChart(app: HelmAppConfig): AppConfig {
     return {
@@ -573,9 +551,10 @@ function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, po
     }
     const pin = delivery === "helm" ? readPin(r, a, at, policy) : { version: undefined };
     const chart = a.chart === undefined ? name : str(a.chart);
-    if (delivery === "helm" && !isDnsLabel(chart))
+    // Without `chart`, the chart is the app's name, whose own problem is reported once, above.
+    if (delivery === "helm" && (a.chart !== undefined || isDnsLabel(name)) && !isDnsLabel(chart))
         r.problem(`${at}.chart`, a.chart, "a chart name (a DNS label)");
-    const port = a.port === undefined ? 8080 : a.port;
+    const port = integer(a.port ?? APP_PROPERTIES.port.default);
     if (!isPort(port)) r.problem(`${at}.port`, a.port, "a port number from 1 to 65535");
     if (a.web !== undefined && typeof a.web !== "boolean") r.problem(`${at}.web`, a.web, "true or false");
     const values = a.values === undefined ? {} : a.values;
@@ -656,18 +635,18 @@ function readFlow(r: ConfigReader, raw: unknown, at: string): FlowConfig {
     const f = isObject(raw) ? raw : {};
     if (!isObject(raw)) r.problem(at, raw, "a flow object { from, to, port }");
     checkKeys(r, f, at, FLOW_KEYS);
-    if (f.port !== undefined && !isPort(f.port))
-        r.problem(`${at}.port`, f.port, "a port number from 1 to 65535");
+    const port = integer(f.port);
+    if (port !== undefined && !isPort(port)) r.problem(`${at}.port`, f.port, "a port number from 1 to 65535");
     for (const end of ["from", "to"] as const) {
         if (!/^([a-z0-9-]+\/)?[a-z0-9-]+$/.test(str(f[end])))
             r.problem(`${at}.${end}`, f[end], "an app name, or team/app for another team's app");
     }
     // 0 = not given: resolved to the target app's port once every team is known (withFlowPorts).
-    return { from: str(f.from), to: str(f.to), port: f.port === undefined ? 0 : (f.port as number) };
+    return { from: str(f.from), to: str(f.to), port: port === undefined ? 0 : (port as number) };
 }
 
 /** The branch the app pipelines build from and push staging's bumps to (their trigger, `main` only). */
-export const BUILD_BRANCH = "main";
+export const BUILD_BRANCH = GIT_PROPERTIES.branch.default;
 
 /** `git.pending: true`: a Kustomize team not deployed in this (pinning) stack until its first promotion. */
 function readGitPending(r: ConfigReader, value: unknown, at: string, policy: string): boolean {
@@ -725,7 +704,7 @@ function readGit(
         r.problem(`${at}.commit`, commit, "a full 40-character commit SHA");
     if (tag !== undefined && commit !== undefined)
         r.problem(`${at}.commit`, commit, "either a tag or a commit, not both");
-    const path = raw.path === undefined ? "./" : str(raw.path);
+    const path = raw.path === undefined ? GIT_PROPERTIES.path.default : str(raw.path);
     if (path.includes("..") || path.startsWith("/"))
         r.problem(`${at}.path`, path, "a relative path inside the repository");
     const healthChecks = list(raw.healthChecks, r, `${at}.healthChecks`).map((h, i) => {
@@ -768,6 +747,7 @@ function readQuota(r: ConfigReader, raw: unknown, at: string, limits: TenantLimi
     const q = isObject(raw) ? raw : {};
     checkKeys(r, q, at, QUOTA_KEYS);
     const given = { ...DEFAULT_QUOTA, ...q };
+    for (const k of ["pods", "persistentVolumeClaims"] as const) given[k] = integer(given[k]) as number;
     const amounts = Object.fromEntries(
         (["cpu", "memory", "ephemeralStorage", "storage"] as const).map((k) => {
             const value = String(given[k]);
@@ -913,8 +893,16 @@ function checkTenantSet(r: ConfigReader, tenants: readonly TenantConfig[], files
         else seen.set(t.name, files[i]);
     });
     checkHosts(r, tenants, files);
+    // A team whose own file has a problem is left out of the flow checks: one mistake, one error,
+    // not one more in every file whose flows name that team.
+    const broken = new Set(
+        tenants.filter((_, i) => r.problems.some((p) => p.key.startsWith(files[i]))).map((t) => t.name),
+    );
+    const touchesBroken = (f: FlowConfig, team: string) =>
+        [f.from, f.to].some((end) => broken.has(flowEndpoint(end, team).team));
     tenants.forEach((t, i) =>
         t.flows.forEach((f, j) => {
+            if (touchesBroken(f, t.name)) return;
             const at = `${files[i]}.flows[${j}]`;
             for (const end of ["from", "to"] as const) {
                 const { team, app } = flowEndpoint(f[end], t.name);
@@ -942,14 +930,19 @@ function checkTenantSet(r: ConfigReader, tenants: readonly TenantConfig[], files
             }
         }),
     );
-    checkFlowConsent(r, tenants, files);
+    checkFlowConsent(r, tenants, files, touchesBroken);
 }
 
 /**
  * A flow across two teams holds only when both declare it, each in its own file (which only that
  * team's code owners approve): one team cannot open another's namespace, nor its pods' egress.
  */
-function checkFlowConsent(r: ConfigReader, tenants: readonly TenantConfig[], files: readonly string[]): void {
+function checkFlowConsent(
+    r: ConfigReader,
+    tenants: readonly TenantConfig[],
+    files: readonly string[],
+    skip: (f: FlowConfig, team: string) => boolean,
+): void {
     const declared = new Set(
         withPorts(tenants).flatMap((t) => t.flows.map((f) => `${t.name}|${resolvedKey(f, t.name)}`)),
     );
@@ -957,7 +950,7 @@ function checkFlowConsent(r: ConfigReader, tenants: readonly TenantConfig[], fil
         t.flows.forEach((f, j) => {
             const [from, to] = [flowEndpoint(f.from, t.name), flowEndpoint(f.to, t.name)];
             const other = from.team === t.name ? to.team : from.team;
-            if (other === t.name || !tenants.some((x) => x.name === other)) return;
+            if (skip(f, t.name) || other === t.name || !tenants.some((x) => x.name === other)) return;
             if (declared.has(`${other}|${resolvedKey(f, t.name)}`)) return;
             const mirror = `{ from: ${ref(from, other)}, to: ${ref(to, other)}, port: ${f.port} }`;
             const file = files[tenants.findIndex((x) => x.name === other)].replace(/:$/, "");
@@ -1014,6 +1007,14 @@ function duration(r: ConfigReader, value: unknown, at: string, defaultValue: str
     if (typeof value !== "string" || !isDuration(value))
         r.problem(at, value, "a duration such as 1m, 5m or 1h");
     return str(value);
+}
+
+/**
+ * A count or a port as written: 8080 or "8080" alike, as a quantity is 2 or "2" alike (YAML quoting
+ * never changes a value). Anything else is returned as given, for its key's problem to show.
+ */
+function integer(value: unknown): unknown {
+    return typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
 }
 
 function isPort(value: unknown): boolean {

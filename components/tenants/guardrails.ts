@@ -7,20 +7,15 @@ import { basename, dirname, join } from "node:path";
 import type { ConfigReader } from "../../src/config/reader";
 import { unknownKeyAllowed } from "../../src/config/suggest";
 import { readYamlFile } from "../../src/config/yamlFile";
+import { GUARDRAIL_PROPERTIES } from "./teamSchema";
 
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Team keys only the platform team sets (in the guardrails file), at the top or per environment. */
-export const GUARDRAIL_KEYS = [
-    "podSecurity",
-    "accessRole",
-    "quota",
-    "limits",
-    "loadBalancers",
-    "egress",
-    "certificates",
-] as const;
+export const GUARDRAIL_KEYS = Object.keys(
+    GUARDRAIL_PROPERTIES,
+) as readonly (keyof typeof GUARDRAIL_PROPERTIES)[];
 
 /** The folder of the guardrails files, inside the teams' folder. */
 export const GUARDRAILS_DIRECTORY = "guardrails";

@@ -9,23 +9,25 @@ type Problems = Pick<ConfigReader, "problem">;
 import { unknownKeyAllowed } from "../../src/config/suggest";
 import { readYamlFile } from "../../src/config/yamlFile";
 import { orphanGuardrails, withGuardrails } from "./guardrails";
+import { GUARDRAIL_ENVIRONMENT_PROPERTIES, TEAM_ENVIRONMENT_PROPERTIES } from "./teamSchema";
 
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** What an environment's section of a team file may change. */
-const ENVIRONMENT_KEYS = [
-    "apps",
-    "git",
-    "quota",
-    "limits",
-    "hosts",
-    "egress",
-    "loadBalancers",
-    "certificates",
-] as const;
-/** Keys an environment's section replaces whole: each environment has its own hosts and ways out. */
-const REPLACED_KEYS = ["hosts", "egress", "loadBalancers", "certificates"] as const;
+/** What an environment's section of a team file (or of its guardrails file) may change, from their schemas. */
+const SECTION_PROPERTIES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+    ...TEAM_ENVIRONMENT_PROPERTIES,
+    ...GUARDRAIL_ENVIRONMENT_PROPERTIES,
+};
+const ENVIRONMENT_KEYS = Object.keys(SECTION_PROPERTIES);
+/** What a helm app's release is per environment: a range in staging, a pin in prod. */
+const RELEASE_FIELDS = ["version", "digest"] as const;
+/**
+ * How a section merges, by the schema's type: apps by name; an object (git, quota, limits) key by key;
+ * anything else (hosts, egress, loadBalancers) replaced whole: each environment has its own ways in and out.
+ */
+const MERGED_KEYS = ENVIRONMENT_KEYS.filter((k) => k !== "apps" && SECTION_PROPERTIES[k].type === "object");
+const REPLACED_KEYS = ENVIRONMENT_KEYS.filter((k) => k !== "apps" && !MERGED_KEYS.includes(k));
 
 /** A team file, with its environment's section merged in: what `readTenant` validates. */
 export interface TeamFile {
@@ -47,11 +49,9 @@ export function readTeamFiles(
     },
 ): TeamFile[] {
     const directory = resolve(given.projectDir, given.directory);
-    let names: string[];
+    let listed: string[];
     try {
-        names = readdirSync(directory)
-            .filter((n) => n.endsWith(".yaml"))
-            .sort();
+        listed = readdirSync(directory).sort();
     } catch {
         r.problem(
             "teamsDirectory",
@@ -60,6 +60,14 @@ export function readTeamFiles(
         );
         return [];
     }
+    const names = listed.filter((n) => n.endsWith(".yaml"));
+    // A team file named .yml would otherwise be neither read nor refused: the team silently absent.
+    for (const name of listed.filter((n) => n.endsWith(".yml")))
+        r.problem(
+            `${relative(given.projectDir, join(directory, name))}:`,
+            "<a .yml file>",
+            `a team file named <team>.yaml: rename it ${name.slice(0, -".yml".length)}.yaml to be read`,
+        );
     for (const orphan of orphanGuardrails(given.projectDir, relative(given.projectDir, directory), names))
         r.problem(
             `${orphan}:`,
@@ -127,13 +135,20 @@ export function forEnvironment(
 export function environmentOrigins(raw: Raw, environment: string): Map<string, string> {
     const origins = new Map<string, string>();
     const sections = isObject(raw.environments) ? raw.environments : {};
+    const at = `environments.${environment}`;
+    // A release setting written nowhere is missing where each environment writes it.
+    (Array.isArray(raw.apps) ? raw.apps : []).forEach((app, i) => {
+        if (!isObject(app) || typeof app.name !== "string") return;
+        for (const field of RELEASE_FIELDS)
+            if (app[field] === undefined)
+                origins.set(`apps[${i}].${field}`, `${at}.apps.${app.name}.${field}`);
+    });
     const section = sections[environment];
     if (!isObject(section)) return origins;
-    const at = `environments.${environment}`;
-    for (const key of ["git", "quota", "limits", ...REPLACED_KEYS]) {
+    for (const key of [...MERGED_KEYS, ...REPLACED_KEYS]) {
         const value = section[key];
         if (value === undefined) continue;
-        if (isObject(value) && !(REPLACED_KEYS as readonly string[]).includes(key))
+        if (isObject(value) && MERGED_KEYS.includes(key))
             for (const sub of Object.keys(value)) origins.set(`${key}.${sub}`, `${at}.${key}.${sub}`);
         else origins.set(key, `${at}.${key}`);
     }
@@ -177,7 +192,7 @@ function checkSectionKeys(r: Problems, at: string, section: Raw): void {
 
 function merge(r: Problems, at: string, team: Raw, section: Raw): Raw {
     const merged: Raw = { ...team };
-    for (const key of ["git", "quota", "limits"] as const) {
+    for (const key of MERGED_KEYS) {
         if (section[key] === undefined) continue;
         merged[key] =
             isObject(team[key]) && isObject(section[key]) ? { ...team[key], ...section[key] } : section[key];

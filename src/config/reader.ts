@@ -22,7 +22,10 @@ export class ConfigError extends pulumi.RunError {
         super(
             `Invalid stack config${file ? ` in ${file}` : ""} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
                 problems
-                    .map((p) => `  - ${p.key}: got ${describe(p.value)}; allowed: ${p.allowed}`)
+                    .map(
+                        (p) =>
+                            `  - ${p.key}${p.key.endsWith(":") ? "" : ":"} got ${describe(p.value)}; allowed: ${p.allowed}`,
+                    )
                     .join("\n"),
         );
         this.name = "ConfigError";
@@ -76,8 +79,8 @@ export class ConfigReader {
 
     /** Records a problem found by section-specific validation. */
     problem(key: string, value: unknown, allowed: string): void {
-        // A team file's keys read `tenants/dev-team1.yaml: apps[0].version`.
-        this.found.push({ key: this.qualified(key).replace(/\.yaml:\.?/, ".yaml: "), value, allowed });
+        // A team file's keys read `tenants/dev-team1.yaml: apps[0].version`; the file itself `tenants/dev-team1.yaml:`.
+        this.found.push({ key: this.qualified(key).replace(/\.(ya?ml):\.?(?=.)/, ".$1: "), value, allowed });
     }
 
     qualified(key: string): string {

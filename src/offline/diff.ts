@@ -145,6 +145,17 @@ export function changedPaths(
     return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ path, before, after }];
 }
 
+/** Every leaf input of a resource, as `path` and value: what a created resource's lines show. */
+export function inputLeaves(value: unknown, path = ""): { path: string; after: unknown }[] {
+    const keys = isContainer(value)
+        ? Array.isArray(value)
+            ? value.map((_, i) => i)
+            : Object.keys(value)
+        : [];
+    if (keys.length === 0) return path ? [{ path, after: value }] : [];
+    return keys.flatMap((k) => inputLeaves((value as any)[k], childPath(path, k)));
+}
+
 /** What `pulumi up` would do to go from the plan `before` to the plan `after`, keyed by URN. */
 export function diffPlans(before: PlanJson, after: PlanJson): ResourceChange[] {
     const old = new Map(before.resources.map((r) => [r.urn, r]));
@@ -153,7 +164,8 @@ export function diffPlans(before: PlanJson, after: PlanJson): ResourceChange[] {
     for (const r of after.resources) {
         const previous = old.get(r.urn);
         if (!previous) {
-            result.push({ op: "create", urn: r.urn, type: r.type, name: r.name, changes: [] });
+            const changes = inputLeaves(r.inputs).map((c) => ({ ...c, before: undefined, replaces: false }));
+            result.push({ op: "create", urn: r.urn, type: r.type, name: r.name, changes });
             continue;
         }
         const changes = resourceChanges(previous, r);
@@ -207,9 +219,12 @@ export function renderDiff(
         lines.push(
             `${SYMBOL[c.op].padEnd(4)}${c.type.padEnd(typeWidth)}  ${c.name.padEnd(nameWidth)}  ${c.op}`,
         );
+        // A created resource shows its inputs (an onboarding shows the new team's quota and ranges).
         for (const i of c.changes) {
             lines.push(
-                `        ${i.path}: ${shown(i.before)} => ${shown(i.after)}${i.replaces ? "  (forces replacement)" : ""}`,
+                c.op === "create"
+                    ? `        ${i.path}: ${shown(i.after)}`
+                    : `        ${i.path}: ${shown(i.before)} => ${shown(i.after)}${i.replaces ? "  (forces replacement)" : ""}`,
             );
         }
     }
@@ -306,8 +321,12 @@ export function planInChild(projectDir: string, stack: string): Promise<PlanJson
     });
 }
 
-/** `npm run plan -- --stack <stack> --diff <ref>`: what changes between the ref and the working tree. */
-export async function planDiff(stack: string, ref: string, projectDir: string): Promise<string> {
+/** `npm run plan -- --stack <stack> --diff <ref>`: what changes between the ref and the working tree, and whether anything does. */
+export async function planDiff(
+    stack: string,
+    ref: string,
+    projectDir: string,
+): Promise<{ text: string; changed: boolean }> {
     const checkout = checkoutOf(projectDir, ref);
     try {
         // The ref plans in a child while this process plans the working tree: two cores, one wall time.
@@ -316,12 +335,14 @@ export async function planDiff(stack: string, ref: string, projectDir: string): 
             runProgram(stack, {}, undefined, { preview: true, projectDir }).then(toPlanJson),
         ]);
         const changes = diffPlans(before, after);
-        return renderDiff(
+        const text = renderDiff(
             changes,
             before,
             after,
             `Diff of stack ${stack}: ${ref} (${checkout.commit.slice(0, 12)}) => working tree, offline preview`,
         );
+        const outputsChanged = changedPaths(before.outputs, after.outputs).some((c) => c.path);
+        return { text, changed: changes.length > 0 || outputsChanged };
     } finally {
         checkout.remove();
     }

@@ -215,12 +215,19 @@ export function expansion(r: RegisteredResource): string | undefined {
     );
 }
 
-const MAX_TYPE_WIDTH = 72;
+const MAX_TYPE_WIDTH = 60;
+/** Names past it (a few long Kubernetes object names) overflow their own row, not every row. */
+const MAX_NAME_WIDTH = 40;
 
 export interface PlanLayout {
     /** The stack resource Pulumi creates first; every top-level resource is its child. */
     readonly stackName: string;
+    /** The terminal's width: a resource's settings fold onto more lines past it (default {@link PLAN_WIDTH}). */
+    readonly width?: number;
 }
+
+/** The width settings fold at when the output is not a terminal (a file, a pull request comment). */
+export const PLAN_WIDTH = 120;
 
 /** Provider plugins the plan uses (`azure-native 3.28.0`), from the `version` option of each resource. */
 export function plugins(run: OfflineRun): string[] {
@@ -240,7 +247,7 @@ export function plugins(run: OfflineRun): string[] {
  */
 export function renderPlan(run: OfflineRun, layout: PlanLayout): string {
     const rows = planRows(run, layout);
-    const lines = [...table(rows), ...outputLines(run)];
+    const lines = [...table(rows, layout.width ?? PLAN_WIDTH), ...outputLines(run)];
     const deployTime = run.resources.filter((r) => expansion(r));
     lines.push("", "Resources:", `    + ${rows.length} to create`);
     for (const r of deployTime)
@@ -292,18 +299,34 @@ function planRows(run: OfflineRun, layout: PlanLayout): Row[] {
     return rows;
 }
 
-/** The header and one line per row, each row's settings under it. */
-function table(rows: readonly Row[]): string[] {
+/** The header and one line per row, each row's settings under it, folded at `width`. */
+function table(rows: readonly Row[], width: number): string[] {
     // Columns as wide as their longest entry, up to a point: a few long azuread types overflow.
     const typeWidth = Math.min(MAX_TYPE_WIDTH, Math.max(...rows.map((r) => r.tree.length + r.type.length)));
-    const nameWidth = Math.max(...rows.map((r) => r.name.length));
+    const nameWidth = Math.min(MAX_NAME_WIDTH, Math.max(...rows.map((r) => r.name.length)));
     const lines = [`     ${"Type".padEnd(typeWidth)}  ${"Name".padEnd(nameWidth)}  Plan`];
     for (const row of rows) {
         lines.push(
             ` +   ${(row.tree + row.type).padEnd(typeWidth)}  ${row.name.padEnd(nameWidth)}  create${row.info ? `  ${row.info}` : ""}`,
         );
         // Settings sit under the type, inside the tree's bars.
-        for (const d of row.details) lines.push(`     ${row.under}${d}`);
+        for (const d of row.details)
+            for (const [i, line] of fold(d, width - 5 - row.under.length).entries())
+                lines.push(`     ${row.under}${i > 0 ? "  " : ""}${line}`);
+    }
+    return lines;
+}
+
+/**
+ * `key=value key=value ...` as lines of at most `width` characters, broken between settings (a value
+ * with spaces, a version range, stays whole; a setting longer than the width keeps a line of its own).
+ */
+export function fold(settings: string, width: number): string[] {
+    const lines: string[] = [];
+    for (const setting of settings.split(/ (?=[\w.[\]"/-]+=)/)) {
+        const last = lines.length - 1;
+        if (last >= 0 && lines[last].length + 1 + setting.length <= width) lines[last] += ` ${setting}`;
+        else lines.push(setting);
     }
     return lines;
 }

@@ -120,6 +120,8 @@ export interface RunOptions {
     readonly preview?: boolean;
     /** The checkout whose Pulumi.yaml, stack files and index.ts run (another ref's tree for a diff). */
     readonly projectDir?: string;
+    /** Where the stack files and the team folder are, when not in `projectDir` (the tests' fixture instance). */
+    readonly instanceDir?: string;
     /**
      * Skip the SDK work no registration shows (see {@link withoutOfflineOverheads}). On by default;
      * off only to check that it changes nothing.
@@ -143,6 +145,7 @@ export const OFFLINE_ORGANIZATION = "organization";
 async function referencedStacks(
     config: ResolvedConfig,
     projectDir: string,
+    instanceDir: string,
 ): Promise<Record<string, StackOutputs>> {
     const key = (k: string) => `${config.project}:${k}`;
     if (config.values[key("stackRole")] !== "delivery") return {};
@@ -154,9 +157,7 @@ async function referencedStacks(
             environment,
             teams === undefined ? {} : { [key("teamsDirectory")]: teams },
             undefined,
-            {
-                projectDir,
-            },
+            { projectDir, instanceDir },
         );
         stacks[`${OFFLINE_ORGANIZATION}/${config.project}/${environment}`] = {
             outputs: run.outputs,
@@ -178,8 +179,9 @@ export async function runProgram(
 ): Promise<OfflineRun> {
     const preview = options.preview ?? false;
     const projectDir = options.projectDir ?? PROJECT_DIR;
-    const config = resolveStackConfig(stack, overrides, projectDir);
-    const referenced = await referencedStacks(config, projectDir);
+    const instanceDir = options.instanceDir ?? projectDir;
+    const config = resolveStackConfig(stack, overrides, projectDir, instanceDir);
+    const referenced = await referencedStacks(config, projectDir, instanceDir);
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
     const cloud = new OfflineCloud({ preview, stacks: referenced });
     await pulumi.runtime.setMocks(cloud, config.project, stack, preview, OFFLINE_ORGANIZATION);

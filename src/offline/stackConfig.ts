@@ -1,13 +1,15 @@
-import { readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readdirSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { CONFIG_KEYS, KeyDeclaration, StackRole, stacksReading } from "../config/keys";
+import { closest } from "../config/suggest";
+import { UsageError } from "./cli";
 import { writeTeamFiles } from "./teamFiles";
 import { readYamlFile } from "./yamlFile";
 
 /** The override key under which tests and the bench give a list of teams instead of team files. */
 export const TENANTS_OVERRIDE = (project: string) => `${project}:tenants`;
 
-/** Where Pulumi.yaml and the stack files live. */
+/** Where Pulumi.yaml and index.ts live (the product), and by default the stack and team files (the instance). */
 export const PROJECT_DIR = join(__dirname, "..", "..");
 
 /** A value handed to `pulumi config set --secret` (stack files hold these as `secure:` ciphertext). */
@@ -44,14 +46,20 @@ export function placeholderFor(key: string): string {
  * Resolves a stack's config the way the CLI does: project defaults from Pulumi.yaml, then the stack
  * file, then `overrides` (tests use them; `undefined` removes a key). Declared secrets without a value
  * get a placeholder, marked secret, so the program runs offline exactly as it would for real.
+ *
+ * `instanceDir` holds the organisation's stack files and team folder (the product's tests give a
+ * fixture instance, so that no team or stack of the repository's own decides which test passes). The
+ * program finds its teams relative to itself, so a relative `teamsDirectory` is handed to it relative
+ * to `projectDir`.
  */
 export function resolveStackConfig(
     stack: string,
     overrides: Record<string, unknown | SecretValue> = {},
     projectDir: string = PROJECT_DIR,
+    instanceDir: string = projectDir,
 ): ResolvedConfig {
     const project = readYamlFile(join(projectDir, "Pulumi.yaml")) as ProjectFile;
-    const stackFile = readYamlFile(join(projectDir, `Pulumi.${stack}.yaml`)) as {
+    const stackFile = readYamlFile(stackFileOf(instanceDir, stack)) as {
         config?: Record<string, unknown>;
     };
     const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
@@ -73,6 +81,10 @@ export function resolveStackConfig(
         if (typeof decl === "object" && decl.default !== undefined) set(key, decl.default);
     }
     for (const [key, value] of Object.entries(stackFile.config ?? {})) set(key, value);
+    // What the instance says is relative to it; an override (a test's folder) is the program's own.
+    const teamsKey = qualify("teamsDirectory");
+    if (resolve(instanceDir) !== resolve(projectDir) && values[teamsKey] !== undefined)
+        values[teamsKey] = relative(projectDir, resolve(instanceDir, values[teamsKey])) || ".";
     for (const [key, value] of Object.entries(overrides)) {
         // A list of teams (tests, the bench) is written as team files, which the stack then reads.
         if (qualify(key) === TENANTS_OVERRIDE(project.name))
@@ -92,6 +104,27 @@ export function resolveStackConfig(
         secretKeys.add(k);
     }
     return { project: project.name, values, secretKeys: [...secretKeys], placeholders };
+}
+
+/** Where the stack file of `stack` is; a usage error listing the stacks there are when it has none. */
+export function stackFileOf(instanceDir: string, stack: string): string {
+    const file = join(instanceDir, `Pulumi.${stack}.yaml`);
+    if (existsSync(file)) return file;
+    throw new UsageError(unknownStackMessage(stack, stacksOf(instanceDir)));
+}
+
+/** The stacks of an instance: one `Pulumi.<stack>.yaml` each. */
+export function stacksOf(instanceDir: string): string[] {
+    return readdirSync(instanceDir)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/** `no stack "prd" (no Pulumi.prd.yaml); did you mean "prod"? Stacks: delivery, prod, staging`. */
+export function unknownStackMessage(stack: string, stacks: readonly string[]): string {
+    const near = closest(stack, stacks);
+    return `no stack "${stack}" (no Pulumi.${stack}.yaml)${near ? `; did you mean "${near}"?` : "."} Stacks: ${stacks.join(", ")}`;
 }
 
 /** How one config value reaches the program: its string form, whether secret, and a placeholder. */

@@ -13,7 +13,7 @@ import {
 } from "../../components/charts/manifests";
 import type { ChartMuseumExposureConfig } from "../../components/charts/config";
 import { names } from "../../src/naming";
-import { resolveStackConfig } from "../../src/offline/stackConfig";
+import { fixtureStackConfig } from "../support/instance";
 import { unwrap } from "../../src/offline/run";
 import { validateObject } from "../support/schemas";
 import { Pod, connects } from "../support/networkPolicy";
@@ -144,7 +144,7 @@ for (const stack of STACKS) {
                 names(
                     "gitops-platform",
                     stack,
-                    resolveStackConfig(stack).values["gitops-platform:globalNameSeed"],
+                    fixtureStackConfig(stack).values["gitops-platform:globalNameSeed"],
                 ).storageAccount,
             );
             assert.equal(account.inputs.minimumTlsVersion, "TLS1_2");
@@ -441,7 +441,7 @@ describe("ChartMuseum options", () => {
             const label = names(
                 "gitops-platform",
                 "staging",
-                resolveStackConfig("staging").values["gitops-platform:globalNameSeed"],
+                fixtureStackConfig("staging").values["gitops-platform:globalNameSeed"],
             ).chartMuseumDnsLabel;
             assert.equal(
                 values(r).service.annotations["service.beta.kubernetes.io/azure-dns-label-name"],

@@ -182,7 +182,11 @@ describe("one Azure DevOps CI for the organisation (the delivery stack)", () => 
         const group = one(r, T.variableGroup, "-dev-team1-variables");
         assert.equal(group.inputs.allowAccess, false);
         assert.equal(variable(group, TEAM_VARIABLES.teamName).value, "dev-team1");
-        assert.equal(variable(group, TEAM_VARIABLES.teamFile).value, "tenants/dev-team1.yaml");
+        // The team file's path in the platform repository, which the promotion edits (here the fixture instance's).
+        assert.equal(
+            variable(group, TEAM_VARIABLES.teamFile).value,
+            "test/fixtures/instance/tenants/dev-team1.yaml",
+        );
         assert.equal(
             variable(group, TEAM_VARIABLES.platformRepository).value,
             "one-kubernetes/gitops-platform",

@@ -13,7 +13,8 @@ import {
 import { CLUSTER_ACCESS } from "../../components/platform/platform";
 import { CONFIG_KEYS, KeyDeclaration } from "../../src/config/keys";
 import { FAKE_SUBSCRIPTION_ID } from "../../src/offline/cloud";
-import { PROJECT_DIR, resolveStackConfig } from "../../src/offline/stackConfig";
+import { PROJECT_DIR } from "../../src/offline/stackConfig";
+import { FIXTURE_INSTANCE, fixtureStackConfig } from "../support/instance";
 import { roleDefinitionId } from "../../src/roles";
 import { STACKS, ofType, run, previewRun } from "../support/program";
 
@@ -55,7 +56,7 @@ describe("the CI identities' rights", () => {
 
 for (const stack of STACKS) {
     describe(`what the program grants the CI identities (${stack})`, () => {
-        const ids = (k: string) => JSON.parse(resolveStackConfig(stack).values[key(k)]) as string[];
+        const ids = (k: string) => JSON.parse(fixtureStackConfig(stack).values[key(k)]) as string[];
 
         it("grants each named identity the cluster roles of its kind, on the cluster, and never a write role to a previewer", async () => {
             const r = await run(stack);
@@ -116,7 +117,7 @@ describe("secrets for CI", () => {
 
     for (const stack of STACKS) {
         it(`are committed as ciphertext in Pulumi.${stack}.yaml, under the stack's own Azure Key Vault key`, () => {
-            const file = parse(readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8"));
+            const file = parse(readFileSync(join(FIXTURE_INSTANCE, `Pulumi.${stack}.yaml`), "utf8"));
             assert.equal(
                 file.secretsprovider,
                 `azurekeyvault://kv-gitops-${stack}.vault.azure.net/keys/pulumi-${stack}`,

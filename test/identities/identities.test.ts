@@ -6,7 +6,7 @@ import { serviceAccountFederation } from "../../src/federation";
 import { CHART_READER_SERVICE_ACCOUNT } from "../../src/flux";
 import { names } from "../../src/naming";
 import { FAKE_SUBSCRIPTION_ID, fakeGuid } from "../../src/offline/cloud";
-import { resolveStackConfig } from "../../src/offline/stackConfig";
+import { fixtureStackConfig } from "../support/instance";
 import { BuiltInRole, repositoryPrefixCondition, roleDefinitionId } from "../../src/roles";
 import { evaluateCondition } from "../support/abac";
 import { OfflineRun, RegisteredResource, STACKS, isWireSecret, one, ofType, run } from "../support/program";
@@ -29,7 +29,7 @@ const passwordOn = (): Record<string, string> => ({
 
 /** The stack's names, as the program derives them with the stack's seed. */
 const stackNames = (stack: string) =>
-    names("gitops-platform", stack, resolveStackConfig(stack).values["gitops-platform:globalNameSeed"]);
+    names("gitops-platform", stack, fixtureStackConfig(stack).values["gitops-platform:globalNameSeed"]);
 const base = (stack: string) => stackNames(stack).base;
 const component = (stack: string) => `${base(stack)}-identities`;
 const objectIdOf = (type: string, name: string) => fakeGuid(`${type}/${name}`);

@@ -98,6 +98,27 @@ describe("diff of two plans", () => {
         assert.match(text, /^ {8}spec\.chart\.spec\.version: 0\.4\.0 => 0\.4\.7$/m);
     });
 
+    it("prints a created resource's inputs under it, so an onboarding shows the new team's quota", () => {
+        const quota = planned("team3-quota", "kubernetes:core/v1:ResourceQuota", {
+            metadata: { name: "team-quota", namespace: "team3" },
+            spec: { hard: { "requests.cpu": "2", pods: "20" } },
+        });
+        const [before, after] = [planOf(release("1.0.0")), planOf(release("1.0.0"), quota)];
+        const text = renderDiff(diffPlans(before, after), before, after, "t");
+        assert.deepEqual(changeLines(text), ["+   kubernetes:core/v1:ResourceQuota  team3-quota  create"]);
+        assert.match(
+            text,
+            /^ {8}metadata\.namespace: team3\n {8}spec\.hard\["requests\.cpu"\]: 2\n {8}spec\.hard\.pods: 20$/m,
+        );
+    });
+
+    it("never prints a created resource's secret input", () => {
+        const key = planned("pw", "random:index/randomPassword:RandomPassword", { keepers: SECRET });
+        const text = renderDiff(diffPlans(planOf(), planOf(key)), planOf(), planOf(key), "t");
+        assert.match(text, /^ {8}keepers: \[secret\]$/m);
+        assert.doesNotMatch(text, /hunter/);
+    });
+
     it("never prints a secret it compares", () => {
         const key = (value: unknown) =>
             planned("pw", "random:index/randomPassword:RandomPassword", { keepers: value });
@@ -175,6 +196,11 @@ describe("npm run plan -- --diff <ref>", () => {
         assert.deepEqual(changeLines(result.stdout), []);
     });
 
+    it("exits 0 with --exit-code when nothing changes", () => {
+        const result = scratch.plan(["--stack", "prod", "--diff", "HEAD", "--exit-code"]);
+        assert.equal(result.status, 0, result.stderr);
+    });
+
     it("prints exactly one ~ line, with the pin, for a promotion of one prod version", () => {
         const teamFile = scratch.read("tenants/dev-team1.yaml");
         const pin = /( {6}front: \{ version: )"0\.4\.0", digest: "sha256:[0-9a-f]{64}"( \})/;
@@ -191,6 +217,18 @@ describe("npm run plan -- --diff <ref>", () => {
             result.stdout,
             new RegExp(`spec\\.values\\.image\\.digest: sha256:[0-9a-f]{64} => ${digest}`),
         );
+    });
+
+    it("exits 2 with --exit-code when something changes, as git diff --exit-code does", () => {
+        const teamFile = scratch.read("tenants/dev-team2.yaml");
+        scratch.write("tenants/dev-team2.yaml", teamFile.replace("port: 8080", "port: 8081"));
+        try {
+            const result = scratch.plan(["--stack", "prod", "--diff", "HEAD", "--exit-code"]);
+            assert.equal(result.status, 2, result.stderr);
+            assert.match(result.stdout, /^~ /m);
+        } finally {
+            scratch.write("tenants/dev-team2.yaml", teamFile);
+        }
     });
 
     it("names a ref that is not a commit", () => {

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { capacityCheck, teamShares } from "../../components/platform/capacity";
-import { componentGraph, mermaid, renderCapacity, summarize } from "../../src/offline/planView";
+import {
+    componentGraph,
+    fold,
+    mermaid,
+    renderCapacity,
+    renderPlan,
+    summarize,
+} from "../../src/offline/planView";
 import type { OfflineRun, RegisteredResource } from "../../src/offline/run";
 import { BuiltInRoles, repositoryPrefixCondition } from "../../src/roles";
 import { previewRun } from "../support/program";
@@ -136,5 +143,30 @@ describe("the plan's Capacity section", () => {
             teamShares(check)[0],
             "dev-team1 cpu 1.93/3.86 (50%), memory 1Gi/13.7Gi (7%), pods 11/110 (10%)",
         );
+    });
+});
+
+describe("the plan's lines fit a terminal", () => {
+    it("fold a resource's settings between settings, never inside a value with spaces", () => {
+        assert.deepEqual(fold('a=1 version=">=0.1.0 <1.0.0" b=22 c=333', 24), [
+            "a=1",
+            'version=">=0.1.0 <1.0.0"',
+            "b=22 c=333",
+        ]);
+    });
+
+    it("keep a setting longer than the width whole, on a line of its own", () => {
+        assert.deepEqual(fold(`a=1 id=${"x".repeat(30)} b=2`, 20), ["a=1", `id=${"x".repeat(30)}`, "b=2"]);
+    });
+
+    it("hold every settings line of staging's plan within 120 columns but for a setting longer than that", async () => {
+        const text = renderPlan(await previewRun("staging"), {
+            stackName: "gitops-platform-staging",
+            width: 120,
+        });
+        const settings = text.split("\n").filter((l) => /^ {5}[│ ]/.test(l));
+        assert.ok(settings.length > 0);
+        for (const line of settings.filter((l) => l.length > 120))
+            assert.doesNotMatch(line.replace(/^[\s│]+/, ""), / [\w.[\]"/-]+=/, `${line} could fold`);
     });
 });

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { expectedCost, shard } from "../support/runTests";
 
@@ -30,5 +32,18 @@ describe("test shards", () => {
 
     it("start no more shards than there are files", () => {
         assert.equal(shard([{ file: "a", cost: 1 }], 4).length, 1);
+    });
+});
+
+describe("the product's tests and the repository's own instance", () => {
+    const root = join(__dirname, "..", "..");
+
+    for (const path of ["tenants", "Pulumi.staging.yaml", join(".github", "CODEOWNERS")])
+        it(`cannot read ${path}: they run on test/fixtures/instance/, so a team onboarded or removed changes no test`, () => {
+            assert.throws(() => readdirSync(join(root, path)), /use test\/fixtures\/instance\//);
+        });
+
+    it("still read the product beside it (Pulumi.yaml, the program)", () => {
+        assert.ok(readFileSync(join(root, "Pulumi.yaml"), "utf8").includes("name:"));
     });
 });

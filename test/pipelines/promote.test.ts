@@ -27,17 +27,17 @@ import {
 import {
     type Doc,
     PLATFORM_REPOSITORY,
-    PROJECT_DIR,
     SERVICE_CONNECTIONS,
     onlyJob,
     scriptSteps,
     stage,
 } from "../support/pipelines";
 import { type Run, Sandbox, errors } from "../support/sandbox";
+import { FIXTURE_INSTANCE } from "../support/instance";
 
 const TEAM_FILE = "tenants/dev-team1.yaml";
-// The platform's real team file: promote edits it in a local copy of the platform repository.
-const TEAM_FILE_FIXTURE = readFileSync(join(PROJECT_DIR, TEAM_FILE), "utf8");
+// The fixture instance's team file: promote edits it in a local copy of the platform repository.
+const TEAM_FILE_FIXTURE = readFileSync(join(FIXTURE_INSTANCE, TEAM_FILE), "utf8");
 /** front's prod line as the team file has it (prod comes after staging). */
 const FRONT_PROD_LINE = TEAM_FILE_FIXTURE.split("\n")
     .filter((l) => /^ {6}front: \{/.test(l))

@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { runnerProblem } from "../../components/platform/platform";
 import { kubeloginLogin } from "../../components/platform/kubeconfig";
 import { FAKE_DEPLOYER_OBJECT_ID, FAKE_SUBSCRIPTION_ID } from "../../src/offline/cloud";
-import { resolveStackConfig } from "../../src/offline/stackConfig";
+import { fixtureStackConfig } from "../support/instance";
 import { BuiltInRole, roleDefinitionId } from "../../src/roles";
 import { failureOf } from "../support/failingRun";
 import { STACKS, ofType, one, run } from "../support/program";
@@ -15,7 +15,7 @@ const GROUP = "azure-native:resources:ResourceGroup";
 const SLEEP = "time:index/sleep:Sleep";
 const key = (k: string) => `gitops-platform:${k}`;
 const listOf = (stack: (typeof STACKS)[number], k: string) =>
-    JSON.parse(resolveStackConfig(stack).values[key(k)] ?? "[]") as string[];
+    JSON.parse(fixtureStackConfig(stack).values[key(k)] ?? "[]") as string[];
 const roleOf = (role: BuiltInRole) => roleDefinitionId(FAKE_SUBSCRIPTION_ID, role);
 
 for (const stack of STACKS) {

@@ -6,9 +6,8 @@ import { StackName, kubernetesObjects, one, ofType, run } from "../support/progr
 
 const key = (k: string) => `gitops-platform:${k}`;
 const LOCAL = "local" as StackName;
-/** The e2e's fixture teams: shop (Helm, accessRole edit) and blog (Kustomize). */
-const FIXTURE = { [key("teamsDirectory")]: "e2e/fixture/tenants" };
-const cluster = (overrides: Record<string, unknown> = {}) => run(LOCAL, { ...FIXTURE, ...overrides });
+/** The fixture instance's local stack and teams: dev-team1 (Helm, accessRole edit) and dev-team2 (Kustomize). */
+const cluster = (overrides: Record<string, unknown> = {}) => run(LOCAL, overrides);
 
 describe("a cluster stack", () => {
     test("registers only Kubernetes objects and the platform's components: nothing of Azure, GitHub, tls or random", async () => {
@@ -25,20 +24,20 @@ describe("a cluster stack", () => {
     test("applies every team's tenant from the environment it plays (clusterEnvironment)", async () => {
         const r = await cluster();
         const names = kubernetesObjects(r, "Namespace").map((n) => n.inputs.metadata.name);
-        assert.deepEqual(names.sort(), ["blog", "flux-system", "shop"]);
+        assert.deepEqual(names.sort(), ["dev-team1", "dev-team2", "flux-system"]);
     });
 
     test("binds each team's members group to its accessRole in its own namespace only", async () => {
         const r = await cluster();
-        const binding = one(r, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "shop-members");
-        assert.equal(binding.inputs.metadata.namespace, "shop");
+        const binding = one(r, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "dev-team1-members");
+        assert.equal(binding.inputs.metadata.namespace, "dev-team1");
         assert.deepEqual(binding.inputs.roleRef, {
             apiGroup: "rbac.authorization.k8s.io",
             kind: "ClusterRole",
             name: "edit",
         });
         assert.deepEqual(binding.inputs.subjects, [
-            { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "gitops:team:shop" },
+            { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "gitops:team:dev-team1" },
         ]);
     });
 
@@ -65,8 +64,8 @@ describe("a cluster stack", () => {
 
     test("admits images from registryLoginServer only: the team's prefix is in its params", async () => {
         const r = await cluster({ [key("registryLoginServer")]: "registry.example.test:5000" });
-        const namespace = kubernetesObjects(r, "Namespace").find((n) => n.inputs.metadata.name === "shop");
-        assert.match(JSON.stringify(namespace?.inputs.metadata.annotations), /registry\.example\.test:5000\/shop\//);
+        const namespace = kubernetesObjects(r, "Namespace").find((n) => n.inputs.metadata.name === "dev-team1");
+        assert.match(JSON.stringify(namespace?.inputs.metadata.annotations), /registry\.example\.test:5000\/dev-team1\//);
     });
 
     test("refuses a cluster stack without clusterKubernetesVersion, naming the key", async () => {

@@ -7,14 +7,14 @@ import {
     agentPoolName,
     userPoolArgs,
 } from "../../components/platform/nodePools";
-import { resolveStackConfig } from "../../src/offline/stackConfig";
+import { fixtureStackConfig } from "../support/instance";
 import { STACKS, ofType, one, run } from "../support/program";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 const POOL = "azure-native:containerservice:AgentPool";
 const key = (k: string) => `gitops-platform:${k}`;
 const stackValue = (stack: (typeof STACKS)[number], k: string) =>
-    JSON.parse(resolveStackConfig(stack).values[key(k)]);
+    JSON.parse(fixtureStackConfig(stack).values[key(k)]);
 
 const apps: NodePoolConfig = {
     name: "apps",

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import {
     copyFileSync,
+    cpSync,
     mkdirSync,
     mkdtempSync,
     readFileSync,
@@ -10,13 +11,16 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { isInstancePath } from "../../src/offline/instance";
+import { FIXTURE_INSTANCE } from "./instance";
 
 export const ROOT = resolve(__dirname, "..", "..");
 
 /**
- * A throwaway copy of this checkout (its tracked and untracked files, as they are now) committed in a
- * git repository of its own, with this checkout's node_modules: a test may edit it and plan or diff
- * it, never touching the real files.
+ * A throwaway copy of this checkout's product (its tracked and untracked files, as they are now) with
+ * the fixture instance's stack and team files instead of the repository's own, committed in a git
+ * repository of its own, with this checkout's node_modules: a test may edit it and plan or diff it,
+ * never touching the real files.
  */
 export class ScratchCheckout {
     readonly dir = mkdtempSync(join(tmpdir(), "gitops-plan-test-"));
@@ -24,7 +28,8 @@ export class ScratchCheckout {
     constructor() {
         const listed = git(ROOT, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
             .split("\0")
-            .filter(Boolean);
+            .filter((file) => file && !isInstancePath(file));
+        cpSync(FIXTURE_INSTANCE, this.dir, { recursive: true });
         for (const file of listed) {
             const to = join(this.dir, file);
             mkdirSync(dirname(to), { recursive: true });
@@ -65,8 +70,15 @@ export class ScratchCheckout {
 
     /** `npm run plan -- <args>` in the copy (the plan script's node options, from this process's package.json). */
     plan(args: readonly string[]): { status: number; stdout: string; stderr: string } {
-        const script = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.plan as string;
-        const [, ...words] = script.split(/\s+/);
+        return this.npm("plan", args);
+    }
+
+    /** `npm run <script> -- <args>` in the copy, run as its package.json script says (without npm). */
+    npm(script: string, args: readonly string[]): { status: number; stdout: string; stderr: string } {
+        const command = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts[
+            script
+        ] as string;
+        const [, ...words] = command.split(/\s+/);
         const result = spawnSync(process.execPath, [...words, ...args], {
             cwd: this.dir,
             encoding: "utf8",

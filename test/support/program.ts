@@ -1,5 +1,6 @@
 import { OfflineRun, RegisteredResource, RunOptions, runProgram } from "../../src/offline/run";
 import type { SecretValue } from "../../src/offline/stackConfig";
+import { FIXTURE_INSTANCE } from "./instance";
 
 export type { OfflineRun, RegisteredResource } from "../../src/offline/run";
 export { isWireSecret } from "../../src/offline/run";
@@ -26,7 +27,7 @@ function configurationKey(stack: string, overrides: Record<string, unknown> = {}
 }
 
 /**
- * Runs index.ts under mocks with the stack's real config (plus overrides). Every test of the process
+ * Runs index.ts under mocks with the fixture instance's stack config (plus overrides). Every test of the process
  * that asks for the same stack and overrides reads the same recorded run: tests only read it (never
  * change a run they get). `npm test` runs many test files per process, so a configuration runs once.
  */
@@ -37,7 +38,9 @@ export function run(
     const key = configurationKey(stack, overrides);
     let recorded = cache.get(key);
     if (!recorded) {
-        recorded = serialised(() => runProgram(stack, overrides));
+        recorded = serialised(() =>
+            runProgram(stack, overrides, undefined, { instanceDir: FIXTURE_INSTANCE }),
+        );
         cache.set(key, recorded);
     }
     return recorded;
@@ -54,7 +57,9 @@ export function previewRun(
     const key = `preview ${configurationKey(stack, overrides)}`;
     let recorded = cache.get(key);
     if (!recorded) {
-        recorded = serialised(() => runProgram(stack, overrides, undefined, { preview: true }));
+        recorded = serialised(() =>
+            runProgram(stack, overrides, undefined, { preview: true, instanceDir: FIXTURE_INSTANCE }),
+        );
         cache.set(key, recorded);
     }
     return recorded;
@@ -66,7 +71,9 @@ export function runOnce(
     overrides: Record<string, unknown | SecretValue>,
     options: RunOptions,
 ): Promise<OfflineRun> {
-    return serialised(() => runProgram(stack, overrides, undefined, options));
+    return serialised(() =>
+        runProgram(stack, overrides, undefined, { instanceDir: FIXTURE_INSTANCE, ...options }),
+    );
 }
 
 /**
@@ -78,7 +85,7 @@ export function runWith(
     program: () => Record<string, unknown>,
     stack: StackName = "staging",
 ): Promise<OfflineRun> {
-    return serialised(() => runProgram(stack, {}, program));
+    return serialised(() => runProgram(stack, {}, program, { instanceDir: FIXTURE_INSTANCE }));
 }
 
 /** A secret value, as `pulumi config set --secret` would store it. */

@@ -13,10 +13,15 @@
 //
 // A test file must therefore not rely on having a process to itself: no process-wide state left behind
 // (environment, Pulumi config outside a run, globals), and program runs only through test/support/program.ts.
+//
+// A shard refuses to read the repository's own instance (tenants/, Pulumi.<stack>.yaml, CODEOWNERS):
+// the product's tests run on test/fixtures/instance/, so onboarding or removing a team changes no
+// test's outcome; `npm run validate` checks the instance.
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
+import { inInstance } from "../../src/offline/instance";
 
 const ROOT = resolve(__dirname, "..", "..");
 /** Time (ms) each test file's tests took in the last `npm test`: how the next run deals them to shards. */
@@ -105,6 +110,46 @@ function timeTestsByFile(costs: Record<string, number>): (file: string) => void 
     return (file) => (current = file);
 }
 
+/** Paths the `fs` functions below are given first (a source, a directory, a file). */
+const FS_READS = [
+    "readFileSync",
+    "readdirSync",
+    "existsSync",
+    "statSync",
+    "lstatSync",
+    "openSync",
+    "copyFileSync",
+    "cpSync",
+    "readFile",
+    "readdir",
+] as const;
+
+/** Makes every read of the repository's instance in this process throw, naming the fixture to use. */
+export function refuseInstanceReads(root: string): void {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require("node:fs") as Record<string, any>;
+    const refuse = (path: unknown) => {
+        if ((typeof path === "string" || path instanceof URL) && inInstance(root, resolve(String(path))))
+            throw new Error(
+                `${relative(root, String(path))}: a product test read the repository's own instance; use test/fixtures/instance/ (FIXTURE_INSTANCE), and leave the instance to npm run validate`,
+            );
+    };
+    for (const name of FS_READS) {
+        const original = fs[name] as (...a: unknown[]) => unknown;
+        fs[name] = Object.assign(function (this: unknown, ...args: unknown[]) {
+            refuse(args[0]);
+            return original.apply(this, args);
+        }, original);
+    }
+    for (const name of ["readFile", "readdir", "stat"] as const) {
+        const original = fs.promises[name] as (...a: unknown[]) => unknown;
+        fs.promises[name] = function (this: unknown, ...args: unknown[]) {
+            refuse(args[0]);
+            return original.apply(this, args);
+        };
+    }
+}
+
 interface Totals {
     [key: string]: number;
 }
@@ -150,6 +195,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const at = argv.indexOf("--files");
     if (at >= 0) {
         // A shard: load every file; node:test then runs their tests one after another in this process.
+        refuseInstanceReads(ROOT);
         const costs: Record<string, number> = {};
         const loading = timeTestsByFile(costs);
         for (const file of argv.slice(at + 1)) {

@@ -1,9 +1,9 @@
 // Tenant config fixtures: the stack files' teams (to modify in overrides) and generated teams.
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from "../../components/tenants/config";
 import type { HelmAppConfig, HelmTenant } from "../../components/tenants/config";
-import { PROJECT_DIR } from "../../src/offline/stackConfig";
 import { GUARDRAIL_KEYS } from "../../components/tenants/guardrails";
 import { environmentTeams } from "../../src/offline/teamFiles";
+import { FIXTURE_INSTANCE } from "./instance";
 import type { StackName } from "./program";
 
 export const TENANTS_KEY = "gitops-platform:tenants";
@@ -13,9 +13,9 @@ export { userPoolsFor } from "../../src/offline/bench";
 
 type RawTenant = Record<string, any>;
 
-/** The teams of tenants/ as the stack sees them (its section of each file merged), as raw data to modify. */
+/** The teams of the fixture instance's tenants/ as the stack sees them (its section of each file merged), as raw data to modify. */
 export function stackTenants(stack: StackName): RawTenant[] {
-    return environmentTeams(PROJECT_DIR, stack, ["staging", "prod"]);
+    return environmentTeams(FIXTURE_INSTANCE, stack, ["staging", "prod"]);
 }
 
 /**

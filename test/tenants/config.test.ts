@@ -140,10 +140,10 @@ describe("tenants config", () => {
             "[0].apps",
         ));
 
-    test("a helm app without a version is refused", () =>
+    test("a helm app without a version is refused where its environment writes it, the app by name", () =>
         rejectsNaming(
             staging((t) => delete t[0].apps[1].version),
-            "[0].apps[1].version",
+            "[0].environments.staging.apps.front.version",
         ));
 
     test("a privileged pod security level is refused", () =>
@@ -215,7 +215,7 @@ describe("tenants config", () => {
     test("prod refuses a helm app without an image digest: it runs exactly what staging verified", () => {
         const tenants = stackTenants("prod");
         delete tenants[0].apps[1].digest;
-        return rejectsNaming({ [TENANTS_KEY]: tenants }, "[0].apps[1].digest", "prod");
+        return rejectsNaming({ [TENANTS_KEY]: tenants }, "[0].environments.prod.apps.front.digest", "prod");
     });
 
     test("an image digest that is not sha256 and 64 hex digits is refused", () => {
@@ -311,7 +311,7 @@ describe("tenants config", () => {
             /chartMuseumHost: got "charts\.staging\.gitops\.example\.com"; allowed: a host no team declares: team dev-team2 lists it/,
         ));
 
-    for (const loadBalancers of [6, -1, "1", true]) {
+    for (const loadBalancers of [6, -1, "one", "1.5", true]) {
         test(`loadBalancers ${JSON.stringify(loadBalancers)} is refused (an integer from 0 to 5)`, () =>
             rejectsNaming(
                 staging((t) => (t[0].loadBalancers = loadBalancers)),
@@ -367,4 +367,35 @@ describe("tenants config", () => {
             staging((t) => t[0].apps.push({ ...t[0].apps[0], name: "back-test" })),
             "[0].apps[2].name",
         ));
+});
+
+describe("tenants config: a number written as a string", () => {
+    const cases: [string, (t: Record<string, any>[], n: (v: number) => unknown) => void][] = [
+        ["apps[].port", (t, n) => (t[0].apps[0].port = n(8080))],
+        ["flows[].port", (t, n) => (t[0].flows[0].port = n(8080))],
+        ["remediationRetries", (t, n) => (t[0].remediationRetries = n(2))],
+        ["loadBalancers (guardrails file)", (t, n) => (t[0].loadBalancers = n(1))],
+        ["quota.pods (guardrails file)", (t, n) => (t[0].quota = { pods: n(20) })],
+        [
+            "egress[].ports (guardrails file)",
+            (t, n) => (t[0].egress = [{ cidr: "10.20.0.0/16", ports: [n(5432)] }]),
+        ],
+    ];
+    for (const [key, set] of cases)
+        test(`plans exactly as the number in ${key}, as "2" and 2 do in a quota's cpu`, async () => {
+            const [asNumber, asString] = await Promise.all([
+                run(
+                    "staging",
+                    staging((t) => set(t, (v) => v)),
+                ),
+                run(
+                    "staging",
+                    staging((t) => set(t, (v) => String(v))),
+                ),
+            ]);
+            assert.deepEqual(
+                asString.resources.map((x) => x.inputs),
+                asNumber.resources.map((x) => x.inputs),
+            );
+        });
 });

@@ -1,19 +1,22 @@
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { forEnvironment } from "../../components/tenants/teamFiles";
-import { PROJECT_DIR } from "../../src/offline/stackConfig";
-import { STACKS, run } from "../support/program";
+import { FIXTURE_INSTANCE } from "../support/instance";
+import { KITS, Kit, teamFileText } from "../../src/offline/team";
+import { STACKS, run, secret } from "../support/program";
+import { placeholderFor } from "../../src/offline/stackConfig";
 
 const TEAMS = "gitops-platform:teamsDirectory";
+const TOKENS = "gitops-platform:devopsPromotionTokens";
 const HELM_RELEASE = "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease";
 
-/** A copy of tenants/ plus `extra` files, as a teams folder override. */
+/** A copy of the fixture instance's tenants/ plus `extra` files, as a teams folder override. */
 function teams(extra: Record<string, string> = {}): Record<string, string> {
     const dir = mkdtempSync(join(tmpdir(), "teams-"));
-    cpSync(join(PROJECT_DIR, "tenants"), dir, { recursive: true });
+    cpSync(join(FIXTURE_INSTANCE, "tenants"), dir, { recursive: true });
     for (const [name, text] of Object.entries(extra)) writeFileSync(join(dir, name), text);
     // (`guardrails/<team>.yaml` keys land in the copied guardrails folder.)
     return { [TEAMS]: dir };
@@ -46,6 +49,17 @@ const newTeam = (team = NEW_TEAM, guardrails = NEW_TEAM_GUARDRAILS) => ({
     "guardrails/dev-team3.yaml": guardrails,
 });
 
+/** The delivery stack's promotion tokens with dev-team3's committed beside the others (what the plan reads). */
+const newTeamToken = {
+    [TOKENS]: secret(
+        JSON.stringify(
+            Object.fromEntries(
+                ["dev-team1", "dev-team2", "dev-team3"].map((t) => [t, placeholderFor(`${TOKENS}.${t}`)]),
+            ),
+        ),
+    ),
+};
+
 describe("team files (tenants/<team>.yaml)", () => {
     test("staging follows each app's range from its file's staging section", async () => {
         const r = await run("staging");
@@ -63,7 +77,10 @@ describe("team files (tenants/<team>.yaml)", () => {
     for (const stack of [...STACKS, "delivery"] as const) {
         test(`${stack}: adding a team file plans that team and changes nothing else`, async () => {
             const before = await run(stack, teams());
-            const after = await run(stack, teams(newTeam()));
+            const after = await run(stack, {
+                ...teams(newTeam()),
+                ...(stack === "delivery" ? newTeamToken : {}),
+            });
             const byUrn = new Map(before.resources.map((x) => [x.urn, x]));
             for (const x of after.resources) {
                 const was = byUrn.get(x.urn);
@@ -117,6 +134,47 @@ describe("team files (tenants/<team>.yaml)", () => {
             /dev-team3\.yaml:\d+:\d+: not valid YAML/,
         ));
 
+    test("a version missing in an environment is reported where that environment writes it, the app by name", () =>
+        assert.rejects(
+            run(
+                "staging",
+                teams(newTeam(NEW_TEAM.replace('      api: { version: ">=1.0.0 <2.0.0" }\n', "      {}\n"))),
+            ),
+            /dev-team3\.yaml: environments\.staging\.apps\.api\.version: got nothing/,
+        ));
+
+    test("a mistake in a team file is reported in that file only: the flows other files declare to it are not blamed", async () => {
+        const dev1 = readFileSync(join(FIXTURE_INSTANCE, "tenants", "dev-team1.yaml"), "utf8");
+        const withFlows = {
+            "dev-team1.yaml": dev1.replace(
+                "flows:\n",
+                "flows:\n  - { from: dev-team3/api, to: back, port: 8080 }\n",
+            ),
+            "dev-team3.yaml": `${NEW_TEAM}flows:\n  - { from: api, to: dev-team1/back, port: 8080 }\n`,
+            "guardrails/dev-team3.yaml": NEW_TEAM_GUARDRAILS,
+        };
+        await run("staging", teams(withFlows));
+        const mistake = {
+            ...withFlows,
+            "dev-team3.yaml": withFlows["dev-team3.yaml"].replace("name: api", "name: Api"),
+        };
+        await assert.rejects(run("staging", teams(mistake)), (e: Error) => {
+            const problems = e.message.split("\n").filter((l) => l.startsWith("  - "));
+            assert.match(e.message, /dev-team3\.yaml: apps\[0\]\.name: got "Api"/);
+            assert.deepEqual(
+                problems.filter((l) => !/dev-team3\.yaml: /.test(l)),
+                [],
+            );
+            return true;
+        });
+    });
+
+    test("a team file named .yml is refused, naming the file and its .yaml name, not ignored", () =>
+        assert.rejects(
+            run("staging", teams({ "dev-team3.yml": NEW_TEAM })),
+            /dev-team3\.yml: got "<a \.yml file>"; allowed: a team file named <team>\.yaml: rename it dev-team3\.yaml to be read/,
+        ));
+
     test("an unknown key in a team file is refused with the closest known key", () =>
         assert.rejects(
             run(
@@ -130,6 +188,23 @@ describe("team files (tenants/<team>.yaml)", () => {
             ),
             /dev-team3\.yaml: qouta: .*did you mean "quota"\?/,
         ));
+});
+
+describe("team files: the kits' templates (npm run team -- add)", () => {
+    for (const kit of Object.keys(KITS) as Kit[])
+        for (const stack of STACKS)
+            test(`${stack}: the ${kit} kit's team file plans as written, its app not in prod until promoted`, async () => {
+                const file = teamFileText(kit, "dev-team3", "my-app", "one-kubernetes/dev-team3");
+                const r = await run(stack, teams(newTeam(file)));
+                assert.ok((r.outputs.tenantNamespaces as string[]).includes("dev-team3"));
+                const delivered = r.resources.filter(
+                    (x) =>
+                        x.type.startsWith("kubernetes:") &&
+                        x.inputs.metadata?.namespace === "dev-team3" &&
+                        /HelmRelease|Kustomization$/.test(x.type),
+                );
+                assert.equal(delivered.length, stack === "prod" ? 0 : 1);
+            });
 });
 
 describe("team files: a new app waits for its first promotion (pending)", () => {
