@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { OTHER, TEAM, attempts, deployment, impersonation, mismatch } from "./attacks";
 import { ControlPlane, kubectl, startControlPlane } from "./cluster/controlPlane";
-import { installFluxCrds, startFlux } from "./cluster/flux";
+import { installFlux, startFlux } from "./cluster/flux";
 import { stopAll } from "./cluster/processes";
 import { DeliveryServers, publishKitChart, startDeliveryServers } from "./delivery";
 import { Changes, REGISTRY, STACK, changedOnly, platformStack } from "./platform";
@@ -59,7 +59,11 @@ function attempt(flags: string[], manifest?: object): { ok: boolean; message: st
     // A read has nothing to dry-run; a write is judged by authorization and admission, never stored.
     const write = !flags.includes("get");
     try {
-        kubectl(cp, [...flags, ...(write ? ["--dry-run=server"] : [])], manifest ? JSON.stringify(manifest) : undefined);
+        kubectl(
+            cp,
+            [...flags, ...(write ? ["--dry-run=server"] : [])],
+            manifest ? JSON.stringify(manifest) : undefined,
+        );
         return { ok: true, message: "" };
     } catch (e) {
         return { ok: false, message: (e as Error).message };
@@ -119,6 +123,14 @@ function releasedVersion(app: string): string {
 
 preflight();
 
+// Interrupted (Ctrl-C, CI's timeout): stop what this run started before going.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+        console.error(`e2e: ${signal}, stopping what this run started`);
+        void stopAll(runDirectory()).finally(() => process.exit(130));
+    });
+}
+
 describe("the in-cluster platform on real engines", { concurrency: false }, () => {
     before(async () => {
         const runDir = runDirectory();
@@ -127,7 +139,10 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
         const started = Date.now();
         cp = await startControlPlane(runDir);
         report.seconds("control plane start", (Date.now() - started) / 1000);
-        installFluxCrds(cp);
+        installFlux(cp);
+        const fluxStarted = Date.now();
+        await startFlux(cp);
+        report.seconds("Flux controllers start", (Date.now() - fluxStarted) / 1000);
         servers = await startDeliveryServers(cp, STACK, [TEAM, OTHER]);
         for (const app of HELM_APPS) await publishKitChart(servers, TEAM, app, FIRST_VERSION, runDir);
         fs.cpSync(path.join(__dirname, "fixture", "tenants"), teams(), { recursive: true });
@@ -183,11 +198,8 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
     });
 
     describe("real Flux on what up applied", () => {
-        test("Flux syncs the fleet the stack points it at (flux-system Kustomization Ready)", async () => {
-            const started = Date.now();
-            await startFlux(cp);
+        test("Flux syncs the fleet the stack points it at (flux-system Kustomization Ready)", () => {
             waitReady("kustomization", "flux-system", "flux-system");
-            report.seconds("Flux start to fleet Ready", (Date.now() - started) / 1000);
         });
 
         test("helm-controller releases each app of the Helm team as its reconciler, tests included, at the version pushed", () => {
@@ -233,14 +245,28 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
         assert.ok(!namespaces().includes(TEAM), `namespace ${TEAM} still exists`);
     });
 
-    test("pulumi destroy removes the whole platform without hanging", async () => {
+    test("pulumi destroy removes the whole platform without hanging, and leaves the Flux it did not install", async () => {
         const started = Date.now();
         await stack.destroy({ onOutput: (line) => report.log(line) });
         report.seconds("destroy", (Date.now() - started) / 1000);
-        const left = namespaces().filter((ns) => ["flux-system", TEAM, OTHER].includes(ns));
-        assert.deepEqual(left, []);
-        const policies = kubectl(cp, ["get", "validatingadmissionpolicies", "-o", "name"]).trim();
-        assert.equal(policies, "");
+        assert.deepEqual(
+            namespaces().filter((ns) => [TEAM, OTHER].includes(ns)),
+            [],
+        );
+        assert.equal(kubectl(cp, ["get", "validatingadmissionpolicies", "-o", "name"]).trim(), "");
+        const platformInFluxSystem = kubectl(cp, [
+            "get",
+            "gitrepositories,kustomizations,networkpolicies",
+            "-n",
+            "flux-system",
+            "-o",
+            "name",
+        ]);
+        assert.equal(platformInFluxSystem.trim(), "");
+        assert.ok(
+            namespaces().includes("flux-system"),
+            "flux-system (installed by flux install, not by the stack) was deleted",
+        );
     });
 
     test("a new up after the destroy converges again", async () => {

@@ -114,7 +114,9 @@ export class Flux extends pulumi.ComponentResource {
         const { config, stack } = args;
 
         // --- Cluster: the Flux CRDs and the controllers (or only their lockdown, when Flux is not ours).
-        const namespace = this.fluxNamespace();
+        // flux-system is the platform's when it installs Flux; `flux install` made it otherwise, and
+        // a destroy must not take the Flux someone else installed with it.
+        const namespace = config.install === "chart" ? [this.fluxNamespace()] : [];
         const installation =
             config.install === "chart" ? this.controllers(namespace) : this.lockdown(namespace);
         // --- The fleet: its repository, and the sync objects that make the cluster follow it.
@@ -129,7 +131,7 @@ export class Flux extends pulumi.ComponentResource {
                 cluster: stack,
                 fleetRepositoryUrl: fleetUrl,
             },
-            { parent: this, provider: args.provider, dependsOn: [installation, namespace] },
+            { parent: this, provider: args.provider, dependsOn: [installation, ...namespace] },
         );
 
         this.namespace = FLUX_NAMESPACE;
@@ -147,7 +149,7 @@ export class Flux extends pulumi.ComponentResource {
     }
 
     /** The fleet's sync objects, after what the fleet needs first; returns its web address. */
-    private fleet(namespace: k8s.core.v1.Namespace, installation: pulumi.Resource): string {
+    private fleet(namespace: pulumi.Resource[], installation: pulumi.Resource): string {
         const { fleet } = this.args.config;
         switch (fleet.kind) {
             case "github":
@@ -162,7 +164,7 @@ export class Flux extends pulumi.ComponentResource {
 
     /** `flux bootstrap github`: the repository, the cluster folder, a read-only deploy key, then the sync. */
     private githubFleet(
-        namespace: k8s.core.v1.Namespace,
+        namespace: pulumi.Resource[],
         installation: pulumi.Resource,
         fleet: GithubFleet,
     ): string {
@@ -316,7 +318,7 @@ export class Flux extends pulumi.ComponentResource {
      * so they start with their kinds served, and on destroy they go first, the CRDs last: every Flux
      * object (which depends on the controllers) is deleted while its controller still runs.
      */
-    private controllers(namespace: k8s.core.v1.Namespace): k8s.helm.v4.Chart {
+    private controllers(namespace: pulumi.Resource[]): k8s.helm.v4.Chart {
         const { config } = this.args;
         const objectLevelWorkloadIdentity = this.args.chartRepositoryMode === "acr-oci";
         const chart = {
@@ -330,14 +332,14 @@ export class Flux extends pulumi.ComponentResource {
         const crds = new k8s.helm.v4.Chart(
             `${this.name}-crds`,
             { ...chart, values, postRenderer: { command: "node", args: ["-e", CRDS_ONLY_POST_RENDERER] } },
-            { ...this.kube, dependsOn: [namespace] },
+            { ...this.kube, dependsOn: namespace },
         );
         const networkPolicies = this.networkPolicies(namespace);
         const rbac = objectLevelWorkloadIdentity ? this.objectIdentityRbac() : [];
         return new k8s.helm.v4.Chart(
             `${this.name}-controllers`,
             { ...chart, values: { ...values, installCRDs: false } },
-            { ...this.kube, dependsOn: [namespace, crds, ...networkPolicies, ...rbac] },
+            { ...this.kube, dependsOn: [...namespace, crds, ...networkPolicies, ...rbac] },
         );
     }
 
@@ -345,7 +347,7 @@ export class Flux extends pulumi.ComponentResource {
      * Flux installed by someone else (`flux install`, the e2e): the platform's network policies and
      * RBAC only, which the sync objects wait for. The Flux CRDs must already be served.
      */
-    private lockdown(namespace: k8s.core.v1.Namespace): pulumi.Resource {
+    private lockdown(namespace: pulumi.Resource[]): pulumi.Resource {
         // Depending on a component waits for its children: the policies and RBAC are its own.
         const lockdown = new pulumi.ComponentResource(
             "gitops:flux:Lockdown",
@@ -361,16 +363,13 @@ export class Flux extends pulumi.ComponentResource {
     }
 
     /** The platform's policies before the controllers start, so flux-system is never open. */
-    private networkPolicies(
-        namespace: k8s.core.v1.Namespace,
-        parent: pulumi.Resource = this,
-    ): pulumi.Resource[] {
+    private networkPolicies(namespace: pulumi.Resource[], parent: pulumi.Resource = this): pulumi.Resource[] {
         return fluxNetworkPolicies().map(
             (p) =>
                 new k8s.networking.v1.NetworkPolicy(
                     `${this.name}-netpol-${p.metadata.name}`,
                     { metadata: p.metadata, spec: p.spec as k8s.types.input.networking.v1.NetworkPolicySpec },
-                    { parent, provider: this.args.provider, dependsOn: [namespace] },
+                    { parent, provider: this.args.provider, dependsOn: namespace },
                 ),
         );
     }
@@ -399,7 +398,7 @@ export class Flux extends pulumi.ComponentResource {
      * Secret with the deploy key when the fleet needs one.
      */
     private syncObjects(
-        namespace: k8s.core.v1.Namespace,
+        namespace: pulumi.Resource[],
         installation: pulumi.Resource,
         fleet: { readonly url: string; readonly key?: tls.PrivateKey; readonly after: pulumi.Resource[] },
     ): void {
@@ -424,7 +423,7 @@ export class Flux extends pulumi.ComponentResource {
                               .apply(([privateKey, publicKey]) => gitSshSecretData(privateKey, publicKey)),
                       ),
                   },
-                  { ...this.kube, dependsOn: [namespace] },
+                  { ...this.kube, dependsOn: namespace },
               )
             : undefined;
         const source = custom(

@@ -239,8 +239,8 @@ function fakeNode(cp: ControlPlane): void {
                 labels: { "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", type: "kwok" },
             },
             status: {
-                allocatable: { cpu: "64", memory: "256Gi", pods: "500" },
-                capacity: { cpu: "64", memory: "256Gi", pods: "500" },
+                allocatable: { cpu: "64", memory: "256Gi", pods: "500", "ephemeral-storage": "1Ti" },
+                capacity: { cpu: "64", memory: "256Gi", pods: "500", "ephemeral-storage": "1Ti" },
             },
         }),
     );

@@ -26,15 +26,34 @@ function platformArgs(controller: FluxController): readonly string[] {
     return values[key]?.container?.additionalArgs ?? [];
 }
 
+/**
+ * What `flux install` applies but the controllers' Deployments: the CRDs, flux-system, one
+ * ServiceAccount per controller and Flux's own RBAC. The platform's cluster stack (fluxInstall:
+ * external) then applies only Flux's configuration, and leaves all this in place on destroy.
+ */
+export function installFlux(cp: ControlPlane): void {
+    installFluxCrds(cp);
+    const namespace = {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: {
+            name: FLUX_NAMESPACE,
+            labels: { "app.kubernetes.io/instance": FLUX_NAMESPACE, "app.kubernetes.io/part-of": "flux" },
+        },
+    };
+    kubectl(cp, ["apply", "-f", "-"], JSON.stringify(namespace));
+    installRbac(cp);
+}
+
 /** The Flux CRDs, from the modules of the controllers that serve them. */
-export function installFluxCrds(cp: ControlPlane): void {
+function installFluxCrds(cp: ControlPlane): void {
     const crds = FLUX_CONTROLLERS.flatMap((tool) => assetFiles(tool, "crds"));
     if (crds.length === 0) throw new E2eError("the Flux CRDs are missing: run `npm run e2e:toolchain`");
     for (const file of crds) kubectl(cp, ["apply", "--server-side", "-f", file]);
     kubectl(cp, ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
 }
 
-/** flux-system's ServiceAccounts and Flux's RBAC; the namespace is the platform's (created by `up`). */
+/** flux-system's ServiceAccounts and Flux's RBAC. */
 function installRbac(cp: ControlPlane): void {
     for (const controller of FLUX_CONTROLLERS) {
         const account = {
@@ -78,9 +97,8 @@ export interface FluxProcesses {
     readonly events: string;
 }
 
-/** Starts the four controllers (after `up` created flux-system) and waits until each is healthy. */
+/** Starts the four controllers (after installFlux) and waits until each is healthy. */
 export async function startFlux(cp: ControlPlane): Promise<FluxProcesses> {
-    installRbac(cp);
     const [storagePort, eventsPort] = [await freePort(), await freePort()];
     const storagePath = path.join(cp.runDir, "flux", "storage");
     fs.mkdirSync(storagePath, { recursive: true });

@@ -88,13 +88,16 @@ function instanceOf(dir: string, projectDir: string): Instance {
     for (const stack of stacksOf(dir)) {
         const config = resolveStackConfig(stack, {}, projectDir, dir);
         const value = (key: string) => config.values[`${config.project}:${key}`];
-        if ((value("stackRole") ?? "environment") === DELIVERY_STACK_ROLE) {
+        const role = value("stackRole") ?? "environment";
+        if (role === DELIVERY_STACK_ROLE) {
             deliveryStacks.push(stack);
             continue;
         }
+        // A cluster stack (an existing cluster, the e2e's) plays an environment's section: no pools of its own.
+        if (role === "cluster") continue;
         environments.push(stack);
         teams = value("teamsDirectory") ?? teams;
-        githubOwner ??= value("githubOwner");
+        githubOwner ||= value("githubOwner") || undefined;
     }
     return { dir, projectDir, teams, githubOwner, environments, deliveryStacks };
 }

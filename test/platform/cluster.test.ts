@@ -24,7 +24,23 @@ describe("a cluster stack", () => {
     test("applies every team's tenant from the environment it plays (clusterEnvironment)", async () => {
         const r = await cluster();
         const names = kubernetesObjects(r, "Namespace").map((n) => n.inputs.metadata.name);
-        assert.deepEqual(names.sort(), ["dev-team1", "dev-team2", "flux-system"]);
+        assert.deepEqual(names.sort(), ["dev-team1", "dev-team2"]);
+    });
+
+    test("with fluxInstall external, leaves flux-system to whoever installed Flux: a destroy keeps their Flux", async () => {
+        const r = await cluster();
+        const fluxSystem = kubernetesObjects(r, "Namespace").filter(
+            (n) => n.inputs.metadata.name === "flux-system",
+        );
+        assert.deepEqual(fluxSystem, []);
+    });
+
+    test("with fluxInstall chart, flux-system is the platform's", async () => {
+        const r = await cluster({ [key("fluxInstall")]: "chart" });
+        const fluxSystem = kubernetesObjects(r, "Namespace").filter(
+            (n) => n.inputs.metadata.name === "flux-system",
+        );
+        assert.equal(fluxSystem.length, 1);
     });
 
     test("binds each team's members group to its accessRole in its own namespace only", async () => {
@@ -64,8 +80,13 @@ describe("a cluster stack", () => {
 
     test("admits images from registryLoginServer only: the team's prefix is in its params", async () => {
         const r = await cluster({ [key("registryLoginServer")]: "registry.example.test:5000" });
-        const namespace = kubernetesObjects(r, "Namespace").find((n) => n.inputs.metadata.name === "dev-team1");
-        assert.match(JSON.stringify(namespace?.inputs.metadata.annotations), /registry\.example\.test:5000\/dev-team1\//);
+        const namespace = kubernetesObjects(r, "Namespace").find(
+            (n) => n.inputs.metadata.name === "dev-team1",
+        );
+        assert.match(
+            JSON.stringify(namespace?.inputs.metadata.annotations),
+            /registry\.example\.test:5000\/dev-team1\//,
+        );
     });
 
     test("refuses a cluster stack without clusterKubernetesVersion, naming the key", async () => {
