@@ -308,7 +308,7 @@ export function attempts(charts: string): readonly Attempt[] {
             name: "the reconciler deploys the team's own image",
             as: reconciler,
             args: create,
-            manifest: deployment(TEAM, "api", ownImage),
+            manifest: deployment(TEAM, "worker", ownImage),
             verdict: { by: "admitted" },
         },
         {

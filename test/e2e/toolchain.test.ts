@@ -35,3 +35,18 @@ describe("the e2e toolchain", () => {
         assert.equal(readme.slice(start, end), toolchainTable());
     });
 });
+
+describe("the README's isolation table", () => {
+    test("names only e2e tests that exist (e2e/attacks.ts, e2e/run.ts)", () => {
+        const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+        const sources = ["attacks.ts", "run.ts"]
+            .map((f) => readFileSync(join(ROOT, "e2e", f), "utf8"))
+            .join("\n");
+        const named = [...readme.matchAll(/`e2e\/run\.ts` › ([^;|]+?)\s*(?=;|\|)/g)].map((m) => m[1]);
+        assert.ok(named.length > 15, `expected the table to name the e2e's tests, found ${named.length}`);
+        const missing = named.filter(
+            (name) => !sources.includes(`"${name}"`) && !sources.includes(`"${name.replace(/'/g, "\\'")}"`),
+        );
+        assert.deepEqual(missing, []);
+    });
+});
