@@ -2,6 +2,7 @@
 // the README's "What a team can and cannot do" that a cluster can show, and what a team does every
 // day. Every request is a server-side dry run: authorization and admission decide as for a real
 // write, and nothing is stored.
+import { assertNever } from "../src/assertNever";
 import { REGISTRY } from "./platform";
 
 /** Who asks: a person of the team's group, or the ServiceAccount Flux applies the team's objects as. */
@@ -400,5 +401,7 @@ export function mismatch(verdict: Verdict, outcome: { ok: boolean; message: stri
             return /violates PodSecurity/.test(message)
                 ? undefined
                 : `expected a Pod Security refusal, got: ${message}`;
+        default:
+            return assertNever(verdict, "verdict");
     }
 }

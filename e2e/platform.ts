@@ -60,6 +60,7 @@ function stackConfig(cp: ControlPlane, teamsDirectory: string, sources: Sources)
         [key("stackRole")]: "cluster",
         [key("clusterEnvironment")]: "staging",
         [key("clusterKubeconfig")]: cp.kubeconfig,
+        [key("clusterContext")]: "e2e",
         [key("clusterKubernetesVersion")]: cp.kubernetesVersion,
         [key("registryLoginServer")]: REGISTRY,
         [key("chartRepositoryUrl")]: sources.chartRepositoryUrl,

@@ -127,7 +127,7 @@ preflight();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
         console.error(`e2e: ${signal}, stopping what this run started`);
-        void stopAll(runDirectory()).finally(() => process.exit(130));
+        void stopAll(runDirectory()).finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
     });
 }
 
@@ -151,7 +151,8 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
 
     after(async () => {
         if (keep && cp) return report.kept(cp, [TEAM, OTHER]);
-        if (cp) await stopAll(cp.runDir);
+        // Also after a start-up that failed half-way: whatever was recorded is stopped.
+        await stopAll(runDirectory());
         report.print();
     });
 

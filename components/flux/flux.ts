@@ -82,6 +82,18 @@ export const CRDS_ONLY_POST_RENDERER = [
 
 type GithubFleet = Extract<FleetRepositoryConfig, { kind: "github" }>;
 
+/** The platform's lockdown of a Flux it did not install: the network policies and RBAC are its children. */
+class FluxLockdown extends pulumi.ComponentResource {
+    constructor(name: string, opts: pulumi.ComponentResourceOptions) {
+        super("gitops:flux:Lockdown", name, {}, opts);
+    }
+
+    /** Called once every child is registered. */
+    done(): void {
+        this.registerOutputs({});
+    }
+}
+
 interface FleetRepository {
     readonly name: pulumi.Output<string>;
     /** The repository when this stack creates it. */
@@ -349,16 +361,10 @@ export class Flux extends pulumi.ComponentResource {
      */
     private lockdown(namespace: pulumi.Resource[]): pulumi.Resource {
         // Depending on a component waits for its children: the policies and RBAC are its own.
-        const lockdown = new pulumi.ComponentResource(
-            "gitops:flux:Lockdown",
-            `${this.name}-lockdown`,
-            {},
-            {
-                parent: this,
-            },
-        );
+        const lockdown = new FluxLockdown(`${this.name}-lockdown`, { parent: this });
         this.networkPolicies(namespace, lockdown);
         if (this.args.chartRepositoryMode === "acr-oci") this.objectIdentityRbac(lockdown);
+        lockdown.done();
         return lockdown;
     }
 

@@ -437,6 +437,8 @@ function readTaints(r: ConfigReader, value: unknown, at: string): readonly strin
 export interface ExistingClusterConfig {
     /** Path of the kubeconfig; empty: KUBECONFIG or ~/.kube/config, as kubectl reads them. */
     readonly kubeconfig: string;
+    /** The kubeconfig context naming the cluster: never the current one by accident. */
+    readonly context: string;
     /** MAJOR.MINOR.PATCH the cluster runs. */
     readonly kubernetesVersion: string;
     /** Registry host the teams' images must come from. */
@@ -453,6 +455,11 @@ export function readExistingClusterConfig(r: ConfigReader): ExistingClusterConfi
                 valid: (v) => fs.existsSync(v),
                 allowed: "the path of an existing kubeconfig file, or empty for KUBECONFIG / ~/.kube/config",
             }) ?? "",
+        context: r.string("clusterContext", {
+            valid: (v) => /^\S+$/.test(v),
+            allowed:
+                'the name of a context in the kubeconfig, e.g. "kind-kind" (kubectl config get-contexts)',
+        }),
         kubernetesVersion: r.string("clusterKubernetesVersion", {
             valid: (v) => isSemver(v.replace(/^v/, "")),
             allowed: 'the version the cluster runs, MAJOR.MINOR.PATCH, e.g. "1.36.3" (kubectl version)',

@@ -25,6 +25,7 @@ export class ExistingCluster extends pulumi.ComponentResource {
             {
                 // A path, not the file's content: no credential of the cluster's is copied into the state.
                 ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+                context: config.context,
                 enableServerSideApply: true,
             },
             { parent: this },

@@ -164,7 +164,6 @@ export class Tenant extends pulumi.ComponentResource {
         }
     }
 
-    /** The ServiceAccount Flux impersonates, its Role and the RoleBinding between them, in the namespace. */
     /** Who reads or writes the namespace besides Flux: the verifying pipeline, the members (cluster stacks). */
     private people(
         name: string,
@@ -190,6 +189,7 @@ export class Tenant extends pulumi.ComponentResource {
         }
     }
 
+    /** The ServiceAccount Flux impersonates, its Role and the RoleBinding between them, in the namespace. */
     private reconciler(
         name: string,
         t: TenantConfig,

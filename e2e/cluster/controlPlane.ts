@@ -109,6 +109,7 @@ export function apiGet(cp: Pick<ControlPlane, "runDir" | "server">, urlPath: str
                 res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
             },
         );
+        req.on("timeout", () => req.destroy(new Error("no answer in 5 s")));
         req.on("error", reject);
     });
 }
@@ -254,6 +255,8 @@ export function kubectl(cp: Pick<ControlPlane, "kubeconfig">, args: string[], in
             input,
             encoding: "utf8",
             stdio: ["pipe", "pipe", "pipe"],
+            // Longer than any `kubectl wait` the e2e asks for; a hung call fails instead of hanging the run.
+            timeout: 600_000,
         });
     } catch (e) {
         const err = e as { stderr?: string };

@@ -3,7 +3,8 @@
 // without credentials (as a GitRepository without secretRef reads it) and writable by the e2e.
 //
 //   node -r ./src/offline/register.js e2e/servers/gitHttp.ts <root> <port>
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import * as path from "node:path";
 import * as http from "node:http";
 
 const [root, port] = process.argv.slice(2);
@@ -12,7 +13,11 @@ if (!root || !port) {
     process.exit(2);
 }
 
-const BACKEND = "/usr/lib/git-core/git-http-backend";
+/** git's own CGI, wherever this git keeps its helpers (`git --exec-path`). */
+const BACKEND = path.join(
+    execFileSync("git", ["--exec-path"], { encoding: "utf8" }).trim(),
+    "git-http-backend",
+);
 
 http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -29,6 +34,10 @@ http.createServer((req, res) => {
             HTTP_CONTENT_ENCODING: String(req.headers["content-encoding"] ?? ""),
             GIT_PROTOCOL: String(req.headers["git-protocol"] ?? ""),
         },
+    });
+    cgi.on("error", (e) => {
+        res.writeHead(502);
+        res.end(`git-http-backend: ${e.message}`);
     });
     req.pipe(cgi.stdin);
     let head = Buffer.alloc(0);

@@ -60,7 +60,7 @@ export function assetFiles(toolName: string, asset: string): string[] {
         : [];
 }
 
-/** Path of one binary, or undefined when its tool is not built (or built from another recipe). */
+/** Path of one binary in its tool's cache folder (which exists once `npm run e2e:toolchain` built it). */
 export function binary(name: string): string {
     const tool = toolchain.tools.find((t) => name in t.packages);
     if (!tool) throw new Error(`no tool builds ${name}`);

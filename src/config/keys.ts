@@ -310,6 +310,13 @@ export const CONFIG_KEYS = {
         description:
             "Path of the kubeconfig reaching the existing cluster (its current context); empty uses KUBECONFIG or ~/.kube/config.",
     },
+    clusterContext: {
+        step: "platform",
+        type: "string",
+        stacks: "cluster",
+        description:
+            "The kubeconfig context of the cluster, e.g. kind-kind. Required: the stack never follows whatever context is current, and changing it replaces the provider, which the plan shows.",
+    },
     clusterKubernetesVersion: {
         step: "platform",
         type: "string",
@@ -478,7 +485,7 @@ export const CONFIG_KEYS = {
         default: "environment",
         stacks: "all",
         description:
-            "environment (a cluster, registry and chart repository: staging, prod) | delivery (the organisation's one Azure DevOps CI, reading every environment's outputs).",
+            "environment (a cluster, registry and chart repository: staging, prod) | delivery (the organisation's one Azure DevOps CI, reading every environment's outputs) | cluster (the in-cluster half on an existing cluster reached by a kubeconfig: Pulumi.local.yaml, the e2e).",
     },
     devopsOrgUrl: {
         step: "devops",

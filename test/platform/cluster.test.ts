@@ -89,6 +89,18 @@ describe("a cluster stack", () => {
         );
     });
 
+    test("reaches the cluster through the context the stack names, never the current one", async () => {
+        const r = await cluster();
+        assert.equal(one(r, "pulumi:providers:kubernetes").inputs.context, "kind-kind");
+    });
+
+    test("refuses a cluster stack without clusterContext, naming the key", async () => {
+        await assert.rejects(
+            cluster({ [key("clusterContext")]: undefined }),
+            /gitops-platform:clusterContext: got nothing \(the key is not set\)/,
+        );
+    });
+
     test("refuses a cluster stack without clusterKubernetesVersion, naming the key", async () => {
         await assert.rejects(
             cluster({ [key("clusterKubernetesVersion")]: undefined }),
