@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as os from "node:os";
 import { KUBELOGIN_MODES, KubeloginMode } from "./kubeconfig";
 import { NodePoolConfig, OS_SKUS, SYSTEM_POOL, TAINT_EFFECTS } from "./nodePools";
 import { VM_SIZES, vmSize as knownVmSize } from "./vmSizes";
@@ -450,11 +451,12 @@ export interface ExistingClusterConfig {
 /** A cluster stack's config (stackRole: cluster): its kubeconfig and what Azure would provide. */
 export function readExistingClusterConfig(r: ConfigReader): ExistingClusterConfig {
     return {
-        kubeconfig:
+        kubeconfig: homeExpanded(
             r.optionalString("clusterKubeconfig", {
-                valid: (v) => fs.existsSync(v),
+                valid: (v) => fs.existsSync(homeExpanded(v)),
                 allowed: "the path of an existing kubeconfig file, or empty for KUBECONFIG / ~/.kube/config",
             }) ?? "",
+        ),
         context: r.string("clusterContext", {
             valid: (v) => /^\S+$/.test(v),
             allowed:
@@ -483,4 +485,9 @@ export function readClusterEnvironment(r: ConfigReader, environments: readonly s
         r.problem("clusterEnvironment", environment, `one of environments: ${environments.join(", ")}`);
     }
     return environment;
+}
+
+/** `~/x` as a shell reads it: the kubeconfig path people write. */
+function homeExpanded(path: string): string {
+    return path.replace(/^~(?=\/|$)/, os.homedir());
 }
