@@ -73,6 +73,17 @@ export function deployment(namespace: string, name: string, image: string, extra
     };
 }
 
+/** An Ingress in the team's namespace routing `host` to its web Service. */
+function ingress(name: string, host: string) {
+    const backend = { service: { name: "web", port: { number: 8080 } } };
+    return {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "Ingress",
+        metadata: { name, namespace: TEAM },
+        spec: { rules: [{ host, http: { paths: [{ path: "/", pathType: "Prefix", backend }] } }] },
+    };
+}
+
 const ownImage = `${REGISTRY}/${TEAM}/api:0.1.0`;
 const create = ["create", "-f", "-", "-o", "name"];
 
@@ -185,27 +196,7 @@ export function attempts(charts: string): readonly Attempt[] {
             name: "a member claims another team's host on the shared ingress",
             as: member,
             args: create,
-            manifest: {
-                apiVersion: "networking.k8s.io/v1",
-                kind: "Ingress",
-                metadata: { name: "steal", namespace: TEAM },
-                spec: {
-                    rules: [
-                        {
-                            host: "app.blog.staging.example.test",
-                            http: {
-                                paths: [
-                                    {
-                                        path: "/",
-                                        pathType: "Prefix",
-                                        backend: { service: { name: "web", port: { number: 8080 } } },
-                                    },
-                                ],
-                            },
-                        },
-                    ],
-                },
-            },
+            manifest: ingress("steal", "app.blog.staging.example.test"),
             verdict: { by: "policy", name: "tenant-ingress-hosts" },
         },
         {
@@ -340,27 +331,7 @@ export function attempts(charts: string): readonly Attempt[] {
             name: "a member claims its own host on the shared ingress",
             as: member,
             args: create,
-            manifest: {
-                apiVersion: "networking.k8s.io/v1",
-                kind: "Ingress",
-                metadata: { name: "web", namespace: TEAM },
-                spec: {
-                    rules: [
-                        {
-                            host: "web.shop.staging.example.test",
-                            http: {
-                                paths: [
-                                    {
-                                        path: "/",
-                                        pathType: "Prefix",
-                                        backend: { service: { name: "web", port: { number: 8080 } } },
-                                    },
-                                ],
-                            },
-                        },
-                    ],
-                },
-            },
+            manifest: ingress("web", "web.shop.staging.example.test"),
             verdict: { by: "admitted" },
         },
         {

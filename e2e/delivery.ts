@@ -53,21 +53,17 @@ export async function startDeliveryServers(
     const credentials = Object.fromEntries(teams.map((t) => [t, `${t}:push-${t}-e2e`]));
     fs.writeFileSync(path.join(charts, "credentials.json"), JSON.stringify(credentials));
     const [chartPort, gitPort] = [await freePort(), await freePort()];
-    const node = process.execPath;
-    const chartServer = startProcess(cp.runDir, "chart-repository", node, [
-        "-r",
-        REGISTER,
-        path.join(__dirname, "servers", "chartRepository.ts"),
-        charts,
-        String(chartPort),
-    ]);
-    const gitServer = startProcess(cp.runDir, "git-server", node, [
-        "-r",
-        REGISTER,
-        path.join(__dirname, "servers", "gitHttp.ts"),
-        gitRoot,
-        String(gitPort),
-    ]);
+    // e2e/servers/<script> <root> <port>, run by this node with the project's TypeScript hook.
+    const server = (name: string, script: string, root: string, port: number) =>
+        startProcess(cp.runDir, name, process.execPath, [
+            "-r",
+            REGISTER,
+            path.join(__dirname, "servers", script),
+            root,
+            String(port),
+        ]);
+    const chartServer = server("chart-repository", "chartRepository.ts", charts, chartPort);
+    const gitServer = server("git-server", "gitHttp.ts", gitRoot, gitPort);
     const chartRepositoryUrl = `http://127.0.0.1:${chartPort}`;
     await waitFor("chart repository", async () => (await fetch(`${chartRepositoryUrl}/x/index.yaml`)).ok, {
         timeoutMs: 30_000,

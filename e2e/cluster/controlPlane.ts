@@ -175,29 +175,34 @@ async function startApiServer(runDir: string, etcd: string): Promise<ControlPlan
     return { ...cp, kubernetesVersion: version.replace(/^v/, "").replace(/[-+].*$/, "") };
 }
 
-async function startControllers(cp: ControlPlane): Promise<void> {
-    const pki = path.join(cp.runDir, "pki");
-    const manager = startProcess(cp.runDir, "kube-controller-manager", binary("kube-controller-manager"), [
+/** What the controller manager and the scheduler both take: the admin's kubeconfig, a loopback port, no election. */
+async function componentFlags(cp: ControlPlane): Promise<string[]> {
+    return [
         `--kubeconfig=${cp.kubeconfig}`,
         `--authentication-kubeconfig=${cp.kubeconfig}`,
         `--authorization-kubeconfig=${cp.kubeconfig}`,
         "--bind-address=127.0.0.1",
         `--secure-port=${await freePort()}`,
         "--leader-elect=false",
+    ];
+}
+
+async function startControllers(cp: ControlPlane): Promise<void> {
+    const pki = path.join(cp.runDir, "pki");
+    const manager = startProcess(cp.runDir, "kube-controller-manager", binary("kube-controller-manager"), [
+        ...(await componentFlags(cp)),
         "--use-service-account-credentials=true",
         `--service-account-private-key-file=${pki}/sa.key`,
         `--root-ca-file=${pki}/ca.crt`,
         `--service-cluster-ip-range=${SERVICE_CIDR}`,
         "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle",
     ]);
-    const scheduler = startProcess(cp.runDir, "kube-scheduler", binary("kube-scheduler"), [
-        `--kubeconfig=${cp.kubeconfig}`,
-        `--authentication-kubeconfig=${cp.kubeconfig}`,
-        `--authorization-kubeconfig=${cp.kubeconfig}`,
-        "--bind-address=127.0.0.1",
-        `--secure-port=${await freePort()}`,
-        "--leader-elect=false",
-    ]);
+    const scheduler = startProcess(
+        cp.runDir,
+        "kube-scheduler",
+        binary("kube-scheduler"),
+        await componentFlags(cp),
+    );
     const stages = path.join(cp.runDir, "kwok-stages.yaml");
     const stageFiles = assetFiles("kwok", "stages");
     if (stageFiles.length === 0)
