@@ -15,6 +15,7 @@ import { E2eError, freePort, startProcess, waitFor } from "./cluster/processes";
 const ROOT = path.resolve(__dirname, "..");
 const REGISTER = path.join(ROOT, "src", "offline", "register.js");
 const KIT_CHART = path.join(ROOT, "templates", "helm-app", "chart");
+const KUSTOMIZE_KIT = path.join(ROOT, "templates", "kustomize-app", "deploy");
 
 export interface DeliveryServers {
     /** The chart repository's base URL (a team's repository is <url>/<team>). */
@@ -123,4 +124,39 @@ export async function publishKitChart(
             `pushing ${app}-${version} for ${team}: HTTP ${response.status} ${await response.text()}`,
         );
     return tgz;
+}
+
+/**
+ * `<team>.git` on the git server with the Kustomize kit's `deploy/` as a team makes it its own: its
+ * name, its app, and the image the pipeline's bump would write (`<registry>/<team>/<app>:<version>`).
+ * Returns the repository's URL.
+ */
+export function seedKustomizeApp(
+    servers: DeliveryServers,
+    t: { team: string; app: string; image: string },
+): string {
+    const bare = path.join(servers.gitRoot, `${t.team}.git`);
+    git(["init", "-q", "--bare", "-b", "main", bare]);
+    const work = fs.mkdtempSync(path.join(servers.gitRoot, `${t.team}-work-`));
+    git(["init", "-q", "-b", "main", work]);
+    fs.cpSync(KUSTOMIZE_KIT, path.join(work, "deploy"), { recursive: true });
+    for (const file of fs.readdirSync(path.join(work, "deploy"), { recursive: true, encoding: "utf8" })) {
+        const full = path.join(work, "deploy", file);
+        if (!fs.statSync(full).isFile()) continue;
+        const text = fs
+            .readFileSync(full, "utf8")
+            .replace(/newName: .*\/my-team\/my-app/g, `newName: ${t.image.replace(/:[^:/]+$/, "")}`);
+        fs.writeFileSync(
+            full,
+            text
+                .replace(/my-team/g, t.team)
+                .replace(/my-app/g, t.app)
+                .replace(/newTag: .*/g, `newTag: ${t.image.split(":").pop()}`),
+        );
+    }
+    git(["add", "-A"], work);
+    git(["commit", "-q", "-m", "The Kustomize kit's deploy/, as the team's"], work);
+    git(["push", "-q", bare, "main"], work);
+    fs.rmSync(work, { recursive: true, force: true });
+    return `${servers.fleetUrl.replace(/\/fleet\.git$/, "")}/${t.team}.git`;
 }

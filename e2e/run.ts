@@ -15,7 +15,7 @@ import { OTHER, TEAM, attempts, deployment, impersonation, mismatch } from "./at
 import { ControlPlane, kubectl, startControlPlane } from "./cluster/controlPlane";
 import { installFlux, startFlux } from "./cluster/flux";
 import { stopAll } from "./cluster/processes";
-import { DeliveryServers, publishKitChart, startDeliveryServers } from "./delivery";
+import { DeliveryServers, publishKitChart, seedKustomizeApp, startDeliveryServers } from "./delivery";
 import { Changes, REGISTRY, STACK, changedOnly, platformStack } from "./platform";
 import { Report, runDirectory } from "./report";
 import { HELM_REPOSITORY_NAME } from "../components/tenants/delivery/helm";
@@ -31,6 +31,9 @@ let stack: Stack;
 const teams = () => path.join(cp.runDir, "tenants");
 /** The Helm team's apps and the chart version each is first published at. */
 const HELM_APPS = ["api", "web"];
+/** The Kustomize team's repository in e2e/fixture/tenants, replaced by the git server's. */
+const FIXTURE_GIT_URL = "https://127.0.0.1:1/blog.git";
+let kustomizeRepository = FIXTURE_GIT_URL;
 const FIRST_VERSION = "0.1.0";
 
 /** A flag the e2e does not know is one line and exit 1, before anything starts. */
@@ -68,6 +71,13 @@ function attempt(flags: string[], manifest?: object): { ok: boolean; message: st
     } catch (e) {
         return { ok: false, message: (e as Error).message };
     }
+}
+
+/** The fixture's team files, the Kustomize team's repository pointed at the e2e's git server. */
+function copyFixtureTeams(): void {
+    fs.cpSync(path.join(__dirname, "fixture", "tenants"), teams(), { recursive: true });
+    const file = path.join(teams(), `${OTHER}.yaml`);
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(FIXTURE_GIT_URL, kustomizeRepository));
 }
 
 function namespaces(): string[] {
@@ -145,7 +155,12 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
         report.seconds("Flux controllers start", (Date.now() - fluxStarted) / 1000);
         servers = await startDeliveryServers(cp, STACK, [TEAM, OTHER]);
         for (const app of HELM_APPS) await publishKitChart(servers, TEAM, app, FIRST_VERSION, runDir);
-        fs.cpSync(path.join(__dirname, "fixture", "tenants"), teams(), { recursive: true });
+        kustomizeRepository = seedKustomizeApp(servers, {
+            team: OTHER,
+            app: "app",
+            image: `${REGISTRY}/${OTHER}/app:${FIRST_VERSION}`,
+        });
+        copyFixtureTeams();
         stack = await platformStack(cp, teams(), servers);
     });
 
@@ -219,6 +234,20 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
             report.seconds("releases Ready (first install)", (Date.now() - started) / 1000);
         });
 
+        test("kustomize-controller applies the Kustomize kit's staging overlay from git as the team's reconciler", () => {
+            const started = Date.now();
+            waitReady("kustomization", OTHER, OTHER, "180s");
+            kubectl(cp, [
+                "wait",
+                "-n",
+                OTHER,
+                "--for=condition=Available",
+                "--timeout=120s",
+                "deployment/app",
+            ]);
+            report.seconds("Kustomize app Available", (Date.now() - started) / 1000);
+        });
+
         test("a chart pushed within the team's range reaches Ready at that version", async () => {
             const started = Date.now();
             await publishKitChart(servers, TEAM, "web", "0.2.0", cp.runDir);
@@ -271,7 +300,7 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
     });
 
     test("a new up after the destroy converges again", async () => {
-        fs.cpSync(path.join(__dirname, "fixture", "tenants"), teams(), { recursive: true });
+        copyFixtureTeams();
         const changes = await up("up after destroy");
         assert.ok((changes.create ?? 0) > 40, JSON.stringify(changes));
         await stack.destroy({ onOutput: (line) => report.log(line) });

@@ -696,8 +696,12 @@ function readGit(
     }
     checkKeys(r, raw, at, GIT_KEYS);
     const url = str(raw.url);
-    if (!/^(https:\/\/|ssh:\/\/git@)[^\s]+$/.test(url))
-        r.problem(`${at}.url`, raw.url, "an https:// or ssh://git@ repository URL");
+    if (!isGitUrl(url))
+        r.problem(
+            `${at}.url`,
+            raw.url,
+            "an https:// or ssh://git@ repository URL (http:// only to a git server on this machine: 127.0.0.1 or localhost)",
+        );
     const tag = raw.tag === undefined ? undefined : str(raw.tag);
     const commit = raw.commit === undefined ? undefined : str(raw.commit);
     if (commit !== undefined && !/^[0-9a-f]{40}$/.test(commit))
@@ -1033,4 +1037,15 @@ function list(v: unknown, r: ConfigReader, at: string): unknown[] {
         return [];
     }
     return v;
+}
+
+/**
+ * Where Flux may clone a team's repository from: https or ssh, or plain http to a git server on the
+ * machine itself (a laptop's cluster stack, the e2e's git server), never across a network.
+ */
+export function isGitUrl(url: string): boolean {
+    return (
+        /^(https:\/\/|ssh:\/\/git@)[^\s]+$/.test(url) ||
+        /^http:\/\/(127\.0\.0\.1|localhost)(:\d{1,5})?\/[^\s]+$/.test(url)
+    );
 }

@@ -86,7 +86,9 @@ export const HEALTH_CHECK_PROPERTIES = {
 } satisfies Record<string, Schema>;
 
 export const GIT_PROPERTIES = {
-    url: string("kustomize: the team's repository (https://...)."),
+    url: string(
+        "kustomize: the team's repository (https://..., ssh://git@..., or http:// to 127.0.0.1 or localhost).",
+    ),
     branch: defaulted("The branch followed.", "main"),
     tag: string("A tag pinned instead of a branch."),
     commit: string("A commit pinned instead of a branch."),

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { STACKS, run } from "../support/program";
 import { TENANTS_KEY, stackTenants, teamKey } from "../support/tenants";
+import { isGitUrl } from "../../components/tenants/config";
 
 /** The staging teams with `change` applied, as a `tenants` override. */
 function staging(change: (tenants: Record<string, any>[]) => void): Record<string, unknown> {
@@ -398,4 +399,27 @@ describe("tenants config: a number written as a string", () => {
                 asNumber.resources.map((x) => x.inputs),
             );
         });
+});
+
+describe("a Kustomize team's repository URL", () => {
+    const accepted = [
+        "https://github.com/one-kubernetes/dev-team2",
+        "ssh://git@github.com/one-kubernetes/dev-team2",
+        "http://127.0.0.1:8174/dev-team2.git",
+        "http://localhost/dev-team2.git",
+    ];
+    for (const url of accepted) {
+        test(`accepts ${url}`, () => assert.equal(isGitUrl(url), true));
+    }
+    const refused = [
+        "http://git.example.com/dev-team2.git",
+        "http://127.0.0.1.evil.example/dev-team2.git",
+        "http://localhost.evil.example/x.git",
+        "git@github.com:one-kubernetes/dev-team2.git",
+        "file:///srv/git/dev-team2.git",
+    ];
+    for (const url of refused) {
+        test(`attack: refuses ${url} (plain http leaves the machine, or no Flux transport)`, () =>
+            assert.equal(isGitUrl(url), false));
+    }
 });
