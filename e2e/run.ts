@@ -31,7 +31,7 @@ let stack: Stack;
 const teams = () => path.join(cp.runDir, "tenants");
 /** The Helm team's apps and the chart version each is first published at. */
 const HELM_APPS = ["api", "web"];
-/** The Kustomize team's repository in e2e/fixture/tenants, replaced by the git server's. */
+/** The Kustomize team's repository in test/fixtures/e2e/tenants, replaced by the git server's. */
 const FIXTURE_GIT_URL = "https://127.0.0.1:1/blog.git";
 let kustomizeRepository = FIXTURE_GIT_URL;
 const FIRST_VERSION = "0.1.0";
@@ -75,7 +75,7 @@ function attempt(flags: string[], manifest?: object): { ok: boolean; message: st
 
 /** The fixture's team files, the Kustomize team's repository pointed at the e2e's git server. */
 function copyFixtureTeams(): void {
-    fs.cpSync(path.join(__dirname, "fixture", "tenants"), teams(), { recursive: true });
+    fs.cpSync(path.join(__dirname, "..", "test", "fixtures", "e2e", "tenants"), teams(), { recursive: true });
     const file = path.join(teams(), `${OTHER}.yaml`);
     fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(FIXTURE_GIT_URL, kustomizeRepository));
 }
