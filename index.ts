@@ -9,7 +9,10 @@ import { Identities } from "./components/identities/identities";
 import { Monitoring } from "./components/monitoring/monitoring";
 import { Platform } from "./components/platform/platform";
 import { TenantAdmission } from "./components/tenants/admission";
-import { Tenant } from "./components/tenants/tenant";
+import { Tenant, TenantArgs } from "./components/tenants/tenant";
+import type { TenantConfig } from "./components/tenants/config";
+import type { FluxNotifications } from "./components/flux/config";
+import type * as k8s from "@pulumi/kubernetes";
 import { environmentOutputs, environmentStackName } from "./components/devops/environments";
 import { assertNever } from "./src/assertNever";
 import { ClusterConfig, DeliveryConfig, EnvironmentConfig, loadConfig } from "./src/config";
@@ -127,24 +130,52 @@ function teams(
     earlier: { identities: Identities; charts: ChartSource; flux: Flux; admission: TenantAdmission },
 ): Tenant[] {
     const { identities, charts, flux, admission } = earlier;
-    return config.tenants.tenants.map(
+    const { provider, registryLoginServer, ingressNamespace } = platform;
+    const on = {
+        provider,
+        registryLoginServer,
+        ingressNamespace,
+        tenants: config.tenants.tenants,
+        stack: config.stack,
+    };
+    return tenantsOn({ ...on, config: config.flux, charts, flux, admission }, (tenant) => ({
+        chartReader: chartReader(identities, platform, tenant.name),
+        // The team's own CI identity verifies its rollouts, where builds land (the first environment).
+        verifierObjectId:
+            config.stack === config.tenants.environments[0]
+                ? identities.ciIdentities[tenant.name].servicePrincipalObjectId
+                : undefined,
+    }));
+}
+
+/** What every team's Tenant takes from where it lands, whichever kind of stack. */
+interface TenantsOn {
+    readonly provider: k8s.Provider;
+    readonly registryLoginServer: pulumi.Input<string>;
+    readonly ingressNamespace: string;
+    readonly tenants: readonly TenantConfig[];
+    readonly stack: string;
+    readonly config: { readonly notifications: FluxNotifications };
+    readonly charts: ChartSource;
+    readonly flux: Flux;
+    readonly admission: TenantAdmission;
+}
+
+/** One Tenant per team file, with what this kind of stack adds for each (`own`). */
+function tenantsOn(on: TenantsOn, own: (tenant: TenantConfig) => Partial<TenantArgs>): Tenant[] {
+    return on.tenants.map(
         (tenant) =>
             new Tenant(tenant.name, {
                 tenant,
-                tenants: config.tenants.tenants,
-                provider: platform.provider,
-                chartSource: charts,
-                chartReader: chartReader(identities, platform, tenant.name),
-                registryLoginServer: platform.registryLoginServer,
-                // The team's own CI identity verifies its rollouts, where builds land (the first environment).
-                verifierObjectId:
-                    config.stack === config.tenants.environments[0]
-                        ? identities.ciIdentities[tenant.name].servicePrincipalObjectId
-                        : undefined,
-                ingressNamespace: platform.ingressNamespace,
-                fluxInstallation: flux.installation,
-                admission,
-                notifications: { channel: config.flux.notifications, cluster: config.stack },
+                tenants: on.tenants,
+                provider: on.provider,
+                chartSource: on.charts,
+                registryLoginServer: on.registryLoginServer,
+                ingressNamespace: on.ingressNamespace,
+                fluxInstallation: on.flux.installation,
+                admission: on.admission,
+                notifications: { channel: on.config.notifications, cluster: on.stack },
+                ...own(tenant),
             }),
     );
 }
@@ -256,21 +287,17 @@ function cluster(config: ClusterConfig) {
         chartRepositoryMode: "chartmuseum",
     });
     const admission = new TenantAdmission(`${base}-tenant-admission`, { provider: platform.provider });
-    const tenants = config.tenants.tenants.map(
-        (tenant) =>
-            new Tenant(tenant.name, {
-                tenant,
-                tenants: config.tenants.tenants,
-                provider: platform.provider,
-                chartSource: charts,
-                registryLoginServer: platform.registryLoginServer,
-                membersInCluster: true,
-                ingressNamespace: platform.ingressNamespace,
-                fluxInstallation: flux.installation,
-                admission,
-                notifications: { channel: config.flux.notifications, cluster: config.stack },
-            }),
-    );
+    const { provider, registryLoginServer, ingressNamespace } = platform;
+    const on = {
+        provider,
+        registryLoginServer,
+        ingressNamespace,
+        tenants: config.tenants.tenants,
+        stack: config.stack,
+    };
+    const tenants = tenantsOn({ ...on, config: config.flux, charts, flux, admission }, () => ({
+        membersInCluster: true,
+    }));
     return {
         registryLoginServer: platform.registryLoginServer,
         chartRepositoryUrl: charts.url,

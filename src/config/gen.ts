@@ -1,4 +1,4 @@
-// `npm run gen`: rewrites Pulumi.yaml's config block and the README's configuration reference from
+// `npm run gen`: rewrites Pulumi.yaml's config block and the configuration reference (docs/reference/configuration.md) from
 // the key table (src/config/keys.ts).
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,4 +13,4 @@ const update = (file: string, make: (text: string) => string) => {
     console.log(`${file}: ${after === before ? "up to date" : "regenerated"}`);
 };
 update("Pulumi.yaml", (text) => pulumiYaml(pulumiYamlHead(text)));
-update("README.md", readmeWithReference);
+update("docs/reference/configuration.md", readmeWithReference);

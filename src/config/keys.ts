@@ -633,9 +633,9 @@ export const RETIRED_KEYS: Readonly<Record<string, string>> = {
     nodeVmSize:
         "unset (retired): the system pool's VM size is fixed by the platform (Azure cannot change it in place); set the teams' VM sizes in userPools",
     devopsApproverGroup:
-        'unset (retired): a promotion is approved by reviewing its pull request (see README "From a commit to prod"), not by an Azure DevOps check',
+        "unset (retired): a promotion is approved by reviewing its pull request (see docs/team-lead/commit-to-prod.md), not by an Azure DevOps check",
     tenants:
-        'unset (moved): each team is one file, tenants/<team>.yaml, read by every stack (see README "Onboarding a team")',
+        "unset (moved): each team is one file, tenants/<team>.yaml, read by every stack (see docs/team-lead/onboarding.md)",
     chartMuseumAnonymousGet:
         "unset (retired): ChartMuseum always serves anonymous reads to Flux in-cluster, its network policy and the push-only Ingress keep them there",
 };

@@ -71,16 +71,20 @@ export function teamFileReference(): string {
     ].join("\n");
 }
 
-/** README.md with its team-file reference replaced by the current one. */
+/** Where the team-file reference lives (the team lead's page). */
+export const TEAM_FILE_REFERENCE_DOC = "docs/team-lead/team-files.md";
+
+/** The doc with its team-file reference replaced by the current one. */
 export function withTeamFileReference(readme: string): string {
     const start = readme.indexOf(README_START);
     const end = readme.indexOf(README_END);
-    if (start < 0 || end < 0) throw new Error(`README.md has no ${README_START} ... ${README_END} section`);
+    if (start < 0 || end < 0)
+        throw new Error(`${TEAM_FILE_REFERENCE_DOC} has no ${README_START} ... ${README_END} section`);
     return readme.slice(0, start) + teamFileReference() + readme.slice(end + README_END.length);
 }
 
 if (require.main === module) {
     for (const file of Object.keys(SCHEMA_FILES)) writeFileSync(join(PROJECT_DIR, file), schemaText(file));
-    const readme = join(PROJECT_DIR, "README.md");
+    const readme = join(PROJECT_DIR, TEAM_FILE_REFERENCE_DOC);
     writeFileSync(readme, withTeamFileReference(readFileSync(readme, "utf8")));
 }

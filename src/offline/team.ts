@@ -271,7 +271,7 @@ export async function addTeam(
     const todo = [
         ...instance.deliveryStacks.map(
             (stack) =>
-                `The team's promotion token on the ${stack} stack (a GitHub token, see README "Onboarding a team"):\n  pulumi config set -s ${stack} --secret --path '${PROMOTION_TOKENS}.${team}' <token>`,
+                `The team's promotion token on the ${stack} stack (a GitHub token, see docs/team-lead/onboarding.md):\n  pulumi config set -s ${stack} --secret --path '${PROMOTION_TOKENS}.${team}' <token>`,
         ),
         ...advice,
     ];

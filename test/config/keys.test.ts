@@ -41,8 +41,8 @@ describe("the key table", () => {
 
     it("writes the README's configuration reference", () => {
         assert.ok(
-            read("README.md").includes(readmeReference()),
-            "README.md is out of date: run `npm run gen`",
+            read("docs/reference/configuration.md").includes(readmeReference()),
+            "docs/reference/configuration.md is out of date: run `npm run gen`",
         );
     });
 

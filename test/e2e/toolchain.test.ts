@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { toolchain } from "../../e2e/toolchain/cache";
-import { TABLE_MARKERS, toolchainTable } from "../../e2e/toolchain/table";
+import { TABLE_MARKERS, TOOLCHAIN_DOC, toolchainTable } from "../../e2e/toolchain/table";
 
 const ROOT = join(__dirname, "..", "..");
 const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")).packages;
@@ -27,18 +27,18 @@ describe("the e2e toolchain", () => {
             assert.match(t.version, /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, t.name);
     });
 
-    test("the README's table is generated from versions.json (npm run gen)", () => {
-        const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    test("the run-it-locally page's table is generated from versions.json (npm run gen)", () => {
+        const readme = readFileSync(join(ROOT, TOOLCHAIN_DOC), "utf8");
         const start = readme.indexOf(TABLE_MARKERS.start);
         const end = readme.indexOf(TABLE_MARKERS.end) + TABLE_MARKERS.end.length;
-        assert.ok(start >= 0, "README.md has no e2e toolchain table");
+        assert.ok(start >= 0, `${TOOLCHAIN_DOC} has no e2e toolchain table`);
         assert.equal(readme.slice(start, end), toolchainTable());
     });
 });
 
-describe("the README's isolation table", () => {
+describe("the isolation page's table", () => {
     test("names only e2e tests that exist (e2e/attacks.ts, e2e/run.ts)", () => {
-        const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+        const readme = readFileSync(join(ROOT, "docs", "security", "isolation.md"), "utf8");
         const sources = ["attacks.ts", "run.ts"]
             .map((f) => readFileSync(join(ROOT, "e2e", f), "utf8"))
             .join("\n");

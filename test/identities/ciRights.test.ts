@@ -45,11 +45,11 @@ describe("the CI identities' rights", () => {
         }
     });
 
-    it("are the README's rights table (rendered from components/identities/ciRights.ts)", () => {
-        const docs = readFileSync(join(PROJECT_DIR, "README.md"), "utf8");
+    it("are the first-up page's rights table (rendered from components/identities/ciRights.ts)", () => {
+        const docs = readFileSync(join(PROJECT_DIR, "docs", "platform-engineer", "first-up.md"), "utf8");
         assert.ok(
             docs.includes(rightsTable()),
-            "the README's rights table is out of date: paste rightsTable()",
+            "docs/platform-engineer/first-up.md's rights table is out of date: paste rightsTable()",
         );
     });
 });

@@ -5,18 +5,21 @@ import { after, before, describe, it } from "node:test";
 import { parseDocument } from "yaml";
 import { ScratchCheckout } from "../support/checkout";
 
-const README = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
-const ONBOARDING = README.slice(
-    README.indexOf("#### Onboarding a team"),
-    README.indexOf("**Guardrails are the platform team's.**"),
+const ONBOARDING_PAGE = readFileSync(
+    join(__dirname, "..", "..", "docs", "team-lead", "onboarding.md"),
+    "utf8",
 );
-/** The README's fenced blocks of `language` in the onboarding section, in order, as written. */
+const ONBOARDING = ONBOARDING_PAGE.slice(
+    ONBOARDING_PAGE.indexOf("# Onboarding a team"),
+    ONBOARDING_PAGE.indexOf("**Guardrails are the platform team's.**"),
+);
+/** The onboarding page's fenced blocks of `language` in the onboarding section, in order, as written. */
 const blocks = (language: string) =>
     [...ONBOARDING.matchAll(new RegExp(`^( *)\`\`\`${language}\\n([\\s\\S]*?)^\\1\`\`\`$`, "gm"))].map((m) =>
         m[2].replace(new RegExp(`^${m[1]}`, "gm"), ""),
     );
 
-/** The README's command and what it prints: `$ npm run team -- add dev-team3 --kit helm` and the lines below. */
+/** The onboarding page's command and what it prints: `$ npm run team -- add dev-team3 --kit helm` and the lines below. */
 const [ADD_COMMAND, ...ADD_OUTPUT] = blocks("console")[0].trimEnd().split("\n");
 const [TEAM_FILE, GUARDRAILS_LINE, FLOWS] = blocks("yaml");
 const TOKEN_LEAF = ["config", "gitops-platform:devopsPromotionTokens", "dev-team3"];
@@ -35,14 +38,14 @@ function removePromotionToken(scratch: ScratchCheckout): void {
     scratch.write("Pulumi.delivery.yaml", file.toString());
 }
 
-/** `npm run <script> -- <args>` from a README command line (`$ npm run team -- add ...`). */
+/** `npm run <script> -- <args>` from a command line of the page (`$ npm run team -- add ...`). */
 function npmArgs(line: string): { script: string; args: string[] } {
     const m = /^\$ npm run (\S+) -- (.*)$/.exec(line);
-    assert.ok(m, `a README command: ${line}`);
+    assert.ok(m, `a documented command: ${line}`);
     return { script: m[1], args: m[2].split(" ") };
 }
 
-describe("onboarding and removing a team as the README says, in a scratch copy of the repository", () => {
+describe("onboarding and removing a team as the onboarding page says, in a scratch copy of the repository", () => {
     let scratch: ScratchCheckout;
     before(() => {
         scratch = new ScratchCheckout();
@@ -55,14 +58,14 @@ describe("onboarding and removing a team as the README says, in a scratch copy o
         assert.match(result.stdout, /^The instance is valid\.$/m);
     });
 
-    it("npm run team -- add prints exactly what the README shows", () => {
+    it("npm run team -- add prints exactly what the onboarding page shows", () => {
         const { script, args } = npmArgs(ADD_COMMAND);
         const result = scratch.npm(script, args);
         assert.equal(result.status, 0, result.stderr);
         assert.equal(result.stdout, `${ADD_OUTPUT.join("\n")}\n`);
     });
 
-    it("wrote the team file the README shows, the guardrails file and the CODEOWNERS line", () => {
+    it("wrote the team file the onboarding page shows, the guardrails file and the CODEOWNERS line", () => {
         assert.equal(scratch.read("tenants/dev-team3.yaml"), TEAM_FILE);
         assert.match(scratch.read("tenants/guardrails/dev-team3.yaml"), /^environments: \{\}$/m);
         assert.match(
@@ -85,7 +88,7 @@ describe("onboarding and removing a team as the README says, in a scratch copy o
         );
     });
 
-    it("passes npm run validate once the token is set and the guardrails file has the README's line", () => {
+    it("passes npm run validate once the token is set and the guardrails file has the page's line", () => {
         setPromotionToken(scratch);
         const guardrails = scratch.read("tenants/guardrails/dev-team3.yaml");
         scratch.write(
@@ -97,7 +100,7 @@ describe("onboarding and removing a team as the README says, in a scratch copy o
         assert.match(result.stdout, /^✓ staging: planned offline .*all teams cpu 11\.5\/11\.58/m);
     });
 
-    it("plans the README's cross-team flow, each side declared in its own team's file", () => {
+    it("plans the page's cross-team flow, each side declared in its own team's file", () => {
         const before = scratch.read("tenants/dev-team1.yaml");
         try {
             for (const side of FLOWS.split(/^(?=# tenants\/)/m)) {

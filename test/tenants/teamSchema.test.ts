@@ -33,7 +33,10 @@ describe("the team file schema", () => {
         });
 
     it("is the README's team-file reference (npm run gen:schemas)", () => {
-        assert.ok(read(PROJECT_DIR, "README.md").includes(teamFileReference()), "run npm run gen:schemas");
+        assert.ok(
+            read(PROJECT_DIR, "docs/team-lead/team-files.md").includes(teamFileReference()),
+            "run npm run gen:schemas",
+        );
     });
 
     for (const file of teamFiles)
