@@ -5,9 +5,12 @@ import * as path from "node:path";
 import { ControlPlane } from "./cluster/controlPlane";
 import { binary, cacheRoot } from "./toolchain/cache";
 
-/** Where a run keeps its certificates, logs, state and PIDs: one folder, reused by the next run. */
+/**
+ * Where a run keeps its certificates, logs, state and PIDs: one folder, reused by the next run.
+ * `$GITOPS_E2E_RUN` gives a second checkout its own folder, so two e2e runs never stop each other's processes.
+ */
 export function runDirectory(): string {
-    return path.join(cacheRoot(), "run");
+    return process.env.GITOPS_E2E_RUN || path.join(cacheRoot(), "run");
 }
 
 export class Report {
