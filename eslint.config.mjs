@@ -9,7 +9,7 @@ export default tseslint.config(
     ...tseslint.configs.recommended,
     {
         // The offline runner's preload hooks: plain CommonJS that Node loads before any TypeScript.
-        files: ["src/offline/*.js"],
+        files: ["tools/offline/*.js"],
         languageOptions: {
             sourceType: "commonjs",
             globals: {

@@ -1,23 +1,23 @@
 // The GitOps platform, in the order of the workshop's sequence diagram: the platform the teams share,
 // who may do what, where charts live, Flux, the teams themselves, and the CI that feeds them.
 import * as pulumi from "@pulumi/pulumi";
-import { chartSource } from "./components/charts/chartMuseum";
-import type { ChartSource } from "./components/charts/source";
-import { DevOps } from "./components/devops/devops";
-import { Flux } from "./components/flux/flux";
-import { Identities } from "./components/identities/identities";
-import { Monitoring } from "./components/monitoring/monitoring";
-import { Platform } from "./components/platform/platform";
-import { TenantAdmission } from "./components/tenants/admission";
-import { Tenant, TenantArgs } from "./components/tenants/tenant";
-import type { TenantConfig } from "./components/tenants/config";
-import type { FluxNotifications } from "./components/flux/config";
+import { chartSource } from "./components/charts";
+import type { ChartSource } from "./src/charts";
+import { DevOps } from "./components/devops";
+import { Flux } from "./components/flux";
+import { Identities } from "./components/identities";
+import { Monitoring } from "./components/monitoring";
+import { Platform } from "./components/platform";
+import { TenantAdmission } from "./components/tenants";
+import { Tenant, TenantArgs } from "./components/tenants";
+import type { TenantConfig } from "./components/tenants";
+import type { FluxNotifications } from "./src/flux";
 import type * as k8s from "@pulumi/kubernetes";
-import { environmentOutputs, environmentStackName } from "./components/devops/environments";
+import { environmentOutputs, environmentStackName } from "./components/devops";
 import { assertNever } from "./src/assertNever";
-import { ClusterConfig, DeliveryConfig, EnvironmentConfig, loadConfig } from "./src/config";
-import { ExistingCluster } from "./components/platform/existingCluster";
-import { externalChartSource } from "./components/charts/source";
+import { ClusterConfig, DeliveryConfig, EnvironmentConfig, loadConfig } from "./stack/config";
+import { ExistingCluster } from "./components/platform";
+import { externalChartSource } from "./src/charts";
 import { FLUX_NAMESPACE } from "./src/namespaces";
 import { Names, names } from "./src/naming";
 

@@ -13,7 +13,7 @@ import { ControlPlane } from "./cluster/controlPlane";
 import { E2eError, freePort, startProcess, waitFor } from "./cluster/processes";
 
 const ROOT = path.resolve(__dirname, "..");
-const REGISTER = path.join(ROOT, "src", "offline", "register.js");
+const REGISTER = path.join(ROOT, "tools", "offline", "register.js");
 const KIT_CHART = path.join(ROOT, "templates", "helm-app", "chart");
 const KUSTOMIZE_KIT = path.join(ROOT, "templates", "kustomize-app", "deploy");
 

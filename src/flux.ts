@@ -187,3 +187,11 @@ export function alert(args: {
         ...(args.eventMetadata ? { eventMetadata: args.eventMetadata } : {}),
     });
 }
+
+/** Where Flux reports failed reconciliations. */
+export type FluxNotifications =
+    | { readonly provider: "none" }
+    /** A Teams or Slack incoming webhook; the URL is a secret (it is the credential). */
+    | { readonly provider: "msteams" | "slack"; readonly webhookUrl: pulumi.Output<string> }
+    /** Commit statuses on the fleet repository, with a token that may only write statuses. */
+    | { readonly provider: "github"; readonly token: pulumi.Output<string> };

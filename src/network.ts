@@ -32,3 +32,47 @@ export const FORBIDDEN_EGRESS: readonly { readonly cidr: string; readonly what: 
     { cidr: CLUSTER_NETWORK.serviceCidr, what: "the cluster's Services (declare a flow instead)" },
     { cidr: CLUSTER_NETWORK.nodeCidr, what: "the cluster's nodes (kubelet and node ports)" },
 ];
+
+export interface LabelSelector {
+    readonly matchLabels?: Readonly<Record<string, string>>;
+    readonly matchExpressions?: readonly {
+        readonly key: string;
+        readonly operator: "In";
+        readonly values: readonly string[];
+    }[];
+}
+
+export interface NetworkPolicyPeer {
+    readonly namespaceSelector?: LabelSelector;
+    readonly podSelector?: LabelSelector;
+    /** Addresses outside the cluster; `except` carves out what no team may reach. */
+    readonly ipBlock?: { readonly cidr: string; readonly except?: readonly string[] };
+}
+
+export interface NetworkPolicyPort {
+    readonly protocol: "TCP" | "UDP";
+    readonly port: number;
+}
+
+/** A networking.k8s.io/v1 NetworkPolicy, ready to apply. */
+export interface NetworkPolicyManifest {
+    readonly apiVersion: "networking.k8s.io/v1";
+    readonly kind: "NetworkPolicy";
+    readonly metadata: {
+        readonly name: string;
+        readonly namespace: string;
+        readonly labels: Readonly<Record<string, string>>;
+    };
+    readonly spec: {
+        readonly podSelector: LabelSelector;
+        readonly policyTypes: readonly ("Ingress" | "Egress")[];
+        readonly ingress?: readonly {
+            readonly from: readonly NetworkPolicyPeer[];
+            readonly ports: readonly NetworkPolicyPort[];
+        }[];
+        readonly egress?: readonly {
+            readonly to: readonly NetworkPolicyPeer[];
+            readonly ports: readonly NetworkPolicyPort[];
+        }[];
+    };
+}

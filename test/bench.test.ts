@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { criticalPath, generatedTenants, userPoolsFor } from "../src/offline/bench";
-import type { RegisteredResource } from "../src/offline/run";
+import { criticalPath, generatedTenants, userPoolsFor } from "../tools/offline/bench";
+import type { RegisteredResource } from "../tools/offline/run";
 import { run } from "./support/program";
 
 const node = (urn: string, parent = "", dependencies: string[] = [], provider = ""): RegisteredResource =>

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { STACKS, byUrn, isWireSecret, run } from "./support/program";
-import { unwrap } from "../src/offline/run";
+import { unwrap } from "../tools/offline/run";
 
 /** Walks wire inputs, skipping values that travel as secrets, and yields every plaintext string. */
 function* plaintextStrings(value: unknown): Generator<string> {

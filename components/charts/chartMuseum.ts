@@ -15,7 +15,7 @@ import {
     chartMuseumValues,
     pushUrl,
 } from "./manifests";
-import { ChartSource, PushCredential, acrOciChartSource } from "./source";
+import { ChartSource, PushCredential, acrOciChartSource } from "../../src/charts";
 import type { ChartMuseumConfig, ChartRepositoryConfig } from "./config";
 import { CHARTMUSEUM_NAMESPACE } from "../../src/namespaces";
 

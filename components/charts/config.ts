@@ -1,4 +1,4 @@
-import { CHART_REPOSITORY_MODES, ChartRepositoryMode } from "./source";
+import { CHART_REPOSITORY_MODES, ChartRepositoryMode } from "../../src/charts";
 import { assertNever } from "../../src/assertNever";
 import { CONFIG_KEYS } from "../../src/config/keys";
 import { ConfigReader } from "../../src/config/reader";

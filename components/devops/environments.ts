@@ -1,8 +1,8 @@
 // What the delivery stack reads from each environment stack (staging, prod), through a
 // StackReference: the outputs index.ts exports for an environment, named once here.
 import * as pulumi from "@pulumi/pulumi";
-import type { PushCredential } from "../charts/source";
-import type { CiIdentityIds } from "../identities/identities";
+import type { PushCredential } from "../../src/charts";
+import type { CiIdentityIds } from "../identities";
 
 /** One environment, as the organisation's CI needs it. */
 export interface EnvironmentOutputs {

@@ -2,17 +2,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS } from "../../src/config/keys";
 import { ConfigReader } from "../../src/config/reader";
 import { isDuration, isSemver } from "../../src/config/validators";
+import type { FluxNotifications } from "../../src/flux";
 
 export const NOTIFICATION_PROVIDERS = ["none", "msteams", "slack", "github"] as const;
 export type NotificationProviderType = (typeof NOTIFICATION_PROVIDERS)[number];
-
-/** Where Flux reports failed reconciliations. */
-export type FluxNotifications =
-    | { readonly provider: "none" }
-    /** A Teams or Slack incoming webhook; the URL is a secret (it is the credential). */
-    | { readonly provider: "msteams" | "slack"; readonly webhookUrl: pulumi.Output<string> }
-    /** Commit statuses on the fleet repository, with a token that may only write statuses. */
-    | { readonly provider: "github"; readonly token: pulumi.Output<string> };
 
 /** Where the fleet repository lives, and so what the Flux step creates around it. */
 export type FleetRepositoryConfig =

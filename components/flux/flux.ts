@@ -2,16 +2,16 @@ import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import type { ChartRepositoryMode } from "../charts/source";
-import {
-    FleetRepositoryConfig,
-    FluxConfig,
-    FluxNotifications,
-    fluxChartLine,
-    fluxPrerequisiteProblem,
-} from "./config";
+import type { ChartRepositoryMode } from "../../src/charts";
+import { FleetRepositoryConfig, FluxConfig, fluxChartLine, fluxPrerequisiteProblem } from "./config";
 import { assertNever } from "../../src/assertNever";
-import { FLUX_RECONCILED_KINDS, FluxObject, alert, notificationProvider } from "../../src/flux";
+import {
+    FLUX_RECONCILED_KINDS,
+    FluxNotifications,
+    FluxObject,
+    alert,
+    notificationProvider,
+} from "../../src/flux";
 import { FLUX_NAMESPACE } from "../../src/namespaces";
 import {
     FLEET_SERVICE_ACCOUNT,

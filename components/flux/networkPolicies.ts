@@ -1,6 +1,6 @@
 // Who may reach Flux's controllers, replacing the flux2 chart's own policies (which admit every
 // namespace on the metrics port and on every port of notification-controller). Pure builders.
-import type { NetworkPolicyManifest } from "../tenants/networkPolicies";
+import type { NetworkPolicyManifest } from "../../src/network";
 import { FLUX_NAMESPACE } from "../../src/namespaces";
 import { NODE_AZURE_ENDPOINTS } from "../../src/network";
 

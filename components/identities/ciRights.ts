@@ -3,7 +3,7 @@
 // once: the README's rights table is rendered from it (a test keeps them equal), the cluster
 // grants are the program's own (Platform's CLUSTER_ACCESS), and tests check the registered graph
 // against it. The Azure and Graph rights are granted once outside the stack: they are what runs it.
-import { CLUSTER_ACCESS } from "../platform/platform";
+import { CLUSTER_ACCESS } from "../platform";
 import { BuiltInRole } from "../../src/roles";
 
 export type CiIdentity = "preview" | "deploy";

@@ -31,7 +31,7 @@ export interface MonitoringArgs {
     readonly alertEmails: readonly string[];
     /** Optional webhook receiver (secret URL), called with the common alert schema. Default: none. */
     readonly alertWebhookUrl?: pulumi.Input<string>;
-    /** When each alert fires (see src/config/operations.ts for the defaults). */
+    /** When each alert fires (defaults: their rows in src/config/keys.ts). */
     readonly thresholds: AlertThresholds;
     /** Severity of each alert family, 0 (Critical) to 4 (Verbose). */
     readonly severities: AlertSeverities;

@@ -1,7 +1,7 @@
 // Whether the user pools, at their autoscaler maximum, can hold every team's quota at once: the sum of
 // the quotas (requests.cpu, requests.memory, pods) against the pools' allocatable resources. Pure,
 // shared by the config check (before any resource is registered) and the plan's Capacity section.
-import { GUARDRAILS_DIRECTORY } from "../tenants/guardrails";
+import { GUARDRAILS_DIRECTORY } from "../tenants";
 import type { ConfigReader } from "../../src/config/reader";
 import { isQuantity, quantity } from "../../src/quantity";
 import type { NodePoolConfig } from "./nodePools";

@@ -2,6 +2,12 @@
 // config always gives the same policies, so the policy set is unit tested without a cluster.
 import { assertNever } from "../../src/assertNever";
 import { KUBE_SYSTEM_NAMESPACE } from "../../src/namespaces";
+import type {
+    LabelSelector,
+    NetworkPolicyManifest,
+    NetworkPolicyPeer,
+    NetworkPolicyPort,
+} from "../../src/network";
 import { FlowEndpoint, TenantConfig, flowEndpoint, flowKey } from "./config";
 import type { EgressConfig } from "./egress";
 import { forbiddenWithin } from "./egress";
@@ -17,50 +23,6 @@ export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
  */
 export function helmTestLabels(app: string): Record<string, string> {
     return { [APP_LABEL]: `${app}-test`, "app.kubernetes.io/component": "test" };
-}
-
-export interface LabelSelector {
-    readonly matchLabels?: Readonly<Record<string, string>>;
-    readonly matchExpressions?: readonly {
-        readonly key: string;
-        readonly operator: "In";
-        readonly values: readonly string[];
-    }[];
-}
-
-export interface NetworkPolicyPeer {
-    readonly namespaceSelector?: LabelSelector;
-    readonly podSelector?: LabelSelector;
-    /** Addresses outside the cluster; `except` carves out what no team may reach. */
-    readonly ipBlock?: { readonly cidr: string; readonly except?: readonly string[] };
-}
-
-export interface NetworkPolicyPort {
-    readonly protocol: "TCP" | "UDP";
-    readonly port: number;
-}
-
-/** A networking.k8s.io/v1 NetworkPolicy, ready to apply. */
-export interface NetworkPolicyManifest {
-    readonly apiVersion: "networking.k8s.io/v1";
-    readonly kind: "NetworkPolicy";
-    readonly metadata: {
-        readonly name: string;
-        readonly namespace: string;
-        readonly labels: Readonly<Record<string, string>>;
-    };
-    readonly spec: {
-        readonly podSelector: LabelSelector;
-        readonly policyTypes: readonly ("Ingress" | "Egress")[];
-        readonly ingress?: readonly {
-            readonly from: readonly NetworkPolicyPeer[];
-            readonly ports: readonly NetworkPolicyPort[];
-        }[];
-        readonly egress?: readonly {
-            readonly to: readonly NetworkPolicyPeer[];
-            readonly ports: readonly NetworkPolicyPort[];
-        }[];
-    };
 }
 
 /** A flow with both ends resolved to a team and an app. */

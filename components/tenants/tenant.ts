@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertNever } from "../../src/assertNever";
-import { ChartSource, teamChartSourcePrefix } from "../charts/source";
-import type { FluxNotifications } from "../flux/config";
+import { ChartSource, teamChartSourcePrefix } from "../../src/charts";
+import type { FluxNotifications } from "../../src/flux";
 import { isolationAnnotations } from "./admissionPolicies";
 import type { TenantConfig } from "./config";
 import type { DeliveryContext } from "./delivery/context";

@@ -7,7 +7,7 @@
 // Uploads take HTTP basic auth with the team's own credential from <root>/credentials.json
 // ({ "<team>": "<user>:<password>" }); reads are anonymous, as the platform's ChartMuseum is in-cluster.
 //
-//   node -r ./src/offline/register.js e2e/servers/chartRepository.ts <root> <port>
+//   node -r ./tools/offline/register.js e2e/servers/chartRepository.ts <root> <port>
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";

@@ -2,7 +2,7 @@
 // `git http-backend` CGI behind a tiny HTTP front. Every repository under the root is readable
 // without credentials (as a GitRepository without secretRef reads it) and writable by the e2e.
 //
-//   node -r ./src/offline/register.js e2e/servers/gitHttp.ts <root> <port>
+//   node -r ./tools/offline/register.js e2e/servers/gitHttp.ts <root> <port>
 import { execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
 import * as http from "node:http";

@@ -14,7 +14,7 @@ import {
 import type { ChartMuseumExposureConfig } from "../../components/charts/config";
 import { names } from "../../src/naming";
 import { fixtureStackConfig } from "../support/instance";
-import { unwrap } from "../../src/offline/run";
+import { unwrap } from "../../tools/offline/run";
 import { validateObject } from "../support/schemas";
 import { Pod, connects } from "../support/networkPolicy";
 import {

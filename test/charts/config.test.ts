@@ -5,9 +5,9 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { CHARTMUSEUM_EXPOSURES, isKeyVaultCertificateUri } from "../../components/charts/config";
 import { isDnsName } from "../../src/config/validators";
-import { CHART_REPOSITORY_MODES } from "../../components/charts/source";
+import { CHART_REPOSITORY_MODES } from "../../src/charts";
 import { CONFIG_KEYS } from "../../src/config/keys";
-import { PROJECT_DIR } from "../../src/offline/stackConfig";
+import { PROJECT_DIR } from "../../tools/offline/stackConfig";
 import { one, run } from "../support/program";
 
 const project = parse(readFileSync(join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as {

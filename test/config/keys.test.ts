@@ -5,9 +5,9 @@ import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { CONFIG_KEYS, KeyDeclaration } from "../../src/config/keys";
-import { pulumiYaml, pulumiYamlHead, readmeReference } from "../../src/config/generate";
+import { pulumiYaml, pulumiYamlHead, readmeReference } from "../../tools/gen/generate";
 import { ConfigError } from "../../src/config/reader";
-import { PROJECT_DIR } from "../../src/offline/stackConfig";
+import { PROJECT_DIR } from "../../tools/offline/stackConfig";
 import { run } from "../support/program";
 
 const read = (file: string) => readFileSync(join(PROJECT_DIR, file), "utf8");

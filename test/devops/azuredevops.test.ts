@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { AZUREDEVOPS_PROVIDER_VERSION, AZUREDEVOPS_TOKENS } from "../../components/devops/azuredevops";
-import { PROJECT_DIR } from "../../src/offline/stackConfig";
+import { PROJECT_DIR } from "../../tools/offline/stackConfig";
 import { RegisteredResource, isWireSecret, run } from "../support/program";
 
 type TypeDescriptor =

@@ -17,8 +17,8 @@ import {
     run,
 } from "../support/program";
 import { stackTenants } from "../support/tenants";
-import { unwrap } from "../../src/offline/run";
-import { placeholderFor } from "../../src/offline/stackConfig";
+import { unwrap } from "../../tools/offline/run";
+import { placeholderFor } from "../../tools/offline/stackConfig";
 
 const FIC = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential";
 const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";

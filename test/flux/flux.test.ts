@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { parse } from "yaml";
 import { CONFIG_KEYS } from "../../src/config/keys";
 import { FEATURE_GATE_ARGS, GITHUB_SSH_HOST_KEYS, LOCKDOWN_ARGS } from "../../components/flux/manifests";
-import { fakeKeyPair } from "../../src/offline/cloud";
+import { fakeKeyPair } from "../../tools/offline/cloud";
 import {
     STACKS,
     OfflineRun,

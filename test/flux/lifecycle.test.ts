@@ -6,7 +6,7 @@ import { CONFIG_KEYS } from "../../src/config/keys";
 import { CRDS_ONLY_POST_RENDERER, FLUX_PREFLIGHT_ANNOTATION, seedContent } from "../../components/flux/flux";
 import { FLUX_CHART_LINES, fluxPrerequisiteProblem } from "../../components/flux/config";
 import { clusterKustomizationYaml } from "../../components/flux/manifests";
-import { FAKE_GITHUB_FILES } from "../../src/offline/cloud";
+import { FAKE_GITHUB_FILES } from "../../tools/offline/cloud";
 import { failureOf } from "../support/failingRun";
 import {
     STACKS,

@@ -12,8 +12,8 @@ import {
 } from "../../components/identities/ciRights";
 import { CLUSTER_ACCESS } from "../../components/platform/platform";
 import { CONFIG_KEYS, KeyDeclaration } from "../../src/config/keys";
-import { FAKE_SUBSCRIPTION_ID } from "../../src/offline/cloud";
-import { PROJECT_DIR } from "../../src/offline/stackConfig";
+import { FAKE_SUBSCRIPTION_ID } from "../../tools/offline/cloud";
+import { PROJECT_DIR } from "../../tools/offline/stackConfig";
 import { FIXTURE_INSTANCE, fixtureStackConfig } from "../support/instance";
 import { roleDefinitionId } from "../../src/roles";
 import { STACKS, ofType, run, previewRun } from "../support/program";

@@ -5,7 +5,7 @@ import { identityNames, namespaceScope } from "../../components/identities/ident
 import { serviceAccountFederation } from "../../src/federation";
 import { CHART_READER_SERVICE_ACCOUNT } from "../../src/flux";
 import { names } from "../../src/naming";
-import { FAKE_SUBSCRIPTION_ID, fakeGuid } from "../../src/offline/cloud";
+import { FAKE_SUBSCRIPTION_ID, fakeGuid } from "../../tools/offline/cloud";
 import { fixtureStackConfig } from "../support/instance";
 import { BuiltInRole, repositoryPrefixCondition, roleDefinitionId } from "../../src/roles";
 import { evaluateCondition } from "../support/abac";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { UNKNOWN } from "../../src/offline/cloud";
-import { changedPaths, diffPlans, forcesReplacement, renderDiff } from "../../src/offline/diff";
-import type { PlanJson, PlannedResource } from "../../src/offline/planJson";
+import { UNKNOWN } from "../../tools/offline/cloud";
+import { changedPaths, diffPlans, forcesReplacement, renderDiff } from "../../tools/offline/diff";
+import type { PlanJson, PlannedResource } from "../../tools/offline/planJson";
 import { ScratchCheckout } from "../support/checkout";
 
 const HELM_RELEASE = "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { parseArguments } from "../../src/offline/plan";
+import { parseArguments } from "../../tools/offline/plan";
 
 const STACKS = ["delivery", "prod", "staging"];
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => parseArguments(argv, STACKS, env);
@@ -12,7 +12,12 @@ const ROOT = join(__dirname, "..", "..");
 function plan(args: string[]): { status: number; stdout: string; stderr: string } {
     const r = spawnSync(
         process.execPath,
-        ["-r", join(ROOT, "src", "offline", "register.js"), join(ROOT, "src", "offline", "plan.ts"), ...args],
+        [
+            "-r",
+            join(ROOT, "tools", "offline", "register.js"),
+            join(ROOT, "tools", "offline", "plan.ts"),
+            ...args,
+        ],
         { cwd: ROOT, encoding: "utf8", env: { ...process.env, npm_config_stack: "" } },
     );
     return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };

@@ -8,8 +8,8 @@ import {
     renderCapacity,
     renderPlan,
     summarize,
-} from "../../src/offline/planView";
-import type { OfflineRun, RegisteredResource } from "../../src/offline/run";
+} from "../../tools/offline/planView";
+import type { OfflineRun, RegisteredResource } from "../../tools/offline/run";
 import { BuiltInRoles, repositoryPrefixCondition } from "../../src/roles";
 import { previewRun } from "../support/program";
 

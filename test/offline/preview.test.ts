@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { CONFIG_KEYS } from "../../src/config/keys";
 import { describe, it } from "node:test";
-import { OfflineCloud, UNKNOWN, previewOutputs } from "../../src/offline/cloud";
-import { KNOWN_AFTER_UP, renderPlan } from "../../src/offline/planView";
-import type { OfflineRun } from "../../src/offline/run";
+import { OfflineCloud, UNKNOWN, previewOutputs } from "../../tools/offline/cloud";
+import { KNOWN_AFTER_UP, renderPlan } from "../../tools/offline/planView";
+import type { OfflineRun } from "../../tools/offline/run";
 import { one, previewRun, run, runOnce } from "../support/program";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";

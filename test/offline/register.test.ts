@@ -6,7 +6,7 @@ import { after, describe, it } from "node:test";
 
 // The hook `npm run plan` and `npm test` load with `-r`; loading it again returns the same module.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const register = require("../../src/offline/register.js") as {
+const register = require("../../tools/offline/register.js") as {
     transpile(filename: string, source: string): string;
     CACHE_DIR: string;
 };

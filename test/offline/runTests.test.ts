@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { expectedCost, shard } from "../support/runTests";
+import { expectedCost, shard } from "../../tools/test/runTests";
 
 describe("test shards", () => {
     it("count a run with overrides as a run of its own", () => {

@@ -9,7 +9,7 @@ import {
     checkNewTeamName,
     withCodeownersLine,
     withoutCodeownersLine,
-} from "../../src/offline/team";
+} from "../../tools/offline/team";
 import { FIXTURE_INSTANCE } from "../support/instance";
 
 const CODEOWNERS = readFileSync(join(FIXTURE_INSTANCE, ".github", "CODEOWNERS"), "utf8");
@@ -89,8 +89,8 @@ describe("npm run team's command line", () => {
             process.execPath,
             [
                 "-r",
-                join(ROOT, "src", "offline", "register.js"),
-                join(ROOT, "src", "offline", "team.ts"),
+                join(ROOT, "tools", "offline", "register.js"),
+                join(ROOT, "tools", "offline", "team.ts"),
                 ...args,
             ],
             { cwd: ROOT, encoding: "utf8" },

@@ -10,7 +10,7 @@ import {
     ownersOf,
     teamFilesOf,
     withoutRepeats,
-} from "../../src/offline/validate";
+} from "../../tools/offline/validate";
 import { FIXTURE_INSTANCE } from "../support/instance";
 
 const CODEOWNERS = readFileSync(join(FIXTURE_INSTANCE, ".github", "CODEOWNERS"), "utf8");
@@ -103,8 +103,8 @@ describe("npm run validate's command line", () => {
             process.execPath,
             [
                 "-r",
-                join(ROOT, "src", "offline", "register.js"),
-                join(ROOT, "src", "offline", "validate.ts"),
+                join(ROOT, "tools", "offline", "register.js"),
+                join(ROOT, "tools", "offline", "validate.ts"),
                 ...args,
             ],
             { cwd: ROOT, encoding: "utf8" },

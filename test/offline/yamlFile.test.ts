@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { readYamlFile } from "../../src/offline/yamlFile";
+import { readYamlFile } from "../../tools/offline/yamlFile";
 
 describe("stack files read through the parse cache", () => {
     const dir = mkdtempSync(join(tmpdir(), "gitops-yaml-"));

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { runnerProblem } from "../../components/platform/platform";
 import { kubeloginLogin } from "../../components/platform/kubeconfig";
-import { FAKE_DEPLOYER_OBJECT_ID, FAKE_SUBSCRIPTION_ID } from "../../src/offline/cloud";
+import { FAKE_DEPLOYER_OBJECT_ID, FAKE_SUBSCRIPTION_ID } from "../../tools/offline/cloud";
 import { fixtureStackConfig } from "../support/instance";
 import { BuiltInRole, roleDefinitionId } from "../../src/roles";
 import { failureOf } from "../support/failingRun";

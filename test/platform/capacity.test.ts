@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { TeamRequests, capacityCheck, checkCapacity } from "../../components/platform/capacity";
 import { KUBE_RESERVED_MILLICORES, VM_SIZES, allocatable, vmSize } from "../../components/platform/vmSizes";
 import { ConfigReader } from "../../src/config/reader";
-import { registeredPools, registeredQuotas } from "../../src/offline/planView";
+import { registeredPools, registeredQuotas } from "../../tools/offline/planView";
 import { STACKS, run } from "../support/program";
 import { TENANTS_KEY, USER_POOLS_KEY, stackTenants } from "../support/tenants";
 

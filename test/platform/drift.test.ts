@@ -3,7 +3,7 @@
 // ignoreChanges against that state (test/support/ignoreChanges.ts); what is left must be no diff.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { OfflineRun } from "../../src/offline/run";
+import type { OfflineRun } from "../../tools/offline/run";
 import { applyIgnoreChanges, changedInputs } from "../support/ignoreChanges";
 import { STACKS, ofType, one, run } from "../support/program";
 

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { CLUSTER_LOG_CATEGORIES } from "../../components/platform/platform";
 import { BuiltInRoles } from "../../src/roles";
-import { FAKE_DEPLOYER_OBJECT_ID, fakeGuid } from "../../src/offline/cloud";
+import { FAKE_DEPLOYER_OBJECT_ID, fakeGuid } from "../../tools/offline/cloud";
 import { STACKS, isWireSecret, ofType, one, run } from "../support/program";
 
 const DEPLOYER = `deployer-${FAKE_DEPLOYER_OBJECT_ID}-cluster-admin`;

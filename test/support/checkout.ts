@@ -11,7 +11,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { isInstancePath } from "../../src/offline/instance";
+import { isInstancePath } from "../../tools/offline/instance";
 import { FIXTURE_INSTANCE } from "./instance";
 
 export const ROOT = resolve(__dirname, "..", "..");

@@ -1,4 +1,4 @@
-import { teamChartRepositoryUrl } from "../../components/charts/source";
+import { teamChartRepositoryUrl } from "../../src/charts";
 // Fixtures of the delivery loop's runs: the example apps (dev-team1's Helm app `front`, dev-team2's
 // Kustomize app `app`), their team variable groups as the delivery stack fills them, the variables
 // of one run, and the Flux objects the stand-in kubectl answers with.

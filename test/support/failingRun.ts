@@ -9,7 +9,7 @@ const CHILD = join(__dirname, "failingRunChild.ts");
 
 /**
  * The error message of a run of `stack` with `overrides` that fails, or undefined when it succeeds;
- * `aks` changes what the fake AKS reports (FAKE_AKS in src/offline/cloud.ts).
+ * `aks` changes what the fake AKS reports (FAKE_AKS in tools/offline/cloud.ts).
  */
 export async function failureOf(
     stack: string,

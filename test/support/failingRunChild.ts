@@ -1,6 +1,6 @@
 // The child of failingRun.ts: exit code 3 and the error on stderr when the program fails, 0 when it succeeds.
-import { FAKE_AKS } from "../../src/offline/cloud";
-import { runProgram } from "../../src/offline/run";
+import { FAKE_AKS } from "../../tools/offline/cloud";
+import { runProgram } from "../../tools/offline/run";
 import { FIXTURE_INSTANCE } from "./instance";
 
 const fail = (e: unknown) => {

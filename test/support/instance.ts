@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { PROJECT_DIR, ResolvedConfig, resolveStackConfig } from "../../src/offline/stackConfig";
+import { PROJECT_DIR, ResolvedConfig, resolveStackConfig } from "../../tools/offline/stackConfig";
 
 /**
  * The organisation the product's tests run on: its stack files, team files and CODEOWNERS, as an

@@ -1,9 +1,9 @@
-import { OfflineRun, RegisteredResource, RunOptions, runProgram } from "../../src/offline/run";
-import type { SecretValue } from "../../src/offline/stackConfig";
+import { OfflineRun, RegisteredResource, RunOptions, runProgram } from "../../tools/offline/run";
+import type { SecretValue } from "../../tools/offline/stackConfig";
 import { FIXTURE_INSTANCE } from "./instance";
 
-export type { OfflineRun, RegisteredResource } from "../../src/offline/run";
-export { isWireSecret } from "../../src/offline/run";
+export type { OfflineRun, RegisteredResource } from "../../tools/offline/run";
+export { isWireSecret } from "../../tools/offline/run";
 
 /** The environment stacks; `delivery` is the organisation's CI, which reads both. */
 export const STACKS = ["staging", "prod"] as const;

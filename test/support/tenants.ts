@@ -2,14 +2,14 @@
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from "../../components/tenants/config";
 import type { HelmAppConfig, HelmTenant } from "../../components/tenants/config";
 import { GUARDRAIL_KEYS } from "../../components/tenants/guardrails";
-import { environmentTeams } from "../../src/offline/teamFiles";
+import { environmentTeams } from "../../tools/offline/teamFiles";
 import { FIXTURE_INSTANCE } from "./instance";
 import type { StackName } from "./program";
 
 export const TENANTS_KEY = "gitops-platform:tenants";
 export const USER_POOLS_KEY = "gitops-platform:userPools";
 /** Pools that hold `count` generated teams (the capacity check refuses more than the stack's own pools hold). */
-export { userPoolsFor } from "../../src/offline/bench";
+export { userPoolsFor } from "../../tools/offline/bench";
 
 type RawTenant = Record<string, any>;
 

@@ -25,7 +25,7 @@ import { AdmissionRequest, AuthzCheck, admit } from "../support/admission";
 import { allows } from "../support/rbac";
 import { PLACEHOLDER_APP, PLACEHOLDER_TEAM, renderHelmKit, renderKustomizeOverlay } from "../support/kits";
 import { validateObject } from "../support/schemas";
-import { teamChartSourcePrefix } from "../../components/charts/source";
+import { teamChartSourcePrefix } from "../../src/charts";
 import { appConfig, helmTeamConfig } from "../support/tenants";
 
 type Obj = Record<string, any>;

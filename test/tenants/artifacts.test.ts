@@ -4,7 +4,7 @@
 // charts and to run team A's images; team A's own objects stay admitted.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { unwrap } from "../../src/offline/run";
+import { unwrap } from "../../tools/offline/run";
 import { AdmissionRequest, admit } from "../support/admission";
 import { OfflineRun, kubernetesObjects, run } from "../support/program";
 

@@ -4,14 +4,13 @@ import type { AppConfig, FlowConfig, HelmTenant, TenantConfig } from "../../comp
 import { appConfig, helmTeamConfig } from "../support/tenants";
 import {
     APP_LABEL,
-    NetworkPolicyManifest,
     helmTestLabels,
     networkPolicies,
     resolvedFlows,
 } from "../../components/tenants/networkPolicies";
 import { validateObject } from "../support/schemas";
 import { Endpoint, Pod, connects } from "../support/networkPolicy";
-import { FORBIDDEN_EGRESS } from "../../src/network";
+import { FORBIDDEN_EGRESS, NetworkPolicyManifest } from "../../src/network";
 
 const INGRESS = "app-routing-system";
 const GIT = { url: "https://github.com/example/dev-team2", branch: "main", path: "./", healthChecks: [] };

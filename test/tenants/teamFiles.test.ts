@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { forEnvironment } from "../../components/tenants/teamFiles";
 import { FIXTURE_INSTANCE } from "../support/instance";
-import { KITS, Kit, teamFileText } from "../../src/offline/team";
+import { KITS, Kit, teamFileText } from "../../tools/offline/team";
 import { STACKS, run, secret } from "../support/program";
-import { placeholderFor } from "../../src/offline/stackConfig";
+import { placeholderFor } from "../../tools/offline/stackConfig";
 
 const TEAMS = "gitops-platform:teamsDirectory";
 const TOKENS = "gitops-platform:devopsPromotionTokens";

@@ -5,9 +5,9 @@ import { describe, it } from "node:test";
 import Ajv from "ajv";
 import { parse } from "yaml";
 import { guardrailsFileSchema, teamFileSchema } from "../../components/tenants/teamSchema";
-import { PROJECT_DIR } from "../../src/offline/stackConfig";
-import { SCHEMA_FILES, SCHEMA_LINES, schemaText, teamFileReference } from "../../src/offline/schemas";
-import { KITS, Kit, teamFileText } from "../../src/offline/team";
+import { PROJECT_DIR } from "../../tools/offline/stackConfig";
+import { SCHEMA_FILES, SCHEMA_LINES, schemaText, teamFileReference } from "../../tools/offline/schemas";
+import { KITS, Kit, teamFileText } from "../../tools/offline/team";
 import { FIXTURE_INSTANCE } from "../support/instance";
 
 const ajv = new Ajv({ allErrors: true });

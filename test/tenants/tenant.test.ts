@@ -1,4 +1,4 @@
-import type { PushCredential } from "../../components/charts/source";
+import type { PushCredential } from "../../src/charts";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
@@ -8,7 +8,7 @@ import { TENANT_POLICIES } from "../../components/tenants/admissionPolicies";
 import { TenantAdmission } from "../../components/tenants/admission";
 import type { HelmTenant } from "../../components/tenants/config";
 import { isSemver } from "../../src/config/validators";
-import { unwrap } from "../../src/offline/run";
+import { unwrap } from "../../tools/offline/run";
 import {
     OfflineRun,
     RegisteredResource,

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { assertNever } from "../../../src/assertNever";
 import * as flux from "../../../src/flux";
-import { ChartSource, teamChartRepositoryUrl } from "../../charts/source";
+import { ChartSource, teamChartRepositoryUrl } from "../../../src/charts";
 import type { HelmAppConfig, HelmTenant } from "../config";
 import { RECONCILER_SERVICE_ACCOUNT, tenantMetadata } from "../manifests";
 import { DeliveryContext, fluxResource } from "./context";

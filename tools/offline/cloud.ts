@@ -435,7 +435,7 @@ export class OfflineCloud implements pulumi.runtime.Mocks {
         const answer = INVOKES[args.token];
         if (!answer)
             throw new Error(
-                `The offline cloud has no answer for invoke ${args.token}: add one to src/offline/cloud.ts`,
+                `The offline cloud has no answer for invoke ${args.token}: add one to tools/offline/cloud.ts`,
             );
         this.invoked.push(args.token);
         return answer(args.inputs ?? {});

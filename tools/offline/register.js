@@ -1,4 +1,4 @@
-// `node -r ./src/offline/register.js file.ts`: runs the project's TypeScript under plain node.
+// `node -r ./tools/offline/register.js file.ts`: runs the project's TypeScript under plain node.
 //
 // Only `.ts` files are hooked (the ~1,100 `.js` modules of the SDKs load natively, unhooked). Each
 // file is transpiled with esbuild (the compiler tsx uses, with this repository's tsconfig options)

@@ -1,7 +1,14 @@
 // What `npm run gen` writes from the key table: Pulumi.yaml's `config:` block and the README's
 // configuration reference. Pure functions, so a test can tell when a file is out of date.
 import { stringify } from "yaml";
-import { CONFIG_KEYS, KeyDeclaration, STEP_TITLES, Step, declaredDefault, stacksReading } from "./keys";
+import {
+    CONFIG_KEYS,
+    KeyDeclaration,
+    STEP_TITLES,
+    Step,
+    declaredDefault,
+    stacksReading,
+} from "../../src/config/keys";
 
 const entries = Object.entries(CONFIG_KEYS) as [string, KeyDeclaration][];
 const steps = Object.keys(STEP_TITLES) as Step[];

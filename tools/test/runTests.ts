@@ -21,7 +21,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { inInstance } from "../../src/offline/instance";
+import { inInstance } from "../offline/instance";
 
 const ROOT = resolve(__dirname, "..", "..");
 /** Time (ms) each test file's tests took in the last `npm test`: how the next run deals them to shards. */
@@ -171,7 +171,7 @@ function runShard(
         "--enable-source-maps",
         "--max-semi-space-size=64",
         "-r",
-        join(ROOT, "src", "offline", "register.js"),
+        join(ROOT, "tools", "offline", "register.js"),
         "--test-reporter=spec",
         __filename,
         "--files",

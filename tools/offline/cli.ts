@@ -1,6 +1,6 @@
 // The command lines of the tooling (`npm run plan`, `validate`, `team`): options declared once, with
 // their help; anything else is an error naming what exists, as git and pulumi answer a typo.
-import { closest } from "../config/suggest";
+import { closest } from "../../src/config/suggest";
 
 /** One option of a command: `--name <value>` (or a flag without `value`). */
 export interface OptionSpec {

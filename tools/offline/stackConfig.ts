@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { CONFIG_KEYS, KeyDeclaration, StackRole, stacksReading } from "../config/keys";
-import { closest } from "../config/suggest";
+import { CONFIG_KEYS, KeyDeclaration, StackRole, stacksReading } from "../../src/config/keys";
+import { closest } from "../../src/config/suggest";
 import { UsageError } from "./cli";
 import { writeTeamFiles } from "./teamFiles";
 import { readYamlFile } from "./yamlFile";

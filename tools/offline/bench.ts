@@ -165,7 +165,7 @@ export function programImports(root: string = PROJECT_DIR): string[] {
             e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
         );
     const found = new Set<string>();
-    for (const file of ["index.ts", ...files("src"), ...files("components")]) {
+    for (const file of ["index.ts", ...files("stack"), ...files("src"), ...files("components")]) {
         // Comments do not import anything.
         const source = readFileSync(join(root, file), "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
         for (const m of source.matchAll(/(?:from\s+|require\(\s*|import\(\s*)"([^".][^"]*)"/g)) {

@@ -11,7 +11,7 @@ import {
     withGuardrails,
 } from "../../components/tenants/guardrails";
 import { forEnvironment } from "../../components/tenants/teamFiles";
-import { readYamlFile } from "../config/yamlFile";
+import { readYamlFile } from "../../src/config/yamlFile";
 
 /** Where the program's teams are read from: the real folder's files, in order. */
 export const TEAMS_DIRECTORY = "tenants";

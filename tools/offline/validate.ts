@@ -5,7 +5,7 @@
 // The product's tests never read the instance; this is what does.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
-import { CONFIG_KEYS, KeyDeclaration } from "../config/keys";
+import { CONFIG_KEYS, KeyDeclaration } from "../../src/config/keys";
 import { GUARDRAILS_DIRECTORY } from "../../components/tenants/guardrails";
 import { OptionSpec, UsageError, optionsHelp, parseCommandLine, runCommand } from "./cli";
 import { CODEOWNERS_FILE } from "./instance";

@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { parseYaml } from "../config/yamlFile";
+import { parseYaml } from "../../src/config/yamlFile";
 
-/** Beside the transpiled files (src/offline/register.js); a diff's checkout reaches it through its node_modules link. */
+/** Beside the transpiled files (tools/offline/register.js); a diff's checkout reaches it through its node_modules link. */
 const CACHE_DIR = join(__dirname, "..", "..", "node_modules", ".cache", "gitops-plan");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const YAML_VERSION = (require("yaml/package.json") as { version: string }).version;

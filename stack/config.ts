@@ -5,27 +5,27 @@ import {
     keyVaultNameOfCertificate,
     readChartRepositoryConfig,
     readExternalChartRepositoryConfig,
-} from "../../components/charts/config";
-import { DevOpsConfig, readDevOpsConfig, readStackRole } from "../../components/devops/config";
+} from "../components/charts";
+import { DevOpsConfig, readDevOpsConfig, readStackRole } from "../components/devops";
 import {
     FluxConfig,
     checkFluxPrerequisites,
     readClusterFluxConfig,
     readFluxConfig,
-} from "../../components/flux/config";
+} from "../components/flux";
 
-import { assertNever } from "../assertNever";
-import { checkAdmissionPrerequisites } from "../../components/tenants/admissionPolicies";
-import { IdentitiesConfig, readIdentitiesConfig } from "../../components/identities/config";
-import { OperationsConfig, readOperationsConfig } from "../../components/monitoring/config";
-import { checkCapacity } from "../../components/platform/capacity";
+import { assertNever } from "../src/assertNever";
+import { checkAdmissionPrerequisites } from "../components/tenants";
+import { IdentitiesConfig, readIdentitiesConfig } from "../components/identities";
+import { OperationsConfig, readOperationsConfig } from "../components/monitoring";
+import { checkCapacity } from "../components/platform";
 import {
     ExistingClusterConfig,
     PlatformConfig,
     readClusterEnvironment,
     readExistingClusterConfig,
     readPlatformConfig,
-} from "../../components/platform/config";
+} from "../components/platform";
 import {
     CONFIG_KEYS,
     PROVIDER_NAMESPACES,
@@ -34,15 +34,15 @@ import {
     declarationOf,
     declaredDefault,
     stacksReading,
-} from "./keys";
-import { ConfigError, ConfigReader, deepFreeze } from "./reader";
-import { unknownKeyAllowed } from "./suggest";
-import { TenantsConfig, readTenantsConfig } from "../../components/tenants/config";
-import { keyVaultName } from "./validators";
-import { names } from "../naming";
+} from "../src/config/keys";
+import { ConfigError, ConfigReader, deepFreeze } from "../src/config/reader";
+import { unknownKeyAllowed } from "../src/config/suggest";
+import { TenantsConfig, readTenantsConfig } from "../components/tenants";
+import { keyVaultName } from "../src/config/validators";
+import { names } from "../src/naming";
 
-export { ConfigError } from "./reader";
-export type { ConfigProblem } from "./reader";
+export { ConfigError } from "../src/config/reader";
+export type { ConfigProblem } from "../src/config/reader";
 
 /** An environment stack's config (staging, prod): its cluster, registry, charts, Flux, teams, alerts. */
 export interface EnvironmentConfig {

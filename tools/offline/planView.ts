@@ -6,7 +6,7 @@ import {
     teamShares,
 } from "../../components/platform/capacity";
 import { vmSize } from "../../components/platform/vmSizes";
-import { BuiltInRoles } from "../roles";
+import { BuiltInRoles } from "../../src/roles";
 import { OfflineRun, RegisteredResource, isUnknown, isWireSecret } from "./run";
 
 /** How a plan prints a value that only exists after `pulumi up` (an id, a computed output). */

@@ -13,9 +13,9 @@ import {
     capacityCheck,
     formatAmount,
 } from "../../components/platform/capacity";
-import { RESERVED_NAMESPACES } from "../namespaces";
-import { isDnsLabel } from "../config/validators";
-import { closest } from "../config/suggest";
+import { RESERVED_NAMESPACES } from "../../src/namespaces";
+import { isDnsLabel } from "../../src/config/validators";
+import { closest } from "../../src/config/suggest";
 import { OptionSpec, UsageError, optionsHelp, parseCommandLine, runCommand } from "./cli";
 import { CODEOWNERS_FILE } from "./instance";
 import { registeredPools, registeredQuotas } from "./planView";

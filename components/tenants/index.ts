@@ -1,0 +1,8 @@
+// The tenants step's public surface: what index.ts, stack/ and other steps may import from it.
+export { TenantAdmission } from "./admission";
+export { checkAdmissionPrerequisites } from "./admissionPolicies";
+export { readTenantsConfig } from "./config";
+export type { AppConfig, TenantConfig, TenantsConfig } from "./config";
+export { GUARDRAILS_DIRECTORY } from "./guardrails";
+export { Tenant } from "./tenant";
+export type { TenantArgs } from "./tenant";
