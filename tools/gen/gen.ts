@@ -1,7 +1,10 @@
 // `npm run gen`: rewrites Pulumi.yaml's config block and the configuration reference (docs/reference/configuration.md) from
-// the key table (src/config/keys.ts).
+// the key table (src/config/keys.ts), and the README's diagram from the offline plan of the fixture instance
+// (test/fixtures/instance: the product's shape, not this organisation's teams).
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { runProgram } from "../offline/run";
+import { stackDiagram, withDiagram } from "./diagram";
 import { pulumiYaml, pulumiYamlHead, readmeWithReference } from "./generate";
 
 const root = join(__dirname, "..", "..");
@@ -14,3 +17,11 @@ const update = (file: string, make: (text: string) => string) => {
 };
 update("Pulumi.yaml", (text) => pulumiYaml(pulumiYamlHead(text)));
 update("docs/reference/configuration.md", readmeWithReference);
+
+const instanceDir = join(root, "test", "fixtures", "instance");
+void (async () => {
+    const staging = await runProgram("staging", {}, undefined, { instanceDir });
+    const delivery = await runProgram("delivery", {}, undefined, { instanceDir });
+    const diagram = stackDiagram({ stack: "staging", run: staging }, delivery);
+    update("README.md", (text) => withDiagram(text, diagram));
+})();
