@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { DIAGRAM_END, DIAGRAM_START, stackDiagram, withDiagram } from "../../tools/gen/diagram";
+import { DIAGRAM_MARKERS, stackDiagram, withDiagram } from "../../tools/gen/diagram";
 import { run } from "../support/program";
 
 const README = join(__dirname, "..", "..", "README.md");
@@ -22,10 +22,11 @@ describe("the README's diagram", () => {
     });
 
     test("says where the markers are missing", () => {
+        const { start, end } = DIAGRAM_MARKERS;
         assert.throws(
             () => withDiagram("# no diagram\n", "x"),
-            new RegExp(`README.md: the markers ${DIAGRAM_START}`),
+            new RegExp(`README.md: the markers ${start}`),
         );
-        assert.equal(withDiagram(`a\n${DIAGRAM_START}\nold\n${DIAGRAM_END}\nb`, "new"), "a\nnew\nb");
+        assert.equal(withDiagram(`a\n${start}\nold\n${end}\nb`, "new"), `a\n${start}\nnew\n${end}\nb`);
     });
 });

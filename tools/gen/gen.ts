@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runProgram } from "../offline/run";
+import { ALERTS_DOC, alertTable, withAlertTable } from "./alerts";
 import { stackDiagram, withDiagram } from "./diagram";
 import { pulumiYaml, pulumiYamlHead, readmeWithReference } from "./generate";
 
@@ -24,4 +25,5 @@ void (async () => {
     const delivery = await runProgram("delivery", {}, undefined, { instanceDir });
     const diagram = stackDiagram({ stack: "staging", run: staging }, delivery);
     update("README.md", (text) => withDiagram(text, diagram));
+    update(ALERTS_DOC, (text) => withAlertTable(text, alertTable(staging)));
 })();
