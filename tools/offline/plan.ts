@@ -11,7 +11,7 @@ import { OptionSpec, UsageError, optionsHelp, optionsNpmTook, parseCommandLine, 
 import { componentGraph, mermaid, plugins, renderCapacity, renderPlan } from "./planView";
 import { toPlanJson } from "./planJson";
 
-const OPTIONS: readonly OptionSpec[] = [
+export const OPTIONS: readonly OptionSpec[] = [
     { name: "stack", alias: "s", value: "<stack>", description: "the stack to plan (default staging)" },
     {
         name: "diff",
