@@ -1,5 +1,14 @@
-import { OfflineRun, RegisteredResource, RunOptions, runProgram } from "../../tools/offline/run";
-import type { SecretValue } from "../../tools/offline/stackConfig";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../../src/config/reader";
+import { loadConfig } from "../../stack/config";
+import {
+    OFFLINE_ORGANIZATION,
+    OfflineRun,
+    RegisteredResource,
+    RunOptions,
+    runProgram,
+} from "../../tools/offline/run";
+import { PROJECT_DIR, resolveStackConfig, type SecretValue } from "../../tools/offline/stackConfig";
 import { FIXTURE_INSTANCE } from "./instance";
 
 export type { OfflineRun, RegisteredResource } from "../../tools/offline/run";
@@ -20,6 +29,37 @@ function serialised<T>(start: () => Promise<T>): Promise<T> {
     return next;
 }
 
+/** Mocks that are never asked anything: the config is read before any registration. */
+const NO_CLOUD: pulumi.runtime.Mocks = {
+    newResource: () => {
+        throw new Error("no resource is registered while the config is read");
+    },
+    call: () => {
+        throw new Error("no invoke is made while the config is read");
+    },
+};
+
+/**
+ * The stack config's refusal, read as index.ts reads it first (`loadConfig`), or nothing when it is
+ * valid: a refused config then fails as the program would, without running it (or, for the delivery
+ * stack, the environments it reads). Config errors are what most failing runs of the tests are.
+ */
+async function configRefusal(
+    stack: string,
+    overrides?: Record<string, unknown>,
+): Promise<ConfigError | undefined> {
+    const config = resolveStackConfig(stack, overrides ?? {}, PROJECT_DIR, FIXTURE_INSTANCE);
+    pulumi.runtime.setAllConfig(config.values, config.secretKeys);
+    await pulumi.runtime.setMocks(NO_CLOUD, config.project, stack, false, OFFLINE_ORGANIZATION);
+    try {
+        loadConfig(PROJECT_DIR);
+        return undefined;
+    } catch (e) {
+        if (e instanceof ConfigError) return e;
+        return undefined;
+    }
+}
+
 /** The same key for the same configuration: `undefined` (a key removed) and secrets kept apart. */
 function configurationKey(stack: string, overrides: Record<string, unknown> = {}): string {
     const sorted = Object.keys(overrides).sort();
@@ -38,9 +78,11 @@ export function run(
     const key = configurationKey(stack, overrides);
     let recorded = cache.get(key);
     if (!recorded) {
-        recorded = serialised(() =>
-            runProgram(stack, overrides, undefined, { instanceDir: FIXTURE_INSTANCE }),
-        );
+        recorded = serialised(async () => {
+            const refusal = await configRefusal(stack, overrides);
+            if (refusal) throw refusal;
+            return runProgram(stack, overrides, undefined, { instanceDir: FIXTURE_INSTANCE });
+        });
         cache.set(key, recorded);
     }
     return recorded;
