@@ -1,36 +1,26 @@
 import { ConfigReader } from "../../src/config/reader";
 import { RESERVED_NAMESPACES } from "../../src/namespaces";
-import { unknownKeyAllowed } from "../../src/config/suggest";
-import { guardrailReporter } from "./guardrails";
+import { assertNever } from "../../src/assertNever";
+import { guardrailReporter, guardrailsFileOf } from "./guardrails";
 import { originReporter, readTeamFiles } from "./teamFiles";
-import {
-    isDnsLabel,
-    isDnsName,
-    isDuration,
-    isGuid,
-    isSemver,
-    isSemverRange,
-    isUpn,
-} from "../../src/config/validators";
-import { isQuantity, quantity, times } from "../../src/quantity";
+import { isDnsLabel, isDnsName, isSemver, isSemverRange } from "../../src/config/validators";
+import { quantity, times } from "../../src/quantity";
 import { EgressConfig, egressCidrProblem } from "./egress";
 import {
     APP_PROPERTIES,
-    EGRESS_PROPERTIES,
-    FLOW_PROPERTIES,
     GIT_PROPERTIES,
     GUARDRAIL_PROPERTIES,
-    HEALTH_CHECK_PROPERTIES,
     LIMIT_PROPERTIES,
+    PATTERNS,
     QUOTA_PROPERTIES,
     TEAM_PROPERTIES,
     defaultsOf,
 } from "./teamSchema";
 
-export const POD_SECURITY_LEVELS = ["restricted", "baseline"] as const;
+export const POD_SECURITY_LEVELS = GUARDRAIL_PROPERTIES.podSecurity.enum;
 export const VERSION_POLICIES = ["range", "exact"] as const;
 /** Namespace roles the team's Azure AD group may get (built-in ClusterRoles, bound in the namespace only). */
-export const ACCESS_ROLES = ["view", "edit", "admin"] as const;
+export const ACCESS_ROLES = GUARDRAIL_PROPERTIES.accessRole.enum;
 
 /** One deployable unit of a team, whatever its delivery: built by its own CI pipeline, delivered by Flux. */
 export interface AppConfig {
@@ -233,21 +223,17 @@ export interface TenantsConfig {
 /** What a team gets without a guardrails file: the schema's defaults. */
 export const DEFAULT_QUOTA = defaultsOf(QUOTA_PROPERTIES) as unknown as TenantQuota;
 export const DEFAULT_LIMITS = defaultsOf(LIMIT_PROPERTIES) as unknown as TenantLimits;
-/** Most LoadBalancer Services one team may hold (each is a public IP and an Azure load balancer rule). */
-const MAX_LOAD_BALANCERS = 5;
 
-/** Keys each object may hold (the team-file schema's): anything else is a typo, reported as such. */
-const TENANT_KEYS = [...Object.keys(TEAM_PROPERTIES), ...Object.keys(GUARDRAIL_PROPERTIES)];
-const APP_KEYS = Object.keys(APP_PROPERTIES);
-const FLOW_KEYS = Object.keys(FLOW_PROPERTIES);
-const EGRESS_KEYS = Object.keys(EGRESS_PROPERTIES);
-const GIT_KEYS = Object.keys(GIT_PROPERTIES);
-const HEALTH_CHECK_KEYS = Object.keys(HEALTH_CHECK_PROPERTIES);
-const QUOTA_KEYS = Object.keys(DEFAULT_QUOTA);
-const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS);
+/**
+ * A team file as its schema admits it (checked as it is read, counts as numbers), with its
+ * environment's section and its guardrails merged in: the readers below check only what the schema
+ * cannot say (a policy per stack, names across apps and teams, quantities against each other).
+ */
+type Raw = Record<string, any>;
 
-type Raw = Record<string, unknown>;
-const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
+/** A key's value, or its schema default. */
+const given = <T>(value: unknown, property: { readonly default?: T }): NonNullable<T> =>
+    (value ?? property.default) as NonNullable<T>;
 
 /** Where the stack reads its teams, and which environment it is (its section of each team file). */
 export interface TeamSource {
@@ -269,15 +255,20 @@ export function readTenantsConfig(r: ConfigReader, source: TeamSource): TenantsC
         environment: source.environment,
         environments,
     });
-    // Problems about guardrail keys name the guardrails file, where the platform team sets them.
+    // A file the schema refused is read no further: one mistake, one error, none that follow from it.
+    const refused = (file: string) =>
+        r.problems.some((p) => [file, guardrailsFileOf(file)].some((f) => p.key.startsWith(`${f}:`)));
+    const readable = files.filter((f) => !refused(f.file));
     // Problems name where the value was written: the environment section, or the guardrails file.
-    const tenants = files.map(({ file, raw, origins }) =>
+    const tenants = readable.map(({ file, raw, origins }) =>
         readTenant(originReporter(guardrailReporter(r, file), file, origins), raw, `${file}:`, versionPolicy),
     );
+    const unread = files.filter((f) => refused(f.file)).map((f) => String(f.raw.name));
     checkTenantSet(
         r,
         tenants,
-        files.map((f) => `${f.file}:`),
+        readable.map((f) => `${f.file}:`),
+        unread,
     );
     return {
         versionPolicy,
@@ -289,37 +280,27 @@ export function readTenantsConfig(r: ConfigReader, source: TeamSource): TenantsC
 
 function readTenant(
     r: ConfigReader,
-    raw: unknown,
+    t: Raw,
     at: string,
     policy: TenantsConfig["versionPolicy"],
 ): TenantConfig {
-    const t = isObject(raw) ? raw : {};
-    if (!isObject(raw)) r.problem(at, raw, "an object with at least `name` and `delivery`");
-    checkKeys(r, t, at, TENANT_KEYS);
     const name = readTeamName(r, t.name, `${at}.name`);
-    const delivery = str(t.delivery) as DeliveryKind;
-    if (!DELIVERY_KINDS.includes(delivery))
-        r.problem(`${at}.delivery`, t.delivery, `one of ${DELIVERY_KINDS.join(", ")}`);
-    const rawApps = list(t.apps, r, `${at}.apps`);
-    const apps = rawApps.map((a, i) => readApp(r, a, `${at}.apps[${i}]`, delivery, policy));
-    if (apps.length === 0) {
-        r.problem(
-            `${at}.apps`,
-            t.apps,
-            delivery === "helm"
-                ? "at least one app: a helm team is delivered as one HelmRelease per app"
-                : "at least one app: the apps a team builds are what its pipelines and network policies are made for",
-        );
-    }
+    const delivery = t.delivery as DeliveryKind;
+    const apps = (t.apps as Raw[]).map((a, i) => readApp(r, a, `${at}.apps[${i}]`, delivery, policy));
     checkAppSet(r, apps, at);
-    const limits = readLimits(r, t.limits, `${at}.limits`);
+    const limits = readLimits(r, t.limits ?? {}, `${at}.limits`);
     const common: TenantCommon = {
         name,
-        ...readAccess(r, t, at),
-        quota: readQuota(r, t.quota, `${at}.quota`, limits),
+        podSecurity: given<TenantCommon["podSecurity"]>(t.podSecurity, GUARDRAIL_PROPERTIES.podSecurity),
+        accessRole: given<TenantCommon["accessRole"]>(t.accessRole, GUARDRAIL_PROPERTIES.accessRole),
+        members: t.members ?? [],
+        quota: readQuota(r, t.quota ?? {}, `${at}.quota`, limits),
         limits,
-        flows: list(t.flows, r, `${at}.flows`).map((f, i) => readFlow(r, f, `${at}.flows[${i}]`)),
-        ...readReconciliation(r, t, at),
+        flows: (t.flows ?? []).map((f: Raw) => ({ from: f.from, to: f.to, port: f.port ?? 0 })),
+        interval: given(t.interval, TEAM_PROPERTIES.interval),
+        timeout: given(t.timeout, TEAM_PROPERTIES.timeout),
+        retryInterval: given(t.retryInterval, TEAM_PROPERTIES.retryInterval),
+        remediationRetries: given(t.remediationRetries, TEAM_PROPERTIES.remediationRetries),
         ...readExposure(
             r,
             t,
@@ -330,15 +311,8 @@ function readTenant(
     return byDelivery(r, { common, delivery, apps, git: t.git, at, policy });
 }
 
-function readTeamName(r: ConfigReader, value: unknown, at: string): string {
-    const name = str(value);
-    if (!isDnsLabel(name)) {
-        r.problem(
-            at,
-            value,
-            "a DNS label (lowercase letters, digits and '-', at most 63 characters): it is the team's namespace",
-        );
-    } else if ((RESERVED_NAMESPACES as readonly string[]).includes(name) || name.startsWith("kube-")) {
+function readTeamName(r: ConfigReader, name: string, at: string): string {
+    if ((RESERVED_NAMESPACES as readonly string[]).includes(name) || name.startsWith("kube-")) {
         r.problem(
             at,
             name,
@@ -348,63 +322,6 @@ function readTeamName(r: ConfigReader, value: unknown, at: string): string {
     return name;
 }
 
-/** Who the team's people are and what they may do in the namespace. */
-function readAccess(
-    r: ConfigReader,
-    t: Raw,
-    at: string,
-): Pick<TenantCommon, "podSecurity" | "accessRole" | "members"> {
-    const podSecurity = (
-        t.podSecurity === undefined ? "restricted" : str(t.podSecurity)
-    ) as TenantConfig["podSecurity"];
-    if (!POD_SECURITY_LEVELS.includes(podSecurity)) {
-        r.problem(`${at}.podSecurity`, t.podSecurity, "restricted or baseline (never privileged)");
-    }
-    const accessRole = (
-        t.accessRole === undefined ? "edit" : str(t.accessRole)
-    ) as TenantConfig["accessRole"];
-    if (!ACCESS_ROLES.includes(accessRole))
-        r.problem(`${at}.accessRole`, t.accessRole, `one of ${ACCESS_ROLES.join(", ")}`);
-    const members = list(t.members, r, `${at}.members`);
-    members.forEach((m, i) => {
-        if (typeof m !== "string" || !(isGuid(m) || isUpn(m))) {
-            r.problem(
-                `${at}.members[${i}]`,
-                m,
-                "an Azure AD object id (GUID) or a user principal name (user@domain)",
-            );
-        }
-    });
-    return { podSecurity, accessRole, members: members as string[] };
-}
-
-/** How Flux reconciles the team: intervals, timeout and retries. */
-function readReconciliation(
-    r: ConfigReader,
-    t: Raw,
-    at: string,
-): Pick<TenantCommon, "interval" | "timeout" | "retryInterval" | "remediationRetries"> {
-    const remediationRetries = integer(t.remediationRetries ?? TEAM_PROPERTIES.remediationRetries.default);
-    if (
-        !Number.isInteger(remediationRetries) ||
-        (remediationRetries as number) < 0 ||
-        (remediationRetries as number) > 10
-    ) {
-        r.problem(`${at}.remediationRetries`, t.remediationRetries, "an integer from 0 to 10");
-    }
-    return {
-        interval: duration(r, t.interval, `${at}.interval`, TEAM_PROPERTIES.interval.default),
-        timeout: duration(r, t.timeout, `${at}.timeout`, TEAM_PROPERTIES.timeout.default),
-        retryInterval: duration(
-            r,
-            t.retryInterval,
-            `${at}.retryInterval`,
-            TEAM_PROPERTIES.retryInterval.default,
-        ),
-        remediationRetries: remediationRetries as number,
-    };
-}
-
 /** What the team may expose (host names, load balancers) and reach outside the cluster (egress). */
 function readExposure(
     r: ConfigReader,
@@ -412,7 +329,7 @@ function readExposure(
     at: string,
     apps: readonly string[],
 ): Pick<TenantCommon, "hosts" | "loadBalancers" | "egress" | "certificates"> {
-    const hosts = list(t.hosts, r, `${at}.hosts`).map(String);
+    const hosts: string[] = t.hosts ?? [];
     hosts.forEach((host, i) => {
         if (!isDnsName(host))
             r.problem(
@@ -422,21 +339,8 @@ function readExposure(
             );
         else if (hosts.indexOf(host) !== i) r.problem(`${at}.hosts[${i}]`, host, "host names listed once");
     });
-    const loadBalancers = integer(t.loadBalancers ?? GUARDRAIL_PROPERTIES.loadBalancers.default);
-    if (
-        !Number.isInteger(loadBalancers) ||
-        (loadBalancers as number) < 0 ||
-        (loadBalancers as number) > MAX_LOAD_BALANCERS
-    )
-        r.problem(
-            `${at}.loadBalancers`,
-            t.loadBalancers,
-            `an integer from 0 to ${MAX_LOAD_BALANCERS}: how many LoadBalancer Services the team may create (default 0, traffic enters through the shared ingress)`,
-        );
-    const egress = list(t.egress, r, `${at}.egress`).map((e, i) =>
-        readEgress(r, e, `${at}.egress[${i}]`, apps),
-    );
-    const certificates = list(t.certificates, r, `${at}.certificates`).map(String);
+    const egress = (t.egress ?? []).map((e: Raw, i: number) => readEgress(r, e, `${at}.egress[${i}]`, apps));
+    const certificates: string[] = t.certificates ?? [];
     certificates.forEach((uri, i) => {
         if (!KEY_VAULT_CERTIFICATE.test(uri))
             r.problem(
@@ -445,39 +349,27 @@ function readExposure(
                 "a Key Vault certificate URI without version, https://<vault>.vault.azure.net/certificates/<name> (any version of it is then allowed)",
             );
     });
-    return { hosts, loadBalancers: loadBalancers as number, egress, certificates };
+    return {
+        hosts,
+        loadBalancers: given(t.loadBalancers, GUARDRAIL_PROPERTIES.loadBalancers),
+        egress,
+        certificates,
+    };
 }
 
 /** A versionless Key Vault certificate URI: what the app routing add-on's annotation names. */
 const KEY_VAULT_CERTIFICATE =
     /^https:\/\/[a-z0-9-]{3,24}\.vault\.azure\.net\/certificates\/[A-Za-z0-9-]{1,127}$/i;
 
-function readEgress(r: ConfigReader, raw: unknown, at: string, apps: readonly string[]): EgressConfig {
-    const { host, ...e } = isObject(raw) ? raw : {};
-    if (!isObject(raw)) r.problem(at, raw, "an egress object { cidr, ports, apps? }");
-    if (host !== undefined) {
-        r.problem(
-            `${at}.host`,
-            host,
-            "nothing: host names need FQDN network policies (Cilium's DNS proxy, which AKS offers only with Advanced Container Networking Services, not enabled on this platform; Calico has none); declare the service's IPv4 CIDR instead",
-        );
-    }
-    checkKeys(r, e, at, EGRESS_KEYS);
-    const cidr = str(e.cidr);
-    const problem = egressCidrProblem(cidr);
+function readEgress(r: ConfigReader, e: Raw, at: string, apps: readonly string[]): EgressConfig {
+    const problem = egressCidrProblem(e.cidr);
     if (problem) r.problem(`${at}.cidr`, e.cidr, problem);
-    const ports = list(e.ports, r, `${at}.ports`).map(integer);
-    if (ports.length === 0)
-        r.problem(`${at}.ports`, e.ports, "at least one TCP port: nothing is opened to a whole range");
-    ports.forEach((port, i) => {
-        if (!isPort(port)) r.problem(`${at}.ports[${i}]`, port, "a port number from 1 to 65535");
-    });
-    const from = list(e.apps, r, `${at}.apps`).map(String);
+    const from: string[] = e.apps ?? [];
     from.forEach((app, i) => {
         if (!apps.includes(app))
             r.problem(`${at}.apps[${i}]`, app, `an app of the team (${apps.join(", ")})`);
     });
-    return { cidr, ports: ports as number[], apps: from };
+    return { cidr: e.cidr, ports: e.ports, apps: from };
 }
 
 /** The team as its delivery kind: helm apps carry their charts, a kustomize team its Git source. */
@@ -487,7 +379,7 @@ function byDelivery(
         common: TenantCommon;
         delivery: DeliveryKind;
         apps: readonly HelmAppConfig[];
-        git: unknown;
+        git: Raw | undefined;
         at: string;
         policy: TenantsConfig["versionPolicy"];
     },
@@ -499,24 +391,18 @@ function byDelivery(
                 r.problem(`${at}.git`, git, "nothing: git is for kustomize teams (helm teams ship charts)");
             return { ...common, delivery, apps };
         case "kustomize":
+            if (git === undefined)
+                r.problem(`${at}.git`, git, "the team's Git source: { url, branch, path } (kustomize teams)");
             return {
                 ...common,
                 delivery,
                 apps: apps.map(withoutChart),
-                git: readGit(r, git, `${at}.git`, policy) ?? NO_GIT,
+                git: readGit(r, git ?? { url: "" }, `${at}.git`, policy),
             };
         default:
-            // Already reported as a bad `delivery`; any shape does until the error is thrown.
-            return { ...common, delivery: "kustomize", apps, git: NO_GIT };
+            return assertNever(delivery, "delivery kind");
     }
 }
-
-const NO_GIT: TenantGitSource = {
-    url: "",
-    branch: GIT_PROPERTIES.branch.default,
-    path: GIT_PROPERTIES.path.default,
-    healthChecks: [],
-};
 
 function withoutChart(app: HelmAppConfig): AppConfig {
     return {
@@ -529,16 +415,7 @@ function withoutChart(app: HelmAppConfig): AppConfig {
 }
 
 /** Read as a helm app in every case, so `checkAppSet` sees one shape; kustomize apps are refused helm keys. */
-function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, policy: string): HelmAppConfig {
-    const a = isObject(raw) ? raw : {};
-    if (!isObject(raw)) r.problem(at, raw, "an app object with at least `name` and `repository`");
-    checkKeys(r, a, at, APP_KEYS);
-    const name = str(a.name);
-    if (!isDnsLabel(name)) r.problem(`${at}.name`, a.name, "a DNS label");
-    const repository = str(a.repository);
-    if (!/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(repository)) {
-        r.problem(`${at}.repository`, a.repository, "the app's GitHub repository as owner/repo");
-    }
+function readApp(r: ConfigReader, a: Raw, at: string, delivery: DeliveryKind, policy: string): HelmAppConfig {
     if (delivery === "kustomize") {
         for (const key of HELM_APP_KEYS) {
             if (a[key] !== undefined)
@@ -550,27 +427,18 @@ function readApp(r: ConfigReader, raw: unknown, at: string, delivery: string, po
         }
     }
     const pin = delivery === "helm" ? readPin(r, a, at, policy) : { version: undefined };
-    const chart = a.chart === undefined ? name : str(a.chart);
-    // Without `chart`, the chart is the app's name, whose own problem is reported once, above.
-    if (delivery === "helm" && (a.chart !== undefined || isDnsLabel(name)) && !isDnsLabel(chart))
-        r.problem(`${at}.chart`, a.chart, "a chart name (a DNS label)");
-    const port = integer(a.port ?? APP_PROPERTIES.port.default);
-    if (!isPort(port)) r.problem(`${at}.port`, a.port, "a port number from 1 to 65535");
-    if (a.web !== undefined && typeof a.web !== "boolean") r.problem(`${at}.web`, a.web, "true or false");
-    const values = a.values === undefined ? {} : a.values;
-    if (!isObject(values)) r.problem(`${at}.values`, a.values, "an object of Helm values");
     return {
-        name,
-        repository,
-        pipelinePath: a.pipelinePath === undefined ? `${name}/ci-pipeline.yml` : str(a.pipelinePath),
-        chart,
+        name: a.name,
+        repository: a.repository,
+        pipelinePath: a.pipelinePath ?? `${a.name}/ci-pipeline.yml`,
+        chart: a.chart ?? a.name,
         version: pin.version ?? "",
         ...(pin.digest === undefined ? {} : { digest: pin.digest }),
         ...(pin.pending ? { pending: true } : {}),
         web: a.web === true,
-        port: port as number,
-        dependsOn: list(a.dependsOn, r, `${at}.dependsOn`).map(String),
-        values: isObject(values) ? values : {},
+        port: given(a.port, APP_PROPERTIES.port),
+        dependsOn: a.dependsOn ?? [],
+        values: a.values ?? {},
     };
 }
 
@@ -581,8 +449,6 @@ function readPin(
     at: string,
     policy: string,
 ): { version?: string; digest?: string; pending?: boolean } {
-    if (a.pending !== undefined && a.pending !== true)
-        r.problem(`${at}.pending`, a.pending, "true, or no pending key");
     if (a.pending === true) {
         if (policy !== "exact")
             r.problem(
@@ -594,7 +460,7 @@ function readPin(
             r.problem(`${at}.pending`, true, "either pending or a pin (version and digest), not both");
         return { pending: true };
     }
-    const version = a.version === undefined ? undefined : str(a.version);
+    const version: string | undefined = a.version;
     if (version === undefined) {
         r.problem(
             `${at}.version`,
@@ -610,52 +476,17 @@ function readPin(
     } else if (!isSemverRange(version)) {
         r.problem(`${at}.version`, version, "a semver version or range such as 1.4.2 or >=1.0.0 <2.0.0");
     }
-    return { version, digest: readDigest(r, a.digest, `${at}.digest`, policy) };
-}
-
-/** An image digest; required where the stack pins (prod runs exactly what staging verified). */
-function readDigest(r: ConfigReader, value: unknown, at: string, policy: string): string | undefined {
-    if (value === undefined) {
-        if (policy === "exact")
-            r.problem(
-                at,
-                undefined,
-                "the image digest this stack runs, sha256: + 64 hex digits (this stack pins: tenantVersionPolicy is exact); the promotion pull request writes it",
-            );
-        return undefined;
-    }
-    if (typeof value !== "string" || !/^sha256:[0-9a-f]{64}$/.test(value)) {
-        r.problem(at, value, "an image digest: sha256: followed by 64 lowercase hex digits");
-        return undefined;
-    }
-    return value;
-}
-
-function readFlow(r: ConfigReader, raw: unknown, at: string): FlowConfig {
-    const f = isObject(raw) ? raw : {};
-    if (!isObject(raw)) r.problem(at, raw, "a flow object { from, to, port }");
-    checkKeys(r, f, at, FLOW_KEYS);
-    const port = integer(f.port);
-    if (port !== undefined && !isPort(port)) r.problem(`${at}.port`, f.port, "a port number from 1 to 65535");
-    for (const end of ["from", "to"] as const) {
-        if (!/^([a-z0-9-]+\/)?[a-z0-9-]+$/.test(str(f[end])))
-            r.problem(`${at}.${end}`, f[end], "an app name, or team/app for another team's app");
-    }
-    // 0 = not given: resolved to the target app's port once every team is known (withFlowPorts).
-    return { from: str(f.from), to: str(f.to), port: port === undefined ? 0 : (port as number) };
+    if (a.digest === undefined && policy === "exact")
+        r.problem(
+            `${at}.digest`,
+            undefined,
+            "the image digest this stack runs, sha256: + 64 hex digits (this stack pins: tenantVersionPolicy is exact); the promotion pull request writes it",
+        );
+    return { version, digest: a.digest };
 }
 
 /** The branch the app pipelines build from and push staging's bumps to (their trigger, `main` only). */
 export const BUILD_BRANCH = GIT_PROPERTIES.branch.default;
-
-/** `git.pending: true`: a Kustomize team not deployed in this (pinning) stack until its first promotion. */
-function readGitPending(r: ConfigReader, value: unknown, at: string, policy: string): boolean {
-    if (value === undefined) return false;
-    if (value !== true) r.problem(at, value, "true, or no pending key");
-    else if (policy !== "exact")
-        r.problem(at, value, "no pending key here: only a stack that pins waits for a first promotion");
-    return value === true;
-}
 
 /** The branch a pinning stack follows, which only promotion pull requests change (the templates' `prodBranch`). */
 export const PROMOTION_BRANCH = "prod";
@@ -686,56 +517,36 @@ function checkPinnedGit(
 
 function readGit(
     r: ConfigReader,
-    raw: unknown,
+    git: Raw,
     at: string,
     policy: TenantsConfig["versionPolicy"],
-): TenantGitSource | undefined {
-    if (!isObject(raw)) {
-        r.problem(at, raw, "the team's Git source: { url, branch, path } (kustomize teams)");
-        return undefined;
-    }
-    checkKeys(r, raw, at, GIT_KEYS);
-    const url = str(raw.url);
-    if (!isGitUrl(url))
-        r.problem(
-            `${at}.url`,
-            raw.url,
-            "an https:// or ssh://git@ repository URL (http:// only to a git server on this machine: 127.0.0.1 or localhost)",
-        );
-    const tag = raw.tag === undefined ? undefined : str(raw.tag);
-    const commit = raw.commit === undefined ? undefined : str(raw.commit);
-    if (commit !== undefined && !/^[0-9a-f]{40}$/.test(commit))
-        r.problem(`${at}.commit`, commit, "a full 40-character commit SHA");
+): TenantGitSource {
+    const { tag, commit } = git;
     if (tag !== undefined && commit !== undefined)
         r.problem(`${at}.commit`, commit, "either a tag or a commit, not both");
-    const path = raw.path === undefined ? GIT_PROPERTIES.path.default : str(raw.path);
-    if (path.includes("..") || path.startsWith("/"))
-        r.problem(`${at}.path`, path, "a relative path inside the repository");
-    const healthChecks = list(raw.healthChecks, r, `${at}.healthChecks`).map((h, i) => {
-        const c = isObject(h) ? h : {};
-        const hat = `${at}.healthChecks[${i}]`;
-        checkKeys(r, c, hat, HEALTH_CHECK_KEYS);
-        if (!/^[A-Z][A-Za-z0-9]*$/.test(str(c.kind)))
-            r.problem(`${hat}.kind`, c.kind, "a Kubernetes kind such as Deployment");
-        if (!isDnsLabel(str(c.name)) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(str(c.name)))
-            r.problem(`${hat}.name`, c.name, "an object name");
-        const apiVersion = c.apiVersion === undefined ? "apps/v1" : str(c.apiVersion);
-        if (!/^([a-z0-9.-]+\/)?v[0-9]+[a-z0-9]*$/.test(apiVersion))
-            r.problem(`${hat}.apiVersion`, c.apiVersion, "an apiVersion such as apps/v1");
-        return { apiVersion, kind: str(c.kind), name: str(c.name) };
-    });
-    const branch = raw.branch === undefined ? BUILD_BRANCH : str(raw.branch);
-    const pending = readGitPending(r, raw.pending, `${at}.pending`, policy);
+    const branch = given(git.branch, GIT_PROPERTIES.branch);
+    // `pending: true`: not deployed in this (pinning) stack until the team's first promotion.
+    const pending = git.pending === true;
+    if (pending && policy !== "exact")
+        r.problem(
+            `${at}.pending`,
+            true,
+            "no pending key here: only a stack that pins waits for a first promotion",
+        );
     if (policy === "exact" && !pending) checkPinnedGit(r, at, { branch, tag, commit });
     return {
-        url,
+        url: git.url,
         branch,
         tag,
         commit,
         ...(pending ? { pending } : {}),
-        path,
-        secretName: raw.secretName === undefined ? undefined : str(raw.secretName),
-        healthChecks,
+        path: given(git.path, GIT_PROPERTIES.path),
+        secretName: git.secretName,
+        healthChecks: (git.healthChecks ?? []).map((c: Raw) => ({
+            apiVersion: c.apiVersion ?? "apps/v1",
+            kind: c.kind,
+            name: c.name,
+        })),
     };
 }
 
@@ -746,39 +557,24 @@ const QUOTA_PER_POD = [
     ["ephemeralStorage", "defaultRequestEphemeralStorage"],
 ] as const satisfies readonly (readonly [keyof TenantQuota, keyof TenantLimits])[];
 
-function readQuota(r: ConfigReader, raw: unknown, at: string, limits: TenantLimits): TenantQuota {
-    if (raw !== undefined && !isObject(raw)) r.problem(at, raw, `an object { ${QUOTA_KEYS.join(", ")} }`);
-    const q = isObject(raw) ? raw : {};
-    checkKeys(r, q, at, QUOTA_KEYS);
-    const given = { ...DEFAULT_QUOTA, ...q };
-    for (const k of ["pods", "persistentVolumeClaims"] as const) given[k] = integer(given[k]) as number;
-    const amounts = Object.fromEntries(
-        (["cpu", "memory", "ephemeralStorage", "storage"] as const).map((k) => {
-            const value = String(given[k]);
-            if (!isQuantity(value))
-                r.problem(`${at}.${k}`, given[k], "a resource quantity such as 2, 500m or 4Gi");
-            return [k, value];
-        }),
-    ) as Pick<TenantQuota, "cpu" | "memory" | "ephemeralStorage" | "storage">;
-    for (const k of ["pods", "persistentVolumeClaims"] as const) {
-        const min = k === "pods" ? 1 : 0;
-        if (!Number.isInteger(given[k]) || (given[k] as number) < min)
-            r.problem(`${at}.${k}`, given[k], min === 1 ? "a positive integer" : "an integer, 0 or more");
-    }
-    const quota: TenantQuota = {
-        ...amounts,
-        pods: given.pods as number,
-        persistentVolumeClaims: given.persistentVolumeClaims as number,
-    };
+/** Quantities as strings (`2` and `"2"` alike), the schema's defaults for keys not given. */
+const quantities = <T>(defaults: T, written: Raw): T =>
+    Object.fromEntries(
+        Object.entries({ ...defaults, ...written }).map(([k, v]) => [
+            k,
+            typeof v === "number" && !k.match(/^(pods|persistentVolumeClaims)$/) ? String(v) : v,
+        ]),
+    ) as T;
+
+function readQuota(r: ConfigReader, written: Raw, at: string, limits: TenantLimits): TenantQuota {
+    const quota = quantities(DEFAULT_QUOTA, written);
     checkQuotaHoldsPods(r, at, quota, limits);
     return quota;
 }
 
 /** A quota that cannot run `pods` pods at the default requests would refuse pods before the pod cap. */
 function checkQuotaHoldsPods(r: ConfigReader, at: string, quota: TenantQuota, limits: TenantLimits): void {
-    if (!Number.isInteger(quota.pods)) return;
     for (const [key, request] of QUOTA_PER_POD) {
-        if (!isQuantity(quota[key]) || !isQuantity(limits[request])) continue;
         const needed = times(limits[request], quota.pods);
         if (quantity(quota[key]) < quantity(needed))
             r.problem(
@@ -796,23 +592,10 @@ const REQUEST_WITHIN_LIMIT = [
     ["defaultRequestEphemeralStorage", "defaultEphemeralStorage"],
 ] as const satisfies readonly (readonly [keyof TenantLimits, keyof TenantLimits])[];
 
-function readLimits(r: ConfigReader, raw: unknown, at: string): TenantLimits {
-    if (raw === undefined) return DEFAULT_LIMITS;
-    if (!isObject(raw)) r.problem(at, raw, `an object { ${LIMIT_KEYS.join(", ")} }`);
-    const given = isObject(raw) ? raw : {};
-    checkKeys(r, given, at, LIMIT_KEYS);
-    const limits = Object.fromEntries(
-        LIMIT_KEYS.map((k) => [k, String(given[k] ?? DEFAULT_LIMITS[k as keyof TenantLimits])]),
-    ) as unknown as TenantLimits;
-    for (const [k, v] of Object.entries(limits)) {
-        if (!isQuantity(v)) r.problem(`${at}.${k}`, v, "a resource quantity such as 500m or 256Mi");
-    }
+function readLimits(r: ConfigReader, written: Raw, at: string): TenantLimits {
+    const limits = quantities(DEFAULT_LIMITS, written);
     for (const [request, limit] of REQUEST_WITHIN_LIMIT) {
-        if (
-            isQuantity(limits[request]) &&
-            isQuantity(limits[limit]) &&
-            quantity(limits[request]) > quantity(limits[limit])
-        ) {
+        if (quantity(limits[request]) > quantity(limits[limit])) {
             r.problem(
                 `${at}.${request}`,
                 limits[request],
@@ -885,7 +668,12 @@ function dependencyCycle(apps: readonly HelmAppConfig[]): string[] | undefined {
     return undefined;
 }
 
-function checkTenantSet(r: ConfigReader, tenants: readonly TenantConfig[], files: readonly string[]): void {
+function checkTenantSet(
+    r: ConfigReader,
+    tenants: readonly TenantConfig[],
+    files: readonly string[],
+    unread: readonly string[],
+): void {
     const seen = new Map<string, string>();
     tenants.forEach((t, i) => {
         if (seen.has(t.name))
@@ -899,9 +687,10 @@ function checkTenantSet(r: ConfigReader, tenants: readonly TenantConfig[], files
     checkHosts(r, tenants, files);
     // A team whose own file has a problem is left out of the flow checks: one mistake, one error,
     // not one more in every file whose flows name that team.
-    const broken = new Set(
-        tenants.filter((_, i) => r.problems.some((p) => p.key.startsWith(files[i]))).map((t) => t.name),
-    );
+    const broken = new Set([
+        ...unread,
+        ...tenants.filter((_, i) => r.problems.some((p) => p.key.startsWith(files[i]))).map((t) => t.name),
+    ]);
     const touchesBroken = (f: FlowConfig, team: string) =>
         [f.from, f.to].some((end) => broken.has(flowEndpoint(end, team).team));
     tenants.forEach((t, i) =>
@@ -1000,52 +789,10 @@ function withFlowPorts(t: TenantConfig, tenants: readonly TenantConfig[]): Tenan
     return { ...t, flows: t.flows.map((f) => (f.port !== 0 ? f : { ...f, port: portOf(f.to) })) };
 }
 
-function checkKeys(r: ConfigReader, object: Raw, at: string, allowed: readonly string[]): void {
-    for (const key of Object.keys(object)) {
-        if (!allowed.includes(key)) r.problem(`${at}.${key}`, object[key], unknownKeyAllowed(key, allowed));
-    }
-}
-
-function duration(r: ConfigReader, value: unknown, at: string, defaultValue: string): string {
-    if (value === undefined) return defaultValue;
-    if (typeof value !== "string" || !isDuration(value))
-        r.problem(at, value, "a duration such as 1m, 5m or 1h");
-    return str(value);
-}
-
-/**
- * A count or a port as written: 8080 or "8080" alike, as a quantity is 2 or "2" alike (YAML quoting
- * never changes a value). Anything else is returned as given, for its key's problem to show.
- */
-function integer(value: unknown): unknown {
-    return typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
-}
-
-function isPort(value: unknown): boolean {
-    return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65535;
-}
-
-function str(v: unknown): string {
-    return typeof v === "string" ? v : v === undefined || v === null ? "" : String(v);
-}
-
-/** A list-valued key: undefined is an empty list, anything else that is not a list is a problem. */
-function list(v: unknown, r: ConfigReader, at: string): unknown[] {
-    if (v === undefined || v === null) return [];
-    if (!Array.isArray(v)) {
-        r.problem(at, v, "a list");
-        return [];
-    }
-    return v;
-}
-
 /**
  * Where Flux may clone a team's repository from: https or ssh, or plain http to a git server on the
  * machine itself (a laptop's cluster stack, the e2e's git server), never across a network.
  */
 export function isGitUrl(url: string): boolean {
-    return (
-        /^(https:\/\/|ssh:\/\/git@)[^\s]+$/.test(url) ||
-        /^http:\/\/(127\.0\.0\.1|localhost)(:\d{1,5})?\/[^\s]+$/.test(url)
-    );
+    return new RegExp(PATTERNS.gitUrl, "u").test(url);
 }

@@ -5,9 +5,10 @@
 import { existsSync, readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { ConfigReader } from "../../src/config/reader";
-import { unknownKeyAllowed } from "../../src/config/suggest";
+import { closest } from "../../src/config/suggest";
 import { readYamlFile } from "../../src/config/yamlFile";
-import { GUARDRAIL_PROPERTIES } from "./teamSchema";
+import { reportSchemaProblems } from "./schemaProblems";
+import { GUARDRAIL_PROPERTIES, guardrailsFileSchema } from "./teamSchema";
 
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -70,9 +71,34 @@ export function splitGuardrails(raw: Raw): { team: Raw; guardrails: Raw } {
     return { team, guardrails };
 }
 
+const GUARDRAILS_FILE_SCHEMA = guardrailsFileSchema();
+
 /**
- * The team file's data with its guardrails file's merged in (top level and per environment). A
- * guardrail key in the team file, or any other key in the guardrails file, is a problem.
+ * What a team file is told of a guardrail key in it (its schema has none): where it is set instead.
+ * Any other unknown key gets the schema's "did you mean".
+ */
+export function guardrailInTeamFile(file: string) {
+    return (parent: readonly string[], key: string, known: readonly string[]): string | undefined => {
+        if (parent.length !== 0 && !(parent.length === 2 && parent[0] === "environments")) return undefined;
+        const where = `set by the platform team in ${guardrailsFileOf(file)}`;
+        if (isGuardrail(key)) return `${where} (a team cannot change its own guardrails)`;
+        const near = closest(key, [...known, ...GUARDRAIL_KEYS]);
+        return near !== undefined && isGuardrail(near)
+            ? `no such key; did you mean "${near}"? (${where})`
+            : undefined;
+    };
+}
+
+/** An egress key the schema lacks on purpose, and why. */
+function explainGuardrailKey(parent: readonly string[], key: string): string | undefined {
+    return key === "host" && parent[parent.length - 2] === "egress"
+        ? "nothing: host names need FQDN network policies (Cilium's DNS proxy, which AKS offers only with Advanced Container Networking Services, not enabled on this platform; Calico has none); declare the service's IPv4 CIDR instead"
+        : undefined;
+}
+
+/**
+ * The team file's data with its guardrails file's merged in (top level and per environment), the
+ * guardrails file checked against its schema (`withCounts`: counts as numbers).
  */
 export function withGuardrails(
     r: Pick<ConfigReader, "problem">,
@@ -81,15 +107,11 @@ export function withGuardrails(
     projectDir: string,
 ): Raw {
     const guardFile = guardrailsFileOf(file);
-    refuseGuardrailsIn(r, file, guardFile, team);
     const path = join(projectDir, guardFile);
     if (!existsSync(path)) return team;
-    const guard = readYamlFile(path, guardFile);
-    if (!isObject(guard)) {
-        r.problem(`${guardFile}:`, guard, `an object of ${GUARDRAIL_KEYS.join(", ")} and environments`);
-        return team;
-    }
-    checkGuardrailKeys(r, guardFile, guard);
+    const written = readYamlFile(path, guardFile);
+    const guard = reportSchemaProblems(r, guardFile, GUARDRAILS_FILE_SCHEMA, written, explainGuardrailKey);
+    if (!isObject(guard)) return team;
     const sections = (o: Raw) => (isObject(o.environments) ? o.environments : {});
     const environments = { ...sections(team) };
     for (const [env, s] of Object.entries(sections(guard)))
@@ -99,41 +121,6 @@ export function withGuardrails(
         };
     const top = Object.fromEntries(Object.entries(guard).filter(([k]) => k !== "environments"));
     return { ...team, ...top, ...(Object.keys(environments).length ? { environments } : {}) };
-}
-
-function refuseGuardrailsIn(
-    r: Pick<ConfigReader, "problem">,
-    file: string,
-    guardFile: string,
-    team: Raw,
-): void {
-    const refuse = (at: string, key: string, value: unknown) =>
-        r.problem(
-            `${file}:.${at}${key}`,
-            value,
-            `set by the platform team in ${guardFile} (a team cannot change its own guardrails)`,
-        );
-    for (const key of Object.keys(team).filter(isGuardrail)) refuse("", key, team[key]);
-    for (const [env, s] of Object.entries(isObject(team.environments) ? team.environments : {}))
-        if (isObject(s))
-            for (const key of Object.keys(s).filter(isGuardrail)) refuse(`environments.${env}.`, key, s[key]);
-}
-
-function checkGuardrailKeys(r: Pick<ConfigReader, "problem">, guardFile: string, guard: Raw): void {
-    for (const key of Object.keys(guard))
-        if (key !== "environments" && !isGuardrail(key))
-            r.problem(
-                `${guardFile}:.${key}`,
-                guard[key],
-                unknownKeyAllowed(key, [...GUARDRAIL_KEYS, "environments"]),
-            );
-    for (const [env, s] of Object.entries(isObject(guard.environments) ? guard.environments : {}))
-        for (const key of Object.keys(isObject(s) ? s : {}).filter((k) => !isGuardrail(k)))
-            r.problem(
-                `${guardFile}:.environments.${env}.${key}`,
-                (s as Raw)[key],
-                unknownKeyAllowed(key, GUARDRAIL_KEYS),
-            );
 }
 
 /**

@@ -8,8 +8,11 @@ import type { ConfigReader } from "../../src/config/reader";
 type Problems = Pick<ConfigReader, "problem">;
 import { unknownKeyAllowed } from "../../src/config/suggest";
 import { readYamlFile } from "../../src/config/yamlFile";
-import { orphanGuardrails, withGuardrails } from "./guardrails";
-import { GUARDRAIL_ENVIRONMENT_PROPERTIES, TEAM_ENVIRONMENT_PROPERTIES } from "./teamSchema";
+import { guardrailInTeamFile, orphanGuardrails, withGuardrails } from "./guardrails";
+import { reportSchemaProblems } from "./schemaProblems";
+import { GUARDRAIL_ENVIRONMENT_PROPERTIES, TEAM_ENVIRONMENT_PROPERTIES, teamFileSchema } from "./teamSchema";
+
+const TEAM_FILE_SCHEMA = teamFileSchema();
 
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -77,11 +80,9 @@ export function readTeamFiles(
     return names.map((name) => {
         const path = join(directory, name);
         const file = relative(given.projectDir, path);
-        const raw = readYamlFile(path, file);
-        if (!isObject(raw)) {
-            r.problem(`${file}:`, raw, "a team: an object with at least `name`, `delivery` and `apps`");
-            return { file, raw: {}, origins: new Map() };
-        }
+        const written = readYamlFile(path, file);
+        const raw = reportSchemaProblems(r, file, TEAM_FILE_SCHEMA, written, guardrailInTeamFile(file));
+        if (!isObject(raw)) return { file, raw: {}, origins: new Map() };
         const team = withGuardrails(r, file, raw, given.projectDir);
         return {
             file,
@@ -100,15 +101,8 @@ export function forEnvironment(
     environments: readonly string[],
 ): Raw {
     const { environments: sections, ...team } = raw;
-    if (sections === undefined) return team;
-    if (!isObject(sections)) {
-        r.problem(
-            `${file}:.environments`,
-            sections,
-            `an object of per-environment settings (${environments.join(", ")})`,
-        );
-        return team;
-    }
+    // Shapes are the schema's (checked as the file is read); which environments exist is the stack's.
+    if (!isObject(sections)) return team;
     for (const [name, section] of Object.entries(sections)) {
         if (!environments.includes(name))
             r.problem(
@@ -116,13 +110,6 @@ export function forEnvironment(
                 section,
                 unknownKeyAllowed(name, environments).replace("no such key", "no such environment"),
             );
-        else if (!isObject(section))
-            r.problem(
-                `${file}:.environments.${name}`,
-                section,
-                `an object of ${ENVIRONMENT_KEYS.join(", ")}`,
-            );
-        else checkSectionKeys(r, `${file}:.environments.${name}`, section);
     }
     const section = sections[environment];
     return isObject(section) ? merge(r, `${file}:.environments.${environment}`, team, section) : team;
@@ -183,13 +170,6 @@ export function originReporter<R extends Problems>(
     });
 }
 
-function checkSectionKeys(r: Problems, at: string, section: Raw): void {
-    for (const key of Object.keys(section)) {
-        if (!(ENVIRONMENT_KEYS as readonly string[]).includes(key))
-            r.problem(`${at}.${key}`, section[key], unknownKeyAllowed(key, ENVIRONMENT_KEYS));
-    }
-}
-
 function merge(r: Problems, at: string, team: Raw, section: Raw): Raw {
     const merged: Raw = { ...team };
     for (const key of MERGED_KEYS) {
@@ -204,10 +184,7 @@ function merge(r: Problems, at: string, team: Raw, section: Raw): Raw {
 
 /** Each app's environment settings (`apps: { back: { version: "0.4.2" } }`) over the app of that name. */
 function mergeApps(r: Problems, at: string, apps: unknown, byName: unknown): unknown {
-    if (!isObject(byName)) {
-        r.problem(at, byName, 'an object of app settings by app name, e.g. { back: { version: "0.4.2" } }');
-        return apps;
-    }
+    if (!isObject(byName)) return apps;
     const list = Array.isArray(apps) ? apps : [];
     const names = list.filter(isObject).map((a) => String(a.name));
     for (const name of Object.keys(byName)) {

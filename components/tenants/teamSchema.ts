@@ -26,15 +26,37 @@ const integer = <D extends number | undefined = undefined>(
     ],
 });
 /** A string with its default, which the reader takes from here. */
-const defaulted = <D extends string>(description: string, defaultValue: D) => ({
+const defaulted = <D extends string>(description: string, defaultValue: D, extra: Schema = {}) => ({
     type: "string",
     description,
     default: defaultValue,
+    ...extra,
 });
+/** What a value written in a team file must look like, where a pattern says it (the readers check the rest). */
+export const PATTERNS = {
+    dnsLabel: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+    repository: "^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$",
+    member: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,})$",
+    duration: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$",
+    quantity: "^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$",
+    digest: "^sha256:[0-9a-f]{64}$",
+    commit: "^[0-9a-f]{40}$",
+    // https or ssh, or plain http to a git server on the machine itself, never across a network.
+    gitUrl: "^((https://|ssh://git@)\\S+|http://(127\\.0\\.0\\.1|localhost)(:[0-9]{1,5})?/\\S+)$",
+    relativePath: "^(?!/)(?!.*\\.\\.).*$",
+    kind: "^[A-Z][A-Za-z0-9]*$",
+    objectName: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+    apiVersion: "^([a-z0-9.-]+/)?v[0-9]+[a-z0-9]*$",
+    flowEnd: "^([a-z0-9-]+/)?[a-z0-9-]+$",
+} as const;
+const matching = (pattern: keyof typeof PATTERNS): Schema => ({ pattern: PATTERNS[pattern] });
 /** A Kubernetes quantity: written 2, "2", "500m" or "4Gi"; its default is the reader's. */
 const quantity = <D extends string>(description: string, defaultValue: D) => ({
-    description,
-    anyOf: [{ type: "string" }, { type: "number" }],
+    description: `a resource quantity such as 2, 500m or 4Gi: ${description}`,
+    anyOf: [
+        { type: "string", ...matching("quantity") },
+        { type: "number", minimum: 0 },
+    ],
     default: defaultValue,
 });
 const object = (
@@ -51,12 +73,24 @@ const object = (
 
 /** An app of the team: what its pipeline builds and Flux delivers. */
 export const APP_PROPERTIES = {
-    name: string("DNS label: the HelmRelease, the pods' app.kubernetes.io/name, the pipeline <team>-<app>."),
-    repository: string("The GitHub repository of the app's source and pipeline, owner/repo."),
+    name: string(
+        "a DNS label: the HelmRelease, the pods' app.kubernetes.io/name, the pipeline <team>-<app>.",
+        matching("dnsLabel"),
+    ),
+    repository: string(
+        "the GitHub repository of the app's source and pipeline, as owner/repo.",
+        matching("repository"),
+    ),
     pipelinePath: string("The pipeline's path in the repository (default <app>/ci-pipeline.yml)."),
-    chart: string("helm: the chart's name in the chart repository (default the app's name)."),
+    chart: string(
+        "helm: the chart's name (a DNS label) in the chart repository (default the app's name).",
+        matching("dnsLabel"),
+    ),
     version: string("helm: a semver range (staging) or an exact version (a stack that pins)."),
-    digest: string("helm, a stack that pins: the image digest, sha256: + 64 hex digits."),
+    digest: string(
+        "helm, a stack that pins: the image digest, sha256: followed by 64 lowercase hex digits.",
+        matching("digest"),
+    ),
     pending: {
         type: "boolean",
         description: "helm, a stack that pins: not deployed until its first promotion.",
@@ -68,31 +102,41 @@ export const APP_PROPERTIES = {
 } satisfies Record<string, Schema>;
 
 export const FLOW_PROPERTIES = {
-    from: string("An app of the team, or team/app of another team."),
-    to: string("An app of the team, or team/app of another team."),
+    from: string("an app name of the team, or team/app for another team's app.", matching("flowEnd")),
+    to: string("an app name of the team, or team/app for another team's app.", matching("flowEnd")),
     port: integer("The TCP port (default the target app's).", 1, 65535),
 } satisfies Record<string, Schema>;
 
 export const EGRESS_PROPERTIES = {
     cidr: string("The destination, a CIDR outside the cluster's ranges."),
-    ports: { type: "array", items: integer("A TCP port.", 1, 65535), description: "TCP ports opened." },
+    ports: {
+        type: "array",
+        minItems: 1,
+        items: integer("A TCP port.", 1, 65535),
+        description: "TCP ports opened (at least one: nothing is opened to a whole range).",
+    },
     apps: strings("Only these apps of the team (default all)."),
 } satisfies Record<string, Schema>;
 
 export const HEALTH_CHECK_PROPERTIES = {
-    apiVersion: string("The object's apiVersion."),
-    kind: string("The object's kind."),
-    name: string("The object's name."),
+    apiVersion: string("an apiVersion such as apps/v1 (default apps/v1).", matching("apiVersion")),
+    kind: string("a Kubernetes kind such as Deployment.", matching("kind")),
+    name: string("the object's name.", matching("objectName")),
 } satisfies Record<string, Schema>;
 
 export const GIT_PROPERTIES = {
     url: string(
-        "kustomize: the team's repository (https://..., ssh://git@..., or http:// to 127.0.0.1 or localhost).",
+        "kustomize: the team's repository, an https:// or ssh://git@ URL (http:// only to a git server on this machine: 127.0.0.1 or localhost).",
+        matching("gitUrl"),
     ),
     branch: defaulted("The branch followed.", "main"),
     tag: string("A tag pinned instead of a branch."),
-    commit: string("A commit pinned instead of a branch."),
-    path: defaulted("The overlay applied.", "./"),
+    commit: string("a full 40-character commit SHA, pinned instead of a branch.", matching("commit")),
+    path: defaulted(
+        "the overlay applied, a relative path inside the repository.",
+        "./",
+        matching("relativePath"),
+    ),
     secretName: string("A Secret in the namespace with the credentials of a private repository."),
     healthChecks: {
         type: "array",
@@ -125,13 +169,23 @@ export const LIMIT_PROPERTIES = {
 
 /** What the team sets in its own file. */
 export const TEAM_PROPERTIES = {
-    name: string("DNS label: the namespace, the Azure AD group, the variable group."),
+    name: string(
+        "a DNS label (lowercase letters, digits and '-', at most 63 characters): the namespace, the Azure AD group, the variable group.",
+        matching("dnsLabel"),
+    ),
     delivery: { type: "string", enum: ["helm", "kustomize"], description: "How Flux delivers its apps." },
-    members: strings("Azure AD object ids or UPNs of the team's group."),
+    members: {
+        type: "array",
+        items: string(
+            "an Azure AD object id (GUID) or a user principal name (user@domain).",
+            matching("member"),
+        ),
+        description: "Azure AD object ids or UPNs of the team's group.",
+    },
     apps: {
         type: "array",
         minItems: 1,
-        items: object("An app.", APP_PROPERTIES, ["name"]),
+        items: object("An app.", APP_PROPERTIES, ["name", "repository"]),
         description: "What the team ships, one pipeline each.",
     },
     flows: {
@@ -140,9 +194,17 @@ export const TEAM_PROPERTIES = {
         description: "Network flows allowed; one to another team's app holds when both teams declare it.",
     },
     git: object("kustomize: the repository Flux applies.", GIT_PROPERTIES),
-    interval: defaulted("How often Flux reconciles.", "5m"),
-    timeout: defaulted("How long a reconciliation may take.", "5m"),
-    retryInterval: defaulted("How soon a failed reconciliation is retried.", "1m"),
+    interval: defaulted(
+        "a duration such as 1m, 5m or 1h: how often Flux reconciles.",
+        "5m",
+        matching("duration"),
+    ),
+    timeout: defaulted("a duration: how long a reconciliation may take.", "5m", matching("duration")),
+    retryInterval: defaulted(
+        "a duration: how soon a failed reconciliation is retried.",
+        "1m",
+        matching("duration"),
+    ),
     remediationRetries: integer("helm: install and upgrade retries before rollback.", 0, 10, 3),
     hosts: strings("Host names its Ingresses may claim on the shared ingress (default none)."),
 } satisfies Record<string, Schema>;
@@ -151,17 +213,24 @@ export const TEAM_PROPERTIES = {
 export const GUARDRAIL_PROPERTIES = {
     podSecurity: {
         type: "string",
-        enum: ["restricted", "baseline"],
-        description: "Pod Security level of the namespace (default restricted).",
+        enum: ["restricted", "baseline"] as const,
+        default: "restricted" as const,
+        description: "Pod Security level of the namespace (never privileged).",
     },
     accessRole: {
         type: "string",
-        enum: ["view", "edit", "admin"],
-        description: "The team group's role in its namespace, via Azure RBAC (default edit).",
+        enum: ["view", "edit", "admin"] as const,
+        default: "edit" as const,
+        description: "The team group's role in its namespace, via Azure RBAC.",
     },
     quota: object("The namespace's ResourceQuota.", QUOTA_PROPERTIES),
     limits: object("The namespace's LimitRange.", LIMIT_PROPERTIES),
-    loadBalancers: integer("LoadBalancer Services allowed.", 0, 5, 0),
+    loadBalancers: integer(
+        "how many LoadBalancer Services the team may create, each a public IP outside the ingress (traffic enters through the shared ingress).",
+        0,
+        5,
+        0,
+    ),
     egress: {
         type: "array",
         items: object("A way out of the cluster.", EGRESS_PROPERTIES, ["cidr", "ports"]),

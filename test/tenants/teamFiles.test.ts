@@ -188,6 +188,67 @@ describe("team files (tenants/<team>.yaml)", () => {
             ),
             /dev-team3\.yaml: qouta: .*did you mean "quota"\?/,
         ));
+
+    /** The problems of a run refused for its team files, one line each. */
+    const problemsOf = async (
+        overrides: Record<string, unknown>,
+        stack: (typeof STACKS)[number] = "staging",
+    ) => {
+        const error = await run(stack, overrides).then(
+            () => assert.fail("the plan went through"),
+            (e: Error) => e,
+        );
+        return error.message.split("\n").filter((l) => l.startsWith("  - "));
+    };
+
+    test("a count written as a string is checked as the number, reported once, as written, where its environment writes it", async () => {
+        const file = NEW_TEAM.replace('api: { version: "1.0.0",', 'api: { port: "70000", version: "1.0.0",');
+        assert.deepEqual(
+            (await problemsOf(teams(newTeam(file)), "prod")).map((l) =>
+                l.replace(/^.*dev-team3\.yaml: /, ""),
+            ),
+            [
+                'environments.prod.apps.api.port: got "70000"; allowed: an integer from 1 to 65535: The container port the app listens on.',
+            ],
+        );
+    });
+
+    test("a misspelt key in an environment's app is refused once, with the closest key, and nothing else of that file", async () => {
+        const file = NEW_TEAM.replace(
+            'api: { version: ">=1.0.0 <2.0.0" }',
+            'api: { versoin: ">=1.0.0 <2.0.0" }',
+        );
+        const problems = await problemsOf(teams(newTeam(file)));
+        assert.equal(problems.length, 1, problems.join("\n"));
+        assert.match(
+            problems[0],
+            /dev-team3\.yaml: environments\.staging\.apps\.api\.versoin: got ">=1\.0\.0 <2\.0\.0"; allowed: no such key; did you mean "version"\?/,
+        );
+    });
+
+    test("one mistake, one error: a team file the schema refuses is not blamed again in the file whose flows name that team", async () => {
+        const flow = (from: string, to: string) => `flows:\n  - { from: ${from}, to: ${to}, port: 8080 }\n`;
+        const caller = NEW_TEAM.replace("environments:", `${flow("api", "dev-team4/api")}environments:`);
+        const broken = NEW_TEAM.replace("dev-team3", "dev-team4")
+            .replace("one-kubernetes/dev-team3", "one-kubernetes/dev-team4")
+            .replace("environments:", `interval: 5 minutes\n${flow("dev-team3/api", "api")}environments:`);
+        const problems = await problemsOf(teams({ ...newTeam(caller), "dev-team4.yaml": broken }));
+        assert.equal(problems.length, 1, problems.join("\n"));
+        assert.match(
+            problems[0],
+            /dev-team4\.yaml: interval: got "5 minutes"; allowed: a duration such as 1m, 5m or 1h/,
+        );
+    });
+
+    test("a list where the schema wants an object is one error at that key, none for what it holds", async () => {
+        const file = NEW_TEAM.replace('      api: { version: ">=1.0.0 <2.0.0" }', "      - api");
+        assert.deepEqual(
+            (await problemsOf(teams(newTeam(file)))).map((l) => l.replace(/^.*dev-team3\.yaml: /, "")),
+            [
+                'environments.staging.apps: got ["api"]; allowed: an object: Settings by app name, over the app\'s own (e.g. { back: { version: "0.4.2" } }).',
+            ],
+        );
+    });
 });
 
 describe("team files: the kits' templates (npm run team -- add)", () => {

@@ -38,7 +38,7 @@ type Property = {
     items?: Property;
     properties?: Record<string, Property>;
     anyOf?: Property[];
-    enum?: unknown[];
+    enum?: readonly unknown[];
 };
 
 function typeOf(p: Property): string {
