@@ -14,6 +14,7 @@ import {
     PATTERNS,
     QUOTA_PROPERTIES,
     TEAM_PROPERTIES,
+    WrittenTeam,
     defaultsOf,
 } from "./teamSchema";
 
@@ -229,7 +230,10 @@ export const DEFAULT_LIMITS = defaultsOf(LIMIT_PROPERTIES) as unknown as TenantL
  * environment's section and its guardrails merged in: the readers below check only what the schema
  * cannot say (a policy per stack, names across apps and teams, quantities against each other).
  */
-type Raw = Record<string, any>;
+type App = WrittenTeam["apps"][number];
+type Git = NonNullable<WrittenTeam["git"]>;
+/** Counts and quantities as written (a quantity may be 2 or "2"). */
+type Amounts = Readonly<Record<string, string | number | undefined>>;
 
 /** A key's value, or its schema default. */
 const given = <T>(value: unknown, property: { readonly default?: T }): NonNullable<T> =>
@@ -261,7 +265,12 @@ export function readTenantsConfig(r: ConfigReader, source: TeamSource): TenantsC
     const readable = files.filter((f) => !refused(f.file));
     // Problems name where the value was written: the environment section, or the guardrails file.
     const tenants = readable.map(({ file, raw, origins }) =>
-        readTenant(originReporter(guardrailReporter(r, file), file, origins), raw, `${file}:`, versionPolicy),
+        readTenant(
+            originReporter(guardrailReporter(r, file), file, origins),
+            raw as WrittenTeam, // it holds its schema: a file that does not is not read
+            `${file}:`,
+            versionPolicy,
+        ),
     );
     const unread = files.filter((f) => refused(f.file)).map((f) => String(f.raw.name));
     checkTenantSet(
@@ -280,13 +289,13 @@ export function readTenantsConfig(r: ConfigReader, source: TeamSource): TenantsC
 
 function readTenant(
     r: ConfigReader,
-    t: Raw,
+    t: WrittenTeam,
     at: string,
     policy: TenantsConfig["versionPolicy"],
 ): TenantConfig {
     const name = readTeamName(r, t.name, `${at}.name`);
     const delivery = t.delivery as DeliveryKind;
-    const apps = (t.apps as Raw[]).map((a, i) => readApp(r, a, `${at}.apps[${i}]`, delivery, policy));
+    const apps = t.apps.map((a, i) => readApp(r, a, `${at}.apps[${i}]`, delivery, policy));
     checkAppSet(r, apps, at);
     const limits = readLimits(r, t.limits ?? {}, `${at}.limits`);
     const common: TenantCommon = {
@@ -296,7 +305,7 @@ function readTenant(
         members: t.members ?? [],
         quota: readQuota(r, t.quota ?? {}, `${at}.quota`, limits),
         limits,
-        flows: (t.flows ?? []).map((f: Raw) => ({ from: f.from, to: f.to, port: f.port ?? 0 })),
+        flows: (t.flows ?? []).map((f) => ({ from: f.from, to: f.to, port: f.port ?? 0 })),
         interval: given(t.interval, TEAM_PROPERTIES.interval),
         timeout: given(t.timeout, TEAM_PROPERTIES.timeout),
         retryInterval: given(t.retryInterval, TEAM_PROPERTIES.retryInterval),
@@ -325,11 +334,11 @@ function readTeamName(r: ConfigReader, name: string, at: string): string {
 /** What the team may expose (host names, load balancers) and reach outside the cluster (egress). */
 function readExposure(
     r: ConfigReader,
-    t: Raw,
+    t: WrittenTeam,
     at: string,
     apps: readonly string[],
 ): Pick<TenantCommon, "hosts" | "loadBalancers" | "egress" | "certificates"> {
-    const hosts: string[] = t.hosts ?? [];
+    const hosts = t.hosts ?? [];
     hosts.forEach((host, i) => {
         if (!isDnsName(host))
             r.problem(
@@ -339,8 +348,8 @@ function readExposure(
             );
         else if (hosts.indexOf(host) !== i) r.problem(`${at}.hosts[${i}]`, host, "host names listed once");
     });
-    const egress = (t.egress ?? []).map((e: Raw, i: number) => readEgress(r, e, `${at}.egress[${i}]`, apps));
-    const certificates: string[] = t.certificates ?? [];
+    const egress = (t.egress ?? []).map((e, i) => readEgress(r, e, `${at}.egress[${i}]`, apps));
+    const certificates = t.certificates ?? [];
     certificates.forEach((uri, i) => {
         if (!KEY_VAULT_CERTIFICATE.test(uri))
             r.problem(
@@ -361,10 +370,15 @@ function readExposure(
 const KEY_VAULT_CERTIFICATE =
     /^https:\/\/[a-z0-9-]{3,24}\.vault\.azure\.net\/certificates\/[A-Za-z0-9-]{1,127}$/i;
 
-function readEgress(r: ConfigReader, e: Raw, at: string, apps: readonly string[]): EgressConfig {
+function readEgress(
+    r: ConfigReader,
+    e: NonNullable<WrittenTeam["egress"]>[number],
+    at: string,
+    apps: readonly string[],
+): EgressConfig {
     const problem = egressCidrProblem(e.cidr);
     if (problem) r.problem(`${at}.cidr`, e.cidr, problem);
-    const from: string[] = e.apps ?? [];
+    const from = e.apps ?? [];
     from.forEach((app, i) => {
         if (!apps.includes(app))
             r.problem(`${at}.apps[${i}]`, app, `an app of the team (${apps.join(", ")})`);
@@ -379,7 +393,7 @@ function byDelivery(
         common: TenantCommon;
         delivery: DeliveryKind;
         apps: readonly HelmAppConfig[];
-        git: Raw | undefined;
+        git: Git | undefined;
         at: string;
         policy: TenantsConfig["versionPolicy"];
     },
@@ -415,7 +429,7 @@ function withoutChart(app: HelmAppConfig): AppConfig {
 }
 
 /** Read as a helm app in every case, so `checkAppSet` sees one shape; kustomize apps are refused helm keys. */
-function readApp(r: ConfigReader, a: Raw, at: string, delivery: DeliveryKind, policy: string): HelmAppConfig {
+function readApp(r: ConfigReader, a: App, at: string, delivery: DeliveryKind, policy: string): HelmAppConfig {
     if (delivery === "kustomize") {
         for (const key of HELM_APP_KEYS) {
             if (a[key] !== undefined)
@@ -445,7 +459,7 @@ function readApp(r: ConfigReader, a: Raw, at: string, delivery: DeliveryKind, po
 /** A helm app's chart version and image digest, or `pending: true` (not deployed here until promoted). */
 function readPin(
     r: ConfigReader,
-    a: Raw,
+    a: App,
     at: string,
     policy: string,
 ): { version?: string; digest?: string; pending?: boolean } {
@@ -517,7 +531,7 @@ function checkPinnedGit(
 
 function readGit(
     r: ConfigReader,
-    git: Raw,
+    git: Git,
     at: string,
     policy: TenantsConfig["versionPolicy"],
 ): TenantGitSource {
@@ -542,7 +556,7 @@ function readGit(
         ...(pending ? { pending } : {}),
         path: given(git.path, GIT_PROPERTIES.path),
         secretName: git.secretName,
-        healthChecks: (git.healthChecks ?? []).map((c: Raw) => ({
+        healthChecks: (git.healthChecks ?? []).map((c) => ({
             apiVersion: c.apiVersion ?? "apps/v1",
             kind: c.kind,
             name: c.name,
@@ -558,7 +572,7 @@ const QUOTA_PER_POD = [
 ] as const satisfies readonly (readonly [keyof TenantQuota, keyof TenantLimits])[];
 
 /** Quantities as strings (`2` and `"2"` alike), the schema's defaults for keys not given. */
-const quantities = <T>(defaults: T, written: Raw): T =>
+const quantities = <T>(defaults: T, written: Amounts): T =>
     Object.fromEntries(
         Object.entries({ ...defaults, ...written }).map(([k, v]) => [
             k,
@@ -566,7 +580,7 @@ const quantities = <T>(defaults: T, written: Raw): T =>
         ]),
     ) as T;
 
-function readQuota(r: ConfigReader, written: Raw, at: string, limits: TenantLimits): TenantQuota {
+function readQuota(r: ConfigReader, written: Amounts, at: string, limits: TenantLimits): TenantQuota {
     const quota = quantities(DEFAULT_QUOTA, written);
     checkQuotaHoldsPods(r, at, quota, limits);
     return quota;
@@ -592,7 +606,7 @@ const REQUEST_WITHIN_LIMIT = [
     ["defaultRequestEphemeralStorage", "defaultEphemeralStorage"],
 ] as const satisfies readonly (readonly [keyof TenantLimits, keyof TenantLimits])[];
 
-function readLimits(r: ConfigReader, written: Raw, at: string): TenantLimits {
+function readLimits(r: ConfigReader, written: Amounts, at: string): TenantLimits {
     const limits = quantities(DEFAULT_LIMITS, written);
     for (const [request, limit] of REQUEST_WITHIN_LIMIT) {
         if (quantity(limits[request]) > quantity(limits[limit])) {

@@ -5,12 +5,16 @@
 // declare, capacity, CODEOWNERS, a prod pin) stay in the readers, each with its message.
 type Schema = Readonly<Record<string, unknown>>;
 
-const string = (description: string, extra: Schema = {}): Schema => ({
-    type: "string",
+const string = (description: string, extra: Schema = {}) => ({
+    type: "string" as const,
     description,
     ...extra,
 });
-const strings = (description: string): Schema => ({ type: "array", items: { type: "string" }, description });
+const strings = (description: string) => ({
+    type: "array" as const,
+    items: { type: "string" as const },
+    description,
+});
 /** A count or a port: written 8080 or "8080" alike. */
 const integer = <D extends number | undefined = undefined>(
     description: string,
@@ -21,13 +25,13 @@ const integer = <D extends number | undefined = undefined>(
     description,
     ...(defaultValue === undefined ? {} : { default: defaultValue as D }),
     anyOf: [
-        { type: "integer", minimum, ...(maximum === undefined ? {} : { maximum }) },
-        { type: "string", pattern: "^[0-9]+$" },
-    ],
+        { type: "integer" as const, minimum, ...(maximum === undefined ? {} : { maximum }) },
+        { type: "string" as const, pattern: "^[0-9]+$" },
+    ] as const,
 });
 /** A string with its default, which the reader takes from here. */
 const defaulted = <D extends string>(description: string, defaultValue: D, extra: Schema = {}) => ({
-    type: "string",
+    type: "string" as const,
     description,
     default: defaultValue,
     ...extra,
@@ -56,20 +60,52 @@ const quantity = <D extends string>(description: string, defaultValue: D) => ({
     anyOf: [
         { type: "string", ...matching("quantity") },
         { type: "number", minimum: 0 },
-    ],
+    ] as const,
     default: defaultValue,
 });
-const object = (
+const object = <P extends Record<string, Schema>, R extends keyof P & string = never>(
     description: string,
-    properties: Record<string, Schema>,
-    required: string[] = [],
-): Schema => ({
+    properties: P,
+    required: R[] = [],
+): { type: "object"; description: string; properties: P; additionalProperties: false; required?: R[] } => ({
     type: "object",
     description,
     properties,
     additionalProperties: false,
     ...(required.length > 0 ? { required } : {}),
 });
+
+/**
+ * What a schema admits, as a TypeScript type: what the readers take once a file holds its schema
+ * (counts as numbers: `withCounts` reads "8080" as 8080). Covers the keywords used here.
+ */
+export type FromSchema<S> = S extends { readonly enum: readonly (infer E)[] }
+    ? E
+    : S extends { readonly anyOf: readonly [{ readonly type: "integer" }, ...unknown[]] }
+      ? number
+      : S extends { readonly anyOf: readonly unknown[] }
+        ? string | number
+        : S extends { readonly type: "string" }
+          ? string
+          : S extends { readonly type: "boolean" }
+            ? boolean
+            : S extends { readonly type: "array"; readonly items: infer I }
+              ? readonly FromSchema<I>[]
+              : S extends {
+                      readonly type: "object";
+                      readonly properties: infer P;
+                      readonly required?: (infer R)[];
+                  }
+                ? FromProperties<P, R & keyof P>
+                : S extends { readonly type: "object"; readonly additionalProperties: infer A extends object }
+                  ? Readonly<Record<string, FromSchema<A>>>
+                  : S extends { readonly type: "object" }
+                    ? Readonly<Record<string, unknown>>
+                    : unknown;
+/** An object of `properties`, the `required` ones present. */
+export type FromProperties<P, R extends keyof P = never> = {
+    readonly [K in Exclude<keyof P, R>]?: FromSchema<P[K]>;
+} & { readonly [K in R]: FromSchema<P[K]> };
 
 /** An app of the team: what its pipeline builds and Flux delivers. */
 export const APP_PROPERTIES = {
@@ -78,7 +114,7 @@ export const APP_PROPERTIES = {
         matching("dnsLabel"),
     ),
     repository: string(
-        "the GitHub repository of the app's source and pipeline, as owner/repo.",
+        "the app's GitHub repository as owner/repo: its source and pipeline.",
         matching("repository"),
     ),
     pipelinePath: string("The pipeline's path in the repository (default <app>/ci-pipeline.yml)."),
@@ -92,13 +128,16 @@ export const APP_PROPERTIES = {
         matching("digest"),
     ),
     pending: {
-        type: "boolean",
+        type: "boolean" as const,
         description: "helm, a stack that pins: not deployed until its first promotion.",
     },
-    web: { type: "boolean", description: "The shared ingress may reach the app's pods (default false)." },
+    web: {
+        type: "boolean" as const,
+        description: "The shared ingress may reach the app's pods (default false).",
+    },
     port: integer("The container port the app listens on.", 1, 65535, 8080),
     dependsOn: strings("helm: apps of the team released first."),
-    values: { type: "object", description: "helm: values passed to the chart." },
+    values: { type: "object" as const, description: "helm: values passed to the chart." },
 } satisfies Record<string, Schema>;
 
 export const FLOW_PROPERTIES = {
@@ -110,7 +149,7 @@ export const FLOW_PROPERTIES = {
 export const EGRESS_PROPERTIES = {
     cidr: string("The destination, a CIDR outside the cluster's ranges."),
     ports: {
-        type: "array",
+        type: "array" as const,
         minItems: 1,
         items: integer("A TCP port.", 1, 65535),
         description: "TCP ports opened (at least one: nothing is opened to a whole range).",
@@ -139,12 +178,12 @@ export const GIT_PROPERTIES = {
     ),
     secretName: string("A Secret in the namespace with the credentials of a private repository."),
     healthChecks: {
-        type: "array",
-        items: object("An object the Kustomization waits for.", HEALTH_CHECK_PROPERTIES),
+        type: "array" as const,
+        items: object("An object the Kustomization waits for.", HEALTH_CHECK_PROPERTIES, ["kind", "name"]),
         description: "Only these objects are waited for (default every object applied).",
     },
     pending: {
-        type: "boolean",
+        type: "boolean" as const,
         description: "A stack that pins: nothing applied until the first promotion.",
     },
 } satisfies Record<string, Schema>;
@@ -173,9 +212,13 @@ export const TEAM_PROPERTIES = {
         "a DNS label (lowercase letters, digits and '-', at most 63 characters): the namespace, the Azure AD group, the variable group.",
         matching("dnsLabel"),
     ),
-    delivery: { type: "string", enum: ["helm", "kustomize"], description: "How Flux delivers its apps." },
+    delivery: {
+        type: "string",
+        enum: ["helm", "kustomize"] as const,
+        description: "How Flux delivers its apps.",
+    },
     members: {
-        type: "array",
+        type: "array" as const,
         items: string(
             "an Azure AD object id (GUID) or a user principal name (user@domain).",
             matching("member"),
@@ -183,17 +226,17 @@ export const TEAM_PROPERTIES = {
         description: "Azure AD object ids or UPNs of the team's group.",
     },
     apps: {
-        type: "array",
+        type: "array" as const,
         minItems: 1,
         items: object("An app.", APP_PROPERTIES, ["name", "repository"]),
         description: "What the team ships, one pipeline each.",
     },
     flows: {
-        type: "array",
+        type: "array" as const,
         items: object("A flow { from, to, port }.", FLOW_PROPERTIES, ["from", "to"]),
         description: "Network flows allowed; one to another team's app holds when both teams declare it.",
     },
-    git: object("kustomize: the repository Flux applies.", GIT_PROPERTIES),
+    git: object("kustomize: the repository Flux applies.", GIT_PROPERTIES, ["url"]),
     interval: defaulted(
         "a duration such as 1m, 5m or 1h: how often Flux reconciles.",
         "5m",
@@ -232,7 +275,7 @@ export const GUARDRAIL_PROPERTIES = {
         0,
     ),
     egress: {
-        type: "array",
+        type: "array" as const,
         items: object("A way out of the cluster.", EGRESS_PROPERTIES, ["cidr", "ports"]),
         description: "Destinations outside the cluster its pods may reach (default none).",
     },
@@ -251,11 +294,11 @@ export function defaultsOf(
 /** What an environment's section of the team file may change. */
 export const TEAM_ENVIRONMENT_PROPERTIES = {
     apps: {
-        type: "object",
+        type: "object" as const,
         description: 'Settings by app name, over the app\'s own (e.g. { back: { version: "0.4.2" } }).',
         additionalProperties: object("An app's settings here.", APP_PROPERTIES),
     },
-    git: { ...TEAM_PROPERTIES.git, description: "Over the team's git, key by key." },
+    git: object("Over the team's git, key by key.", GIT_PROPERTIES),
     hosts: { ...TEAM_PROPERTIES.hosts, description: "Replaces the team's hosts." },
 } satisfies Record<string, Schema>;
 
@@ -309,3 +352,9 @@ export function guardrailsFileSchema(): Schema {
         }),
     };
 }
+
+/** A team as the readers take it: its file, its environment's section and its guardrails merged, schema-valid. */
+export type WrittenTeam = FromProperties<
+    typeof TEAM_PROPERTIES & typeof GUARDRAIL_PROPERTIES,
+    "name" | "delivery" | "apps"
+>;

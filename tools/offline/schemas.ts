@@ -37,7 +37,7 @@ type Property = {
     default?: unknown;
     items?: Property;
     properties?: Record<string, Property>;
-    anyOf?: Property[];
+    anyOf?: readonly Property[];
     enum?: readonly unknown[];
 };
 
