@@ -244,8 +244,8 @@ function environmentExports(steps: {
         // Each team's CI identity (application, client id, service principal), by team.
         ciIdentities: identities.ciIdentities,
         chartRepositoryKind: charts.kind,
-        // Each team's ChartMuseum push credential, by team (none with acr-oci): only its own CI gets it.
-        chartPushCredentials: pulumi.secret(charts.kind === "chartmuseum" ? charts.pushCredentials : {}),
+        // Each team's ChartMuseum push token, by team (none with acr-oci): only its own CI gets it.
+        chartPushTokens: pulumi.secret(charts.kind === "chartmuseum" ? charts.pushTokens : {}),
     };
 }
 

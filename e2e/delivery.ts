@@ -2,12 +2,15 @@
 // repository (e2e/servers/chartRepository.ts), a git server over smart HTTP holding the fleet
 // (e2e/servers/gitHttp.ts), and a team's chart built from the Helm starter kit with the helm built
 // here, packaged and pushed as the pipeline does (helm lint --strict, helm package, POST
-// /api/<team>/charts with the team's credential).
+// /api/<team>/charts with the team's token as a bearer header).
 import { execFileSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { clusterKustomizationYaml } from "../components/flux/manifests";
+import { chartMuseumPublicKeySecret } from "../components/charts/manifests";
+import { CHARTMUSEUM_BEARER_AUTH, signChartPushToken } from "../components/charts/pushTokens";
 import { binary } from "./toolchain/cache";
 import { ControlPlane } from "./cluster/controlPlane";
 import { E2eError, freePort, startProcess, waitFor } from "./cluster/processes";
@@ -23,8 +26,8 @@ export interface DeliveryServers {
     /** The fleet repository's URL, as Flux clones it. */
     readonly fleetUrl: string;
     readonly gitRoot: string;
-    /** Each team's push credential, user:password. */
-    readonly credentials: Record<string, string>;
+    /** Each team's push token, as the program signs it (components/charts/pushTokens.ts). */
+    readonly tokens: Record<string, string>;
 }
 
 function git(args: string[], cwd?: string): string {
@@ -51,8 +54,7 @@ export async function startDeliveryServers(
     const gitRoot = path.join(cp.runDir, "git");
     fs.mkdirSync(charts, { recursive: true });
     fs.mkdirSync(gitRoot, { recursive: true });
-    const credentials = Object.fromEntries(teams.map((t) => [t, `${t}:push-${t}-e2e`]));
-    fs.writeFileSync(path.join(charts, "credentials.json"), JSON.stringify(credentials));
+    const tokens = platformSigning(charts, teams);
     const [chartPort, gitPort] = [await freePort(), await freePort()];
     // e2e/servers/<script> <root> <port>, run by this node with the project's TypeScript hook.
     const server = (name: string, script: string, root: string, port: number) =>
@@ -75,7 +77,24 @@ export async function startDeliveryServers(
         process: gitServer,
     });
     seedFleet(gitRoot, stack);
-    return { chartRepositoryUrl, fleetUrl: `http://127.0.0.1:${gitPort}/fleet.git`, gitRoot, credentials };
+    return { chartRepositoryUrl, fleetUrl: `http://127.0.0.1:${gitPort}/fleet.git`, gitRoot, tokens };
+}
+
+/**
+ * What the ChartMuseum component does, in the form it does it, for a repository this run serves: an
+ * RSA 3072 key in the formats of the tls provider's PrivateKey (PKCS#1 private, PKIX public), the
+ * public half written where the stand-in reads it, with the program's Secret builder, and each team's
+ * token signed by the program's own function. (A cluster stack runs no ChartMuseum, and the e2e's
+ * toolchain has no tls provider, so the key is made here, not by `up`.)
+ */
+function platformSigning(root: string, teams: string[]): Record<string, string> {
+    const pair = generateKeyPairSync("rsa", { modulusLength: 3072 });
+    const privateKeyPem = pair.privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+    const publicKeyPem = pair.publicKey.export({ type: "spki", format: "pem" }).toString();
+    const secret = chartMuseumPublicKeySecret("chartmuseum", publicKeyPem);
+    const file = CHARTMUSEUM_BEARER_AUTH.publicKeyFile;
+    fs.writeFileSync(path.join(root, file), String((secret.stringData as Record<string, string>)[file]));
+    return Object.fromEntries(teams.map((t) => [t, signChartPushToken(privateKeyPem, t)]));
 }
 
 /** fleet.git with the cluster folder Pulumi seeds on GitHub for an environment. */
@@ -95,7 +114,7 @@ function seedFleet(gitRoot: string, stack: string): void {
 
 /**
  * The starter kit's chart, renamed to the app (what a team does when it copies the kit), linted,
- * packaged at `version` and pushed to the team's repository with its credential.
+ * packaged at `version` and pushed to the team's repository with its token.
  */
 export async function publishKitChart(
     servers: DeliveryServers,
@@ -117,7 +136,7 @@ export async function publishKitChart(
     const response = await fetch(`${servers.chartRepositoryUrl}/api/${team}/charts`, {
         method: "POST",
         body: fs.readFileSync(tgz),
-        headers: { authorization: `Basic ${Buffer.from(servers.credentials[team]).toString("base64")}` },
+        headers: { authorization: `Bearer ${servers.tokens[team]}` },
     });
     if (response.status !== 201)
         throw new E2eError(

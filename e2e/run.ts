@@ -9,6 +9,7 @@
 import { Stack } from "@pulumi/pulumi/automation";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { OTHER, TEAM, attempts, deployment, impersonation, mismatch } from "./attacks";
@@ -19,6 +20,8 @@ import { DeliveryServers, publishKitChart, seedKustomizeApp, startDeliveryServer
 import { Changes, REGISTRY, STACK, changedOnly, platformStack } from "./platform";
 import { Report, runDirectory } from "./report";
 import { HELM_REPOSITORY_NAME } from "../components/tenants/delivery/helm";
+import { signChartPushToken } from "../components/charts/pushTokens";
+import { generateKeyPairSync } from "node:crypto";
 
 const FLAGS = ["--keep", "--help"];
 const args = process.argv.slice(2);
@@ -188,6 +191,58 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
     test("pulumi preview --expect-no-changes passes", async () => {
         const result = await stack.preview({ expectNoChanges: true });
         assert.deepEqual(changedOnly(result.changeSummary), {});
+    });
+
+    describe("as a team, ChartMuseum's own push check (the stand-in checks as ChartMuseum's sources do)", () => {
+        // One connection per request (no pool): a pooled socket the server closes while the sync
+        // kubectl waits below block the event loop would fail the next push with "other side closed".
+        const call = (method: string, path: string, authorization?: string) =>
+            new Promise<{ status: number; body: string }>((resolve, reject) => {
+                const headers = authorization ? { authorization } : {};
+                const url = `${servers.chartRepositoryUrl}${path}`;
+                const request = http.request(url, { method, headers, agent: false }, (response) => {
+                    const chunks: Buffer[] = [];
+                    response.on("data", (c: Buffer) => chunks.push(c));
+                    response.on("end", () =>
+                        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+                    );
+                });
+                request.on("error", reject);
+                request.end(method === "POST" ? "not a chart: refused before it is read" : undefined);
+            });
+        const push = async (repo: string, authorization?: string, method = "POST", suffix = "") =>
+            (await call(method, `/api/${repo}/charts${suffix}`, authorization)).status;
+        test("attack: the other team's token is refused on the team's repository", async () => {
+            assert.equal(await push(TEAM, `Bearer ${servers.tokens[OTHER]}`), 401);
+        });
+        test("attack: deleting a team's chart is refused to every token, its own included (no delete route)", async () => {
+            for (const who of [OTHER, TEAM])
+                assert.equal(
+                    await push(
+                        TEAM,
+                        `Bearer ${servers.tokens[who]}`,
+                        "DELETE",
+                        `/${HELM_APPS[0]}/${FIRST_VERSION}`,
+                    ),
+                    404,
+                );
+        });
+        test("attack: a token for the team signed by another key is refused", async () => {
+            const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+            const forged = signChartPushToken(
+                other.export({ type: "pkcs1", format: "pem" }).toString(),
+                TEAM,
+            );
+            assert.equal(await push(TEAM, `Bearer ${forged}`), 401);
+        });
+        test("attack: a push without a token is refused", async () => {
+            assert.equal(await push(TEAM), 401);
+        });
+        test("a read needs no token (Flux's HelmRepository reads anonymously)", async () => {
+            const index = await call("GET", `/${TEAM}/index.yaml`);
+            assert.equal(index.status, 200);
+            assert.match(index.body, new RegExp(`${HELM_APPS[0]}:`));
+        });
     });
 
     describe("as a team, the real API server", () => {

@@ -12,10 +12,10 @@ export type ChartSource =
           readonly kind: "chartmuseum";
           /** In-cluster URL of ChartMuseum, e.g. http://chartmuseum.chartmuseum.svc:8080; a team's repository is `<url>/<team>`. */
           readonly url: pulumi.Output<string>;
-          /** URL CI pushes charts to (`<pushUrl>/api/charts`). */
+          /** URL CI pushes charts to (`<pushUrl>/api/<team>/charts`). */
           readonly pushUrl: pulumi.Output<string>;
-          /** Each team's push credential (basic auth), by team name; secret. Only that team's CI gets it. */
-          readonly pushCredentials: pulumi.Output<Record<string, PushCredential>>;
+          /** Each team's push token (ChartMuseum bearer auth), by team name; secret. Only that team's CI gets it. */
+          readonly pushTokens: pulumi.Output<Record<string, string>>;
           /** Namespace ChartMuseum runs in, so network policies can name it. */
           readonly namespace: string;
       }
@@ -24,12 +24,6 @@ export type ChartSource =
           /** The registry, `oci://<loginServer>`; a team's charts live under `oci://<loginServer>/<team>/helm`. */
           readonly url: pulumi.Output<string>;
       };
-
-/** A basic-auth pair a team's CI pushes charts with. */
-export interface PushCredential {
-    readonly username: string;
-    readonly password: string;
-}
 
 /** Path under a team's registry path where its charts live as OCI artifacts: `oci://<loginServer>/<team>/helm/<chart>`. */
 export const ACR_CHART_PATH = "helm";
@@ -73,7 +67,7 @@ export function externalChartSource(url: string, namespace: string): ChartSource
         kind: "chartmuseum",
         url: pulumi.output(url),
         pushUrl: pulumi.output(url),
-        pushCredentials: pulumi.output<Record<string, PushCredential>>({}),
+        pushTokens: pulumi.output<Record<string, string>>({}),
         namespace,
     };
 }

@@ -4,7 +4,8 @@ import type * as pulumi from "@pulumi/pulumi";
 
 const SOURCE_API = "source.toolkit.fluxcd.io/v1";
 // Provider and Alert are still v1beta3 in notification-controller v1.9 (Flux 2.9): its api/v1 serves
-// only Receiver (fluxcd/notification-controller v1.9.3, 0b6fcb1, api/v1 and api/v1beta3).
+// only Receiver (fluxcd/notification-controller v1.9.0 and v1.9.3 (0b6fcb1): api/v1 holds
+// receiver_types.go alone), so v1beta3 is the highest version served for them.
 const NOTIFICATION_API = "notification.toolkit.fluxcd.io/v1beta3";
 
 /** API version of each Flux kind the platform creates or watches. */
@@ -76,6 +77,40 @@ export function gitRepository(args: {
     });
 }
 
+/** The conditions a Gateway API object reports for its current generation (`c.observedGeneration`). */
+const current = (type: string, status: "True" | "False") =>
+    `c.type == '${type}' && c.status == '${status}' && c.observedGeneration == metadata.generation`;
+
+/**
+ * Health of the objects kstatus cannot judge, for every Kustomization the platform writes
+ * (kustomize-controller v1.9 `spec.healthCheckExprs`, fluxcd/pkg apis/kustomize CustomHealthCheck:
+ * apiVersion, kind, current, failed, inProgress; evaluated only with `wait` or `healthChecks`, in the
+ * order inProgress, failed, current, and InProgress when none holds). kstatus reads a top-level
+ * `status.conditions` Ready/Reconciling/Stalled: a Gateway API HTTPRoute reports per parent
+ * (`status.parents[].conditions` Accepted, ResolvedRefs) and a Gateway reports Accepted/Programmed,
+ * so kstatus calls both Current at once, even a route its Gateway refused. Here a route is healthy when
+ * every parent accepted it and resolved its backends, and failed at once when a parent refused it
+ * (`Accepted: False`, e.g. a hostname its listener does not allow); a Gateway is healthy when accepted
+ * and programmed, failed when refused. What may be transient (`ResolvedRefs: False` while a Service
+ * appears, `Programmed: False` while an address is assigned) keeps the wait going until the
+ * Kustomization's timeout. Conditions count for the current generation only. Until the gateway writes
+ * a status the expressions cannot be evaluated (Unknown), and the wait goes on.
+ */
+export const HEALTH_CHECK_EXPRS = [
+    {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        current: `status.parents.size() > 0 && status.parents.all(p, p.conditions.exists(c, ${current("Accepted", "True")}) && p.conditions.exists(c, ${current("ResolvedRefs", "True")}))`,
+        failed: `status.parents.exists(p, p.conditions.exists(c, ${current("Accepted", "False")}))`,
+    },
+    {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "Gateway",
+        current: `status.conditions.exists(c, ${current("Accepted", "True")}) && status.conditions.exists(c, ${current("Programmed", "True")})`,
+        failed: `status.conditions.exists(c, ${current("Accepted", "False")})`,
+    },
+] as const;
+
 /** What a Kustomization waits for after applying: every object, or the listed ones. */
 export type Health =
     | { readonly wait: true }
@@ -103,6 +138,7 @@ export function kustomization(args: {
         ...(args.targetNamespace ? { targetNamespace: args.targetNamespace } : {}),
         ...(args.timeout ? { timeout: args.timeout } : {}),
         ...(args.health ?? {}),
+        healthCheckExprs: HEALTH_CHECK_EXPRS,
     });
 }
 

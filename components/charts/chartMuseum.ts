@@ -1,21 +1,22 @@
 import * as storage from "@pulumi/azure-native/storage";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import { createHash } from "node:crypto";
 import { availabilityZones } from "../../src/azureRegions";
 import {
     CHARTMUSEUM_CHART_REPO,
     CHARTMUSEUM_CONTAINER,
     CHARTMUSEUM_PORT,
-    CHARTMUSEUM_PUSH_USER,
     CHARTMUSEUM_RELEASE,
-    chartMuseumAuthSecret,
     chartMuseumNetworkPolicy,
+    chartMuseumPublicKeySecret,
     chartMuseumTeamIngress,
     chartMuseumValues,
     pushUrl,
 } from "./manifests";
-import { ChartSource, PushCredential, acrOciChartSource } from "../../src/charts";
+import { signChartPushToken } from "./pushTokens";
+import { ChartSource, acrOciChartSource } from "../../src/charts";
 import type { ChartMuseumConfig, ChartRepositoryConfig } from "./config";
 import { CHARTMUSEUM_NAMESPACE } from "../../src/namespaces";
 
@@ -40,24 +41,25 @@ export interface ChartMuseumArgs {
     readonly dnsLabel: string;
     /** Tags put on the Azure resources. */
     readonly tags: Readonly<Record<string, string>>;
-    /** The teams: each gets its own repository (`/<team>`), push credential and (ingress) Ingress. */
+    /** The teams: each gets its own repository (`/<team>`), push token and (ingress) Ingress. */
     readonly teams: readonly string[];
 }
 
 /**
  * ChartMuseum, the workshop's chart repository, done properly: its own namespace (Pod Security
  * `restricted`), charts in a private Azure blob container (TLS 1.2, no public access), the official
- * chart pinned, basic auth on pushes with a generated password, credentials only through a Kubernetes
- * Secret in its own namespace, anonymous reads reachable in-cluster by Flux's source-controller only,
- * and from outside only the push endpoint (`ingress`) or the CIDR-restricted Service (`loadbalancer`).
+ * chart pinned, every push checked by ChartMuseum itself against a per-team token the platform signs
+ * (bearer auth), the storage key only through a Kubernetes Secret in its own namespace, anonymous reads
+ * reachable in-cluster by Flux's source-controller only, and from outside only the push endpoint
+ * (`ingress`) or the CIDR-restricted Service (`loadbalancer`).
  */
 export class ChartMuseum extends pulumi.ComponentResource {
     /** In-cluster URL Flux's HelmRepository reads. */
     readonly url: pulumi.Output<string>;
     /** URL CI pushes to (`<pushUrl>/api/<team>/charts`). */
     readonly pushUrl: pulumi.Output<string>;
-    /** Each team's push credential, by team; secret. */
-    readonly pushCredentials: pulumi.Output<Record<string, PushCredential>>;
+    /** Each team's push token, by team; secret. */
+    readonly pushTokens: pulumi.Output<Record<string, string>>;
     readonly namespace: string;
     readonly storageAccountName: pulumi.Output<string>;
     readonly containerName: pulumi.Output<string>;
@@ -74,28 +76,25 @@ export class ChartMuseum extends pulumi.ComponentResource {
         const account = this.storageAccount();
         const container = this.blobContainer(account);
         const accountKey = this.accountKey(account);
-        // ChartMuseum's own single user exists only where no NGINX checks each team's credential.
-        const password = config.exposure.kind === "loadbalancer" ? this.pushPassword() : undefined;
+        const signingKey = this.signingKey();
         const namespace = this.restrictedNamespace();
-        const credentials = this.credentials(namespace, account, accountKey, password);
-        const release = this.release(namespace, container, credentials);
-        const pushCredentials =
-            config.exposure.kind === "ingress"
-                ? this.teamAccess(config.exposure, namespace, release)
-                : this.sharedAccess(args.teams, password!);
+        const credentials = this.credentials(namespace, account, accountKey);
+        const publicKey = this.publicKey(namespace, signingKey);
+        const release = this.release(namespace, container, credentials, publicKey, signingKey);
+        if (config.exposure.kind === "ingress") this.teamIngresses(config.exposure, namespace, release);
         this.networkPolicy(namespace);
 
         this.namespace = CHARTMUSEUM_NAMESPACE;
         // Taken from the release, so whoever reads the URL waits until ChartMuseum is installed.
         this.url = pulumi.interpolate`http://${release.name}.${release.namespace}.svc.cluster.local:${CHARTMUSEUM_PORT}`;
         this.pushUrl = pulumi.output(pushUrl(config.exposure, args.dnsLabel, args.location));
-        this.pushCredentials = pulumi.secret(pushCredentials);
+        this.pushTokens = this.teamTokens(signingKey);
         this.storageAccountName = account.name;
         this.containerName = container.name;
         this.registerOutputs({
             url: this.url,
             pushUrl: this.pushUrl,
-            pushCredentials: this.pushCredentials,
+            pushTokens: this.pushTokens,
             namespace: this.namespace,
             storageAccountName: this.storageAccountName,
             containerName: this.containerName,
@@ -183,11 +182,16 @@ export class ChartMuseum extends pulumi.ComponentResource {
               );
     }
 
-    /** ChartMuseum's own push password (`loadbalancer` only); kept secret, handed to the pod through a Secret only. */
-    private pushPassword(): random.RandomPassword {
-        return new random.RandomPassword(
-            `${this.name}-push-password`,
-            { length: 32, special: false },
+    /**
+     * The key the platform signs each team's push token with; ChartMuseum holds its public half only.
+     * Generated once and kept in the stack's state (secret). Rotation is `pulumi up --replace` of this
+     * resource: every token is re-signed into the teams' variable groups and ChartMuseum restarts with
+     * the new public key, so every old token is refused from then on.
+     */
+    private signingKey(): tls.PrivateKey {
+        return new tls.PrivateKey(
+            `${this.name}-push-signing-key`,
+            { algorithm: "RSA", rsaBits: 3072 },
             this.parent,
         );
     }
@@ -212,11 +216,7 @@ export class ChartMuseum extends pulumi.ComponentResource {
         namespace: k8s.core.v1.Namespace,
         account: storage.StorageAccount,
         accountKey: pulumi.Output<string>,
-        password: random.RandomPassword | undefined,
     ): k8s.core.v1.Secret {
-        const ownUser: Record<string, pulumi.Input<string>> = password
-            ? { BASIC_AUTH_USER: CHARTMUSEUM_PUSH_USER, BASIC_AUTH_PASS: pulumi.secret(password.result) }
-            : {};
         return new k8s.core.v1.Secret(
             `${this.name}-credentials`,
             {
@@ -225,10 +225,18 @@ export class ChartMuseum extends pulumi.ComponentResource {
                 stringData: {
                     AZURE_STORAGE_ACCOUNT: account.name,
                     AZURE_STORAGE_ACCESS_KEY: accountKey,
-                    ...ownUser,
                 },
             },
             { ...this.k8sOpts, ignoreChanges: ["stringData.AZURE_STORAGE_ACCESS_KEY"] },
+        );
+    }
+
+    /** The Secret holding the signing key's public half, which ChartMuseum verifies every push with. */
+    private publicKey(namespace: k8s.core.v1.Namespace, signingKey: tls.PrivateKey): k8s.core.v1.Secret {
+        return new k8s.core.v1.Secret(
+            `${this.name}-push-public-key`,
+            chartMuseumPublicKeySecret(namespace.metadata.name, signingKey.publicKeyPem),
+            this.k8sOpts,
         );
     }
 
@@ -236,6 +244,8 @@ export class ChartMuseum extends pulumi.ComponentResource {
         namespace: k8s.core.v1.Namespace,
         container: storage.BlobContainer,
         credentials: k8s.core.v1.Secret,
+        publicKey: k8s.core.v1.Secret,
+        signingKey: tls.PrivateKey,
     ): k8s.helm.v3.Release {
         const { config } = this.args;
         return new k8s.helm.v3.Release(
@@ -250,6 +260,10 @@ export class ChartMuseum extends pulumi.ComponentResource {
                     config,
                     containerName: container.name,
                     credentialsSecretName: credentials.metadata.name,
+                    publicKeySecretName: publicKey.metadata.name,
+                    publicKeyChecksum: signingKey.publicKeyPem.apply((pem) =>
+                        createHash("sha256").update(pem).digest("hex"),
+                    ),
                     dnsLabel: this.args.dnsLabel,
                 }),
                 atomic: true,
@@ -257,7 +271,7 @@ export class ChartMuseum extends pulumi.ComponentResource {
                 timeout: 600,
                 maxHistory: 10,
             },
-            { ...this.k8sOpts, dependsOn: [credentials, container] },
+            { ...this.k8sOpts, dependsOn: [credentials, publicKey, container] },
         );
     }
 
@@ -275,51 +289,31 @@ export class ChartMuseum extends pulumi.ComponentResource {
         );
     }
 
-    /**
-     * `exposure: ingress`: per team a generated password, its bcrypt hash in the team's htpasswd Secret,
-     * and the team's Ingress checking it. Returns each team's credential (user = the team).
-     */
-    private teamAccess(
+    /** `exposure: ingress`: each team's Ingress, routing its push endpoint and its archives only. */
+    private teamIngresses(
         exposure: Extract<ChartMuseumConfig["exposure"], { kind: "ingress" }>,
         namespace: k8s.core.v1.Namespace,
         release: k8s.helm.v3.Release,
-    ): pulumi.Output<Record<string, PushCredential>> {
-        const { name, k8sOpts } = this;
-        const credentials = this.args.teams.map((team) => {
-            const password = new random.RandomPassword(
-                `${name}-push-password-${team}`,
-                { length: 32, special: false },
-                { parent: this },
-            );
-            const htpasswd = chartMuseumAuthSecret(namespace.metadata.name, team, password.bcryptHash);
-            const secret = new k8s.core.v1.Secret(
-                `${name}-auth-${team}`,
-                { ...htpasswd, stringData: pulumi.secret(htpasswd.stringData) },
-                k8sOpts,
-            );
+    ): void {
+        for (const team of this.args.teams) {
             new k8s.networking.v1.Ingress(
-                `${name}-ingress-${team}`,
+                `${this.name}-ingress-${team}`,
                 chartMuseumTeamIngress(namespace.metadata.name, exposure, team),
-                { ...k8sOpts, dependsOn: [release, secret] },
+                { ...this.k8sOpts, dependsOn: [release] },
             );
-            return password.result.apply((p): [string, PushCredential] => [
-                team,
-                { username: team, password: p },
-            ]);
-        });
-        return pulumi.all(credentials).apply((entries) => Object.fromEntries(entries));
+        }
     }
 
     /**
-     * `exposure: loadbalancer`: no NGINX in front, so ChartMuseum's own single user guards pushes and
-     * every team gets that one credential (a known limitation of the workshop's exposure).
+     * Each team's push token, granting push and pull on its own repository alone, whatever the
+     * exposure; signed in the program, deterministically (no clock in it), so a second `up` changes nothing.
      */
-    private sharedAccess(
-        teams: readonly string[],
-        password: random.RandomPassword,
-    ): pulumi.Output<Record<string, PushCredential>> {
-        return password.result.apply((p) =>
-            Object.fromEntries(teams.map((team) => [team, { username: CHARTMUSEUM_PUSH_USER, password: p }])),
+    private teamTokens(signingKey: tls.PrivateKey): pulumi.Output<Record<string, string>> {
+        const teams = this.args.teams;
+        return pulumi.secret(
+            signingKey.privateKeyPem.apply((pem) =>
+                Object.fromEntries(teams.map((team) => [team, signChartPushToken(pem, team)])),
+            ),
         );
     }
 
@@ -329,7 +323,7 @@ export class ChartMuseum extends pulumi.ComponentResource {
             kind: "chartmuseum",
             url: this.url,
             pushUrl: this.pushUrl,
-            pushCredentials: this.pushCredentials,
+            pushTokens: this.pushTokens,
             namespace: this.namespace,
         };
     }

@@ -19,7 +19,7 @@ export type ChartMuseumExposure = (typeof CHARTMUSEUM_EXPOSURES)[number];
 
 /**
  * How CI reaches ChartMuseum, with what each way needs and nothing it cannot use: the ingress always
- * has a host and a TLS certificate (pushes carry the basic-auth password), the load balancer always
+ * has a host and a TLS certificate (pushes carry the team's bearer token), the load balancer always
  * has source ranges and never a certificate.
  */
 export type ChartMuseumExposureConfig =
@@ -101,7 +101,7 @@ function readExposure(
                 r.problem(
                     "chartMuseumTlsCertificateUri",
                     undefined,
-                    'a Key Vault certificate URI https://<vault>.vault.azure.net/certificates/<name>, required with chartMuseumExposure "ingress": every push carries the basic-auth password',
+                    'a Key Vault certificate URI https://<vault>.vault.azure.net/certificates/<name>, required with chartMuseumExposure "ingress": every push carries the team\'s push token',
                 );
             }
             return { kind, host: host ?? "", tlsCertificateUri: tlsCertificateUri ?? "", allowedCidrs };

@@ -4,6 +4,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertNever } from "../../src/assertNever";
 import type { ChartMuseumConfig, ChartMuseumExposureConfig } from "./config";
+import { CHARTMUSEUM_BEARER_AUTH } from "./pushTokens";
 
 /** Namespace ChartMuseum runs in (reserved: no tenant may take it). */
 /** The official chart repository of ChartMuseum. */
@@ -12,8 +13,6 @@ export const CHARTMUSEUM_CHART_REPO = "https://chartmuseum.github.io/charts";
 export const CHARTMUSEUM_RELEASE = "chartmuseum";
 /** Port of the ChartMuseum container and its Service. */
 export const CHARTMUSEUM_PORT = 8080;
-/** Basic-auth user of ChartMuseum's own (single) user, with `exposure: loadbalancer` only. */
-export const CHARTMUSEUM_PUSH_USER = "ci";
 /**
  * ChartMuseum's multitenancy depth: one level, a repository per team (`/<team>/index.yaml`,
  * `/<team>/charts/...`, uploads to `/api/<team>/charts`).
@@ -33,11 +32,6 @@ export function chartMuseumPushPath(team: string): string {
 /** A team's chart archives (`GET /<team>/charts/<chart>-<version>.tgz`, what promotion copies). */
 export function chartMuseumArchivesPath(team: string): string {
     return `/${team}/charts`;
-}
-
-/** The htpasswd Secret NGINX checks a team's pushes against, in ChartMuseum's namespace. */
-export function chartMuseumAuthSecretName(team: string): string {
-    return `${CHARTMUSEUM_RELEASE}-auth-${team}`;
 }
 
 /** Labels the chart puts on ChartMuseum's pods (`chartmuseum.selectorLabels`). */
@@ -62,6 +56,10 @@ interface ValuesInput {
     readonly config: ChartMuseumConfig;
     readonly containerName: pulumi.Input<string>;
     readonly credentialsSecretName: pulumi.Input<string>;
+    /** Name of the Secret holding the push tokens' public key (`CHARTMUSEUM_BEARER_AUTH.publicKeyFile`). */
+    readonly publicKeySecretName: pulumi.Input<string>;
+    /** sha256 of that public key: a new key rolls the pod, which reads the key at start only. */
+    readonly publicKeyChecksum: pulumi.Input<string>;
     readonly dnsLabel: string;
 }
 
@@ -87,24 +85,21 @@ const RESTRICTED_POD = {
 } as const;
 
 /**
- * Values of the official chart. No credential appears here: the pod reads the storage key (and, with
- * `loadbalancer`, its own basic-auth pair) from the Secret through `env.existingSecret`. The push API
- * is on because every push is authenticated: by each team's Ingress (NGINX basic auth) with
- * `ingress`, by ChartMuseum's own user with `loadbalancer`; delete is off.
+ * Values of the official chart. No credential appears here: the pod reads the storage key from the
+ * Secret through `env.existingSecret`. Every push is checked by ChartMuseum itself (`BEARER_AUTH`): a
+ * team's token, signed by the platform's key (components/charts/pushTokens.ts), grants `push` on the
+ * team's repository alone, whatever path (Ingress, load balancer, another pod) the request came by.
+ * Delete is off for everyone.
  *
- * Reads (index, chart archives) are always anonymous, so Flux's HelmRepositories need no Secret in the
- * team namespaces, where the teams could read it and push under another team's chart name. Who may
- * read is decided by the network: the NetworkPolicy admits Flux's source-controller and the exposure
- * path only, and the `ingress` exposure routes the push endpoint alone. With `loadbalancer` the whole
- * Service is reachable from `allowedCidrs`, so those ranges can also read the index and charts.
+ * Reads (index, chart archives) are anonymous (`AUTH_ANONYMOUS_GET`: the `pull` action needs no
+ * token), so Flux's HelmRepositories need no Secret in the team namespaces. Who may read is decided
+ * by the network: the NetworkPolicy admits Flux's source-controller and the exposure path only, and
+ * the `ingress` exposure routes the push endpoint and the team's archives alone. With `loadbalancer`
+ * the whole Service is reachable from `allowedCidrs`, so those ranges can also read the index and charts.
  */
 export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Input<unknown>> {
     const { config } = input;
     const loadBalancer = config.exposure.kind === "loadbalancer";
-    // Behind the ingress, each team's Ingress checks that team's credential (NGINX basic auth), and
-    // only NGINX and source-controller reach the pod; the load balancer has no NGINX in front, so
-    // ChartMuseum's own single user guards its pushes there.
-    const basicAuth = loadBalancer;
     return {
         fullnameOverride: CHARTMUSEUM_RELEASE,
         replicaCount: 1,
@@ -113,6 +108,9 @@ export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Inp
                 STORAGE: "microsoft",
                 STORAGE_MICROSOFT_CONTAINER: input.containerName,
                 DISABLE_API: false,
+                BEARER_AUTH: true,
+                AUTH_REALM: CHARTMUSEUM_BEARER_AUTH.realm,
+                AUTH_SERVICE: CHARTMUSEUM_BEARER_AUTH.service,
                 AUTH_ANONYMOUS_GET: true,
                 // A published version is immutable: a rebuilt chart needs a new version.
                 ALLOW_OVERWRITE: false,
@@ -126,11 +124,11 @@ export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Inp
             existingSecretMappings: {
                 AZURE_STORAGE_ACCOUNT: "AZURE_STORAGE_ACCOUNT",
                 AZURE_STORAGE_ACCESS_KEY: "AZURE_STORAGE_ACCESS_KEY",
-                ...(basicAuth
-                    ? { BASIC_AUTH_USER: "BASIC_AUTH_USER", BASIC_AUTH_PASS: "BASIC_AUTH_PASS" }
-                    : {}),
             },
         },
+        // The chart mounts this Secret at /var/keys and points AUTH_CERT_PATH at its public-key.pem.
+        bearerAuth: { secret: { enabled: true, publicKeySecret: input.publicKeySecretName } },
+        podAnnotations: { "checksum/push-public-key": input.publicKeyChecksum },
         service: {
             type: loadBalancer ? "LoadBalancer" : "ClusterIP",
             externalPort: CHARTMUSEUM_PORT,
@@ -148,12 +146,11 @@ export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Inp
 }
 
 /**
- * One team's Ingress on the app routing add-on's NGINX (`exposure: ingress`), checked against that
- * team's htpasswd Secret alone: its upload endpoint `/api/<team>/charts` (Exact: ChartMuseum also
+ * One team's Ingress on the app routing add-on's NGINX (`exposure: ingress`), routing only its
+ * upload endpoint `/api/<team>/charts` (Exact: ChartMuseum also
  * answers GETs under `/api/<team>/charts/<name>/...`, and CI only POSTs there) and its own archives
- * `/<team>/charts` (what promotion downloads). NGINX merges the teams' Ingresses of the host, each
- * location with its own Ingress's auth, so another team's credential is refused on this team's paths.
- * Nothing else of ChartMuseum (the other teams' repositories, the rest of the API) is routed.
+ * `/<team>/charts` (what promotion downloads). Who may push is ChartMuseum's own check (each team's
+ * token, `BEARER_AUTH`), not this Ingress's. Nothing else of ChartMuseum (the other teams' repositories, the rest of the API) is routed.
  */
 export function chartMuseumTeamIngress(
     namespace: pulumi.Input<string>,
@@ -165,9 +162,6 @@ export function chartMuseumTeamIngress(
     const annotations: Record<string, string> = {
         "nginx.ingress.kubernetes.io/proxy-body-size": MAX_CHART_UPLOAD,
         "kubernetes.azure.com/tls-cert-keyvault-uri": exposure.tlsCertificateUri,
-        "nginx.ingress.kubernetes.io/auth-type": "basic",
-        "nginx.ingress.kubernetes.io/auth-secret": chartMuseumAuthSecretName(team),
-        "nginx.ingress.kubernetes.io/auth-realm": `charts of ${team}`,
     };
     if (exposure.allowedCidrs.length > 0) {
         annotations["nginx.ingress.kubernetes.io/whitelist-source-range"] = exposure.allowedCidrs.join(",");
@@ -196,28 +190,15 @@ export function chartMuseumTeamIngress(
     };
 }
 
-/**
- * A team's htpasswd Secret (ingress-nginx `auth-file` format: key `auth`, one `user:hash` line), with
- * a bcrypt hash, which the add-on's NGINX checks through the system crypt(3).
- */
-export function chartMuseumAuthSecret(
+/** The Secret ChartMuseum reads the push tokens' public key from (PKIX PEM; nothing secret in it). */
+export function chartMuseumPublicKeySecret(
     namespace: pulumi.Input<string>,
-    team: string,
-    bcryptHash: pulumi.Input<string>,
-): {
-    metadata: { name: string; namespace: pulumi.Input<string> };
-    type: string;
-    stringData: { auth: pulumi.Input<string> };
-} {
+    publicKeyPem: pulumi.Input<string>,
+): k8s.types.input.core.v1.Secret {
     return {
-        metadata: { name: chartMuseumAuthSecretName(team), namespace },
+        metadata: { name: CHARTMUSEUM_BEARER_AUTH.publicKeySecret, namespace },
         type: "Opaque",
-        stringData: {
-            auth:
-                typeof bcryptHash === "string"
-                    ? `${team}:${bcryptHash}`
-                    : pulumi.interpolate`${team}:${bcryptHash}`,
-        },
+        stringData: { [CHARTMUSEUM_BEARER_AUTH.publicKeyFile]: publicKeyPem },
     };
 }
 

@@ -38,8 +38,7 @@ type EnvironmentVariable =
     | "resourceGroup"
     | "clusterName"
     | "chartRepositoryUrl"
-    | "chartRepositoryUsername"
-    | "chartRepositoryPassword";
+    | "chartRepositoryToken";
 
 /** A project resource a pipeline is authorized to use, named for what it is. */
 interface Authorized {
@@ -375,12 +374,12 @@ export function teamVariables(tenant: TenantConfig, args: DevOpsArgs): azuredevo
 
 /**
  * One environment's variables for one team: its registry and cluster, where the team pushes charts
- * (ChartMuseum's URL; with acr-oci the team's own OCI path) and the team's own push credential, never
- * another team's.
+ * (ChartMuseum's URL; with acr-oci the team's own OCI path) and the team's own ChartMuseum push token,
+ * which ChartMuseum accepts on the team's repository alone.
  */
 function environmentVariables(e: EnvironmentOutputs, team: string): azuredevops.VariableGroupVariable[] {
     const name = (variable: EnvironmentVariable) => TEAM_VARIABLES.ofEnvironment(e.name, variable);
-    const credential = e.chartPushCredentials.apply((all) => all[team] ?? { username: "", password: "" });
+    const token = e.chartPushTokens.apply((all) => all[team] ?? "");
     const chartUrl = pulumi
         .all([e.chartRepositoryKind, e.chartPushUrl])
         .apply(([kind, url]) => (kind === "acr-oci" ? teamChartRepositoryUrl(kind, url, team) : url));
@@ -390,12 +389,7 @@ function environmentVariables(e: EnvironmentOutputs, team: string): azuredevops.
         { name: name("resourceGroup"), value: e.resourceGroupName },
         { name: name("clusterName"), value: e.clusterName },
         { name: name("chartRepositoryUrl"), value: chartUrl },
-        { name: name("chartRepositoryUsername"), value: pulumi.unsecret(credential.username) },
-        {
-            name: name("chartRepositoryPassword"),
-            isSecret: true,
-            secretValue: pulumi.secret(credential.password),
-        },
+        { name: name("chartRepositoryToken"), isSecret: true, secretValue: pulumi.secret(token) },
     ];
 }
 

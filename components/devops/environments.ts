@@ -1,7 +1,6 @@
 // What the delivery stack reads from each environment stack (staging, prod), through a
 // StackReference: the outputs index.ts exports for an environment, named once here.
 import * as pulumi from "@pulumi/pulumi";
-import type { PushCredential } from "../../src/charts";
 import type { CiIdentityIds } from "../identities";
 
 /** One environment, as the organisation's CI needs it. */
@@ -21,8 +20,8 @@ export interface EnvironmentOutputs {
     readonly chartRepositoryKind: pulumi.Output<"chartmuseum" | "acr-oci">;
     /** Where CI pushes charts: ChartMuseum's https URL, or the registry `oci://<loginServer>` (a team's path below it). */
     readonly chartPushUrl: pulumi.Output<string>;
-    /** Each team's ChartMuseum push credential, by team (secret); empty with `acr-oci`. */
-    readonly chartPushCredentials: pulumi.Output<Record<string, PushCredential>>;
+    /** Each team's ChartMuseum push token, by team (secret); empty with `acr-oci`. */
+    readonly chartPushTokens: pulumi.Output<Record<string, string>>;
 }
 
 /** The output names an environment stack exports for the delivery stack. */
@@ -38,7 +37,7 @@ export const ENVIRONMENT_OUTPUTS = [
     "ciIdentities",
     "chartRepositoryKind",
     "chartPushUrl",
-    "chartPushCredentials",
+    "chartPushTokens",
 ] as const satisfies readonly Exclude<keyof EnvironmentOutputs, "name">[];
 
 /** The StackReference name of an environment: `<organization>/<project>/<environment>`. */

@@ -35,7 +35,7 @@ export interface TenantArgs {
      * Where charts live (ChartMuseum or ACR OCI); what helm teams read, unused by kustomize teams.
      * Read without any credential in the team namespace: ChartMuseum serves anonymous reads in-cluster
      * (its network policy admits only Flux's source-controller), ACR as the team's chart reader
-     * (`chartReader`). The ChartMuseum push password never reaches a tenant.
+     * (`chartReader`). The ChartMuseum push token never reaches a tenant.
      */
     readonly chartSource: ChartSource;
     /**

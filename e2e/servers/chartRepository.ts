@@ -4,8 +4,11 @@
 //   GET  /<team>/charts/<name>-<v>.tgz a chart
 //   POST /api/<team>/charts            upload a packaged chart (body: the .tgz, as `curl --data-binary`);
 //                                      409 when that version exists (ChartMuseum without overwrite)
-// Uploads take HTTP basic auth with the team's own credential from <root>/credentials.json
-// ({ "<team>": "<user>:<password>" }); reads are anonymous, as the platform's ChartMuseum is in-cluster.
+// Every request passes ChartMuseum's own bearer-auth check first (./chartMuseumAuth.ts, written from
+// its sources), configured as the platform configures ChartMuseum (components/charts/manifests.ts:
+// BEARER_AUTH, AUTH_ANONYMOUS_GET, DISABLE_DELETE) and with the public key the platform gives it, read
+// from <root>/public-key.pem on each request: a push needs a token the platform's key signed granting
+// `push` on that team's repository; reads are anonymous.
 //
 //   node -r ./tools/offline/register.js e2e/servers/chartRepository.ts <root> <port>
 import { createHash } from "node:crypto";
@@ -14,6 +17,8 @@ import * as http from "node:http";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { parse, stringify } from "yaml";
+import { chartMuseumAuthorize } from "./chartMuseumAuth";
+import { CHARTMUSEUM_BEARER_AUTH } from "../../components/charts/pushTokens";
 
 const [root, port] = process.argv.slice(2);
 if (!root || !port) {
@@ -61,11 +66,20 @@ function index(team: string): string {
     return stringify({ apiVersion: "v1", entries, generated: new Date().toISOString() });
 }
 
-function authorized(team: string, header: string | undefined): boolean {
-    const file = path.join(root, "credentials.json");
-    const credentials = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
-    const expected = credentials[team];
-    return !!expected && header === `Basic ${Buffer.from(expected).toString("base64")}`;
+/** ChartMuseum's check of one request, with the platform's settings and the platform's public key. */
+function decide(method: string, url: string, authorization: string | undefined) {
+    return chartMuseumAuthorize(
+        {
+            publicKeyPem: fs.readFileSync(path.join(root, CHARTMUSEUM_BEARER_AUTH.publicKeyFile), "utf8"),
+            anonymousGet: true,
+            disableDelete: true,
+            realm: CHARTMUSEUM_BEARER_AUTH.realm,
+            service: CHARTMUSEUM_BEARER_AUTH.service,
+        },
+        method,
+        url,
+        authorization,
+    );
 }
 
 function upload(team: string, body: Buffer, res: http.ServerResponse): void {
@@ -91,13 +105,16 @@ http.createServer((req, res) => {
     req.on("end", () => {
         try {
             const url = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
+            const decision = decide(req.method ?? "GET", url, req.headers.authorization);
+            if (!decision.allowed) {
+                if (decision.wwwAuthenticate) res.setHeader("www-authenticate", decision.wwwAuthenticate);
+                return send(res, decision.status, {
+                    error: decision.status === 401 ? "unauthorized" : "not found",
+                });
+            }
             const post = new RegExp(`^/api/(${TEAM})/charts$`).exec(url);
             const get = new RegExp(`^/(${TEAM})/(index\\.yaml|charts/[^/]+\\.tgz)$`).exec(url);
-            if (req.method === "POST" && post) {
-                if (!authorized(post[1], req.headers.authorization))
-                    return send(res, 401, { error: "unauthorized" });
-                return upload(post[1], Buffer.concat(chunks), res);
-            }
+            if (req.method === "POST" && post) return upload(post[1], Buffer.concat(chunks), res);
             if (req.method === "GET" && get?.[2] === "index.yaml") return send(res, 200, index(get[1]));
             const file = get && path.join(root, get[1], get[2]);
             if (req.method === "GET" && file && fs.existsSync(file))

@@ -4,7 +4,6 @@ import {
     APP_ROUTING_INGRESS_CLASS,
     CHARTMUSEUM_CHART_REPO,
     CHARTMUSEUM_POD_LABELS,
-    CHARTMUSEUM_PUSH_USER,
     chartMuseumArchivesPath,
     chartMuseumPushPath,
     chartMuseumNetworkPolicy,
@@ -27,8 +26,12 @@ import {
     ofType,
     one,
     run,
+    runOnce,
 } from "../support/program";
 import { CHARTMUSEUM_NAMESPACE } from "../../src/namespaces";
+import { createHash, generateKeyPairSync } from "node:crypto";
+import { CHARTMUSEUM_BEARER_AUTH, signChartPushToken } from "../../components/charts/pushTokens";
+import { chartMuseumAuthorize } from "../../e2e/servers/chartMuseumAuth";
 
 const COMPONENT = "gitops:charts:ChartMuseum";
 const ACCOUNT = "azure-native:storage:StorageAccount";
@@ -38,6 +41,7 @@ const SECRET = "kubernetes:core/v1:Secret";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
+const SIGNING_KEY = "tls:index/privateKey:PrivateKey";
 const LIST_KEYS = "azure-native:storage:listStorageAccountKeys";
 
 const ACR_OCI = { "gitops-platform:chartRepository": "acr-oci" };
@@ -59,9 +63,39 @@ function plaintextStrings(value: unknown, found: string[] = []): string[] {
 
 const TEAMS = ["dev-team1", "dev-team2"];
 
-/** Each team's push credential, as the stack exports it for the delivery stack. */
-function pushCredentials(r: OfflineRun): Record<string, { username: string; password: string }> {
-    return unwrap(r.outputs.chartPushCredentials) as never;
+/** Each team's push token, as the stack exports it for the delivery stack. */
+function pushTokens(r: OfflineRun): Record<string, string> {
+    return unwrap(r.outputs.chartPushTokens) as never;
+}
+
+/** The Secret ChartMuseum reads the tokens' public key from. */
+function publicKeySecret(r: OfflineRun): RegisteredResource {
+    return one(r, SECRET, "-chartmuseum-push-public-key");
+}
+
+/** The claims of a token (its middle part), decoded. */
+function claimsOf(token: string): any {
+    return JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString("utf8"));
+}
+
+/**
+ * ChartMuseum's answer to a request (e2e/servers/chartMuseumAuth.ts, modelled on its sources),
+ * configured from what the program actually gives it: the release's env and the public key Secret.
+ */
+function chartMuseumAnswer(r: OfflineRun, method: string, path: string, token?: string, deleteOn = false) {
+    const open = values(r).env.open;
+    return chartMuseumAuthorize(
+        {
+            publicKeyPem: publicKeySecret(r).inputs.stringData[CHARTMUSEUM_BEARER_AUTH.publicKeyFile],
+            anonymousGet: open.AUTH_ANONYMOUS_GET === true && open.BEARER_AUTH === true,
+            disableDelete: deleteOn ? false : open.DISABLE_DELETE,
+            realm: open.AUTH_REALM,
+            service: open.AUTH_SERVICE,
+        },
+        method,
+        path,
+        token === undefined ? undefined : `Bearer ${token}`,
+    );
 }
 
 /** The team's Ingress (exposure ingress). */
@@ -98,11 +132,9 @@ for (const stack of STACKS) {
                 [RELEASE, "-release"],
                 [SECRET, "-credentials"],
                 [NETPOL, "-netpol"],
-                ...TEAMS.flatMap((team) => [
-                    [PASSWORD, `-push-password-${team}`],
-                    [SECRET, `-auth-${team}`],
-                    [INGRESS, `-ingress-${team}`],
-                ]),
+                [SIGNING_KEY, "-push-signing-key"],
+                [SECRET, "-push-public-key"],
+                ...TEAMS.map((team) => [INGRESS, `-ingress-${team}`]),
             ]) {
                 assert.equal(
                     one(r, type, suffix).parent,
@@ -188,9 +220,21 @@ for (const stack of STACKS) {
             assert.equal(open.AUTH_ANONYMOUS_GET, true);
         });
 
-        it("leaves pushes to each team's Ingress: ChartMuseum holds no user of its own behind the ingress", async () => {
+        it("checks every push itself (bearer auth) against the public key Secret the chart mounts, holding no user or password", async () => {
             const r = await run(stack);
             const env = values(r).env;
+            assert.equal(env.open.BEARER_AUTH, true);
+            assert.equal(env.open.AUTH_REALM, CHARTMUSEUM_BEARER_AUTH.realm);
+            assert.equal(env.open.AUTH_SERVICE, CHARTMUSEUM_BEARER_AUTH.service);
+            const secret = publicKeySecret(r);
+            assert.equal(secret.inputs.metadata.namespace, CHARTMUSEUM_NAMESPACE);
+            assert.deepEqual(values(r).bearerAuth, {
+                secret: { enabled: true, publicKeySecret: secret.inputs.metadata.name },
+            });
+            assert.match(
+                secret.inputs.stringData[CHARTMUSEUM_BEARER_AUTH.publicKeyFile],
+                /^-----BEGIN PUBLIC KEY-----\n/,
+            );
             assert.deepEqual(Object.keys(env.existingSecretMappings).sort(), [
                 "AZURE_STORAGE_ACCESS_KEY",
                 "AZURE_STORAGE_ACCOUNT",
@@ -199,11 +243,23 @@ for (const stack of STACKS) {
                 "AZURE_STORAGE_ACCESS_KEY",
                 "AZURE_STORAGE_ACCOUNT",
             ]);
-            assert.equal(ofType(r, PASSWORD).filter((x) => x.name.endsWith("-push-password")).length, 0);
+            assert.deepEqual(
+                ofType(r, PASSWORD).filter((x) => isChildOfChartMuseum(r, x)),
+                [],
+            );
             assert.equal(
                 env.secret,
                 undefined,
                 "no credential in env.secret, which the chart would template into a Secret of its own",
+            );
+        });
+
+        it("rolls ChartMuseum when the signing key changes: the pod template carries the public key's checksum", async () => {
+            const r = await run(stack);
+            const pem = publicKeySecret(r).inputs.stringData[CHARTMUSEUM_BEARER_AUTH.publicKeyFile];
+            assert.equal(
+                values(r).podAnnotations["checksum/push-public-key"],
+                createHash("sha256").update(pem).digest("hex"),
             );
         });
 
@@ -218,29 +274,77 @@ for (const stack of STACKS) {
             assert.equal(values(r).env.existingSecret, secret.inputs.metadata.name);
         });
 
-        it("gives each team its own generated 32-character push password, in a bcrypt htpasswd Secret sent as a secret", async () => {
+        it("signs each team a token granting push and pull on its own repository alone, exported as a secret", async () => {
             const r = await run(stack);
-            const exported = pushCredentials(r);
-            assert.deepEqual(Object.keys(exported).sort(), TEAMS);
+            const key = one(r, SIGNING_KEY, "-push-signing-key");
+            assert.deepEqual(key.inputs, { algorithm: "RSA", rsaBits: 3072 });
+            const tokens = pushTokens(r);
+            assert.deepEqual(Object.keys(tokens).sort(), TEAMS);
             for (const team of TEAMS) {
-                const password = one(r, PASSWORD, `-push-password-${team}`);
-                assert.equal(password.inputs.length, 32);
-                assert.equal(password.inputs.special, false);
-                assert.equal(exported[team].username, team);
-                assert.equal(exported[team].password.length, 32);
-                const htpasswd = one(r, SECRET, `-auth-${team}`);
-                assert.equal(htpasswd.inputs.metadata.namespace, CHARTMUSEUM_NAMESPACE);
-                assert.ok(isWireSecret(htpasswd.wireInputs.stringData), "the hash travels as a secret");
-                assert.match(htpasswd.inputs.stringData.auth, new RegExp(`^${team}:\\$2a\\$10\\$.{53}$`));
+                const header = JSON.parse(Buffer.from(tokens[team].split(".")[0], "base64url").toString());
+                assert.equal(header.alg, "RS256");
+                assert.deepEqual(claimsOf(tokens[team]).access, [
+                    { type: "artifact-repository", name: team, actions: ["push", "pull"] },
+                ]);
             }
-            assert.notEqual(exported["dev-team1"].password, exported["dev-team2"].password);
-            assert.ok(r.secretOutputs.includes("chartPushCredentials"));
+            assert.ok(r.secretOutputs.includes("chartPushTokens"));
         });
 
-        it("never sends a push password, the storage key or a config placeholder in plaintext", async () => {
+        it("signs the same tokens on a second run with the same key (a second up changes nothing)", async () => {
+            const again = await runOnce(stack, {}, {});
+            assert.deepEqual(pushTokens(again), pushTokens(await run(stack)));
+        });
+
+        it("lets a team's own token push to its own repository (the check admits what it should)", async () => {
+            const r = await run(stack);
+            const answer = chartMuseumAnswer(r, "POST", "/api/dev-team1/charts", pushTokens(r)["dev-team1"]);
+            assert.deepEqual(answer, { allowed: true, repo: "dev-team1", action: "push" });
+        });
+
+        it("attack: dev-team2's token is refused by ChartMuseum on dev-team1's repository, push and provenance", async () => {
+            const r = await run(stack);
+            for (const path of ["/api/dev-team1/charts", "/api/dev-team1/prov"]) {
+                const answer = chartMuseumAnswer(r, "POST", path, pushTokens(r)["dev-team2"]);
+                assert.equal(answer.allowed, false, path);
+                assert.equal(!answer.allowed && answer.status, 401, path);
+            }
+        });
+
+        it("attack: deleting dev-team1's chart is refused: no delete route at all, and with one dev-team2's token would still be refused", async () => {
+            const r = await run(stack);
+            const path = "/api/dev-team1/charts/front/0.1.0";
+            const token = pushTokens(r)["dev-team2"];
+            assert.deepEqual(chartMuseumAnswer(r, "DELETE", path, token), { allowed: false, status: 404 });
+            const enabled = chartMuseumAnswer(r, "DELETE", path, token, true);
+            assert.equal(!enabled.allowed && enabled.status, 401);
+        });
+
+        it("attack: a token for dev-team1 signed by another key is refused", async () => {
+            const r = await run(stack);
+            const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+            const forged = signChartPushToken(
+                other.export({ type: "pkcs1", format: "pem" }).toString(),
+                "dev-team1",
+            );
+            const answer = chartMuseumAnswer(r, "POST", "/api/dev-team1/charts", forged);
+            assert.equal(!answer.allowed && answer.status, 401);
+        });
+
+        it("attack: a push without a token is refused", async () => {
+            const answer = chartMuseumAnswer(await run(stack), "POST", "/api/dev-team1/charts");
+            assert.equal(!answer.allowed && answer.status, 401);
+        });
+
+        it("still serves Flux's reads anonymously: index and chart archives need no token", async () => {
+            const r = await run(stack);
+            for (const path of ["/dev-team1/index.yaml", "/dev-team1/charts/front-0.1.0.tgz"])
+                assert.equal(chartMuseumAnswer(r, "GET", path).allowed, true, path);
+        });
+
+        it("never sends a push token, the storage key or a config placeholder in plaintext", async () => {
             const r = await run(stack);
             const forbidden = [
-                ...Object.values(pushCredentials(r)).map((c) => c.password),
+                ...Object.values(pushTokens(r)),
                 credentials(r).AZURE_STORAGE_ACCESS_KEY,
                 ...Object.values(r.config.placeholders),
             ];
@@ -316,31 +420,23 @@ for (const stack of STACKS) {
             assert.equal(chartMuseumArchivesPath("dev-team1"), "/dev-team1/charts");
         });
 
-        it("attack: dev-team2 cannot push to dev-team1's path: that path's only Ingress checks dev-team1's htpasswd alone", async () => {
+        it("leaves no push check to the ingress: no team's Ingress carries an auth annotation, and no htpasswd Secret exists", async () => {
             const r = await run(stack);
-            const pushPath = chartMuseumPushPath("dev-team1");
-            const routing = ofType(r, INGRESS).filter((x) =>
-                x.inputs.spec.rules.some((rule: any) =>
-                    rule.http.paths.some((p: any) => p.path === pushPath),
-                ),
-            );
+            for (const team of TEAMS) {
+                const annotations = Object.keys(teamIngress(r, team).inputs.metadata.annotations);
+                assert.deepEqual(
+                    annotations.filter((a) => a.includes("/auth-")),
+                    [],
+                    team,
+                );
+            }
             assert.deepEqual(
-                routing.map((x) => x.name),
-                [teamIngress(r, "dev-team1").name],
+                ofType(r, SECRET)
+                    .filter((x) => x.inputs.metadata?.namespace === CHARTMUSEUM_NAMESPACE)
+                    .map((x) => x.inputs.metadata.name)
+                    .sort(),
+                ["chartmuseum-credentials", CHARTMUSEUM_BEARER_AUTH.publicKeySecret],
             );
-            const annotations = routing[0].inputs.metadata.annotations;
-            assert.equal(annotations["nginx.ingress.kubernetes.io/auth-type"], "basic");
-            const secretName = annotations["nginx.ingress.kubernetes.io/auth-secret"];
-            const htpasswd = ofType(r, SECRET).find(
-                (x) =>
-                    x.inputs.metadata.name === secretName &&
-                    x.inputs.metadata.namespace === CHARTMUSEUM_NAMESPACE,
-            )!;
-            const users = String(htpasswd.inputs.stringData.auth)
-                .split("\n")
-                .map((line) => line.split(":")[0]);
-            assert.deepEqual(users, ["dev-team1"]);
-            assert.notEqual(pushCredentials(r)["dev-team2"].username, "dev-team1");
         });
 
         it("lets only Flux's source-controller and the ingress controller's pods reach ChartMuseum", async () => {
@@ -426,14 +522,13 @@ describe("ChartMuseum options", () => {
             assert.deepEqual(ofType(await lb(), INGRESS), []);
         });
 
-        it("still serves reads anonymously and pushes behind ChartMuseum's own single user, which every team shares", async () => {
+        it("checks pushes per team there too: anonymous reads, each team's own token, dev-team2's refused on dev-team1's repository", async () => {
             const r = await lb();
-            const env = values(r).env;
-            assert.equal(env.open.AUTH_ANONYMOUS_GET, true);
-            assert.equal(env.existingSecretMappings.BASIC_AUTH_PASS, "BASIC_AUTH_PASS");
-            assert.equal(credentials(r).BASIC_AUTH_USER, CHARTMUSEUM_PUSH_USER);
-            const exported = pushCredentials(r);
-            for (const team of TEAMS) assert.equal(exported[team].password, credentials(r).BASIC_AUTH_PASS);
+            assert.equal(values(r).env.open.BEARER_AUTH, true);
+            assert.equal(chartMuseumAnswer(r, "GET", "/dev-team1/index.yaml").allowed, true);
+            const [own, other] = [pushTokens(r)["dev-team1"], pushTokens(r)["dev-team2"]];
+            assert.equal(chartMuseumAnswer(r, "POST", "/api/dev-team1/charts", own).allowed, true);
+            assert.equal(chartMuseumAnswer(r, "POST", "/api/dev-team1/charts", other).allowed, false);
         });
 
         it("pushes to the load balancer's Azure DNS name on port 8080", async () => {
@@ -465,7 +560,7 @@ describe("ACR OCI mode", () => {
     for (const stack of STACKS) {
         it(`creates no ChartMuseum resources at all (${stack})`, async () => {
             const r = await run(stack, ACR_OCI);
-            for (const type of [COMPONENT, ACCOUNT, CONTAINER, RELEASE, PASSWORD, INGRESS, NETPOL]) {
+            for (const type of [COMPONENT, ACCOUNT, CONTAINER, RELEASE, SIGNING_KEY, INGRESS, NETPOL]) {
                 assert.deepEqual(
                     ofType(r, type)
                         .filter((x) => x.name.includes("-chartmuseum"))

@@ -206,39 +206,32 @@ describe("one Azure DevOps CI for the organisation (the delivery stack)", () => 
         }
     });
 
-    it("sends the chart push passwords and the promotion token only as secret variables", async () => {
+    it("sends the chart push tokens and the promotion token only as secret variables", async () => {
         const group = one(await delivery(), T.variableGroup, "-dev-team1-variables");
         const secrets = group.wireInputs.variables.filter((v: { isSecret?: boolean }) => v.isSecret);
         assert.deepEqual(
             secrets.map((v: { name: string }) => v.name).sort(),
             [
                 TEAM_VARIABLES.promotionToken,
-                "prod.chartRepositoryPassword",
-                "staging.chartRepositoryPassword",
+                "prod.chartRepositoryToken",
+                "staging.chartRepositoryToken",
             ].sort(),
         );
         for (const v of secrets) assert.ok(isWireSecret(v.secretValue), v.name);
     });
 
-    it("attack: dev-team2's variable group holds its own ChartMuseum credential of each environment, never dev-team1's", async () => {
+    it("attack: dev-team2's variable group holds its own ChartMuseum push token of each environment, never dev-team1's", async () => {
         const [staging, prod, r] = [await run("staging"), await run("prod"), await delivery()];
         const group = one(r, T.variableGroup, "-dev-team2-variables");
         for (const [env, outputs] of [
             ["staging", staging.outputs],
             ["prod", prod.outputs],
         ] as const) {
-            const credentials = unwrap(outputs.chartPushCredentials) as Record<
-                string,
-                { username: string; password: string }
-            >;
-            const password = variable(group, TEAM_VARIABLES.ofEnvironment(env, "chartRepositoryPassword"));
-            assert.equal(password.secretValue, credentials["dev-team2"].password);
-            assert.notEqual(password.secretValue, credentials["dev-team1"].password);
-            assert.equal(
-                variable(group, TEAM_VARIABLES.ofEnvironment(env, "chartRepositoryUsername")).value,
-                "dev-team2",
-            );
-            assert.ok(!JSON.stringify(unwrap(group.wireInputs)).includes(credentials["dev-team1"].password));
+            const tokens = unwrap(outputs.chartPushTokens) as Record<string, string>;
+            const token = variable(group, TEAM_VARIABLES.ofEnvironment(env, "chartRepositoryToken"));
+            assert.equal(token.secretValue, tokens["dev-team2"]);
+            assert.notEqual(token.secretValue, tokens["dev-team1"]);
+            assert.ok(!JSON.stringify(unwrap(group.wireInputs)).includes(tokens["dev-team1"]));
         }
     });
 
@@ -365,7 +358,7 @@ describe("environment stacks", () => {
             for (const key of ["registryId", "registryLoginServer", "ciIdentities", "chartPushUrl"]) {
                 assert.ok(r.outputs[key], key);
             }
-            assert.ok(r.secretOutputs.includes("chartPushCredentials"));
+            assert.ok(r.secretOutputs.includes("chartPushTokens"));
         });
     }
 });

@@ -101,7 +101,7 @@ describe("pipeline YAML", () => {
                     name,
                     chartRepositoryKind: pulumi.output("chartmuseum"),
                     chartPushUrl: pulumi.output(`https://charts.${name}.example.com`),
-                    chartPushCredentials: pulumi.secret({}),
+                    chartPushTokens: pulumi.secret({}),
                 })),
                 teamsDirectory: "tenants",
             } as any,

@@ -361,7 +361,7 @@ describe("identities: the optional CI password", () => {
         );
         assert.ok(!JSON.stringify(r.outputs).includes(plaintext));
         // The other secret outputs: the kubeconfig, and each team's ChartMuseum push credential for the delivery stack.
-        assert.deepEqual([...r.secretOutputs].sort(), ["chartPushCredentials", "kubeconfig"]);
+        assert.deepEqual([...r.secretOutputs].sort(), ["chartPushTokens", "kubeconfig"]);
     });
 });
 

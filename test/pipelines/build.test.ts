@@ -130,9 +130,11 @@ describe("build (Helm app front of dev-team1)", () => {
             `https://charts.staging.gitops.example.com${chartMuseumPushPath("dev-team1")}`,
         ]);
         assert.deepEqual(sandbox.chartMuseumFiles(), ["front-0.4.7.tgz"]);
-        // The push credentials reach curl on stdin, never its command line.
-        assert.deepEqual(sandbox.curlConfig(), [`user = "dev-team1:staging-chart-password-of-dev-team1"\n`]);
-        assert.ok(!JSON.stringify(sandbox.calls()).includes("staging-chart-password"));
+        // The team's push token reaches curl as a bearer header on stdin, never its command line.
+        assert.deepEqual(sandbox.curlConfig(), [
+            `header = "Authorization: Bearer staging-chart-token-of-dev-team1"\n`,
+        ]);
+        assert.ok(!JSON.stringify(sandbox.calls()).includes("staging-chart-token"));
     });
 
     it("pushes the chart once to staging's registry as OCI, logging helm in with a token on stdin", () => {

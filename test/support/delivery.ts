@@ -55,8 +55,7 @@ export function teamGroup(team: string, kind: ChartRepositoryKind = "chartmuseum
         if (kind === "chartmuseum") {
             Object.assign(group, {
                 [`${e}.chartRepositoryUrl`]: `https://charts.${e}.gitops.example.com`,
-                [`${e}.chartRepositoryUsername`]: team,
-                [`${e}.chartRepositoryPassword`]: `${e}-chart-password-of-${team}`,
+                [`${e}.chartRepositoryToken`]: `${e}-chart-token-of-${team}`,
             });
         } else {
             group[`${e}.chartRepositoryUrl`] = teamChartRepositoryUrl(

@@ -40,8 +40,7 @@ const PER_ENVIRONMENT = [
     "resourceGroup",
     "clusterName",
     "chartRepositoryUrl",
-    "chartRepositoryUsername",
-    "chartRepositoryPassword",
+    "chartRepositoryToken",
 ] as const;
 
 /** Every variable of a team's variable group (named after the team). */
@@ -57,7 +56,7 @@ export const TEAM_VARIABLES: readonly string[] = [
 /** The secret ones, which Azure Pipelines gives a script only through an explicit `env:` mapping. */
 export const SECRET_VARIABLES: readonly string[] = [
     "promotionToken",
-    ...ENVIRONMENTS.map((e) => `${e}.chartRepositoryPassword`),
+    ...ENVIRONMENTS.map((e) => `${e}.chartRepositoryToken`),
 ];
 
 /** Azure Pipelines' own variables the templates read. */

@@ -1,4 +1,3 @@
-import type { PushCredential } from "../../src/charts";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
@@ -202,11 +201,9 @@ for (const stack of STACKS) {
             );
         });
 
-        test("no Secret (nor any other object) in a team namespace carries a chart push password", async () => {
+        test("no Secret (nor any other object) in a team namespace carries a chart push token", async () => {
             const r = await run(stack);
-            const passwords = Object.values(
-                unwrap(r.outputs.chartPushCredentials) as Record<string, { password: string }>,
-            ).map((c) => c.password);
+            const passwords = Object.values(unwrap(r.outputs.chartPushTokens) as Record<string, string>);
             assert.equal(passwords.length, TEAMS.length);
             // What the API server would receive, secrets unwrapped: every object placed in a team namespace.
             const namespaceOf = (x: RegisteredResource) =>
@@ -218,7 +215,7 @@ for (const stack of STACKS) {
             for (const x of inTeams) {
                 assert.ok(
                     passwords.every((password) => !JSON.stringify(unwrap(x.wireInputs)).includes(password)),
-                    `${x.type} ${x.name} carries a push password`,
+                    `${x.type} ${x.name} carries a push token`,
                 );
             }
             for (const x of kubernetesObjects(r, "Secret")) {
@@ -554,9 +551,7 @@ describe("Tenant component on its own", () => {
                     kind: "chartmuseum",
                     url: pulumi.output("http://cm"),
                     pushUrl: pulumi.output("https://cm.example.com"),
-                    pushCredentials: pulumi.secret<Record<string, PushCredential>>({
-                        other: { username: "other", password: "push-password" },
-                    }),
+                    pushTokens: pulumi.secret<Record<string, string>>({ other: "push-token" }),
                     namespace: "chartmuseum",
                 },
             }),
@@ -566,7 +561,7 @@ describe("Tenant component on its own", () => {
         assert.equal(repository.inputs.spec.secretRef, undefined);
         assert.deepEqual(ofType(r, "kubernetes:core/v1:Secret"), []);
         for (const x of r.resources)
-            assert.ok(!JSON.stringify(unwrap(x.wireInputs)).includes("push-password"), x.name);
+            assert.ok(!JSON.stringify(unwrap(x.wireInputs)).includes("push-token"), x.name);
     });
 
     const teams = (webhookUrl: string): TenantArgs["notifications"] => ({

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { runProgram } from "../offline/run";
 import { ALERTS_DOC, alertTable, withAlertTable } from "./alerts";
 import { stackDiagram, withDiagram } from "./diagram";
+import { FLUX_LINES_DOC, withFluxLines } from "./fluxLines";
 import { pulumiYaml, pulumiYamlHead, readmeWithReference } from "./generate";
 
 const root = join(__dirname, "..", "..");
@@ -18,6 +19,7 @@ const update = (file: string, make: (text: string) => string) => {
 };
 update("Pulumi.yaml", (text) => pulumiYaml(pulumiYamlHead(text)));
 update("docs/reference/configuration.md", readmeWithReference);
+update(FLUX_LINES_DOC, (text) => withFluxLines(text));
 
 const instanceDir = join(root, "test", "fixtures", "instance");
 void (async () => {

@@ -1,5 +1,6 @@
-import { createHash } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { getStack } from "@pulumi/pulumi";
 
 /**
  * A fake Azure/GitHub/Kubernetes that answers the program's registrations and invokes offline, the
@@ -160,7 +161,10 @@ const OUTPUTS: Record<string, OutputsFn> = {
         // The shape of bcrypt's modular crypt format, $2a$<cost>$<53 characters of salt and hash>.
         bcryptHash: `$2a$10$${fakeSecretText(`${name}/bcryptHash`, 53)}`,
     }),
-    "tls:index/privateKey:PrivateKey": (inputs, name) => fakeKeyPair(inputs.algorithm, name),
+    "tls:index/privateKey:PrivateKey": (inputs, name) =>
+        inputs.algorithm === "RSA"
+            ? rsaKeyPair(inputs.rsaBits ?? 2048, name)
+            : fakeKeyPair(inputs.algorithm, name),
     "github:index/repository:Repository": (inputs, name) =>
         fakeRepository(FAKE_GITHUB_OWNER, inputs.name, name),
 };
@@ -194,6 +198,28 @@ export function fakeKeyPair(algorithm: string, name: string): Inputs {
         privateKeyPem: pemArmour("PRIVATE KEY", `fake-private-${material}`),
         publicKeyFingerprintSha256: `SHA256:${material}`,
     };
+}
+
+/** Real RSA keys by resource (what the program signs with must verify), one per name as state keeps it. */
+const RSA_KEYS = new Map<string, Inputs>();
+
+/** A real RSA key pair, generated once per stack, resource and process: a second run reads the same key. */
+function rsaKeyPair(bits: number, name: string): Inputs {
+    const id = `${getStack()}/${bits}/${name}`;
+    let key = RSA_KEYS.get(id);
+    if (!key) {
+        const pair = generateKeyPairSync("rsa", { modulusLength: bits });
+        key = {
+            privateKeyPem: pair.privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+            privateKeyPemPkcs8: pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+            publicKeyPem: pair.publicKey.export({ type: "spki", format: "pem" }).toString(),
+            publicKeyFingerprintSha256: `SHA256:${createHash("sha256")
+                .update(pair.publicKey.export({ type: "spki", format: "der" }))
+                .digest("base64")}`,
+        };
+        RSA_KEYS.set(id, key);
+    }
+    return key;
 }
 
 function fakeRepository(owner: string, repository: string, seed: string): Inputs {
