@@ -11,13 +11,14 @@ import {
     CHARTMUSEUM_RELEASE,
     chartMuseumAuthSecret,
     chartMuseumNetworkPolicy,
-    chartMuseumTeamIngress,
+    chartMuseumRoute,
     chartMuseumValues,
     pushUrl,
 } from "./manifests";
 import { ChartSource, PushCredential, acrOciChartSource } from "./source";
 import type { ChartMuseumConfig, ChartRepositoryConfig } from "./config";
 import { CHARTMUSEUM_NAMESPACE } from "../../src/namespaces";
+import type { GatewayRef } from "../../src/gateway";
 
 export interface ChartMuseumArgs {
     /** Validated ChartMuseum settings: chart version and exposure. Reads are always anonymous (network-restricted). */
@@ -32,15 +33,15 @@ export interface ChartMuseumArgs {
     readonly protect: boolean;
     /** The platform's Kubernetes provider; every in-cluster object goes through it. */
     readonly provider: k8s.Provider;
-    /** Namespace of the ingress controller (`app-routing-system`); the only in-cluster exposure path allowed in. */
-    readonly ingressNamespace: string;
+    /** The platform's Gateway: its pods are the only in-cluster exposure path allowed in (`exposure: gateway`). */
+    readonly gateway: GatewayRef;
     /** Namespace of Flux's source-controller (`flux-system`), the only reader allowed in. */
     readonly sourceControllerNamespace: string;
     /** Azure DNS label of the load balancer with `exposure: loadbalancer` (`names.chartMuseumDnsLabel`). */
     readonly dnsLabel: string;
     /** Tags put on the Azure resources. */
     readonly tags: Readonly<Record<string, string>>;
-    /** The teams: each gets its own repository (`/<team>`), push credential and (ingress) Ingress. */
+    /** The teams: each gets its own repository (`/<team>`), push credential and (gateway) upload route. */
     readonly teams: readonly string[];
 }
 
@@ -49,7 +50,7 @@ export interface ChartMuseumArgs {
  * `restricted`), charts in a private Azure blob container (TLS 1.2, no public access), the official
  * chart pinned, basic auth on pushes with a generated password, credentials only through a Kubernetes
  * Secret in its own namespace, anonymous reads reachable in-cluster by Flux's source-controller only,
- * and from outside only the push endpoint (`ingress`) or the CIDR-restricted Service (`loadbalancer`).
+ * and from outside only the push endpoints (`gateway`) or the CIDR-restricted Service (`loadbalancer`).
  */
 export class ChartMuseum extends pulumi.ComponentResource {
     /** In-cluster URL Flux's HelmRepository reads. */
@@ -80,10 +81,11 @@ export class ChartMuseum extends pulumi.ComponentResource {
         const credentials = this.credentials(namespace, account, accountKey, password);
         const release = this.release(namespace, container, credentials);
         const pushCredentials =
-            config.exposure.kind === "ingress"
-                ? this.teamAccess(config.exposure, namespace, release)
+            config.exposure.kind === "gateway"
+                ? this.teamAccess(namespace)
                 : this.sharedAccess(args.teams, password!);
         this.networkPolicy(namespace);
+        if (config.exposure.kind === "gateway") this.route(config.exposure, namespace, release);
 
         this.namespace = CHARTMUSEUM_NAMESPACE;
         // Taken from the release, so whoever reads the URL waits until ChartMuseum is installed.
@@ -269,21 +271,17 @@ export class ChartMuseum extends pulumi.ComponentResource {
                 namespace.metadata.name,
                 this.args.config.exposure,
                 this.args.sourceControllerNamespace,
-                this.args.ingressNamespace,
+                this.args.gateway,
             ),
             this.k8sOpts,
         );
     }
 
     /**
-     * `exposure: ingress`: per team a generated password, its bcrypt hash in the team's htpasswd Secret,
-     * and the team's Ingress checking it. Returns each team's credential (user = the team).
+     * `exposure: gateway`: per team a generated password and its bcrypt hash in the team's htpasswd
+     * Secret. Returns each team's credential (user = the team).
      */
-    private teamAccess(
-        exposure: Extract<ChartMuseumConfig["exposure"], { kind: "ingress" }>,
-        namespace: k8s.core.v1.Namespace,
-        release: k8s.helm.v3.Release,
-    ): pulumi.Output<Record<string, PushCredential>> {
+    private teamAccess(namespace: k8s.core.v1.Namespace): pulumi.Output<Record<string, PushCredential>> {
         const { name, k8sOpts } = this;
         const credentials = this.args.teams.map((team) => {
             const password = new random.RandomPassword(
@@ -292,15 +290,10 @@ export class ChartMuseum extends pulumi.ComponentResource {
                 { parent: this },
             );
             const htpasswd = chartMuseumAuthSecret(namespace.metadata.name, team, password.bcryptHash);
-            const secret = new k8s.core.v1.Secret(
+            new k8s.core.v1.Secret(
                 `${name}-auth-${team}`,
                 { ...htpasswd, stringData: pulumi.secret(htpasswd.stringData) },
                 k8sOpts,
-            );
-            new k8s.networking.v1.Ingress(
-                `${name}-ingress-${team}`,
-                chartMuseumTeamIngress(namespace.metadata.name, exposure, team),
-                { ...k8sOpts, dependsOn: [release, secret] },
             );
             return password.result.apply((p): [string, PushCredential] => [
                 team,
@@ -308,6 +301,19 @@ export class ChartMuseum extends pulumi.ComponentResource {
             ]);
         });
         return pulumi.all(credentials).apply((entries) => Object.fromEntries(entries));
+    }
+
+    /** `exposure: gateway`: the teams' upload endpoints on the platform's Gateway, one route the platform owns. */
+    private route(
+        exposure: Extract<ChartMuseumConfig["exposure"], { kind: "gateway" }>,
+        namespace: k8s.core.v1.Namespace,
+        release: k8s.helm.v3.Release,
+    ): void {
+        new k8s.apiextensions.CustomResource(
+            `${this.name}-route`,
+            chartMuseumRoute(namespace.metadata.name, exposure, this.args.teams, this.args.gateway),
+            { ...this.k8sOpts, dependsOn: [release] },
+        );
     }
 
     /**

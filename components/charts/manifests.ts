@@ -3,6 +3,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertNever } from "../../src/assertNever";
+import { GATEWAY_NAME_POD_LABEL, GatewayRef } from "../../src/gateway";
 import type { ChartMuseumConfig, ChartMuseumExposureConfig } from "./config";
 
 /** Namespace ChartMuseum runs in (reserved: no tenant may take it). */
@@ -21,11 +22,7 @@ export const CHARTMUSEUM_PUSH_USER = "ci";
 export const CHARTMUSEUM_DEPTH = 1;
 /** Blob container holding the charts and ChartMuseum's index cache. */
 export const CHARTMUSEUM_CONTAINER = "charts";
-/** Ingress class of the AKS application routing add-on's managed NGINX. */
-export const APP_ROUTING_INGRESS_CLASS = "webapprouting.kubernetes.azure.com";
-/** Largest chart package NGINX lets through to `/api/charts` (its default, 1m, is too small). */
-export const MAX_CHART_UPLOAD = "20m";
-/** A team's upload endpoint (`POST /api/<team>/charts`, DEPTH 1): routed by the team's Ingress only. */
+/** A team's upload endpoint (`POST /api/<team>/charts`, DEPTH 1): what the platform's HTTPRoute routes. */
 export function chartMuseumPushPath(team: string): string {
     return `/api/${team}/charts`;
 }
@@ -46,10 +43,10 @@ export const CHARTMUSEUM_POD_LABELS = {
     "app.kubernetes.io/instance": CHARTMUSEUM_RELEASE,
 } as const;
 
-/** The URL CI pushes to: the ingress host (https with a Key Vault certificate) or the load balancer's DNS name. */
+/** The URL CI pushes to: the Gateway listener's host (https with a Key Vault certificate) or the load balancer's DNS name. */
 export function pushUrl(exposure: ChartMuseumExposureConfig, dnsLabel: string, location: string): string {
     switch (exposure.kind) {
-        case "ingress":
+        case "gateway":
             return `https://${exposure.host}`;
         case "loadbalancer":
             return `http://${dnsLabel}.${location}.cloudapp.azure.com:${CHARTMUSEUM_PORT}`;
@@ -89,13 +86,13 @@ const RESTRICTED_POD = {
 /**
  * Values of the official chart. No credential appears here: the pod reads the storage key (and, with
  * `loadbalancer`, its own basic-auth pair) from the Secret through `env.existingSecret`. The push API
- * is on because every push is authenticated: by each team's Ingress (NGINX basic auth) with
- * `ingress`, by ChartMuseum's own user with `loadbalancer`; delete is off.
+ * is on because every push is authenticated (each team's credential with `gateway`, ChartMuseum's own
+ * user with `loadbalancer`); delete is off.
  *
  * Reads (index, chart archives) are always anonymous, so Flux's HelmRepositories need no Secret in the
  * team namespaces, where the teams could read it and push under another team's chart name. Who may
  * read is decided by the network: the NetworkPolicy admits Flux's source-controller and the exposure
- * path only, and the `ingress` exposure routes the push endpoint alone. With `loadbalancer` the whole
+ * path only, and the `gateway` exposure routes the push endpoints alone. With `loadbalancer` the whole
  * Service is reachable from `allowedCidrs`, so those ranges can also read the index and charts.
  */
 export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Input<unknown>> {
@@ -148,50 +145,30 @@ export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Inp
 }
 
 /**
- * One team's Ingress on the app routing add-on's NGINX (`exposure: ingress`), checked against that
- * team's htpasswd Secret alone: its upload endpoint `/api/<team>/charts` (Exact: ChartMuseum also
- * answers GETs under `/api/<team>/charts/<name>/...`, and CI only POSTs there) and its own archives
- * `/<team>/charts` (what promotion downloads). NGINX merges the teams' Ingresses of the host, each
- * location with its own Ingress's auth, so another team's credential is refused on this team's paths.
- * Nothing else of ChartMuseum (the other teams' repositories, the rest of the API) is routed.
+ * ChartMuseum's route on the platform's Gateway (`exposure: gateway`), the platform's own object in
+ * ChartMuseum's namespace: on the listener for the ChartMuseum host, each team's upload endpoint alone
+ * (`POST /api/<team>/charts`, Exact: ChartMuseum also answers GETs under `/api/<team>/charts/<name>/...`,
+ * and CI only POSTs there). Nothing else of ChartMuseum (the index, the archives, the rest of the API)
+ * is routed; who may push is ChartMuseum's own check of each team's credential.
  */
-export function chartMuseumTeamIngress(
+export function chartMuseumRoute(
     namespace: pulumi.Input<string>,
-    exposure: Extract<ChartMuseumExposureConfig, { kind: "ingress" }>,
-    team: string,
-): k8s.types.input.networking.v1.Ingress {
-    const host = exposure.host;
-    const name = `${CHARTMUSEUM_RELEASE}-${team}`;
-    const annotations: Record<string, string> = {
-        "nginx.ingress.kubernetes.io/proxy-body-size": MAX_CHART_UPLOAD,
-        "kubernetes.azure.com/tls-cert-keyvault-uri": exposure.tlsCertificateUri,
-        "nginx.ingress.kubernetes.io/auth-type": "basic",
-        "nginx.ingress.kubernetes.io/auth-secret": chartMuseumAuthSecretName(team),
-        "nginx.ingress.kubernetes.io/auth-realm": `charts of ${team}`,
-    };
-    if (exposure.allowedCidrs.length > 0) {
-        annotations["nginx.ingress.kubernetes.io/whitelist-source-range"] = exposure.allowedCidrs.join(",");
-    }
-    const backend = { service: { name: CHARTMUSEUM_RELEASE, port: { number: CHARTMUSEUM_PORT } } };
+    exposure: Extract<ChartMuseumExposureConfig, { kind: "gateway" }>,
+    teams: readonly string[],
+    gateway: GatewayRef,
+) {
+    const backendRefs = [{ name: CHARTMUSEUM_RELEASE, port: CHARTMUSEUM_PORT }];
     return {
-        apiVersion: "networking.k8s.io/v1",
-        kind: "Ingress",
-        metadata: { name, namespace, annotations },
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: { name: `${CHARTMUSEUM_RELEASE}-push`, namespace },
         spec: {
-            ingressClassName: APP_ROUTING_INGRESS_CLASS,
-            // The add-on syncs the Key Vault certificate into `keyvault-<ingress name>`.
-            tls: [{ hosts: [host], secretName: `keyvault-${name}` }],
-            rules: [
-                {
-                    host,
-                    http: {
-                        paths: [
-                            { path: chartMuseumPushPath(team), pathType: "Exact", backend },
-                            { path: chartMuseumArchivesPath(team), pathType: "Prefix", backend },
-                        ],
-                    },
-                },
-            ],
+            parentRefs: [{ ...gateway, sectionName: exposure.host }],
+            hostnames: [exposure.host],
+            rules: teams.map((team) => ({
+                matches: [{ path: { type: "Exact", value: chartMuseumPushPath(team) }, method: "POST" }],
+                backendRefs,
+            })),
         },
     };
 }
@@ -222,33 +199,25 @@ export function chartMuseumAuthSecret(
 }
 
 /**
- * Labels of the app routing add-on's NGINX pods (aks-app-routing-operator `pkg/manifests/nginx.go`:
- * its top-level labels and the `ingress-controller` component), the only pods of the ingress
- * namespace that proxy pushes.
- */
-export const INGRESS_CONTROLLER_POD_LABELS = {
-    "app.kubernetes.io/managed-by": "aks-app-routing-operator",
-    "app.kubernetes.io/component": "ingress-controller",
-} as const;
-
-/**
  * Who may open connections to ChartMuseum: Flux's source-controller (reads the index and charts) and
- * the exposure path: the ingress controller's pods (not the rest of its namespace, such as the
- * add-on's Key Vault placeholders), or the load balancer's allowed CIDRs.
+ * the exposure path: the pods of the platform's Gateway (not the rest of its namespace), or the load
+ * balancer's allowed CIDRs.
  */
 export function chartMuseumNetworkPolicy(
     namespace: pulumi.Input<string>,
     exposure: ChartMuseumExposureConfig,
     sourceControllerNamespace: string,
-    ingressNamespace: string,
+    gateway: GatewayRef,
 ): k8s.types.input.networking.v1.NetworkPolicy {
     const ports = [{ protocol: "TCP", port: CHARTMUSEUM_PORT }];
     const exposurePeers =
-        exposure.kind === "ingress"
+        exposure.kind === "gateway"
             ? [
                   {
-                      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ingressNamespace } },
-                      podSelector: { matchLabels: { ...INGRESS_CONTROLLER_POD_LABELS } },
+                      namespaceSelector: {
+                          matchLabels: { "kubernetes.io/metadata.name": gateway.namespace },
+                      },
+                      podSelector: { matchLabels: { [GATEWAY_NAME_POD_LABEL]: gateway.name } },
                   },
               ]
             : exposure.allowedCidrs.map((cidr) => ({ ipBlock: { cidr } }));

@@ -444,8 +444,8 @@ export interface ExistingClusterConfig {
     readonly kubernetesVersion: string;
     /** Registry host the teams' images must come from. */
     readonly registryLoginServer: string;
-    /** Namespace of the ingress controller the teams' network policies admit. */
-    readonly ingressNamespace: string;
+    /** Namespace of the Gateway `shared` the teams' HTTPRoutes attach to and their network policies admit. */
+    readonly gatewayNamespace: string;
 }
 
 /** A cluster stack's config (stackRole: cluster): its kubeconfig and what Azure would provide. */
@@ -471,7 +471,7 @@ export function readExistingClusterConfig(r: ConfigReader): ExistingClusterConfi
             allowed:
                 'a registry host with an optional port, e.g. "myregistry.azurecr.io" or "127.0.0.1:5000"',
         }),
-        ingressNamespace: r.string("clusterIngressNamespace", {
+        gatewayNamespace: r.string("clusterGatewayNamespace", {
             valid: (v) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v),
             allowed: "a namespace name",
         }),

@@ -2,6 +2,7 @@
 // config always gives the same policies, so the policy set is unit tested without a cluster.
 import { assertNever } from "../../src/assertNever";
 import { KUBE_SYSTEM_NAMESPACE } from "../../src/namespaces";
+import { GATEWAY_NAME_POD_LABEL, GatewayRef } from "../../src/gateway";
 import { FlowEndpoint, TenantConfig, flowEndpoint, flowKey } from "./config";
 import type { EgressConfig } from "./egress";
 import { forbiddenWithin } from "./egress";
@@ -75,8 +76,8 @@ export interface NetworkPolicyInputs {
     readonly tenant: TenantConfig;
     /** Every team of the stack: flows other teams declare towards or from this one count too. */
     readonly tenants: readonly TenantConfig[];
-    /** Namespace of the ingress controller allowed to reach `web: true` apps (`app-routing-system`). */
-    readonly ingressNamespace: string;
+    /** The platform's Gateway, whose data plane pods (only) may reach `web: true` apps. */
+    readonly gateway: GatewayRef;
 }
 
 /**
@@ -110,8 +111,8 @@ type Spec = NetworkPolicyManifest["spec"];
  * The NetworkPolicies of one team's namespace:
  * - `default-deny`: no ingress, no egress for any pod;
  * - `allow-dns`: egress to CoreDNS in kube-system on port 53 (UDP and TCP);
- * - `allow-ingress-controller-to-<app>`: for each `web: true` app, ingress from the ingress controller's
- *   namespace on the app's port;
+ * - `allow-gateway-to-<app>`: for each `web: true` app, ingress from the pods of the platform's Gateway
+ *   (its namespace, its `gateway-name` label) on the app's port;
  * - for each flow that starts in this namespace, an egress rule on the caller's pods, and for each flow
  *   that ends here, an ingress rule on the callee's pods: `egress-<app>-to-<team>-<app>-<port>` and
  *   `ingress-<team>-<app>-to-<app>-<port>`. A flow across teams (declared by both teams) produces
@@ -120,11 +121,7 @@ type Spec = NetworkPolicyManifest["spec"];
  *   app on the app's port (the reconciler may not create NetworkPolicies, so the chart cannot);
  * - `egress-<i>-<cidr>`: each declared egress, TCP to the CIDR (minus the forbidden ranges inside it).
  */
-export function networkPolicies({
-    tenant,
-    tenants,
-    ingressNamespace,
-}: NetworkPolicyInputs): NetworkPolicyManifest[] {
+export function networkPolicies({ tenant, tenants, gateway }: NetworkPolicyInputs): NetworkPolicyManifest[] {
     const policy = (name: string, spec: Spec): NetworkPolicyManifest => ({
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
@@ -141,13 +138,18 @@ export function networkPolicies({
         ...tenant.apps
             .filter((a) => a.web)
             .map((app): [string, Spec] => [
-                `allow-ingress-controller-to-${app.name}`,
+                `allow-gateway-to-${app.name}`,
                 {
                     podSelector: pods(app.name),
                     policyTypes: ["Ingress"],
                     ingress: [
                         {
-                            from: [{ namespaceSelector: namespaceNamed(ingressNamespace) }],
+                            from: [
+                                {
+                                    namespaceSelector: namespaceNamed(gateway.namespace),
+                                    podSelector: { matchLabels: { [GATEWAY_NAME_POD_LABEL]: gateway.name } },
+                                },
+                            ],
                             ports: tcp(app.port),
                         },
                     ],

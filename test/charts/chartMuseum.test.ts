@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-    APP_ROUTING_INGRESS_CLASS,
     CHARTMUSEUM_CHART_REPO,
     CHARTMUSEUM_POD_LABELS,
     CHARTMUSEUM_PUSH_USER,
     chartMuseumArchivesPath,
+    chartMuseumRoute,
     chartMuseumPushPath,
     chartMuseumNetworkPolicy,
-    INGRESS_CONTROLLER_POD_LABELS,
     pushUrl,
 } from "../../components/charts/manifests";
 import type { ChartMuseumExposureConfig } from "../../components/charts/config";
@@ -36,6 +35,7 @@ const CONTAINER = "azure-native:storage:BlobContainer";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
 const LIST_KEYS = "azure-native:storage:listStorageAccountKeys";
@@ -64,9 +64,9 @@ function pushCredentials(r: OfflineRun): Record<string, { username: string; pass
     return unwrap(r.outputs.chartPushCredentials) as never;
 }
 
-/** The team's Ingress (exposure ingress). */
-function teamIngress(r: OfflineRun, team: string): RegisteredResource {
-    return one(r, INGRESS, `-chartmuseum-ingress-${team}`);
+/** ChartMuseum's HTTPRoute on the shared Gateway (exposure gateway). */
+function pushRoute(r: OfflineRun): RegisteredResource {
+    return one(r, ROUTE, "-chartmuseum-route");
 }
 
 /** The credentials the Secret carries, read from its (unwrapped) inputs. */
@@ -101,8 +101,8 @@ for (const stack of STACKS) {
                 ...TEAMS.flatMap((team) => [
                     [PASSWORD, `-push-password-${team}`],
                     [SECRET, `-auth-${team}`],
-                    [INGRESS, `-ingress-${team}`],
                 ]),
+                [ROUTE, "-route"],
             ]) {
                 assert.equal(
                     one(r, type, suffix).parent,
@@ -280,70 +280,34 @@ for (const stack of STACKS) {
             );
         });
 
-        it("exposes ChartMuseum through one app routing Ingress per team by default, behind a ClusterIP Service", async () => {
+        it("exposes ChartMuseum through one HTTPRoute on the shared Gateway's ChartMuseum listener, behind a ClusterIP Service", async () => {
             const r = await run(stack);
-            for (const team of TEAMS) {
-                const ingress = teamIngress(r, team);
-                assert.equal(ingress.inputs.spec.ingressClassName, APP_ROUTING_INGRESS_CLASS);
-                assert.equal(
-                    ingress.inputs.spec.rules[0].host,
-                    r.config.values["gitops-platform:chartMuseumHost"],
-                );
-                for (const path of ingress.inputs.spec.rules[0].http.paths) {
-                    assert.equal(path.backend.service.name, "chartmuseum");
-                    assert.equal(path.backend.service.port.number, 8080);
-                }
-                await validates(ingress.inputs);
-            }
+            const host = r.config.values["gitops-platform:chartMuseumHost"];
+            const route = pushRoute(r).inputs;
+            assert.deepEqual(route.spec.parentRefs, [
+                { namespace: "platform-gateway", name: "shared", sectionName: host },
+            ]);
+            assert.deepEqual(route.spec.hostnames, [host]);
+            for (const rule of route.spec.rules)
+                assert.deepEqual(rule.backendRefs, [{ name: "chartmuseum", port: 8080 }]);
+            await validates(route);
+            assert.deepEqual(ofType(r, INGRESS), []);
             assert.equal(values(r).service.type, "ClusterIP");
         });
 
-        it("routes a team's Ingress to its own upload endpoint and archives only: no index, no other team, no default backend", async () => {
+        it("routes each team's upload endpoint alone (POST, Exact): no index, no archives, no other path", async () => {
             const r = await run(stack);
-            for (const team of TEAMS) {
-                const spec = teamIngress(r, team).inputs.spec;
-                assert.equal(spec.defaultBackend, undefined);
-                assert.equal(spec.rules.length, 1);
-                assert.deepEqual(
-                    spec.rules[0].http.paths.map((p: any) => ({ path: p.path, pathType: p.pathType })),
-                    [
-                        { path: `/api/${team}/charts`, pathType: "Exact" },
-                        { path: `/${team}/charts`, pathType: "Prefix" },
-                    ],
-                );
-            }
+            assert.deepEqual(
+                pushRoute(r).inputs.spec.rules.map((rule: any) => rule.matches),
+                TEAMS.map((team) => [
+                    { path: { type: "Exact", value: `/api/${team}/charts` }, method: "POST" },
+                ]),
+            );
             assert.equal(chartMuseumPushPath("dev-team1"), "/api/dev-team1/charts");
             assert.equal(chartMuseumArchivesPath("dev-team1"), "/dev-team1/charts");
         });
 
-        it("attack: dev-team2 cannot push to dev-team1's path: that path's only Ingress checks dev-team1's htpasswd alone", async () => {
-            const r = await run(stack);
-            const pushPath = chartMuseumPushPath("dev-team1");
-            const routing = ofType(r, INGRESS).filter((x) =>
-                x.inputs.spec.rules.some((rule: any) =>
-                    rule.http.paths.some((p: any) => p.path === pushPath),
-                ),
-            );
-            assert.deepEqual(
-                routing.map((x) => x.name),
-                [teamIngress(r, "dev-team1").name],
-            );
-            const annotations = routing[0].inputs.metadata.annotations;
-            assert.equal(annotations["nginx.ingress.kubernetes.io/auth-type"], "basic");
-            const secretName = annotations["nginx.ingress.kubernetes.io/auth-secret"];
-            const htpasswd = ofType(r, SECRET).find(
-                (x) =>
-                    x.inputs.metadata.name === secretName &&
-                    x.inputs.metadata.namespace === CHARTMUSEUM_NAMESPACE,
-            )!;
-            const users = String(htpasswd.inputs.stringData.auth)
-                .split("\n")
-                .map((line) => line.split(":")[0]);
-            assert.deepEqual(users, ["dev-team1"]);
-            assert.notEqual(pushCredentials(r)["dev-team2"].username, "dev-team1");
-        });
-
-        it("lets only Flux's source-controller and the ingress controller's pods reach ChartMuseum", async () => {
+        it("lets only Flux's source-controller and the shared Gateway's pods reach ChartMuseum", async () => {
             const r = await run(stack);
             const policy = one(r, NETPOL, "-chartmuseum-netpol").inputs;
             await validates(policy);
@@ -363,13 +327,10 @@ for (const stack of STACKS) {
                     [
                         {
                             namespaceSelector: {
-                                matchLabels: { "kubernetes.io/metadata.name": "app-routing-system" },
+                                matchLabels: { "kubernetes.io/metadata.name": "platform-gateway" },
                             },
                             podSelector: {
-                                matchLabels: {
-                                    "app.kubernetes.io/managed-by": "aks-app-routing-operator",
-                                    "app.kubernetes.io/component": "ingress-controller",
-                                },
+                                matchLabels: { "gateway.networking.k8s.io/gateway-name": "shared" },
                             },
                         },
                     ],
@@ -382,25 +343,15 @@ for (const stack of STACKS) {
 }
 
 describe("ChartMuseum options", () => {
-    it("terminates TLS on the ingress with the stack's Key Vault certificate", async () => {
-        const r = await run("staging");
-        const ingress = teamIngress(r, "dev-team1").inputs;
-        assert.equal(
-            ingress.metadata.annotations["kubernetes.azure.com/tls-cert-keyvault-uri"],
-            r.config.values["gitops-platform:chartMuseumTlsCertificateUri"],
+    it("refuses chartMuseumAllowedCidrs with the gateway exposure, and the retired value ingress by its new name", async () => {
+        await assert.rejects(
+            run("staging", { "gitops-platform:chartMuseumAllowedCidrs": ["203.0.113.0/24"] }),
+            /chartMuseumAllowedCidrs.*unset with chartMuseumExposure "gateway"/s,
         );
-        assert.deepEqual(ingress.spec.tls, [
-            { hosts: ["charts.staging.gitops.example.com"], secretName: "keyvault-chartmuseum-dev-team1" },
-        ]);
-        assert.equal(r.outputs.chartPushUrl, "https://charts.staging.gitops.example.com");
-        await validates(ingress);
-    });
-
-    it("restricts the ingress to the configured CIDRs and lets chart uploads through NGINX's body limit", async () => {
-        const r = await run("staging", { "gitops-platform:chartMuseumAllowedCidrs": ["203.0.113.0/24"] });
-        const annotations = teamIngress(r, "dev-team2").inputs.metadata.annotations;
-        assert.equal(annotations["nginx.ingress.kubernetes.io/whitelist-source-range"], "203.0.113.0/24");
-        assert.equal(annotations["nginx.ingress.kubernetes.io/proxy-body-size"], "20m");
+        await assert.rejects(
+            run("staging", { "gitops-platform:chartMuseumExposure": "ingress" }),
+            /chartMuseumExposure.*"gateway", which replaced "ingress"/s,
+        );
     });
 
     it("keeps charts zone-redundant where the region has zones, locally redundant elsewhere", async () => {
@@ -465,7 +416,7 @@ describe("ACR OCI mode", () => {
     for (const stack of STACKS) {
         it(`creates no ChartMuseum resources at all (${stack})`, async () => {
             const r = await run(stack, ACR_OCI);
-            for (const type of [COMPONENT, ACCOUNT, CONTAINER, RELEASE, PASSWORD, INGRESS, NETPOL]) {
+            for (const type of [COMPONENT, ACCOUNT, CONTAINER, RELEASE, PASSWORD, ROUTE, NETPOL]) {
                 assert.deepEqual(
                     ofType(r, type)
                         .filter((x) => x.name.includes("-chartmuseum"))
@@ -492,15 +443,15 @@ describe("ACR OCI mode", () => {
 });
 
 describe("ChartMuseum builders", () => {
-    const ingress: ChartMuseumExposureConfig = {
-        kind: "ingress",
+    const gateway: ChartMuseumExposureConfig = {
+        kind: "gateway",
         host: "charts.example.com",
         tlsCertificateUri: "https://kv.vault.azure.net/certificates/charts",
-        allowedCidrs: [],
     };
+    const SHARED = { namespace: "platform-gateway", name: "shared" };
 
-    it("pushes over https through the ingress, which always has a certificate", () => {
-        assert.equal(pushUrl(ingress, "label", "westeurope"), "https://charts.example.com");
+    it("pushes over https through the gateway, which always has a certificate", () => {
+        assert.equal(pushUrl(gateway, "label", "westeurope"), "https://charts.example.com");
     });
 
     it("pushes to the load balancer's DNS name on ChartMuseum's port", () => {
@@ -510,25 +461,32 @@ describe("ChartMuseum builders", () => {
         );
     });
 
-    it("attack: a pod of the ingress namespace other than NGINX (the add-on's Key Vault placeholder) cannot reach ChartMuseum's upload API; NGINX can", () => {
-        const policy = chartMuseumNetworkPolicy("cm", ingress, "flux-system", "app-routing-system") as never;
+    it("attack: a pod of the gateway namespace other than the shared Gateway's proxy cannot reach ChartMuseum's upload API; the proxy can", () => {
+        const policy = chartMuseumNetworkPolicy("cm", gateway, "flux-system", SHARED) as never;
         const chartMuseum: Pod = { namespace: "cm", labels: { ...CHARTMUSEUM_POD_LABELS } };
-        const placeholder: Pod = { namespace: "app-routing-system", labels: { app: "keyvault-nginx" } };
-        const nginx: Pod = {
-            namespace: "app-routing-system",
-            labels: { app: "nginx", ...INGRESS_CONTROLLER_POD_LABELS },
+        const other: Pod = { namespace: "platform-gateway", labels: { app: "debug" } };
+        const proxy: Pod = {
+            namespace: "platform-gateway",
+            labels: { "gateway.networking.k8s.io/gateway-name": "shared" },
         };
-        assert.ok(!connects([policy], placeholder, chartMuseum, 8080));
-        assert.ok(connects([policy], nginx, chartMuseum, 8080));
+        assert.ok(!connects([policy], other, chartMuseum, 8080));
+        assert.ok(connects([policy], proxy, chartMuseum, 8080));
     });
 
     it("names the namespaces it is given in the network policy, not fixed ones", () => {
-        const policy = chartMuseumNetworkPolicy("cm", ingress, "gitops-flux", "ingress-nginx");
+        const policy = chartMuseumNetworkPolicy("cm", gateway, "gitops-flux", { namespace: "gw", name: "g" });
         const selected = (policy.spec as any).ingress.flatMap((rule: any) =>
             rule.from.map(
                 (peer: any) => peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"],
             ),
         );
-        assert.deepEqual(selected, ["gitops-flux", "ingress-nginx"]);
+        assert.deepEqual(selected, ["gitops-flux", "gw"]);
+    });
+
+    it("attaches its route to the ChartMuseum host's listener of the Gateway it is given", () => {
+        const route = chartMuseumRoute("cm", gateway as never, ["a"], { namespace: "gw", name: "g" });
+        assert.deepEqual(route.spec.parentRefs, [
+            { namespace: "gw", name: "g", sectionName: "charts.example.com" },
+        ]);
     });
 });

@@ -23,7 +23,7 @@ import { restrictedViolations } from "../support/podSecurity";
 import { connects } from "../support/networkPolicy";
 import { appConfig, helmTeamConfig } from "../support/tenants";
 import { helmTestLabels, networkPolicies } from "../../components/tenants/networkPolicies";
-import { APP_ROUTING_NAMESPACE } from "../../src/namespaces";
+import { SHARED_GATEWAY } from "../../src/gateway";
 
 type Obj = Record<string, any>;
 
@@ -211,7 +211,7 @@ describe("Helm kit: the chart rendered with its default values", () => {
                 apps: [appConfig(PLACEHOLDER_APP, { port: APP_PORT })],
             }),
             tenants: [],
-            ingressNamespace: APP_ROUTING_NAMESPACE,
+            gateway: SHARED_GATEWAY,
         });
         const app = {
             namespace: PLACEHOLDER_TEAM,

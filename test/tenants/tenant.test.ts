@@ -22,6 +22,7 @@ import {
     runWith,
 } from "../support/program";
 import { isFluxApiVersion, validateObject } from "../support/schemas";
+import { SHARED_GATEWAY } from "../../src/gateway";
 import {
     TENANTS_KEY,
     USER_POOLS_KEY,
@@ -156,11 +157,11 @@ for (const stack of STACKS) {
             const r = await run(stack);
             const names = (team: string) =>
                 inNamespace(r, "NetworkPolicy", team).map((p) => p.inputs.metadata.name);
-            assert.ok(names("dev-team1").includes("allow-ingress-controller-to-front"));
-            assert.ok(!names("dev-team1").includes("allow-ingress-controller-to-back"));
+            assert.ok(names("dev-team1").includes("allow-gateway-to-front"));
+            assert.ok(!names("dev-team1").includes("allow-gateway-to-back"));
             assert.ok(names("dev-team1").includes("egress-front-to-dev-team1-back-8080"));
             assert.ok(names("dev-team1").includes("ingress-dev-team1-front-to-back-8080"));
-            assert.ok(names("dev-team2").includes("allow-ingress-controller-to-app"));
+            assert.ok(names("dev-team2").includes("allow-gateway-to-app"));
         });
 
         test("the helm team gets one HelmRelease per app from its HelmRepository, back before front", async () => {
@@ -507,7 +508,7 @@ describe("Tenant component on its own", () => {
                 chartReader: CHART_READER,
                 registryLoginServer: "acrgitops.azurecr.io",
                 verifierObjectId: "00000000-0000-4000-8000-00000000000d",
-                ingressNamespace: "app-routing-system",
+                gateway: SHARED_GATEWAY,
                 fluxInstallation: installation,
                 ...extra,
             });
