@@ -193,11 +193,11 @@ export function attempts(charts: string): readonly Attempt[] {
             verdict: { by: "policy", name: "tenant-services" },
         },
         {
-            name: "a member claims another team's host on the shared ingress",
+            name: "a member creates an Ingress for another team's host",
             as: member,
             args: create,
             manifest: ingress("steal", "app.blog.staging.example.test"),
-            verdict: { by: "policy", name: "tenant-ingress-hosts" },
+            verdict: { by: "policy", name: "tenant-ingresses" },
         },
         {
             name: "a member labels an object as the platform's",
@@ -328,11 +328,11 @@ export function attempts(charts: string): readonly Attempt[] {
             verdict: { by: "admitted" },
         },
         {
-            name: "a member claims its own host on the shared ingress",
+            name: "a member creates an Ingress for its own host",
             as: member,
             args: create,
             manifest: ingress("web", "web.shop.staging.example.test"),
-            verdict: { by: "admitted" },
+            verdict: { by: "policy", name: "tenant-ingresses" },
         },
         {
             name: "a Kustomize team's reconciler writes its own HelmRepository",
