@@ -61,7 +61,7 @@ export const APP_PROPERTIES = {
         type: "boolean",
         description: "helm, a stack that pins: not deployed until its first promotion.",
     },
-    web: { type: "boolean", description: "The shared ingress may reach the app's pods (default false)." },
+    web: { type: "boolean", description: "The shared Gateway may reach the app's pods (default false)." },
     port: integer("The container port the app listens on.", 1, 65535, 8080),
     dependsOn: strings("helm: apps of the team released first."),
     values: { type: "object", description: "helm: values passed to the chart." },
@@ -144,7 +144,9 @@ export const TEAM_PROPERTIES = {
     timeout: defaulted("How long a reconciliation may take.", "5m"),
     retryInterval: defaulted("How soon a failed reconciliation is retried.", "1m"),
     remediationRetries: integer("helm: install and upgrade retries before rollback.", 0, 10, 3),
-    hosts: strings("Host names its Ingresses may claim on the shared ingress (default none)."),
+    hosts: strings(
+        "Host names its HTTPRoutes may claim, each a listener of the shared Gateway (default none).",
+    ),
 } satisfies Record<string, Schema>;
 
 /** What the platform team sets, in the team's guardrails file. */
@@ -168,7 +170,7 @@ export const GUARDRAIL_PROPERTIES = {
         description: "Destinations outside the cluster its pods may reach (default none).",
     },
     certificates: strings(
-        "Key Vault certificate URIs (https://<vault>.vault.azure.net/certificates/<name>) its Ingresses may name (default none).",
+        "Key Vault certificate URIs (https://<vault>.vault.azure.net/certificates/<name>) the shared Gateway terminates its hosts with, the first for all of them (default none).",
     ),
 } satisfies Record<string, Schema>;
 

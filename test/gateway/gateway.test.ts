@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { sharedGateway, teamHosts } from "../../components/gateway/manifests";
 import { SHARED_GATEWAY } from "../../src/gateway";
+import { validateObject } from "../support/schemas";
 
 const shop = {
     name: "shop",
