@@ -11,7 +11,7 @@ import {
     CHARTMUSEUM_RELEASE,
     chartMuseumAuthSecret,
     chartMuseumNetworkPolicy,
-    chartMuseumRoute,
+    chartMuseumTeamRoute,
     chartMuseumValues,
     pushUrl,
 } from "./manifests";
@@ -303,17 +303,19 @@ export class ChartMuseum extends pulumi.ComponentResource {
         return pulumi.all(credentials).apply((entries) => Object.fromEntries(entries));
     }
 
-    /** `exposure: gateway`: the teams' upload endpoints on the platform's Gateway, one route the platform owns. */
+    /** `exposure: gateway`: each team's upload endpoint on the platform's Gateway, a route the platform owns. */
     private route(
         exposure: Extract<ChartMuseumConfig["exposure"], { kind: "gateway" }>,
         namespace: k8s.core.v1.Namespace,
         release: k8s.helm.v3.Release,
     ): void {
-        new k8s.apiextensions.CustomResource(
-            `${this.name}-route`,
-            chartMuseumRoute(namespace.metadata.name, exposure, this.args.teams, this.args.gateway),
-            { ...this.k8sOpts, dependsOn: [release] },
-        );
+        for (const team of this.args.teams) {
+            new k8s.apiextensions.CustomResource(
+                `${this.name}-route-${team}`,
+                chartMuseumTeamRoute(namespace.metadata.name, exposure, team, this.args.gateway),
+                { ...this.k8sOpts, dependsOn: [release] },
+            );
+        }
     }
 
     /**

@@ -145,30 +145,32 @@ export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Inp
 }
 
 /**
- * ChartMuseum's route on the platform's Gateway (`exposure: gateway`), the platform's own object in
- * ChartMuseum's namespace: on the listener for the ChartMuseum host, each team's upload endpoint alone
- * (`POST /api/<team>/charts`, Exact: ChartMuseum also answers GETs under `/api/<team>/charts/<name>/...`,
- * and CI only POSTs there). Nothing else of ChartMuseum (the index, the archives, the rest of the API)
- * is routed; who may push is ChartMuseum's own check of each team's credential.
+ * One team's route to ChartMuseum on the platform's Gateway (`exposure: gateway`), the platform's own
+ * object in ChartMuseum's namespace: on the listener for the ChartMuseum host, the team's upload
+ * endpoint alone (`POST /api/<team>/charts`, Exact: ChartMuseum also answers GETs under
+ * `/api/<team>/charts/<name>/...`, and CI only POSTs there). Nothing else of ChartMuseum (the index,
+ * the archives, the rest of the API) is routed; who may push is ChartMuseum's own check of each
+ * team's credential. One route per team, so adding a team changes no other team's object.
  */
-export function chartMuseumRoute(
+export function chartMuseumTeamRoute(
     namespace: pulumi.Input<string>,
     exposure: Extract<ChartMuseumExposureConfig, { kind: "gateway" }>,
-    teams: readonly string[],
+    team: string,
     gateway: GatewayRef,
 ) {
-    const backendRefs = [{ name: CHARTMUSEUM_RELEASE, port: CHARTMUSEUM_PORT }];
     return {
         apiVersion: "gateway.networking.k8s.io/v1",
         kind: "HTTPRoute",
-        metadata: { name: `${CHARTMUSEUM_RELEASE}-push`, namespace },
+        metadata: { name: `${CHARTMUSEUM_RELEASE}-push-${team}`, namespace },
         spec: {
             parentRefs: [{ ...gateway, sectionName: exposure.host }],
             hostnames: [exposure.host],
-            rules: teams.map((team) => ({
-                matches: [{ path: { type: "Exact", value: chartMuseumPushPath(team) }, method: "POST" }],
-                backendRefs,
-            })),
+            rules: [
+                {
+                    matches: [{ path: { type: "Exact", value: chartMuseumPushPath(team) }, method: "POST" }],
+                    backendRefs: [{ name: CHARTMUSEUM_RELEASE, port: CHARTMUSEUM_PORT }],
+                },
+            ],
         },
     };
 }

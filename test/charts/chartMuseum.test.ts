@@ -5,7 +5,7 @@ import {
     CHARTMUSEUM_POD_LABELS,
     CHARTMUSEUM_PUSH_USER,
     chartMuseumArchivesPath,
-    chartMuseumRoute,
+    chartMuseumTeamRoute,
     chartMuseumPushPath,
     chartMuseumNetworkPolicy,
     pushUrl,
@@ -64,9 +64,9 @@ function pushCredentials(r: OfflineRun): Record<string, { username: string; pass
     return unwrap(r.outputs.chartPushCredentials) as never;
 }
 
-/** ChartMuseum's HTTPRoute on the shared Gateway (exposure gateway). */
-function pushRoute(r: OfflineRun): RegisteredResource {
-    return one(r, ROUTE, "-chartmuseum-route");
+/** A team's HTTPRoute to ChartMuseum on the shared Gateway (exposure gateway). */
+function pushRoute(r: OfflineRun, team: string): RegisteredResource {
+    return one(r, ROUTE, `-chartmuseum-route-${team}`);
 }
 
 /** The credentials the Secret carries, read from its (unwrapped) inputs. */
@@ -101,8 +101,8 @@ for (const stack of STACKS) {
                 ...TEAMS.flatMap((team) => [
                     [PASSWORD, `-push-password-${team}`],
                     [SECRET, `-auth-${team}`],
+                    [ROUTE, `-route-${team}`],
                 ]),
-                [ROUTE, "-route"],
             ]) {
                 assert.equal(
                     one(r, type, suffix).parent,
@@ -280,29 +280,29 @@ for (const stack of STACKS) {
             );
         });
 
-        it("exposes ChartMuseum through one HTTPRoute on the shared Gateway's ChartMuseum listener, behind a ClusterIP Service", async () => {
+        it("exposes ChartMuseum through one HTTPRoute per team on the shared Gateway's ChartMuseum listener, behind a ClusterIP Service", async () => {
             const r = await run(stack);
             const host = r.config.values["gitops-platform:chartMuseumHost"];
-            const route = pushRoute(r).inputs;
-            assert.deepEqual(route.spec.parentRefs, [
-                { namespace: "platform-gateway", name: "shared", sectionName: host },
-            ]);
-            assert.deepEqual(route.spec.hostnames, [host]);
-            for (const rule of route.spec.rules)
-                assert.deepEqual(rule.backendRefs, [{ name: "chartmuseum", port: 8080 }]);
-            await validates(route);
+            for (const team of TEAMS) {
+                const route = pushRoute(r, team).inputs;
+                assert.deepEqual(route.spec.parentRefs, [
+                    { namespace: "platform-gateway", name: "shared", sectionName: host },
+                ]);
+                assert.deepEqual(route.spec.hostnames, [host]);
+                assert.deepEqual(route.spec.rules[0].backendRefs, [{ name: "chartmuseum", port: 8080 }]);
+                await validates(route);
+            }
             assert.deepEqual(ofType(r, INGRESS), []);
             assert.equal(values(r).service.type, "ClusterIP");
         });
 
-        it("routes each team's upload endpoint alone (POST, Exact): no index, no archives, no other path", async () => {
+        it("routes each team's upload endpoint alone (POST, Exact): no index, no archives, no other team, no other path", async () => {
             const r = await run(stack);
-            assert.deepEqual(
-                pushRoute(r).inputs.spec.rules.map((rule: any) => rule.matches),
-                TEAMS.map((team) => [
-                    { path: { type: "Exact", value: `/api/${team}/charts` }, method: "POST" },
-                ]),
-            );
+            for (const team of TEAMS)
+                assert.deepEqual(
+                    pushRoute(r, team).inputs.spec.rules.map((rule: any) => rule.matches),
+                    [[{ path: { type: "Exact", value: `/api/${team}/charts` }, method: "POST" }]],
+                );
             assert.equal(chartMuseumPushPath("dev-team1"), "/api/dev-team1/charts");
             assert.equal(chartMuseumArchivesPath("dev-team1"), "/dev-team1/charts");
         });
@@ -484,7 +484,7 @@ describe("ChartMuseum builders", () => {
     });
 
     it("attaches its route to the ChartMuseum host's listener of the Gateway it is given", () => {
-        const route = chartMuseumRoute("cm", gateway as never, ["a"], { namespace: "gw", name: "g" });
+        const route = chartMuseumTeamRoute("cm", gateway as never, "a", { namespace: "gw", name: "g" });
         assert.deepEqual(route.spec.parentRefs, [
             { namespace: "gw", name: "g", sectionName: "charts.example.com" },
         ]);

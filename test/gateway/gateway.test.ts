@@ -60,5 +60,7 @@ describe("the shared Gateway", () => {
             { namespace: gateway.metadata.namespace, name: gateway.metadata.name },
             SHARED_GATEWAY,
         );
+        await validateObject(gateway);
+        await validateObject(sharedGateway(SHARED_GATEWAY, teamHosts({ ...shop, certificates: [] })));
     });
 });
