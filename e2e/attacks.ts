@@ -84,6 +84,36 @@ function ingress(name: string, host: string) {
     };
 }
 
+/** The shared Gateway's place, as the cluster stack's config names it (clusterGatewayNamespace, `shared`). */
+const GATEWAY = { namespace: "platform-gateway", name: "shared" };
+const OWN_HOST = "web.shop.staging.example.test";
+
+/** An HTTPRoute of the team's on its own host and listener to its own Service, then `change`d. */
+function route(name: string, change: (spec: Record<string, any>) => void = () => {}) {
+    const spec: Record<string, any> = {
+        parentRefs: [{ ...GATEWAY, sectionName: OWN_HOST }],
+        hostnames: [OWN_HOST],
+        rules: [{ backendRefs: [{ name: "web", port: 8080 }] }],
+    };
+    change(spec);
+    return {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: { name, namespace: TEAM },
+        spec,
+    };
+}
+
+/** A Gateway API object of another kind in the team's namespace. */
+function gatewayObject(kind: string, spec: object) {
+    return {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind,
+        metadata: { name: "mine", namespace: TEAM },
+        spec,
+    };
+}
+
 const ownImage = `${REGISTRY}/${TEAM}/api:0.1.0`;
 const create = ["create", "-f", "-", "-o", "name"];
 
@@ -198,6 +228,67 @@ export function attempts(charts: string): readonly Attempt[] {
             args: create,
             manifest: ingress("steal", "app.blog.staging.example.test"),
             verdict: { by: "policy", name: "tenant-ingresses" },
+        },
+        {
+            name: "the reconciler routes another team's host",
+            as: reconciler,
+            args: create,
+            manifest: route("steal", (s) => (s.hostnames = ["app.blog.staging.example.test"])),
+            verdict: { by: "policy", name: "tenant-routes" },
+        },
+        {
+            name: "the reconciler routes to another namespace's Service",
+            as: reconciler,
+            args: create,
+            manifest: route("cross", (s) => (s.rules[0].backendRefs[0].namespace = OTHER)),
+            verdict: { by: "policy", name: "tenant-routes" },
+        },
+        {
+            name: "the reconciler attaches a route to another team's listener",
+            as: reconciler,
+            args: create,
+            manifest: route(
+                "listener",
+                (s) => (s.parentRefs[0].sectionName = "app.blog.staging.example.test"),
+            ),
+            verdict: { by: "policy", name: "tenant-routes" },
+        },
+        {
+            name: "the reconciler attaches a route to the platform's listener",
+            as: reconciler,
+            args: create,
+            manifest: route("charts", (s) => (s.parentRefs[0].sectionName = "charts.staging.example.test")),
+            verdict: { by: "policy", name: "tenant-routes" },
+        },
+        {
+            name: "the reconciler creates a ReferenceGrant",
+            as: reconciler,
+            args: create,
+            manifest: gatewayObject("ReferenceGrant", {
+                from: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: OTHER }],
+                to: [{ group: "", kind: "Service" }],
+            }),
+            verdict: { by: "rbac" },
+        },
+        {
+            name: "the reconciler creates a Gateway",
+            as: reconciler,
+            args: create,
+            manifest: gatewayObject("Gateway", {
+                gatewayClassName: "approuting-istio",
+                listeners: [{ name: "http", protocol: "HTTP", port: 80 }],
+            }),
+            verdict: { by: "rbac" },
+        },
+        {
+            name: "a member creates a Gateway",
+            as: member,
+            args: create,
+            manifest: gatewayObject("Gateway", {
+                gatewayClassName: "approuting-istio",
+                listeners: [{ name: "http", protocol: "HTTP", port: 80 }],
+            }),
+            verdict: { by: "rbac" },
         },
         {
             name: "a member labels an object as the platform's",
@@ -333,6 +424,13 @@ export function attempts(charts: string): readonly Attempt[] {
             args: create,
             manifest: ingress("web", "web.shop.staging.example.test"),
             verdict: { by: "policy", name: "tenant-ingresses" },
+        },
+        {
+            name: "the reconciler routes the team's own host",
+            as: reconciler,
+            args: create,
+            manifest: route("web"),
+            verdict: { by: "admitted" },
         },
         {
             name: "a Kustomize team's reconciler writes its own HelmRepository",
