@@ -114,6 +114,12 @@ function gatewayObject(kind: string, spec: object) {
     };
 }
 
+/** A Gateway of the team's own, taking every host on port 80. */
+const OWN_GATEWAY = gatewayObject("Gateway", {
+    gatewayClassName: "approuting-istio",
+    listeners: [{ name: "http", protocol: "HTTP", port: 80 }],
+});
+
 const ownImage = `${REGISTRY}/${TEAM}/api:0.1.0`;
 const create = ["create", "-f", "-", "-o", "name"];
 
@@ -270,26 +276,18 @@ export function attempts(charts: string): readonly Attempt[] {
             }),
             verdict: { by: "rbac" },
         },
-        {
-            name: "the reconciler creates a Gateway",
-            as: reconciler,
+        ...(
+            [
+                ["the reconciler creates a Gateway", reconciler],
+                ["a member creates a Gateway", member],
+            ] as const
+        ).map(([name, as]) => ({
+            name,
+            as,
             args: create,
-            manifest: gatewayObject("Gateway", {
-                gatewayClassName: "approuting-istio",
-                listeners: [{ name: "http", protocol: "HTTP", port: 80 }],
-            }),
-            verdict: { by: "rbac" },
-        },
-        {
-            name: "a member creates a Gateway",
-            as: member,
-            args: create,
-            manifest: gatewayObject("Gateway", {
-                gatewayClassName: "approuting-istio",
-                listeners: [{ name: "http", protocol: "HTTP", port: 80 }],
-            }),
-            verdict: { by: "rbac" },
-        },
+            manifest: OWN_GATEWAY,
+            verdict: { by: "rbac" } as const,
+        })),
         {
             name: "a member labels an object as the platform's",
             as: member,
