@@ -134,6 +134,7 @@ function sharedGateway({ config, names: stackNames, platform }: EnvironmentStep)
     return new SharedGateway(`${stackNames.base}-gateway`, {
         provider: platform.provider,
         gateway: platform.gateway,
+        tlsClientId: platform.gatewayTlsClientId,
         hosts: [...config.tenants.tenants.flatMap(teamHosts), ...chartMuseumHosts],
     });
 }

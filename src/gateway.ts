@@ -21,6 +21,12 @@ export const SHARED_GATEWAY: GatewayRef = { namespace: GATEWAY_NAMESPACE, name: 
 export const APP_ROUTING_GATEWAY_CLASS = "approuting-istio";
 
 /**
+ * The ServiceAccount (in the Gateway's namespace) the add-on syncs listener certificates as: federated
+ * with the platform's gateway TLS identity, which reads the ingress Key Vault's secrets.
+ */
+export const GATEWAY_TLS_SERVICE_ACCOUNT = "gateway-tls";
+
+/**
  * The label the Gateway API asks implementations to put on the pods they run for a Gateway (Istio
  * sets it on the Deployment it makes): how network policies admit that Gateway's data plane only.
  */

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { GatewayRef } from "../../src/gateway";
+import { GATEWAY_TLS_SERVICE_ACCOUNT, GatewayRef } from "../../src/gateway";
 import { GatewayHost, sharedGateway } from "./manifests";
 
 export interface SharedGatewayArgs {
@@ -10,6 +10,8 @@ export interface SharedGatewayArgs {
     readonly gateway: GatewayRef;
     /** Every host it serves: the teams' declared hosts, and ChartMuseum's with `exposure: gateway`. */
     readonly hosts: readonly GatewayHost[];
+    /** Client id of the platform's gateway TLS identity (Platform.gatewayTlsClientId); the listeners' certificates are read as it. */
+    readonly tlsClientId: pulumi.Input<string>;
 }
 
 /**
@@ -32,9 +34,21 @@ export class SharedGateway extends pulumi.ComponentResource {
             },
             k8sOpts,
         );
+        // The add-on's operator mounts listener certificates as this account (workload identity).
+        const tlsAccount = new k8s.core.v1.ServiceAccount(
+            `${name}-tls`,
+            {
+                metadata: {
+                    name: GATEWAY_TLS_SERVICE_ACCOUNT,
+                    namespace: namespace.metadata.name,
+                    annotations: { "azure.workload.identity/client-id": args.tlsClientId },
+                },
+            },
+            k8sOpts,
+        );
         new k8s.apiextensions.CustomResource(`${name}-gateway`, sharedGateway(args.gateway, args.hosts), {
             ...k8sOpts,
-            dependsOn: [namespace],
+            dependsOn: [namespace, tlsAccount],
         });
         this.gateway = args.gateway;
         this.registerOutputs({ gateway: this.gateway });

@@ -1,6 +1,6 @@
 // Pure builders of the platform's shared Gateway: what components/gateway/gateway.ts applies, testable
 // without the Pulumi runtime.
-import { APP_ROUTING_GATEWAY_CLASS, GatewayRef } from "../../src/gateway";
+import { APP_ROUTING_GATEWAY_CLASS, GATEWAY_TLS_SERVICE_ACCOUNT, GatewayRef } from "../../src/gateway";
 import { PLATFORM_OWNED_LABEL } from "../tenants/admissionPolicies";
 
 /** One host the Gateway serves, who may attach routes to it, and the certificate it terminates TLS with. */
@@ -20,8 +20,6 @@ export interface GatewayHost {
  */
 export const KEY_VAULT_CERTIFICATE_OPTION = "kubernetes.azure.com/tls-cert-keyvault-uri";
 export const KEY_VAULT_SERVICE_ACCOUNT_OPTION = "kubernetes.azure.com/tls-cert-service-account";
-/** The ServiceAccount the add-on reads listener certificates as. */
-export const GATEWAY_TLS_SERVICE_ACCOUNT = "gateway-tls";
 
 /**
  * A team's hosts as listeners: each host terminated with the team's first declared certificate (one
