@@ -157,11 +157,12 @@ function teams(
     earlier: { identities: Identities; charts: ChartSource; flux: Flux; admission: TenantAdmission },
 ): Tenant[] {
     const { identities, charts, flux, admission } = earlier;
-    const { provider, registryLoginServer, gateway } = platform;
+    const { provider, registryLoginServer, gateway, legacyIngressNamespace } = platform;
     const on = {
         provider,
         registryLoginServer,
         gateway,
+        legacyIngressNamespace,
         tenants: config.tenants.tenants,
         stack: config.stack,
     };
@@ -180,6 +181,7 @@ interface TenantsOn {
     readonly provider: k8s.Provider;
     readonly registryLoginServer: pulumi.Input<string>;
     readonly gateway: GatewayRef;
+    readonly legacyIngressNamespace?: string;
     readonly tenants: readonly TenantConfig[];
     readonly stack: string;
     readonly config: { readonly notifications: FluxNotifications };
@@ -199,6 +201,7 @@ function tenantsOn(on: TenantsOn, own: (tenant: TenantConfig) => Partial<TenantA
                 chartSource: on.charts,
                 registryLoginServer: on.registryLoginServer,
                 gateway: on.gateway,
+                legacyIngressNamespace: on.legacyIngressNamespace,
                 fluxInstallation: on.flux.installation,
                 admission: on.admission,
                 notifications: { channel: on.config.notifications, cluster: on.stack },
@@ -314,11 +317,12 @@ function cluster(config: ClusterConfig) {
         chartRepositoryMode: "chartmuseum",
     });
     const admission = new TenantAdmission(`${base}-tenant-admission`, { provider: platform.provider });
-    const { provider, registryLoginServer, gateway } = platform;
+    const { provider, registryLoginServer, gateway, legacyIngressNamespace } = platform;
     const on = {
         provider,
         registryLoginServer,
         gateway,
+        legacyIngressNamespace,
         tenants: config.tenants.tenants,
         stack: config.stack,
     };

@@ -18,6 +18,8 @@ export class ExistingCluster extends pulumi.ComponentResource {
     readonly registryLoginServer: pulumi.Output<string>;
     /** The Gateway the teams' HTTPRoutes attach to (`shared` in clusterGatewayNamespace). */
     readonly gateway: GatewayRef;
+    /** The old ingress controller's namespace still let into web apps during the move, if set. */
+    readonly legacyIngressNamespace?: string;
 
     constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops:platform:ExistingCluster", name, {}, opts);
@@ -35,6 +37,7 @@ export class ExistingCluster extends pulumi.ComponentResource {
         this.kubernetesVersion = pulumi.output(config.kubernetesVersion.replace(/^v/, ""));
         this.registryLoginServer = pulumi.output(config.registryLoginServer);
         this.gateway = { namespace: config.gatewayNamespace, name: SHARED_GATEWAY_NAME };
+        this.legacyIngressNamespace = config.legacyIngressNamespace;
         this.registerOutputs({
             kubernetesVersion: this.kubernetesVersion,
             registryLoginServer: this.registryLoginServer,

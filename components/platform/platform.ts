@@ -86,6 +86,8 @@ export class Platform extends pulumi.ComponentResource {
     readonly kubeconfig: pulumi.Output<string>;
     /** The shared Gateway the gateway step creates for the teams and ChartMuseum. */
     readonly gateway: GatewayRef;
+    /** The old ingress controller's namespace still let into web apps during the move, if set. */
+    readonly legacyIngressNamespace?: string;
     /** Object ids of the principals that deploy the stack (cluster admins, owners of Azure AD objects). */
     readonly deployerObjectIds: pulumi.Output<string[]>;
     /** The Kubernetes provider every in-cluster component must use. */
@@ -133,6 +135,7 @@ export class Platform extends pulumi.ComponentResource {
         this.registryName = registry.name;
         this.registryLoginServer = registry.loginServer;
         this.gateway = SHARED_GATEWAY;
+        this.legacyIngressNamespace = args.config.legacyIngressNamespace;
         this.deployerObjectIds = pulumi.output([...args.config.deployerObjectIds]);
         this.registerOutputs({
             resourceGroupName: this.resourceGroupName,

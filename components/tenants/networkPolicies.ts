@@ -78,6 +78,8 @@ export interface NetworkPolicyInputs {
     readonly tenants: readonly TenantConfig[];
     /** The platform's Gateway, whose data plane pods (only) may reach `web: true` apps. */
     readonly gateway: GatewayRef;
+    /** During the move to the Gateway only: the old ingress controller's namespace, still let into web apps. */
+    readonly legacyIngressNamespace?: string;
 }
 
 /**
@@ -112,7 +114,8 @@ type Spec = NetworkPolicyManifest["spec"];
  * - `default-deny`: no ingress, no egress for any pod;
  * - `allow-dns`: egress to CoreDNS in kube-system on port 53 (UDP and TCP);
  * - `allow-gateway-to-<app>`: for each `web: true` app, ingress from the pods of the platform's Gateway
- *   (its namespace, its `gateway-name` label) on the app's port;
+ *   (its namespace, its `gateway-name` label) on the app's port, and while `legacyIngressNamespace` is
+ *   set, `allow-ingress-controller-to-<app>` from that namespace (the name it had before the move);
  * - for each flow that starts in this namespace, an egress rule on the caller's pods, and for each flow
  *   that ends here, an ingress rule on the callee's pods: `egress-<app>-to-<team>-<app>-<port>` and
  *   `ingress-<team>-<app>-to-<app>-<port>`. A flow across teams (declared by both teams) produces
@@ -121,7 +124,12 @@ type Spec = NetworkPolicyManifest["spec"];
  *   app on the app's port (the reconciler may not create NetworkPolicies, so the chart cannot);
  * - `egress-<i>-<cidr>`: each declared egress, TCP to the CIDR (minus the forbidden ranges inside it).
  */
-export function networkPolicies({ tenant, tenants, gateway }: NetworkPolicyInputs): NetworkPolicyManifest[] {
+export function networkPolicies({
+    tenant,
+    tenants,
+    gateway,
+    legacyIngressNamespace,
+}: NetworkPolicyInputs): NetworkPolicyManifest[] {
     const policy = (name: string, spec: Spec): NetworkPolicyManifest => ({
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
@@ -135,26 +143,7 @@ export function networkPolicies({ tenant, tenants, gateway }: NetworkPolicyInput
     const specs: [string, Spec][] = [
         ["default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }],
         ["allow-dns", dnsSpec()],
-        ...tenant.apps
-            .filter((a) => a.web)
-            .map((app): [string, Spec] => [
-                `allow-gateway-to-${app.name}`,
-                {
-                    podSelector: pods(app.name),
-                    policyTypes: ["Ingress"],
-                    ingress: [
-                        {
-                            from: [
-                                {
-                                    namespaceSelector: namespaceNamed(gateway.namespace),
-                                    podSelector: { matchLabels: { [GATEWAY_NAME_POD_LABEL]: gateway.name } },
-                                },
-                            ],
-                            ports: tcp(app.port),
-                        },
-                    ],
-                },
-            ]),
+        ...webSpecs(tenant, gateway, legacyIngressNamespace),
         ...flowSpecs(tenant.name, tenants),
         ...helmTestSpecs(tenant),
         ...tenant.egress.map((e, i): [string, Spec] => [
@@ -269,4 +258,36 @@ function egressSpec(e: EgressConfig): Spec {
             },
         ],
     };
+}
+
+/** Into each `web: true` app, on its port: the Gateway's pods, and during the move the old ingress namespace. */
+function webSpecs(
+    tenant: TenantConfig,
+    gateway: GatewayRef,
+    legacyIngressNamespace?: string,
+): [string, Spec][] {
+    return tenant.apps
+        .filter((a) => a.web)
+        .flatMap((app): [string, Spec][] => {
+            const from = (peer: NetworkPolicyPeer): Spec => ({
+                podSelector: pods(app.name),
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [peer], ports: tcp(app.port) }],
+            });
+            const gatewayPods = {
+                namespaceSelector: namespaceNamed(gateway.namespace),
+                podSelector: { matchLabels: { [GATEWAY_NAME_POD_LABEL]: gateway.name } },
+            };
+            return [
+                [`allow-gateway-to-${app.name}`, from(gatewayPods)],
+                ...(legacyIngressNamespace
+                    ? [
+                          [
+                              `allow-ingress-controller-to-${app.name}`,
+                              from({ namespaceSelector: namespaceNamed(legacyIngressNamespace) }),
+                          ] as [string, Spec],
+                      ]
+                    : []),
+            ];
+        });
 }

@@ -60,6 +60,8 @@ export interface TenantArgs {
     readonly membersInCluster?: boolean;
     /** The platform's Gateway: its listeners for the team's hosts, its pods the only way into `web: true` apps. */
     readonly gateway: GatewayRef;
+    /** During the move to the Gateway only: the old ingress controller's namespace, still let into `web: true` apps. */
+    readonly legacyIngressNamespace?: string;
     /**
      * The Flux installation (its CRDs and controllers). Every Flux object of the tenant depends on it,
      * so it is created after the CRDs exist and deleted before Flux goes. Default: none (then pass it
@@ -115,6 +117,7 @@ export class Tenant extends pulumi.ComponentResource {
             tenant: t,
             tenants: args.tenants,
             gateway: args.gateway,
+            legacyIngressNamespace: args.legacyIngressNamespace,
         });
         this.people(name, t, args, inNamespace);
         const guardrails = [

@@ -341,6 +341,14 @@ export const CONFIG_KEYS = {
         description:
             "Which environment's section of the team files the cluster stack applies (one of environments); empty: the first, where builds land.",
     },
+    legacyIngressNamespace: {
+        step: "platform",
+        type: "string",
+        default: "",
+        stacks: ["environment", "cluster"],
+        description:
+            "During the move to the Gateway only: the old ingress controller's namespace (app-routing-system), still let into the teams' web: true apps so their hosts keep serving until each team's HTTPRoute and DNS switch land; empty (default) lets none in. Unset it once every host is on the Gateway.",
+    },
     clusterGatewayNamespace: {
         step: "platform",
         type: "string",

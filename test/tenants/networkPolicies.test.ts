@@ -106,6 +106,32 @@ describe("network policies", () => {
         ]);
     });
 
+    test("during the move, the old ingress namespace still reaches web apps, under the policy's old name", () => {
+        const moving = networkPolicies({
+            tenant: team1,
+            tenants: [team1, team2],
+            gateway: GATEWAY,
+            legacyIngressNamespace: "app-routing-system",
+        });
+        const legacy = named(moving, "allow-ingress-controller-to-front");
+        assert.deepEqual(legacy.spec.ingress, [
+            {
+                from: [
+                    {
+                        namespaceSelector: {
+                            matchLabels: { "kubernetes.io/metadata.name": "app-routing-system" },
+                        },
+                    },
+                ],
+                ports: [{ protocol: "TCP", port: 3000 }],
+            },
+        ]);
+        assert.ok(!moving.some((p) => p.metadata.name === "allow-ingress-controller-to-back"));
+        assert.ok(
+            !policiesOf(team1, [team1, team2]).some((p) => p.metadata.name.startsWith("allow-ingress-")),
+        );
+    });
+
     test("an app that is not web gets no ingress from the shared Gateway", () => {
         const policies = policiesOf(team1, [team1, team2]);
         assert.ok(!policies.some((p) => p.metadata.name === "allow-gateway-to-back"));
