@@ -62,7 +62,7 @@ function environment(config: EnvironmentConfig) {
     const identities = environmentIdentities(step);
     const charts = chartRepository(step);
     // The one entry point of web traffic: a listener per team host (and ChartMuseum's), routes per team.
-    sharedGateway(step);
+    sharedGateway(step, identities);
     const flux = gitOps(step);
 
     // What the API server refuses in every team's namespace, whoever asks (one set for the cluster).
@@ -90,6 +90,8 @@ function environmentIdentities({ config, names: stackNames, tags, platform }: En
             oidcIssuerUrl: platform.oidcIssuerUrl,
             registryId: platform.registryId,
             chartRepositoryMode: config.chartRepository.mode,
+            gatewayKeyVaultId: config.platform.ingressKeyVaultId,
+            gatewayNamespace: platform.gateway.namespace,
             owners: [...config.platform.ownerObjectIds],
             tags,
         },
@@ -118,7 +120,10 @@ function chartRepository({ config, names: stackNames, tags, platform }: Environm
 }
 
 /** The platform's Gateway: each team's hosts with its certificates, and ChartMuseum's push host. */
-function sharedGateway({ config, names: stackNames, platform }: EnvironmentStep): SharedGateway {
+function sharedGateway(
+    { config, names: stackNames, platform }: EnvironmentStep,
+    identities: Identities,
+): SharedGateway {
     const repository = config.chartRepository;
     const exposure = repository.mode === "chartmuseum" ? repository.chartMuseum.exposure : undefined;
     const chartMuseumHosts =
@@ -134,7 +139,7 @@ function sharedGateway({ config, names: stackNames, platform }: EnvironmentStep)
     return new SharedGateway(`${stackNames.base}-gateway`, {
         provider: platform.provider,
         gateway: platform.gateway,
-        tlsClientId: platform.gatewayTlsClientId,
+        tlsClientId: identities.gatewayTlsClientId,
         hosts: [...config.tenants.tenants.flatMap(teamHosts), ...chartMuseumHosts],
     });
 }

@@ -1,6 +1,5 @@
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerservice from "@pulumi/azure-native/containerservice";
-import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
@@ -12,8 +11,7 @@ import { kubeloginKubeconfig } from "./kubeconfig";
 import { containerRegistry, RegistryOutputs } from "./registry";
 import { systemPoolProfile, userPoolArgs } from "./nodePools";
 import type { Names } from "../../src/naming";
-import { GATEWAY_TLS_SERVICE_ACCOUNT, GatewayRef, SHARED_GATEWAY } from "../../src/gateway";
-import { serviceAccountFederation } from "../../src/federation";
+import { GatewayRef, SHARED_GATEWAY } from "../../src/gateway";
 import { CLUSTER_NETWORK } from "../../src/network";
 import { roleAssignmentArgs } from "../../src/roleAssignments";
 import type { BuiltInRole } from "../../src/roles";
@@ -74,11 +72,6 @@ export class Platform extends pulumi.ComponentResource {
     readonly kubernetesVersion: pulumi.Output<string>;
     readonly oidcIssuerUrl: pulumi.Output<string>;
     readonly kubeletObjectId: pulumi.Output<string>;
-    /**
-     * Client id of the identity the shared Gateway's listeners sync their Key Vault certificates as
-     * (federated with `gateway-tls` in the Gateway's namespace); empty without `ingressKeyVaultId`.
-     */
-    readonly gatewayTlsClientId: pulumi.Output<string>;
     readonly registryId: pulumi.Output<string>;
     readonly registryName: pulumi.Output<string>;
     readonly registryLoginServer: pulumi.Output<string>;
@@ -114,7 +107,6 @@ export class Platform extends pulumi.ComponentResource {
         const registry = this.registry(group);
         const kubeletObjectId = this.kubeletPull(cluster, registry, client);
         this.ingressKeyVault(cluster, client);
-        this.gatewayTlsClientId = this.gatewayTlsIdentity(group, cluster, client);
         const deployerGrants = this.clusterAccess(cluster, client);
         this.kubeconfig = this.userKubeconfig(group, cluster, client);
         this.provider = this.kubernetesProvider(cluster, [...pools, this.rbacPropagation(deployerGrants)]);
@@ -148,7 +140,6 @@ export class Platform extends pulumi.ComponentResource {
             kubernetesVersion: this.kubernetesVersion,
             oidcIssuerUrl: this.oidcIssuerUrl,
             kubeletObjectId: this.kubeletObjectId,
-            gatewayTlsClientId: this.gatewayTlsClientId,
             registryId: this.registryId,
             registryName: this.registryName,
             registryLoginServer: this.registryLoginServer,
@@ -436,63 +427,6 @@ export class Platform extends pulumi.ComponentResource {
             }),
             this.parent,
         );
-    }
-
-    /**
-     * The identity the app routing operator reads each Gateway listener's certificate as
-     * (`kubernetes.azure.com/tls-cert-service-account`): a user-assigned identity federated with the
-     * ServiceAccount `gateway-tls` of the Gateway's namespace, Key Vault Secrets User on the ingress
-     * vault only. No team can use it: the ServiceAccount lives in the platform's namespace.
-     */
-    private gatewayTlsIdentity(
-        group: resources.ResourceGroup,
-        cluster: containerservice.ManagedCluster,
-        client: ClientConfig,
-    ): pulumi.Output<string> {
-        const { config, names, tags } = this.args;
-        const vault = config.ingressKeyVaultId;
-        if (!vault) return pulumi.output("");
-        const identity = new managedidentity.UserAssignedIdentity(
-            `${this.name}-gateway-tls`,
-            {
-                resourceName: `id-${names.base}-gateway-tls`,
-                resourceGroupName: group.name,
-                location: config.location,
-                tags,
-            },
-            this.parent,
-        );
-        const federation = cluster.oidcIssuerProfile.apply((p) =>
-            serviceAccountFederation(
-                p?.issuerURL ?? "",
-                SHARED_GATEWAY.namespace,
-                GATEWAY_TLS_SERVICE_ACCOUNT,
-            ),
-        );
-        new managedidentity.FederatedIdentityCredential(
-            `${this.name}-gateway-tls-federation`,
-            {
-                federatedIdentityCredentialResourceName: `${SHARED_GATEWAY.namespace}-${GATEWAY_TLS_SERVICE_ACCOUNT}`,
-                resourceName: identity.name,
-                resourceGroupName: group.name,
-                issuer: federation.issuer,
-                subject: federation.subject,
-                audiences: federation.audiences.apply((a) => [...a]),
-            },
-            this.parent,
-        );
-        new authorization.RoleAssignment(
-            `${this.name}-gateway-tls-keyvault`,
-            roleAssignmentArgs({
-                subscriptionId: client.subscriptionId,
-                role: "KeyVaultSecretsUser",
-                principalId: identity.principalId,
-                principalType: "ServicePrincipal",
-                scope: vault,
-            }),
-            this.parent,
-        );
-        return identity.clientId;
     }
 
     /**

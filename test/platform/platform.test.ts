@@ -137,33 +137,6 @@ for (const stack of STACKS) {
             assert.equal(access.principalId, fakeGuid(`${cluster.name}/webapprouting`));
         });
 
-        it("lets the shared Gateway's gateway-tls account (only) read listener certificates from the ingress Key Vault", async () => {
-            const r = await run(stack);
-            const identity = one(r, "azure-native:managedidentity:UserAssignedIdentity", "-gateway-tls");
-            const federation = one(
-                r,
-                "azure-native:managedidentity:FederatedIdentityCredential",
-                "-gateway-tls-federation",
-            ).inputs;
-            assert.equal(federation.subject, "system:serviceaccount:platform-gateway:gateway-tls");
-            const access = one(r, ROLE, "gateway-tls-keyvault").inputs;
-            assert.ok(
-                access.roleDefinitionId.endsWith(`/roleDefinitions/${BuiltInRoles.KeyVaultSecretsUser}`),
-            );
-            assert.equal(access.scope, r.config.values["gitops-platform:ingressKeyVaultId"]);
-            const account = r.resources.find(
-                (x) =>
-                    x.type === "kubernetes:core/v1:ServiceAccount" &&
-                    x.inputs.metadata?.name === "gateway-tls",
-            )!;
-            assert.equal(account.inputs.metadata.namespace, "platform-gateway");
-            assert.equal(access.principalId, fakeGuid(`${identity.name}/principal`));
-            assert.equal(
-                account.inputs.metadata.annotations["azure.workload.identity/client-id"],
-                fakeGuid(`${identity.name}/client`),
-            );
-        });
-
         it("creates the registry with the admin user and anonymous pull disabled", async () => {
             const registry = one(await run(stack), REGISTRY).inputs;
             assert.equal(registry.resourceType, "registries");
