@@ -316,30 +316,11 @@ export class Identities extends pulumi.ComponentResource {
      */
     private fluxChartReader(display: IdentityNames, team: string): pulumi.Output<string> {
         const { args } = this;
-        const identity = new managedidentity.UserAssignedIdentity(
-            `${this.name}-flux-${team}`,
-            {
-                resourceName: display.fluxChartReader(team),
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                tags: { ...args.tags },
-            },
-            { parent: this },
-        );
-        const federation = pulumi
-            .output(args.oidcIssuerUrl)
-            .apply((issuer) => serviceAccountFederation(issuer, team, CHART_READER_SERVICE_ACCOUNT));
-        new managedidentity.FederatedIdentityCredential(
-            `${this.name}-flux-${team}-federation`,
-            {
-                federatedIdentityCredentialResourceName: `${team}-${CHART_READER_SERVICE_ACCOUNT}`,
-                resourceName: identity.name,
-                resourceGroupName: args.resourceGroupName,
-                issuer: federation.issuer,
-                subject: federation.subject,
-                audiences: federation.audiences.apply((a) => [...a]),
-            },
-            { parent: this },
+        const identity = this.federatedIdentity(
+            `flux-${team}`,
+            display.fluxChartReader(team),
+            team,
+            CHART_READER_SERVICE_ACCOUNT,
         );
         this.assign(
             `flux-${team}-chart-reader`,
@@ -361,32 +342,11 @@ export class Identities extends pulumi.ComponentResource {
     private gatewayTls(display: IdentityNames): pulumi.Output<string> {
         const { args } = this;
         if (!args.gatewayKeyVaultId) return pulumi.output("");
-        const identity = new managedidentity.UserAssignedIdentity(
-            `${this.name}-gateway-tls`,
-            {
-                resourceName: display.gatewayTls,
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                tags: { ...args.tags },
-            },
-            { parent: this },
-        );
-        const federation = pulumi
-            .output(args.oidcIssuerUrl)
-            .apply((issuer) =>
-                serviceAccountFederation(issuer, args.gatewayNamespace, GATEWAY_TLS_SERVICE_ACCOUNT),
-            );
-        new managedidentity.FederatedIdentityCredential(
-            `${this.name}-gateway-tls-federation`,
-            {
-                federatedIdentityCredentialResourceName: `${args.gatewayNamespace}-${GATEWAY_TLS_SERVICE_ACCOUNT}`,
-                resourceName: identity.name,
-                resourceGroupName: args.resourceGroupName,
-                issuer: federation.issuer,
-                subject: federation.subject,
-                audiences: federation.audiences.apply((a) => [...a]),
-            },
-            { parent: this },
+        const identity = this.federatedIdentity(
+            "gateway-tls",
+            display.gatewayTls,
+            args.gatewayNamespace,
+            GATEWAY_TLS_SERVICE_ACCOUNT,
         );
         this.assign(
             "gateway-tls-keyvault",
@@ -396,6 +356,45 @@ export class Identities extends pulumi.ComponentResource {
             args.gatewayKeyVaultId,
         );
         return identity.clientId;
+    }
+
+    /**
+     * A user-assigned identity (`<component>-<suffix>`) trusted for the tokens of one Kubernetes
+     * ServiceAccount (`<namespace>/<serviceAccount>`) through the cluster's OIDC issuer.
+     */
+    private federatedIdentity(
+        suffix: string,
+        resourceName: string,
+        namespace: string,
+        serviceAccount: string,
+    ): managedidentity.UserAssignedIdentity {
+        const { args } = this;
+        const identity = new managedidentity.UserAssignedIdentity(
+            `${this.name}-${suffix}`,
+            {
+                resourceName,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                tags: { ...args.tags },
+            },
+            { parent: this },
+        );
+        const federation = pulumi
+            .output(args.oidcIssuerUrl)
+            .apply((issuer) => serviceAccountFederation(issuer, namespace, serviceAccount));
+        new managedidentity.FederatedIdentityCredential(
+            `${this.name}-${suffix}-federation`,
+            {
+                federatedIdentityCredentialResourceName: `${namespace}-${serviceAccount}`,
+                resourceName: identity.name,
+                resourceGroupName: args.resourceGroupName,
+                issuer: federation.issuer,
+                subject: federation.subject,
+                audiences: federation.audiences.apply((a) => [...a]),
+            },
+            { parent: this },
+        );
+        return identity;
     }
 
     /** A single-tenant application with its service principal, owned by the deploy service principals. */
