@@ -18,7 +18,9 @@ import { assertNever } from "./src/assertNever";
 import { ClusterConfig, DeliveryConfig, EnvironmentConfig, loadConfig } from "./stack/config";
 import { ExistingCluster } from "./components/platform";
 import { externalChartSource } from "./src/charts";
-import { FLUX_NAMESPACE } from "./src/namespaces";
+import { CHARTMUSEUM_NAMESPACE, FLUX_NAMESPACE } from "./src/namespaces";
+import type { GatewayRef } from "./src/gateway";
+import { SharedGateway, teamHosts } from "./components/gateway";
 import { Names, names } from "./src/naming";
 
 export = function gitopsPlatform() {
@@ -58,6 +60,8 @@ function environment(config: EnvironmentConfig) {
 
     const identities = environmentIdentities(step);
     const charts = chartRepository(step);
+    // The one entry point of web traffic: a listener per team host (and ChartMuseum's), routes per team.
+    sharedGateway(step, identities);
     const flux = gitOps(step);
 
     // What the API server refuses in every team's namespace, whoever asks (one set for the cluster).
@@ -85,6 +89,8 @@ function environmentIdentities({ config, names: stackNames, tags, platform }: En
             oidcIssuerUrl: platform.oidcIssuerUrl,
             registryId: platform.registryId,
             chartRepositoryMode: config.chartRepository.mode,
+            gatewayKeyVaultId: config.platform.ingressKeyVaultId,
+            gatewayNamespace: platform.gateway.namespace,
             owners: [...config.platform.ownerObjectIds],
             tags,
         },
@@ -103,12 +109,37 @@ function chartRepository({ config, names: stackNames, tags, platform }: Environm
             location: config.platform.location,
             protect: config.platform.protect,
             provider: platform.provider,
-            ingressNamespace: platform.ingressNamespace,
+            gateway: platform.gateway,
             sourceControllerNamespace: FLUX_NAMESPACE,
             dnsLabel: stackNames.chartMuseumDnsLabel,
             tags,
             teams: config.tenants.tenants.map((t) => t.name),
         },
+    });
+}
+
+/** The platform's Gateway: each team's hosts with its certificates, and ChartMuseum's push host. */
+function sharedGateway(
+    { config, names: stackNames, platform }: EnvironmentStep,
+    identities: Identities,
+): SharedGateway {
+    const repository = config.chartRepository;
+    const exposure = repository.mode === "chartmuseum" ? repository.chartMuseum.exposure : undefined;
+    const chartMuseumHosts =
+        exposure?.kind === "gateway"
+            ? [
+                  {
+                      host: exposure.host,
+                      namespace: CHARTMUSEUM_NAMESPACE,
+                      certificate: exposure.tlsCertificateUri,
+                  },
+              ]
+            : [];
+    return new SharedGateway(`${stackNames.base}-gateway`, {
+        provider: platform.provider,
+        gateway: platform.gateway,
+        tlsClientId: identities.gatewayTlsClientId,
+        hosts: [...config.tenants.tenants.flatMap(teamHosts), ...chartMuseumHosts],
     });
 }
 
@@ -130,11 +161,12 @@ function teams(
     earlier: { identities: Identities; charts: ChartSource; flux: Flux; admission: TenantAdmission },
 ): Tenant[] {
     const { identities, charts, flux, admission } = earlier;
-    const { provider, registryLoginServer, ingressNamespace } = platform;
+    const { provider, registryLoginServer, gateway, legacyIngressNamespace } = platform;
     const on = {
         provider,
         registryLoginServer,
-        ingressNamespace,
+        gateway,
+        legacyIngressNamespace,
         tenants: config.tenants.tenants,
         stack: config.stack,
     };
@@ -152,7 +184,8 @@ function teams(
 interface TenantsOn {
     readonly provider: k8s.Provider;
     readonly registryLoginServer: pulumi.Input<string>;
-    readonly ingressNamespace: string;
+    readonly gateway: GatewayRef;
+    readonly legacyIngressNamespace?: string;
     readonly tenants: readonly TenantConfig[];
     readonly stack: string;
     readonly config: { readonly notifications: FluxNotifications };
@@ -171,7 +204,8 @@ function tenantsOn(on: TenantsOn, own: (tenant: TenantConfig) => Partial<TenantA
                 provider: on.provider,
                 chartSource: on.charts,
                 registryLoginServer: on.registryLoginServer,
-                ingressNamespace: on.ingressNamespace,
+                gateway: on.gateway,
+                legacyIngressNamespace: on.legacyIngressNamespace,
                 fluxInstallation: on.flux.installation,
                 admission: on.admission,
                 notifications: { channel: on.config.notifications, cluster: on.stack },
@@ -224,7 +258,7 @@ function environmentExports(steps: {
         clusterName: platform.clusterName,
         oidcIssuerUrl: platform.oidcIssuerUrl,
         registryLoginServer: platform.registryLoginServer,
-        ingressNamespace: platform.ingressNamespace,
+        gateway: platform.gateway,
         kubeconfig: pulumi.secret(platform.kubeconfig),
         adminGroupObjectId: identities.adminGroupObjectId,
         teamGroupObjectIds: identities.teamGroupObjectIds,
@@ -287,11 +321,12 @@ function cluster(config: ClusterConfig) {
         chartRepositoryMode: "chartmuseum",
     });
     const admission = new TenantAdmission(`${base}-tenant-admission`, { provider: platform.provider });
-    const { provider, registryLoginServer, ingressNamespace } = platform;
+    const { provider, registryLoginServer, gateway, legacyIngressNamespace } = platform;
     const on = {
         provider,
         registryLoginServer,
-        ingressNamespace,
+        gateway,
+        legacyIngressNamespace,
         tenants: config.tenants.tenants,
         stack: config.stack,
     };

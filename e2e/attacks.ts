@@ -84,6 +84,42 @@ function ingress(name: string, host: string) {
     };
 }
 
+/** The shared Gateway's place, as the cluster stack's config names it (clusterGatewayNamespace, `shared`). */
+const GATEWAY = { namespace: "platform-gateway", name: "shared" };
+const OWN_HOST = "web.shop.staging.example.test";
+
+/** An HTTPRoute of the team's on its own host and listener to its own Service, then `change`d. */
+function route(name: string, change: (spec: Record<string, any>) => void = () => {}) {
+    const spec: Record<string, any> = {
+        parentRefs: [{ ...GATEWAY, sectionName: OWN_HOST }],
+        hostnames: [OWN_HOST],
+        rules: [{ backendRefs: [{ name: "web", port: 8080 }] }],
+    };
+    change(spec);
+    return {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: { name, namespace: TEAM },
+        spec,
+    };
+}
+
+/** A Gateway API object of another kind in the team's namespace. */
+function gatewayObject(kind: string, spec: object) {
+    return {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind,
+        metadata: { name: "mine", namespace: TEAM },
+        spec,
+    };
+}
+
+/** A Gateway of the team's own, taking every host on port 80. */
+const OWN_GATEWAY = gatewayObject("Gateway", {
+    gatewayClassName: "approuting-istio",
+    listeners: [{ name: "http", protocol: "HTTP", port: 80 }],
+});
+
 const ownImage = `${REGISTRY}/${TEAM}/api:0.1.0`;
 const create = ["create", "-f", "-", "-o", "name"];
 
@@ -193,12 +229,65 @@ export function attempts(charts: string): readonly Attempt[] {
             verdict: { by: "policy", name: "tenant-services" },
         },
         {
-            name: "a member claims another team's host on the shared ingress",
+            name: "a member creates an Ingress for another team's host",
             as: member,
             args: create,
             manifest: ingress("steal", "app.blog.staging.example.test"),
-            verdict: { by: "policy", name: "tenant-ingress-hosts" },
+            verdict: { by: "policy", name: "tenant-ingresses" },
         },
+        {
+            name: "the reconciler routes another team's host",
+            as: reconciler,
+            args: create,
+            manifest: route("steal", (s) => (s.hostnames = ["app.blog.staging.example.test"])),
+            verdict: { by: "policy", name: "tenant-routes" },
+        },
+        {
+            name: "the reconciler routes to another namespace's Service",
+            as: reconciler,
+            args: create,
+            manifest: route("cross", (s) => (s.rules[0].backendRefs[0].namespace = OTHER)),
+            verdict: { by: "policy", name: "tenant-routes" },
+        },
+        {
+            name: "the reconciler attaches a route to another team's listener",
+            as: reconciler,
+            args: create,
+            manifest: route(
+                "listener",
+                (s) => (s.parentRefs[0].sectionName = "app.blog.staging.example.test"),
+            ),
+            verdict: { by: "policy", name: "tenant-routes" },
+        },
+        {
+            name: "the reconciler attaches a route to the platform's listener",
+            as: reconciler,
+            args: create,
+            manifest: route("charts", (s) => (s.parentRefs[0].sectionName = "charts.staging.example.test")),
+            verdict: { by: "policy", name: "tenant-routes" },
+        },
+        {
+            name: "the reconciler creates a ReferenceGrant",
+            as: reconciler,
+            args: create,
+            manifest: gatewayObject("ReferenceGrant", {
+                from: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: OTHER }],
+                to: [{ group: "", kind: "Service" }],
+            }),
+            verdict: { by: "rbac" },
+        },
+        ...(
+            [
+                ["the reconciler creates a Gateway", reconciler],
+                ["a member creates a Gateway", member],
+            ] as const
+        ).map(([name, as]) => ({
+            name,
+            as,
+            args: create,
+            manifest: OWN_GATEWAY,
+            verdict: { by: "rbac" } as const,
+        })),
         {
             name: "a member labels an object as the platform's",
             as: member,
@@ -328,10 +417,17 @@ export function attempts(charts: string): readonly Attempt[] {
             verdict: { by: "admitted" },
         },
         {
-            name: "a member claims its own host on the shared ingress",
+            name: "a member creates an Ingress for its own host",
             as: member,
             args: create,
             manifest: ingress("web", "web.shop.staging.example.test"),
+            verdict: { by: "policy", name: "tenant-ingresses" },
+        },
+        {
+            name: "the reconciler routes the team's own host",
+            as: reconciler,
+            args: create,
+            manifest: route("web"),
             verdict: { by: "admitted" },
         },
         {

@@ -2,8 +2,10 @@
 
 /** Flux's controllers and the cluster's sync objects. */
 export const FLUX_NAMESPACE = "flux-system";
-/** The AKS application routing add-on's managed NGINX ingress controller. */
+/** The AKS application routing add-on's operator. */
 export const APP_ROUTING_NAMESPACE = "app-routing-system";
+/** The platform's shared Gateway and the data plane the add-on runs for it. */
+export const GATEWAY_NAMESPACE = "platform-gateway";
 /** ChartMuseum, in `chartRepository: chartmuseum` mode. */
 export const CHARTMUSEUM_NAMESPACE = "chartmuseum";
 /** The Azure Policy add-on's Gatekeeper. */
@@ -23,6 +25,10 @@ export const RESERVED_NAMESPACES = [
     ...KUBERNETES_NAMESPACES,
     FLUX_NAMESPACE,
     APP_ROUTING_NAMESPACE,
+    GATEWAY_NAMESPACE,
     GATEKEEPER_NAMESPACE,
     CHARTMUSEUM_NAMESPACE,
 ] as const;
+
+/** The label the platform puts on what it owns (in a tenant namespace, and its shared Gateway); admission keeps teams off it. */
+export const PLATFORM_OWNED_LABEL = { key: "app.kubernetes.io/managed-by", value: "pulumi" } as const;

@@ -185,11 +185,11 @@ function readDelivery(r: ConfigReader, project: string, stack: string, projectDi
     return { role: "delivery", project, stack, devops, tenants };
 }
 
-/** ChartMuseum's host on the shared ingress is the platform's: no team may claim it for its Ingresses. */
+/** ChartMuseum's host on the shared Gateway is the platform's: no team may claim it for its Ingresses. */
 function checkTenantHosts(r: ConfigReader, config: EnvironmentConfig): void {
     const repository = config.chartRepository;
     const exposure = repository.mode === "chartmuseum" ? repository.chartMuseum.exposure : undefined;
-    if (exposure?.kind !== "ingress") return;
+    if (exposure?.kind !== "gateway") return;
     for (const t of config.tenants.tenants) {
         if (t.hosts.includes(exposure.host))
             r.problem(
@@ -204,7 +204,7 @@ function checkTenantHosts(r: ConfigReader, config: EnvironmentConfig): void {
 function checkIngressCertificates(r: ConfigReader, config: EnvironmentConfig): void {
     const repository = config.chartRepository;
     const exposure = repository.mode === "chartmuseum" ? repository.chartMuseum.exposure : undefined;
-    const certificate = exposure?.kind === "ingress" ? exposure.tlsCertificateUri : undefined;
+    const certificate = exposure?.kind === "gateway" ? exposure.tlsCertificateUri : undefined;
     if (!certificate) return;
     const vault = config.platform.ingressKeyVaultId;
     if (!vault) {

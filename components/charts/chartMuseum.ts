@@ -11,7 +11,7 @@ import {
     CHARTMUSEUM_RELEASE,
     chartMuseumNetworkPolicy,
     chartMuseumPublicKeySecret,
-    chartMuseumTeamIngress,
+    chartMuseumTeamRoute,
     chartMuseumValues,
     pushUrl,
 } from "./manifests";
@@ -19,6 +19,7 @@ import { signChartPushToken } from "./pushTokens";
 import { ChartSource, acrOciChartSource } from "../../src/charts";
 import type { ChartMuseumConfig, ChartRepositoryConfig } from "./config";
 import { CHARTMUSEUM_NAMESPACE } from "../../src/namespaces";
+import type { GatewayRef } from "../../src/gateway";
 
 export interface ChartMuseumArgs {
     /** Validated ChartMuseum settings: chart version and exposure. Reads are always anonymous (network-restricted). */
@@ -33,15 +34,15 @@ export interface ChartMuseumArgs {
     readonly protect: boolean;
     /** The platform's Kubernetes provider; every in-cluster object goes through it. */
     readonly provider: k8s.Provider;
-    /** Namespace of the ingress controller (`app-routing-system`); the only in-cluster exposure path allowed in. */
-    readonly ingressNamespace: string;
+    /** The platform's Gateway: its pods are the only in-cluster exposure path allowed in (`exposure: gateway`). */
+    readonly gateway: GatewayRef;
     /** Namespace of Flux's source-controller (`flux-system`), the only reader allowed in. */
     readonly sourceControllerNamespace: string;
     /** Azure DNS label of the load balancer with `exposure: loadbalancer` (`names.chartMuseumDnsLabel`). */
     readonly dnsLabel: string;
     /** Tags put on the Azure resources. */
     readonly tags: Readonly<Record<string, string>>;
-    /** The teams: each gets its own repository (`/<team>`), push token and (ingress) Ingress. */
+    /** The teams: each gets its own repository (`/<team>`), push token and (gateway) upload route. */
     readonly teams: readonly string[];
 }
 
@@ -50,8 +51,8 @@ export interface ChartMuseumArgs {
  * `restricted`), charts in a private Azure blob container (TLS 1.2, no public access), the official
  * chart pinned, every push checked by ChartMuseum itself against a per-team token the platform signs
  * (bearer auth), the storage key only through a Kubernetes Secret in its own namespace, anonymous reads
- * reachable in-cluster by Flux's source-controller only, and from outside only the push endpoint
- * (`ingress`) or the CIDR-restricted Service (`loadbalancer`).
+ * reachable in-cluster by Flux's source-controller only, and from outside only each team's routes on the
+ * platform's Gateway (`gateway`) or the CIDR-restricted Service (`loadbalancer`).
  */
 export class ChartMuseum extends pulumi.ComponentResource {
     /** In-cluster URL Flux's HelmRepository reads. */
@@ -81,8 +82,8 @@ export class ChartMuseum extends pulumi.ComponentResource {
         const credentials = this.credentials(namespace, account, accountKey);
         const publicKey = this.publicKey(namespace, signingKey);
         const release = this.release(namespace, container, credentials, publicKey, signingKey);
-        if (config.exposure.kind === "ingress") this.teamIngresses(config.exposure, namespace, release);
         this.networkPolicy(namespace);
+        if (config.exposure.kind === "gateway") this.route(config.exposure, namespace, release);
 
         this.namespace = CHARTMUSEUM_NAMESPACE;
         // Taken from the release, so whoever reads the URL waits until ChartMuseum is installed.
@@ -283,22 +284,22 @@ export class ChartMuseum extends pulumi.ComponentResource {
                 namespace.metadata.name,
                 this.args.config.exposure,
                 this.args.sourceControllerNamespace,
-                this.args.ingressNamespace,
+                this.args.gateway,
             ),
             this.k8sOpts,
         );
     }
 
-    /** `exposure: ingress`: each team's Ingress, routing its push endpoint and its archives only. */
-    private teamIngresses(
-        exposure: Extract<ChartMuseumConfig["exposure"], { kind: "ingress" }>,
+    /** `exposure: gateway`: each team's upload endpoint on the platform's Gateway, a route the platform owns. */
+    private route(
+        exposure: Extract<ChartMuseumConfig["exposure"], { kind: "gateway" }>,
         namespace: k8s.core.v1.Namespace,
         release: k8s.helm.v3.Release,
     ): void {
         for (const team of this.args.teams) {
-            new k8s.networking.v1.Ingress(
-                `${this.name}-ingress-${team}`,
-                chartMuseumTeamIngress(namespace.metadata.name, exposure, team),
+            new k8s.apiextensions.CustomResource(
+                `${this.name}-route-${team}`,
+                chartMuseumTeamRoute(namespace.metadata.name, exposure, team, this.args.gateway),
                 { ...this.k8sOpts, dependsOn: [release] },
             );
         }

@@ -6,31 +6,31 @@ import { isDnsName, isIpv4Cidr, isSemver } from "../../src/config/validators";
 
 /**
  * How CI (outside the cluster) reaches ChartMuseum to push charts. Flux always reads it in-cluster.
- * - `ingress` (default): an Ingress on the AKS application routing add-on's managed NGINX, the entry
- *   point the platform already runs for the teams' web apps: no extra public IP, TLS with a Key Vault
- *   certificate, and the network policy names one namespace (`app-routing-system`).
+ * - `gateway` (default): an HTTPRoute on the platform's shared Gateway (Gateway API), the entry point
+ *   the platform already runs for the teams' web apps: no extra public IP, TLS with a Key Vault
+ *   certificate on the ChartMuseum host's listener, and the network policy admits the Gateway's pods.
  * - `loadbalancer`: the workshop's way, a public Azure load balancer on port 8080 with an Azure DNS
  *   label; only the source ranges in `chartMuseumAllowedCidrs` may connect (required, never open).
  *   The whole Service is exposed, and reads are anonymous: those ranges can also read the index and
- *   download charts without credentials. Prefer `ingress`, which routes the push endpoint only.
+ *   download charts without credentials. Prefer `gateway`, which routes the push endpoints only.
  */
-export const CHARTMUSEUM_EXPOSURES = ["ingress", "loadbalancer"] as const;
+export const CHARTMUSEUM_EXPOSURES = ["gateway", "loadbalancer"] as const;
 export type ChartMuseumExposure = (typeof CHARTMUSEUM_EXPOSURES)[number];
+/** Exposures of earlier versions, and what replaced them: refused with the new name, never mapped silently. */
+const RENAMED_EXPOSURES: Readonly<Record<string, ChartMuseumExposure>> = { ingress: "gateway" };
 
 /**
- * How CI reaches ChartMuseum, with what each way needs and nothing it cannot use: the ingress always
+ * How CI reaches ChartMuseum, with what each way needs and nothing it cannot use: the gateway always
  * has a host and a TLS certificate (pushes carry the team's bearer token), the load balancer always
  * has source ranges and never a certificate.
  */
 export type ChartMuseumExposureConfig =
     | {
-          readonly kind: "ingress";
-          /** DNS name CI pushes to (an A record on the app routing ingress IP). */
+          readonly kind: "gateway";
+          /** DNS name CI pushes to (an A record on the shared Gateway's IP), and its listener's name. */
           readonly host: string;
-          /** Key Vault certificate URI the add-on terminates TLS with; in the platform's `ingressKeyVaultId`. */
+          /** Key Vault certificate URI the Gateway terminates TLS with; in the platform's `ingressKeyVaultId`. */
           readonly tlsCertificateUri: string;
-          /** Optional NGINX allow-list of source CIDRs (CI agents' egress); empty allows any. */
-          readonly allowedCidrs: readonly string[];
       }
     | {
           readonly kind: "loadbalancer";
@@ -54,7 +54,7 @@ export type ChartRepositoryConfig =
  */
 export function readChartRepositoryConfig(r: ConfigReader): ChartRepositoryConfig {
     const mode: ChartRepositoryMode = r.oneOf("chartRepository", CHART_REPOSITORY_MODES);
-    const exposure = r.oneOf("chartMuseumExposure", CHARTMUSEUM_EXPOSURES);
+    const exposure = r.oneOf("chartMuseumExposure", CHARTMUSEUM_EXPOSURES, RENAMED_EXPOSURES);
     const chartVersion = r.string("chartMuseumChartVersion", {
         valid: isSemver,
         allowed: `an exact chart version MAJOR.MINOR.PATCH, e.g. "${CONFIG_KEYS.chartMuseumChartVersion.default}" (no ranges: the platform pins what it installs)`,
@@ -89,22 +89,29 @@ function readExposure(
 ): ChartMuseumExposureConfig {
     const { host, tlsCertificateUri, allowedCidrs } = given;
     switch (kind) {
-        case "ingress":
+        case "gateway":
             if (host === undefined) {
                 r.problem(
                     "chartMuseumHost",
                     undefined,
-                    'a DNS name CI pushes to, required with chartMuseumExposure "ingress" (or use "loadbalancer")',
+                    'a DNS name CI pushes to, required with chartMuseumExposure "gateway" (or use "loadbalancer")',
                 );
             }
             if (tlsCertificateUri === undefined) {
                 r.problem(
                     "chartMuseumTlsCertificateUri",
                     undefined,
-                    'a Key Vault certificate URI https://<vault>.vault.azure.net/certificates/<name>, required with chartMuseumExposure "ingress": every push carries the team\'s push token',
+                    'a Key Vault certificate URI https://<vault>.vault.azure.net/certificates/<name>, required with chartMuseumExposure "gateway": every push carries the team\'s push token',
                 );
             }
-            return { kind, host: host ?? "", tlsCertificateUri: tlsCertificateUri ?? "", allowedCidrs };
+            if (allowedCidrs.length > 0) {
+                r.problem(
+                    "chartMuseumAllowedCidrs",
+                    allowedCidrs,
+                    'unset with chartMuseumExposure "gateway": the Gateway API has no per-route source-range filter (the NGINX allow-list went with the Ingress); every push is authenticated',
+                );
+            }
+            return { kind, host: host ?? "", tlsCertificateUri: tlsCertificateUri ?? "" };
         case "loadbalancer":
             if (allowedCidrs.length === 0) {
                 r.problem(
@@ -117,7 +124,7 @@ function readExposure(
                 r.problem(
                     "chartMuseumTlsCertificateUri",
                     tlsCertificateUri,
-                    'unset with chartMuseumExposure "loadbalancer" (TLS is terminated by the ingress only)',
+                    'unset with chartMuseumExposure "loadbalancer" (TLS is terminated by the gateway only)',
                 );
             }
             return { kind, allowedCidrs };

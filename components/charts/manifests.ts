@@ -3,6 +3,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertNever } from "../../src/assertNever";
+import { GATEWAY_NAME_POD_LABEL, GatewayRef } from "../../src/gateway";
 import type { ChartMuseumConfig, ChartMuseumExposureConfig } from "./config";
 import { CHARTMUSEUM_BEARER_AUTH } from "./pushTokens";
 
@@ -20,11 +21,7 @@ export const CHARTMUSEUM_PORT = 8080;
 export const CHARTMUSEUM_DEPTH = 1;
 /** Blob container holding the charts and ChartMuseum's index cache. */
 export const CHARTMUSEUM_CONTAINER = "charts";
-/** Ingress class of the AKS application routing add-on's managed NGINX. */
-export const APP_ROUTING_INGRESS_CLASS = "webapprouting.kubernetes.azure.com";
-/** Largest chart package NGINX lets through to `/api/charts` (its default, 1m, is too small). */
-export const MAX_CHART_UPLOAD = "20m";
-/** A team's upload endpoint (`POST /api/<team>/charts`, DEPTH 1): routed by the team's Ingress only. */
+/** A team's upload endpoint (`POST /api/<team>/charts`, DEPTH 1): what the platform's HTTPRoute routes. */
 export function chartMuseumPushPath(team: string): string {
     return `/api/${team}/charts`;
 }
@@ -40,10 +37,10 @@ export const CHARTMUSEUM_POD_LABELS = {
     "app.kubernetes.io/instance": CHARTMUSEUM_RELEASE,
 } as const;
 
-/** The URL CI pushes to: the ingress host (https with a Key Vault certificate) or the load balancer's DNS name. */
+/** The URL CI pushes to: the Gateway listener's host (https with a Key Vault certificate) or the load balancer's DNS name. */
 export function pushUrl(exposure: ChartMuseumExposureConfig, dnsLabel: string, location: string): string {
     switch (exposure.kind) {
-        case "ingress":
+        case "gateway":
             return `https://${exposure.host}`;
         case "loadbalancer":
             return `http://${dnsLabel}.${location}.cloudapp.azure.com:${CHARTMUSEUM_PORT}`;
@@ -88,13 +85,13 @@ const RESTRICTED_POD = {
  * Values of the official chart. No credential appears here: the pod reads the storage key from the
  * Secret through `env.existingSecret`. Every push is checked by ChartMuseum itself (`BEARER_AUTH`): a
  * team's token, signed by the platform's key (components/charts/pushTokens.ts), grants `push` on the
- * team's repository alone, whatever path (Ingress, load balancer, another pod) the request came by.
- * Delete is off for everyone.
+ * team's repository alone, whatever path (the Gateway, the load balancer, another pod) the request came
+ * by. Delete is off for everyone.
  *
  * Reads (index, chart archives) are anonymous (`AUTH_ANONYMOUS_GET`: the `pull` action needs no
  * token), so Flux's HelmRepositories need no Secret in the team namespaces. Who may read is decided
  * by the network: the NetworkPolicy admits Flux's source-controller and the exposure path only, and
- * the `ingress` exposure routes the push endpoint and the team's archives alone. With `loadbalancer`
+ * the `gateway` exposure routes each team's push endpoint and its archives alone. With `loadbalancer`
  * the whole Service is reachable from `allowedCidrs`, so those ranges can also read the index and charts.
  */
 export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Input<unknown>> {
@@ -146,44 +143,37 @@ export function chartMuseumValues(input: ValuesInput): Record<string, pulumi.Inp
 }
 
 /**
- * One team's Ingress on the app routing add-on's NGINX (`exposure: ingress`), routing only its
- * upload endpoint `/api/<team>/charts` (Exact: ChartMuseum also
- * answers GETs under `/api/<team>/charts/<name>/...`, and CI only POSTs there) and its own archives
- * `/<team>/charts` (what promotion downloads). Who may push is ChartMuseum's own check (each team's
- * token, `BEARER_AUTH`), not this Ingress's. Nothing else of ChartMuseum (the other teams' repositories, the rest of the API) is routed.
+ * One team's route to ChartMuseum on the platform's Gateway (`exposure: gateway`), the platform's own
+ * object in ChartMuseum's namespace, on the listener for the ChartMuseum host: the team's upload
+ * endpoint (`POST /api/<team>/charts`, Exact: ChartMuseum also answers GETs under
+ * `/api/<team>/charts/<name>/...`, and CI only POSTs there) and reads of its own archives
+ * (`GET /<team>/charts/...`: what a re-run build and promotion download). Nothing else of ChartMuseum
+ * (the index, other teams' repositories, the rest of the API) is routed; who may push is ChartMuseum's
+ * own check of each team's token. One route per team, so adding a team changes no other team's object.
  */
-export function chartMuseumTeamIngress(
+export function chartMuseumTeamRoute(
     namespace: pulumi.Input<string>,
-    exposure: Extract<ChartMuseumExposureConfig, { kind: "ingress" }>,
+    exposure: Extract<ChartMuseumExposureConfig, { kind: "gateway" }>,
     team: string,
-): k8s.types.input.networking.v1.Ingress {
-    const host = exposure.host;
-    const name = `${CHARTMUSEUM_RELEASE}-${team}`;
-    const annotations: Record<string, string> = {
-        "nginx.ingress.kubernetes.io/proxy-body-size": MAX_CHART_UPLOAD,
-        "kubernetes.azure.com/tls-cert-keyvault-uri": exposure.tlsCertificateUri,
-    };
-    if (exposure.allowedCidrs.length > 0) {
-        annotations["nginx.ingress.kubernetes.io/whitelist-source-range"] = exposure.allowedCidrs.join(",");
-    }
-    const backend = { service: { name: CHARTMUSEUM_RELEASE, port: { number: CHARTMUSEUM_PORT } } };
+    gateway: GatewayRef,
+) {
     return {
-        apiVersion: "networking.k8s.io/v1",
-        kind: "Ingress",
-        metadata: { name, namespace, annotations },
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: { name: `${CHARTMUSEUM_RELEASE}-push-${team}`, namespace },
         spec: {
-            ingressClassName: APP_ROUTING_INGRESS_CLASS,
-            // The add-on syncs the Key Vault certificate into `keyvault-<ingress name>`.
-            tls: [{ hosts: [host], secretName: `keyvault-${name}` }],
+            parentRefs: [{ ...gateway, sectionName: exposure.host }],
+            hostnames: [exposure.host],
             rules: [
                 {
-                    host,
-                    http: {
-                        paths: [
-                            { path: chartMuseumPushPath(team), pathType: "Exact", backend },
-                            { path: chartMuseumArchivesPath(team), pathType: "Prefix", backend },
-                        ],
-                    },
+                    matches: [{ path: { type: "Exact", value: chartMuseumPushPath(team) }, method: "POST" }],
+                    backendRefs: [{ name: CHARTMUSEUM_RELEASE, port: CHARTMUSEUM_PORT }],
+                },
+                {
+                    matches: [
+                        { path: { type: "PathPrefix", value: chartMuseumArchivesPath(team) }, method: "GET" },
+                    ],
+                    backendRefs: [{ name: CHARTMUSEUM_RELEASE, port: CHARTMUSEUM_PORT }],
                 },
             ],
         },
@@ -203,33 +193,25 @@ export function chartMuseumPublicKeySecret(
 }
 
 /**
- * Labels of the app routing add-on's NGINX pods (aks-app-routing-operator `pkg/manifests/nginx.go`:
- * its top-level labels and the `ingress-controller` component), the only pods of the ingress
- * namespace that proxy pushes.
- */
-export const INGRESS_CONTROLLER_POD_LABELS = {
-    "app.kubernetes.io/managed-by": "aks-app-routing-operator",
-    "app.kubernetes.io/component": "ingress-controller",
-} as const;
-
-/**
  * Who may open connections to ChartMuseum: Flux's source-controller (reads the index and charts) and
- * the exposure path: the ingress controller's pods (not the rest of its namespace, such as the
- * add-on's Key Vault placeholders), or the load balancer's allowed CIDRs.
+ * the exposure path: the pods of the platform's Gateway (not the rest of its namespace), or the load
+ * balancer's allowed CIDRs.
  */
 export function chartMuseumNetworkPolicy(
     namespace: pulumi.Input<string>,
     exposure: ChartMuseumExposureConfig,
     sourceControllerNamespace: string,
-    ingressNamespace: string,
+    gateway: GatewayRef,
 ): k8s.types.input.networking.v1.NetworkPolicy {
     const ports = [{ protocol: "TCP", port: CHARTMUSEUM_PORT }];
     const exposurePeers =
-        exposure.kind === "ingress"
+        exposure.kind === "gateway"
             ? [
                   {
-                      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ingressNamespace } },
-                      podSelector: { matchLabels: { ...INGRESS_CONTROLLER_POD_LABELS } },
+                      namespaceSelector: {
+                          matchLabels: { "kubernetes.io/metadata.name": gateway.namespace },
+                      },
+                      podSelector: { matchLabels: { [GATEWAY_NAME_POD_LABEL]: gateway.name } },
                   },
               ]
             : exposure.allowedCidrs.map((cidr) => ({ ipBlock: { cidr } }));

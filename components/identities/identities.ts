@@ -10,6 +10,7 @@ import { serviceAccountFederation } from "../../src/federation";
 import type { Names } from "../../src/naming";
 import { CHART_READER_SERVICE_ACCOUNT } from "../../src/flux";
 import { roleAssignmentArgs } from "../../src/roleAssignments";
+import { GATEWAY_TLS_SERVICE_ACCOUNT } from "../../src/gateway";
 import { BuiltInRole, repositoryPrefixCondition } from "../../src/roles";
 
 /** One team's CI identity in an environment, as ids (the stack output the delivery stack reads). */
@@ -32,6 +33,8 @@ export interface IdentityNames {
     teamGroup(tenant: string): string;
     /** The user-assigned identity Flux reads a team's OCI charts as (acr-oci). */
     fluxChartReader(tenant: string): string;
+    /** The user-assigned identity the shared Gateway's listeners read their certificates as. */
+    readonly gatewayTls: string;
 }
 
 export function identityNames(base: string): IdentityNames {
@@ -40,6 +43,7 @@ export function identityNames(base: string): IdentityNames {
         adminGroup: `${base}-platform-admins`,
         teamGroup: (tenant) => `${base}-team-${tenant}`,
         fluxChartReader: (tenant) => `id-${base}-flux-${tenant}`,
+        gatewayTls: `id-${base}-gateway-tls`,
     };
 }
 
@@ -87,6 +91,13 @@ export interface IdentitiesArgs {
      * chart reader ServiceAccount, reading only the team's `<team>/` repositories; `chartmuseum` needs none.
      */
     readonly chartRepositoryMode: ChartRepositoryMode;
+    /**
+     * The Key Vault of the Gateway listeners' certificates (`ingressKeyVaultId`): the gateway TLS
+     * identity reads its secrets. None: no such identity.
+     */
+    readonly gatewayKeyVaultId?: string;
+    /** Where the Gateway's TLS ServiceAccount is: its namespace (the federation's subject). */
+    readonly gatewayNamespace: string;
     /** Tags put on the Azure resources (the teams' Flux chart reader identities). */
     readonly tags: Readonly<Record<string, string>>;
 }
@@ -106,6 +117,11 @@ export class Identities extends pulumi.ComponentResource {
     readonly adminGroupObjectId: pulumi.Output<string>;
     /** Client id of the identity Flux reads each team's OCI charts as, by tenant name (acr-oci; else empty). */
     readonly fluxChartReaderClientIds: Record<string, pulumi.Output<string>>;
+    /**
+     * Client id of the identity the shared Gateway's listeners sync their Key Vault certificates as
+     * (federated with `gateway-tls` in the Gateway's namespace); empty without `gatewayKeyVaultId`.
+     */
+    readonly gatewayTlsClientId: pulumi.Output<string>;
     /** Each team's CI application password, by tenant (only when `config.ciPassword` is set); secret. */
     readonly ciPasswords?: Record<string, pulumi.Output<string>>;
 
@@ -130,6 +146,7 @@ export class Identities extends pulumi.ComponentResource {
         this.teamGroupObjectIds = this.teams(display);
         this.fluxChartReaderClientIds =
             args.chartRepositoryMode === "acr-oci" ? this.fluxChartReaders(display) : {};
+        this.gatewayTlsClientId = this.gatewayTls(display);
 
         this.adminGroupObjectId = admins.objectId;
         this.registerOutputs({
@@ -137,6 +154,7 @@ export class Identities extends pulumi.ComponentResource {
             teamGroupObjectIds: this.teamGroupObjectIds,
             adminGroupObjectId: this.adminGroupObjectId,
             fluxChartReaderClientIds: this.fluxChartReaderClientIds,
+            gatewayTlsClientId: this.gatewayTlsClientId,
             ciPasswords: this.ciPasswords,
         });
     }
@@ -298,30 +316,11 @@ export class Identities extends pulumi.ComponentResource {
      */
     private fluxChartReader(display: IdentityNames, team: string): pulumi.Output<string> {
         const { args } = this;
-        const identity = new managedidentity.UserAssignedIdentity(
-            `${this.name}-flux-${team}`,
-            {
-                resourceName: display.fluxChartReader(team),
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                tags: { ...args.tags },
-            },
-            { parent: this },
-        );
-        const federation = pulumi
-            .output(args.oidcIssuerUrl)
-            .apply((issuer) => serviceAccountFederation(issuer, team, CHART_READER_SERVICE_ACCOUNT));
-        new managedidentity.FederatedIdentityCredential(
-            `${this.name}-flux-${team}-federation`,
-            {
-                federatedIdentityCredentialResourceName: `${team}-${CHART_READER_SERVICE_ACCOUNT}`,
-                resourceName: identity.name,
-                resourceGroupName: args.resourceGroupName,
-                issuer: federation.issuer,
-                subject: federation.subject,
-                audiences: federation.audiences.apply((a) => [...a]),
-            },
-            { parent: this },
+        const identity = this.federatedIdentity(
+            `flux-${team}`,
+            display.fluxChartReader(team),
+            team,
+            CHART_READER_SERVICE_ACCOUNT,
         );
         this.assign(
             `flux-${team}-chart-reader`,
@@ -332,6 +331,70 @@ export class Identities extends pulumi.ComponentResource {
             repositoryPrefixCondition("AcrRepositoryReader", teamRepositoryPrefix(team)),
         );
         return identity.clientId;
+    }
+
+    /**
+     * The identity the app routing operator reads each Gateway listener's certificate as
+     * (`kubernetes.azure.com/tls-cert-service-account`): federated with the ServiceAccount
+     * `gateway-tls` of the Gateway's namespace, Key Vault Secrets User on the certificates' vault only.
+     * No team can use it: the ServiceAccount lives in the platform's namespace.
+     */
+    private gatewayTls(display: IdentityNames): pulumi.Output<string> {
+        const { args } = this;
+        if (!args.gatewayKeyVaultId) return pulumi.output("");
+        const identity = this.federatedIdentity(
+            "gateway-tls",
+            display.gatewayTls,
+            args.gatewayNamespace,
+            GATEWAY_TLS_SERVICE_ACCOUNT,
+        );
+        this.assign(
+            "gateway-tls-keyvault",
+            "KeyVaultSecretsUser",
+            identity.principalId,
+            "ServicePrincipal",
+            args.gatewayKeyVaultId,
+        );
+        return identity.clientId;
+    }
+
+    /**
+     * A user-assigned identity (`<component>-<suffix>`) trusted for the tokens of one Kubernetes
+     * ServiceAccount (`<namespace>/<serviceAccount>`) through the cluster's OIDC issuer.
+     */
+    private federatedIdentity(
+        suffix: string,
+        resourceName: string,
+        namespace: string,
+        serviceAccount: string,
+    ): managedidentity.UserAssignedIdentity {
+        const { args } = this;
+        const identity = new managedidentity.UserAssignedIdentity(
+            `${this.name}-${suffix}`,
+            {
+                resourceName,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                tags: { ...args.tags },
+            },
+            { parent: this },
+        );
+        const federation = pulumi
+            .output(args.oidcIssuerUrl)
+            .apply((issuer) => serviceAccountFederation(issuer, namespace, serviceAccount));
+        new managedidentity.FederatedIdentityCredential(
+            `${this.name}-${suffix}-federation`,
+            {
+                federatedIdentityCredentialResourceName: `${namespace}-${serviceAccount}`,
+                resourceName: identity.name,
+                resourceGroupName: args.resourceGroupName,
+                issuer: federation.issuer,
+                subject: federation.subject,
+                audiences: federation.audiences.apply((a) => [...a]),
+            },
+            { parent: this },
+        );
+        return identity;
     }
 
     /** A single-tenant application with its service principal, owned by the deploy service principals. */

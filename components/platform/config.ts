@@ -70,6 +70,8 @@ export interface PlatformConfig {
      * identity gets Key Vault Secrets User on it. Undefined: no TLS certificates from Key Vault.
      */
     readonly ingressKeyVaultId?: string;
+    /** The old ingress controller's namespace, still let into web apps during the move (`readLegacyIngressNamespace`). */
+    readonly legacyIngressNamespace?: string;
     /**
      * Object ids of every principal that runs `pulumi up` (engineers, the CI deploy identity): RBAC
      * Cluster Admin on the cluster. Never empty.
@@ -121,6 +123,7 @@ export function readPlatformConfig(r: ConfigReader, names: Names): PlatformConfi
             allowed:
                 "a Key Vault resource id /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>",
         }),
+        legacyIngressNamespace: readLegacyIngressNamespace(r),
         ...readAccess(r),
         apiServerAuthorizedIpRanges: r.stringList("apiServerAuthorizedIpRanges", (cidr) =>
             isIpv4Cidr(cidr) ? undefined : 'IPv4 CIDRs such as "203.0.113.0/24"',
@@ -444,8 +447,10 @@ export interface ExistingClusterConfig {
     readonly kubernetesVersion: string;
     /** Registry host the teams' images must come from. */
     readonly registryLoginServer: string;
-    /** Namespace of the ingress controller the teams' network policies admit. */
-    readonly ingressNamespace: string;
+    /** Namespace of the Gateway `shared` the teams' HTTPRoutes attach to and their network policies admit. */
+    readonly gatewayNamespace: string;
+    /** The old ingress controller's namespace, still let into web apps during the move (`readLegacyIngressNamespace`). */
+    readonly legacyIngressNamespace?: string;
 }
 
 /** A cluster stack's config (stackRole: cluster): its kubeconfig and what Azure would provide. */
@@ -471,10 +476,11 @@ export function readExistingClusterConfig(r: ConfigReader): ExistingClusterConfi
             allowed:
                 'a registry host with an optional port, e.g. "myregistry.azurecr.io" or "127.0.0.1:5000"',
         }),
-        ingressNamespace: r.string("clusterIngressNamespace", {
+        gatewayNamespace: r.string("clusterGatewayNamespace", {
             valid: (v) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v),
             allowed: "a namespace name",
         }),
+        legacyIngressNamespace: readLegacyIngressNamespace(r),
     };
 }
 
@@ -490,4 +496,16 @@ export function readClusterEnvironment(r: ConfigReader, environments: readonly s
 /** `~/x` as a shell reads it: the kubeconfig path people write. */
 function homeExpanded(path: string): string {
     return path.replace(/^~(?=\/|$)/, os.homedir());
+}
+
+/**
+ * The move off the app routing add-on's Ingress: while set, the teams' web apps still admit the old
+ * ingress controller's namespace (the policy keeps its old name, so the move's `up` leaves it in
+ * place), and each host keeps serving until its team's HTTPRoute and DNS switch land.
+ */
+function readLegacyIngressNamespace(r: ConfigReader): string | undefined {
+    return r.optionalString("legacyIngressNamespace", {
+        valid: (v) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v),
+        allowed: 'a namespace name, e.g. "app-routing-system", or empty once every host is on the Gateway',
+    });
 }

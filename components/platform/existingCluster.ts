@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { GatewayRef, SHARED_GATEWAY_NAME } from "../../src/gateway";
 import { ExistingClusterConfig } from "./config";
 
 export interface ExistingClusterArgs {
@@ -15,7 +16,10 @@ export class ExistingCluster extends pulumi.ComponentResource {
     readonly provider: k8s.Provider;
     readonly kubernetesVersion: pulumi.Output<string>;
     readonly registryLoginServer: pulumi.Output<string>;
-    readonly ingressNamespace: string;
+    /** The Gateway the teams' HTTPRoutes attach to (`shared` in clusterGatewayNamespace). */
+    readonly gateway: GatewayRef;
+    /** The old ingress controller's namespace still let into web apps during the move, if set. */
+    readonly legacyIngressNamespace?: string;
 
     constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops:platform:ExistingCluster", name, {}, opts);
@@ -32,7 +36,8 @@ export class ExistingCluster extends pulumi.ComponentResource {
         );
         this.kubernetesVersion = pulumi.output(config.kubernetesVersion.replace(/^v/, ""));
         this.registryLoginServer = pulumi.output(config.registryLoginServer);
-        this.ingressNamespace = config.ingressNamespace;
+        this.gateway = { namespace: config.gatewayNamespace, name: SHARED_GATEWAY_NAME };
+        this.legacyIngressNamespace = config.legacyIngressNamespace;
         this.registerOutputs({
             kubernetesVersion: this.kubernetesVersion,
             registryLoginServer: this.registryLoginServer,

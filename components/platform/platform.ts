@@ -11,7 +11,7 @@ import { kubeloginKubeconfig } from "./kubeconfig";
 import { containerRegistry, RegistryOutputs } from "./registry";
 import { systemPoolProfile, userPoolArgs } from "./nodePools";
 import type { Names } from "../../src/naming";
-import { APP_ROUTING_NAMESPACE } from "../../src/namespaces";
+import { GatewayRef, SHARED_GATEWAY } from "../../src/gateway";
 import { CLUSTER_NETWORK } from "../../src/network";
 import { roleAssignmentArgs } from "../../src/roleAssignments";
 import type { BuiltInRole } from "../../src/roles";
@@ -77,7 +77,10 @@ export class Platform extends pulumi.ComponentResource {
     readonly registryLoginServer: pulumi.Output<string>;
     /** kubelogin-ready kubeconfig of the cluster; secret. */
     readonly kubeconfig: pulumi.Output<string>;
-    readonly ingressNamespace: string;
+    /** The shared Gateway the gateway step creates for the teams and ChartMuseum. */
+    readonly gateway: GatewayRef;
+    /** The old ingress controller's namespace still let into web apps during the move, if set. */
+    readonly legacyIngressNamespace?: string;
     /** Object ids of the principals that deploy the stack (cluster admins, owners of Azure AD objects). */
     readonly deployerObjectIds: pulumi.Output<string[]>;
     /** The Kubernetes provider every in-cluster component must use. */
@@ -123,7 +126,8 @@ export class Platform extends pulumi.ComponentResource {
         this.registryId = registry.id;
         this.registryName = registry.name;
         this.registryLoginServer = registry.loginServer;
-        this.ingressNamespace = APP_ROUTING_NAMESPACE;
+        this.gateway = SHARED_GATEWAY;
+        this.legacyIngressNamespace = args.config.legacyIngressNamespace;
         this.deployerObjectIds = pulumi.output([...args.config.deployerObjectIds]);
         this.registerOutputs({
             resourceGroupName: this.resourceGroupName,
@@ -140,7 +144,7 @@ export class Platform extends pulumi.ComponentResource {
             registryName: this.registryName,
             registryLoginServer: this.registryLoginServer,
             kubeconfig: this.kubeconfig,
-            ingressNamespace: this.ingressNamespace,
+            gateway: this.gateway,
             deployerObjectIds: this.deployerObjectIds,
         });
     }

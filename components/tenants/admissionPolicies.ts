@@ -7,9 +7,11 @@
 // condition, so once the namespace controller had deleted them, `parameterNotFoundAction: Deny` would
 // refuse the finalizer-removing updates of what is left (Job pods, LoadBalancer Services, Flux
 // sources) and removing a team would hang. The namespace outlives everything in it.
+import { PLATFORM_OWNED_LABEL } from "../../src/namespaces";
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigReader } from "../../src/config/reader";
 import { CHART_READER_SERVICE_ACCOUNT } from "../../src/flux";
+import type { GatewayRef } from "../../src/gateway";
 import type { TenantConfig } from "./config";
 import { RECONCILER_SERVICE_ACCOUNT, TENANT_LABEL } from "./manifests";
 
@@ -46,9 +48,8 @@ export const ISOLATION_KEYS = [
     "hosts",
     "loadBalancers",
     "certificates",
+    "gateway",
 ] as const;
-/** The label the platform puts on what it owns in a tenant namespace (manifests.ts `labels`). */
-export const PLATFORM_OWNED_LABEL = { key: "app.kubernetes.io/managed-by", value: "pulumi" } as const;
 
 /** A string of Inputs, kept a plain string when every part is one (the tests' params stay literal). */
 function joined(...parts: pulumi.Input<string>[]): pulumi.Input<string> {
@@ -65,13 +66,14 @@ export function teamImagePrefix(t: TenantConfig, registryLoginServer: pulumi.Inp
  * A team's isolation settings, as the annotations of its namespace: every value a string, lists
  * comma-separated. `images` is the team's own path in the environment's registry, `charts` what its
  * Flux chart sources must be under: its own ChartMuseum repository or its own OCI path
- * (`teamChartSourcePrefix`). The namespace is cluster-scoped: no team right reaches it, and
+ * (`teamChartSourcePrefix`), `gateway` the platform's Gateway its HTTPRoutes attach to. The namespace is cluster-scoped: no team right reaches it, and
  * `tenant-namespaces` refuses any change but the platform's.
  */
 export function isolationAnnotations(
     t: TenantConfig,
     registryLoginServer: pulumi.Input<string>,
     chartSourcePrefix: pulumi.Input<string>,
+    gateway: GatewayRef,
 ): Record<string, pulumi.Input<string>> {
     const values: Record<(typeof ISOLATION_KEYS)[number], pulumi.Input<string>> = {
         registry: registryLoginServer,
@@ -80,6 +82,7 @@ export function isolationAnnotations(
         hosts: t.hosts.join(","),
         loadBalancers: String(t.loadBalancers),
         certificates: t.certificates.join(","),
+        gateway: `${gateway.namespace}/${gateway.name}`,
     };
     return Object.fromEntries(
         Object.entries(values).map(([k, v]) => [`${ISOLATION_ANNOTATION_PREFIX}${k}`, v]),
@@ -119,6 +122,11 @@ export interface TenantPolicy {
      * server matches the labels it is being given, which an update could strip of the tenant label.
      */
     readonly everyNamespace?: boolean;
+    /**
+     * Refuses its kinds outright (default false); an update that only finalizes one being deleted still
+     * passes, as for the policies that read the team's settings.
+     */
+    readonly refusesKind?: boolean;
     readonly rules: readonly Rule[];
     readonly variables: readonly { readonly name: string; readonly expression: string }[];
     readonly validations: readonly Validation[];
@@ -175,7 +183,7 @@ const platformObjects: TenantPolicy = {
 
 /**
  * Endpoints and EndpointSlices only from Kubernetes' own controllers (or the platform): a hand-written
- * one behind a selector-less Service would point the shared ingress at any pod IP, a platform pod's too.
+ * one behind a selector-less Service would point the shared gateway at any pod IP, a platform pod's too.
  */
 const endpoints: TenantPolicy = {
     name: "tenant-endpoints",
@@ -206,11 +214,11 @@ const services: TenantPolicy = {
         {
             expression: "variables.serviceType != 'ExternalName'",
             message:
-                "ExternalName Services are refused in tenant namespaces: they put any DNS name (a platform service's too) behind a name the ingress and flows trust",
+                "ExternalName Services are refused in tenant namespaces: they put any DNS name (a platform service's too) behind a name the gateway and flows trust",
         },
         {
             expression: "variables.serviceType != 'NodePort'",
-            message: "NodePort Services are refused: traffic enters through the shared ingress",
+            message: "NodePort Services are refused: traffic enters through the platform's Gateway",
         },
         {
             expression:
@@ -226,141 +234,115 @@ const services: TenantPolicy = {
     ],
 };
 
-/**
- * The NGINX annotations a team may set: each changes only how NGINX serves the team's own location
- * (redirects, timeouts, body size, CORS, rate limits, affinity, rewrites) and none names another
- * upstream, host or credential. The rest stay the platform's: `mirror-target`/`mirror-host` copy a
- * request, body included, to any URL NGINX can reach (ChartMuseum's upload API among them),
- * `server-alias` claims other hosts, the `auth-*` family sends requests and their credentials
- * elsewhere, `proxy-ssl-secret`/`auth-tls-secret` read another namespace's Secret, `default-backend`,
- * `upstream-vhost` and `service-upstream` re-route, and the `*-snippet` ones run configuration.
- */
-export const TEAM_NGINX_ANNOTATIONS = [
-    "app-root",
-    "affinity",
-    "affinity-mode",
-    "backend-protocol",
-    "client-body-buffer-size",
-    "cors-allow-credentials",
-    "cors-allow-headers",
-    "cors-allow-methods",
-    "cors-allow-origin",
-    "cors-expose-headers",
-    "cors-max-age",
-    "enable-cors",
-    "force-ssl-redirect",
-    "limit-connections",
-    "limit-rpm",
-    "limit-rps",
-    "proxy-body-size",
-    "proxy-buffer-size",
-    "proxy-buffering",
-    "proxy-connect-timeout",
-    "proxy-read-timeout",
-    "proxy-send-timeout",
-    "rewrite-target",
-    "session-cookie-max-age",
-    "session-cookie-name",
-    "session-cookie-path",
-    "ssl-redirect",
-    "use-regex",
+/** Every Gateway API route kind but HTTPRoute, and the kinds that make or widen a gateway: never a team's. */
+export const REFUSED_GATEWAY_KINDS = [
+    "gateways",
+    "gatewayclasses",
+    "referencegrants",
+    "grpcroutes",
+    "tlsroutes",
+    "tcproutes",
+    "udproutes",
+    "backendtlspolicies",
+    "listenersets",
 ] as const;
-/** ingress-nginx's annotation prefix (the app routing add-on keeps the default). */
-export const NGINX_ANNOTATION_PREFIX = "nginx.ingress.kubernetes.io/";
-/** The app routing add-on's annotation naming the Key Vault certificate it syncs for an Ingress. */
-export const KEY_VAULT_CERTIFICATE_ANNOTATION = "kubernetes.azure.com/tls-cert-keyvault-uri";
+/** The Gateway API groups: the standard one and the experimental channel's. */
+const GATEWAY_API_GROUPS = ["gateway.networking.k8s.io", "gateway.networking.x-k8s.io"];
 
 /**
- * Ingresses claim only the team's declared hosts on the shared ingress controller, set only the NGINX
- * annotations a team may, and name only the team's own Key Vault certificates.
+ * Ingresses are refused: the teams' traffic enters through the platform's Gateway, each team by
+ * HTTPRoutes on its own listeners (`tenant-routes`).
  */
 const ingresses: TenantPolicy = {
-    name: "tenant-ingress-hosts",
-    params: true,
+    name: "tenant-ingresses",
+    params: false,
+    refusesKind: true,
     rules: [{ apiGroups: ["networking.k8s.io"], resources: ["ingresses"], operations: WRITES }],
-    variables: [
-        {
-            name: "hosts",
-            expression: "variables.isolation.hosts == '' ? [] : variables.isolation.hosts.split(',')",
-        },
-        // A rule without a host matches every host: it claims '', which no team declares.
-        {
-            name: "claimed",
-            expression: "has(object.spec.rules) ? object.spec.rules.map(r, has(r.host) ? r.host : '') : []",
-        },
-        {
-            name: "annotations",
-            expression: "has(object.metadata.annotations) ? object.metadata.annotations : {}",
-        },
-        {
-            name: "refusedNginx",
-            expression:
-                `variables.annotations.filter(k, k.startsWith('${NGINX_ANNOTATION_PREFIX}') && ` +
-                `!(k in [${TEAM_NGINX_ANNOTATIONS.map((a) => `'${NGINX_ANNOTATION_PREFIX}${a}'`).join(", ")}]))`,
-        },
-        {
-            name: "certificates",
-            expression:
-                "variables.isolation.certificates == '' ? [] : variables.isolation.certificates.split(',')",
-        },
-        // A URI names a certificate, or one version of it (`<certificate>/<version>`).
-        {
-            name: "certificate",
-            expression: `'${KEY_VAULT_CERTIFICATE_ANNOTATION}' in variables.annotations ? variables.annotations['${KEY_VAULT_CERTIFICATE_ANNOTATION}'] : ''`,
-        },
-    ],
+    variables: [],
     validations: [
         {
-            expression: "!has(object.spec.defaultBackend)",
+            expression: "false",
             message:
-                "an Ingress default backend takes every host of the shared ingress: name your hosts in rules",
-        },
-        {
-            expression: "variables.claimed.all(h, h in variables.hosts)",
-            messageExpression:
-                "'Ingress hosts must be the team\\'s declared hosts (' + variables.isolation.hosts + '); refused: ' + " +
-                "variables.claimed.filter(h, !(h in variables.hosts)).map(h, h == '' ? '<any host>' : h).join(', ')",
-        },
-        {
-            expression:
-                "!has(object.spec.tls) || object.spec.tls.all(t, !has(t.hosts) || t.hosts.all(h, h in variables.hosts))",
-            messageExpression:
-                "'TLS hosts must be the team\\'s declared hosts (' + variables.isolation.hosts + ')'",
-        },
-        {
-            expression:
-                "!has(object.metadata.annotations) || !object.metadata.annotations.exists(k, k.endsWith('-snippet'))",
-            message:
-                "NGINX snippet annotations are refused: they run configuration in the shared ingress controller",
-        },
-        {
-            expression: "size(variables.refusedNginx) == 0",
-            messageExpression:
-                "'NGINX annotations outside the ones a team may set are refused (they reach other upstreams, hosts or credentials of the shared ingress); refused: ' + " +
-                `variables.refusedNginx.join(', ') + '; allowed: ${TEAM_NGINX_ANNOTATIONS.join(", ")}'`,
-        },
-        {
-            expression:
-                "variables.certificate == '' || variables.certificates.exists(c, variables.certificate == c || " +
-                "(variables.certificate.startsWith(c + '/') && variables.certificate.substring(size(c) + 1).matches('^[0-9a-zA-Z]+$')))",
-            messageExpression:
-                `'${KEY_VAULT_CERTIFICATE_ANNOTATION} must name one of the team\\'s certificates (its guardrails file\\'s certificates: ' + ` +
-                "(variables.isolation.certificates == '' ? 'none' : variables.isolation.certificates) + '); refused: ' + variables.certificate",
+                "Ingresses are refused: traffic enters through the platform's Gateway; write an HTTPRoute (gateway.networking.k8s.io/v1) for your declared hosts instead",
         },
     ],
 };
 
 /**
- * The app routing add-on's placeholder pod, as its operator writes it (aks-app-routing-operator,
- * `pkg/controller/keyvault/placeholder_pod.go`: container `placeholder`, image
- * `<registry>/oss/kubernetes/pause:<tag>` with registry `mcr.microsoft.com`, a read-only CSI volume of
- * the Secrets Store driver).
+ * Gateways, ReferenceGrants and every route kind but HTTPRoute are the platform's: a Gateway of a
+ * team's would take hosts and certificates, a ReferenceGrant would open its Services (or Secrets) to
+ * another namespace's routes, and the other route kinds bypass `tenant-routes`.
  */
-export const KEY_VAULT_PLACEHOLDER = {
-    container: "placeholder",
-    image: "mcr.microsoft.com/oss/kubernetes/pause:",
-    csiDriver: "secrets-store.csi.k8s.io",
-} as const;
+const gatewayObjects: TenantPolicy = {
+    name: "tenant-gateway-objects",
+    params: false,
+    refusesKind: true,
+    rules: [{ apiGroups: GATEWAY_API_GROUPS, resources: [...REFUSED_GATEWAY_KINDS], operations: WRITES }],
+    variables: [],
+    validations: [
+        {
+            expression: "false",
+            messageExpression:
+                "request.kind.kind + ' objects are the platform\\'s, refused in tenant namespaces: a team routes its declared hosts with HTTPRoutes on its listeners of the platform\\'s Gateway'",
+        },
+    ],
+};
+
+/** A backendRef (or a mirror's) names a Service of the route's own namespace. */
+const LOCAL_SERVICE = (b: string) =>
+    `((!has(${b}.group) || ${b}.group == '') && (!has(${b}.kind) || ${b}.kind == 'Service') && ` +
+    `(!has(${b}.namespace) || ${b}.namespace == request.namespace))`;
+/** A list of filters mirrors only to local Services and names no implementation-specific object. */
+const SAFE_FILTERS = (f: string) =>
+    `(!has(${f}) || ${f}.all(f, f.type != 'ExtensionRef' && ` +
+    `(!has(f.requestMirror) || ${LOCAL_SERVICE("f.requestMirror.backendRef")})))`;
+
+/**
+ * HTTPRoutes claim only the team's declared hosts, attach only to the team's listeners of the
+ * platform's Gateway (one listener per host, named after it), and send traffic only to Services of
+ * the team's own namespace. The Gateway's listeners admit routes from the team's namespace alone
+ * (`allowedRoutes`), so this is the second of two locks.
+ */
+const routes: TenantPolicy = {
+    name: "tenant-routes",
+    params: true,
+    rules: [{ apiGroups: ["gateway.networking.k8s.io"], resources: ["httproutes"], operations: WRITES }],
+    variables: [
+        {
+            name: "hosts",
+            expression: "variables.isolation.hosts == '' ? [] : variables.isolation.hosts.split(',')",
+        },
+        { name: "hostnames", expression: "has(object.spec.hostnames) ? object.spec.hostnames : []" },
+        { name: "parents", expression: "has(object.spec.parentRefs) ? object.spec.parentRefs : []" },
+        { name: "gateway", expression: "variables.isolation.gateway.split('/')" },
+        { name: "rules", expression: "has(object.spec.rules) ? object.spec.rules : []" },
+    ],
+    validations: [
+        {
+            expression: "size(variables.hostnames) > 0 && variables.hostnames.all(h, h in variables.hosts)",
+            messageExpression:
+                "'HTTPRoute hostnames must be listed and be the team\\'s declared hosts (' + variables.isolation.hosts + '); refused: ' + " +
+                "(size(variables.hostnames) == 0 ? '<no hostnames: every host of the listener>' : variables.hostnames.filter(h, !(h in variables.hosts)).join(', '))",
+        },
+        {
+            expression:
+                "size(variables.parents) > 0 && variables.parents.all(p, " +
+                "(!has(p.group) || p.group == 'gateway.networking.k8s.io') && (!has(p.kind) || p.kind == 'Gateway') && " +
+                "has(p.namespace) && p.namespace == variables.gateway[0] && p.name == variables.gateway[1] && " +
+                "has(p.sectionName) && p.sectionName in variables.hosts)",
+            messageExpression:
+                "'an HTTPRoute attaches only to the platform\\'s Gateway ' + variables.isolation.gateway + " +
+                "', on the team\\'s listeners (sectionName: one of its declared hosts: ' + variables.isolation.hosts + ')'",
+        },
+        {
+            expression:
+                "variables.rules.all(r, (!has(r.backendRefs) || r.backendRefs.all(b, " +
+                `${LOCAL_SERVICE("b")} && ${SAFE_FILTERS("b.filters")})) && ${SAFE_FILTERS("r.filters")})`,
+            message:
+                "HTTPRoute backends (and mirrors) must be Services of the team's own namespace; ExtensionRef filters are refused",
+        },
+    ],
+};
 
 /**
  * Workloads run only the team's own images, `<loginServer>/<team>/...` (where its pipelines push), and
@@ -398,27 +380,10 @@ const workloads: TenantPolicy = {
                 "(has(variables.spec.volumes) ? variables.spec.volumes.filter(v, has(v.image)).map(v, v.image.reference) : [])",
         },
         { name: "prefix", expression: "variables.isolation.images" },
-        // The app routing add-on's placeholder (a Deployment `keyvault-<ingress>` that holds the CSI
-        // mount the add-on syncs an Ingress's certificate through): its one `pause` container from
-        // Microsoft's registry, mounting nothing but that CSI volume, written by the add-on or by
-        // Kubernetes' controllers from it (principals with the right in every namespace), never a team.
-        {
-            name: "keyVaultPlaceholder",
-            expression:
-                `${BY_PLATFORM} && size(variables.spec.containers) == 1 && ` +
-                `variables.spec.containers[0].name == '${KEY_VAULT_PLACEHOLDER.container}' && ` +
-                `variables.spec.containers[0].image.startsWith('${KEY_VAULT_PLACEHOLDER.image}') && ` +
-                "!has(variables.spec.containers[0].command) && !has(variables.spec.containers[0].args) && " +
-                "(!has(variables.spec.initContainers) || size(variables.spec.initContainers) == 0) && " +
-                "(!has(variables.spec.ephemeralContainers) || size(variables.spec.ephemeralContainers) == 0) && " +
-                "has(variables.spec.volumes) && variables.spec.volumes.all(v, has(v.csi) && " +
-                `v.csi.driver == '${KEY_VAULT_PLACEHOLDER.csiDriver}')`,
-        },
     ],
     validations: [
         {
-            expression:
-                "variables.keyVaultPlaceholder || variables.images.all(i, i.startsWith(variables.prefix))",
+            expression: "variables.images.all(i, i.startsWith(variables.prefix))",
             messageExpression:
                 "'images must be the team\\'s own, under ' + variables.prefix + ' in the environment\\'s registry; refused: ' + " +
                 "variables.images.filter(i, !i.startsWith(variables.prefix)).join(', ')",
@@ -553,6 +518,8 @@ export const TENANT_POLICIES: readonly TenantPolicy[] = [
     endpoints,
     services,
     ingresses,
+    gatewayObjects,
+    routes,
     workloads,
     chartSources,
     secrets,
@@ -577,7 +544,7 @@ export function admissionPolicy(policy: TenantPolicy) {
                     scope: rule.scope ?? "Namespaced",
                 })),
             },
-            ...(policy.params ? { matchConditions: [{ ...FINALIZING }] } : {}),
+            ...(policy.params || policy.refusesKind ? { matchConditions: [{ ...FINALIZING }] } : {}),
             variables: [...(policy.params ? [ISOLATION_VARIABLE] : []), ...policy.variables].map((v) => ({
                 ...v,
             })),

@@ -102,7 +102,8 @@ export const RECONCILER_RULES = [
     { apiGroups: [""], resources: ["pods/log", "events", "endpoints"], verbs: READ },
     { apiGroups: ["apps"], resources: ["deployments", "replicasets", "statefulsets"], verbs: MANAGE },
     { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: MANAGE },
-    { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: MANAGE },
+    // Routes only: Gateways, ReferenceGrants and the other route kinds are the platform's (`tenant-gateway-objects`).
+    { apiGroups: ["gateway.networking.k8s.io"], resources: ["httproutes"], verbs: MANAGE },
     { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: MANAGE },
     { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: MANAGE },
     // A kustomize team's repository may hold its own HelmReleases and their sources (flux2-multi-tenancy).
@@ -181,7 +182,7 @@ export function verifierRoleBinding(t: TenantConfig, objectId: pulumi.Input<stri
  * the nodes); limits at `pods` times the default limits, so the pod cap is reachable by pods that
  * declare nothing and no container can burst past what the LimitRange would give the whole pod quota.
  * Ephemeral storage, claims and their storage are capped too. No NodePort Services, and LoadBalancer
- * Services only as many as the team file allows: traffic enters through the shared ingress.
+ * Services only as many as the team file allows: traffic enters through the platform's Gateway.
  */
 export function resourceQuota(t: TenantConfig) {
     const { quota, limits } = t;

@@ -8,6 +8,7 @@ import type {
     NetworkPolicyPeer,
     NetworkPolicyPort,
 } from "../../src/network";
+import { GATEWAY_NAME_POD_LABEL, GatewayRef } from "../../src/gateway";
 import { FlowEndpoint, TenantConfig, flowEndpoint, flowKey } from "./config";
 import type { EgressConfig } from "./egress";
 import { forbiddenWithin } from "./egress";
@@ -37,8 +38,10 @@ export interface NetworkPolicyInputs {
     readonly tenant: TenantConfig;
     /** Every team of the stack: flows other teams declare towards or from this one count too. */
     readonly tenants: readonly TenantConfig[];
-    /** Namespace of the ingress controller allowed to reach `web: true` apps (`app-routing-system`). */
-    readonly ingressNamespace: string;
+    /** The platform's Gateway, whose data plane pods (only) may reach `web: true` apps. */
+    readonly gateway: GatewayRef;
+    /** During the move to the Gateway only: the old ingress controller's namespace, still let into web apps. */
+    readonly legacyIngressNamespace?: string;
 }
 
 /**
@@ -72,8 +75,9 @@ type Spec = NetworkPolicyManifest["spec"];
  * The NetworkPolicies of one team's namespace:
  * - `default-deny`: no ingress, no egress for any pod;
  * - `allow-dns`: egress to CoreDNS in kube-system on port 53 (UDP and TCP);
- * - `allow-ingress-controller-to-<app>`: for each `web: true` app, ingress from the ingress controller's
- *   namespace on the app's port;
+ * - `allow-gateway-to-<app>`: for each `web: true` app, ingress from the pods of the platform's Gateway
+ *   (its namespace, its `gateway-name` label) on the app's port, and while `legacyIngressNamespace` is
+ *   set, `allow-ingress-controller-to-<app>` from that namespace (the name it had before the move);
  * - for each flow that starts in this namespace, an egress rule on the caller's pods, and for each flow
  *   that ends here, an ingress rule on the callee's pods: `egress-<app>-to-<team>-<app>-<port>` and
  *   `ingress-<team>-<app>-to-<app>-<port>`. A flow across teams (declared by both teams) produces
@@ -85,7 +89,8 @@ type Spec = NetworkPolicyManifest["spec"];
 export function networkPolicies({
     tenant,
     tenants,
-    ingressNamespace,
+    gateway,
+    legacyIngressNamespace,
 }: NetworkPolicyInputs): NetworkPolicyManifest[] {
     const policy = (name: string, spec: Spec): NetworkPolicyManifest => ({
         apiVersion: "networking.k8s.io/v1",
@@ -100,21 +105,7 @@ export function networkPolicies({
     const specs: [string, Spec][] = [
         ["default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }],
         ["allow-dns", dnsSpec()],
-        ...tenant.apps
-            .filter((a) => a.web)
-            .map((app): [string, Spec] => [
-                `allow-ingress-controller-to-${app.name}`,
-                {
-                    podSelector: pods(app.name),
-                    policyTypes: ["Ingress"],
-                    ingress: [
-                        {
-                            from: [{ namespaceSelector: namespaceNamed(ingressNamespace) }],
-                            ports: tcp(app.port),
-                        },
-                    ],
-                },
-            ]),
+        ...webSpecs(tenant, gateway, legacyIngressNamespace),
         ...flowSpecs(tenant.name, tenants),
         ...helmTestSpecs(tenant),
         ...tenant.egress.map((e, i): [string, Spec] => [
@@ -229,4 +220,36 @@ function egressSpec(e: EgressConfig): Spec {
             },
         ],
     };
+}
+
+/** Into each `web: true` app, on its port: the Gateway's pods, and during the move the old ingress namespace. */
+function webSpecs(
+    tenant: TenantConfig,
+    gateway: GatewayRef,
+    legacyIngressNamespace?: string,
+): [string, Spec][] {
+    return tenant.apps
+        .filter((a) => a.web)
+        .flatMap((app): [string, Spec][] => {
+            const from = (peer: NetworkPolicyPeer): Spec => ({
+                podSelector: pods(app.name),
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [peer], ports: tcp(app.port) }],
+            });
+            const gatewayPods = {
+                namespaceSelector: namespaceNamed(gateway.namespace),
+                podSelector: { matchLabels: { [GATEWAY_NAME_POD_LABEL]: gateway.name } },
+            };
+            return [
+                [`allow-gateway-to-${app.name}`, from(gatewayPods)],
+                ...(legacyIngressNamespace
+                    ? [
+                          [
+                              `allow-ingress-controller-to-${app.name}`,
+                              from({ namespaceSelector: namespaceNamed(legacyIngressNamespace) }),
+                          ] as [string, Spec],
+                      ]
+                    : []),
+            ];
+        });
 }

@@ -133,7 +133,7 @@ export const APP_PROPERTIES = {
     },
     web: {
         type: "boolean" as const,
-        description: "The shared ingress may reach the app's pods (default false).",
+        description: "The shared Gateway may reach the app's pods (default false).",
     },
     port: integer("The container port the app listens on.", 1, 65535, 8080),
     dependsOn: strings("helm: apps of the team released first."),
@@ -249,7 +249,9 @@ export const TEAM_PROPERTIES = {
         matching("duration"),
     ),
     remediationRetries: integer("helm: install and upgrade retries before rollback.", 0, 10, 3),
-    hosts: strings("Host names its Ingresses may claim on the shared ingress (default none)."),
+    hosts: strings(
+        "Host names its HTTPRoutes may claim, each a listener of the shared Gateway (default none).",
+    ),
 } satisfies Record<string, Schema>;
 
 /** What the platform team sets, in the team's guardrails file. */
@@ -280,7 +282,7 @@ export const GUARDRAIL_PROPERTIES = {
         description: "Destinations outside the cluster its pods may reach (default none).",
     },
     certificates: strings(
-        "Key Vault certificate URIs (https://<vault>.vault.azure.net/certificates/<name>) its Ingresses may name (default none).",
+        "Key Vault certificate URIs (https://<vault>.vault.azure.net/certificates/<name>) the shared Gateway terminates its hosts with, the first for all of them (default none).",
     ),
 } satisfies Record<string, Schema>;
 

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { assertNever } from "../../src/assertNever";
 import { ChartSource, teamChartSourcePrefix } from "../../src/charts";
 import type { FluxNotifications } from "../../src/flux";
+import type { GatewayRef } from "../../src/gateway";
 import { isolationAnnotations } from "./admissionPolicies";
 import type { TenantConfig } from "./config";
 import type { DeliveryContext } from "./delivery/context";
@@ -57,8 +58,10 @@ export interface TenantArgs {
      * namespace: a cluster stack's. Default false: on AKS, Azure RBAC grants the team's Azure AD group.
      */
     readonly membersInCluster?: boolean;
-    /** Namespace of the ingress controller allowed to reach the team's `web: true` apps (`app-routing-system`). */
-    readonly ingressNamespace: string;
+    /** The platform's Gateway: its listeners for the team's hosts, its pods the only way into `web: true` apps. */
+    readonly gateway: GatewayRef;
+    /** During the move to the Gateway only: the old ingress controller's namespace, still let into `web: true` apps. */
+    readonly legacyIngressNamespace?: string;
     /**
      * The Flux installation (its CRDs and controllers). Every Flux object of the tenant depends on it,
      * so it is created after the CRDs exist and deleted before Flux goes. Default: none (then pass it
@@ -113,7 +116,8 @@ export class Tenant extends pulumi.ComponentResource {
         const policies = networkPolicies({
             tenant: t,
             tenants: args.tenants,
-            ingressNamespace: args.ingressNamespace,
+            gateway: args.gateway,
+            legacyIngressNamespace: args.legacyIngressNamespace,
         });
         this.people(name, t, args, inNamespace);
         const guardrails = [
@@ -290,7 +294,7 @@ export class Tenant extends pulumi.ComponentResource {
             {
                 metadata: {
                     ...namespaceManifest(t).metadata,
-                    annotations: isolationAnnotations(t, args.registryLoginServer, charts),
+                    annotations: isolationAnnotations(t, args.registryLoginServer, charts, args.gateway),
                 },
             },
             opts,

@@ -2,6 +2,8 @@
 // their defaults from here, and `npm run gen` writes Pulumi.yaml's `config:` block and the README's
 // configuration reference from it (a test fails when either is out of date).
 
+import { GATEWAY_NAMESPACE } from "../namespaces";
+
 /** The step of the program that reads a key (its folder under components/). */
 export type Step = "platform" | "identities" | "charts" | "flux" | "tenants" | "devops" | "monitoring";
 
@@ -275,23 +277,23 @@ export const CONFIG_KEYS = {
     chartMuseumExposure: {
         step: "charts",
         type: "string",
-        default: "ingress",
+        default: "gateway",
         description:
-            "How CI reaches ChartMuseum to push, ingress (app routing add-on NGINX, routes only /api/charts, needs chartMuseumHost) | loadbalancer (public IP on 8080, needs chartMuseumAllowedCidrs; those CIDRs can also read charts anonymously).",
+            "How CI reaches ChartMuseum to push, gateway (an HTTPRoute on the platform's shared Gateway, routes only each team's POST /api/<team>/charts, needs chartMuseumHost; the former ingress) | loadbalancer (public IP on 8080, needs chartMuseumAllowedCidrs; those CIDRs can also read charts anonymously).",
     },
     chartMuseumHost: {
         step: "charts",
         type: "string",
         default: "",
         description:
-            "DNS name CI pushes charts to with chartMuseumExposure ingress, e.g. charts.staging.example.com.",
+            "DNS name CI pushes charts to with chartMuseumExposure gateway (a listener of the shared Gateway), e.g. charts.staging.example.com.",
     },
     chartMuseumTlsCertificateUri: {
         step: "charts",
         type: "string",
         default: "",
         description:
-            "Key Vault certificate URI the app routing add-on terminates TLS with for chartMuseumHost. Required with the ingress exposure; the vault must be ingressKeyVaultId.",
+            "Key Vault certificate URI the shared Gateway terminates TLS with for chartMuseumHost. Required with the gateway exposure; the vault must be ingressKeyVaultId.",
     },
     chartMuseumAllowedCidrs: {
         step: "charts",
@@ -339,13 +341,21 @@ export const CONFIG_KEYS = {
         description:
             "Which environment's section of the team files the cluster stack applies (one of environments); empty: the first, where builds land.",
     },
-    clusterIngressNamespace: {
+    legacyIngressNamespace: {
         step: "platform",
         type: "string",
-        default: "app-routing-system",
+        default: "",
+        stacks: ["environment", "cluster"],
+        description:
+            "During the move to the Gateway only: the old ingress controller's namespace (app-routing-system), still let into the teams' web: true apps so their hosts keep serving until each team's HTTPRoute and DNS switch land; empty (default) lets none in. Unset it once every host is on the Gateway.",
+    },
+    clusterGatewayNamespace: {
+        step: "platform",
+        type: "string",
+        default: GATEWAY_NAMESPACE,
         stacks: "cluster",
         description:
-            "Namespace of the cluster's ingress controller, which the teams' network policies admit.",
+            "Namespace of the cluster's Gateway named shared (Gateway API), which the teams' HTTPRoutes attach to and their network policies admit.",
     },
     // flux
     githubOwner: {
@@ -636,8 +646,10 @@ export const RETIRED_KEYS: Readonly<Record<string, string>> = {
         "unset (retired): a promotion is approved by reviewing its pull request (see docs/team-lead/commit-to-prod.md), not by an Azure DevOps check",
     tenants:
         "unset (moved): each team is one file, tenants/<team>.yaml, read by every stack (see docs/team-lead/onboarding.md)",
+    clusterIngressNamespace:
+        'unset (renamed): the teams\' traffic enters through a Gateway; set clusterGatewayNamespace to the namespace of the Gateway named "shared"',
     chartMuseumAnonymousGet:
-        "unset (retired): ChartMuseum always serves anonymous reads to Flux in-cluster, its network policy and the push-only Ingress keep them there",
+        "unset (retired): ChartMuseum always serves anonymous reads to Flux in-cluster, its network policy and the push-only route keep them there",
 };
 
 /** Config namespaces of the providers the program uses: their keys pass through unchecked. */

@@ -113,8 +113,21 @@ export class ConfigReader {
         return this.check(key, value, options) ? value : undefined;
     }
 
-    oneOf<T extends string>(key: ConfigKey, allowed: readonly T[]): T {
+    /** One of `allowed`; a value in `renamed` is refused naming the value that replaced it. */
+    oneOf<T extends string>(
+        key: ConfigKey,
+        allowed: readonly T[],
+        renamed: Readonly<Record<string, T>> = {},
+    ): T {
         const value = this.config.get(key) ?? defaultOf<string>(key);
+        if (value !== undefined && Object.hasOwn(renamed, value)) {
+            this.problem(
+                key,
+                value,
+                `"${renamed[value]}", which replaced "${value}" (${describeOneOf(allowed)})`,
+            );
+            return renamed[value];
+        }
         if (value === undefined || !(allowed as readonly string[]).includes(value)) {
             this.problem(key, value, describeOneOf(allowed)!);
             return allowed[0];

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-    APP_ROUTING_INGRESS_CLASS,
     CHARTMUSEUM_CHART_REPO,
     CHARTMUSEUM_POD_LABELS,
     chartMuseumArchivesPath,
+    chartMuseumTeamRoute,
     chartMuseumPushPath,
     chartMuseumNetworkPolicy,
-    INGRESS_CONTROLLER_POD_LABELS,
     pushUrl,
 } from "../../components/charts/manifests";
 import type { ChartMuseumExposureConfig } from "../../components/charts/config";
@@ -39,6 +38,7 @@ const CONTAINER = "azure-native:storage:BlobContainer";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
 const SIGNING_KEY = "tls:index/privateKey:PrivateKey";
@@ -98,9 +98,9 @@ function chartMuseumAnswer(r: OfflineRun, method: string, path: string, token?: 
     );
 }
 
-/** The team's Ingress (exposure ingress). */
-function teamIngress(r: OfflineRun, team: string): RegisteredResource {
-    return one(r, INGRESS, `-chartmuseum-ingress-${team}`);
+/** A team's HTTPRoute to ChartMuseum on the shared Gateway (exposure gateway). */
+function pushRoute(r: OfflineRun, team: string): RegisteredResource {
+    return one(r, ROUTE, `-chartmuseum-route-${team}`);
 }
 
 /** The credentials the Secret carries, read from its (unwrapped) inputs. */
@@ -134,7 +134,7 @@ for (const stack of STACKS) {
                 [NETPOL, "-netpol"],
                 [SIGNING_KEY, "-push-signing-key"],
                 [SECRET, "-push-public-key"],
-                ...TEAMS.map((team) => [INGRESS, `-ingress-${team}`]),
+                ...TEAMS.map((team) => [ROUTE, `-route-${team}`]),
             ]) {
                 assert.equal(
                     one(r, type, suffix).parent,
@@ -384,52 +384,38 @@ for (const stack of STACKS) {
             );
         });
 
-        it("exposes ChartMuseum through one app routing Ingress per team by default, behind a ClusterIP Service", async () => {
+        it("exposes ChartMuseum through one HTTPRoute per team on the shared Gateway's ChartMuseum listener, behind a ClusterIP Service", async () => {
             const r = await run(stack);
+            const host = r.config.values["gitops-platform:chartMuseumHost"];
             for (const team of TEAMS) {
-                const ingress = teamIngress(r, team);
-                assert.equal(ingress.inputs.spec.ingressClassName, APP_ROUTING_INGRESS_CLASS);
-                assert.equal(
-                    ingress.inputs.spec.rules[0].host,
-                    r.config.values["gitops-platform:chartMuseumHost"],
-                );
-                for (const path of ingress.inputs.spec.rules[0].http.paths) {
-                    assert.equal(path.backend.service.name, "chartmuseum");
-                    assert.equal(path.backend.service.port.number, 8080);
-                }
-                await validates(ingress.inputs);
+                const route = pushRoute(r, team).inputs;
+                assert.deepEqual(route.spec.parentRefs, [
+                    { namespace: "platform-gateway", name: "shared", sectionName: host },
+                ]);
+                assert.deepEqual(route.spec.hostnames, [host]);
+                assert.deepEqual(route.spec.rules[0].backendRefs, [{ name: "chartmuseum", port: 8080 }]);
+                await validates(route);
             }
+            assert.deepEqual(ofType(r, INGRESS), []);
             assert.equal(values(r).service.type, "ClusterIP");
         });
 
-        it("routes a team's Ingress to its own upload endpoint and archives only: no index, no other team, no default backend", async () => {
+        it("routes each team's upload endpoint (POST, Exact) and reads of its own archives (GET) alone: no index, no other team, no other path", async () => {
             const r = await run(stack);
-            for (const team of TEAMS) {
-                const spec = teamIngress(r, team).inputs.spec;
-                assert.equal(spec.defaultBackend, undefined);
-                assert.equal(spec.rules.length, 1);
+            for (const team of TEAMS)
                 assert.deepEqual(
-                    spec.rules[0].http.paths.map((p: any) => ({ path: p.path, pathType: p.pathType })),
+                    pushRoute(r, team).inputs.spec.rules.map((rule: any) => rule.matches),
                     [
-                        { path: `/api/${team}/charts`, pathType: "Exact" },
-                        { path: `/${team}/charts`, pathType: "Prefix" },
+                        [{ path: { type: "Exact", value: `/api/${team}/charts` }, method: "POST" }],
+                        [{ path: { type: "PathPrefix", value: `/${team}/charts` }, method: "GET" }],
                     ],
                 );
-            }
             assert.equal(chartMuseumPushPath("dev-team1"), "/api/dev-team1/charts");
             assert.equal(chartMuseumArchivesPath("dev-team1"), "/dev-team1/charts");
         });
 
-        it("leaves no push check to the ingress: no team's Ingress carries an auth annotation, and no htpasswd Secret exists", async () => {
+        it("leaves no push check to the Gateway: no htpasswd Secret exists, only the storage credentials and the public key", async () => {
             const r = await run(stack);
-            for (const team of TEAMS) {
-                const annotations = Object.keys(teamIngress(r, team).inputs.metadata.annotations);
-                assert.deepEqual(
-                    annotations.filter((a) => a.includes("/auth-")),
-                    [],
-                    team,
-                );
-            }
             assert.deepEqual(
                 ofType(r, SECRET)
                     .filter((x) => x.inputs.metadata?.namespace === CHARTMUSEUM_NAMESPACE)
@@ -439,7 +425,7 @@ for (const stack of STACKS) {
             );
         });
 
-        it("lets only Flux's source-controller and the ingress controller's pods reach ChartMuseum", async () => {
+        it("lets only Flux's source-controller and the shared Gateway's pods reach ChartMuseum", async () => {
             const r = await run(stack);
             const policy = one(r, NETPOL, "-chartmuseum-netpol").inputs;
             await validates(policy);
@@ -459,13 +445,10 @@ for (const stack of STACKS) {
                     [
                         {
                             namespaceSelector: {
-                                matchLabels: { "kubernetes.io/metadata.name": "app-routing-system" },
+                                matchLabels: { "kubernetes.io/metadata.name": "platform-gateway" },
                             },
                             podSelector: {
-                                matchLabels: {
-                                    "app.kubernetes.io/managed-by": "aks-app-routing-operator",
-                                    "app.kubernetes.io/component": "ingress-controller",
-                                },
+                                matchLabels: { "gateway.networking.k8s.io/gateway-name": "shared" },
                             },
                         },
                     ],
@@ -478,25 +461,15 @@ for (const stack of STACKS) {
 }
 
 describe("ChartMuseum options", () => {
-    it("terminates TLS on the ingress with the stack's Key Vault certificate", async () => {
-        const r = await run("staging");
-        const ingress = teamIngress(r, "dev-team1").inputs;
-        assert.equal(
-            ingress.metadata.annotations["kubernetes.azure.com/tls-cert-keyvault-uri"],
-            r.config.values["gitops-platform:chartMuseumTlsCertificateUri"],
+    it("refuses chartMuseumAllowedCidrs with the gateway exposure, and the retired value ingress by its new name", async () => {
+        await assert.rejects(
+            run("staging", { "gitops-platform:chartMuseumAllowedCidrs": ["203.0.113.0/24"] }),
+            /chartMuseumAllowedCidrs.*unset with chartMuseumExposure "gateway"/s,
         );
-        assert.deepEqual(ingress.spec.tls, [
-            { hosts: ["charts.staging.gitops.example.com"], secretName: "keyvault-chartmuseum-dev-team1" },
-        ]);
-        assert.equal(r.outputs.chartPushUrl, "https://charts.staging.gitops.example.com");
-        await validates(ingress);
-    });
-
-    it("restricts the ingress to the configured CIDRs and lets chart uploads through NGINX's body limit", async () => {
-        const r = await run("staging", { "gitops-platform:chartMuseumAllowedCidrs": ["203.0.113.0/24"] });
-        const annotations = teamIngress(r, "dev-team2").inputs.metadata.annotations;
-        assert.equal(annotations["nginx.ingress.kubernetes.io/whitelist-source-range"], "203.0.113.0/24");
-        assert.equal(annotations["nginx.ingress.kubernetes.io/proxy-body-size"], "20m");
+        await assert.rejects(
+            run("staging", { "gitops-platform:chartMuseumExposure": "ingress" }),
+            /chartMuseumExposure.*"gateway", which replaced "ingress"/s,
+        );
     });
 
     it("keeps charts zone-redundant where the region has zones, locally redundant elsewhere", async () => {
@@ -560,7 +533,7 @@ describe("ACR OCI mode", () => {
     for (const stack of STACKS) {
         it(`creates no ChartMuseum resources at all (${stack})`, async () => {
             const r = await run(stack, ACR_OCI);
-            for (const type of [COMPONENT, ACCOUNT, CONTAINER, RELEASE, SIGNING_KEY, INGRESS, NETPOL]) {
+            for (const type of [COMPONENT, ACCOUNT, CONTAINER, RELEASE, SIGNING_KEY, ROUTE, NETPOL]) {
                 assert.deepEqual(
                     ofType(r, type)
                         .filter((x) => x.name.includes("-chartmuseum"))
@@ -587,15 +560,15 @@ describe("ACR OCI mode", () => {
 });
 
 describe("ChartMuseum builders", () => {
-    const ingress: ChartMuseumExposureConfig = {
-        kind: "ingress",
+    const gateway: ChartMuseumExposureConfig = {
+        kind: "gateway",
         host: "charts.example.com",
         tlsCertificateUri: "https://kv.vault.azure.net/certificates/charts",
-        allowedCidrs: [],
     };
+    const SHARED = { namespace: "platform-gateway", name: "shared" };
 
-    it("pushes over https through the ingress, which always has a certificate", () => {
-        assert.equal(pushUrl(ingress, "label", "westeurope"), "https://charts.example.com");
+    it("pushes over https through the gateway, which always has a certificate", () => {
+        assert.equal(pushUrl(gateway, "label", "westeurope"), "https://charts.example.com");
     });
 
     it("pushes to the load balancer's DNS name on ChartMuseum's port", () => {
@@ -605,25 +578,32 @@ describe("ChartMuseum builders", () => {
         );
     });
 
-    it("attack: a pod of the ingress namespace other than NGINX (the add-on's Key Vault placeholder) cannot reach ChartMuseum's upload API; NGINX can", () => {
-        const policy = chartMuseumNetworkPolicy("cm", ingress, "flux-system", "app-routing-system") as never;
+    it("attack: a pod of the gateway namespace other than the shared Gateway's proxy cannot reach ChartMuseum's upload API; the proxy can", () => {
+        const policy = chartMuseumNetworkPolicy("cm", gateway, "flux-system", SHARED) as never;
         const chartMuseum: Pod = { namespace: "cm", labels: { ...CHARTMUSEUM_POD_LABELS } };
-        const placeholder: Pod = { namespace: "app-routing-system", labels: { app: "keyvault-nginx" } };
-        const nginx: Pod = {
-            namespace: "app-routing-system",
-            labels: { app: "nginx", ...INGRESS_CONTROLLER_POD_LABELS },
+        const other: Pod = { namespace: "platform-gateway", labels: { app: "debug" } };
+        const proxy: Pod = {
+            namespace: "platform-gateway",
+            labels: { "gateway.networking.k8s.io/gateway-name": "shared" },
         };
-        assert.ok(!connects([policy], placeholder, chartMuseum, 8080));
-        assert.ok(connects([policy], nginx, chartMuseum, 8080));
+        assert.ok(!connects([policy], other, chartMuseum, 8080));
+        assert.ok(connects([policy], proxy, chartMuseum, 8080));
     });
 
     it("names the namespaces it is given in the network policy, not fixed ones", () => {
-        const policy = chartMuseumNetworkPolicy("cm", ingress, "gitops-flux", "ingress-nginx");
+        const policy = chartMuseumNetworkPolicy("cm", gateway, "gitops-flux", { namespace: "gw", name: "g" });
         const selected = (policy.spec as any).ingress.flatMap((rule: any) =>
             rule.from.map(
                 (peer: any) => peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"],
             ),
         );
-        assert.deepEqual(selected, ["gitops-flux", "ingress-nginx"]);
+        assert.deepEqual(selected, ["gitops-flux", "gw"]);
+    });
+
+    it("attaches its route to the ChartMuseum host's listener of the Gateway it is given", () => {
+        const route = chartMuseumTeamRoute("cm", gateway as never, "a", { namespace: "gw", name: "g" });
+        assert.deepEqual(route.spec.parentRefs, [
+            { namespace: "gw", name: "g", sectionName: "charts.example.com" },
+        ]);
     });
 });

@@ -85,10 +85,10 @@ describe("chart repository config", () => {
         );
     });
 
-    it("requires a TLS certificate with the ingress exposure, since pushes carry the password", async () => {
+    it("requires a TLS certificate with the gateway exposure, since pushes carry a credential", async () => {
         await assert.rejects(
             run("staging", { "gitops-platform:chartMuseumTlsCertificateUri": undefined }),
-            /gitops-platform:chartMuseumTlsCertificateUri: got nothing .*required with chartMuseumExposure "ingress"/,
+            /gitops-platform:chartMuseumTlsCertificateUri: got nothing .*required with chartMuseumExposure "gateway"/,
         );
     });
 
@@ -177,9 +177,9 @@ describe("chart repository keys in Pulumi.yaml", () => {
         );
     });
 
-    it("declares the exposure defaulting to ingress and lists every exposure", () => {
+    it("declares the exposure defaulting to gateway and lists every exposure", () => {
         const key = project.config.chartMuseumExposure;
-        assert.equal(key.default, "ingress");
+        assert.equal(key.default, "gateway");
         for (const exposure of CHARTMUSEUM_EXPOSURES)
             assert.ok(key.description?.includes(exposure), exposure);
     });

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { FLUX_CONTROLLERS, FLUX_PORTS, fluxNetworkPolicies } from "../../components/flux/networkPolicies";
 import { networkPolicies } from "../../components/tenants/networkPolicies";
-import { APP_ROUTING_NAMESPACE, FLUX_NAMESPACE } from "../../src/namespaces";
+import { FLUX_NAMESPACE, GATEWAY_NAMESPACE } from "../../src/namespaces";
+import { SHARED_GATEWAY } from "../../src/gateway";
 import { Pod, connects } from "../support/networkPolicy";
 import { validateObject } from "../support/schemas";
 import { helmTeamConfig } from "../support/tenants";
@@ -16,11 +17,14 @@ const controller = (name: string): Pod => ({ namespace: FLUX_NAMESPACE, labels: 
 const { source, kustomize, helm, notification } = FLUX_CONTROLLERS;
 const ALL_PORTS = Object.values(FLUX_PORTS);
 
-/** Pods that are not Flux's controllers: a tenant's, one in a namespace without policies, one in the ingress. */
+/** Pods that are not Flux's controllers: a tenant's, one in a namespace without policies, one of the shared Gateway. */
 const outsiders: [string, Pod][] = [
     ["a tenant's pod", { namespace: "dev-team1", labels: { "app.kubernetes.io/name": "front" } }],
     ["a pod in default (no policies of its own)", { namespace: "default", labels: {} }],
-    ["the ingress controller", { namespace: APP_ROUTING_NAMESPACE, labels: { app: "nginx" } }],
+    [
+        "the shared Gateway's proxy",
+        { namespace: GATEWAY_NAMESPACE, labels: { "gateway.networking.k8s.io/gateway-name": "shared" } },
+    ],
     ["a pod in flux-system posing as nothing", { namespace: FLUX_NAMESPACE, labels: { app: "debug" } }],
     ["a tenant's pod labelled like a controller", { namespace: "dev-team1", labels: { app: kustomize } }],
 ];
@@ -39,7 +43,7 @@ describe("Flux's network policies (attacks from outside)", () => {
         const tenantPolicies = networkPolicies({
             tenant: helmTeamConfig({ egress: [{ cidr: "0.0.0.0/0", ports: [9090], apps: [] }] }),
             tenants: [helmTeamConfig()],
-            ingressNamespace: APP_ROUTING_NAMESPACE,
+            gateway: SHARED_GATEWAY,
         });
         const pod: Pod = { namespace: "dev-team1", labels: {}, ip: "10.244.0.9" };
         assert.ok(!connects([...flux, ...tenantPolicies], pod, controller(notification), FLUX_PORTS.http));

@@ -206,7 +206,12 @@ for (const stack of STACKS) {
         it("creates no password and no Flux identity by default", async () => {
             const r = await run(stack);
             assert.deepEqual(ofType(r, PASSWORD), []);
-            assert.deepEqual([...ofType(r, IDENTITY), ...ofType(r, FEDERATED_CREDENTIAL)], []);
+            assert.deepEqual(
+                [...ofType(r, IDENTITY), ...ofType(r, FEDERATED_CREDENTIAL)]
+                    .map((x) => x.name)
+                    .filter((name) => name.includes("-flux-")),
+                [],
+            );
             assert.deepEqual(r.outputs.fluxChartReaderClientIds, {});
         });
 
@@ -250,7 +255,11 @@ for (const stack of STACKS) {
         it("grants AcrPull to no user-assigned identity, and none is federated to a flux-system account (acr-oci)", async () => {
             const r = await run(stack, ACR_OCI);
             const identities = ofType(r, IDENTITY).map((i) => fakeGuid(`${i.name}/principal`));
-            assert.equal(identities.length, TEAMS.length);
+            assert.equal(
+                identities.length,
+                TEAMS.length + 1,
+                "the teams' chart readers and the gateway's TLS identity",
+            );
             const acrPull = ofType(r, ROLE_ASSIGNMENT).filter(
                 (a) => a.inputs.roleDefinitionId === roleDefinitionId(FAKE_SUBSCRIPTION_ID, "AcrPull"),
             );
@@ -301,6 +310,31 @@ for (const stack of STACKS) {
                 objectIdOf(SERVICE_PRINCIPAL, `${component(stack)}-ci-dev-team1-sp`),
             );
             assert.deepEqual(Object.keys(outputs.teamGroupObjectIds).sort(), ["dev-team1", "dev-team2"]);
+        });
+
+        it("lets the shared Gateway's gateway-tls account (only) read listener certificates from the ingress Key Vault", async () => {
+            const r = await run(stack);
+            const identity = one(r, IDENTITY, "-gateway-tls");
+            assert.equal(identity.inputs.resourceName, identityNames(base(stack)).gatewayTls);
+            const federation = one(r, FEDERATED_CREDENTIAL, "-gateway-tls-federation").inputs;
+            assert.equal(federation.subject, "system:serviceaccount:platform-gateway:gateway-tls");
+            assert.equal(federation.issuer, r.outputs.oidcIssuerUrl);
+            const grants = ofType(r, ROLE_ASSIGNMENT).filter(
+                (a) => a.inputs.principalId === fakeGuid(`${identity.name}/principal`),
+            );
+            assert.equal(grants.length, 1);
+            assertRole(grants[0], "KeyVaultSecretsUser");
+            assert.equal(grants[0].inputs.scope, r.config.values["gitops-platform:ingressKeyVaultId"]);
+            const account = r.resources.find(
+                (x) =>
+                    x.type === "kubernetes:core/v1:ServiceAccount" &&
+                    x.inputs.metadata?.name === "gateway-tls",
+            )!;
+            assert.equal(account.inputs.metadata.namespace, "platform-gateway");
+            assert.equal(
+                account.inputs.metadata.annotations["azure.workload.identity/client-id"],
+                fakeGuid(`${identity.name}/client`),
+            );
         });
 
         it("parents every identity resource to the component, with names starting with the component's", async () => {

@@ -88,10 +88,11 @@ export function podSpecs(object: Record<string, any>): Record<string, any>[] {
 
 /** The API group/version of each kind the kits ship, for its model in kubernetes-models. */
 const MODEL_GROUPS: Record<string, string> = {
-    "apps/v1": "apps/v1",
-    v1: "v1",
-    "networking.k8s.io/v1": "networking.k8s.io/v1",
-    "policy/v1": "policy/v1",
+    "apps/v1": "kubernetes-models/apps/v1",
+    v1: "kubernetes-models/v1",
+    "networking.k8s.io/v1": "kubernetes-models/networking.k8s.io/v1",
+    "policy/v1": "kubernetes-models/policy/v1",
+    "gateway.networking.k8s.io/v1": "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1",
 };
 
 /**
@@ -103,7 +104,7 @@ export async function validateKubernetesObject(object: Record<string, any>): Pro
     const group = MODEL_GROUPS[object.apiVersion];
     if (!group || !/^[A-Z][A-Za-z]+$/.test(object.kind ?? ""))
         throw new Error(`no model for ${object.apiVersion} ${object.kind}`);
-    const module = (await import(`kubernetes-models/${group}/${object.kind}`)) as Record<
+    const module = (await import(`${group}/${object.kind}`)) as Record<
         string,
         new (data: unknown) => { validate(): void }
     >;

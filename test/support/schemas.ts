@@ -1,5 +1,6 @@
 // Validates Kubernetes and Flux objects against their published schemas (the CRDs' OpenAPI schemas,
-// generated into @kubernetes-models/flux-cd; Kubernetes' own from kubernetes-models).
+// generated into @kubernetes-models/flux-cd and @kubernetes-models/gateway-api; Kubernetes' own from
+// kubernetes-models).
 
 type Validator = (object: unknown) => void;
 interface ModelClass {
@@ -18,6 +19,7 @@ const MODULES: Record<string, string> = {
     "rbac.authorization.k8s.io/v1": "kubernetes-models/rbac.authorization.k8s.io/v1",
     "apps/v1": "kubernetes-models/apps/v1",
     "admissionregistration.k8s.io/v1": "kubernetes-models/admissionregistration.k8s.io/v1",
+    "gateway.networking.k8s.io/v1": "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1",
 };
 
 /** Flux API versions the platform may use: the GA ones (notification Provider/Alert are v1beta3 upstream). */

@@ -23,7 +23,7 @@ import { restrictedViolations } from "../support/podSecurity";
 import { connects } from "../support/networkPolicy";
 import { appConfig, helmTeamConfig } from "../support/tenants";
 import { helmTestLabels, networkPolicies } from "../../components/tenants/networkPolicies";
-import { APP_ROUTING_NAMESPACE } from "../../src/namespaces";
+import { SHARED_GATEWAY } from "../../src/gateway";
 
 type Obj = Record<string, any>;
 
@@ -34,7 +34,7 @@ const TEMPLATE_FILES = [
     "_helpers.tpl",
     "deployment.yaml",
     "service.yaml",
-    "ingress.yaml",
+    "httproute.yaml",
     "tests/test-connection.yaml",
 ];
 const TEMPLATES = new Map(TEMPLATE_FILES.map((f) => [f, read(join(CHART_DIR, "templates", f))]));
@@ -108,9 +108,14 @@ describe("Helm kit: values.yaml", () => {
         assert.equal(VALUES.tests.image, undefined);
     });
 
-    it("keeps the Ingress off by default, on the app routing add-on's class", () => {
-        assert.equal(VALUES.ingress.enabled, false);
-        assert.equal(VALUES.ingress.className, "webapprouting.kubernetes.azure.com");
+    it("keeps the route off by default, and ships no Ingress nor NGINX setting", () => {
+        assert.equal(VALUES.route.enabled, false);
+        assert.equal(VALUES.ingress, undefined);
+        assert.doesNotMatch(read(join(CHART_DIR, "values.yaml")), /nginx|ingressClass/i);
+    });
+
+    it("points the route at the platform's shared Gateway by default", () => {
+        assert.deepEqual(VALUES.route.gateway, SHARED_GATEWAY);
     });
 });
 
@@ -144,7 +149,7 @@ describe("Helm kit: template files", () => {
 describe("Helm kit: the chart rendered with its default values", () => {
     const objects = render();
 
-    it("renders a Deployment, a Service and the helm test's Pod, and no Ingress nor NetworkPolicy (the reconciler may not create one)", () => {
+    it("renders a Deployment, a Service and the helm test's Pod, and no HTTPRoute nor NetworkPolicy (the reconciler may not create one)", () => {
         assert.deepEqual(objects.map((o) => `${o.kind}${isTestHook(o) ? " (test)" : ""}`).sort(), [
             "Deployment",
             "Pod (test)",
@@ -211,7 +216,7 @@ describe("Helm kit: the chart rendered with its default values", () => {
                 apps: [appConfig(PLACEHOLDER_APP, { port: APP_PORT })],
             }),
             tenants: [],
-            ingressNamespace: APP_ROUTING_NAMESPACE,
+            gateway: SHARED_GATEWAY,
         });
         const app = {
             namespace: PLACEHOLDER_TEAM,
@@ -238,29 +243,22 @@ describe("Helm kit: the chart rendered with the platform's values", () => {
         );
     });
 
-    it("renders an Ingress on the app routing class, with TLS from Key Vault when a certificate is given", async () => {
-        const certificate = "https://kv-team.vault.azure.net/certificates/my-app";
-        const objects = render({
-            ingress: { enabled: true, host: "my-app.contoso.com", tlsCertificateUri: certificate },
-        });
-        const ingress = one(objects, "Ingress");
-        await validate(ingress);
-        assert.equal(ingress.spec.ingressClassName, "webapprouting.kubernetes.azure.com");
-        assert.equal(ingress.spec.rules[0].host, "my-app.contoso.com");
-        assert.deepEqual(ingress.spec.rules[0].http.paths[0].backend.service, {
-            name: one(objects, "Service").metadata.name,
-            port: { name: "http" },
-        });
-        assert.equal(ingress.metadata.annotations["kubernetes.azure.com/tls-cert-keyvault-uri"], certificate);
-        assert.deepEqual(ingress.spec.tls, [
-            { hosts: ["my-app.contoso.com"], secretName: `keyvault-${ingress.metadata.name}` },
+    it("renders an HTTPRoute on the team's listener of the shared Gateway for its host, to the app's Service", async () => {
+        const objects = render({ route: { enabled: true, host: "my-app.contoso.com" } });
+        const route = one(objects, "HTTPRoute");
+        await validate(route);
+        assert.deepEqual(route.spec.parentRefs, [
+            {
+                group: "gateway.networking.k8s.io",
+                kind: "Gateway",
+                ...SHARED_GATEWAY,
+                sectionName: "my-app.contoso.com",
+            },
         ]);
-    });
-
-    it("renders a plain HTTP Ingress without annotations when no certificate is given", () => {
-        const ingress = one(render({ ingress: { enabled: true } }), "Ingress");
-        assert.equal(ingress.spec.tls, undefined);
-        assert.equal(ingress.metadata.annotations, undefined);
+        assert.deepEqual(route.spec.hostnames, ["my-app.contoso.com"]);
+        assert.deepEqual(route.spec.rules[0].backendRefs, [
+            { name: one(objects, "Service").metadata.name, port: VALUES.service.port },
+        ]);
     });
 
     it("adds the team's environment variables after the ones the app needs", async () => {
@@ -275,7 +273,7 @@ describe("Helm kit: the chart rendered with the platform's values", () => {
     it("still passes Pod Security restricted with every option on", () => {
         const objects = render({
             image: { digest: DIGEST },
-            ingress: { enabled: true, tlsCertificateUri: "https://kv.vault.azure.net/certificates/c" },
+            route: { enabled: true },
             replicaCount: 3,
         });
         for (const spec of objects.flatMap(podSpecs)) assert.deepEqual(restrictedViolations(spec), []);

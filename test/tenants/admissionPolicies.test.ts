@@ -19,7 +19,7 @@ import {
     resourceQuota,
 } from "../../components/tenants/manifests";
 import { gitRepository } from "../../components/tenants/delivery/kustomize";
-import { APP_ROUTING_NAMESPACE } from "../../src/namespaces";
+import { SHARED_GATEWAY } from "../../src/gateway";
 import { networkPolicies } from "../../components/tenants/networkPolicies";
 import { AdmissionRequest, AuthzCheck, admit } from "../support/admission";
 import { allows } from "../support/rbac";
@@ -54,7 +54,7 @@ const namespaceOf = (t: HelmTenant, registry = REGISTRY): Obj => ({
     kind: "Namespace",
     metadata: {
         ...namespaceManifest(t).metadata,
-        annotations: isolationAnnotations(t, registry, chartPrefix(t)),
+        annotations: isolationAnnotations(t, registry, chartPrefix(t), SHARED_GATEWAY),
     },
 });
 
@@ -119,11 +119,7 @@ const refused = (r: AdmissionRequest, reason: RegExp) => {
 const helmKit = (): Obj[] =>
     renderHelmKit({
         image: { repository: `${REGISTRY}/${PLACEHOLDER_TEAM}/${PLACEHOLDER_APP}`, tag: "1.0.0" },
-        ingress: {
-            enabled: true,
-            host: HOST,
-            tlsCertificateUri: CERTIFICATE,
-        },
+        route: { enabled: true, host: HOST },
     }).map((o) => ({ ...o, metadata: { ...o.metadata, namespace: PLACEHOLDER_TEAM } }));
 const kitObject = (kind: string): Obj =>
     structuredClone(helmKit().find((o) => o.kind === kind && !o.metadata.annotations?.["helm.sh/hook"])!);
@@ -134,22 +130,41 @@ const podOf = (workload: Obj): Obj => ({
     spec: workload.spec.template.spec,
 });
 const service = (spec: Obj): Obj => ({ apiVersion: "v1", kind: "Service", metadata: { name: "x" }, spec });
-const ingress = (spec: Obj, annotations?: Obj): Obj => ({
+const ingress = (host: string): Obj => ({
     apiVersion: "networking.k8s.io/v1",
     kind: "Ingress",
-    metadata: { name: "x", ...(annotations ? { annotations } : {}) },
-    spec,
-});
-const rule = (host?: string) => ({
-    ...(host ? { host } : {}),
-    http: {
-        paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "x", port: { number: 80 } } } }],
+    metadata: { name: "x" },
+    spec: {
+        rules: [
+            {
+                host,
+                http: {
+                    paths: [
+                        {
+                            path: "/",
+                            pathType: "Prefix",
+                            backend: { service: { name: "x", port: { number: 80 } } },
+                        },
+                    ],
+                },
+            },
+        ],
     },
 });
+/** An HTTPRoute of the team's: its host, on its listener of the shared Gateway, to a local Service. */
+const route = (change: (spec: Obj) => void = () => {}): Obj => {
+    const spec: Obj = {
+        parentRefs: [{ ...SHARED_GATEWAY, sectionName: HOST }],
+        hostnames: [HOST],
+        rules: [{ backendRefs: [{ name: "x", port: 8080 }] }],
+    };
+    change(spec);
+    return { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "x" }, spec };
+};
 const platformPolicies = networkPolicies({
     tenant: team,
     tenants: [team],
-    ingressNamespace: APP_ROUTING_NAMESPACE,
+    gateway: SHARED_GATEWAY,
 });
 const defaultDeny = platformPolicies.find((p) => p.metadata.name === "default-deny")!;
 const allowAll: Obj = {
@@ -160,7 +175,7 @@ const allowAll: Obj = {
 };
 
 describe("admission: the starter kits are admitted", () => {
-    test("every object of the Helm kit, with the platform's values, an Ingress on a declared host and TLS", () => {
+    test("every object of the Helm kit, with the platform's values, an HTTPRoute on a declared host", () => {
         for (const o of helmKit()) admitted(request(reconciler, "CREATE", o));
     });
 
@@ -344,195 +359,158 @@ describe("admission: images come from the environment's registry", () => {
     });
 });
 
-describe("admission: Ingresses claim only the team's hosts", () => {
-    test("an Ingress on another team's host is refused", () => {
+describe("admission: HTTPRoutes claim only the team's hosts, listeners and Services", () => {
+    test("an Ingress is refused, pointing to HTTPRoute", () => {
+        for (const by of [reconciler, member])
+            refused(request(by, "CREATE", ingress(HOST)), /Ingresses are refused.*HTTPRoute/);
+    });
+
+    test("attack: an HTTPRoute on another team's host is refused, naming it", () => {
+        for (const by of [reconciler, member])
+            refused(
+                request(
+                    by,
+                    "CREATE",
+                    route((s) => (s.hostnames = ["shop.example.com"])),
+                ),
+                /hostnames must be.*refused: shop\.example\.com/,
+            );
+    });
+
+    test("attack: an HTTPRoute without hostnames (every host of the listener) is refused", () => {
         refused(
-            request(reconciler, "CREATE", ingress({ rules: [rule("shop.example.com")] })),
-            /refused: shop\.example\.com/,
+            request(
+                reconciler,
+                "CREATE",
+                route((s) => delete s.hostnames),
+            ),
+            /<no hostnames/,
         );
+    });
+
+    test("attack: an HTTPRoute on another team's listener is refused", () => {
+        refused(
+            request(
+                reconciler,
+                "CREATE",
+                route((s) => (s.parentRefs[0].sectionName = "shop.example.com")),
+            ),
+            /attaches only to the platform's Gateway/,
+        );
+    });
+
+    test("attack: an HTTPRoute on the platform's (ChartMuseum's) listener is refused", () => {
+        refused(
+            request(
+                reconciler,
+                "CREATE",
+                route((s) => (s.parentRefs[0].sectionName = "charts.example.com")),
+            ),
+            /on the team's listeners/,
+        );
+    });
+
+    test("attack: an HTTPRoute on the whole Gateway (no sectionName) or on another Gateway is refused", () => {
+        refused(
+            request(
+                reconciler,
+                "CREATE",
+                route((s) => delete s.parentRefs[0].sectionName),
+            ),
+            /attaches only/,
+        );
+        refused(
+            request(
+                reconciler,
+                "CREATE",
+                route((s) => (s.parentRefs[0].namespace = "other-team")),
+            ),
+            /attaches only/,
+        );
+        refused(
+            request(
+                reconciler,
+                "CREATE",
+                route((s) => (s.parentRefs = [])),
+            ),
+            /attaches only/,
+        );
+    });
+
+    test("attack: a backend in another namespace (ChartMuseum's) is refused", () => {
+        refused(
+            request(
+                reconciler,
+                "CREATE",
+                route(
+                    (s) =>
+                        (s.rules[0].backendRefs[0] = {
+                            name: "chartmuseum",
+                            namespace: "chartmuseum",
+                            port: 8080,
+                        }),
+                ),
+            ),
+            /backends \(and mirrors\) must be Services of the team's own namespace/,
+        );
+    });
+
+    test("attack: a backend of another kind, a mirror to another namespace or an ExtensionRef filter is refused", () => {
+        for (const change of [
+            (s: Obj) => (s.rules[0].backendRefs[0].kind = "ServiceImport"),
+            (s: Obj) =>
+                (s.rules[0].filters = [
+                    {
+                        type: "RequestMirror",
+                        requestMirror: {
+                            backendRef: { name: "chartmuseum", namespace: "chartmuseum", port: 8080 },
+                        },
+                    },
+                ]),
+            (s: Obj) =>
+                (s.rules[0].filters = [
+                    { type: "ExtensionRef", extensionRef: { group: "", kind: "x", name: "y" } },
+                ]),
+        ])
+            refused(
+                request(reconciler, "CREATE", route(change)),
+                /must be Services of the team's own namespace/,
+            );
     });
 
     test("a team's host is refused in another team's namespace (each namespace reads its own settings)", () => {
-        const r = {
-            ...request(reconciler, "CREATE", ingress({ rules: [rule(HOST)] })),
-            namespace: "other-team",
-        };
+        const r = { ...request(reconciler, "CREATE", route()), namespace: "other-team" };
         refused({ ...r, namespaceLabels: { [TENANT_LABEL]: "other-team" } }, /refused: my-app\.example\.com/);
     });
 
-    test("an Ingress rule without a host (every host) is refused", () => {
-        refused(request(reconciler, "CREATE", ingress({ rules: [rule()] })), /refused: <any host>/);
-    });
-
-    test("an Ingress default backend is refused", () => {
-        refused(
+    test("the team's own route (its host, its listener, its Service, a same-namespace mirror) is admitted", () => {
+        admitted(request(reconciler, "CREATE", route()));
+        admitted(
             request(
                 reconciler,
                 "CREATE",
-                ingress({ defaultBackend: { service: { name: "x", port: { number: 80 } } } }),
-            ),
-            /default backend/,
-        );
-    });
-
-    test("a TLS section for another team's host is refused", () => {
-        refused(
-            request(
-                reconciler,
-                "CREATE",
-                ingress({ rules: [rule(HOST)], tls: [{ hosts: ["shop.example.com"], secretName: "s" }] }),
-            ),
-            /TLS hosts must be the team's declared hosts/,
-        );
-    });
-
-    test("an NGINX snippet annotation is refused", () => {
-        refused(
-            request(
-                reconciler,
-                "CREATE",
-                ingress(
-                    { rules: [rule(HOST)] },
-                    { "nginx.ingress.kubernetes.io/server-snippet": "location / {}" },
+                route(
+                    (s) =>
+                        (s.rules[0].filters = [
+                            { type: "RequestMirror", requestMirror: { backendRef: { name: "y", port: 80 } } },
+                        ]),
                 ),
             ),
-            /snippet annotations are refused/,
         );
     });
-});
 
-describe("admission: NGINX annotations are the team's only where they touch nothing but its own location", () => {
-    const CHARTMUSEUM_UPLOAD = `${CHARTMUSEUM}/api/other-team/charts`;
-    for (const [annotation, value] of [
-        ["mirror-target", CHARTMUSEUM_UPLOAD],
-        ["mirror-host", "chartmuseum.chartmuseum.svc.cluster.local"],
-        ["server-alias", "~^.*$"],
-        ["auth-url", CHARTMUSEUM_UPLOAD],
-        ["auth-tls-secret", "chartmuseum/chartmuseum-auth"],
-        ["proxy-ssl-secret", "flux-system/some-secret"],
-        ["default-backend", "other"],
-        ["upstream-vhost", "chartmuseum.chartmuseum.svc.cluster.local"],
-    ]) {
-        test(`attack: an Ingress on the team's own host with ${annotation} is refused, naming it`, () => {
-            const key = `nginx.ingress.kubernetes.io/${annotation}`;
-            refused(
-                request(reconciler, "CREATE", ingress({ rules: [rule(HOST)] }, { [key]: value })),
-                new RegExp(`NGINX annotations outside.*refused: ${key.replace(/[./]/g, "\\$&")}`),
-            );
+    for (const kind of ["Gateway", "ReferenceGrant", "GRPCRoute", "TLSRoute"]) {
+        test(`attack: a ${kind} in the team's namespace is refused, to the reconciler and to a member`, () => {
+            const object = {
+                apiVersion: "gateway.networking.k8s.io/v1",
+                kind,
+                metadata: { name: "x" },
+                spec: {},
+            };
+            for (const by of [reconciler, member])
+                refused(request(by, "CREATE", object), new RegExp(`${kind} objects are the platform's`));
         });
     }
-
-    test("an Ingress with the annotations a web app sets (body size, timeouts, redirects, CORS) is admitted", () => {
-        const annotations = {
-            "nginx.ingress.kubernetes.io/proxy-body-size": "8m",
-            "nginx.ingress.kubernetes.io/proxy-read-timeout": "120",
-            "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
-            "nginx.ingress.kubernetes.io/enable-cors": "true",
-            "nginx.ingress.kubernetes.io/cors-allow-origin": "https://my-app.example.com",
-        };
-        admitted(request(reconciler, "CREATE", ingress({ rules: [rule(HOST)] }, annotations)));
-    });
-});
-
-describe("admission: an Ingress names only the team's own Key Vault certificates", () => {
-    const withCertificate = (uri: string) =>
-        ingress(
-            { rules: [rule(HOST)], tls: [{ hosts: [HOST], secretName: "keyvault-x" }] },
-            { "kubernetes.azure.com/tls-cert-keyvault-uri": uri },
-        );
-
-    test("attack: another team's certificate (private key included) is refused", () => {
-        refused(
-            request(reconciler, "CREATE", withCertificate(OTHER_CERTIFICATE)),
-            /tls-cert-keyvault-uri must name one of the team's certificates.*refused: https:\/\/kv\.vault\.azure\.net\/certificates\/shop$/,
-        );
-    });
-
-    for (const uri of [`${CERTIFICATE}-other`, `${CERTIFICATE}/../shop`, `${CERTIFICATE}/v1/x`]) {
-        test(`attack: a look-alike of the team's certificate URI (${uri}) is refused`, () => {
-            refused(
-                request(member, "CREATE", withCertificate(uri)),
-                /must name one of the team's certificates/,
-            );
-        });
-    }
-
-    test("a team without certificates in its guardrails file may name none", () => {
-        const none = [namespaceOf(helmTeamConfig({ ...team, certificates: [] }))];
-        const d = decide(request(reconciler, "CREATE", withCertificate(CERTIFICATE)), none);
-        assert.ok(
-            d.refusals.some((m) => /certificates: none\)/.test(m)),
-            d.refusals.join(" | "),
-        );
-    });
-
-    test("the team's own certificate, and one version of it, are admitted", () => {
-        admitted(request(reconciler, "CREATE", withCertificate(CERTIFICATE)));
-        admitted(
-            request(reconciler, "CREATE", withCertificate(`${CERTIFICATE}/0123456789abcdef0123456789abcdef`)),
-        );
-    });
-});
-
-describe("admission: the app routing add-on's Key Vault placeholder runs in the team's namespace", () => {
-    // As aks-app-routing-operator's placeholder_pod.go writes it for an Ingress `my-app`.
-    const placeholder = (): Obj => ({
-        apiVersion: "apps/v1",
-        kind: "Deployment",
-        metadata: { name: `keyvault-${PLACEHOLDER_APP}`, namespace: PLACEHOLDER_TEAM },
-        spec: {
-            replicas: 1,
-            selector: { matchLabels: { app: `keyvault-${PLACEHOLDER_APP}` } },
-            template: {
-                metadata: { labels: { app: `keyvault-${PLACEHOLDER_APP}` } },
-                spec: {
-                    automountServiceAccountToken: false,
-                    containers: [
-                        {
-                            name: "placeholder",
-                            image: "mcr.microsoft.com/oss/kubernetes/pause:3.10",
-                            volumeMounts: [{ name: "secrets", mountPath: "/mnt/secrets", readOnly: true }],
-                        },
-                    ],
-                    volumes: [
-                        {
-                            name: "secrets",
-                            csi: {
-                                driver: "secrets-store.csi.k8s.io",
-                                readOnly: true,
-                                volumeAttributes: { secretProviderClass: `keyvault-${PLACEHOLDER_APP}` },
-                            },
-                        },
-                    ],
-                },
-            },
-        },
-    });
-    const addOn = controller("app-routing-system:app-routing-operator", "deployments");
-
-    test("the add-on's placeholder Deployment, and the pod the ReplicaSet controller makes of it, are admitted", () => {
-        admitted(request(addOn, "CREATE", placeholder()));
-        admitted(request(replicaSetController, "CREATE", podOf(placeholder())));
-    });
-
-    test("attack: the same Deployment written by the team (reconciler or member) is refused", () => {
-        for (const by of [reconciler, member])
-            refused(
-                request(by, "CREATE", placeholder()),
-                /refused: mcr\.microsoft\.com\/oss\/kubernetes\/pause:3\.10/,
-            );
-    });
-
-    test("attack: a pause pod with a command, a second container or another volume is not the placeholder", () => {
-        const withCommand = placeholder();
-        withCommand.spec.template.spec.containers[0].command = ["/bin/sh"];
-        const withSidecar = placeholder();
-        withSidecar.spec.template.spec.containers.push({ name: "x", image: "docker.io/evil/x:1" });
-        const withHostPath = placeholder();
-        withHostPath.spec.template.spec.volumes.push({ name: "h", hostPath: { path: "/" } });
-        for (const d of [withCommand, withSidecar, withHostPath])
-            refused(request(replicaSetController, "CREATE", podOf(d)), /images must be the team's own/);
-    });
 });
 
 describe("admission: no long-lived service account tokens", () => {

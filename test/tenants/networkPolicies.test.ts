@@ -12,7 +12,8 @@ import { validateObject } from "../support/schemas";
 import { Endpoint, Pod, connects } from "../support/networkPolicy";
 import { FORBIDDEN_EGRESS, NetworkPolicyManifest } from "../../src/network";
 
-const INGRESS = "app-routing-system";
+const INGRESS = "platform-gateway";
+const GATEWAY = { namespace: INGRESS, name: "shared" };
 const GIT = { url: "https://github.com/example/dev-team2", branch: "main", path: "./", healthChecks: [] };
 const pod = (namespace: string, labels: Record<string, string>): Pod => ({ namespace, labels });
 /** An address inside a CIDR: the address itself for a /32, else the one after the network address. */
@@ -41,7 +42,7 @@ const team1: HelmTenant = team(
 const team2: HelmTenant = team("dev-team2", [app("app", { web: true })]);
 
 const policiesOf = (t: TenantConfig, tenants: TenantConfig[]) =>
-    networkPolicies({ tenant: t, tenants, ingressNamespace: INGRESS });
+    networkPolicies({ tenant: t, tenants, gateway: GATEWAY });
 const named = (policies: NetworkPolicyManifest[], name: string) => {
     const found = policies.find((p) => p.metadata.name === name);
     assert.ok(found, `no policy ${name} in ${policies.map((p) => p.metadata.name).join(", ")}`);
@@ -88,20 +89,51 @@ describe("network policies", () => {
         ]);
     });
 
-    test("the ingress controller's namespace may reach a web app on its port", () => {
-        const web = named(policiesOf(team1, [team1, team2]), "allow-ingress-controller-to-front");
+    test("the shared Gateway's pods (only) may reach a web app on its port", () => {
+        const web = named(policiesOf(team1, [team1, team2]), "allow-gateway-to-front");
         assert.deepEqual(web.spec.podSelector, { matchLabels: { "app.kubernetes.io/name": "front" } });
         assert.deepEqual(web.spec.ingress, [
             {
-                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": INGRESS } } }],
+                from: [
+                    {
+                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": INGRESS } },
+                        podSelector: { matchLabels: { "gateway.networking.k8s.io/gateway-name": "shared" } },
+                    },
+                ],
                 ports: [{ protocol: "TCP", port: 3000 }],
             },
         ]);
     });
 
-    test("an app that is not web gets no ingress from the ingress controller", () => {
+    test("during the move, the old ingress namespace still reaches web apps, under the policy's old name", () => {
+        const moving = networkPolicies({
+            tenant: team1,
+            tenants: [team1, team2],
+            gateway: GATEWAY,
+            legacyIngressNamespace: "app-routing-system",
+        });
+        const legacy = named(moving, "allow-ingress-controller-to-front");
+        assert.deepEqual(legacy.spec.ingress, [
+            {
+                from: [
+                    {
+                        namespaceSelector: {
+                            matchLabels: { "kubernetes.io/metadata.name": "app-routing-system" },
+                        },
+                    },
+                ],
+                ports: [{ protocol: "TCP", port: 3000 }],
+            },
+        ]);
+        assert.ok(!moving.some((p) => p.metadata.name === "allow-ingress-controller-to-back"));
+        assert.ok(
+            !policiesOf(team1, [team1, team2]).some((p) => p.metadata.name.startsWith("allow-ingress-")),
+        );
+    });
+
+    test("an app that is not web gets no ingress from the shared Gateway", () => {
         const policies = policiesOf(team1, [team1, team2]);
-        assert.ok(!policies.some((p) => p.metadata.name === "allow-ingress-controller-to-back"));
+        assert.ok(!policies.some((p) => p.metadata.name === "allow-gateway-to-back"));
         const toBack = policies.filter(
             (p) => p.spec.ingress && p.spec.podSelector.matchLabels?.["app.kubernetes.io/name"] === "back",
         );

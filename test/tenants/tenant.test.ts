@@ -21,6 +21,7 @@ import {
     runWith,
 } from "../support/program";
 import { isFluxApiVersion, validateObject } from "../support/schemas";
+import { SHARED_GATEWAY } from "../../src/gateway";
 import {
     TENANTS_KEY,
     USER_POOLS_KEY,
@@ -151,15 +152,22 @@ for (const stack of STACKS) {
             );
         });
 
-        test("web apps are reachable from the ingress controller, and front may call back", async () => {
+        test("web apps are reachable from the shared Gateway, and front may call back", async () => {
             const r = await run(stack);
             const names = (team: string) =>
                 inNamespace(r, "NetworkPolicy", team).map((p) => p.inputs.metadata.name);
-            assert.ok(names("dev-team1").includes("allow-ingress-controller-to-front"));
-            assert.ok(!names("dev-team1").includes("allow-ingress-controller-to-back"));
+            assert.ok(names("dev-team1").includes("allow-gateway-to-front"));
+            assert.ok(!names("dev-team1").includes("allow-gateway-to-back"));
             assert.ok(names("dev-team1").includes("egress-front-to-dev-team1-back-8080"));
             assert.ok(names("dev-team1").includes("ingress-dev-team1-front-to-back-8080"));
-            assert.ok(names("dev-team2").includes("allow-ingress-controller-to-app"));
+            assert.ok(names("dev-team2").includes("allow-gateway-to-app"));
+        });
+
+        test("during the move, legacyIngressNamespace keeps the old ingress controller's way into web apps", async () => {
+            const r = await run(stack, { "gitops-platform:legacyIngressNamespace": "app-routing-system" });
+            const names = inNamespace(r, "NetworkPolicy", "dev-team1").map((p) => p.inputs.metadata.name);
+            assert.ok(names.includes("allow-ingress-controller-to-front"));
+            assert.ok(names.includes("allow-gateway-to-front"));
         });
 
         test("the helm team gets one HelmRelease per app from its HelmRepository, back before front", async () => {
@@ -504,7 +512,7 @@ describe("Tenant component on its own", () => {
                 chartReader: CHART_READER,
                 registryLoginServer: "acrgitops.azurecr.io",
                 verifierObjectId: "00000000-0000-4000-8000-00000000000d",
-                ingressNamespace: "app-routing-system",
+                gateway: SHARED_GATEWAY,
                 fluxInstallation: installation,
                 ...extra,
             });
