@@ -18,6 +18,23 @@ import { stopAll } from "./cluster/processes";
 import { DeliveryServers, publishKitChart, seedKustomizeApp, startDeliveryServers } from "./delivery";
 import { Changes, REGISTRY, STACK, changedOnly, platformStack } from "./platform";
 import { Report, runDirectory } from "./report";
+import {
+    PipelineWorld,
+    checkout,
+    githubCalls,
+    mergePullRequest,
+    pipelineAgent,
+    platformFile,
+    releaseVariables,
+    job,
+    runJob,
+    runVariablesOf,
+    seedPlatformRepository,
+    startPipelineWorld,
+} from "./pipelines";
+import { Sandbox, errors } from "../test/support/sandbox";
+import { scriptSteps } from "../test/support/pipelines";
+import { parse } from "yaml";
 import { HELM_REPOSITORY_NAME } from "../components/tenants/delivery/helm";
 
 const FLAGS = ["--keep", "--help"];
@@ -267,6 +284,10 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
 
     if (keep) return;
 
+    describe("the Helm app's pipeline scripts on this cluster (stand-ins: az, the image, GitHub's API)", () => {
+        pipelineTests();
+    });
+
     test("removing the Helm team's file uninstalls its releases and removes its tenant without hanging", async () => {
         fs.rmSync(path.join(teams(), `${TEAM}.yaml`));
         fs.rmSync(path.join(teams(), "guardrails", `${TEAM}.yaml`), { force: true });
@@ -306,3 +327,149 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
         await stack.destroy({ onOutput: (line) => report.log(line) });
     });
 });
+
+/** The chart versions of `app` a chart repository's index lists for `team`, with their digests. */
+async function indexed(url: string, team: string, app: string): Promise<Record<string, string>> {
+    const index = parse(await (await fetch(`${url}/${team}/index.yaml`)).text());
+    const entries = (index.entries?.[app] ?? []) as { version: string; digest: string }[];
+    return Object.fromEntries(entries.map((e) => [e.version, `sha256:${e.digest}`]));
+}
+
+/** The image the app's Deployment runs. */
+function runningImage(app: string): string {
+    return kubectl(cp, [
+        "get",
+        "deployments",
+        "-n",
+        TEAM,
+        "-l",
+        `app.kubernetes.io/name=${app}`,
+        "-o",
+        "jsonpath={.items[0].spec.template.spec.containers[0].image}",
+    ]);
+}
+
+/** The build, verify and promote jobs of the Helm team's app `api`, then the pin's merge, in order. */
+function pipelineTests(): void {
+    const VERSION = "0.3.0";
+    let agent: Sandbox;
+    let world: PipelineWorld;
+    let variables: Record<string, string>;
+    let built: Record<string, string>;
+    let pullRequest: string;
+    const stagingIndex = () => indexed(servers.chartRepositoryUrl, TEAM, "api");
+
+    before(async () => {
+        world = await startPipelineWorld(cp, servers, TEAM);
+        seedPlatformRepository(servers, teams());
+        agent = pipelineAgent(cp, world, TEAM);
+        checkout(agent, "api");
+        variables = runVariablesOf(agent, servers, world, {
+            team: TEAM,
+            app: "api",
+            version: VERSION,
+            commit: "5ca1ab1e".repeat(5),
+        });
+        agent.answer("image-digest", `sha256:${"a1".repeat(32)}\n`);
+    });
+    after(() => agent?.dispose());
+
+    test("build: a failure half-way, its re-run and a re-run after success push the chart once", async () => {
+        const [image, pack, push] = scriptSteps(job("build"));
+        for (const step of [image, pack]) assert.equal(agent.run(step, variables).status, 0);
+        fs.rmSync(path.join(variables["Build.ArtifactStagingDirectory"], "release", "release.json"));
+        assert.notEqual(agent.run(push, variables).status, 0, "the push step should fail after pushing");
+        const pushed = (await stagingIndex())[VERSION];
+        assert.ok(pushed, "the failed step pushed nothing");
+        const rerun = runJob(agent, "build", variables);
+        assert.ok(rerun.ok, rerun.last.stdout + rerun.last.stderr);
+        assert.equal(rerun.out["chart.digest"], pushed);
+        const again = runJob(agent, "build", variables);
+        assert.ok(again.ok, again.last.stdout + again.last.stderr);
+        assert.deepEqual(again.out, rerun.out);
+        assert.equal((await stagingIndex())[VERSION], pushed);
+        built = releaseVariables(rerun.out);
+    });
+
+    test("verify sees the version it built on the real HelmRelease, Helm test passed, and finishes", () => {
+        const started = Date.now();
+        requestReconcile("helmrepository", TEAM, HELM_REPOSITORY_NAME);
+        const verify = runJob(agent, "verify", { ...variables, ...built });
+        assert.ok(verify.ok, verify.last.stdout + verify.last.stderr);
+        assert.match(verify.last.stdout, new RegExp(`Staging runs api ${VERSION.replace(/\./g, "\\.")}`));
+        report.seconds("pipeline: chart push to verify passed", (Date.now() - started) / 1000);
+    });
+
+    test("verify fails clearly when the Helm test of the version it built fails", async () => {
+        const failing = { ...variables, ...variablesOf("web", "0.4.0") };
+        checkout(agent, "web", true);
+        const build = runJob(agent, "build", failing);
+        assert.ok(build.ok, build.last.stdout + build.last.stderr);
+        requestReconcile("helmrepository", TEAM, HELM_REPOSITORY_NAME);
+        const verify = runJob(agent, "verify", { ...failing, ...releaseVariables(build.out) });
+        assert.equal(verify.ok, false);
+        assert.deepEqual(errors(verify.last).length, 1, verify.last.stdout);
+        assert.match(errors(verify.last)[0], /Helm tests? failed/, verify.last.stdout);
+    });
+
+    test("promote copies the chart by digest into prod's repository and opens one pin pull request; a re-run opens none", async () => {
+        for (const attempt of [1, 2]) {
+            const promote = runJob(agent, "promote", { ...variables, ...built });
+            assert.ok(promote.ok, `run ${attempt}: ${promote.last.stdout}${promote.last.stderr}`);
+            pullRequest = promote.out["pullRequest.url"];
+        }
+        const prod = await indexed(world.prodChartRepositoryUrl, TEAM, "api");
+        assert.deepEqual(prod, { [VERSION]: built.releaseChartDigest });
+        const opened = githubCalls(world).filter((c) => c.method === "POST");
+        assert.equal(opened.length, 1, JSON.stringify(githubCalls(world)));
+        assert.equal(opened[0].body.head, `promote/${TEAM}-api-${VERSION}`);
+        assert.match(pullRequest, /\/pull\/1$/);
+    });
+
+    test("once the pin's pull request is merged and applied, prod runs exactly that chart and image digest", async () => {
+        // What an earlier promotion put in prod's repository: web's pinned version.
+        await publishKitChart(
+            {
+                ...servers,
+                chartRepositoryUrl: world.prodChartRepositoryUrl,
+                credentials: world.prodCredentials,
+            },
+            TEAM,
+            "web",
+            FIRST_VERSION,
+            cp.runDir,
+        );
+        const started = Date.now();
+        mergePullRequest(world, pullRequest);
+        // The deploy workflow: the merged team file, `pulumi up` of prod.
+        fs.writeFileSync(path.join(teams(), `${TEAM}.yaml`), platformFile(servers, `tenants/${TEAM}.yaml`));
+        await stack.setConfig("gitops-platform:clusterEnvironment", { value: "prod" });
+        await stack.setConfig("gitops-platform:chartRepositoryUrl", { value: world.prodChartRepositoryUrl });
+        try {
+            await up("up of the merged pin (prod)");
+            const image = `${REGISTRY}/${TEAM}/api@${built.releaseDigest}`;
+            const deadline = Date.now() + 240_000;
+            while (runningImage("api") !== image && Date.now() < deadline)
+                await new Promise((r) => setTimeout(r, 1000));
+            waitReady("helmrelease", TEAM, "api");
+            assert.equal(runningImage("api"), image);
+            assert.equal(releasedVersion("api"), VERSION);
+            report.seconds("promotion merge to prod running the digest", (Date.now() - started) / 1000);
+        } finally {
+            await stack.setConfig("gitops-platform:clusterEnvironment", { value: "staging" });
+            await stack.setConfig("gitops-platform:chartRepositoryUrl", {
+                value: servers.chartRepositoryUrl,
+            });
+        }
+    });
+
+    /** The run variables of another app of the team, at `version`. */
+    function variablesOf(app: string, version: string): Record<string, string> {
+        return runVariablesOf(agent, servers, world, {
+            team: TEAM,
+            app,
+            version,
+            commit: "b0a710ad".repeat(5),
+        });
+    }
+}
