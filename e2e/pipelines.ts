@@ -11,7 +11,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { verifierRoleBinding } from "../components/tenants/manifests";
 import type { TenantConfig } from "../components/tenants/config";
-import { HELM_STAGES, runVariables, stagesOf } from "../test/support/delivery";
+import { HELM_EXAMPLE, HELM_STAGES, runVariables, stagesOf } from "../test/support/delivery";
 import { type Doc, TEMPLATES_DIR, expand, onlyJob, stage } from "../test/support/pipelines";
 import { Run, Sandbox } from "../test/support/sandbox";
 import { ControlPlane, kubectl } from "./cluster/controlPlane";
@@ -194,7 +194,7 @@ export function runVariablesOf(
     const [user, password] = servers.credentials[t.team].split(":");
     const [prodUser, prodPassword] = world.prodCredentials[t.team].split(":");
     return {
-        ...runVariables(sandbox, HELM_STAGES, t.team),
+        ...runVariables(sandbox, HELM_EXAMPLE, t.team),
         ...Object.fromEntries(shared.map((v) => [v.name, v.value])),
         versionPatch: patch,
         teamName: t.team,

@@ -31,7 +31,13 @@ const pulls = new Map<string, PullRequest[]>();
 const git = (bare: string, args: string[]) =>
     execFileSync("git", ["-C", bare, ...args], {
         encoding: "utf8",
-        env: { ...process.env, GIT_COMMITTER_NAME: "GitHub", GIT_COMMITTER_EMAIL: "noreply@github.com" },
+        env: {
+            ...process.env,
+            GIT_AUTHOR_NAME: "GitHub",
+            GIT_AUTHOR_EMAIL: "noreply@github.com",
+            GIT_COMMITTER_NAME: "GitHub",
+            GIT_COMMITTER_EMAIL: "noreply@github.com",
+        },
     }).trim();
 
 /** A merge commit of head into base (GitHub's "Create a merge commit"), refused when base moved. */

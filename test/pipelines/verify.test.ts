@@ -124,6 +124,24 @@ describe("verify (Helm app front of dev-team1)", () => {
         });
     });
 
+    it("fails at once when helm-controller already rolled back the version whose Helm tests failed", async () => {
+        // The real shape after remediation: a rollback snapshot to 0.4.6 on top of 0.4.7's failed one.
+        const failed = helmRelease({
+            chartVersion: VERSION,
+            status: "superseded",
+            test: "Failed",
+            ready: "False",
+        });
+        const [tested, before] = failed.status.history;
+        failed.status.history = [{ ...before, version: 6, status: "deployed" }, tested, before];
+        await answers("helmrelease", [failed]);
+        const run = sandbox.run(verifyStep(HELM_STAGES), variables());
+        assert.equal(run.status, 1, run.stdout);
+        assert.deepEqual(errors(run), [
+            "HelmRelease dev-team1/front at front 0.4.7: Helm tests failed: front-test-connection; rolled back to front 0.4.6",
+        ]);
+    });
+
     it("succeeds again when run again after it succeeded", async () => {
         await states({ chartVersion: VERSION });
         assert.equal(sandbox.run(verifyStep(HELM_STAGES), variables()).status, 0);
