@@ -125,7 +125,8 @@ describe("verify (Helm app front of dev-team1)", () => {
     });
 
     it("fails at once when helm-controller already rolled back the version whose Helm tests failed", async () => {
-        // The real shape after remediation: a rollback snapshot to 0.4.6 on top of 0.4.7's failed one.
+        // The shape the real helm-controller (v1.6.4, e2e/run.ts) left: a rollback snapshot to 0.4.6, with
+        // no test hooks, on top of 0.4.7's, superseded, whose test failed.
         const failed = helmRelease({
             chartVersion: VERSION,
             status: "superseded",
@@ -133,7 +134,12 @@ describe("verify (Helm app front of dev-team1)", () => {
             ready: "False",
         });
         const [tested, before] = failed.status.history;
-        failed.status.history = [{ ...before, version: 6, status: "deployed" }, tested, before];
+        const { testHooks: _, ...rolledBack } = before;
+        failed.status.history = [
+            { ...rolledBack, version: 6, status: "deployed", action: "rollback" },
+            tested,
+            before,
+        ];
         await answers("helmrelease", [failed]);
         const run = sandbox.run(verifyStep(HELM_STAGES), variables());
         assert.equal(run.status, 1, run.stdout);
