@@ -135,7 +135,7 @@ export function platformFile(servers: DeliveryServers, file: string): string {
 }
 
 /** Binds the verifier's identity as the program does where builds land (verifierRoleBinding). */
-function bindVerifier(cp: ControlPlane, team: string): string {
+export function bindVerifier(cp: ControlPlane, team: string): string {
     const binding = verifierRoleBinding({ name: team } as TenantConfig, VERIFIER);
     kubectl(cp, ["apply", "-f", "-"], JSON.stringify(binding));
     const admin = fs.readFileSync(cp.kubeconfig, "utf8");

@@ -18,9 +18,11 @@ import { stopAll } from "./cluster/processes";
 import { DeliveryServers, publishKitChart, seedKustomizeApp, startDeliveryServers } from "./delivery";
 import { Changes, REGISTRY, STACK, changedOnly, platformStack } from "./platform";
 import { renderKit } from "./kit";
+import { applyOciTeam, ociTeamObjects, pushKitChartOci, startRegistry } from "./oci";
 import { Report, runDirectory } from "./report";
 import {
     PipelineWorld,
+    bindVerifier,
     checkout,
     githubCalls,
     mergePullRequest,
@@ -448,6 +450,33 @@ function pipelineTests(): void {
         assert.equal(verify.ok, false);
         assert.deepEqual(errors(verify.last).length, 1, verify.last.stdout);
         assert.match(errors(verify.last)[0], /Helm tests failed: web-test-connection/);
+    });
+
+    test("acr-oci: a chart helm-pushed to an OCI registry is released from the program's OCIRepository, and verify sees <version>+<digest12>", async () => {
+        const team = `${TEAM}-oci`;
+        const host = await startRegistry(cp);
+        const digest = pushKitChartOci(cp.runDir, `oci://${host}/${team}/helm`, "api", VERSION);
+        applyOciTeam(cp, ociTeamObjects(team, "api", host, REGISTRY));
+        bindVerifier(cp, team);
+        waitReady("helmrelease", team, "api", "240s");
+        const history = kubectl(cp, [
+            "get",
+            "-n",
+            team,
+            "helmrelease/api",
+            "-o",
+            "jsonpath={.status.history[0]}",
+        ]);
+        report.log(`an OCI chart's status.history[0]: ${history}`);
+        assert.equal(JSON.parse(history).chartVersion, `${VERSION}+${digest.slice("sha256:".length, 19)}`);
+        const verify = runJob(agent, "verify", {
+            ...variables,
+            teamName: team,
+            chartRepositoryKind: "acr-oci",
+            releaseVersion: VERSION,
+            releaseChartDigest: digest,
+        });
+        assert.ok(verify.ok, verify.last.stdout + verify.last.stderr);
     });
 
     test("promote copies the chart by digest into prod's repository and opens one pin pull request, and a re-run opens none", async () => {

@@ -134,7 +134,8 @@ describe("verify (Helm app front of dev-team1)", () => {
             ready: "False",
         });
         const [tested, before] = failed.status.history;
-        const { testHooks: _, ...rolledBack } = before;
+        const rolledBack = { ...before };
+        delete rolledBack.testHooks;
         failed.status.history = [
             { ...rolledBack, version: 6, status: "deployed", action: "rollback" },
             tested,
