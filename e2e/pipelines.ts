@@ -11,7 +11,14 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { verifierRoleBinding } from "../components/tenants/manifests";
 import type { TenantConfig } from "../components/tenants/config";
-import { HELM_EXAMPLE, HELM_STAGES, runVariables, stagesOf } from "../test/support/delivery";
+import {
+    HELM_EXAMPLE,
+    HELM_STAGES,
+    KUSTOMIZE_EXAMPLE,
+    KUSTOMIZE_STAGES,
+    runVariables,
+    stagesOf,
+} from "../test/support/delivery";
 import { type Doc, TEMPLATES_DIR, expand, onlyJob, stage } from "../test/support/pipelines";
 import { Run, Sandbox } from "../test/support/sandbox";
 import { ControlPlane, kubectl } from "./cluster/controlPlane";
@@ -178,6 +185,19 @@ export function pipelineAgent(cp: ControlPlane, world: PipelineWorld, team: stri
     return sandbox;
 }
 
+/** ci-vars-template.yml's variables for `app`, with the counter at `version`'s patch. */
+function sharedVariables(app: string, version: string): Record<string, string> {
+    const shared = expand(path.join(TEMPLATES_DIR, "ci-vars-template.yml"), {
+        appName: app,
+        appDirectory: app,
+        versionMajorMinor: version.replace(/\.\d+$/, ""),
+    }).variables as Doc[];
+    return {
+        ...Object.fromEntries(shared.map((v) => [v.name, v.value])),
+        versionPatch: version.split(".")[2],
+    };
+}
+
 /** The team's variable group and this run's variables, for app `app` at MAJOR.MINOR.PATCH. */
 export function runVariablesOf(
     sandbox: Sandbox,
@@ -185,18 +205,11 @@ export function runVariablesOf(
     world: PipelineWorld,
     t: { team: string; app: string; version: string; commit: string },
 ): Record<string, string> {
-    const [majorMinor, patch] = [t.version.replace(/\.\d+$/, ""), t.version.split(".")[2]];
-    const shared = expand(path.join(TEMPLATES_DIR, "ci-vars-template.yml"), {
-        appName: t.app,
-        appDirectory: t.app,
-        versionMajorMinor: majorMinor,
-    }).variables as Doc[];
     const [user, password] = servers.credentials[t.team].split(":");
     const [prodUser, prodPassword] = world.prodCredentials[t.team].split(":");
     return {
         ...runVariables(sandbox, HELM_EXAMPLE, t.team),
-        ...Object.fromEntries(shared.map((v) => [v.name, v.value])),
-        versionPatch: patch,
+        ...sharedVariables(t.app, t.version),
         teamName: t.team,
         chartRepositoryKind: "chartmuseum",
         platformRepository: PLATFORM_REPOSITORY,
@@ -229,19 +242,25 @@ export function checkout(sandbox: Sandbox, app: string, failingTest = false): vo
     );
 }
 
-/** One job of the Helm app's pipeline (build, verify or promote), as the team's stages template expands it. */
-export function job(name: "build" | "verify" | "promote", verifyTimeoutSeconds = 240): Doc {
-    const stages = stagesOf(HELM_STAGES, { team: "shop", verifyTimeoutSeconds, verifyPollSeconds: 2 });
+type Delivery = "helm" | "kustomize";
+type JobName = "build" | "verify" | "promote";
+
+/** One job of an app's pipeline, as the team's stages template (of its delivery kind) expands it. */
+export function job(name: JobName, delivery: Delivery = "helm", team = "shop"): Doc {
+    const template = delivery === "helm" ? HELM_STAGES : KUSTOMIZE_STAGES;
+    const stages = stagesOf(template, { team, verifyTimeoutSeconds: 240, verifyPollSeconds: 2 });
     return onlyJob(stage({ stages }, name));
 }
 
 /** Runs a job's steps; the failing step's output when one fails. */
 export function runJob(
     sandbox: Sandbox,
-    name: "build" | "verify" | "promote",
+    name: JobName,
     variables: Record<string, string>,
+    delivery: Delivery = "helm",
 ): { ok: boolean; out: Doc; last: Run } {
-    const { runs, out } = sandbox.runJob(job(name), variables, STAGE_TIMEOUT_MS);
+    const team = variables.teamName;
+    const { runs, out } = sandbox.runJob(job(name, delivery, team), variables, STAGE_TIMEOUT_MS);
     const last = runs[runs.length - 1];
     return { ok: runs.every((r) => r.status === 0), out, last };
 }
@@ -267,7 +286,7 @@ export function githubCalls(world: PipelineWorld): Doc[] {
 }
 
 /** Presses the pull request's merge button (PUT .../pulls/<n>/merge), as its reviewer would. */
-export function mergePullRequest(world: PipelineWorld, url: string): void {
+export function mergePullRequest(world: PipelineWorld, url: string, repository = PLATFORM_REPOSITORY): void {
     const number = url.split("/").pop();
     const answer = execFileSync(
         "curl",
@@ -283,9 +302,43 @@ export function mergePullRequest(world: PipelineWorld, url: string): void {
             `api.github.com:443:127.0.0.1:${world.githubPort}`,
             "--cacert",
             path.join(world.githubState, "tls.crt"),
-            `https://api.github.com/repos/${PLATFORM_REPOSITORY}/pulls/${number}/merge`,
+            `https://api.github.com/repos/${repository}/pulls/${number}/merge`,
         ],
         { encoding: "utf8" },
     );
     if (!JSON.parse(answer).merged) throw new E2eError(`merging ${url}: ${answer}`);
+}
+
+/**
+ * The Kustomize team's repository as `https://github.com/e2e/<team>.git` (the one Flux reads), a
+ * `prod` branch made once from main as the team would, and the agent's checkout of main.
+ */
+export function kustomizeCheckout(sandbox: Sandbox, servers: DeliveryServers, team: string): void {
+    const link = path.join(servers.gitRoot, "github", "e2e", `${team}.git`);
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    if (!fs.existsSync(link)) fs.symlinkSync(path.join(servers.gitRoot, `${team}.git`), link);
+    execFileSync("git", ["-C", link, "branch", "-f", "prod", "main"]);
+    sandbox.checkout(`e2e/${team}`);
+}
+
+/**
+ * The Kustomize app's run variables: the images in the e2e's registry (which the cluster's admission
+ * admits), named after its first label as the tests' docker and az stand-ins name registries.
+ */
+export function kustomizeVariables(
+    sandbox: Sandbox,
+    t: { team: string; app: string; version: string; registry: string },
+): Record<string, string> {
+    const registryName = t.registry.split(".")[0];
+    return {
+        ...runVariables(sandbox, KUSTOMIZE_EXAMPLE, t.team),
+        ...sharedVariables(t.app, t.version),
+        teamName: t.team,
+        promotionToken: "e2e-stand-in-promotion-token",
+        "Build.Repository.Name": `e2e/${t.team}`,
+        "staging.registryName": registryName,
+        "staging.registryLoginServer": t.registry,
+        "prod.registryName": registryName,
+        "prod.registryLoginServer": t.registry,
+    };
 }

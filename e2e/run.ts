@@ -30,6 +30,8 @@ import {
     platformFile,
     releaseVariables,
     job,
+    kustomizeCheckout,
+    kustomizeVariables,
     runJob,
     runVariablesOf,
     seedPlatformRepository,
@@ -309,7 +311,7 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
 
     if (keep) return;
 
-    describe("the Helm app's pipeline scripts on this cluster (stand-ins: az, the image, GitHub's API)", () => {
+    describe("the apps' pipeline scripts on this cluster (stand-ins: az, kubelogin, the image, GitHub's API)", () => {
         pipelineTests();
     });
 
@@ -365,7 +367,7 @@ function indexed(url: string, team: string, app: string): Record<string, string>
     return Object.fromEntries(entries.map((e) => [e.version, `sha256:${e.digest}`]));
 }
 
-/** The image the app's Deployment runs. */
+/** The image the Helm team's app's Deployment runs. */
 function runningImage(app: string): string {
     return kubectl(cp, [
         "get",
@@ -377,6 +379,112 @@ function runningImage(app: string): string {
         "-o",
         "jsonpath={.items[0].spec.template.spec.containers[0].image}",
     ]);
+}
+
+/** The image a Deployment runs, or "" while it does not exist. */
+function deploymentImage(namespace: string, name: string): string {
+    try {
+        return kubectl(cp, [
+            "get",
+            "deployment",
+            name,
+            "-n",
+            namespace,
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}",
+        ]);
+    } catch {
+        return "";
+    }
+}
+
+async function until(done: () => boolean, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+}
+
+/** The digest the Kustomize team's promotion pinned in its prod branch (set by kustomizePipelineTests). */
+let kustomizeDigest = "";
+
+/** The Kustomize team's build, verify and promote jobs, on its repository on the git server. */
+function kustomizePipelineTests(world: () => PipelineWorld): void {
+    const VERSION = "1.2.7";
+    let agent: Sandbox;
+    let variables: Record<string, string>;
+    let build: Record<string, string>;
+    let verified: string;
+    const mainCommits = () =>
+        execFileSync(
+            "git",
+            ["-C", path.join(servers.gitRoot, `${OTHER}.git`), "rev-list", "--count", "main"],
+            {
+                encoding: "utf8",
+            },
+        ).trim();
+
+    before(() => {
+        agent = pipelineAgent(cp, world(), OTHER);
+        kustomizeCheckout(agent, servers, OTHER);
+        variables = kustomizeVariables(agent, {
+            team: OTHER,
+            app: "app",
+            version: VERSION,
+            registry: REGISTRY,
+        });
+        agent.answer("image-digest", `sha256:${"b2".repeat(32)}\n`);
+    });
+    after(() => agent?.dispose());
+
+    test("kustomize build: one bump commit on main of the team's repository, and a re-run commits nothing", () => {
+        const before = Number(mainCommits());
+        const first = runJob(agent, "build", variables, "kustomize");
+        assert.ok(first.ok, first.last.stdout + first.last.stderr);
+        const again = runJob(agent, "build", variables, "kustomize");
+        assert.ok(again.ok, again.last.stdout + again.last.stderr);
+        assert.equal(Number(mainCommits()), before + 1);
+        assert.equal(again.out["bump.commit"], first.out["bump.commit"]);
+        build = first.out;
+    });
+
+    test("kustomize verify sees kustomize-controller apply the bump commit and the Deployment run the built image", () => {
+        requestReconcile("gitrepository", OTHER, OTHER);
+        const verify = runJob(
+            agent,
+            "verify",
+            { ...variables, releaseVersion: build["image.version"], releaseCommit: build["bump.commit"] },
+            "kustomize",
+        );
+        assert.ok(verify.ok, verify.last.stdout + verify.last.stderr);
+        assert.equal(deploymentImage(OTHER, "app"), `${REGISTRY}/${OTHER}/app:${VERSION}`);
+        verified = verify.out["verify.commit"];
+    });
+
+    test("kustomize promote opens one pull request into the prod branch pinning the digest, and a re-run opens none", () => {
+        const release = {
+            releaseVersion: build["image.version"],
+            releaseDigest: build["image.digest"],
+            releaseCommit: verified,
+        };
+        let url = "";
+        for (const attempt of [1, 2]) {
+            const promote = runJob(agent, "promote", { ...variables, ...release }, "kustomize");
+            assert.ok(promote.ok, `run ${attempt}: ${promote.last.stdout}${promote.last.stderr}`);
+            url = promote.out["pullRequest.url"];
+        }
+        const opened = githubCalls(world()).filter(
+            (c) => c.method === "POST" && c.path.includes(`/${OTHER}/`),
+        );
+        assert.equal(opened.length, 1, JSON.stringify(githubCalls(world())));
+        assert.equal(opened[0].body.base, "prod");
+        mergePullRequest(world(), url, `e2e/${OTHER}`);
+        const overlay = execFileSync(
+            "git",
+            ["-C", path.join(servers.gitRoot, `${OTHER}.git`), "show", "prod:deploy/prod/kustomization.yaml"],
+            { encoding: "utf8" },
+        );
+        assert.match(overlay, new RegExp(`digest: ${build["image.digest"]}`));
+        kustomizeDigest = build["image.digest"];
+    });
 }
 
 /** The build, verify and promote jobs of the Helm team's app `api`, then the pin's merge, in order. */
@@ -493,7 +601,9 @@ function pipelineTests(): void {
         assert.match(pullRequest, /\/pull\/1$/);
     });
 
-    test("once the pin's pull request is merged and applied, prod's HelmRelease runs that version with exactly that image digest", async () => {
+    kustomizePipelineTests(() => world);
+
+    test("once the promotions' pull requests are merged and applied, prod runs exactly the image digests staging verified, the Helm app at that chart version", async () => {
         const started = Date.now();
         mergePullRequest(world, pullRequest);
         // The deploy workflow: the merged team file, `pulumi up` of prod.
@@ -512,6 +622,10 @@ function pipelineTests(): void {
             assert.equal(runningImage("api"), image);
             assert.equal(releasedVersion("api"), VERSION);
             report.seconds("promotion merge to prod running the digest", (Date.now() - started) / 1000);
+            // The Kustomize team's promotion, merged into its prod branch above: prod's overlay applied.
+            const app = `${REGISTRY}/${OTHER}/app@${kustomizeDigest}`;
+            await until(() => deploymentImage(OTHER, "app") === app, 180_000);
+            assert.equal(deploymentImage(OTHER, "app"), app);
         } finally {
             await stack.setConfig("gitops-platform:clusterEnvironment", { value: "staging" });
         }
