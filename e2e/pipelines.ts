@@ -43,9 +43,10 @@ export interface PipelineWorld {
     readonly gitPort: number;
 }
 
-/** A self-signed certificate for api.github.com, which curl is told to trust (.curlrc). */
-function githubCertificate(dir: string): void {
+/** A self-signed certificate (key and cert in `dir`) for `subjectAltName`, which clients are told to trust. */
+export function selfSignedCertificate(dir: string, subjectAltName: string): { cert: string; key: string } {
     fs.mkdirSync(dir, { recursive: true });
+    const [cert, key] = [path.join(dir, "tls.crt"), path.join(dir, "tls.key")];
     execFileSync(
         "openssl",
         [
@@ -59,16 +60,17 @@ function githubCertificate(dir: string): void {
             "-days",
             "2",
             "-subj",
-            "/CN=api.github.com",
+            "/CN=e2e",
             "-addext",
-            "subjectAltName=DNS:api.github.com",
+            `subjectAltName=${subjectAltName}`,
             "-keyout",
-            path.join(dir, "tls.key"),
+            key,
             "-out",
-            path.join(dir, "tls.crt"),
+            cert,
         ],
         { stdio: ["ignore", "ignore", "pipe"] },
     );
+    return { cert, key };
 }
 
 /** Prod's chart repository (a second instance of the ChartMuseum stand-in) and the GitHub stand-in. */
@@ -82,7 +84,7 @@ export async function startPipelineWorld(
     const prodCredentials = { [team]: `${team}:push-${team}-prod-e2e` };
     fs.writeFileSync(path.join(charts, "credentials.json"), JSON.stringify(prodCredentials));
     const githubState = path.join(cp.runDir, "github");
-    githubCertificate(githubState);
+    selfSignedCertificate(githubState, "DNS:api.github.com");
     const [chartPort, githubPort] = [await freePort(), await freePort()];
     const chart = startServer(cp.runDir, "chart-repository-prod", "chartRepository.ts", [
         charts,
@@ -111,7 +113,7 @@ export async function startPipelineWorld(
 }
 
 /** Whether something accepts connections on 127.0.0.1:`port`. */
-function listening(port: number): Promise<boolean> {
+export function listening(port: number): Promise<boolean> {
     return new Promise((resolve) => {
         const socket = net.connect(port, "127.0.0.1");
         socket.once("connect", () => resolve(!!socket.end()));
@@ -159,16 +161,54 @@ if [[ "\${1:-} \${2:-}" == "aks get-credentials" ]]; then
   cp "$STUB_STATE/e2e-kubeconfig" "$(option --file "$@")"
   exit 0
 fi
+# A registry the e2e runs (its host in $STUB_STATE/e2e-registries/<name>): the digest it serves.
+if [[ "\${1:-} \${2:-} \${3:-}" == "acr repository show" && -f "$STUB_STATE/e2e-registries/$(option --name "$@")" ]]; then
+  record az "$@"
+  host=$(cat "$STUB_STATE/e2e-registries/$(option --name "$@")")
+  image=$(option --image "$@")
+  digest=$(curl --silent --fail --head --cacert "$STUB_STATE/e2e-ca.crt" \
+    --header "Accept: application/vnd.oci.image.manifest.v1+json" "https://$host/v2/\${image%:*}/manifests/\${image##*:}" \
+    | tr -d '\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p') || true
+  [[ -n $digest ]] || { echo "ERROR: manifest unknown: $image" >&2; exit 1; }
+  echo "$digest"
+  exit 0
+fi
 exec "$(dirname "$0")/az-standin" "$@"
 `;
+
+/** A real tool, trusting the e2e's registries' certificate once the agent has it. */
+const realTool = (tool: string) => `#!/usr/bin/env bash
+if [[ -f "$STUB_STATE/e2e-ca.crt" ]]; then export SSL_CERT_FILE="$STUB_STATE/e2e-ca.crt"; fi
+exec "${binary(tool)}" "$@"
+`;
+
+/**
+ * Runs `body` with the real oras in place of the tests' stand-in, which comes back after (the image
+ * hop keeps the stand-in).
+ */
+export function withRealOras<T>(sandbox: Sandbox, body: () => T): T {
+    const file = path.join(sandbox.bin, "oras");
+    const standIn = fs.readFileSync(file);
+    fs.writeFileSync(file, realTool("oras"), { mode: 0o755 });
+    try {
+        return body();
+    } finally {
+        fs.writeFileSync(file, standIn, { mode: 0o755 });
+    }
+}
+
+/** Registries the agent's az reads digests from, by registry name, and the certificate they serve. */
+export function agentRegistries(sandbox: Sandbox, cert: string, registries: Record<string, string>): void {
+    sandbox.answer("e2e-ca.crt", fs.readFileSync(cert, "utf8"));
+    for (const [name, host] of Object.entries(registries)) sandbox.answer(`e2e-registries/${name}`, host);
+}
 
 /** The tests' Sandbox made an agent of this cluster: real helm, kubectl, curl and git remotes. */
 export function pipelineAgent(cp: ControlPlane, world: PipelineWorld, team: string): Sandbox {
     const sandbox = new Sandbox();
-    for (const tool of ["helm", "kubectl"]) {
-        fs.rmSync(path.join(sandbox.bin, tool));
-        fs.symlinkSync(binary(tool), path.join(sandbox.bin, tool));
-    }
+    fs.rmSync(path.join(sandbox.bin, "kubectl"));
+    fs.symlinkSync(binary("kubectl"), path.join(sandbox.bin, "kubectl"));
+    fs.writeFileSync(path.join(sandbox.bin, "helm"), realTool("helm"), { mode: 0o755 });
     fs.rmSync(path.join(sandbox.bin, "curl"));
     fs.renameSync(path.join(sandbox.bin, "az"), path.join(sandbox.bin, "az-standin"));
     fs.writeFileSync(path.join(sandbox.bin, "az"), AZ, { mode: 0o755 });

@@ -18,10 +18,11 @@ import { stopAll } from "./cluster/processes";
 import { DeliveryServers, publishKitChart, seedKustomizeApp, startDeliveryServers } from "./delivery";
 import { Changes, REGISTRY, STACK, changedOnly, platformStack } from "./platform";
 import { renderKit } from "./kit";
-import { applyOciTeam, ociTeamObjects, pushKitChartOci, startRegistry } from "./oci";
+import { applyOciTeam, ociTeamObjects, startRegistry } from "./oci";
 import { Report, runDirectory } from "./report";
 import {
     PipelineWorld,
+    agentRegistries,
     bindVerifier,
     checkout,
     githubCalls,
@@ -35,10 +36,12 @@ import {
     runJob,
     runVariablesOf,
     seedPlatformRepository,
+    selfSignedCertificate,
     startPipelineWorld,
+    withRealOras,
 } from "./pipelines";
-import { Sandbox, errors } from "../test/support/sandbox";
-import { scriptSteps } from "../test/support/pipelines";
+import { Sandbox, errors, outputs } from "../test/support/sandbox";
+import { scriptOf, scriptSteps } from "../test/support/pipelines";
 import { parse } from "yaml";
 import { execFileSync } from "node:child_process";
 import { HELM_REPOSITORY_NAME } from "../components/tenants/delivery/helm";
@@ -560,11 +563,34 @@ function pipelineTests(): void {
         assert.match(errors(verify.last)[0], /Helm tests failed: web-test-connection/);
     });
 
-    test("acr-oci: a chart helm-pushed to an OCI registry is released from the program's OCIRepository, and verify sees <version>+<digest12>", async () => {
+    test("acr-oci: build pushes the chart once with helm push, the program's OCIRepository releases it, verify sees <version>+<digest12>, promote copies it by digest", async () => {
         const team = `${TEAM}-oci`;
-        const host = await startRegistry(cp);
-        const digest = pushKitChartOci(cp.runDir, `oci://${host}/${team}/helm`, "api", VERSION);
-        applyOciTeam(cp, ociTeamObjects(team, "api", host, REGISTRY));
+        const tls = selfSignedCertificate(path.join(cp.runDir, "registry-tls"), "IP:127.0.0.1");
+        const staging = await startRegistry(cp, "registry-staging", tls);
+        const prod = await startRegistry(cp, "registry-prod", tls);
+        agentRegistries(agent, tls.cert, { e2eocistaging: staging, e2eociprod: prod });
+        const oci = {
+            ...variables,
+            teamName: team,
+            chartRepositoryKind: "acr-oci",
+            "staging.registryName": "e2eocistaging",
+            "staging.registryLoginServer": staging,
+            "staging.chartRepositoryUrl": `oci://${staging}/${team}/helm`,
+            "prod.registryName": "e2eociprod",
+            "prod.registryLoginServer": prod,
+            "prod.chartRepositoryUrl": `oci://${prod}/${team}/helm`,
+        };
+        // The build's chart steps, twice: the image hop is the stand-ins'.
+        const [, pack, push] = scriptSteps(job("build"));
+        const digests = [1, 2].map(() => {
+            assert.equal(agent.run(pack, oci).status, 0);
+            const run = agent.run(push, oci);
+            assert.equal(run.status, 0, run.stdout + run.stderr);
+            return outputs(run).digest;
+        });
+        assert.equal(digests[1], digests[0]);
+        const digest = digests[0];
+        applyOciTeam(cp, ociTeamObjects(team, "api", staging, REGISTRY, tls.cert));
         bindVerifier(cp, team);
         waitReady("helmrelease", team, "api", "240s");
         const history = kubectl(cp, [
@@ -577,14 +603,29 @@ function pipelineTests(): void {
         ]);
         report.log(`an OCI chart's status.history[0]: ${history}`);
         assert.equal(JSON.parse(history).chartVersion, `${VERSION}+${digest.slice("sha256:".length, 19)}`);
-        const verify = runJob(agent, "verify", {
-            ...variables,
-            teamName: team,
-            chartRepositoryKind: "acr-oci",
-            releaseVersion: VERSION,
-            releaseChartDigest: digest,
-        });
+        const release = { releaseVersion: VERSION, releaseChartDigest: digest };
+        const verify = runJob(agent, "verify", { ...oci, ...release });
         assert.ok(verify.ok, verify.last.stdout + verify.last.stderr);
+        // Promote's chart copy, twice, with the real oras between the two registries.
+        const copy = scriptSteps(job("promote")).find((step) => /oras copy "\$source"/.test(scriptOf(step)))!;
+        for (const attempt of [1, 2]) {
+            const run = withRealOras(agent, () => agent.run(copy, { ...oci, ...release }));
+            assert.equal(run.status, 0, `run ${attempt}: ${run.stdout}${run.stderr}`);
+        }
+        const inProd = execFileSync(
+            path.join(agent.bin, "az"),
+            ["acr", "repository", "show", "--name", "e2eociprod", "--image", `${team}/helm/api:${VERSION}`],
+            {
+                encoding: "utf8",
+                env: {
+                    ...process.env,
+                    STUB_STATE: agent.state,
+                    STUB_LIB: path.join(agent.bin, "lib.sh"),
+                    STUB_LOG: "/dev/null",
+                },
+            },
+        ).trim();
+        assert.equal(inProd, digest);
     });
 
     test("promote copies the chart by digest into prod's repository and opens one pin pull request, and a re-run opens none", async () => {
