@@ -56,15 +56,8 @@ export async function startDeliveryServers(
     fs.mkdirSync(gitRoot, { recursive: true });
     const tokens = platformSigning(charts, teams);
     const [chartPort, gitPort] = [await freePort(), await freePort()];
-    // e2e/servers/<script> <root> <port>, run by this node with the project's TypeScript hook.
     const server = (name: string, script: string, root: string, port: number) =>
-        startProcess(cp.runDir, name, process.execPath, [
-            "-r",
-            REGISTER,
-            path.join(__dirname, "servers", script),
-            root,
-            String(port),
-        ]);
+        startServer(cp.runDir, name, script, [root, String(port)]);
     const chartServer = server("chart-repository", "chartRepository.ts", charts, chartPort);
     const gitServer = server("git-server", "gitHttp.ts", gitRoot, gitPort);
     const chartRepositoryUrl = `http://127.0.0.1:${chartPort}`;
@@ -87,7 +80,7 @@ export async function startDeliveryServers(
  * token signed by the program's own function. (A cluster stack runs no ChartMuseum, and the e2e's
  * toolchain has no tls provider, so the key is made here, not by `up`.)
  */
-function platformSigning(root: string, teams: string[]): Record<string, string> {
+export function platformSigning(root: string, teams: string[]): Record<string, string> {
     const pair = generateKeyPairSync("rsa", { modulusLength: 3072 });
     const privateKeyPem = pair.privateKey.export({ type: "pkcs1", format: "pem" }).toString();
     const publicKeyPem = pair.publicKey.export({ type: "spki", format: "pem" }).toString();
@@ -95,6 +88,16 @@ function platformSigning(root: string, teams: string[]): Record<string, string> 
     const file = CHARTMUSEUM_BEARER_AUTH.publicKeyFile;
     fs.writeFileSync(path.join(root, file), String((secret.stringData as Record<string, string>)[file]));
     return Object.fromEntries(teams.map((t) => [t, signChartPushToken(privateKeyPem, t)]));
+}
+
+/** e2e/servers/<script> <args>, run by this node with the project's TypeScript hook. */
+export function startServer(runDir: string, name: string, script: string, args: string[]) {
+    return startProcess(runDir, name, process.execPath, [
+        "-r",
+        REGISTER,
+        path.join(__dirname, "servers", script),
+        ...args,
+    ]);
 }
 
 /** fleet.git with the cluster folder Pulumi seeds on GitHub for an environment. */
@@ -112,6 +115,13 @@ function seedFleet(gitRoot: string, stack: string): void {
     fs.rmSync(work, { recursive: true, force: true });
 }
 
+/** The starter kit's chart at `chartDir`, renamed to the app (what a team does when it copies the kit). */
+export function copyKitChart(chartDir: string, app: string): void {
+    fs.cpSync(KIT_CHART, chartDir, { recursive: true });
+    const chartFile = path.join(chartDir, "Chart.yaml");
+    fs.writeFileSync(chartFile, stringify({ ...parse(fs.readFileSync(chartFile, "utf8")), name: app }));
+}
+
 /**
  * The starter kit's chart, renamed to the app (what a team does when it copies the kit), linted,
  * packaged at `version` and pushed to the team's repository with its token.
@@ -125,9 +135,7 @@ export async function publishKitChart(
 ): Promise<string> {
     const work = fs.mkdtempSync(path.join(runDir, `chart-${app}-`));
     const chartDir = path.join(work, app);
-    fs.cpSync(KIT_CHART, chartDir, { recursive: true });
-    const chartFile = path.join(chartDir, "Chart.yaml");
-    fs.writeFileSync(chartFile, stringify({ ...parse(fs.readFileSync(chartFile, "utf8")), name: app }));
+    copyKitChart(chartDir, app);
     const helm = (args: string[]) =>
         execFileSync(binary("helm"), args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     helm(["lint", chartDir, "--strict"]);

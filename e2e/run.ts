@@ -19,7 +19,33 @@ import { installGatewayApi } from "./cluster/gatewayApi";
 import { stopAll } from "./cluster/processes";
 import { DeliveryServers, publishKitChart, seedKustomizeApp, startDeliveryServers } from "./delivery";
 import { Changes, REGISTRY, STACK, changedOnly, platformStack } from "./platform";
+import { renderKit } from "./kit";
+import { applyOciTeam, ociTeamObjects, startRegistry } from "./oci";
 import { Report, runDirectory } from "./report";
+import {
+    PipelineWorld,
+    agentRegistries,
+    bindVerifier,
+    checkout,
+    githubCalls,
+    mergePullRequest,
+    pipelineAgent,
+    platformFile,
+    releaseVariables,
+    job,
+    kustomizeCheckout,
+    kustomizeVariables,
+    runJob,
+    runVariablesOf,
+    seedPlatformRepository,
+    selfSignedCertificate,
+    startPipelineWorld,
+    withRealOras,
+} from "./pipelines";
+import { Sandbox, errors, outputs } from "../test/support/sandbox";
+import { scriptOf, scriptSteps } from "../test/support/pipelines";
+import { parse } from "yaml";
+import { execFileSync } from "node:child_process";
 import { HELM_REPOSITORY_NAME } from "../components/tenants/delivery/helm";
 import { signChartPushToken } from "../components/charts/pushTokens";
 import { generateKeyPairSync } from "node:crypto";
@@ -62,14 +88,14 @@ async function up(label: string): Promise<Changes> {
 }
 
 /** What a kubectl call as `args` answered: admitted, or the refusal's message. */
-function attempt(flags: string[], manifest?: object): { ok: boolean; message: string } {
+function attempt(flags: string[], manifest?: object, text?: string): { ok: boolean; message: string } {
     // A read has nothing to dry-run; a write is judged by authorization and admission, never stored.
     const write = !flags.includes("get");
     try {
         kubectl(
             cp,
             [...flags, ...(write ? ["--dry-run=server"] : [])],
-            manifest ? JSON.stringify(manifest) : undefined,
+            manifest ? JSON.stringify(manifest) : text,
         );
         return { ok: true, message: "" };
     } catch (e) {
@@ -317,12 +343,37 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
             report.seconds("chart push to release Ready", (Date.now() - started) / 1000);
         });
 
+        test("helm template of the Helm kit with the HelmRelease's values renders objects the team's admission admits as its reconciler", () => {
+            const values = kubectl(cp, [
+                "get",
+                "-n",
+                TEAM,
+                "helmrelease/web",
+                "-o",
+                "jsonpath={.spec.values}",
+            ]);
+            const rendered = renderKit(cp.runDir, "web", TEAM, values);
+            const kinds = [...rendered.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]).sort();
+            for (const kind of ["Deployment", "Pod", "Service"])
+                assert.ok(kinds.includes(kind), kinds.join());
+            const verdict = attempt(
+                [...impersonation({ kind: "reconciler", team: TEAM }), "apply", "-n", TEAM, "-f", "-"],
+                undefined,
+                rendered,
+            );
+            assert.equal(verdict.message, "");
+        });
+
         test("an up after Flux reconciled changes nothing (status and finalizers are Flux's)", async () => {
             assert.deepEqual(changedOnly(await up("up after Flux")), {});
         });
     });
 
     if (keep) return;
+
+    describe("the apps' pipeline scripts on this cluster (stand-ins: az, kubelogin, the image, GitHub's API)", () => {
+        pipelineTests();
+    });
 
     test("removing the Helm team's file uninstalls its releases and removes its tenant without hanging", async () => {
         fs.rmSync(path.join(teams(), `${TEAM}.yaml`));
@@ -374,3 +425,328 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
         await stack.destroy({ onOutput: (line) => report.log(line) });
     });
 });
+
+/** The chart versions of `app` a chart repository's index lists for `team`, with their digests. */
+function indexed(url: string, team: string, app: string): Record<string, string> {
+    // curl, not fetch: a pooled connection the server closed while a step blocked this process fails.
+    const index = parse(
+        execFileSync("curl", ["--fail", "--silent", "--show-error", `${url}/${team}/index.yaml`], {
+            encoding: "utf8",
+        }),
+    );
+    const entries = (index.entries?.[app] ?? []) as { version: string; digest: string }[];
+    return Object.fromEntries(entries.map((e) => [e.version, `sha256:${e.digest}`]));
+}
+
+/** The image the Helm team's app's Deployment runs. */
+function runningImage(app: string): string {
+    return kubectl(cp, [
+        "get",
+        "deployments",
+        "-n",
+        TEAM,
+        "-l",
+        `app.kubernetes.io/name=${app}`,
+        "-o",
+        "jsonpath={.items[0].spec.template.spec.containers[0].image}",
+    ]);
+}
+
+/** The image a Deployment runs, or "" while it does not exist. */
+function deploymentImage(namespace: string, name: string): string {
+    try {
+        return kubectl(cp, [
+            "get",
+            "deployment",
+            name,
+            "-n",
+            namespace,
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}",
+        ]);
+    } catch {
+        return "";
+    }
+}
+
+async function until(done: () => boolean, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+}
+
+/** The digest the Kustomize team's promotion pinned in its prod branch (set by kustomizePipelineTests). */
+let kustomizeDigest = "";
+
+/** The Kustomize team's build, verify and promote jobs, on its repository on the git server. */
+function kustomizePipelineTests(world: () => PipelineWorld): void {
+    const VERSION = "1.2.7";
+    let agent: Sandbox;
+    let variables: Record<string, string>;
+    let build: Record<string, string>;
+    let verified: string;
+    const mainCommits = () =>
+        execFileSync(
+            "git",
+            ["-C", path.join(servers.gitRoot, `${OTHER}.git`), "rev-list", "--count", "main"],
+            {
+                encoding: "utf8",
+            },
+        ).trim();
+
+    before(() => {
+        agent = pipelineAgent(cp, world(), OTHER);
+        kustomizeCheckout(agent, servers, OTHER);
+        variables = kustomizeVariables(agent, {
+            team: OTHER,
+            app: "app",
+            version: VERSION,
+            registry: REGISTRY,
+        });
+        agent.answer("image-digest", `sha256:${"b2".repeat(32)}\n`);
+    });
+    after(() => agent?.dispose());
+
+    test("kustomize build: one bump commit on main of the team's repository, and a re-run commits nothing", () => {
+        const before = Number(mainCommits());
+        const first = runJob(agent, "build", variables, "kustomize");
+        assert.ok(first.ok, first.last.stdout + first.last.stderr);
+        const again = runJob(agent, "build", variables, "kustomize");
+        assert.ok(again.ok, again.last.stdout + again.last.stderr);
+        assert.equal(Number(mainCommits()), before + 1);
+        assert.equal(again.out["bump.commit"], first.out["bump.commit"]);
+        build = first.out;
+    });
+
+    test("kustomize verify sees kustomize-controller apply the bump commit and the Deployment run the built image", () => {
+        requestReconcile("gitrepository", OTHER, OTHER);
+        const verify = runJob(
+            agent,
+            "verify",
+            { ...variables, releaseVersion: build["image.version"], releaseCommit: build["bump.commit"] },
+            "kustomize",
+        );
+        assert.ok(verify.ok, verify.last.stdout + verify.last.stderr);
+        assert.equal(deploymentImage(OTHER, "app"), `${REGISTRY}/${OTHER}/app:${VERSION}`);
+        verified = verify.out["verify.commit"];
+    });
+
+    test("kustomize promote opens one pull request into the prod branch pinning the digest, and a re-run opens none", () => {
+        const release = {
+            releaseVersion: build["image.version"],
+            releaseDigest: build["image.digest"],
+            releaseCommit: verified,
+        };
+        let url = "";
+        for (const attempt of [1, 2]) {
+            const promote = runJob(agent, "promote", { ...variables, ...release }, "kustomize");
+            assert.ok(promote.ok, `run ${attempt}: ${promote.last.stdout}${promote.last.stderr}`);
+            url = promote.out["pullRequest.url"];
+        }
+        const opened = githubCalls(world()).filter(
+            (c) => c.method === "POST" && c.path.includes(`/${OTHER}/`),
+        );
+        assert.equal(opened.length, 1, JSON.stringify(githubCalls(world())));
+        assert.equal(opened[0].body.base, "prod");
+        mergePullRequest(world(), url, `e2e/${OTHER}`);
+        const overlay = execFileSync(
+            "git",
+            ["-C", path.join(servers.gitRoot, `${OTHER}.git`), "show", "prod:deploy/prod/kustomization.yaml"],
+            { encoding: "utf8" },
+        );
+        assert.match(overlay, new RegExp(`digest: ${build["image.digest"]}`));
+        kustomizeDigest = build["image.digest"];
+    });
+}
+
+/** The build, verify and promote jobs of the Helm team's app `api`, then the pin's merge, in order. */
+function pipelineTests(): void {
+    const VERSION = "0.3.0";
+    let agent: Sandbox;
+    let world: PipelineWorld;
+    let variables: Record<string, string>;
+    let built: Record<string, string>;
+    let pullRequest: string;
+    const stagingIndex = () => indexed(servers.chartRepositoryUrl, TEAM, "api");
+
+    before(async () => {
+        world = await startPipelineWorld(cp, servers, TEAM);
+        seedPlatformRepository(servers, teams());
+        agent = pipelineAgent(cp, world, TEAM);
+        checkout(agent, "api");
+        variables = runVariablesOf(agent, servers, world, {
+            team: TEAM,
+            app: "api",
+            version: VERSION,
+            commit: "5ca1ab1e".repeat(5),
+        });
+        agent.answer("image-digest", `sha256:${"a1".repeat(32)}\n`);
+    });
+    after(() => agent?.dispose());
+
+    test("build: a failure half-way, its re-run and a re-run after success push the chart once", async () => {
+        const [image, pack, push] = scriptSteps(job("build"));
+        for (const step of [image, pack]) assert.equal(agent.run(step, variables).status, 0);
+        fs.rmSync(path.join(variables["Build.ArtifactStagingDirectory"], "release", "release.json"));
+        assert.notEqual(agent.run(push, variables).status, 0, "the push step should fail after pushing");
+        const pushed = stagingIndex()[VERSION];
+        assert.ok(pushed, "the failed step pushed nothing");
+        const rerun = runJob(agent, "build", variables);
+        assert.ok(rerun.ok, rerun.last.stdout + rerun.last.stderr);
+        assert.equal(rerun.out["chart.digest"], pushed);
+        const again = runJob(agent, "build", variables);
+        assert.ok(again.ok, again.last.stdout + again.last.stderr);
+        assert.deepEqual(again.out, rerun.out);
+        assert.equal(stagingIndex()[VERSION], pushed);
+        built = releaseVariables(rerun.out);
+    });
+
+    test("verify sees the version it built on the real HelmRelease, Helm test passed, and finishes", () => {
+        const started = Date.now();
+        requestReconcile("helmrepository", TEAM, HELM_REPOSITORY_NAME);
+        const verify = runJob(agent, "verify", { ...variables, ...built });
+        assert.ok(verify.ok, verify.last.stdout + verify.last.stderr);
+        assert.match(verify.last.stdout, new RegExp(`Staging runs api ${VERSION.replace(/\./g, "\\.")}`));
+        report.seconds("pipeline: chart push to verify passed", (Date.now() - started) / 1000);
+    });
+
+    test("verify fails clearly when the Helm test of the version it built fails", async () => {
+        const failing = { ...variables, ...variablesOf("web", "0.4.0") };
+        checkout(agent, "web", true);
+        const build = runJob(agent, "build", failing);
+        assert.ok(build.ok, build.last.stdout + build.last.stderr);
+        requestReconcile("helmrepository", TEAM, HELM_REPOSITORY_NAME);
+        // Verify polls every 10 s in a pipeline: by then helm-controller has long rolled back.
+        const history = () =>
+            JSON.parse(
+                kubectl(cp, ["get", "-n", TEAM, "helmrelease/web", "-o", "jsonpath={.status.history}"]) ||
+                    "[]",
+            );
+        const deadline = Date.now() + 240_000;
+        while (!/^0\.4\.0/.test(history()[1]?.chartVersion ?? "") && Date.now() < deadline)
+            await new Promise((r) => setTimeout(r, 1000));
+        report.log(`web's status.history after its Helm test failed: ${JSON.stringify(history())}`);
+        const verify = runJob(agent, "verify", { ...failing, ...releaseVariables(build.out) });
+        assert.equal(verify.ok, false);
+        assert.deepEqual(errors(verify.last).length, 1, verify.last.stdout);
+        assert.match(errors(verify.last)[0], /Helm tests failed: web-test-connection/);
+    });
+
+    test("acr-oci: build pushes the chart once with helm push, the program's OCIRepository releases it, verify sees <version>+<digest12>, promote copies it by digest", async () => {
+        const team = `${TEAM}-oci`;
+        const tls = selfSignedCertificate(path.join(cp.runDir, "registry-tls"), "IP:127.0.0.1");
+        const staging = await startRegistry(cp, "registry-staging", tls);
+        const prod = await startRegistry(cp, "registry-prod", tls);
+        agentRegistries(agent, tls.cert, { e2eocistaging: staging, e2eociprod: prod });
+        const oci = {
+            ...variables,
+            teamName: team,
+            chartRepositoryKind: "acr-oci",
+            "staging.registryName": "e2eocistaging",
+            "staging.registryLoginServer": staging,
+            "staging.chartRepositoryUrl": `oci://${staging}/${team}/helm`,
+            "prod.registryName": "e2eociprod",
+            "prod.registryLoginServer": prod,
+            "prod.chartRepositoryUrl": `oci://${prod}/${team}/helm`,
+        };
+        // The build's chart steps, twice: the image hop is the stand-ins'.
+        const [, pack, push] = scriptSteps(job("build"));
+        const digests = [1, 2].map(() => {
+            assert.equal(agent.run(pack, oci).status, 0);
+            const run = agent.run(push, oci);
+            assert.equal(run.status, 0, run.stdout + run.stderr);
+            return outputs(run).digest;
+        });
+        assert.equal(digests[1], digests[0]);
+        const digest = digests[0];
+        applyOciTeam(cp, ociTeamObjects(team, "api", staging, REGISTRY, tls.cert));
+        bindVerifier(cp, team);
+        waitReady("helmrelease", team, "api", "240s");
+        const history = kubectl(cp, [
+            "get",
+            "-n",
+            team,
+            "helmrelease/api",
+            "-o",
+            "jsonpath={.status.history[0]}",
+        ]);
+        report.log(`an OCI chart's status.history[0]: ${history}`);
+        assert.equal(JSON.parse(history).chartVersion, `${VERSION}+${digest.slice("sha256:".length, 19)}`);
+        const release = { releaseVersion: VERSION, releaseChartDigest: digest };
+        const verify = runJob(agent, "verify", { ...oci, ...release });
+        assert.ok(verify.ok, verify.last.stdout + verify.last.stderr);
+        // Promote's chart copy, twice, with the real oras between the two registries.
+        const copy = scriptSteps(job("promote")).find((step) => /oras copy "\$source"/.test(scriptOf(step)))!;
+        for (const attempt of [1, 2]) {
+            const run = withRealOras(agent, () => agent.run(copy, { ...oci, ...release }));
+            assert.equal(run.status, 0, `run ${attempt}: ${run.stdout}${run.stderr}`);
+        }
+        const inProd = execFileSync(
+            path.join(agent.bin, "az"),
+            ["acr", "repository", "show", "--name", "e2eociprod", "--image", `${team}/helm/api:${VERSION}`],
+            {
+                encoding: "utf8",
+                env: {
+                    ...process.env,
+                    STUB_STATE: agent.state,
+                    STUB_LIB: path.join(agent.bin, "lib.sh"),
+                    STUB_LOG: "/dev/null",
+                },
+            },
+        ).trim();
+        assert.equal(inProd, digest);
+    });
+
+    test("promote copies the chart by digest into prod's repository and opens one pin pull request, and a re-run opens none", async () => {
+        for (const attempt of [1, 2]) {
+            const promote = runJob(agent, "promote", { ...variables, ...built });
+            assert.ok(promote.ok, `run ${attempt}: ${promote.last.stdout}${promote.last.stderr}`);
+            pullRequest = promote.out["pullRequest.url"];
+        }
+        const prod = indexed(world.prodChartRepositoryUrl, TEAM, "api");
+        assert.deepEqual(prod, { [VERSION]: built.releaseChartDigest });
+        const opened = githubCalls(world).filter((c) => c.method === "POST");
+        assert.equal(opened.length, 1, JSON.stringify(githubCalls(world)));
+        assert.equal(opened[0].body.head, `promote/${TEAM}-api-${VERSION}`);
+        assert.match(pullRequest, /\/pull\/1$/);
+    });
+
+    kustomizePipelineTests(() => world);
+
+    test("once the promotions' pull requests are merged and applied, prod runs exactly the image digests staging verified, the Helm app at that chart version", async () => {
+        const started = Date.now();
+        mergePullRequest(world, pullRequest);
+        // The deploy workflow: the merged team file, `pulumi up` of prod.
+        fs.writeFileSync(path.join(teams(), `${TEAM}.yaml`), platformFile(servers, `tenants/${TEAM}.yaml`));
+        // The prod cluster here is this cluster, its stack switched to prod. Its chart repository stays
+        // staging's (holding the same file, checked by digest above): switching chartRepositoryUrl on a
+        // live stack is refused by tenant-chart-sources (see docs/team-lead/commit-to-prod.md).
+        await stack.setConfig("gitops-platform:clusterEnvironment", { value: "prod" });
+        try {
+            await up("up of the merged pin (prod)");
+            const image = `${REGISTRY}/${TEAM}/api@${built.releaseDigest}`;
+            const deadline = Date.now() + 240_000;
+            while (runningImage("api") !== image && Date.now() < deadline)
+                await new Promise((r) => setTimeout(r, 1000));
+            waitReady("helmrelease", TEAM, "api");
+            assert.equal(runningImage("api"), image);
+            assert.equal(releasedVersion("api"), VERSION);
+            report.seconds("promotion merge to prod running the digest", (Date.now() - started) / 1000);
+            // The Kustomize team's promotion, merged into its prod branch above: prod's overlay applied.
+            const app = `${REGISTRY}/${OTHER}/app@${kustomizeDigest}`;
+            await until(() => deploymentImage(OTHER, "app") === app, 180_000);
+            assert.equal(deploymentImage(OTHER, "app"), app);
+        } finally {
+            await stack.setConfig("gitops-platform:clusterEnvironment", { value: "staging" });
+        }
+    });
+
+    /** The run variables of another app of the team, at `version`. */
+    function variablesOf(app: string, version: string): Record<string, string> {
+        return runVariablesOf(agent, servers, world, {
+            team: TEAM,
+            app,
+            version,
+            commit: "b0a710ad".repeat(5),
+        });
+    }
+}

@@ -23,7 +23,7 @@ import {
 } from "../support/delivery";
 import { chartMuseumPushPath } from "../../components/charts/manifests";
 import { type Doc, onlyJob, scriptSteps, stage } from "../support/pipelines";
-import { type Run, Sandbox, errors, outputs } from "../support/sandbox";
+import { type Run, Sandbox, errors } from "../support/sandbox";
 
 let sandbox: Sandbox;
 beforeEach(() => {
@@ -35,16 +35,7 @@ afterEach(() => sandbox.dispose());
 
 /** Runs the build job's script steps in order, as the agent would, until one fails. */
 function attemptBuild(stagesTemplate: string, variables: Record<string, string>): { runs: Run[]; out: Doc } {
-    const build = onlyJob(stage({ stages: stagesOf(stagesTemplate) }, "build"));
-    const runs: Run[] = [];
-    const out: Doc = {};
-    for (const step of scriptSteps(build)) {
-        const run = sandbox.run(step, variables);
-        runs.push(run);
-        if (run.status !== 0) break;
-        for (const [k, v] of Object.entries(outputs(run))) out[`${step.name}.${k}`] = v;
-    }
-    return { runs, out };
+    return sandbox.runJob(onlyJob(stage({ stages: stagesOf(stagesTemplate) }, "build")), variables);
 }
 
 /** Runs the build job's script steps in order, every one of which must succeed. */

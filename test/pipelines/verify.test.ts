@@ -124,6 +124,31 @@ describe("verify (Helm app front of dev-team1)", () => {
         });
     });
 
+    it("fails at once when helm-controller already rolled back the version whose Helm tests failed", async () => {
+        // The shape the real helm-controller (v1.6.4, e2e/run.ts) left: a rollback snapshot to 0.4.6, with
+        // no test hooks, on top of 0.4.7's, superseded, whose test failed.
+        const failed = helmRelease({
+            chartVersion: VERSION,
+            status: "superseded",
+            test: "Failed",
+            ready: "False",
+        });
+        const [tested, before] = failed.status.history;
+        const rolledBack = { ...before };
+        delete rolledBack.testHooks;
+        failed.status.history = [
+            { ...rolledBack, version: 6, status: "deployed", action: "rollback" },
+            tested,
+            before,
+        ];
+        await answers("helmrelease", [failed]);
+        const run = sandbox.run(verifyStep(HELM_STAGES), variables());
+        assert.equal(run.status, 1, run.stdout);
+        assert.deepEqual(errors(run), [
+            "HelmRelease dev-team1/front at front 0.4.7: Helm tests failed: front-test-connection; rolled back to front 0.4.6",
+        ]);
+    });
+
     it("succeeds again when run again after it succeeded", async () => {
         await states({ chartVersion: VERSION });
         assert.equal(sandbox.run(verifyStep(HELM_STAGES), variables()).status, 0);

@@ -164,6 +164,8 @@ export function helmRelease(state: ReleaseState): Doc {
         phase: string | null,
         digest = ociDigest,
     ) => ({
+        // What helm-controller v1.6.4 records (seen in the e2e): install, upgrade or rollback.
+        action: "upgrade",
         version,
         name: "front",
         namespace: "dev-team1",

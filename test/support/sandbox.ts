@@ -15,7 +15,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { type Doc, scriptOf } from "./pipelines";
+import { type Doc, scriptOf, scriptSteps } from "./pipelines";
 
 const STANDINS = join(__dirname, "standins");
 const REAL_GIT = execFileSync("bash", ["-c", "command -v git"], { encoding: "utf8" }).trim();
@@ -197,7 +197,7 @@ export class Sandbox {
      * undefined macro stays literal, as Azure Pipelines leaves it) and nothing else of the test's
      * environment.
      */
-    run(step: Doc, variables: Record<string, string>): Run {
+    run(step: Doc, variables: Record<string, string>, timeoutMs = 20_000): Run {
         const script = scriptOf(step);
         assert.ok(script, `${step.displayName}: no inline script`);
         const env: Record<string, string> = {};
@@ -209,9 +209,25 @@ export class Sandbox {
             cwd: this.work,
             env: { ...this.baseEnv(), ...env },
             encoding: "utf8",
-            timeout: 20_000,
+            timeout: timeoutMs,
         });
         return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    }
+
+    /**
+     * Runs `job`'s script steps in order, as the agent would, until one fails; the output variables
+     * of each, as `<step name>.<variable>`.
+     */
+    runJob(job: Doc, variables: Record<string, string>, timeoutMs?: number): { runs: Run[]; out: Doc } {
+        const runs: Run[] = [];
+        const out: Doc = {};
+        for (const step of scriptSteps(job)) {
+            const run = this.run(step, variables, timeoutMs);
+            runs.push(run);
+            if (run.status !== 0) break;
+            for (const [k, v] of Object.entries(outputs(run))) out[`${step.name}.${k}`] = v;
+        }
+        return { runs, out };
     }
 
     dispose(): void {
