@@ -90,13 +90,28 @@ export function isolationAnnotations(
 }
 
 /**
+ * Settings added after namespaces existed: read as empty until the namespace's own update lands, so an
+ * `up` that updates the policies first (or fails half-way) never refuses everything a team does.
+ */
+const LATER_ISOLATION_KEYS: ReadonlySet<(typeof ISOLATION_KEYS)[number]> = new Set(["gateway"]);
+
+/**
  * The team's settings read from the namespace of the object being admitted. A namespace without them
  * (not made by the platform) fails the expression, which refuses.
  */
 const ISOLATION_VARIABLE = {
     name: "isolation",
-    expression: `{${ISOLATION_KEYS.map((k) => `'${k}': namespaceObject.metadata.annotations['${ISOLATION_ANNOTATION_PREFIX}${k}']`).join(", ")}}`,
+    expression: `{${ISOLATION_KEYS.map((k) => `'${k}': ${isolationSetting(k)}`).join(", ")}}`,
 };
+
+/** One setting's annotation, as CEL. */
+function isolationSetting(key: (typeof ISOLATION_KEYS)[number]): string {
+    const annotations = "namespaceObject.metadata.annotations";
+    const name = `'${ISOLATION_ANNOTATION_PREFIX}${key}'`;
+    return LATER_ISOLATION_KEYS.has(key)
+        ? `(${name} in ${annotations} ? ${annotations}[${name}] : '')`
+        : `${annotations}[${name}]`;
+}
 
 interface Rule {
     readonly apiGroups: readonly string[];
@@ -234,18 +249,6 @@ const services: TenantPolicy = {
     ],
 };
 
-/** Every Gateway API route kind but HTTPRoute, and the kinds that make or widen a gateway: never a team's. */
-export const REFUSED_GATEWAY_KINDS = [
-    "gateways",
-    "gatewayclasses",
-    "referencegrants",
-    "grpcroutes",
-    "tlsroutes",
-    "tcproutes",
-    "udproutes",
-    "backendtlspolicies",
-    "listenersets",
-] as const;
 /** The Gateway API groups: the standard one and the experimental channel's. */
 const GATEWAY_API_GROUPS = ["gateway.networking.k8s.io", "gateway.networking.x-k8s.io"];
 
@@ -277,11 +280,13 @@ const gatewayObjects: TenantPolicy = {
     name: "tenant-gateway-objects",
     params: false,
     refusesKind: true,
-    rules: [{ apiGroups: GATEWAY_API_GROUPS, resources: [...REFUSED_GATEWAY_KINDS], operations: WRITES }],
+    // Every resource of both groups, so a kind added later (or the experimental channel's x-prefixed
+    // ones: xlistenersets, xbackendtrafficpolicies, xmeshes) is refused too; HTTPRoutes go to tenant-routes.
+    rules: [{ apiGroups: GATEWAY_API_GROUPS, resources: ["*"], operations: WRITES }],
     variables: [],
     validations: [
         {
-            expression: "false",
+            expression: `request.resource.group == '${GATEWAY_API_GROUPS[0]}' && request.resource.resource == 'httproutes'`,
             messageExpression:
                 "request.kind.kind + ' objects are the platform\\'s, refused in tenant namespaces: a team routes its declared hosts with HTTPRoutes on its listeners of the platform\\'s Gateway'",
         },

@@ -104,6 +104,9 @@ export const RECONCILER_RULES = [
     { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: MANAGE },
     // Routes only: Gateways, ReferenceGrants and the other route kinds are the platform's (`tenant-gateway-objects`).
     { apiGroups: ["gateway.networking.k8s.io"], resources: ["httproutes"], verbs: MANAGE },
+    // Ingresses only to remove them: a release or Kustomization that drops its Ingress for an HTTPRoute
+    // must prune it (writes are refused by `tenant-ingresses`).
+    { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: [...READ, "delete"] },
     { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: MANAGE },
     { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: MANAGE },
     // A kustomize team's repository may hold its own HelmReleases and their sources (flux2-multi-tenancy).

@@ -63,6 +63,8 @@ const RESOURCES: Record<string, string> = {
     Ingress: "ingresses",
     HTTPRoute: "httproutes",
     GRPCRoute: "grpcroutes",
+    XListenerSet: "xlistenersets",
+    XBackendTrafficPolicy: "xbackendtrafficpolicies",
     TLSRoute: "tlsroutes",
     Gateway: "gateways",
     ReferenceGrant: "referencegrants",

@@ -8,6 +8,7 @@ import {
     admissionPolicy,
     admissionPolicyBinding,
     isolationAnnotations,
+    ISOLATION_ANNOTATION_PREFIX,
 } from "../../components/tenants/admissionPolicies";
 import type { HelmTenant } from "../../components/tenants/config";
 import { helmRelease } from "../../components/tenants/delivery/helm";
@@ -196,6 +197,25 @@ describe("admission: the starter kits are admitted", () => {
                 assert.deepEqual(decide(request(reconciler, "CREATE", o), kitNamespaces).refusals, []);
         });
     }
+
+    test("in a namespace the platform has not yet given its gateway setting (an up half-way), the Deployment and its pods still are; an HTTPRoute is not", () => {
+        const older = namespaceOf(team);
+        delete older.metadata.annotations[`${ISOLATION_ANNOTATION_PREFIX}gateway`];
+        const withOlder = [older, namespaceOf(other)];
+        assert.deepEqual(
+            decide(request(reconciler, "CREATE", kitObject("Deployment")), withOlder).refusals,
+            [],
+        );
+        assert.deepEqual(
+            decide(request(replicaSetController, "CREATE", podOf(kitObject("Deployment"))), withOlder)
+                .refusals,
+            [],
+        );
+        assert.equal(
+            decide(request(reconciler, "CREATE", kitObject("HTTPRoute")), withOlder).admitted,
+            false,
+        );
+    });
 
     test("an upgrade of the kit's Deployment to a new tag of the same image", () => {
         const deployment = kitObject("Deployment");
@@ -499,10 +519,17 @@ describe("admission: HTTPRoutes claim only the team's hosts, listeners and Servi
         );
     });
 
-    for (const kind of ["Gateway", "ReferenceGrant", "GRPCRoute", "TLSRoute"]) {
-        test(`attack: a ${kind} in the team's namespace is refused, to the reconciler and to a member`, () => {
+    for (const [apiVersion, kind] of [
+        ["gateway.networking.k8s.io/v1", "Gateway"],
+        ["gateway.networking.k8s.io/v1beta1", "ReferenceGrant"],
+        ["gateway.networking.k8s.io/v1", "GRPCRoute"],
+        ["gateway.networking.k8s.io/v1alpha2", "TLSRoute"],
+        ["gateway.networking.x-k8s.io/v1alpha1", "XListenerSet"],
+        ["gateway.networking.x-k8s.io/v1alpha1", "XBackendTrafficPolicy"],
+    ]) {
+        test(`attack: a ${kind} (${apiVersion}) in the team's namespace is refused, to the reconciler and to a member`, () => {
             const object = {
-                apiVersion: "gateway.networking.k8s.io/v1",
+                apiVersion,
                 kind,
                 metadata: { name: "x" },
                 spec: {},

@@ -63,6 +63,10 @@ describe("the reconciler's Role (attacks by the team's repository)", () => {
         assert.deepEqual(verbsOn(rules, "apps", "daemonsets"), []);
     });
 
+    test("may only read and delete Ingresses (prune the one an HTTPRoute replaced), never write one", () => {
+        assert.deepEqual(verbsOn(rules, "networking.k8s.io", "ingresses"), ["get", "list", "watch", "delete"]);
+    });
+
     test("cannot change the platform's notification Providers and Alerts", () => {
         for (const resource of ["providers", "alerts", "receivers"])
             assert.deepEqual(verbsOn(rules, "notification.toolkit.fluxcd.io", resource), [], resource);
