@@ -64,7 +64,12 @@ describe("the reconciler's Role (attacks by the team's repository)", () => {
     });
 
     test("may only read and delete Ingresses (prune the one an HTTPRoute replaced), never write one", () => {
-        assert.deepEqual(verbsOn(rules, "networking.k8s.io", "ingresses"), ["get", "list", "watch", "delete"]);
+        assert.deepEqual(verbsOn(rules, "networking.k8s.io", "ingresses"), [
+            "get",
+            "list",
+            "watch",
+            "delete",
+        ]);
     });
 
     test("cannot change the platform's notification Providers and Alerts", () => {
