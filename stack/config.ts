@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { join } from "node:path";
 import {
     ChartRepositoryConfig,
     ExternalChartRepositoryConfig,
@@ -37,7 +38,7 @@ import {
 } from "../src/config/keys";
 import { ConfigError, ConfigReader, deepFreeze } from "../src/config/reader";
 import { unknownKeyAllowed } from "../src/config/suggest";
-import { TenantsConfig, readTenantsConfig } from "../components/tenants";
+import { TenantsConfig, guardrailsFileOf, readTenantsConfig } from "../components/tenants";
 import { keyVaultName } from "../src/config/validators";
 import { names } from "../src/naming";
 
@@ -127,6 +128,11 @@ function readCluster(r: ConfigReader, project: string, stack: string, projectDir
         flux: readClusterFluxConfig(r, stack),
         tenants: readTenantsConfig(r, { projectDir, environment }),
     };
+    checkPlatformNamespaces(r, config.tenants, {
+        clusterGatewayNamespace: config.cluster.gatewayNamespace,
+        legacyIngressNamespace: config.cluster.legacyIngressNamespace,
+        chartRepositoryNamespace: config.chartRepository.namespace,
+    });
     checkFluxPrerequisites(r, config.flux, config.cluster.kubernetesVersion, "clusterKubernetesVersion");
     checkAdmissionPrerequisites(r, config.cluster.kubernetesVersion, "clusterKubernetesVersion");
     return config;
@@ -157,6 +163,10 @@ function readEnvironment(
         );
     }
     checkIngressCertificates(r, config);
+    checkPlatformNamespaces(r, config.tenants, {
+        legacyIngressNamespace: config.platform.legacyIngressNamespace,
+    });
+    checkGatewayListeners(r, config);
     checkFluxPrerequisites(r, config.flux, config.platform.kubernetesVersion);
     checkAdmissionPrerequisites(r, config.platform.kubernetesVersion);
     checkTenantHosts(r, config);
@@ -200,26 +210,84 @@ function checkTenantHosts(r: ConfigReader, config: EnvironmentConfig): void {
     }
 }
 
-/** The app routing add-on can only read certificates from the vault the platform attached to it. */
-function checkIngressCertificates(r: ConfigReader, config: EnvironmentConfig): void {
+/**
+ * Namespaces the teams' network policies and routes trust (the Gateway's, the old ingress's, the chart
+ * repository's) are never a team's: a team of that name would be let into every web app.
+ */
+function checkPlatformNamespaces(
+    r: ConfigReader,
+    tenants: TenantsConfig,
+    trusted: Readonly<Record<string, string | undefined>>,
+): void {
+    for (const [key, namespace] of Object.entries(trusted))
+        if (namespace && tenants.tenants.some((t) => t.name === namespace))
+            r.problem(
+                key,
+                namespace,
+                `a namespace no team is named after: team ${namespace} would be trusted as the platform's`,
+            );
+}
+
+/** The Gateway API's limit: a Gateway holds at most 64 listeners, one per team host and ChartMuseum's. */
+export const MAX_GATEWAY_LISTENERS = 64;
+
+/** One listener per declared host: past the limit the API server would refuse the whole Gateway, for every team. */
+function checkGatewayListeners(r: ConfigReader, config: EnvironmentConfig): void {
     const repository = config.chartRepository;
     const exposure = repository.mode === "chartmuseum" ? repository.chartMuseum.exposure : undefined;
-    const certificate = exposure?.kind === "gateway" ? exposure.tlsCertificateUri : undefined;
-    if (!certificate) return;
+    const hosts = config.tenants.tenants.reduce(
+        (n, t) => n + t.hosts.length,
+        exposure?.kind === "gateway" ? 1 : 0,
+    );
+    if (hosts > MAX_GATEWAY_LISTENERS)
+        r.problem(
+            "teamsDirectory",
+            `${hosts} hosts`,
+            `at most ${MAX_GATEWAY_LISTENERS} hosts in all (teams' hosts and chartMuseumHost): each is a listener of the shared Gateway, which holds ${MAX_GATEWAY_LISTENERS}`,
+        );
+}
+
+/**
+ * The shared Gateway's listeners read their certificates with the one identity the platform gives
+ * Key Vault Secrets User on `ingressKeyVaultId`: ChartMuseum's and every team's certificate must be there.
+ */
+function checkIngressCertificates(r: ConfigReader, config: EnvironmentConfig): void {
+    const wanted = gatewayCertificates(config);
+    if (wanted.length === 0) return;
     const vault = config.platform.ingressKeyVaultId;
     if (!vault) {
+        const vaults = [...new Set(wanted.map(([, uri]) => `"${keyVaultNameOfCertificate(uri)}"`))].join(
+            ", ",
+        );
         r.problem(
             "ingressKeyVaultId",
             undefined,
-            `the resource id of Key Vault "${keyVaultNameOfCertificate(certificate)}", which holds chartMuseumTlsCertificateUri`,
+            `the resource id of Key Vault ${vaults}, which holds ${wanted.map(([key]) => key).join(", ")}`,
         );
-    } else if (keyVaultName(vault).toLowerCase() !== keyVaultNameOfCertificate(certificate)) {
-        r.problem(
-            "chartMuseumTlsCertificateUri",
-            certificate,
-            `a certificate in the ingress Key Vault "${keyVaultName(vault)}" (ingressKeyVaultId)`,
-        );
+        return;
     }
+    for (const [key, uri] of wanted)
+        if (keyVaultName(vault).toLowerCase() !== keyVaultNameOfCertificate(uri))
+            r.problem(
+                key,
+                uri,
+                `a certificate in the ingress Key Vault "${keyVaultName(vault)}" (ingressKeyVaultId)`,
+            );
+}
+
+/** Each certificate a listener of the shared Gateway terminates with, by where it is written. */
+function gatewayCertificates(config: EnvironmentConfig): [key: string, uri: string][] {
+    const repository = config.chartRepository;
+    const exposure = repository.mode === "chartmuseum" ? repository.chartMuseum.exposure : undefined;
+    const chartMuseum: [string, string][] =
+        exposure?.kind === "gateway" && exposure.tlsCertificateUri
+            ? [["chartMuseumTlsCertificateUri", exposure.tlsCertificateUri]]
+            : [];
+    const teams = config.tenants.tenants.flatMap((t) => {
+        const file = guardrailsFileOf(join(config.tenants.teamsDirectory, `${t.name}.yaml`));
+        return t.certificates.map((uri, i): [string, string] => [`${file}:.certificates[${i}]`, uri]);
+    });
+    return [...chartMuseum, ...teams];
 }
 
 /**

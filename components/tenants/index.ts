@@ -3,6 +3,6 @@ export { TenantAdmission } from "./admission";
 export { checkAdmissionPrerequisites } from "./admissionPolicies";
 export { readTenantsConfig } from "./config";
 export type { AppConfig, TenantConfig, TenantsConfig } from "./config";
-export { GUARDRAILS_DIRECTORY } from "./guardrails";
+export { GUARDRAILS_DIRECTORY, guardrailsFileOf } from "./guardrails";
 export { Tenant } from "./tenant";
 export type { TenantArgs } from "./tenant";

@@ -10,6 +10,13 @@ const LOCAL = "local" as StackName;
 const cluster = (overrides: Record<string, unknown> = {}) => run(LOCAL, overrides);
 
 describe("a cluster stack", () => {
+    for (const trusted of ["clusterGatewayNamespace", "legacyIngressNamespace", "chartRepositoryNamespace"])
+        test(`attack: a team named after the ${trusted} (trusted by every web app's network policy) is refused`, () =>
+            assert.rejects(
+                cluster({ [key(trusted)]: "dev-team2" }),
+                new RegExp(`${trusted}: got "dev-team2"; allowed: a namespace no team is named after`),
+            ));
+
     test("registers only Kubernetes objects and the platform's components: nothing of Azure, GitHub, tls or random", async () => {
         const r = await cluster();
         const foreign = r.resources.filter(

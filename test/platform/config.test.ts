@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { azureNameProblems } from "../../components/platform/config";
 import { names } from "../../src/naming";
 import { ofType, run } from "../support/program";
+import { TENANTS_KEY, stackTenants } from "../support/tenants";
 
 const key = (k: string) => `gitops-platform:${k}`;
 
@@ -289,6 +290,15 @@ describe("derived Azure names", () => {
         assert.ok(
             problems.some((p) => /AKS DNS prefix/.test(p.allowed)),
             JSON.stringify(problems),
+        );
+    });
+
+    it("refuses more team hosts than the shared Gateway's 64 listeners, before anything is registered", async () => {
+        const tenants = stackTenants("staging");
+        tenants[0].hosts = Array.from({ length: 64 }, (_, i) => `app${i}.dev-team1.example.com`);
+        await assert.rejects(
+            run("staging", { [TENANTS_KEY]: tenants }),
+            /teamsDirectory: got "6[5-9] hosts"; allowed: at most 64 hosts in all/,
         );
     });
 });

@@ -373,6 +373,20 @@ describe("team files: guardrails are the platform team's (tenants/guardrails/<te
             /guardrails\/dev-team3\.yaml: podSecurity: got "privileged"; allowed: restricted or baseline/,
         ));
 
+    test("a team's certificate outside the ingress Key Vault is refused in its guardrails file, naming the vault the Gateway reads", () =>
+        assert.rejects(
+            run(
+                "staging",
+                teams(
+                    newTeam(
+                        NEW_TEAM,
+                        `${NEW_TEAM_GUARDRAILS}certificates: [https://kv-elsewhere.vault.azure.net/certificates/shop]\n`,
+                    ),
+                ),
+            ),
+            /guardrails\/dev-team3\.yaml: certificates\[0\]: got "https:\/\/kv-elsewhere\.vault\.azure\.net\/certificates\/shop"; allowed: a certificate in the ingress Key Vault "kv-gitops-staging"/,
+        ));
+
     test("a certificate that is not a versionless Key Vault certificate URI is refused in the guardrails file", () =>
         assert.rejects(
             run(
@@ -388,7 +402,7 @@ describe("team files: guardrails are the platform team's (tenants/guardrails/<te
         ));
 
     test("the guardrails file's certificates are what the team's namespace allows its Ingresses", async () => {
-        const uri = "https://kv-dev-team3.vault.azure.net/certificates/api";
+        const uri = "https://kv-gitops-staging.vault.azure.net/certificates/api";
         const r = await run(
             "staging",
             teams(newTeam(NEW_TEAM, `${NEW_TEAM_GUARDRAILS}certificates: [${uri}]\n`)),
