@@ -403,10 +403,14 @@ export class Platform extends pulumi.ComponentResource {
         return kubeletObjectId;
     }
 
-    /** What `az aks approuting update --attach-kv` does: the add-on may read certificates of this vault only. */
+    /**
+     * What `az aks approuting update --attach-kv` does: the add-on's NGINX may read certificates of
+     * this vault only. Only while NGINX still serves (`legacyIngressNamespace`): the shared Gateway
+     * reads its certificates with an identity of its own (gateway-tls).
+     */
     private ingressKeyVault(cluster: containerservice.ManagedCluster, client: ClientConfig): void {
         const vault = this.args.config.ingressKeyVaultId;
-        if (!vault) return;
+        if (!vault || !this.args.config.legacyIngressNamespace) return;
         const appRoutingIdentity = cluster.ingressProfile.apply((p) => {
             const objectId = p?.webAppRouting?.identity?.objectId;
             if (!objectId)

@@ -192,7 +192,7 @@ export const CONFIG_KEYS = {
         type: "string",
         default: "",
         description:
-            "Resource id of the Key Vault holding ingress TLS certificates; the app routing add-on gets Key Vault Secrets User on it.",
+            "Resource id of the Key Vault holding the shared Gateway's TLS certificates (ChartMuseum's and the teams'); the Gateway's identity reads it, and the app routing add-on too while legacyIngressNamespace is set.",
     },
     deployerObjectIds: {
         step: "platform",

@@ -125,8 +125,16 @@ for (const stack of STACKS) {
             assert.deepEqual(names(first), names(second));
         });
 
-        it("lets the app routing add-on read TLS certificates from the ingress Key Vault only", async () => {
+        it("gives the app routing add-on's identity no right on the ingress Key Vault once NGINX is gone (the Gateway reads with its own)", async () => {
             const r = await run(stack);
+            assert.deepEqual(
+                ofType(r, ROLE).filter((x) => x.name.endsWith("ingress-keyvault")),
+                [],
+            );
+        });
+
+        it("while NGINX still serves (legacyIngressNamespace), lets the add-on read TLS certificates from the ingress Key Vault only", async () => {
+            const r = await run(stack, { "gitops-platform:legacyIngressNamespace": "app-routing-system" });
             const cluster = one(r, CLUSTER);
             assert.equal(cluster.inputs.addonProfiles.azureKeyvaultSecretsProvider.enabled, true);
             const access = one(r, ROLE, "ingress-keyvault").inputs;
@@ -186,7 +194,7 @@ for (const stack of STACKS) {
         });
 
         it("parents every platform resource to the Platform component", async () => {
-            const r = await run(stack);
+            const r = await run(stack, { "gitops-platform:legacyIngressNamespace": "app-routing-system" });
             const platform = one(r, "gitops:platform:Platform");
             const suffixes = [
                 "rg",
