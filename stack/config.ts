@@ -195,7 +195,7 @@ function readDelivery(r: ConfigReader, project: string, stack: string, projectDi
     return { role: "delivery", project, stack, devops, tenants };
 }
 
-/** ChartMuseum's host on the shared Gateway is the platform's: no team may claim it for its Ingresses. */
+/** ChartMuseum's host on the shared Gateway is the platform's: no team may claim it for its HTTPRoutes. */
 function checkTenantHosts(r: ConfigReader, config: EnvironmentConfig): void {
     const repository = config.chartRepository;
     const exposure = repository.mode === "chartmuseum" ? repository.chartMuseum.exposure : undefined;

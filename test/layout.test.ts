@@ -37,6 +37,7 @@ describe("the layout rule (npm run layers)", () => {
             'import { a } from "../../src/naming";',
             'export { b } from "./config";',
             'const c = require("../charts");',
+            "import { f } from '../../src/flux';",
             'const d = import("./delivery/helm.ts");',
             '// import { e } from "../platform/platform";',
         ].join("\n");
@@ -44,6 +45,7 @@ describe("the layout rule (npm run layers)", () => {
             "src/naming",
             "components/tenants/config",
             "components/charts",
+            "src/flux",
             "components/tenants/delivery/helm",
         ]);
     });

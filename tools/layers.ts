@@ -30,9 +30,9 @@ function stepOf(file: string): string | undefined {
 /** Relative module specifiers a file imports (comments stripped), resolved to project paths without extension. */
 export function relativeImports(file: string, source: string): string[] {
     const code = source.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
-    const found = [...code.matchAll(/(?:from\s+|import\s+|import\(\s*|require\(\s*)"(\.\.?\/[^"]*)"/g)].map(
-        (m) => m[1],
-    );
+    const found = [
+        ...code.matchAll(/(?:from\s+|import\s+|import\(\s*|require\(\s*)(["'])(\.\.?\/.*?)\1/g),
+    ].map((m) => m[2]);
     return found.map((spec) => normalize(join(dirname(file), spec)).replace(/\.(ts|js)$/, ""));
 }
 

@@ -31,7 +31,7 @@ export interface AppConfig {
     readonly repository: string;
     /** Path of the app's pipeline YAML in `repository`; default `<name>/ci-pipeline.yml`. */
     readonly pipelinePath: string;
-    /** Whether the ingress controller may reach the app's pods (a web front end). */
+    /** Whether the shared Gateway may reach the app's pods (a web front end). */
     readonly web: boolean;
     /** Container port the app listens on; what network policies open. */
     readonly port: number;
@@ -176,17 +176,17 @@ interface TenantCommon {
     readonly retryInterval: string;
     /** Role of the team's Azure AD group in its namespace: view, edit (default) or admin. */
     readonly accessRole: (typeof ACCESS_ROLES)[number];
-    /** Host names the team's Ingresses may claim on the shared ingress; no other team may declare them. */
+    /** Host names the team's HTTPRoutes may claim, each a listener of the shared Gateway; no other team may declare them. */
     readonly hosts: readonly string[];
-    /** LoadBalancer Services the team may create, 0 (default) to 5; each is a public IP outside the ingress. */
+    /** LoadBalancer Services the team may create, 0 (default) to 5; each is a public IP outside the shared Gateway. */
     readonly loadBalancers: number;
     /** Declared ways out of the cluster; nothing else leaves the namespace but DNS and declared flows. */
     readonly egress: readonly EgressConfig[];
     /**
-     * Key Vault certificates (`https://<vault>.vault.azure.net/certificates/<name>`) the team's Ingresses
-     * may name in `kubernetes.azure.com/tls-cert-keyvault-uri` (any version of each). Default none: the
-     * add-on's identity reads the whole ingress Key Vault, so an unchecked URI would sync another
-     * team's certificate, private key included, into this namespace.
+     * Key Vault certificates (`https://<vault>.vault.azure.net/certificates/<name>`, in the ingress Key
+     * Vault) the shared Gateway terminates the team's hosts with, the first for all of them. Set by the
+     * platform team (guardrails): a team names no certificate itself, so it can never be given another
+     * team's. Default none: the team's listeners serve plain HTTP.
      */
     readonly certificates: readonly string[];
 }
@@ -780,7 +780,7 @@ const resolvedKey = (f: FlowConfig, team: string): string =>
 /** The teams with every flow's port filled in (the target app's port when unset). */
 const withPorts = (tenants: readonly TenantConfig[]) => tenants.map((t) => withFlowPorts(t, tenants));
 
-/** A host name on the shared ingress belongs to one team: the first file that declares it. */
+/** A host name on the shared Gateway belongs to one team: the first file that declares it. */
 function checkHosts(r: ConfigReader, tenants: readonly TenantConfig[], files: readonly string[]): void {
     const owners = new Map<string, string>();
     tenants.forEach((t, i) =>

@@ -271,7 +271,7 @@ export const GUARDRAIL_PROPERTIES = {
     quota: object("The namespace's ResourceQuota.", QUOTA_PROPERTIES),
     limits: object("The namespace's LimitRange.", LIMIT_PROPERTIES),
     loadBalancers: integer(
-        "how many LoadBalancer Services the team may create, each a public IP outside the ingress (traffic enters through the shared ingress).",
+        "how many LoadBalancer Services the team may create, each a public IP outside the shared Gateway (traffic enters through the Gateway).",
         0,
         5,
         0,

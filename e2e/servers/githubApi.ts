@@ -4,7 +4,7 @@
 // server's bare repositories `<root>/github/<owner>/<name>.git`; every call is appended to
 // `<state>/calls.jsonl` so the e2e can assert what the scripts asked.
 //
-//   node -r ./src/offline/register.js e2e/servers/githubApi.ts <gitRoot> <port> <state directory>
+//   node -r ./tools/offline/register.js e2e/servers/githubApi.ts <gitRoot> <port> <state directory>
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";

@@ -279,7 +279,7 @@ export const CONFIG_KEYS = {
         type: "string",
         default: "gateway",
         description:
-            "How CI reaches ChartMuseum to push, gateway (an HTTPRoute on the platform's shared Gateway, routes only each team's POST /api/<team>/charts, needs chartMuseumHost; the former ingress) | loadbalancer (public IP on 8080, needs chartMuseumAllowedCidrs; those CIDRs can also read charts anonymously).",
+            "How CI reaches ChartMuseum to push, gateway (an HTTPRoute on the platform's shared Gateway, routes only each team's POST /api/<team>/charts and GET of its own archives, needs chartMuseumHost; the former ingress) | loadbalancer (public IP on 8080, needs chartMuseumAllowedCidrs; those CIDRs can also read charts anonymously).",
     },
     chartMuseumHost: {
         step: "charts",
