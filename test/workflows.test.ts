@@ -66,7 +66,7 @@ describe("delivery workflows", () => {
         assert.match(preview.if ?? "", /head\.repo\.full_name == github\.repository/, "no preview for forks");
     });
 
-    it("the verify workflow installs from the lockfile, typechecks, validates the instance and tests", () => {
+    it("the verify workflow installs from the lockfile, typechecks, validates the instance and runs both test tiers", () => {
         const runs = workflow("verify.yml")
             .jobs.verify.steps!.map((s) => s.run)
             .filter(Boolean);
@@ -75,6 +75,7 @@ describe("delivery workflows", () => {
             "npx tsc --noEmit",
             "npm run validate",
             "npm test",
+            "npm run test:flows",
         ]);
     });
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { expectedCost, shard } from "../../tools/test/runTests";
+import { FLOW_TESTS, expectedCost, selectedFiles, shard, testFiles } from "../../tools/test/runTests";
 
 describe("test shards", () => {
     it("count a run with overrides as a run of its own", () => {
@@ -45,5 +45,25 @@ describe("the product's tests and the repository's own instance", () => {
 
     it("still read the product beside it (Pulumi.yaml, the program)", () => {
         assert.ok(readFileSync(join(root, "Pulumi.yaml"), "utf8").includes("name:"));
+    });
+});
+
+describe("npm test and npm run test:flows", () => {
+    const root = join(__dirname, "..", "..");
+    const all = testFiles(join(root, "test"));
+
+    it("together run every test file, each once", () => {
+        const fast = selectedFiles([]);
+        const flows = selectedFiles(["--flows"]);
+        assert.deepEqual([...fast, ...flows].sort(), all);
+        assert.equal(new Set([...fast, ...flows]).size, all.length);
+    });
+
+    it("name only flow tests that exist (a renamed file would otherwise run in neither)", () => {
+        for (const file of FLOW_TESTS) assert.ok(all.includes(join(root, file)), file);
+    });
+
+    it("run a named file whatever its tier", () => {
+        assert.deepEqual(selectedFiles([join(root, FLOW_TESTS[0])]), [join(root, FLOW_TESTS[0])]);
     });
 });

@@ -7,7 +7,8 @@
 // cost, heaviest first: the time their tests took in the last run (node_modules/.cache/gitops-plan/
 // test-costs.json), or, for a file never measured, the program runs it starts.
 //
-//   npm test                          all files, one shard per core (at most 2 unless TEST_SHARDS says)
+//   npm test                          all files but the flows (FLOW_TESTS), one shard per core (at most 2 unless TEST_SHARDS says)
+//   npm run test:flows                the flows: what a user runs, run as whole processes
 //   npm test -- test/flux             only the files under test/flux (or named files)
 //   TEST_SHARDS=1 npm test            one process
 //
@@ -26,6 +27,28 @@ import { inInstance } from "../offline/instance";
 const ROOT = resolve(__dirname, "..", "..");
 /** Time (ms) each test file's tests took in the last `npm test`: how the next run deals them to shards. */
 const COSTS_FILE = join(ROOT, "node_modules", ".cache", "gitops-plan", "test-costs.json");
+/**
+ * Tests that run, as whole processes, what a user runs: the pipeline templates' scripts in bash with
+ * git and stand-ins, the onboarding page's commands in a scratch copy of the repository, plan diffs of
+ * git refs. Half of the suite's CPU: `npm run test:flows` runs them (CI runs it after `npm test`), and
+ * `npm test` leaves them out so it stays under a minute on 2 cores.
+ */
+export const FLOW_TESTS = [
+    "test/offline/diff.test.ts",
+    "test/offline/onboarding.test.ts",
+    "test/pipelines/build.test.ts",
+    "test/pipelines/promote.test.ts",
+    "test/pipelines/verify.test.ts",
+] as const;
+
+/** The files a run takes: the named paths; else every test but the flows (`--flows`: only the flows). */
+export function selectedFiles(argv: readonly string[]): string[] {
+    if (argv.includes("--flows")) return FLOW_TESTS.map((f) => join(ROOT, f));
+    if (argv.length > 0) return argv.flatMap((a) => testFiles(resolve(a)));
+    const flows = new Set<string>(FLOW_TESTS);
+    return testFiles(join(ROOT, "test")).filter((f) => !flows.has(relative(ROOT, f)));
+}
+
 /** A program run, in ms, to weigh a file never measured by what it starts. */
 const RUN_MS = 300;
 
@@ -211,9 +234,8 @@ async function main(argv: readonly string[]): Promise<void> {
         });
         return;
     }
-    const roots = argv.length > 0 ? argv.map((a) => resolve(a)) : [join(ROOT, "test")];
     const measured = measuredCosts();
-    const files = roots.flatMap(testFiles).map((file) => {
+    const files = selectedFiles(argv).map((file) => {
         const name = relative(ROOT, file);
         return { file: name, cost: measured[name] ?? expectedCost(readFileSync(file, "utf8")) * RUN_MS };
     });
