@@ -124,7 +124,10 @@ describe("Flux chart values", () => {
 
     test("the installation is the upstream flux2 chart of the fluxcd-community repository", () => {
         assert.equal(FLUX_INSTALL.chart, "flux2");
-        assert.equal(CONFIG_KEYS.fluxChartRepository.default, "https://fluxcd-community.github.io/helm-charts");
+        assert.equal(
+            CONFIG_KEYS.fluxChartRepository.default,
+            "https://fluxcd-community.github.io/helm-charts",
+        );
     });
 });
 
