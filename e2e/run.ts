@@ -92,6 +92,12 @@ function preflight(): void {
         console.log("usage: npm run e2e [-- --keep]    (npm run e2e:stop ends a kept control plane)");
         process.exit(0);
     }
+    try {
+        fluxChart = fluxChartFolder();
+    } catch (e) {
+        console.error(`e2e: ${(e as Error).message}`);
+        process.exit(1);
+    }
 }
 
 async function up(label: string): Promise<Changes> {
@@ -193,7 +199,6 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
         const started = Date.now();
         cp = await startControlPlane(runDir);
         report.seconds("control plane start", (Date.now() - started) / 1000);
-        fluxChart = fluxChartFolder();
         if (!fluxChart) installFlux(cp);
         installGatewayApi(cp);
         if (!fluxChart) {

@@ -111,6 +111,7 @@ async function localFlags(
     const ports = {
         "--metrics-addr": `127.0.0.1:${await freePort()}`,
         "--health-addr": `127.0.0.1:${await freePort()}`,
+        "--enable-leader-election": "false",
     };
     switch (controller) {
         case "source-controller": {
@@ -166,7 +167,6 @@ export async function startFlux(cp: ControlPlane): Promise<FluxProcesses> {
     for (const controller of FLUX_CONTROLLERS) {
         const local = await localFlags(cp, controller, flux);
         const args = [
-            "--enable-leader-election=false",
             "--watch-all-namespaces=true",
             "--log-level=info",
             ...Object.entries(local).map(([flag, value]) => `${flag}=${value}`),

@@ -41,6 +41,8 @@ export const LOCAL_FLAGS = {
     "--storage-path": "a folder in the run folder (the Pod's emptyDir volume at /data)",
     "--storage-addr": "a free port on 127.0.0.1 (source-controller's http port 9090)",
     "--storage-adv-addr": "that same address (source-controller's Service in the Pod's cluster)",
+    "--enable-leader-election":
+        "false: controller-runtime takes the lease's namespace only from the Pod's mounted ServiceAccount namespace file; one process per controller",
 } as const;
 export type LocalFlag = keyof typeof LOCAL_FLAGS;
 
@@ -108,7 +110,8 @@ export function localCommandLine(
         const flag = arg.split("=")[0];
         const value = pending.get(flag);
         if (value === undefined) return arg;
-        translated.push(`${flag}: ${arg.slice(flag.length + 1)} -> ${value}`);
+        const podValue = arg.includes("=") ? arg.slice(flag.length + 1) : "(set, no value)";
+        translated.push(`${flag}: ${podValue} -> ${value}`);
         return `${flag}=${value}`;
     });
     for (const [flag, value] of pending) {

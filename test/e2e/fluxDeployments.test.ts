@@ -1,8 +1,13 @@
 // The e2e's translation of a Flux controller's Deployment into a process on 127.0.0.1.
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, test } from "node:test";
 import { LOCKDOWN_ARGS } from "../../components/flux/manifests";
+import { fluxChartFolder } from "../../e2e/cluster/flux";
 import { ControllerDeployment, expandArgument, localCommandLine } from "../../e2e/cluster/fluxDeployments";
+import { CONFIG_KEYS } from "../../src/config/keys";
 
 /**
  * source-controller's Deployment as the flux2 chart renders it (charts/flux2/templates/
@@ -49,6 +54,7 @@ const LOCAL = {
     "--storage-adv-addr": "127.0.0.1:9002",
     "--metrics-addr": "127.0.0.1:9003",
     "--health-addr": "127.0.0.1:9004",
+    "--enable-leader-election": "false",
 };
 
 describe("a Flux controller's Deployment as a local process", () => {
@@ -59,7 +65,6 @@ describe("a Flux controller's Deployment as a local process", () => {
             "--watch-all-namespaces=true",
             "--log-level=info",
             "--log-encoding=json",
-            "--enable-leader-election",
             ...LOCKDOWN_ARGS.sourceController,
         ]);
     });
@@ -70,6 +75,7 @@ describe("a Flux controller's Deployment as a local process", () => {
             assert.ok(line.args.includes(`${flag}=${value}`), flag);
         assert.deepEqual(line.translated, [
             "--events-addr: http://notification-controller.flux-system.svc.cluster.local. -> http://127.0.0.1:9001",
+            "--enable-leader-election: (set, no value) -> false",
             "--storage-path: /data -> /tmp/run/flux/storage",
             "--storage-adv-addr: source-controller.flux-system.svc.cluster.local. -> 127.0.0.1:9002",
             "--storage-addr: (default) -> 127.0.0.1:9002",
@@ -97,5 +103,39 @@ describe("a Flux controller's Deployment as a local process", () => {
         assert.equal(expandArgument("a.$(NS).b", env), "a.flux-system.b");
         assert.equal(expandArgument("$(OTHER)", env), "$(OTHER)");
         assert.equal(expandArgument("$$(NS)", env), "$(NS)");
+    });
+});
+
+describe("the flux2 chart the e2e installs (GITOPS_E2E_FLUX_CHART)", () => {
+    const withChart = (chartYaml: string, check: (folder: string) => void) => {
+        const folder = fs.mkdtempSync(path.join(os.tmpdir(), "flux2-"));
+        fs.writeFileSync(path.join(folder, "Chart.yaml"), chartYaml);
+        const before = process.env.GITOPS_E2E_FLUX_CHART;
+        process.env.GITOPS_E2E_FLUX_CHART = folder;
+        try {
+            check(folder);
+        } finally {
+            if (before === undefined) delete process.env.GITOPS_E2E_FLUX_CHART;
+            else process.env.GITOPS_E2E_FLUX_CHART = before;
+            fs.rmSync(folder, { recursive: true, force: true });
+        }
+    };
+
+    test("is refused unless it is flux2 at exactly the version the program pins", () => {
+        withChart("apiVersion: v2\nname: flux2\nversion: 2.18.3\n", () =>
+            assert.throws(
+                () => fluxChartFolder(),
+                new RegExp(
+                    `is flux2 2\\.18\\.3; the program pins flux2 ${CONFIG_KEYS.fluxChartVersion.default}`,
+                ),
+            ),
+        );
+    });
+
+    test("at the pinned version, is the chart the e2e installs", () => {
+        const pinned = CONFIG_KEYS.fluxChartVersion.default;
+        withChart(`apiVersion: v2\nname: flux2\nversion: ${pinned}\n`, (folder) =>
+            assert.equal(fluxChartFolder(), folder),
+        );
     });
 });
