@@ -417,6 +417,9 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
     });
 
     test("pulumi destroy removes the whole platform without hanging, and leaves the Flux it did not install (fluxInstall: external) or takes its own (chart)", async () => {
+        // The acr-oci team's objects are the e2e's, not the stack's: removed while Flux still runs to
+        // finalize them (with fluxInstall: chart the destroy takes Flux's RBAC, then waits on its CRDs).
+        kubectl(cp, ["delete", "namespace", `${TEAM}-oci`, "--ignore-not-found", "--timeout=180s"]);
         const started = Date.now();
         await stack.destroy({ onOutput: (line) => report.log(line) });
         report.seconds("destroy", (Date.now() - started) / 1000);
@@ -492,7 +495,7 @@ async function startFromDeployments(): Promise<void> {
     };
     for (const controller of FLUX_CONTROLLERS) {
         report.log(
-            `${controller} as ${lines[controller].serviceAccount}: ${lines[controller].translated.join("; ")}`,
+            `${controller} as ${lines[controller].serviceAccount}: ${lines[controller].translated.join("; ")}\n`,
         );
         for (const flag of lockdown[controller])
             assert.ok(lines[controller].args.includes(flag), `${controller} runs without ${flag}`);
