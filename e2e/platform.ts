@@ -51,6 +51,8 @@ function installProvider(env: NodeJS.ProcessEnv): void {
 export interface Sources {
     readonly chartRepositoryUrl: string;
     readonly fleetUrl: string;
+    /** Where the program installs the flux2 chart from (fluxInstall: chart); unset: Flux is the e2e's (external). */
+    readonly fluxChartRepositoryUrl?: string;
 }
 
 /** The e2e stack's config: a cluster stack on this control plane, with the fixture's teams. */
@@ -67,7 +69,9 @@ function stackConfig(cp: ControlPlane, teamsDirectory: string, sources: Sources)
         // No chart repository Pod in this cluster: the namespace Flux's policy admits stays empty.
         [key("chartRepositoryNamespace")]: "chartmuseum",
         [key("fleetRepositoryUrl")]: sources.fleetUrl,
-        [key("fluxInstall")]: "external",
+        ...(sources.fluxChartRepositoryUrl
+            ? { [key("fluxInstall")]: "chart", [key("fluxChartRepository")]: sources.fluxChartRepositoryUrl }
+            : { [key("fluxInstall")]: "external" }),
         [key("teamsDirectory")]: teamsDirectory,
         [key("environments")]: ["staging", "prod"],
     };

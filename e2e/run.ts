@@ -14,9 +14,16 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { OTHER, TEAM, attempts, deployment, impersonation, mismatch } from "./attacks";
 import { ControlPlane, kubectl, startControlPlane } from "./cluster/controlPlane";
-import { installFlux, startFlux } from "./cluster/flux";
+import {
+    FLUX_CONTROLLERS,
+    fluxChartFolder,
+    installFlux,
+    publishFluxChart,
+    startFlux,
+    startFluxFromDeployments,
+} from "./cluster/flux";
 import { installGatewayApi } from "./cluster/gatewayApi";
-import { stopAll } from "./cluster/processes";
+import { stopAll, stopNamed } from "./cluster/processes";
 import { DeliveryServers, publishKitChart, seedKustomizeApp, startDeliveryServers } from "./delivery";
 import { Changes, REGISTRY, STACK, changedOnly, platformStack } from "./platform";
 import { renderKit } from "./kit";
@@ -49,6 +56,7 @@ import { execFileSync } from "node:child_process";
 import { HELM_REPOSITORY_NAME } from "../components/tenants/delivery/helm";
 import { signChartPushToken } from "../components/charts/pushTokens";
 import { generateKeyPairSync } from "node:crypto";
+import { LOCKDOWN_ARGS } from "../components/flux/manifests";
 
 const FLAGS = ["--keep", "--help"];
 const args = process.argv.slice(2);
@@ -65,6 +73,12 @@ const HELM_APPS = ["api", "web"];
 const FIXTURE_GIT_URL = "https://127.0.0.1:1/blog.git";
 let kustomizeRepository = FIXTURE_GIT_URL;
 const FIRST_VERSION = "0.1.0";
+/**
+ * The flux2 chart the program installs (GITOPS_E2E_FLUX_CHART, fluxInstall: chart), or undefined: the
+ * e2e installs Flux and starts it with fluxChartValues' flags (fluxInstall: external).
+ */
+let fluxChart: string | undefined;
+const FROM_DEPLOYMENTS_ONLY = "needs GITOPS_E2E_FLUX_CHART (the flux2 chart at the pinned version)";
 
 /** A flag the e2e does not know is one line and exit 1, before anything starts. */
 function preflight(): void {
@@ -77,6 +91,12 @@ function preflight(): void {
     if (args.includes("--help")) {
         console.log("usage: npm run e2e [-- --keep]    (npm run e2e:stop ends a kept control plane)");
         process.exit(0);
+    }
+    try {
+        fluxChart = fluxChartFolder();
+    } catch (e) {
+        console.error(`e2e: ${(e as Error).message}`);
+        process.exit(1);
     }
 }
 
@@ -179,11 +199,13 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
         const started = Date.now();
         cp = await startControlPlane(runDir);
         report.seconds("control plane start", (Date.now() - started) / 1000);
-        installFlux(cp);
+        if (!fluxChart) installFlux(cp);
         installGatewayApi(cp);
-        const fluxStarted = Date.now();
-        await startFlux(cp);
-        report.seconds("Flux controllers start", (Date.now() - fluxStarted) / 1000);
+        if (!fluxChart) {
+            const fluxStarted = Date.now();
+            await startFlux(cp);
+            report.seconds("Flux controllers start", (Date.now() - fluxStarted) / 1000);
+        }
         servers = await startDeliveryServers(cp, STACK, [TEAM, OTHER]);
         for (const app of HELM_APPS) await publishKitChart(servers, TEAM, app, FIRST_VERSION, runDir);
         kustomizeRepository = seedKustomizeApp(servers, {
@@ -192,7 +214,10 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
             image: `${REGISTRY}/${OTHER}/app:${FIRST_VERSION}`,
         });
         copyFixtureTeams();
-        stack = await platformStack(cp, teams(), servers);
+        const fluxChartRepositoryUrl = fluxChart
+            ? publishFluxChart(cp, fluxChart, servers.chartRepositoryUrl)
+            : undefined;
+        stack = await platformStack(cp, teams(), { ...servers, fluxChartRepositoryUrl });
     });
 
     after(async () => {
@@ -211,6 +236,14 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
         for (const ns of ["flux-system", TEAM, OTHER])
             assert.ok(namespaces().includes(ns), `namespace ${ns} missing`);
     });
+
+    test(
+        "Flux's controllers run with the args and env of the Deployments the program's flux2 chart applied, its lockdown flags among them",
+        { skip: !fluxChart && FROM_DEPLOYMENTS_ONLY },
+        async () => {
+            await startFromDeployments();
+        },
+    );
 
     test("a second up changes nothing", async () => {
         assert.deepEqual(changedOnly(await up("no-change up")), {});
@@ -383,7 +416,10 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
         assert.ok(!namespaces().includes(TEAM), `namespace ${TEAM} still exists`);
     });
 
-    test("pulumi destroy removes the whole platform without hanging, and leaves the Flux it did not install", async () => {
+    test("pulumi destroy removes the whole platform without hanging, and leaves the Flux it did not install (fluxInstall: external) or takes its own (chart)", async () => {
+        // The acr-oci team's objects are the e2e's, not the stack's: removed while Flux still runs to
+        // finalize them (with fluxInstall: chart the destroy takes Flux's RBAC, then waits on its CRDs).
+        kubectl(cp, ["delete", "namespace", `${TEAM}-oci`, "--ignore-not-found", "--timeout=180s"]);
         const started = Date.now();
         await stack.destroy({ onOutput: (line) => report.log(line) });
         report.seconds("destroy", (Date.now() - started) / 1000);
@@ -403,28 +439,68 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
             ]).trim(),
             "",
         );
-        const platformInFluxSystem = kubectl(cp, [
-            "get",
-            "gitrepositories,kustomizations,networkpolicies",
-            "-n",
-            "flux-system",
-            "-o",
-            "name",
-        ]);
-        assert.equal(platformInFluxSystem.trim(), "");
-        assert.ok(
-            namespaces().includes("flux-system"),
-            "flux-system (installed by flux install, not by the stack) was deleted",
-        );
+        await fluxAfterDestroy();
     });
 
     test("a new up after the destroy converges again", async () => {
         copyFixtureTeams();
         const changes = await up("up after destroy");
         assert.ok((changes.create ?? 0) > 40, JSON.stringify(changes));
+        if (fluxChart) await startFromDeployments();
         await stack.destroy({ onOutput: (line) => report.log(line) });
     });
 });
+
+/**
+ * After a destroy: with fluxInstall external, flux-system keeps the Flux someone else installed but
+ * nothing of the platform's; with chart, flux-system and Flux's CRDs are gone, and so are the
+ * controllers' processes (a kubelet stops the Pods of deleted Deployments).
+ */
+async function fluxAfterDestroy(): Promise<void> {
+    if (fluxChart) {
+        assert.ok(!namespaces().includes("flux-system"), "flux-system (the stack's own) is left");
+        const crds = kubectl(cp, ["get", "crds", "-o", "name"]);
+        assert.doesNotMatch(crds, /toolkit\.fluxcd\.io/);
+        await stopNamed(cp.runDir, FLUX_CONTROLLERS);
+        return;
+    }
+    const platformInFluxSystem = kubectl(cp, [
+        "get",
+        "gitrepositories,kustomizations,networkpolicies",
+        "-n",
+        "flux-system",
+        "-o",
+        "name",
+    ]);
+    assert.equal(platformInFluxSystem.trim(), "");
+    assert.ok(
+        namespaces().includes("flux-system"),
+        "flux-system (installed by flux install, not by the stack) was deleted",
+    );
+}
+
+/**
+ * Starts Flux from the Deployments the chart applied (as a kubelet would start their Pods), logs each
+ * translation, and checks the running command lines carry the platform's lockdown flags.
+ */
+async function startFromDeployments(): Promise<void> {
+    const started = Date.now();
+    const lines = await startFluxFromDeployments(cp);
+    report.seconds("Flux controllers start (from their Deployments)", (Date.now() - started) / 1000);
+    const lockdown = {
+        "source-controller": LOCKDOWN_ARGS.sourceController,
+        "kustomize-controller": LOCKDOWN_ARGS.kustomizeController,
+        "helm-controller": LOCKDOWN_ARGS.helmController,
+        "notification-controller": LOCKDOWN_ARGS.notificationController,
+    };
+    for (const controller of FLUX_CONTROLLERS) {
+        report.log(
+            `${controller} as ${lines[controller].serviceAccount}: ${lines[controller].translated.join("; ")}\n`,
+        );
+        for (const flag of lockdown[controller])
+            assert.ok(lines[controller].args.includes(flag), `${controller} runs without ${flag}`);
+    }
+}
 
 /** The chart versions of `app` a chart repository's index lists for `team`, with their digests. */
 function indexed(url: string, team: string, app: string): Record<string, string> {

@@ -45,6 +45,8 @@ export interface FluxConfig {
     readonly path: string;
     /** Exact version of the fluxcd-community `flux2` Helm chart, which pins the Flux release. */
     readonly chartVersion: string;
+    /** Helm repository the chart is fetched from: fluxcd-community's, or a mirror of it. */
+    readonly chartRepository: string;
     /** How often source-controller fetches the fleet repository (Go duration). */
     readonly sourceInterval: string;
     /** How often kustomize-controller re-applies the cluster path (Go duration). */
@@ -168,6 +170,7 @@ export function readFluxConfig(r: ConfigReader, stack: string): FluxConfig {
             createRepository: r.boolean("fleetRepositoryCreate"),
         },
         install: "chart",
+        chartRepository: readChartRepository(r, ["https:"]),
         ...readFluxSettings(r, stack),
     };
 }
@@ -184,11 +187,33 @@ export function readClusterFluxConfig(r: ConfigReader, stack: string): FluxConfi
             }),
         },
         install: r.oneOf("fluxInstall", FLUX_INSTALLS),
+        chartRepository: readChartRepository(r, ["http:", "https:"]),
         ...readFluxSettings(r, stack),
     };
 }
 
-function readFluxSettings(r: ConfigReader, stack: string): Omit<FluxConfig, "fleet" | "install"> {
+/** The flux2 chart's Helm repository: an absolute URL of one of `schemes`, no credentials in it. */
+function readChartRepository(r: ConfigReader, schemes: readonly string[]): string {
+    return r.string("fluxChartRepository", {
+        valid: (v) => isRepositoryUrl(v, schemes),
+        allowed: `an ${schemes.map((s) => s.replace(":", "")).join(" or ")} URL of a Helm repository without credentials, e.g. "${CONFIG_KEYS.fluxChartRepository.default}"`,
+    });
+}
+
+/** An absolute URL of one of `schemes`, with a host and no user or password in it. */
+export function isRepositoryUrl(value: string, schemes: readonly string[]): boolean {
+    try {
+        const url = new URL(value);
+        return schemes.includes(url.protocol) && url.host !== "" && !url.username && !url.password;
+    } catch {
+        return false;
+    }
+}
+
+function readFluxSettings(
+    r: ConfigReader,
+    stack: string,
+): Omit<FluxConfig, "fleet" | "install" | "chartRepository"> {
     const provider = r.oneOf("fluxNotificationProvider", NOTIFICATION_PROVIDERS);
     const rawPath = r.optionalString("fleetPath") ?? `clusters/${stack}`;
     const path = normaliseClusterPath(rawPath);

@@ -335,7 +335,7 @@ export class Flux extends pulumi.ComponentResource {
         const objectLevelWorkloadIdentity = this.args.chartRepositoryMode === "acr-oci";
         const chart = {
             chart: FLUX_INSTALL.chart,
-            repositoryOpts: { repo: FLUX_INSTALL.repository },
+            repositoryOpts: { repo: config.chartRepository },
             version: config.chartVersion,
             name: FLUX_INSTALL.releaseName,
             namespace: FLUX_NAMESPACE,

@@ -30,7 +30,6 @@ export const FLUX_SYNC_NAME = "flux-system";
 export const FLUX_INSTALL = {
     method: "fluxcd-community flux2 Helm chart (helm.v4.Chart)",
     chart: "flux2",
-    repository: "https://fluxcd-community.github.io/helm-charts",
     releaseName: "flux2",
 } as const;
 

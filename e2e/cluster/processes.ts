@@ -70,8 +70,23 @@ export function assertRunning(p: Recorded): void {
 
 /** Stops every recorded process, newest first (SIGTERM, then SIGKILL), and forgets them. */
 export async function stopAll(runDir: string): Promise<string[]> {
+    const stopped = await stopProcesses(recorded(runDir));
+    fs.rmSync(pidsFile(runDir), { force: true });
+    return stopped;
+}
+
+/** Stops the recorded processes named `names` (what a kubelet does when their Pods go), and forgets them. */
+export async function stopNamed(runDir: string, names: readonly string[]): Promise<string[]> {
+    const all = recorded(runDir);
+    const stopped = await stopProcesses(all.filter((p) => names.includes(p.name)));
+    const kept = all.filter((p) => !names.includes(p.name));
+    fs.writeFileSync(pidsFile(runDir), JSON.stringify(kept, null, 2));
+    return stopped;
+}
+
+async function stopProcesses(processes: readonly Recorded[]): Promise<string[]> {
     const stopped: string[] = [];
-    for (const p of recorded(runDir).reverse()) {
+    for (const p of [...processes].reverse()) {
         if (!alive(p.pid)) continue;
         signal(p.pid, "SIGTERM");
         const deadline = Date.now() + 10_000;
@@ -79,7 +94,6 @@ export async function stopAll(runDir: string): Promise<string[]> {
         if (alive(p.pid)) signal(p.pid, "SIGKILL");
         stopped.push(p.name);
     }
-    fs.rmSync(pidsFile(runDir), { force: true });
     return stopped;
 }
 

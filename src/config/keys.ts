@@ -423,6 +423,14 @@ export const CONFIG_KEYS = {
         description:
             "Exact version of the fluxcd-community flux2 Helm chart (2.19.x ships Flux 2.9, which needs Kubernetes 1.34 or later); a chart line the platform has not vetted is refused.",
     },
+    fluxChartRepository: {
+        step: "flux",
+        stacks: ENVIRONMENT_AND_CLUSTER,
+        type: "string",
+        default: "https://fluxcd-community.github.io/helm-charts",
+        description:
+            "Helm repository the flux2 chart is installed from (fluxInstall: chart): the fluxcd-community repository, or a mirror holding the same chart. https in environment stacks; a cluster stack may use http (the e2e's chart repository).",
+    },
     fluxSourceInterval: {
         step: "flux",
         stacks: ENVIRONMENT_AND_CLUSTER,

@@ -116,6 +116,20 @@ describe("Flux config errors name the key", () => {
         );
     });
 
+    test("a Flux chart repository that is not https is refused in an environment stack", async () => {
+        await assert.rejects(
+            run("staging", { "gitops-platform:fluxChartRepository": "http://charts.example.test/flux" }),
+            /gitops-platform:fluxChartRepository: got "http:\/\/charts\.example\.test\/flux"; allowed: an https URL of a Helm repository without credentials/,
+        );
+    });
+
+    test("a Flux chart repository URL carrying credentials is refused", async () => {
+        await assert.rejects(
+            run("prod", { "gitops-platform:fluxChartRepository": "https://user:pw@charts.example.test" }),
+            /gitops-platform:fluxChartRepository: .*without credentials/,
+        );
+    });
+
     test("an interval that is not a Go duration is refused", async () => {
         await assert.rejects(
             run("staging", { "gitops-platform:fluxReconcileInterval": "10 minutes" }),

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
+import { CONFIG_KEYS } from "../../src/config/keys";
 import {
     FLUX_CONTROLLER_RESOURCES,
     LOCKDOWN_ARGS,
@@ -123,7 +124,10 @@ describe("Flux chart values", () => {
 
     test("the installation is the upstream flux2 chart of the fluxcd-community repository", () => {
         assert.equal(FLUX_INSTALL.chart, "flux2");
-        assert.equal(FLUX_INSTALL.repository, "https://fluxcd-community.github.io/helm-charts");
+        assert.equal(
+            CONFIG_KEYS.fluxChartRepository.default,
+            "https://fluxcd-community.github.io/helm-charts",
+        );
     });
 });
 

@@ -78,6 +78,16 @@ describe("a cluster stack", () => {
         assert.equal(ofType(r, "kubernetes:helm.sh/v4:Chart").length, 2);
     });
 
+    test("with fluxInstall chart, fetches both flux2 charts from fluxChartRepository, http allowed (the e2e's chart repository)", async () => {
+        const repo = "http://127.0.0.1:8179/flux";
+        const r = await cluster({ [key("fluxInstall")]: "chart", [key("fluxChartRepository")]: repo });
+        const charts = ofType(r, "kubernetes:helm.sh/v4:Chart");
+        assert.deepEqual(
+            charts.map((c) => c.inputs.repositoryOpts.repo),
+            [repo, repo],
+        );
+    });
+
     test("syncs the fleet from fleetRepositoryUrl without credentials", async () => {
         const r = await cluster();
         const source = one(r, "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository", "flux-git-repository");
