@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { spawnSync } from "node:child_process";
+import { INSTANCE_GUARD_ENV } from "../../tools/test/instanceGuard";
 import { FLOW_TESTS, expectedCost, selectedFiles, shard, testFiles } from "../../tools/test/runTests";
 
 describe("test shards", () => {
@@ -65,5 +67,38 @@ describe("npm test and npm run test:flows", () => {
 
     it("run a named file whatever its tier", () => {
         assert.deepEqual(selectedFiles([join(root, FLOW_TESTS[0])]), [join(root, FLOW_TESTS[0])]);
+    });
+});
+
+describe("the instance guard in processes a test starts", () => {
+    const root = join(__dirname, "..", "..");
+    const readInChild = (file: string) =>
+        spawnSync(
+            process.execPath,
+            [
+                "-r",
+                join(root, "tools", "offline", "register.js"),
+                "-e",
+                `require("node:fs").readFileSync(${JSON.stringify(file)})`,
+            ],
+            { encoding: "utf8" },
+        );
+
+    it("is handed down by the shard (GITOPS_REFUSE_INSTANCE_READS names this repository)", () => {
+        assert.equal(process.env[INSTANCE_GUARD_ENV], root);
+    });
+
+    it("attack: a child process (npm run validate, team, plan) reading the repository's own team files is refused", () => {
+        const r = readInChild(join(root, "tenants", "dev-team1.yaml"));
+        assert.notEqual(r.status, 0);
+        assert.match(r.stderr, /tenants\/dev-team1\.yaml: a product test read the repository's own instance/);
+    });
+
+    it("lets a child read the product and the fixture instance", () => {
+        assert.equal(readInChild(join(root, "Pulumi.yaml")).status, 0);
+        assert.equal(
+            readInChild(join(root, "test", "fixtures", "instance", "tenants", "dev-team1.yaml")).status,
+            0,
+        );
     });
 });

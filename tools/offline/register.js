@@ -89,4 +89,11 @@ require.extensions[".ts"] = function loadTypeScript(module, filename) {
     module._compile(transpile(filename, fs.readFileSync(filename, "utf8")), filename);
 };
 
+// A process a product test started: it may not read the repository's instance either (tools/test/instanceGuard.ts).
+if (process.env.GITOPS_REFUSE_INSTANCE_READS) {
+    require(path.join(__dirname, "..", "test", "instanceGuard.ts")).refuseInstanceReads(
+        process.env.GITOPS_REFUSE_INSTANCE_READS,
+    );
+}
+
 module.exports = { transpile, CACHE_DIR };

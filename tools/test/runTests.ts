@@ -22,7 +22,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { inInstance } from "../offline/instance";
+import { INSTANCE_GUARD_ENV, refuseInstanceReads } from "./instanceGuard";
 
 const ROOT = resolve(__dirname, "..", "..");
 /** Time (ms) each test file's tests took in the last `npm test`: how the next run deals them to shards. */
@@ -133,46 +133,6 @@ function timeTestsByFile(costs: Record<string, number>): (file: string) => void 
     return (file) => (current = file);
 }
 
-/** Paths the `fs` functions below are given first (a source, a directory, a file). */
-const FS_READS = [
-    "readFileSync",
-    "readdirSync",
-    "existsSync",
-    "statSync",
-    "lstatSync",
-    "openSync",
-    "copyFileSync",
-    "cpSync",
-    "readFile",
-    "readdir",
-] as const;
-
-/** Makes every read of the repository's instance in this process throw, naming the fixture to use. */
-export function refuseInstanceReads(root: string): void {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const fs = require("node:fs") as Record<string, any>;
-    const refuse = (path: unknown) => {
-        if ((typeof path === "string" || path instanceof URL) && inInstance(root, resolve(String(path))))
-            throw new Error(
-                `${relative(root, String(path))}: a product test read the repository's own instance; use test/fixtures/instance/ (FIXTURE_INSTANCE), and leave the instance to npm run validate`,
-            );
-    };
-    for (const name of FS_READS) {
-        const original = fs[name] as (...a: unknown[]) => unknown;
-        fs[name] = Object.assign(function (this: unknown, ...args: unknown[]) {
-            refuse(args[0]);
-            return original.apply(this, args);
-        }, original);
-    }
-    for (const name of ["readFile", "readdir", "stat"] as const) {
-        const original = fs.promises[name] as (...a: unknown[]) => unknown;
-        fs.promises[name] = function (this: unknown, ...args: unknown[]) {
-            refuse(args[0]);
-            return original.apply(this, args);
-        };
-    }
-}
-
 interface Totals {
     [key: string]: number;
 }
@@ -214,26 +174,29 @@ function runShard(
     });
 }
 
+/** A shard: load every file; node:test then runs their tests one after another in this process. */
+function runAsShard(files: readonly string[]): void {
+    refuseInstanceReads(ROOT);
+    // And in every process a test starts: tools/offline/register.js installs the same refusal.
+    process.env[INSTANCE_GUARD_ENV] = ROOT;
+    const costs: Record<string, number> = {};
+    const loading = timeTestsByFile(costs);
+    for (const file of files) {
+        loading(file);
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require(resolve(ROOT, file));
+    }
+    process.on("exit", () => {
+        const { user, system } = process.cpuUsage();
+        process.stdout.write(`ℹ shard_cpu_ms ${Math.round((user + system) / 1000)}\n`);
+        if (process.env.GITOPS_TEST_COSTS_OUT)
+            writeFileSync(process.env.GITOPS_TEST_COSTS_OUT, JSON.stringify(costs));
+    });
+}
+
 async function main(argv: readonly string[]): Promise<void> {
     const at = argv.indexOf("--files");
-    if (at >= 0) {
-        // A shard: load every file; node:test then runs their tests one after another in this process.
-        refuseInstanceReads(ROOT);
-        const costs: Record<string, number> = {};
-        const loading = timeTestsByFile(costs);
-        for (const file of argv.slice(at + 1)) {
-            loading(file);
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            require(resolve(ROOT, file));
-        }
-        process.on("exit", () => {
-            const { user, system } = process.cpuUsage();
-            process.stdout.write(`ℹ shard_cpu_ms ${Math.round((user + system) / 1000)}\n`);
-            if (process.env.GITOPS_TEST_COSTS_OUT)
-                writeFileSync(process.env.GITOPS_TEST_COSTS_OUT, JSON.stringify(costs));
-        });
-        return;
-    }
+    if (at >= 0) return runAsShard(argv.slice(at + 1));
     const measured = measuredCosts();
     const files = selectedFiles(argv).map((file) => {
         const name = relative(ROOT, file);
