@@ -161,16 +161,7 @@ function teams(
     earlier: { identities: Identities; charts: ChartSource; flux: Flux; admission: TenantAdmission },
 ): Tenant[] {
     const { identities, charts, flux, admission } = earlier;
-    const { provider, registryLoginServer, gateway, legacyIngressNamespace } = platform;
-    const on = {
-        provider,
-        registryLoginServer,
-        gateway,
-        legacyIngressNamespace,
-        tenants: config.tenants.tenants,
-        stack: config.stack,
-    };
-    return tenantsOn({ ...on, config: config.flux, charts, flux, admission }, (tenant) => ({
+    return tenantsOn({ ...onCluster(platform, config), charts, flux, admission }, (tenant) => ({
         chartReader: chartReader(identities, platform, tenant.name),
         // The team's own CI identity verifies its rollouts, where builds land (the first environment).
         verifierObjectId:
@@ -192,6 +183,27 @@ interface TenantsOn {
     readonly charts: ChartSource;
     readonly flux: Flux;
     readonly admission: TenantAdmission;
+}
+
+/** What every tenant of a stack takes from its cluster (Azure's or an existing one) and its config. */
+function onCluster(
+    platform: Pick<TenantsOn, "provider" | "registryLoginServer" | "gateway" | "legacyIngressNamespace">,
+    config: {
+        readonly tenants: { readonly tenants: readonly TenantConfig[] };
+        readonly stack: string;
+        readonly flux: TenantsOn["config"];
+    },
+): Omit<TenantsOn, "charts" | "flux" | "admission"> {
+    const { provider, registryLoginServer, gateway, legacyIngressNamespace } = platform;
+    return {
+        provider,
+        registryLoginServer,
+        gateway,
+        legacyIngressNamespace,
+        tenants: config.tenants.tenants,
+        stack: config.stack,
+        config: config.flux,
+    };
 }
 
 /** One Tenant per team file, with what this kind of stack adds for each (`own`). */
@@ -321,16 +333,7 @@ function cluster(config: ClusterConfig) {
         chartRepositoryMode: "chartmuseum",
     });
     const admission = new TenantAdmission(`${base}-tenant-admission`, { provider: platform.provider });
-    const { provider, registryLoginServer, gateway, legacyIngressNamespace } = platform;
-    const on = {
-        provider,
-        registryLoginServer,
-        gateway,
-        legacyIngressNamespace,
-        tenants: config.tenants.tenants,
-        stack: config.stack,
-    };
-    const tenants = tenantsOn({ ...on, config: config.flux, charts, flux, admission }, () => ({
+    const tenants = tenantsOn({ ...onCluster(platform, config), charts, flux, admission }, () => ({
         membersInCluster: true,
     }));
     return {

@@ -23,37 +23,47 @@ import { validateObject } from "../support/schemas";
 
 const meta = { name: "flux-system", namespace: "flux-system" };
 type ControllerValues = { container: { additionalArgs: string[] } };
+/** The chart's four controllers, by their values key. */
+const CONTROLLERS = [
+    "sourceController",
+    "kustomizeController",
+    "helmController",
+    "notificationController",
+] as const;
 
 describe("Flux chart values", () => {
     const values = fluxChartValues() as Record<string, ControllerValues> & Record<string, unknown>;
 
-    test("kustomize-controller refuses cross-namespace references and remote bases and defaults to the namespace's default account", () => {
-        assert.deepEqual(values.kustomizeController.container.additionalArgs.slice(0, 3), [
-            "--no-cross-namespace-refs=true",
-            "--no-remote-bases=true",
-            "--default-service-account=default",
-        ]);
-    });
+    const lockdown: [controller: string, why: string, first: string[]][] = [
+        [
+            "kustomizeController",
+            "refuses cross-namespace references and remote bases and defaults to the namespace's default account",
+            ["--no-cross-namespace-refs=true", "--no-remote-bases=true", "--default-service-account=default"],
+        ],
+        [
+            "helmController",
+            "refuses cross-namespace references and defaults to the namespace's default account, kubeconfig included",
+            [
+                "--no-cross-namespace-refs=true",
+                "--default-service-account=default",
+                "--default-kubeconfig-service-account=default",
+            ],
+        ],
+        [
+            "notificationController",
+            "refuses cross-namespace references and authenticates Providers as the namespace's default account",
+            ["--no-cross-namespace-refs=true", "--default-service-account=default"],
+        ],
+    ];
+    for (const [controller, why, first] of lockdown)
+        test(`${controller} ${why}`, () => {
+            assert.deepEqual(values[controller].container.additionalArgs.slice(0, first.length), first);
+        });
 
     test("kustomize-controller decrypts and reaches remote clusters as the namespace's default account, never its own identity", () => {
         const args = values.kustomizeController.container.additionalArgs;
         assert.ok(args.includes("--default-decryption-service-account=default"), args.join(" "));
         assert.ok(args.includes("--default-kubeconfig-service-account=default"), args.join(" "));
-    });
-
-    test("helm-controller refuses cross-namespace references and defaults to the namespace's default account, kubeconfig included", () => {
-        assert.deepEqual(values.helmController.container.additionalArgs.slice(0, 3), [
-            "--no-cross-namespace-refs=true",
-            "--default-service-account=default",
-            "--default-kubeconfig-service-account=default",
-        ]);
-    });
-
-    test("notification-controller refuses cross-namespace references and authenticates Providers as the namespace's default account", () => {
-        assert.deepEqual(values.notificationController.container.additionalArgs.slice(0, 2), [
-            "--no-cross-namespace-refs=true",
-            "--default-service-account=default",
-        ]);
     });
 
     for (const controller of ["kustomizeController", "helmController"] as const) {
@@ -74,12 +84,7 @@ describe("Flux chart values", () => {
     });
 
     test("every controller given a default service account runs the ObjectLevelWorkloadIdentity gate, without which Flux refuses to start", () => {
-        for (const controller of [
-            "sourceController",
-            "kustomizeController",
-            "helmController",
-            "notificationController",
-        ] as const) {
+        for (const controller of CONTROLLERS) {
             const args = values[controller].container.additionalArgs;
             if (args.some((a) => /^--default-(kubeconfig-|decryption-)?service-account=/.test(a)))
                 assert.ok(args.includes("--feature-gates=ObjectLevelWorkloadIdentity=true"), controller);
@@ -108,12 +113,7 @@ describe("Flux chart values", () => {
     });
 
     test("every controller gets the upstream manifests' requests and limits (1 CPU, 1Gi at most)", () => {
-        for (const controller of [
-            "sourceController",
-            "kustomizeController",
-            "helmController",
-            "notificationController",
-        ] as const) {
+        for (const controller of CONTROLLERS) {
             const resources = (
                 values[controller] as unknown as { resources: Record<string, Record<string, string>> }
             ).resources;

@@ -1,27 +1,13 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { describe, it } from "node:test";
+import { runTool } from "../support/tool";
 import { parseArguments } from "../../tools/offline/plan";
 
 const STACKS = ["delivery", "prod", "staging"];
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => parseArguments(argv, STACKS, env);
-const ROOT = join(__dirname, "..", "..");
 
-/** `npm run plan -- <args>` as a user runs it, without npm: its exit code and what it printed. */
-function plan(args: string[]): { status: number; stdout: string; stderr: string } {
-    const r = spawnSync(
-        process.execPath,
-        [
-            "-r",
-            join(ROOT, "tools", "offline", "register.js"),
-            join(ROOT, "tools", "offline", "plan.ts"),
-            ...args,
-        ],
-        { cwd: ROOT, encoding: "utf8", env: { ...process.env, npm_config_stack: "" } },
-    );
-    return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
-}
+/** `npm run plan -- <args>` as a user runs it (npm's own --stack cleared). */
+const plan = (args: string[]) => runTool("plan", args, { npm_config_stack: "" });
 
 describe("npm run plan's command line", () => {
     it("plans staging when no stack is given", () => {

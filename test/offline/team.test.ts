@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { runTool } from "../support/tool";
 import { capacityCheck } from "../../components/platform/capacity";
 import {
     capacityAdvice,
@@ -83,20 +83,7 @@ describe("npm run team -- add: pools that cannot hold the default quota", () => 
 });
 
 describe("npm run team's command line", () => {
-    const ROOT = join(__dirname, "..", "..");
-    const team = (args: string[]) => {
-        const r = spawnSync(
-            process.execPath,
-            [
-                "-r",
-                join(ROOT, "tools", "offline", "register.js"),
-                join(ROOT, "tools", "offline", "team.ts"),
-                ...args,
-            ],
-            { cwd: ROOT, encoding: "utf8" },
-        );
-        return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
-    };
+    const team = (args: string[]) => runTool("team", args);
 
     it("--help prints the commands and the exit codes, and exits 0", () => {
         const r = team(["--help"]);

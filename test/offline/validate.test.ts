@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { runTool } from "../support/tool";
 import {
     checkCodeowners,
     checkCommittedSecrets,
@@ -97,20 +97,7 @@ describe("npm run validate: one mistake, one error", () => {
 });
 
 describe("npm run validate's command line", () => {
-    const ROOT = join(__dirname, "..", "..");
-    const validate = (args: string[]) => {
-        const r = spawnSync(
-            process.execPath,
-            [
-                "-r",
-                join(ROOT, "tools", "offline", "register.js"),
-                join(ROOT, "tools", "offline", "validate.ts"),
-                ...args,
-            ],
-            { cwd: ROOT, encoding: "utf8" },
-        );
-        return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
-    };
+    const validate = (args: string[]) => runTool("validate", args);
 
     it("--help prints what it checks and the exit codes, and exits 0", () => {
         const r = validate(["-h"]);

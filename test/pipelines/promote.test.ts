@@ -373,28 +373,18 @@ describe("promote (Helm app front of dev-team1)", () => {
             assert.match(run.stdout, /promote\/dev-team1-front-0\.4\.7 already pins front 0\.4\.7/);
         });
 
+        /** Staging serves the chart, prod has none yet and answers its upload with `status`. */
+        const chartCopy = (status: number) => [
+            { method: "GET", pattern: "^https://charts\\.staging\\.gitops\\.example\\.com/", body: CHART },
+            { method: "GET", pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/", status: 404 },
+            { method: "POST", pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/", status },
+        ];
+
         it("after a failure half-way (the chart copy), copies the chart and opens the pull request", () => {
-            sandbox.curlRoutes([
-                {
-                    method: "GET",
-                    pattern: "^https://charts\\.staging\\.gitops\\.example\\.com/",
-                    body: CHART,
-                },
-                { method: "GET", pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/", status: 404 },
-                { method: "POST", pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/", status: 503 },
-            ]);
+            sandbox.curlRoutes(chartCopy(503));
             assert.equal(runPromote(HELM_STAGES, variables()).status, 22);
             assert.equal(sandbox.git(platform(), "branch", "--list", BRANCH), "");
-            sandbox.curlRoutes([
-                {
-                    method: "GET",
-                    pattern: "^https://charts\\.staging\\.gitops\\.example\\.com/",
-                    body: CHART,
-                },
-                { method: "GET", pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/", status: 404 },
-                { method: "POST", pattern: "^https://charts\\.prod\\.gitops\\.example\\.com/", status: 201 },
-                ...github(PLATFORM_REPOSITORY),
-            ]);
+            sandbox.curlRoutes([...chartCopy(201), ...github(PLATFORM_REPOSITORY)]);
             ok(runPromote(HELM_STAGES, variables()));
             assert.equal(copies().length, 1, "the image was copied once, by the first run");
             assert.notEqual(sandbox.git(platform(), "rev-parse", BRANCH), "");

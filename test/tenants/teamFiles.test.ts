@@ -373,31 +373,19 @@ describe("team files: guardrails are the platform team's (tenants/guardrails/<te
             /guardrails\/dev-team3\.yaml: podSecurity: got "privileged"; allowed: restricted or baseline/,
         ));
 
+    /** Staging planned with the new team's guardrails naming `uri` as its certificate. */
+    const withCertificate = (uri: string) =>
+        run("staging", teams(newTeam(NEW_TEAM, `${NEW_TEAM_GUARDRAILS}certificates: [${uri}]\n`)));
+
     test("a team's certificate outside the ingress Key Vault is refused in its guardrails file, naming the vault the Gateway reads", () =>
         assert.rejects(
-            run(
-                "staging",
-                teams(
-                    newTeam(
-                        NEW_TEAM,
-                        `${NEW_TEAM_GUARDRAILS}certificates: [https://kv-elsewhere.vault.azure.net/certificates/shop]\n`,
-                    ),
-                ),
-            ),
+            withCertificate("https://kv-elsewhere.vault.azure.net/certificates/shop"),
             /guardrails\/dev-team3\.yaml: certificates\[0\]: got "https:\/\/kv-elsewhere\.vault\.azure\.net\/certificates\/shop"; allowed: a certificate in the ingress Key Vault "kv-gitops-staging"/,
         ));
 
     test("a certificate that is not a versionless Key Vault certificate URI is refused in the guardrails file", () =>
         assert.rejects(
-            run(
-                "staging",
-                teams(
-                    newTeam(
-                        NEW_TEAM,
-                        `${NEW_TEAM_GUARDRAILS}certificates: [https://kv.vault.azure.net/secrets/shop]\n`,
-                    ),
-                ),
-            ),
+            withCertificate("https://kv.vault.azure.net/secrets/shop"),
             /guardrails\/dev-team3\.yaml: certificates\[0\]: got "https:\/\/kv\.vault\.azure\.net\/secrets\/shop"; allowed: a Key Vault certificate URI/,
         ));
 

@@ -1,16 +1,13 @@
-import type { OfflineRun } from "./run";
+import type { OfflineRun, RegisteredResource } from "./run";
 
 /** One planned resource as a diff compares it: identity, options that matter, inputs as on the wire. */
-export interface PlannedResource {
-    readonly urn: string;
-    readonly type: string;
-    readonly name: string;
-    readonly custom: boolean;
-    readonly parent: string;
-    readonly protect: boolean;
+export type PlannedResource = Pick<
+    RegisteredResource,
+    "urn" | "type" | "name" | "custom" | "parent" | "protect"
+> & {
     /** Inputs as sent to the engine: secrets still wrapped, unknowns as the engine's marker. */
     readonly inputs: Record<string, unknown>;
-}
+};
 
 /** A stack's plan in a form another process can hand over (the ref side of a diff runs in one). */
 export interface PlanJson {
