@@ -1,5 +1,5 @@
-// What Azure and GitHub provide to Flux, stood up on 127.0.0.1 for the e2e: a ChartMuseum-API chart
-// repository (e2e/servers/chartRepository.ts), a git server over smart HTTP holding the fleet
+// What Azure and GitHub provide to Flux, stood up on 127.0.0.1 for the e2e: ChartMuseum itself with the
+// program's settings (e2e/servers/chartMuseum.ts), a git server over smart HTTP holding the fleet
 // (e2e/servers/gitHttp.ts), and a team's chart built from the Helm starter kit with the helm built
 // here, packaged and pushed as the pipeline does (helm lint --strict, helm package, POST
 // /api/<team>/charts with the team's token as a bearer header).
@@ -14,6 +14,7 @@ import { CHARTMUSEUM_BEARER_AUTH, signChartPushToken } from "../components/chart
 import { binary } from "./toolchain/cache";
 import { ControlPlane } from "./cluster/controlPlane";
 import { E2eError, freePort, startProcess, waitFor } from "./cluster/processes";
+import { startChartMuseum } from "./servers/chartMuseum";
 
 const ROOT = path.resolve(__dirname, "..");
 const REGISTER = path.join(ROOT, "tools", "offline", "register.js");
@@ -23,6 +24,10 @@ const KUSTOMIZE_KIT = path.join(ROOT, "templates", "kustomize-app", "deploy");
 export interface DeliveryServers {
     /** The chart repository's base URL (a team's repository is <url>/<team>). */
     readonly chartRepositoryUrl: string;
+    /** ChartMuseum's local storage: a team's charts are <folder>/<team>/<chart>-<version>.tgz. */
+    readonly chartStorageDir: string;
+    /** The public key ChartMuseum checks push tokens with (its AUTH_CERT_PATH). */
+    readonly chartPublicKeyPath: string;
     /** The fleet repository's URL, as Flux clones it. */
     readonly fleetUrl: string;
     readonly gitRoot: string;
@@ -54,40 +59,52 @@ export async function startDeliveryServers(
     const gitRoot = path.join(cp.runDir, "git");
     fs.mkdirSync(charts, { recursive: true });
     fs.mkdirSync(gitRoot, { recursive: true });
-    const tokens = platformSigning(charts, teams);
-    const [chartPort, gitPort] = [await freePort(), await freePort()];
-    const server = (name: string, script: string, root: string, port: number) =>
-        startServer(cp.runDir, name, script, [root, String(port)]);
-    const chartServer = server("chart-repository", "chartRepository.ts", charts, chartPort);
-    const gitServer = server("git-server", "gitHttp.ts", gitRoot, gitPort);
-    const chartRepositoryUrl = `http://127.0.0.1:${chartPort}`;
-    await waitFor("chart repository", async () => (await fetch(`${chartRepositoryUrl}/x/index.yaml`)).ok, {
-        timeoutMs: 30_000,
-        process: chartServer,
+    const signing = platformSigning(path.join(cp.runDir, "chartmuseum-keys"), teams);
+    const chartMuseum = startChartMuseum(cp.runDir, "chartmuseum", {
+        storageDir: charts,
+        publicKeyPath: signing.publicKeyPath,
     });
+    const gitPort = await freePort();
+    const gitServer = startServer(cp.runDir, "git-server", "gitHttp.ts", [gitRoot, String(gitPort)]);
     await waitFor("git server", async () => (await fetch(`http://127.0.0.1:${gitPort}/`)).status > 0, {
         timeoutMs: 30_000,
         process: gitServer,
     });
+    const chartRepositoryUrl = (await chartMuseum).url;
     seedFleet(gitRoot, stack);
-    return { chartRepositoryUrl, fleetUrl: `http://127.0.0.1:${gitPort}/fleet.git`, gitRoot, tokens };
+    return {
+        chartRepositoryUrl,
+        chartStorageDir: charts,
+        chartPublicKeyPath: signing.publicKeyPath,
+        fleetUrl: `http://127.0.0.1:${gitPort}/fleet.git`,
+        gitRoot,
+        tokens: signing.tokens,
+    };
 }
 
 /**
- * What the ChartMuseum component does, in the form it does it, for a repository this run serves: an
+ * What the ChartMuseum component does, in the form it does it, for a ChartMuseum this run starts: an
  * RSA 3072 key in the formats of the tls provider's PrivateKey (PKCS#1 private, PKIX public), the
- * public half written where the stand-in reads it, with the program's Secret builder, and each team's
- * token signed by the program's own function. (A cluster stack runs no ChartMuseum, and the e2e's
- * toolchain has no tls provider, so the key is made here, not by `up`.)
+ * public half written in `keyDir` from the program's Secret builder (where ChartMuseum's AUTH_CERT_PATH
+ * points), and each team's token signed by the program's own function. (A cluster stack runs no
+ * ChartMuseum, and the e2e's toolchain has no tls provider, so the key is made here, not by `up`.)
  */
-export function platformSigning(root: string, teams: string[]): Record<string, string> {
+export function platformSigning(
+    keyDir: string,
+    teams: string[],
+): { publicKeyPath: string; tokens: Record<string, string> } {
     const pair = generateKeyPairSync("rsa", { modulusLength: 3072 });
     const privateKeyPem = pair.privateKey.export({ type: "pkcs1", format: "pem" }).toString();
     const publicKeyPem = pair.publicKey.export({ type: "spki", format: "pem" }).toString();
     const secret = chartMuseumPublicKeySecret("chartmuseum", publicKeyPem);
     const file = CHARTMUSEUM_BEARER_AUTH.publicKeyFile;
-    fs.writeFileSync(path.join(root, file), String((secret.stringData as Record<string, string>)[file]));
-    return Object.fromEntries(teams.map((t) => [t, signChartPushToken(privateKeyPem, t)]));
+    const publicKeyPath = path.join(keyDir, file);
+    fs.mkdirSync(keyDir, { recursive: true });
+    fs.writeFileSync(publicKeyPath, String((secret.stringData as Record<string, string>)[file]));
+    return {
+        publicKeyPath,
+        tokens: Object.fromEntries(teams.map((t) => [t, signChartPushToken(privateKeyPem, t)])),
+    };
 }
 
 /** e2e/servers/<script> <args>, run by this node with the project's TypeScript hook. */

@@ -24,6 +24,7 @@ import { Run, Sandbox } from "../test/support/sandbox";
 import { ControlPlane, kubectl } from "./cluster/controlPlane";
 import { E2eError, freePort, waitFor } from "./cluster/processes";
 import { DeliveryServers, copyKitChart, platformSigning, startServer } from "./delivery";
+import { startChartMuseum } from "./servers/chartMuseum";
 import { binary } from "./toolchain/cache";
 
 /** The platform repository on the e2e's git server, as `https://github.com/<it>.git` reaches it. */
@@ -74,7 +75,7 @@ export function selfSignedCertificate(dir: string, subjectAltName: string): { ce
     return { cert, key };
 }
 
-/** Prod's chart repository (a second instance of the ChartMuseum stand-in) and the GitHub stand-in. */
+/** Prod's chart repository (a second ChartMuseum, with its own signing key) and the GitHub stand-in. */
 export async function startPipelineWorld(
     cp: ControlPlane,
     servers: DeliveryServers,
@@ -83,28 +84,21 @@ export async function startPipelineWorld(
     const charts = path.join(cp.runDir, "charts-prod");
     fs.mkdirSync(charts, { recursive: true });
     // Prod's ChartMuseum has a signing key of its own: the team's prod token, never its staging one.
-    const prodTokens = platformSigning(charts, [team]);
+    const prodSigning = platformSigning(path.join(cp.runDir, "chartmuseum-prod-keys"), [team]);
+    const prodChartMuseum = startChartMuseum(cp.runDir, "chartmuseum-prod", {
+        storageDir: charts,
+        publicKeyPath: prodSigning.publicKeyPath,
+    });
     const githubState = path.join(cp.runDir, "github");
     selfSignedCertificate(githubState, "DNS:api.github.com");
-    const [chartPort, githubPort] = [await freePort(), await freePort()];
-    const chart = startServer(cp.runDir, "chart-repository-prod", "chartRepository.ts", [
-        charts,
-        String(chartPort),
-    ]);
+    const githubPort = await freePort();
     const github = startServer(cp.runDir, "github-api", "githubApi.ts", [
         servers.gitRoot,
         String(githubPort),
         githubState,
     ]);
-    const prodChartRepositoryUrl = `http://127.0.0.1:${chartPort}`;
-    await waitFor(
-        "prod chart repository",
-        async () => (await fetch(`${prodChartRepositoryUrl}/x/index.yaml`)).ok,
-        {
-            timeoutMs: 30_000,
-            process: chart,
-        },
-    );
+    const prodChartRepositoryUrl = (await prodChartMuseum).url;
+    const prodTokens = prodSigning.tokens;
     await waitFor("GitHub API stand-in", () => listening(githubPort), {
         timeoutMs: 30_000,
         process: github,

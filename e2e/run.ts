@@ -9,7 +9,6 @@
 import { Stack } from "@pulumi/pulumi/automation";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as http from "node:http";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { OTHER, TEAM, attempts, deployment, impersonation, mismatch } from "./attacks";
@@ -27,6 +26,7 @@ import { stopAll, stopNamed } from "./cluster/processes";
 import { DeliveryServers, publishKitChart, seedKustomizeApp, startDeliveryServers } from "./delivery";
 import { Changes, REGISTRY, STACK, changedOnly, platformStack } from "./platform";
 import { renderKit } from "./kit";
+import { chartMuseumTests } from "./chartMuseumChecks";
 import { applyOciTeam, ociTeamObjects, startRegistry } from "./oci";
 import { Report, runDirectory } from "./report";
 import {
@@ -54,8 +54,6 @@ import { scriptOf, scriptSteps } from "../test/support/pipelines";
 import { parse } from "yaml";
 import { execFileSync } from "node:child_process";
 import { HELM_REPOSITORY_NAME } from "../components/tenants/delivery/helm";
-import { signChartPushToken } from "../components/charts/pushTokens";
-import { generateKeyPairSync } from "node:crypto";
 import { LOCKDOWN_ARGS } from "../components/flux/manifests";
 
 const FLAGS = ["--keep", "--help"];
@@ -214,9 +212,7 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
             image: `${REGISTRY}/${OTHER}/app:${FIRST_VERSION}`,
         });
         copyFixtureTeams();
-        const fluxChartRepositoryUrl = fluxChart
-            ? publishFluxChart(cp, fluxChart, servers.chartRepositoryUrl)
-            : undefined;
+        const fluxChartRepositoryUrl = fluxChart ? publishFluxChart(fluxChart, servers) : undefined;
         stack = await platformStack(cp, teams(), { ...servers, fluxChartRepositoryUrl });
     });
 
@@ -254,55 +250,11 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
         assert.deepEqual(changedOnly(result.changeSummary), {});
     });
 
-    describe("as a team, ChartMuseum's own push check (the stand-in checks as ChartMuseum's sources do)", () => {
-        // One connection per request (no pool): a pooled socket the server closes while the sync
-        // kubectl waits below block the event loop would fail the next push with "other side closed".
-        const call = (method: string, path: string, authorization?: string) =>
-            new Promise<{ status: number; body: string }>((resolve, reject) => {
-                const headers = authorization ? { authorization } : {};
-                const url = `${servers.chartRepositoryUrl}${path}`;
-                const request = http.request(url, { method, headers, agent: false }, (response) => {
-                    const chunks: Buffer[] = [];
-                    response.on("data", (c: Buffer) => chunks.push(c));
-                    response.on("end", () =>
-                        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
-                    );
-                });
-                request.on("error", reject);
-                request.end(method === "POST" ? "not a chart: refused before it is read" : undefined);
-            });
-        const push = async (repo: string, authorization?: string, method = "POST", suffix = "") =>
-            (await call(method, `/api/${repo}/charts${suffix}`, authorization)).status;
-        test("attack: the other team's token is refused on the team's repository", async () => {
-            assert.equal(await push(TEAM, `Bearer ${servers.tokens[OTHER]}`), 401);
-        });
-        test("attack: deleting a team's chart is refused to every token, its own included (no delete route)", async () => {
-            for (const who of [OTHER, TEAM])
-                assert.equal(
-                    await push(
-                        TEAM,
-                        `Bearer ${servers.tokens[who]}`,
-                        "DELETE",
-                        `/${HELM_APPS[0]}/${FIRST_VERSION}`,
-                    ),
-                    404,
-                );
-        });
-        test("attack: a token for the team signed by another key is refused", async () => {
-            const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
-            const forged = signChartPushToken(
-                other.export({ type: "pkcs1", format: "pem" }).toString(),
-                TEAM,
-            );
-            assert.equal(await push(TEAM, `Bearer ${forged}`), 401);
-        });
-        test("attack: a push without a token is refused", async () => {
-            assert.equal(await push(TEAM), 401);
-        });
-        test("a read needs no token (Flux's HelmRepository reads anonymously)", async () => {
-            const index = await call("GET", `/${TEAM}/index.yaml`);
-            assert.equal(index.status, 200);
-            assert.match(index.body, new RegExp(`${HELM_APPS[0]}:`));
+    describe("as a team, ChartMuseum's own push check (ChartMuseum itself, with the program's settings)", () => {
+        chartMuseumTests(() => servers, {
+            team: TEAM,
+            other: OTHER,
+            chart: { name: HELM_APPS[0], version: FIRST_VERSION },
         });
     });
 

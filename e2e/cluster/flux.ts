@@ -228,14 +228,17 @@ export function fluxChartFolder(): string | undefined {
 }
 
 /**
- * `helm package` of the flux2 chart into the chart repository stand-in's folder (as a mirror of the
- * community repository holds it); returns the repository's URL for fluxChartRepository.
+ * `helm package` of the flux2 chart into ChartMuseum's storage, as a repository of its own (as a
+ * mirror of the community repository holds it); returns the repository's URL for fluxChartRepository.
  */
-export function publishFluxChart(cp: ControlPlane, folder: string, chartRepositoryUrl: string): string {
-    const destination = path.join(cp.runDir, "charts", FLUX_CHART_REPOSITORY, "charts");
+export function publishFluxChart(
+    folder: string,
+    servers: { chartRepositoryUrl: string; chartStorageDir: string },
+): string {
+    const destination = path.join(servers.chartStorageDir, FLUX_CHART_REPOSITORY);
     fs.mkdirSync(destination, { recursive: true });
     execFileSync(binary("helm"), ["package", folder, "--destination", destination], {
         stdio: ["ignore", "pipe", "pipe"],
     });
-    return `${chartRepositoryUrl}/${FLUX_CHART_REPOSITORY}`;
+    return `${servers.chartRepositoryUrl}/${FLUX_CHART_REPOSITORY}`;
 }

@@ -30,7 +30,7 @@ import {
 import { CHARTMUSEUM_NAMESPACE } from "../../src/namespaces";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { CHARTMUSEUM_BEARER_AUTH, signChartPushToken } from "../../components/charts/pushTokens";
-import { chartMuseumAuthorize } from "../../e2e/servers/chartMuseumAuth";
+import { chartMuseumAuthorize } from "../support/chartMuseumAuth";
 
 const COMPONENT = "gitops:charts:ChartMuseum";
 const ACCOUNT = "azure-native:storage:StorageAccount";
@@ -79,7 +79,7 @@ function claimsOf(token: string): any {
 }
 
 /**
- * ChartMuseum's answer to a request (e2e/servers/chartMuseumAuth.ts, modelled on its sources),
+ * ChartMuseum's answer to a request (test/support/chartMuseumAuth.ts, modelled on its sources),
  * configured from what the program actually gives it: the release's env and the public key Secret.
  */
 function chartMuseumAnswer(r: OfflineRun, method: string, path: string, token?: string, deleteOn = false) {

@@ -1,14 +1,17 @@
-// ChartMuseum's bearer-auth check, as its sources do it, for the e2e's stand-in and the tests:
+// ChartMuseum's bearer-auth check, as ChartMuseum v0.16.3 (the one the e2e builds and runs) does it,
+// for the product tests that play attacks on mocks. `npm run e2e` holds it to the real ChartMuseum: the
+// same requests, with each kind of token, must be refused (401) or unrouted (404) by both alike.
 // - which route needs which action: helm/chartmuseum pkg/chartmuseum/server/multitenant/routes.go
 //   (reads `pull`; POST /api/:repo/charts, POST /api/:repo/prov and, unless DISABLE_DELETE,
 //   DELETE /api/:repo/charts/:name/:version `push`; /health and /info none), with `:repo` the first
-//   path segment at DEPTH 1 (pkg/chartmuseum/router/match.go);
+//   path segment at DEPTH 1 (pkg/chartmuseum/router/match.go: `GET /<repo>` and `GET /<repo>/` are
+//   the welcome page, `pull` on that repository);
 // - the check itself: pkg/chartmuseum/router/router.go `rootHandler` (401 with WWW-Authenticate when
-//   refused), chartmuseum/auth v0.6.0 authorization.go `Authorize` (anonymous actions first: with
+//   refused), chartmuseum/auth v0.5.0 authorization.go `Authorize` (anonymous actions first: with
 //   AUTH_ANONYMOUS_GET that is `pull`; then `authorizeBearerAuth`: the token after "bearer " (any
 //   case) must verify against the public key, and the JMESPath
 //   access[?name=='<repo>' && type=='artifact-repository'].actions[] must contain the action);
-// - the verification: token.go `DecodeToken` is golang-jwt v4.5 `jwt.Parse` with the RSA public key
+// - the verification: token.go `DecodeToken` is golang-jwt v3.2 `jwt.Parse` with the RSA public key
 //   as the key, so only RS256/384/512 and PS256/384/512 verify (HMAC and `none` get a key-type
 //   error), and MapClaims.Valid checks `exp`, `iat` and `nbf` only when present: no `exp` is required,
 //   and `iss`/`aud` are not checked.
@@ -46,6 +49,7 @@ export function chartMuseumRoute(
     if (method === "GET" && (path === "/health" || path === "/info")) return { action: "", repo: "" };
     if (method === "GET" && path === "/") return { action: "pull", repo: "" };
     const routes: [string, string, ChartMuseumAction][] = [
+        ["GET", `/(${TEAM_SEGMENT})/?`, "pull"],
         ["GET", `/(${TEAM_SEGMENT})/index\\.yaml`, "pull"],
         ["HEAD", `/(${TEAM_SEGMENT})/index\\.yaml`, "pull"],
         ["GET", `/(${TEAM_SEGMENT})/charts/[^/]+`, "pull"],
