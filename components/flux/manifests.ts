@@ -86,8 +86,9 @@ export const LOCKDOWN_ARGS = {
 } as const;
 
 /**
- * Feature gates the platform turns on. CancelHealthCheckOnNewRevision (kustomize-controller v1.9.4 and
- * helm-controller v1.6.3, internal/features/features.go, off by default): a new revision cancels the
+ * Feature gates the platform turns on. CancelHealthCheckOnNewRevision (kustomize-controller since v1.7.0,
+ * helm-controller since v1.5.0, their CHANGELOGs; internal/features/features.go, off by default; the
+ * e2e runs Flux 2.9.1's helm-controller with it): a new revision cancels the
  * health check of a failed rollout, so a fix lands at once instead of after the failed one's timeout.
  */
 export const FEATURE_GATE_ARGS = {

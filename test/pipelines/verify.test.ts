@@ -125,7 +125,7 @@ describe("verify (Helm app front of dev-team1)", () => {
     });
 
     it("fails at once when helm-controller already rolled back the version whose Helm tests failed", async () => {
-        // The shape the real helm-controller (v1.6.4, e2e/run.ts) left: a rollback snapshot to 0.4.6, with
+        // The shape the real helm-controller (v1.6.2 and v1.6.4, e2e/run.ts) left: a rollback snapshot to 0.4.6, with
         // no test hooks, on top of 0.4.7's, superseded, whose test failed.
         const failed = helmRelease({
             chartVersion: VERSION,

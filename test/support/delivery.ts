@@ -164,7 +164,7 @@ export function helmRelease(state: ReleaseState): Doc {
         phase: string | null,
         digest = ociDigest,
     ) => ({
-        // What helm-controller v1.6.4 records (seen in the e2e): install, upgrade or rollback.
+        // What helm-controller v1.6.2 and v1.6.4 record (seen in the e2e): install, upgrade or rollback.
         action: "upgrade",
         version,
         name: "front",
