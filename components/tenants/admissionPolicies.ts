@@ -507,8 +507,8 @@ const HAS_ISOLATION = {
  * nor its annotations is not judged again: it only moves the object's bookkeeping (finalizers, owner
  * references, managed fields), so the object admitted before is the object admitted now. Judging it
  * against settings changed since would refuse writes that change nothing the settings are about:
- * Pulumi's kubernetes provider rewriting `managedFields` before it applies the new spec of a source
- * whose `charts` prefix this very `up` moved, a controller adding or removing its finalizer on an
+ * Pulumi's kubernetes provider rewriting `managedFields` (taking over what `kubectl` wrote) before it
+ * applies the new spec of a source whose `charts` prefix this very `up` moved, a controller adding or removing its finalizer on an
  * object a tightened guardrail no longer allows (the namespace holding it could then never go). Any
  * change of the spec or the annotations is judged against the namespace's current settings.
  */
