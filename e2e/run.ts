@@ -466,6 +466,27 @@ function indexed(url: string, team: string, app: string): Record<string, string>
     return Object.fromEntries(entries.map((e) => [e.version, `sha256:${e.digest}`]));
 }
 
+/** A HelmRepository the Helm team writes itself (not the platform's), on `url`. */
+const OWN_SOURCE = "own";
+function ownSource(url: string) {
+    return {
+        apiVersion: "source.toolkit.fluxcd.io/v1",
+        kind: "HelmRepository",
+        metadata: { name: OWN_SOURCE, namespace: TEAM },
+        spec: { interval: "10m", url },
+    };
+}
+
+/** The paths a ChartMuseum this run started (`logs/<name>.log`) served with 200 since `since` (ISO). */
+function servedSince(name: string, since: string): string[] {
+    const lines = fs.readFileSync(path.join(cp.runDir, "logs", `${name}.log`), "utf8").split("\n");
+    return lines
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as { T?: string; path?: string; method?: string; statusCode?: number })
+        .filter((e) => e.T && e.T >= since && e.method === "GET" && e.statusCode === 200)
+        .map((e) => e.path ?? "");
+}
+
 /** The image the Helm team's app's Deployment runs. */
 function runningImage(app: string): string {
     return kubectl(cp, [
@@ -740,32 +761,92 @@ function pipelineTests(): void {
 
     kustomizePipelineTests(() => world);
 
-    test("once the promotions' pull requests are merged and applied, prod runs exactly the image digests staging verified, the Helm app at that chart version", async () => {
+    test("the team's reconciler writes a HelmRepository of its own on its staging charts, and source-controller adds its finalizer", () => {
+        kubectl(
+            cp,
+            [...impersonation({ kind: "reconciler", team: TEAM }), "create", "-f", "-"],
+            JSON.stringify(ownSource(`${servers.chartRepositoryUrl}/${TEAM}`)),
+        );
+        kubectl(cp, [
+            "wait",
+            "-n",
+            TEAM,
+            "--for=jsonpath={.metadata.finalizers[0]}=finalizers.fluxcd.io",
+            "--timeout=120s",
+            `helmrepository/${OWN_SOURCE}`,
+        ]);
+    });
+
+    test("once the promotions' pull requests are merged and applied, prod runs exactly the image digests staging verified, the Helm app at that chart version, read from prod's own chart repository after one up", async () => {
         const started = Date.now();
+        const since = new Date().toISOString();
         mergePullRequest(world, pullRequest);
         // The deploy workflow: the merged team file, `pulumi up` of prod.
         fs.writeFileSync(path.join(teams(), `${TEAM}.yaml`), platformFile(servers, `tenants/${TEAM}.yaml`));
-        // The prod cluster here is this cluster, its stack switched to prod. Its chart repository stays
-        // staging's (holding the same file, checked by digest above): switching chartRepositoryUrl on a
-        // live stack is refused by tenant-chart-sources (see docs/team-lead/commit-to-prod.md).
-        await stack.setConfig("gitops-platform:clusterEnvironment", { value: "prod" });
+        // web's earlier promotion: prod's team file pins web at the version staging started with.
+        const prodCharts = {
+            ...servers,
+            chartRepositoryUrl: world.prodChartRepositoryUrl,
+            tokens: world.prodTokens,
+        };
+        await publishKitChart(prodCharts, TEAM, "web", FIRST_VERSION, cp.runDir);
+        // The prod cluster here is this cluster, its stack switched to prod and to prod's chart
+        // repository in one up: the namespace's charts prefix moves and the HelmRepository follows.
+        await stack.setAllConfig({
+            "gitops-platform:clusterEnvironment": { value: "prod" },
+            "gitops-platform:chartRepositoryUrl": { value: world.prodChartRepositoryUrl },
+        });
         try {
-            await up("up of the merged pin (prod)");
+            await up("up of the merged pin (prod, its own charts)");
+            const source = kubectl(cp, [
+                "get",
+                "-n",
+                TEAM,
+                `helmrepository/${HELM_REPOSITORY_NAME}`,
+                "-o",
+                "jsonpath={.spec.url}",
+            ]);
+            assert.equal(source, `${world.prodChartRepositoryUrl}/${TEAM}`);
             const image = `${REGISTRY}/${TEAM}/api@${built.releaseDigest}`;
-            const deadline = Date.now() + 240_000;
-            while (runningImage("api") !== image && Date.now() < deadline)
-                await new Promise((r) => setTimeout(r, 1000));
+            await until(() => runningImage("api") === image, 240_000);
             waitReady("helmrelease", TEAM, "api");
             assert.equal(runningImage("api"), image);
             assert.equal(releasedVersion("api"), VERSION);
             report.seconds("promotion merge to prod running the digest", (Date.now() - started) / 1000);
+            await until(() => releasedVersion("web") === FIRST_VERSION, 180_000);
+            waitReady("helmrelease", TEAM, "web");
+            assert.equal(releasedVersion("web"), FIRST_VERSION);
+            // Only source-controller reads prod's repository after `since`: the index and both charts.
+            const served = servedSince("chartmuseum-prod", since);
+            const charts = [`api-${VERSION}`, `web-${FIRST_VERSION}`].map((c) => `/${TEAM}/charts/${c}.tgz`);
+            for (const file of [`/${TEAM}/index.yaml`, ...charts])
+                assert.ok(
+                    served.includes(file),
+                    `prod's ChartMuseum did not serve ${file}: ${served.join(", ")}`,
+                );
             // The Kustomize team's promotion, merged into its prod branch above: prod's overlay applied.
             const app = `${REGISTRY}/${OTHER}/app@${kustomizeDigest}`;
             await until(() => deploymentImage(OTHER, "app") === app, 180_000);
             assert.equal(deploymentImage(OTHER, "app"), app);
         } finally {
-            await stack.setConfig("gitops-platform:clusterEnvironment", { value: "staging" });
+            await stack.setAllConfig({
+                "gitops-platform:clusterEnvironment": { value: "staging" },
+                "gitops-platform:chartRepositoryUrl": { value: servers.chartRepositoryUrl },
+            });
         }
+    });
+
+    test("attack: the team's own source left on staging's charts after prod moved its prefix: relabelled (admitted), re-pointed at another team's charts (refused), deleted without hanging", () => {
+        const as = impersonation({ kind: "reconciler", team: TEAM });
+        const target = ["-n", TEAM, `helmrepository/${OWN_SOURCE}`];
+        assert.equal(attempt([...as, "label", ...target, "note=kept"]).message, "");
+        const borrowed = JSON.stringify({ spec: { url: `${world.prodChartRepositoryUrl}/${OTHER}` } });
+        const problem = mismatch(
+            { by: "policy", name: "tenant-chart-sources" },
+            attempt([...as, "patch", ...target, "--type=merge", "-p", borrowed]),
+        );
+        assert.equal(problem, undefined, problem);
+        kubectl(cp, [...as, "delete", ...target, "--wait=true", "--timeout=120s"]);
     });
 
     /** The run variables of another app of the team, at `version`. */

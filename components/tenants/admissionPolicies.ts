@@ -138,8 +138,8 @@ export interface TenantPolicy {
      */
     readonly everyNamespace?: boolean;
     /**
-     * Refuses its kinds outright (default false); an update that only finalizes one being deleted still
-     * passes, as for the policies that read the team's settings.
+     * Refuses its kinds outright (default false); an update that changes neither the spec nor the
+     * annotations of one already there still passes, as for the policies that read the team's settings.
      */
     readonly refusesKind?: boolean;
     readonly rules: readonly Rule[];
@@ -503,15 +503,19 @@ const HAS_ISOLATION = {
 };
 
 /**
- * An update of an object already being deleted that changes nothing but its metadata's bookkeeping
- * (a controller removing its finalizer) is not judged again: a guardrail tightened since (fewer load
- * balancers, another registry) must not keep it, and the namespace holding it, from going. Any other
- * change of such an object is judged as usual.
+ * An update that changes neither the object's spec (everything these policies judge but its kind)
+ * nor its annotations is not judged again: it only moves the object's bookkeeping (finalizers, owner
+ * references, managed fields), so the object admitted before is the object admitted now. Judging it
+ * against settings changed since would refuse writes that change nothing the settings are about:
+ * Pulumi's kubernetes provider rewriting `managedFields` (taking over what `kubectl` wrote) before it
+ * applies the new spec of a source whose `charts` prefix this very `up` moved, a controller adding or removing its finalizer on an
+ * object a tightened guardrail no longer allows (the namespace holding it could then never go). Any
+ * change of the spec or the annotations is judged against the namespace's current settings.
  */
-const FINALIZING = {
-    name: "not-finalizing",
+const UNCHANGED = {
+    name: "changes-spec-or-annotations",
     expression:
-        "!(request.operation == 'UPDATE' && oldObject != null && has(oldObject.metadata.deletionTimestamp) && " +
+        "!(request.operation == 'UPDATE' && oldObject != null && " +
         "(has(object.spec) ? object.spec : {}) == (has(oldObject.spec) ? oldObject.spec : {}) && " +
         "(has(object.metadata.annotations) ? object.metadata.annotations : {}) == " +
         "(has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}))",
@@ -549,7 +553,7 @@ export function admissionPolicy(policy: TenantPolicy) {
                     scope: rule.scope ?? "Namespaced",
                 })),
             },
-            ...(policy.params || policy.refusesKind ? { matchConditions: [{ ...FINALIZING }] } : {}),
+            ...(policy.params || policy.refusesKind ? { matchConditions: [{ ...UNCHANGED }] } : {}),
             variables: [...(policy.params ? [ISOLATION_VARIABLE] : []), ...policy.variables].map((v) => ({
                 ...v,
             })),

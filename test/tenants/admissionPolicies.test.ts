@@ -11,7 +11,7 @@ import {
     ISOLATION_ANNOTATION_PREFIX,
 } from "../../components/tenants/admissionPolicies";
 import type { HelmTenant } from "../../components/tenants/config";
-import { helmRelease } from "../../components/tenants/delivery/helm";
+import { helmRelease, helmRepository } from "../../components/tenants/delivery/helm";
 import {
     TENANT_LABEL,
     limitRange,
@@ -48,14 +48,13 @@ const other: HelmTenant = helmTeamConfig({
 });
 
 const CHARTMUSEUM = "http://chartmuseum.chartmuseum.svc.cluster.local:8080";
-const chartPrefix = (t: HelmTenant) => teamChartSourcePrefix(CHARTMUSEUM, t.name);
 /** A team's namespace as the platform creates it: its labels, and its settings as annotations. */
-const namespaceOf = (t: HelmTenant, registry = REGISTRY): Obj => ({
+const namespaceOf = (t: HelmTenant, registry = REGISTRY, charts = CHARTMUSEUM): Obj => ({
     apiVersion: "v1",
     kind: "Namespace",
     metadata: {
         ...namespaceManifest(t).metadata,
-        annotations: isolationAnnotations(t, registry, chartPrefix(t), SHARED_GATEWAY),
+        annotations: isolationAnnotations(t, registry, teamChartSourcePrefix(charts, t.name), SHARED_GATEWAY),
     },
 });
 
@@ -737,6 +736,107 @@ describe("admission: removing a team never hangs", () => {
             spec: { type: "ExternalName", externalName: "chartmuseum.chartmuseum.svc.cluster.local" },
         };
         refused(request(member, "UPDATE", alias, { oldObject: kept }), /ExternalName Services are refused/);
+    });
+});
+
+describe("admission: a setting the platform changed is judged on the writes that change what it judges", () => {
+    // chartRepositoryUrl switched on a live stack: the same `up` moves the namespaces' `charts` prefix,
+    // then updates each source; the API server sees the namespace first (its update is a dependency).
+    const MOVED = "http://chartmuseum-prod.chartmuseum.svc.cluster.local:8080";
+    const moved = [namespaceOf(team, REGISTRY, MOVED), namespaceOf(other, REGISTRY, MOVED)];
+    const decideMoved = (r: AdmissionRequest) => decide(r, moved);
+    const managedBy = (o: Obj, manager: string): Obj => ({
+        ...o,
+        metadata: { ...o.metadata, managedFields: [{ manager, operation: "Update" }] },
+    });
+    /** The platform's source of the team, at `base` (as `up` left it before the switch). */
+    const platformSource = (base: string): Obj =>
+        structuredClone(helmRepository(team, `${base}/${team.name}`)) as Obj;
+    /** A source the team wrote itself, still at the old repository. */
+    const teamSource = (): Obj => {
+        const o = platformSource(CHARTMUSEUM);
+        return { ...o, metadata: { name: "own", namespace: PLACEHOLDER_TEAM } };
+    };
+    const withFinalizer = (o: Obj): Obj => ({
+        ...o,
+        metadata: { ...o.metadata, finalizers: ["finalizers.fluxcd.io"] },
+    });
+
+    test("Pulumi's managed-fields rewrite of the platform's source, still at the old URL, is admitted (e2e: it was refused, naming the old URL)", () => {
+        const live = managedBy(platformSource(CHARTMUSEUM), "kubectl-annotate");
+        const takenOver = managedBy(live, "pulumi-kubernetes-d8bd0460");
+        assert.deepEqual(
+            decideMoved(request(platform, "UPDATE", takenOver, { oldObject: live })).refusals,
+            [],
+        );
+    });
+
+    test("the source's new URL, under the moved prefix, is admitted", () => {
+        const live = platformSource(CHARTMUSEUM);
+        const applied = platformSource(MOVED);
+        assert.deepEqual(decideMoved(request(platform, "UPDATE", applied, { oldObject: live })).refusals, []);
+    });
+
+    test("source-controller adding its finalizer to a source the moved prefix no longer covers is admitted", () => {
+        const live = teamSource();
+        const d = decideMoved(request(sourceController, "UPDATE", withFinalizer(live), { oldObject: live }));
+        assert.deepEqual(d.refusals, []);
+    });
+
+    test("attack: after the move, the team re-points its old source at another team's charts: refused", () => {
+        const live = teamSource();
+        const stolen = { ...live, spec: { ...live.spec, url: `${MOVED}/${other.name}` } };
+        const d = decideMoved(request(reconciler, "UPDATE", stolen, { oldObject: live }));
+        assert.equal(d.admitted, false);
+        assert.ok(
+            d.refusals.some((m) => /chart sources must be the team's own/.test(m)),
+            d.refusals.join(),
+        );
+    });
+
+    test("attack: after the move, any other change of the old source's spec is judged and refused", () => {
+        const live = teamSource();
+        const touched = { ...live, spec: { ...live.spec, interval: "1m" } };
+        const d = decideMoved(request(reconciler, "UPDATE", touched, { oldObject: live }));
+        assert.ok(
+            d.refusals.some((m) => /chart sources must be the team's own/.test(m)),
+            d.refusals.join(),
+        );
+    });
+
+    test("attack: after the move, a change of the old source's annotations is judged and refused", () => {
+        const live = teamSource();
+        const annotated = { ...live, metadata: { ...live.metadata, annotations: { a: "b" } } };
+        const d = decideMoved(request(reconciler, "UPDATE", annotated, { oldObject: live }));
+        assert.ok(
+            d.refusals.some((m) => /chart sources must be the team's own/.test(m)),
+            d.refusals.join(),
+        );
+    });
+
+    test("a LoadBalancer Service's finalizer added after the team lost its load balancers is admitted", () => {
+        const lb = service({ type: "LoadBalancer", ports: [{ port: 80 }] });
+        const finalized = {
+            ...lb,
+            metadata: { ...lb.metadata, finalizers: ["service.kubernetes.io/load-balancer-cleanup"] },
+        };
+        const serviceController = controller("kube-system:service-controller", "services");
+        assert.deepEqual(
+            decide(request(serviceController, "UPDATE", finalized, { oldObject: lb })).refusals,
+            [],
+        );
+    });
+
+    test("attack: re-annotating a LoadBalancer Service after the team lost its load balancers is refused", () => {
+        const lb = service({ type: "LoadBalancer", ports: [{ port: 80 }] });
+        const annotated = {
+            ...lb,
+            metadata: {
+                ...lb.metadata,
+                annotations: { "service.beta.kubernetes.io/azure-pip-name": "another-teams-ip" },
+            },
+        };
+        refused(request(member, "UPDATE", annotated, { oldObject: lb }), /LoadBalancer Services are refused/);
     });
 });
 
