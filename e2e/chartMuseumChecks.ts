@@ -26,7 +26,7 @@ interface Reply {
  * One request, on a connection of its own (no pool): a pooled socket the server closes while the
  * sync kubectl waits of other tests block the event loop would fail the next push with "other side closed".
  */
-function call(url: string, method: string, authorization?: string): Promise<Reply> {
+function call(url: string, method: string, authorization?: string, body?: Buffer): Promise<Reply> {
     return new Promise((resolve, reject) => {
         const headers = authorization ? { authorization } : {};
         const request = http.request(url, { method, headers, agent: false }, (response) => {
@@ -37,7 +37,7 @@ function call(url: string, method: string, authorization?: string): Promise<Repl
             );
         });
         request.on("error", reject);
-        request.end(method === "POST" ? "not a chart: refused before it is read" : undefined);
+        request.end(body ?? (method === "POST" ? "not a chart: refused before it is read" : undefined));
     });
 }
 
@@ -108,12 +108,9 @@ export function chartMuseumTests(
     pushInstanceTests(push, token, t, archive);
     test("attack: a published version is not overwritten with ?force, even by the team's own token (DISABLE_FORCE_OVERWRITE)", async () => {
         const file = path.join(servers().chartStorageDir, t.team, `${t.chart.name}-${t.chart.version}.tgz`);
-        const response = await fetch(`${servers().chartPushUrl}${upload}?force`, {
-            method: "POST",
-            body: fs.readFileSync(file),
-            headers: { authorization: `Bearer ${token(t.team)}` },
-        });
-        assert.equal(response.status, 409, await response.text());
+        const url = `${servers().chartPushUrl}${upload}?force`;
+        const reply = await call(url, "POST", `Bearer ${token(t.team)}`, fs.readFileSync(file));
+        assert.equal(reply.status, 409, reply.body);
     });
     test("attack: an upload to the read instance finds no route, even with the team's own token (DISABLE_API)", async () => {
         for (const who of [undefined, t.team]) {
