@@ -9,6 +9,7 @@ import { CHARTMUSEUM_BEARER_AUTH } from "./pushTokens";
 
 /** The official chart repository of ChartMuseum. */
 export const CHARTMUSEUM_CHART_REPO = "https://chartmuseum.github.io/charts";
+
 /**
  * The two ChartMuseums on the one blob container, each a release of the official chart with only the
  * settings its job needs:
@@ -37,6 +38,7 @@ export function chartMuseumRelease(role: ChartMuseumRole): string {
             return assertNever(role, "ChartMuseum role");
     }
 }
+
 /** Port of the ChartMuseum container and its Service. */
 export const CHARTMUSEUM_PORT = 8080;
 /**

@@ -499,49 +499,45 @@ for (const stack of STACKS) {
             );
         });
 
-        it("lets only Flux's source-controller reach the read instance", async () => {
-            const policy = one(await run(stack), NETPOL, "-chartmuseum-netpol").inputs;
-            await validates(policy);
-            assert.equal(policy.metadata.name, "chartmuseum-ingress");
-            assert.deepEqual(policy.spec.podSelector.matchLabels, chartMuseumPodLabels("read"));
-            assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
-            assert.deepEqual(policy.spec.ingress, [
+        for (const [role, suffix, name, who, peer] of [
+            [
+                "read",
+                "-chartmuseum-netpol",
+                "chartmuseum-ingress",
+                "Flux's source-controller",
+                { namespace: "flux-system", pods: { app: "source-controller" } },
+            ],
+            [
+                "push",
+                "-push-netpol",
+                "chartmuseum-push-ingress",
+                "the shared Gateway's pods",
                 {
-                    from: [
-                        {
-                            namespaceSelector: {
-                                matchLabels: { "kubernetes.io/metadata.name": "flux-system" },
-                            },
-                            podSelector: { matchLabels: { app: "source-controller" } },
-                        },
-                    ],
-                    ports: [{ protocol: "TCP", port: 8080 }],
+                    namespace: "platform-gateway",
+                    pods: { "gateway.networking.k8s.io/gateway-name": "shared" },
                 },
-            ]);
-        });
-
-        it("lets only the shared Gateway's pods reach the push instance", async () => {
-            const policy = one(await run(stack), NETPOL, "-push-netpol").inputs;
-            await validates(policy);
-            assert.equal(policy.metadata.name, "chartmuseum-push-ingress");
-            assert.deepEqual(policy.spec.podSelector.matchLabels, chartMuseumPodLabels("push"));
-            assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
-            assert.deepEqual(policy.spec.ingress, [
-                {
-                    from: [
-                        {
-                            namespaceSelector: {
-                                matchLabels: { "kubernetes.io/metadata.name": "platform-gateway" },
+            ],
+        ] as const)
+            it(`lets only ${who} reach the ${role} instance`, async () => {
+                const policy = one(await run(stack), NETPOL, suffix).inputs;
+                await validates(policy);
+                assert.equal(policy.metadata.name, name);
+                assert.deepEqual(policy.spec.podSelector.matchLabels, chartMuseumPodLabels(role));
+                assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
+                assert.deepEqual(policy.spec.ingress, [
+                    {
+                        from: [
+                            {
+                                namespaceSelector: {
+                                    matchLabels: { "kubernetes.io/metadata.name": peer.namespace },
+                                },
+                                podSelector: { matchLabels: peer.pods },
                             },
-                            podSelector: {
-                                matchLabels: { "gateway.networking.k8s.io/gateway-name": "shared" },
-                            },
-                        },
-                    ],
-                    ports: [{ protocol: "TCP", port: 8080 }],
-                },
-            ]);
-        });
+                        ],
+                        ports: [{ protocol: "TCP", port: 8080 }],
+                    },
+                ]);
+            });
     });
 }
 
