@@ -1,5 +1,5 @@
-// What Azure and GitHub provide to Flux, stood up on 127.0.0.1 for the e2e: ChartMuseum itself with the
-// program's settings (e2e/servers/chartMuseum.ts), a git server over smart HTTP holding the fleet
+// What Azure and GitHub provide to Flux, stood up on 127.0.0.1 for the e2e: ChartMuseum itself, its read
+// and push instances on one storage folder with the program's settings (e2e/servers/chartMuseum.ts), a git server over smart HTTP holding the fleet
 // (e2e/servers/gitHttp.ts), and a team's chart built from the Helm starter kit with the helm built
 // here, packaged and pushed as the pipeline does (helm lint --strict, helm package, POST
 // /api/<team>/charts with the team's token as a bearer header).
@@ -14,7 +14,7 @@ import { CHARTMUSEUM_BEARER_AUTH, signChartPushToken } from "../components/chart
 import { binary } from "./toolchain/cache";
 import { ControlPlane } from "./cluster/controlPlane";
 import { E2eError, freePort, startProcess, waitFor } from "./cluster/processes";
-import { startChartMuseum } from "./servers/chartMuseum";
+import { startChartMuseums } from "./servers/chartMuseum";
 
 const ROOT = path.resolve(__dirname, "..");
 const REGISTER = path.join(ROOT, "tools", "offline", "register.js");
@@ -22,9 +22,11 @@ const KIT_CHART = path.join(ROOT, "templates", "helm-app", "chart");
 const KUSTOMIZE_KIT = path.join(ROOT, "templates", "kustomize-app", "deploy");
 
 export interface DeliveryServers {
-    /** The chart repository's base URL (a team's repository is <url>/<team>). */
+    /** The read instance's base URL, what Flux reads (a team's repository is <url>/<team>). */
     readonly chartRepositoryUrl: string;
-    /** ChartMuseum's local storage: a team's charts are <folder>/<team>/<chart>-<version>.tgz. */
+    /** The push instance's base URL, what CI pushes to and reads its archives from with its token. */
+    readonly chartPushUrl: string;
+    /** Both instances' local storage: a team's charts are <folder>/<team>/<chart>-<version>.tgz. */
     readonly chartStorageDir: string;
     /** The public key ChartMuseum checks push tokens with (its AUTH_CERT_PATH). */
     readonly chartPublicKeyPath: string;
@@ -60,7 +62,7 @@ export async function startDeliveryServers(
     fs.mkdirSync(charts, { recursive: true });
     fs.mkdirSync(gitRoot, { recursive: true });
     const signing = platformSigning(path.join(cp.runDir, "chartmuseum-keys"), teams);
-    const chartMuseum = startChartMuseum(cp.runDir, "chartmuseum", {
+    const chartMuseums = startChartMuseums(cp.runDir, "chartmuseum", {
         storageDir: charts,
         publicKeyPath: signing.publicKeyPath,
     });
@@ -70,10 +72,11 @@ export async function startDeliveryServers(
         timeoutMs: 30_000,
         process: gitServer,
     });
-    const chartRepositoryUrl = (await chartMuseum).url;
+    const { readUrl, pushUrl } = await chartMuseums;
     seedFleet(gitRoot, stack);
     return {
-        chartRepositoryUrl,
+        chartRepositoryUrl: readUrl,
+        chartPushUrl: pushUrl,
         chartStorageDir: charts,
         chartPublicKeyPath: signing.publicKeyPath,
         fleetUrl: `http://127.0.0.1:${gitPort}/fleet.git`,
@@ -141,7 +144,7 @@ export function copyKitChart(chartDir: string, app: string): void {
 
 /**
  * The starter kit's chart, renamed to the app (what a team does when it copies the kit), linted,
- * packaged at `version` and pushed to the team's repository with its token.
+ * packaged at `version` and pushed to the team's repository on the push instance with its token.
  */
 export async function publishKitChart(
     servers: DeliveryServers,
@@ -158,7 +161,7 @@ export async function publishKitChart(
     helm(["lint", chartDir, "--strict"]);
     helm(["package", chartDir, "--version", version, "--app-version", version, "--destination", work]);
     const tgz = path.join(work, `${app}-${version}.tgz`);
-    const response = await fetch(`${servers.chartRepositoryUrl}/api/${team}/charts`, {
+    const response = await fetch(`${servers.chartPushUrl}/api/${team}/charts`, {
         method: "POST",
         body: fs.readFileSync(tgz),
         headers: { authorization: `Bearer ${servers.tokens[team]}` },

@@ -24,7 +24,7 @@ import { Run, Sandbox } from "../test/support/sandbox";
 import { ControlPlane, kubectl } from "./cluster/controlPlane";
 import { E2eError, freePort, waitFor } from "./cluster/processes";
 import { DeliveryServers, copyKitChart, platformSigning, startServer } from "./delivery";
-import { startChartMuseum } from "./servers/chartMuseum";
+import { startChartMuseums } from "./servers/chartMuseum";
 import { binary } from "./toolchain/cache";
 
 /** The platform repository on the e2e's git server, as `https://github.com/<it>.git` reaches it. */
@@ -37,7 +37,10 @@ const STAGE_TIMEOUT_MS = 300_000;
 
 /** What the pipelines talk to besides staging: prod's chart repository and the GitHub stand-in. */
 export interface PipelineWorld {
+    /** Prod's read instance (what prod's Flux would read). */
     readonly prodChartRepositoryUrl: string;
+    /** Prod's push instance, the pipelines' `prod.chartRepositoryUrl`. */
+    readonly prodChartPushUrl: string;
     /** The team's prod push token, signed by prod's own key. */
     readonly prodTokens: Record<string, string>;
     readonly githubPort: number;
@@ -75,7 +78,7 @@ export function selfSignedCertificate(dir: string, subjectAltName: string): { ce
     return { cert, key };
 }
 
-/** Prod's chart repository (a second ChartMuseum, with its own signing key) and the GitHub stand-in. */
+/** Prod's chart repository (ChartMuseum's read and push instances, with its own signing key) and the GitHub stand-in. */
 export async function startPipelineWorld(
     cp: ControlPlane,
     servers: DeliveryServers,
@@ -85,7 +88,7 @@ export async function startPipelineWorld(
     fs.mkdirSync(charts, { recursive: true });
     // Prod's ChartMuseum has a signing key of its own: the team's prod token, never its staging one.
     const prodSigning = platformSigning(path.join(cp.runDir, "chartmuseum-prod-keys"), [team]);
-    const prodChartMuseum = startChartMuseum(cp.runDir, "chartmuseum-prod", {
+    const prodChartMuseums = startChartMuseums(cp.runDir, "chartmuseum-prod", {
         storageDir: charts,
         publicKeyPath: prodSigning.publicKeyPath,
     });
@@ -97,14 +100,21 @@ export async function startPipelineWorld(
         String(githubPort),
         githubState,
     ]);
-    const prodChartRepositoryUrl = (await prodChartMuseum).url;
+    const prod = await prodChartMuseums;
     const prodTokens = prodSigning.tokens;
     await waitFor("GitHub API stand-in", () => listening(githubPort), {
         timeoutMs: 30_000,
         process: github,
     });
     const gitPort = Number(new URL(servers.fleetUrl).port);
-    return { prodChartRepositoryUrl, prodTokens, githubPort, githubState, gitPort };
+    return {
+        prodChartRepositoryUrl: prod.readUrl,
+        prodChartPushUrl: prod.pushUrl,
+        prodTokens,
+        githubPort,
+        githubState,
+        gitPort,
+    };
 }
 
 /** Whether something accepts connections on 127.0.0.1:`port`. */
@@ -249,9 +259,10 @@ export function runVariablesOf(
         teamFile: `tenants/${t.team}.yaml`,
         promotionToken: "e2e-stand-in-promotion-token",
         "Build.SourceVersion": t.commit,
-        "staging.chartRepositoryUrl": servers.chartRepositoryUrl,
+        // The pipelines reach the push instance, as through the Gateway; Flux reads the read instance.
+        "staging.chartRepositoryUrl": servers.chartPushUrl,
         "staging.chartRepositoryToken": servers.tokens[t.team],
-        "prod.chartRepositoryUrl": world.prodChartRepositoryUrl,
+        "prod.chartRepositoryUrl": world.prodChartPushUrl,
         "prod.chartRepositoryToken": world.prodTokens[t.team],
     };
 }

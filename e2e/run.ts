@@ -787,6 +787,7 @@ function pipelineTests(): void {
         const prodCharts = {
             ...servers,
             chartRepositoryUrl: world.prodChartRepositoryUrl,
+            chartPushUrl: world.prodChartPushUrl,
             tokens: world.prodTokens,
         };
         await publishKitChart(prodCharts, TEAM, "web", FIRST_VERSION, cp.runDir);

@@ -3,13 +3,18 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { createHash } from "node:crypto";
+import { assertNever } from "../../src/assertNever";
 import { availabilityZones } from "../../src/azureRegions";
 import {
     CHARTMUSEUM_CHART_REPO,
     CHARTMUSEUM_CONTAINER,
     CHARTMUSEUM_PORT,
     CHARTMUSEUM_RELEASE,
+    CHARTMUSEUM_ROLES,
+    ChartMuseumRole,
+    ChartMuseumValuesInput,
     chartMuseumNetworkPolicy,
+    chartMuseumRelease,
     chartMuseumPublicKeySecret,
     chartMuseumTeamRoute,
     chartMuseumValues,
@@ -34,9 +39,9 @@ export interface ChartMuseumArgs {
     readonly protect: boolean;
     /** The platform's Kubernetes provider; every in-cluster object goes through it. */
     readonly provider: k8s.Provider;
-    /** The platform's Gateway: its pods are the only in-cluster exposure path allowed in (`exposure: gateway`). */
+    /** The platform's Gateway: its pods are the push instance's only in-cluster client (`exposure: gateway`). */
     readonly gateway: GatewayRef;
-    /** Namespace of Flux's source-controller (`flux-system`), the only reader allowed in. */
+    /** Namespace of Flux's source-controller (`flux-system`), the read instance's only client. */
     readonly sourceControllerNamespace: string;
     /** Azure DNS label of the load balancer with `exposure: loadbalancer` (`names.chartMuseumDnsLabel`). */
     readonly dnsLabel: string;
@@ -49,10 +54,12 @@ export interface ChartMuseumArgs {
 /**
  * ChartMuseum, the workshop's chart repository, done properly: its own namespace (Pod Security
  * `restricted`), charts in a private Azure blob container (TLS 1.2, no public access), the official
- * chart pinned, every push checked by ChartMuseum itself against a per-team token the platform signs
- * (bearer auth), the storage key only through a Kubernetes Secret in its own namespace, anonymous reads
- * reachable in-cluster by Flux's source-controller only, and from outside only each team's routes on the
- * platform's Gateway (`gateway`) or the CIDR-restricted Service (`loadbalancer`).
+ * chart pinned, the storage key only through a Kubernetes Secret in its own namespace, and two
+ * releases on the one container (manifests.ts `ChartMuseumRole`): the read instance Flux's
+ * source-controller alone reaches in-cluster (anonymous reads, no API), and the push instance, the only
+ * one reachable from outside (each team's routes on the platform's Gateway, or the CIDR-restricted
+ * load balancer), where every upload and every read is checked by ChartMuseum itself against a
+ * per-team token the platform signs (bearer auth).
  */
 export class ChartMuseum extends pulumi.ComponentResource {
     /** In-cluster URL Flux's HelmRepository reads. */
@@ -81,13 +88,13 @@ export class ChartMuseum extends pulumi.ComponentResource {
         const namespace = this.restrictedNamespace();
         const credentials = this.credentials(namespace, account, accountKey);
         const publicKey = this.publicKey(namespace, signingKey);
-        const release = this.release(namespace, container, credentials, publicKey, signingKey);
-        this.networkPolicy(namespace);
-        if (config.exposure.kind === "gateway") this.route(config.exposure, namespace, release);
+        const { read, push } = this.releases(namespace, container, credentials, publicKey, signingKey);
+        for (const role of CHARTMUSEUM_ROLES) this.networkPolicy(role, namespace);
+        if (config.exposure.kind === "gateway") this.route(config.exposure, namespace, push);
 
         this.namespace = CHARTMUSEUM_NAMESPACE;
-        // Taken from the release, so whoever reads the URL waits until ChartMuseum is installed.
-        this.url = pulumi.interpolate`http://${release.name}.${release.namespace}.svc.cluster.local:${CHARTMUSEUM_PORT}`;
+        // Taken from the read release, so whoever reads the URL waits until it is installed.
+        this.url = pulumi.interpolate`http://${read.name}.${read.namespace}.svc.cluster.local:${CHARTMUSEUM_PORT}`;
         this.pushUrl = pulumi.output(pushUrl(config.exposure, args.dnsLabel, args.location));
         this.pushTokens = this.teamTokens(signingKey);
         this.storageAccountName = account.name;
@@ -241,51 +248,72 @@ export class ChartMuseum extends pulumi.ComponentResource {
         );
     }
 
-    private release(
+    /** The read and push releases, on the one container with the one storage Secret. */
+    private releases(
         namespace: k8s.core.v1.Namespace,
         container: storage.BlobContainer,
         credentials: k8s.core.v1.Secret,
         publicKey: k8s.core.v1.Secret,
         signingKey: tls.PrivateKey,
+    ): { read: k8s.helm.v3.Release; push: k8s.helm.v3.Release } {
+        const common = {
+            config: this.args.config,
+            containerName: container.name,
+            credentialsSecretName: credentials.metadata.name,
+            dnsLabel: this.args.dnsLabel,
+        };
+        const read = this.release({ ...common, role: "read" }, namespace, [credentials, container]);
+        const push = this.release(
+            {
+                ...common,
+                role: "push",
+                publicKeySecretName: publicKey.metadata.name,
+                publicKeyChecksum: signingKey.publicKeyPem.apply((pem) =>
+                    createHash("sha256").update(pem).digest("hex"),
+                ),
+            },
+            namespace,
+            // After the read release: upgrading a `loadbalancer` stack, the read instance's Service
+            // gives up the load balancer and its DNS label before the push instance's claims them.
+            [credentials, container, publicKey, read],
+        );
+        return { read, push };
+    }
+
+    /** One role's release of the official chart; the read one keeps the name live stacks already have. */
+    private release(
+        input: ChartMuseumValuesInput,
+        namespace: k8s.core.v1.Namespace,
+        dependsOn: pulumi.Resource[],
     ): k8s.helm.v3.Release {
         const { config } = this.args;
         return new k8s.helm.v3.Release(
-            `${this.name}-release`,
+            `${this.name}-${roleResourceName(input.role, "release")}`,
             {
-                name: CHARTMUSEUM_RELEASE,
+                name: chartMuseumRelease(input.role),
                 namespace: namespace.metadata.name,
                 chart: "chartmuseum",
                 version: config.chartVersion,
                 repositoryOpts: { repo: CHARTMUSEUM_CHART_REPO },
-                values: chartMuseumValues({
-                    config,
-                    containerName: container.name,
-                    credentialsSecretName: credentials.metadata.name,
-                    publicKeySecretName: publicKey.metadata.name,
-                    publicKeyChecksum: signingKey.publicKeyPem.apply((pem) =>
-                        createHash("sha256").update(pem).digest("hex"),
-                    ),
-                    dnsLabel: this.args.dnsLabel,
-                }),
+                values: chartMuseumValues(input),
                 atomic: true,
                 cleanupOnFail: true,
                 timeout: 600,
                 maxHistory: 10,
             },
-            { ...this.k8sOpts, dependsOn: [credentials, publicKey, container] },
+            { ...this.k8sOpts, dependsOn },
         );
     }
 
-    /** The policy that lets only the exposure path and Flux's source-controller in. */
-    private networkPolicy(namespace: k8s.core.v1.Namespace): void {
+    /** A role's network policy: the read instance admits Flux's source-controller, the push instance the exposure path. */
+    private networkPolicy(role: ChartMuseumRole, namespace: k8s.core.v1.Namespace): void {
         new k8s.networking.v1.NetworkPolicy(
-            `${this.name}-netpol`,
-            chartMuseumNetworkPolicy(
-                namespace.metadata.name,
-                this.args.config.exposure,
-                this.args.sourceControllerNamespace,
-                this.args.gateway,
-            ),
+            `${this.name}-${roleResourceName(role, "netpol")}`,
+            chartMuseumNetworkPolicy(role, namespace.metadata.name, {
+                exposure: this.args.config.exposure,
+                sourceControllerNamespace: this.args.sourceControllerNamespace,
+                gateway: this.args.gateway,
+            }),
             this.k8sOpts,
         );
     }
@@ -327,6 +355,21 @@ export class ChartMuseum extends pulumi.ComponentResource {
             pushTokens: this.pushTokens,
             namespace: this.namespace,
         };
+    }
+}
+
+/**
+ * A role's resource name after the component's: the read instance keeps the names a live stack's
+ * single ChartMuseum had (`-release`, `-netpol`), so an upgrade updates them in place.
+ */
+function roleResourceName(role: ChartMuseumRole, what: "release" | "netpol"): string {
+    switch (role) {
+        case "read":
+            return what;
+        case "push":
+            return `push-${what}`;
+        default:
+            return assertNever(role, "ChartMuseum role");
     }
 }
 

@@ -5,14 +5,15 @@ import { ConfigReader } from "../../src/config/reader";
 import { isDnsName, isIpv4Cidr, isSemver } from "../../src/config/validators";
 
 /**
- * How CI (outside the cluster) reaches ChartMuseum to push charts. Flux always reads it in-cluster.
+ * How CI (outside the cluster) reaches ChartMuseum's push instance. Flux always reads the read
+ * instance, in-cluster.
  * - `gateway` (default): an HTTPRoute on the platform's shared Gateway (Gateway API), the entry point
  *   the platform already runs for the teams' web apps: no extra public IP, TLS with a Key Vault
  *   certificate on the ChartMuseum host's listener, and the network policy admits the Gateway's pods.
  * - `loadbalancer`: the workshop's way, a public Azure load balancer on port 8080 with an Azure DNS
  *   label; only the source ranges in `chartMuseumAllowedCidrs` may connect (required, never open).
- *   The whole Service is exposed, and reads are anonymous: those ranges can also read the index and
- *   download charts without credentials. Prefer `gateway`, which routes the push endpoints only.
+ *   The push instance's whole Service is exposed (every request still needs a team's token, reads
+ *   included), in plain HTTP. Prefer `gateway`, which routes each team's endpoints only, over TLS.
  */
 export const CHARTMUSEUM_EXPOSURES = ["gateway", "loadbalancer"] as const;
 export type ChartMuseumExposure = (typeof CHARTMUSEUM_EXPOSURES)[number];

@@ -1,36 +1,61 @@
-// ChartMuseum itself (built from its Go module by `npm run e2e:toolchain`), started with the settings
-// the program gives the official chart (components/charts/manifests.ts `chartMuseumValues().env.open`),
-// so the push check under test is the deployed one. Only what ties it to Azure or to a Pod moves:
-//   STORAGE=microsoft, STORAGE_MICROSOFT_CONTAINER, the storage key Secret -> local storage in the run folder
+// ChartMuseum itself (built from its Go module by `npm run e2e:toolchain`), started in either role
+// (components/charts/manifests.ts `ChartMuseumRole`) with the environment the program's values give
+// the official chart's container (`chartMuseumValues(role).env.open`, rendered as the chart renders
+// it), so the checks under test are the deployed ones. Only what ties it to Azure or to a Pod moves:
+//   STORAGE=microsoft, STORAGE_MICROSOFT_CONTAINER, the storage key Secret -> local storage (both roles share it)
 //   AUTH_CERT_PATH (the chart mounts the public-key Secret at /var/keys)     -> the key file this run wrote
 //   PORT (the container's 8080)                                             -> a free port, LISTEN_HOST 127.0.0.1
-// Every other setting (BEARER_AUTH, AUTH_REALM, AUTH_SERVICE, AUTH_ANONYMOUS_GET, ALLOW_OVERWRITE,
-// DISABLE_DELETE, DEPTH, ...) is passed as the program wrote it; a storage the e2e cannot place fails.
+// Every other setting (BEARER_AUTH, DISABLE_API, AUTH_ANONYMOUS_GET, ALLOW_OVERWRITE, DEPTH, ...) is
+// passed as the program wrote it; a storage the e2e cannot place fails.
 import * as path from "node:path";
-import { chartMuseumValues } from "../../components/charts/manifests";
+import { ChartMuseumRole, chartMuseumValues } from "../../components/charts/manifests";
 import { CHARTMUSEUM_BEARER_AUTH } from "../../components/charts/pushTokens";
 import { binary } from "../toolchain/cache";
 import { E2eError, freePort, startProcess, waitFor } from "../cluster/processes";
 
 /** Settings that place ChartMuseum in Azure or in its Pod: replaced by `localEnv`, never passed on. */
-const AZURE_PLACEMENT = ["STORAGE", "STORAGE_MICROSOFT_CONTAINER"];
+const AZURE_PLACEMENT = ["STORAGE", "STORAGE_MICROSOFT_CONTAINER", "AUTH_CERT_PATH"];
 
-/** The environment the program gives ChartMuseum's container (the chart's `env.open`), as strings. */
-export function programChartMuseumEnv(): Record<string, string> {
-    const values = chartMuseumValues({
+/** Where the chart points AUTH_CERT_PATH when `bearerAuth.secret.enabled` (its deployment template). */
+const CHART_PUBLIC_KEY_PATH = "/var/keys/public-key.pem";
+
+/** Helm's `empty`: the chart leaves such an `env.open` value out of the container's environment. */
+function empty(value: unknown): boolean {
+    return value === false || value === 0 || value === "" || value === null || value === undefined;
+}
+
+/** The environment the program gives a role's container, as the chart renders it: strings, empty ones left out. */
+export function programChartMuseumEnv(role: ChartMuseumRole): Record<string, string> {
+    const common = {
         config: {
             chartVersion: "e2e",
             exposure: { kind: "gateway", host: "charts.e2e.test", tlsCertificateUri: "" },
         },
         containerName: "charts",
         credentialsSecretName: "chartmuseum-storage",
-        publicKeySecretName: CHARTMUSEUM_BEARER_AUTH.publicKeySecret,
-        publicKeyChecksum: "e2e",
         dnsLabel: "e2e",
-    });
+    } as const;
+    const values = chartMuseumValues(
+        role === "push"
+            ? {
+                  ...common,
+                  role,
+                  publicKeySecretName: CHARTMUSEUM_BEARER_AUTH.publicKeySecret,
+                  publicKeyChecksum: "e2e",
+              }
+            : { ...common, role },
+    );
     const open = (values.env as { open: Record<string, unknown> }).open;
+    const mountsKey = (values.bearerAuth as { secret?: { enabled?: boolean } } | undefined)?.secret?.enabled;
     // The chart renders each value with `quote`: booleans and numbers reach the container as strings.
-    return Object.fromEntries(Object.entries(open).map(([k, v]) => [k, String(v)]));
+    return {
+        ...Object.fromEntries(
+            Object.entries(open)
+                .filter(([, v]) => !empty(v))
+                .map(([k, v]) => [k, String(v)]),
+        ),
+        ...(mountsKey ? { AUTH_CERT_PATH: CHART_PUBLIC_KEY_PATH } : {}),
+    };
 }
 
 /** The program's settings with storage, key and address moved to this machine. */
@@ -47,20 +72,22 @@ export function localChartMuseumEnv(
         ...Object.fromEntries(kept),
         STORAGE: "local",
         STORAGE_LOCAL_ROOTDIR: at.storageDir,
-        AUTH_CERT_PATH: at.publicKeyPath,
+        // Only where the chart mounts the key: the read instance never sees it.
+        ...(program.AUTH_CERT_PATH ? { AUTH_CERT_PATH: at.publicKeyPath } : {}),
         PORT: String(at.port),
         LISTEN_HOST: "127.0.0.1",
     };
 }
 
-/** Starts ChartMuseum on a free port with the program's settings; resolves once /health answers. */
+/** Starts ChartMuseum in `role` on a free port with the program's settings; resolves once /health answers. */
 export async function startChartMuseum(
     runDir: string,
     name: string,
+    role: ChartMuseumRole,
     at: { storageDir: string; publicKeyPath: string },
 ): Promise<{ url: string }> {
     const port = await freePort();
-    const env = localChartMuseumEnv(programChartMuseumEnv(), { ...at, port });
+    const env = localChartMuseumEnv(programChartMuseumEnv(role), { ...at, port });
     const processEnv = Object.fromEntries(Object.keys(process.env).map((k) => [k, undefined]));
     const started = startProcess(runDir, name, binary("chartmuseum"), [], {
         ...processEnv,
@@ -73,4 +100,17 @@ export async function startChartMuseum(
         process: started,
     });
     return { url };
+}
+
+/** Both roles on one storage folder, as the program runs them on one blob container. */
+export async function startChartMuseums(
+    runDir: string,
+    name: string,
+    at: { storageDir: string; publicKeyPath: string },
+): Promise<{ readUrl: string; pushUrl: string }> {
+    const [read, push] = await Promise.all([
+        startChartMuseum(runDir, name, "read", at),
+        startChartMuseum(runDir, `${name}-push`, "push", at),
+    ]);
+    return { readUrl: read.url, pushUrl: push.url };
 }

@@ -279,7 +279,7 @@ export const CONFIG_KEYS = {
         type: "string",
         default: "gateway",
         description:
-            "How CI reaches ChartMuseum to push, gateway (an HTTPRoute on the platform's shared Gateway, routes only each team's POST /api/<team>/charts and GET of its own archives, needs chartMuseumHost; the former ingress) | loadbalancer (public IP on 8080, needs chartMuseumAllowedCidrs; those CIDRs can also read charts anonymously).",
+            "How CI reaches ChartMuseum to push, gateway (an HTTPRoute on the platform's shared Gateway, routes only each team's POST /api/<team>/charts and GET of its own archives, needs chartMuseumHost; the former ingress) | loadbalancer (public IP on 8080, plain HTTP, needs chartMuseumAllowedCidrs; every request still needs a team's token).",
     },
     chartMuseumHost: {
         step: "charts",
@@ -657,7 +657,7 @@ export const RETIRED_KEYS: Readonly<Record<string, string>> = {
     clusterIngressNamespace:
         'unset (renamed): the teams\' traffic enters through a Gateway; set clusterGatewayNamespace to the namespace of the Gateway named "shared"',
     chartMuseumAnonymousGet:
-        "unset (retired): ChartMuseum always serves anonymous reads to Flux in-cluster, its network policy and the push-only route keep them there",
+        "unset (retired): ChartMuseum's read instance serves Flux anonymously in-cluster (its network policy admits source-controller alone), and the push instance reachable from outside needs a team's token for every read",
 };
 
 /** Config namespaces of the providers the program uses: their keys pass through unchecked. */

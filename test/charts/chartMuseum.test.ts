@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
     CHARTMUSEUM_CHART_REPO,
-    CHARTMUSEUM_POD_LABELS,
+    ChartMuseumRole,
+    chartMuseumPodLabels,
     chartMuseumArchivesPath,
     chartMuseumTeamRoute,
     chartMuseumPushPath,
@@ -30,7 +31,7 @@ import {
 import { CHARTMUSEUM_NAMESPACE } from "../../src/namespaces";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { CHARTMUSEUM_BEARER_AUTH, signChartPushToken } from "../../components/charts/pushTokens";
-import { chartMuseumAuthorize } from "../support/chartMuseumAuth";
+import { chartMuseumAuthOptions, chartMuseumAuthorize } from "../support/chartMuseumAuth";
 
 const COMPONENT = "gitops:charts:ChartMuseum";
 const ACCOUNT = "azure-native:storage:StorageAccount";
@@ -79,19 +80,24 @@ function claimsOf(token: string): any {
 }
 
 /**
- * ChartMuseum's answer to a request (test/support/chartMuseumAuth.ts, modelled on its sources),
- * configured from what the program actually gives it: the release's env and the public key Secret.
+ * A ChartMuseum instance's answer to a request (test/support/chartMuseumAuth.ts, modelled on its
+ * sources), configured from what the program actually gives it: the role's release env and, where the
+ * chart mounts it, the public key Secret. The push instance unless `role` says otherwise.
  */
-function chartMuseumAnswer(r: OfflineRun, method: string, path: string, token?: string, deleteOn = false) {
-    const open = values(r).env.open;
+function chartMuseumAnswer(
+    r: OfflineRun,
+    method: string,
+    path: string,
+    token?: string,
+    opts: { deleteOn?: boolean; role?: ChartMuseumRole } = {},
+) {
+    const v = values(r, opts.role ?? "push");
+    const pem = v.bearerAuth?.secret?.enabled
+        ? publicKeySecret(r).inputs.stringData[CHARTMUSEUM_BEARER_AUTH.publicKeyFile]
+        : undefined;
+    const options = chartMuseumAuthOptions(v.env.open, pem);
     return chartMuseumAuthorize(
-        {
-            publicKeyPem: publicKeySecret(r).inputs.stringData[CHARTMUSEUM_BEARER_AUTH.publicKeyFile],
-            anonymousGet: open.AUTH_ANONYMOUS_GET === true && open.BEARER_AUTH === true,
-            disableDelete: deleteOn ? false : open.DISABLE_DELETE,
-            realm: open.AUTH_REALM,
-            service: open.AUTH_SERVICE,
-        },
+        opts.deleteOn ? { ...options, disableDelete: false } : options,
         method,
         path,
         token === undefined ? undefined : `Bearer ${token}`,
@@ -108,9 +114,16 @@ function credentials(r: OfflineRun): Record<string, string> {
     return one(r, SECRET, "-chartmuseum-credentials").inputs.stringData;
 }
 
-function values(r: OfflineRun): any {
-    return one(r, RELEASE).inputs.values;
+/** A role's release: the read instance keeps the single ChartMuseum's resource name. */
+function release(r: OfflineRun, role: ChartMuseumRole): RegisteredResource {
+    return one(r, RELEASE, role === "read" ? "-chartmuseum-release" : "-chartmuseum-push-release");
 }
+
+function values(r: OfflineRun, role: ChartMuseumRole): any {
+    return release(r, role).inputs.values;
+}
+
+const ROLES: readonly ChartMuseumRole[] = ["read", "push"];
 
 /** Validates a registered Kubernetes object's inputs against its schema. */
 function validates(inputs: Record<string, any>): Promise<void> {
@@ -129,9 +142,11 @@ for (const stack of STACKS) {
             for (const [type, suffix] of [
                 [ACCOUNT, "-storage"],
                 [CONTAINER, "-container"],
-                [RELEASE, "-release"],
+                [RELEASE, "-chartmuseum-release"],
+                [RELEASE, "-push-release"],
                 [SECRET, "-credentials"],
-                [NETPOL, "-netpol"],
+                [NETPOL, "-chartmuseum-netpol"],
+                [NETPOL, "-push-netpol"],
                 [SIGNING_KEY, "-push-signing-key"],
                 [SECRET, "-push-public-key"],
                 ...TEAMS.map((team) => [ROUTE, `-route-${team}`]),
@@ -197,38 +212,66 @@ for (const stack of STACKS) {
             assert.equal(container.inputs.containerName, "charts");
         });
 
-        it("installs the official chart, pinned, from its repository", async () => {
-            const release = one(await run(stack), RELEASE);
-            assert.equal(release.inputs.chart, "chartmuseum");
-            assert.match(release.inputs.version, /^\d+\.\d+\.\d+$/);
-            assert.equal(release.inputs.repositoryOpts.repo, CHARTMUSEUM_CHART_REPO);
-            assert.equal(release.inputs.namespace, CHARTMUSEUM_NAMESPACE);
-        });
-
-        it("stores charts in the blob container with the microsoft backend", async () => {
+        it("installs the official chart twice, pinned, from its repository: the read release keeps the name chartmuseum, the push one is chartmuseum-push", async () => {
             const r = await run(stack);
-            const open = values(r).env.open;
-            assert.equal(open.STORAGE, "microsoft");
-            assert.equal(open.STORAGE_MICROSOFT_CONTAINER, one(r, CONTAINER).inputs.containerName);
+            for (const [role, name] of [
+                ["read", "chartmuseum"],
+                ["push", "chartmuseum-push"],
+            ] as const) {
+                const x = release(r, role).inputs;
+                assert.equal(x.name, name);
+                assert.equal(x.values.fullnameOverride, name);
+                assert.equal(x.chart, "chartmuseum");
+                assert.match(x.version, /^\d+\.\d+\.\d+$/);
+                assert.equal(x.repositoryOpts.repo, CHARTMUSEUM_CHART_REPO);
+                assert.equal(x.namespace, CHARTMUSEUM_NAMESPACE);
+            }
         });
 
-        it("serves one repository per team (DEPTH 1), published versions immutable and never deleted", async () => {
-            const open = values(await run(stack)).env.open;
+        it("stores both instances' charts in the one blob container with the microsoft backend and the one storage Secret", async () => {
+            const r = await run(stack);
+            for (const role of ROLES) {
+                const env = values(r, role).env;
+                assert.equal(env.open.STORAGE, "microsoft", role);
+                assert.equal(env.open.STORAGE_MICROSOFT_CONTAINER, one(r, CONTAINER).inputs.containerName);
+                assert.equal(env.existingSecret, "chartmuseum-credentials", role);
+            }
+        });
+
+        it("serves one repository per team (DEPTH 1) on the push instance, every read token-checked, published versions immutable (no ?force either) and never deleted", async () => {
+            const open = values(await run(stack), "push").env.open;
             assert.equal(open.DEPTH, 1);
+            assert.equal(open.DISABLE_API, false);
+            assert.equal(open.AUTH_ANONYMOUS_GET, false);
             assert.equal(open.ALLOW_OVERWRITE, false);
+            assert.equal(open.DISABLE_FORCE_OVERWRITE, true);
             assert.equal(open.DISABLE_DELETE, true);
-            assert.equal(open.AUTH_ANONYMOUS_GET, true);
+        });
+
+        it("gives the read instance exactly an anonymous reader's settings: no API, no auth, no public key, nothing it writes, the container listed on each index request", async () => {
+            const v = values(await run(stack), "read");
+            assert.deepEqual(v.env.open, {
+                STORAGE: "microsoft",
+                STORAGE_MICROSOFT_CONTAINER: "charts",
+                DEPTH: 1,
+                LOG_JSON: true,
+                DISABLE_API: true,
+                ALWAYS_REGENERATE_CHART_INDEX: true,
+                DISABLE_STATEFILES: true,
+            });
+            assert.equal(v.bearerAuth, undefined, "the chart's default: no public key mounted");
+            assert.equal(v.podAnnotations, undefined);
         });
 
         it("checks every push itself (bearer auth) against the public key Secret the chart mounts, holding no user or password", async () => {
             const r = await run(stack);
-            const env = values(r).env;
+            const env = values(r, "push").env;
             assert.equal(env.open.BEARER_AUTH, true);
             assert.equal(env.open.AUTH_REALM, CHARTMUSEUM_BEARER_AUTH.realm);
             assert.equal(env.open.AUTH_SERVICE, CHARTMUSEUM_BEARER_AUTH.service);
             const secret = publicKeySecret(r);
             assert.equal(secret.inputs.metadata.namespace, CHARTMUSEUM_NAMESPACE);
-            assert.deepEqual(values(r).bearerAuth, {
+            assert.deepEqual(values(r, "push").bearerAuth, {
                 secret: { enabled: true, publicKeySecret: secret.inputs.metadata.name },
             });
             assert.match(
@@ -254,11 +297,11 @@ for (const stack of STACKS) {
             );
         });
 
-        it("rolls ChartMuseum when the signing key changes: the pod template carries the public key's checksum", async () => {
+        it("rolls the push instance when the signing key changes: its pod template carries the public key's checksum", async () => {
             const r = await run(stack);
             const pem = publicKeySecret(r).inputs.stringData[CHARTMUSEUM_BEARER_AUTH.publicKeyFile];
             assert.equal(
-                values(r).podAnnotations["checksum/push-public-key"],
+                values(r, "push").podAnnotations["checksum/push-public-key"],
                 createHash("sha256").update(pem).digest("hex"),
             );
         });
@@ -271,7 +314,8 @@ for (const stack of STACKS) {
             const creds = credentials(r);
             assert.equal(creds.AZURE_STORAGE_ACCOUNT, one(r, ACCOUNT).inputs.accountName);
             assert.ok(creds.AZURE_STORAGE_ACCESS_KEY.length > 20);
-            assert.equal(values(r).env.existingSecret, secret.inputs.metadata.name);
+            for (const role of ROLES)
+                assert.equal(values(r, role).env.existingSecret, secret.inputs.metadata.name);
         });
 
         it("signs each team a token granting push and pull on its own repository alone, exported as a secret", async () => {
@@ -315,7 +359,7 @@ for (const stack of STACKS) {
             const path = "/api/dev-team1/charts/front/0.1.0";
             const token = pushTokens(r)["dev-team2"];
             assert.deepEqual(chartMuseumAnswer(r, "DELETE", path, token), { allowed: false, status: 404 });
-            const enabled = chartMuseumAnswer(r, "DELETE", path, token, true);
+            const enabled = chartMuseumAnswer(r, "DELETE", path, token, { deleteOn: true });
             assert.equal(!enabled.allowed && enabled.status, 401);
         });
 
@@ -335,10 +379,36 @@ for (const stack of STACKS) {
             assert.equal(!answer.allowed && answer.status, 401);
         });
 
-        it("still serves Flux's reads anonymously: index and chart archives need no token", async () => {
+        it("attack: an anonymous read of dev-team1's archive or index is refused by the push instance, the one the Gateway exposes", async () => {
             const r = await run(stack);
+            for (const path of ["/dev-team1/index.yaml", "/dev-team1/charts/front-0.1.0.tgz"]) {
+                const answer = chartMuseumAnswer(r, "GET", path);
+                assert.equal(!answer.allowed && answer.status, 401, path);
+            }
+        });
+
+        it("attack: dev-team2's token cannot read dev-team1's archive on the push instance; dev-team1's own can", async () => {
+            const r = await run(stack);
+            const path = "/dev-team1/charts/front-0.1.0.tgz";
+            const other = chartMuseumAnswer(r, "GET", path, pushTokens(r)["dev-team2"]);
+            assert.equal(!other.allowed && other.status, 401);
+            assert.equal(chartMuseumAnswer(r, "GET", path, pushTokens(r)["dev-team1"]).allowed, true);
+        });
+
+        it("attack: an upload or a delete on the read instance finds no route, whatever the token; Flux's anonymous reads pass", async () => {
+            const r = await run(stack);
+            const read = { role: "read" as const };
+            for (const [method, path] of [
+                ["POST", "/api/dev-team1/charts"],
+                ["POST", "/api/dev-team1/prov"],
+                ["DELETE", "/api/dev-team1/charts/front/0.1.0"],
+            ])
+                assert.deepEqual(chartMuseumAnswer(r, method, path, pushTokens(r)["dev-team1"], read), {
+                    allowed: false,
+                    status: 404,
+                });
             for (const path of ["/dev-team1/index.yaml", "/dev-team1/charts/front-0.1.0.tgz"])
-                assert.equal(chartMuseumAnswer(r, "GET", path).allowed, true, path);
+                assert.equal(chartMuseumAnswer(r, "GET", path, undefined, read).allowed, true, path);
         });
 
         it("never sends a push token, the storage key or a config placeholder in plaintext", async () => {
@@ -356,16 +426,19 @@ for (const stack of STACKS) {
             }
         });
 
-        it("runs ChartMuseum as non-root with no privileges, read-only root and the runtime's seccomp profile", async () => {
-            const v = values(await run(stack));
-            assert.equal(v.securityContext.runAsNonRoot, true);
-            const c = v.containerSecurityContext;
-            assert.equal(c.runAsNonRoot, true);
-            assert.equal(c.allowPrivilegeEscalation, false);
-            assert.equal(c.readOnlyRootFilesystem, true);
-            assert.deepEqual(c.capabilities.drop, ["ALL"]);
-            assert.equal(c.seccompProfile.type, "RuntimeDefault");
-            assert.equal(v.serviceAccount.automountServiceAccountToken, false);
+        it("runs both instances as non-root with no privileges, read-only root and the runtime's seccomp profile", async () => {
+            const r = await run(stack);
+            for (const role of ROLES) {
+                const v = values(r, role);
+                assert.equal(v.securityContext.runAsNonRoot, true);
+                const c = v.containerSecurityContext;
+                assert.equal(c.runAsNonRoot, true);
+                assert.equal(c.allowPrivilegeEscalation, false);
+                assert.equal(c.readOnlyRootFilesystem, true);
+                assert.deepEqual(c.capabilities.drop, ["ALL"]);
+                assert.equal(c.seccompProfile.type, "RuntimeDefault");
+                assert.equal(v.serviceAccount.automountServiceAccountToken, false);
+            }
         });
 
         it("exports the in-cluster Service URL as the chart repository URL", async () => {
@@ -384,7 +457,7 @@ for (const stack of STACKS) {
             );
         });
 
-        it("exposes ChartMuseum through one HTTPRoute per team on the shared Gateway's ChartMuseum listener, behind a ClusterIP Service", async () => {
+        it("exposes the push instance through one HTTPRoute per team on the shared Gateway's ChartMuseum listener, both instances behind ClusterIP Services", async () => {
             const r = await run(stack);
             const host = r.config.values["gitops-platform:chartMuseumHost"];
             for (const team of TEAMS) {
@@ -393,11 +466,12 @@ for (const stack of STACKS) {
                     { namespace: "platform-gateway", name: "shared", sectionName: host },
                 ]);
                 assert.deepEqual(route.spec.hostnames, [host]);
-                assert.deepEqual(route.spec.rules[0].backendRefs, [{ name: "chartmuseum", port: 8080 }]);
+                for (const rule of route.spec.rules)
+                    assert.deepEqual(rule.backendRefs, [{ name: "chartmuseum-push", port: 8080 }]);
                 await validates(route);
             }
             assert.deepEqual(ofType(r, INGRESS), []);
-            assert.equal(values(r).service.type, "ClusterIP");
+            for (const role of ROLES) assert.equal(values(r, role).service.type, "ClusterIP", role);
         });
 
         it("routes each team's upload endpoint (POST, Exact) and reads of its own archives (GET) alone: no index, no other team, no other path", async () => {
@@ -425,38 +499,45 @@ for (const stack of STACKS) {
             );
         });
 
-        it("lets only Flux's source-controller and the shared Gateway's pods reach ChartMuseum", async () => {
-            const r = await run(stack);
-            const policy = one(r, NETPOL, "-chartmuseum-netpol").inputs;
-            await validates(policy);
-            assert.deepEqual(policy.spec.podSelector.matchLabels, CHARTMUSEUM_POD_LABELS);
-            assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
-            assert.deepEqual(
-                policy.spec.ingress.map((rule: any) => rule.from),
-                [
-                    [
-                        {
-                            namespaceSelector: {
-                                matchLabels: { "kubernetes.io/metadata.name": "flux-system" },
+        for (const [role, suffix, name, who, peer] of [
+            [
+                "read",
+                "-chartmuseum-netpol",
+                "chartmuseum-ingress",
+                "Flux's source-controller",
+                { namespace: "flux-system", pods: { app: "source-controller" } },
+            ],
+            [
+                "push",
+                "-push-netpol",
+                "chartmuseum-push-ingress",
+                "the shared Gateway's pods",
+                {
+                    namespace: "platform-gateway",
+                    pods: { "gateway.networking.k8s.io/gateway-name": "shared" },
+                },
+            ],
+        ] as const)
+            it(`lets only ${who} reach the ${role} instance`, async () => {
+                const policy = one(await run(stack), NETPOL, suffix).inputs;
+                await validates(policy);
+                assert.equal(policy.metadata.name, name);
+                assert.deepEqual(policy.spec.podSelector.matchLabels, chartMuseumPodLabels(role));
+                assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
+                assert.deepEqual(policy.spec.ingress, [
+                    {
+                        from: [
+                            {
+                                namespaceSelector: {
+                                    matchLabels: { "kubernetes.io/metadata.name": peer.namespace },
+                                },
+                                podSelector: { matchLabels: peer.pods },
                             },
-                            podSelector: { matchLabels: { app: "source-controller" } },
-                        },
-                    ],
-                    [
-                        {
-                            namespaceSelector: {
-                                matchLabels: { "kubernetes.io/metadata.name": "platform-gateway" },
-                            },
-                            podSelector: {
-                                matchLabels: { "gateway.networking.k8s.io/gateway-name": "shared" },
-                            },
-                        },
-                    ],
-                ],
-            );
-            for (const rule of policy.spec.ingress)
-                assert.deepEqual(rule.ports, [{ protocol: "TCP", port: 8080 }]);
-        });
+                        ],
+                        ports: [{ protocol: "TCP", port: 8080 }],
+                    },
+                ]);
+            });
     });
 }
 
@@ -481,8 +562,10 @@ describe("ChartMuseum options", () => {
     describe("exposed on a load balancer", () => {
         const lb = () => run("staging", LOAD_BALANCER);
 
-        it("makes the Service a LoadBalancer open to the configured source ranges only", async () => {
-            const service = values(await lb()).service;
+        it("makes the push instance's Service a LoadBalancer open to the configured source ranges only; the read instance's stays ClusterIP", async () => {
+            const r = await lb();
+            assert.equal(values(r, "read").service.type, "ClusterIP");
+            const service = values(r, "push").service;
             assert.equal(service.type, "LoadBalancer");
             assert.deepEqual(
                 service.loadBalancerSourceRanges,
@@ -495,10 +578,10 @@ describe("ChartMuseum options", () => {
             assert.deepEqual(ofType(await lb(), INGRESS), []);
         });
 
-        it("checks pushes per team there too: anonymous reads, each team's own token, dev-team2's refused on dev-team1's repository", async () => {
+        it("checks every request per team there too: no anonymous read, each team's own token, dev-team2's refused on dev-team1's repository", async () => {
             const r = await lb();
-            assert.equal(values(r).env.open.BEARER_AUTH, true);
-            assert.equal(chartMuseumAnswer(r, "GET", "/dev-team1/index.yaml").allowed, true);
+            assert.equal(values(r, "push").env.open.BEARER_AUTH, true);
+            assert.equal(chartMuseumAnswer(r, "GET", "/dev-team1/index.yaml").allowed, false);
             const [own, other] = [pushTokens(r)["dev-team1"], pushTokens(r)["dev-team2"]];
             assert.equal(chartMuseumAnswer(r, "POST", "/api/dev-team1/charts", own).allowed, true);
             assert.equal(chartMuseumAnswer(r, "POST", "/api/dev-team1/charts", other).allowed, false);
@@ -512,16 +595,17 @@ describe("ChartMuseum options", () => {
                 fixtureStackConfig("staging").values["gitops-platform:globalNameSeed"],
             ).chartMuseumDnsLabel;
             assert.equal(
-                values(r).service.annotations["service.beta.kubernetes.io/azure-dns-label-name"],
+                values(r, "push").service.annotations["service.beta.kubernetes.io/azure-dns-label-name"],
                 label,
             );
+            assert.deepEqual(values(r, "read").service.annotations, {});
             assert.equal(r.outputs.chartPushUrl, `http://${label}.westeurope.cloudapp.azure.com:8080`);
         });
 
-        it("lets the source ranges in through the network policy instead of the ingress namespace", async () => {
-            const policy = one(await lb(), NETPOL, "-chartmuseum-netpol").inputs;
+        it("lets the source ranges in to the push instance through its network policy instead of the Gateway's pods", async () => {
+            const policy = one(await lb(), NETPOL, "-push-netpol").inputs;
             await validates(policy);
-            assert.deepEqual(policy.spec.ingress[1].from, [
+            assert.deepEqual(policy.spec.ingress[0].from, [
                 { ipBlock: { cidr: "203.0.113.0/24" } },
                 { ipBlock: { cidr: "198.51.100.16/28" } },
             ]);
@@ -578,24 +662,37 @@ describe("ChartMuseum builders", () => {
         );
     });
 
-    it("attack: a pod of the gateway namespace other than the shared Gateway's proxy cannot reach ChartMuseum's upload API; the proxy can", () => {
-        const policy = chartMuseumNetworkPolicy("cm", gateway, "flux-system", SHARED) as never;
-        const chartMuseum: Pod = { namespace: "cm", labels: { ...CHARTMUSEUM_POD_LABELS } };
+    const clients = { exposure: gateway, sourceControllerNamespace: "flux-system", gateway: SHARED };
+    const policies = ROLES.map((role) => chartMuseumNetworkPolicy(role, "cm", clients) as never);
+    const pod = (role: ChartMuseumRole): Pod => ({ namespace: "cm", labels: chartMuseumPodLabels(role) });
+    const proxy: Pod = {
+        namespace: "platform-gateway",
+        labels: { "gateway.networking.k8s.io/gateway-name": "shared" },
+    };
+    const sourceController: Pod = { namespace: "flux-system", labels: { app: "source-controller" } };
+
+    it("attack: a pod of the gateway namespace other than the shared Gateway's proxy cannot reach the push instance's upload API; the proxy can", () => {
         const other: Pod = { namespace: "platform-gateway", labels: { app: "debug" } };
-        const proxy: Pod = {
-            namespace: "platform-gateway",
-            labels: { "gateway.networking.k8s.io/gateway-name": "shared" },
-        };
-        assert.ok(!connects([policy], other, chartMuseum, 8080));
-        assert.ok(connects([policy], proxy, chartMuseum, 8080));
+        assert.ok(!connects(policies, other, pod("push"), 8080));
+        assert.ok(connects(policies, proxy, pod("push"), 8080));
     });
 
-    it("names the namespaces it is given in the network policy, not fixed ones", () => {
-        const policy = chartMuseumNetworkPolicy("cm", gateway, "gitops-flux", { namespace: "gw", name: "g" });
-        const selected = (policy.spec as any).ingress.flatMap((rule: any) =>
-            rule.from.map(
-                (peer: any) => peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"],
-            ),
+    it("attack: the Gateway's proxy cannot reach the read instance (no route can expose it); Flux's source-controller reaches it and not the push instance", () => {
+        assert.ok(!connects(policies, proxy, pod("read"), 8080));
+        assert.ok(connects(policies, sourceController, pod("read"), 8080));
+        assert.ok(!connects(policies, sourceController, pod("push"), 8080));
+    });
+
+    it("names the namespaces it is given in the network policies, not fixed ones", () => {
+        const selected = ROLES.map(
+            (role) =>
+                (
+                    chartMuseumNetworkPolicy(role, "cm", {
+                        exposure: gateway,
+                        sourceControllerNamespace: "gitops-flux",
+                        gateway: { namespace: "gw", name: "g" },
+                    }).spec as any
+                ).ingress[0].from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
         );
         assert.deepEqual(selected, ["gitops-flux", "gw"]);
     });

@@ -8,7 +8,7 @@ import { isDnsName } from "../../src/config/validators";
 import { CHART_REPOSITORY_MODES } from "../../src/charts";
 import { CONFIG_KEYS } from "../../src/config/keys";
 import { PROJECT_DIR } from "../../tools/offline/stackConfig";
-import { one, run } from "../support/program";
+import { ofType, run } from "../support/program";
 
 const project = parse(readFileSync(join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as {
     config: Record<string, { type: string; default?: unknown; description?: string }>;
@@ -148,17 +148,21 @@ describe("chart repository config", () => {
         assert.match(String(r.outputs.chartRepositoryUrl), /^oci:\/\//);
     });
 
-    it("installs the pinned default chart version when the stack sets none", async () => {
-        const release = one(await run("staging"), "kubernetes:helm.sh/v3:Release");
-        assert.equal(release.inputs.version, CONFIG_KEYS.chartMuseumChartVersion.default);
+    it("installs the pinned default chart version, for both instances, when the stack sets none", async () => {
+        const releases = ofType(await run("staging"), "kubernetes:helm.sh/v3:Release");
+        assert.deepEqual(
+            releases.map((x) => x.inputs.version),
+            [CONFIG_KEYS.chartMuseumChartVersion.default, CONFIG_KEYS.chartMuseumChartVersion.default],
+        );
     });
 
-    it("installs the chart version the stack pins", async () => {
-        const release = one(
-            await run("staging", { "gitops-platform:chartMuseumChartVersion": "3.10.3" }),
-            "kubernetes:helm.sh/v3:Release",
+    it("installs the chart version the stack pins, for both instances", async () => {
+        const r = await run("staging", { "gitops-platform:chartMuseumChartVersion": "3.10.3" });
+        const releases = ofType(r, "kubernetes:helm.sh/v3:Release");
+        assert.deepEqual(
+            releases.map((x) => x.inputs.version),
+            ["3.10.3", "3.10.3"],
         );
-        assert.equal(release.inputs.version, "3.10.3");
     });
 });
 

@@ -3,14 +3,15 @@
 // same requests, with each kind of token, must be refused (401) or unrouted (404) by both alike.
 // - which route needs which action: helm/chartmuseum pkg/chartmuseum/server/multitenant/routes.go
 //   (reads `pull`; POST /api/:repo/charts, POST /api/:repo/prov and, unless DISABLE_DELETE,
-//   DELETE /api/:repo/charts/:name/:version `push`; /health and /info none), with `:repo` the first
-//   path segment at DEPTH 1 (pkg/chartmuseum/router/match.go: `GET /<repo>` and `GET /<repo>/` are
-//   the welcome page, `pull` on that repository);
-// - the check itself: pkg/chartmuseum/router/router.go `rootHandler` (401 with WWW-Authenticate when
-//   refused), chartmuseum/auth v0.5.0 authorization.go `Authorize` (anonymous actions first: with
-//   AUTH_ANONYMOUS_GET that is `pull`; then `authorizeBearerAuth`: the token after "bearer " (any
-//   case) must verify against the public key, and the JMESPath
-//   access[?name=='<repo>' && type=='artifact-repository'].actions[] must contain the action);
+//   DELETE /api/:repo/charts/:name/:version `push`; /health none; with DISABLE_API no /api route at
+//   all), with `:repo` the first path segment at DEPTH 1 (pkg/chartmuseum/router/match.go: `GET /<repo>`
+//   and `GET /<repo>/` are the welcome page, `pull` on that repository, `GET /info` included);
+// - the check itself: pkg/chartmuseum/router/router.go `rootHandler` (no check at all without
+//   BEARER_AUTH or basic auth; 401 with WWW-Authenticate when refused), chartmuseum/auth v0.5.0
+//   authorization.go `Authorize` (anonymous actions first: with AUTH_ANONYMOUS_GET that is `pull`;
+//   then `authorizeBearerAuth`: the token after "bearer " (any case) must verify against the public
+//   key, and the JMESPath access[?name=='<repo>' && type=='artifact-repository'].actions[] must
+//   contain the action);
 // - the verification: token.go `DecodeToken` is golang-jwt v3.2 `jwt.Parse` with the RSA public key
 //   as the key, so only RS256/384/512 and PS256/384/512 verify (HMAC and `none` get a key-type
 //   error), and MapClaims.Valid checks `exp`, `iat` and `nbf` only when present: no `exp` is required,
@@ -22,10 +23,14 @@ import { createPublicKey, verify, constants, type KeyObject } from "node:crypto"
 export type ChartMuseumAction = "pull" | "push";
 
 export interface ChartMuseumAuthOptions {
-    /** The PEM ChartMuseum reads from AUTH_CERT_PATH (a PKIX public key or a certificate). */
-    readonly publicKeyPem: string;
+    /** BEARER_AUTH: without it (and without basic auth, which the platform never sets) nothing is checked. */
+    readonly bearerAuth: boolean;
+    /** The PEM ChartMuseum reads from AUTH_CERT_PATH (a PKIX public key or a certificate); needed with bearerAuth. */
+    readonly publicKeyPem?: string;
     readonly anonymousGet: boolean;
     readonly disableDelete: boolean;
+    /** DISABLE_API: no `/api/...` route at all. */
+    readonly disableApi: boolean;
     readonly realm: string;
     readonly service: string;
     readonly accessEntryType?: string;
@@ -40,33 +45,51 @@ export type Decision =
 
 const TEAM_SEGMENT = "[^/]+";
 
+/** The options a ChartMuseum started with `env` (the container's settings; absent means off) is modelled with. */
+export function chartMuseumAuthOptions(
+    env: Readonly<Record<string, unknown>>,
+    publicKeyPem?: string,
+): ChartMuseumAuthOptions {
+    const on = (name: string) => String(env[name]) === "true";
+    return {
+        bearerAuth: on("BEARER_AUTH"),
+        publicKeyPem,
+        anonymousGet: on("AUTH_ANONYMOUS_GET"),
+        disableDelete: on("DISABLE_DELETE"),
+        disableApi: on("DISABLE_API"),
+        realm: String(env.AUTH_REALM ?? ""),
+        service: String(env.AUTH_SERVICE ?? ""),
+    };
+}
+
 /** The route (routes.go, DEPTH 1) a request matches: its action and repository, or none (404). */
 export function chartMuseumRoute(
     method: string,
     path: string,
-    disableDelete: boolean,
+    off: { disableDelete: boolean; disableApi: boolean },
 ): { action: ChartMuseumAction | ""; repo: string } | undefined {
-    if (method === "GET" && (path === "/health" || path === "/info")) return { action: "", repo: "" };
+    // match.go answers /health before anything else; `GET /info` at DEPTH 1 is the welcome page of a
+    // repository named "info" (`GET /:repo/` comes first), so it needs `pull` like any repository read.
+    if (method === "GET" && path === "/health") return { action: "", repo: "" };
     if (method === "GET" && path === "/") return { action: "pull", repo: "" };
-    const routes: [string, string, ChartMuseumAction][] = [
+    type Route = [string, string, ChartMuseumAction];
+    const repository: Route[] = [
         ["GET", `/(${TEAM_SEGMENT})/?`, "pull"],
         ["GET", `/(${TEAM_SEGMENT})/index\\.yaml`, "pull"],
         ["HEAD", `/(${TEAM_SEGMENT})/index\\.yaml`, "pull"],
         ["GET", `/(${TEAM_SEGMENT})/charts/[^/]+`, "pull"],
+    ];
+    const api: Route[] = [
         ["GET", `/api/(${TEAM_SEGMENT})/charts(?:/[^/]+(?:/[^/]+(?:/(?:templates|values))?)?)?`, "pull"],
         ["HEAD", `/api/(${TEAM_SEGMENT})/charts/[^/]+(?:/[^/]+)?`, "pull"],
         ["POST", `/api/(${TEAM_SEGMENT})/charts`, "push"],
         ["POST", `/api/(${TEAM_SEGMENT})/prov`, "push"],
-        ...(disableDelete
+        ...(off.disableDelete
             ? []
-            : [
-                  ["DELETE", `/api/(${TEAM_SEGMENT})/charts/[^/]+/[^/]+`, "push"] as [
-                      string,
-                      string,
-                      ChartMuseumAction,
-                  ],
-              ]),
+            : [["DELETE", `/api/(${TEAM_SEGMENT})/charts/[^/]+/[^/]+`, "push"] as Route]),
     ];
+    // routes.go adds the /api routes only when the API is enabled.
+    const routes = off.disableApi ? repository : [...repository, ...api];
     for (const [m, pattern, action] of routes) {
         const match = new RegExp(`^${pattern}$`).exec(path);
         if (m === method && match) return { action, repo: match[1] };
@@ -131,16 +154,16 @@ export function chartMuseumAuthorize(
     path: string,
     authorization: string | undefined,
 ): Decision {
-    const route = chartMuseumRoute(method, path, options.disableDelete);
+    const route = chartMuseumRoute(method, path, options);
     if (!route) return { allowed: false, status: 404 };
     const repo = route.repo || "repo";
-    if (route.action === "") return { allowed: true, repo, action: "" };
+    if (route.action === "" || !options.bearerAuth) return { allowed: true, repo, action: route.action };
     if (options.anonymousGet && route.action === "pull") return { allowed: true, repo, action: "pull" };
     const type = options.accessEntryType ?? "artifact-repository";
     const token = (authorization ?? "").replace(/bearer (.*)/i, "$1");
     const claims = decodeToken(
         token,
-        createPublicKey(options.publicKeyPem),
+        createPublicKey(options.publicKeyPem ?? ""),
         options.now ?? Math.floor(Date.now() / 1000),
     );
     if (claims && allowedActions(claims, repo, type).some((a) => String(a) === route.action)) {
