@@ -27,7 +27,7 @@ import { CHARTMUSEUM_NAMESPACE } from "../../src/namespaces";
 import type { GatewayRef } from "../../src/gateway";
 
 export interface ChartMuseumArgs {
-    /** Validated ChartMuseum settings: chart version and exposure. Reads are always anonymous (network-restricted). */
+    /** Validated ChartMuseum settings: chart version and exposure (the push instance's; the read instance is in-cluster only). */
     readonly config: ChartMuseumConfig;
     /** Azure name of the storage account holding the charts (`names.storageAccount`); globally unique. */
     readonly storageAccountName: string;

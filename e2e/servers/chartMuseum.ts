@@ -19,6 +19,12 @@ const AZURE_PLACEMENT = ["STORAGE", "STORAGE_MICROSOFT_CONTAINER", "AUTH_CERT_PA
 /** Where the chart points AUTH_CERT_PATH when `bearerAuth.secret.enabled` (its deployment template). */
 const CHART_PUBLIC_KEY_PATH = "/var/keys/public-key.pem";
 
+/**
+ * The official chart's own `env.open` default that switches a route off (values.yaml of the pinned
+ * chart): Helm merges the program's values over it, so a program that left it out would get no `/api`.
+ */
+const CHART_ENV_DEFAULTS: Record<string, unknown> = { DISABLE_API: true };
+
 /** Helm's `empty`: the chart leaves such an `env.open` value out of the container's environment. */
 function empty(value: unknown): boolean {
     return value === false || value === 0 || value === "" || value === null || value === undefined;
@@ -45,7 +51,7 @@ export function programChartMuseumEnv(role: ChartMuseumRole): Record<string, str
               }
             : { ...common, role },
     );
-    const open = (values.env as { open: Record<string, unknown> }).open;
+    const open = { ...CHART_ENV_DEFAULTS, ...(values.env as { open: Record<string, unknown> }).open };
     const mountsKey = (values.bearerAuth as { secret?: { enabled?: boolean } } | undefined)?.secret?.enabled;
     // The chart renders each value with `quote`: booleans and numbers reach the container as strings.
     return {

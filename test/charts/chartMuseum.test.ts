@@ -519,10 +519,18 @@ for (const stack of STACKS) {
             ],
         ] as const)
             it(`lets only ${who} reach the ${role} instance`, async () => {
-                const policy = one(await run(stack), NETPOL, suffix).inputs;
+                const r = await run(stack);
+                const policy = one(r, NETPOL, suffix).inputs;
                 await validates(policy);
                 assert.equal(policy.metadata.name, name);
-                assert.deepEqual(policy.spec.podSelector.matchLabels, chartMuseumPodLabels(role));
+                // The chart labels its pods `chartmuseum.selectorLabels` (chart 3.10.4 _helpers.tpl): the
+                // chart's name unless `nameOverride`, and the Helm release's name.
+                const helmRelease = release(r, role).inputs;
+                assert.equal(helmRelease.values.nameOverride, undefined);
+                assert.deepEqual(policy.spec.podSelector.matchLabels, {
+                    "app.kubernetes.io/name": helmRelease.chart,
+                    "app.kubernetes.io/instance": helmRelease.name,
+                });
                 assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
                 assert.deepEqual(policy.spec.ingress, [
                     {

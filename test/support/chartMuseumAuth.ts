@@ -106,7 +106,7 @@ const RSA_ALGORITHMS: Record<string, { hash: string; pss: boolean }> = {
     PS512: { hash: "sha512", pss: true },
 };
 
-/** golang-jwt v4 `jwt.Parse` with an RSA public key: the claims, or undefined when it fails. */
+/** golang-jwt v3 `jwt.Parse` with an RSA public key: the claims, or undefined when it fails. */
 export function decodeToken(token: string, key: KeyObject, now: number): Record<string, unknown> | undefined {
     const parts = token.split(".");
     if (parts.length !== 3) return undefined;

@@ -866,3 +866,38 @@ describe("admission: bindings and settings", () => {
             await validateObject(structuredClone(o) as never);
     });
 });
+
+describe("admission: an update that changes neither spec nor annotations is not judged again", () => {
+    /** The fields of the admitted object a CEL expression reads (not oldObject's, not namespaceObject's). */
+    const objectFields = (cel: string) =>
+        [...cel.matchAll(/(?<![\w.])object((?:\.\w+)+)/g)].map((m) => `object${m[1]}`);
+    /** Whether a read field lies where the exemption compares old and new: the spec, the annotations, the kind. */
+    const compared = (field: string) =>
+        /^object\.(spec|kind|metadata\.annotations)(\.|$)/.test(field) || field === "object.metadata";
+
+    test("the field matcher flags a read outside spec, kind and annotations", () => {
+        const read = objectFields(
+            "has(object.metadata.labels) && object.type == 'x' && oldObject.data == {}",
+        );
+        assert.deepEqual(
+            read.filter((f) => !compared(f)),
+            ["object.metadata.labels", "object.type"],
+        );
+    });
+
+    test("every policy carrying the exemption judges only fields it compares, so an exempt update cannot change what a policy judges", () => {
+        const outside = TENANT_POLICIES.map(admissionPolicy)
+            .filter((p) => "matchConditions" in p.spec)
+            .flatMap((p) =>
+                [...p.spec.variables, ...p.spec.validations]
+                    .flatMap((e) => [
+                        e.expression,
+                        "messageExpression" in e ? String(e.messageExpression) : "",
+                    ])
+                    .flatMap(objectFields)
+                    .filter((f) => !compared(f))
+                    .map((f) => `${p.metadata.name}: ${f}`),
+            );
+        assert.deepEqual(outside, []);
+    });
+});
