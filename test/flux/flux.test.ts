@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
 import { CONFIG_KEYS } from "../../src/config/keys";
-import { FEATURE_GATE_ARGS, GITHUB_SSH_HOST_KEYS, LOCKDOWN_ARGS } from "../../components/flux/manifests";
+import {
+    DEPENDENCY_REQUEUE_ARGS,
+    FEATURE_GATE_ARGS,
+    GITHUB_SSH_HOST_KEYS,
+    LOCKDOWN_ARGS,
+} from "../../components/flux/manifests";
 import { fakeKeyPair } from "../../tools/offline/cloud";
 import {
     STACKS,
@@ -171,7 +176,18 @@ for (const stack of STACKS) {
             assert.deepEqual(values.kustomizeController.container.additionalArgs, [
                 ...LOCKDOWN_ARGS.kustomizeController,
                 ...FEATURE_GATE_ARGS.kustomizeController,
+                ...DEPENDENCY_REQUEUE_ARGS.kustomizeController,
             ]);
+        });
+
+        test("kustomize- and helm-controller look again at an object waiting on another every 5 s, not 30", async () => {
+            const r = await run(stack);
+            const values = one(r, T.chart, "flux-controllers").inputs.values;
+            for (const controller of ["kustomizeController", "helmController"] as const)
+                assert.ok(
+                    values[controller].container.additionalArgs.includes("--requeue-dependency=5s"),
+                    controller,
+                );
         });
 
         test("the installation goes through the platform's Kubernetes provider", async () => {
