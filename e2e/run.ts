@@ -838,6 +838,8 @@ function pipelineTests(): void {
     });
 
     test("attack: the team's own source left on staging's charts after prod moved its prefix: relabelled (admitted), re-pointed at another team's charts (refused), deleted without hanging", () => {
+        // The cluster is still as the promotion's up left it (prod's charts prefix): the config that
+        // test restores takes effect only at the next up.
         const as = impersonation({ kind: "reconciler", team: TEAM });
         const target = ["-n", TEAM, `helmrepository/${OWN_SOURCE}`];
         assert.equal(attempt([...as, "label", ...target, "note=kept"]).message, "");
