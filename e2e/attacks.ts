@@ -86,10 +86,10 @@ function ingress(name: string, host: string) {
 
 /** The shared Gateway's place, as the cluster stack's config names it (clusterGatewayNamespace, `shared`). */
 const GATEWAY = { namespace: "platform-gateway", name: "shared" };
-const OWN_HOST = "web.shop.staging.example.test";
+export const OWN_HOST = "web.shop.staging.example.test";
 
 /** An HTTPRoute of the team's on its own host and listener to its own Service, then `change`d. */
-function route(name: string, change: (spec: Record<string, any>) => void = () => {}) {
+export function route(name: string, change: (spec: Record<string, any>) => void = () => {}) {
     const spec: Record<string, any> = {
         parentRefs: [{ ...GATEWAY, sectionName: OWN_HOST }],
         hostnames: [OWN_HOST],

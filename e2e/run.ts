@@ -11,7 +11,17 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { OTHER, TEAM, attempts, deployment, impersonation, mismatch } from "./attacks";
+import {
+    OTHER,
+    OWN_HOST,
+    TEAM,
+    Verdict,
+    attempts,
+    deployment,
+    impersonation,
+    mismatch,
+    route,
+} from "./attacks";
 import { ControlPlane, kubectl, startControlPlane } from "./cluster/controlPlane";
 import {
     FLUX_CONTROLLERS,
@@ -55,6 +65,7 @@ import { parse } from "yaml";
 import { execFileSync } from "node:child_process";
 import { HELM_REPOSITORY_NAME } from "../components/tenants/delivery/helm";
 import { LOCKDOWN_ARGS } from "../components/flux/manifests";
+import { ISOLATION_ANNOTATION_PREFIX, ISOLATION_KEYS } from "../components/tenants/admissionPolicies";
 
 const FLAGS = ["--keep", "--help"];
 const args = process.argv.slice(2);
@@ -71,6 +82,9 @@ const HELM_APPS = ["api", "web"];
 const FIXTURE_GIT_URL = "https://127.0.0.1:1/blog.git";
 let kustomizeRepository = FIXTURE_GIT_URL;
 const FIRST_VERSION = "0.1.0";
+/** The host the team's file moves to, and the route the team leaves on its old host. */
+const MOVED_HOST = "www.shop.staging.example.test";
+const LEFT_ROUTE = "left";
 /**
  * The flux2 chart the program installs (GITOPS_E2E_FLUX_CHART, fluxInstall: chart), or undefined: the
  * e2e installs Flux and starts it with fluxChartValues' flags (fluxInstall: external).
@@ -166,6 +180,24 @@ function requestReconcile(kind: string, namespace: string, name: string): void {
         `${kind}/${name}`,
         `reconcile.fluxcd.io/requestedAt=${Date.now()}`,
     ]);
+}
+
+/** One isolation setting of a tenant namespace, as its annotation holds it. */
+function isolationSetting(namespace: string, key: (typeof ISOLATION_KEYS)[number]): string {
+    const annotation = `${ISOLATION_ANNOTATION_PREFIX}${key}`.replace(/\./g, "\\.");
+    return kubectl(cp, [
+        "get",
+        "namespace",
+        namespace,
+        "-o",
+        `jsonpath={.metadata.annotations.${annotation}}`,
+    ]);
+}
+
+/** Fails with the mismatch when an outcome is not the verdict (a refusal by the wrong mechanism included). */
+function expect(verdict: Verdict, outcome: { ok: boolean; message: string }): void {
+    const problem = mismatch(verdict, outcome);
+    assert.equal(problem, undefined, problem);
 }
 
 function releasedVersion(app: string): string {
@@ -355,6 +387,38 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
     });
 
     if (keep) return;
+
+    test("attack: a route left on the team's old host after one up moved its hosts: relabelled (admitted), its spec changed on the old host (refused), a route for the new host admitted, deleted without hanging", async () => {
+        const file = path.join(teams(), `${TEAM}.yaml`);
+        const declared = fs.readFileSync(file, "utf8");
+        const moved = declared.replace(`hosts: [${OWN_HOST}]`, `hosts: [${MOVED_HOST}]`);
+        assert.notEqual(moved, declared, `${file} declares no staging hosts [${OWN_HOST}]`);
+        const as = impersonation({ kind: "reconciler", team: TEAM });
+        const left = ["-n", TEAM, `httproute/${LEFT_ROUTE}`];
+        const respec = { spec: { rules: [{ backendRefs: [{ name: "web", port: 8081 }] }] } };
+        const patch = ["patch", ...left, "--type=merge", "-p", JSON.stringify(respec)];
+        kubectl(cp, [...as, "create", "-f", "-"], JSON.stringify(route(LEFT_ROUTE)));
+        // The same change is the team's to make while the host is still its own.
+        expect({ by: "admitted" }, attempt([...as, ...patch]));
+        fs.writeFileSync(file, moved);
+        try {
+            await up("up moving the team's hosts");
+            assert.equal(isolationSetting(TEAM, "hosts"), MOVED_HOST);
+            expect({ by: "admitted" }, attempt([...as, "label", ...left, "note=kept"]));
+            expect({ by: "policy", name: "tenant-routes" }, attempt([...as, ...patch]));
+            const onMoved = route("moved", (s) => {
+                s.hostnames = [MOVED_HOST];
+                s.parentRefs[0].sectionName = MOVED_HOST;
+            });
+            expect({ by: "admitted" }, attempt([...as, "create", "-f", "-"], onMoved));
+            kubectl(cp, [...as, "delete", ...left, "--wait=true", "--timeout=120s"]);
+        } finally {
+            fs.writeFileSync(file, declared);
+            kubectl(cp, ["delete", ...left, "--ignore-not-found", "--timeout=120s"]);
+            await up("up restoring the team's hosts");
+        }
+        assert.equal(isolationSetting(TEAM, "hosts"), OWN_HOST);
+    });
 
     describe("the apps' pipeline scripts on this cluster (stand-ins: az, kubelogin, the image, GitHub's API)", () => {
         pipelineTests();
