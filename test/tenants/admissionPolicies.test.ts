@@ -814,6 +814,36 @@ describe("admission: a setting the platform changed is judged on the writes that
         );
     });
 
+    // The team file's hosts switched: the same `up` moves the namespace's `hosts`; the team's routes stay.
+    const NEW_HOST = "www.example.com";
+    const rehosted = [namespaceOf({ ...team, hosts: [NEW_HOST] }), namespaceOf(other)];
+    const decideRehosted = (r: AdmissionRequest) => decide(r, rehosted);
+
+    test("a route left on the team's old host is relabelled after its hosts moved: admitted", () => {
+        const live = route();
+        const relabelled = { ...live, metadata: { ...live.metadata, labels: { note: "kept" } } };
+        const d = decideRehosted(request(reconciler, "UPDATE", relabelled, { oldObject: live }));
+        assert.deepEqual(d.refusals, []);
+    });
+
+    test("attack: after its hosts moved, a change of the old route's spec keeping the old host is refused, naming it", () => {
+        const live = route();
+        const touched = route((s) => (s.rules[0].backendRefs[0].port = 8081));
+        const d = decideRehosted(request(reconciler, "UPDATE", touched, { oldObject: live }));
+        assert.ok(
+            d.refusals.some((m) => m.includes(`(${NEW_HOST}); refused: ${HOST}`)),
+            d.refusals.join(),
+        );
+    });
+
+    test("a route for the team's new host is admitted after its hosts moved", () => {
+        const moved = route((s) => {
+            s.hostnames = [NEW_HOST];
+            s.parentRefs[0].sectionName = NEW_HOST;
+        });
+        assert.deepEqual(decideRehosted(request(reconciler, "CREATE", moved)).refusals, []);
+    });
+
     test("a LoadBalancer Service's finalizer added after the team lost its load balancers is admitted", () => {
         const lb = service({ type: "LoadBalancer", ports: [{ port: 80 }] });
         const finalized = {
