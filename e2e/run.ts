@@ -414,8 +414,11 @@ describe("the in-cluster platform on real engines", { concurrency: false }, () =
             kubectl(cp, [...as, "delete", ...left, "--wait=true", "--timeout=120s"]);
         } finally {
             fs.writeFileSync(file, declared);
-            kubectl(cp, ["delete", ...left, "--ignore-not-found", "--timeout=120s"]);
-            await up("up restoring the team's hosts");
+            try {
+                kubectl(cp, ["delete", ...left, "--ignore-not-found", "--timeout=120s"]);
+            } finally {
+                await up("up restoring the team's hosts");
+            }
         }
         assert.equal(isolationSetting(TEAM, "hosts"), OWN_HOST);
     });
