@@ -14,6 +14,9 @@ export const KNOWN_AFTER_UP = "(known after up)";
 
 const ROLE_NAMES = new Map<string, string>(Object.entries(BuiltInRoles).map(([name, id]) => [id, name]));
 
+/** What a reviewer checks of any workload identity federation: who may sign in, as what, for whom. */
+const FEDERATION = ["issuer", "subject", "audiences"] as const;
+
 /** Inputs worth showing in a plan, by resource type: the settings a reviewer checks. */
 const KEY_SETTINGS: Record<string, readonly string[]> = {
     "azure-native:resources:ResourceGroup": ["resourceGroupName", "location"],
@@ -66,14 +69,10 @@ const KEY_SETTINGS: Record<string, readonly string[]> = {
     "azure-native:monitor:ScheduledQueryRule": ["severity", "windowSize", "criteria.allOf.0.threshold"],
     "azure-native:monitor:ActionGroup": ["groupShortName", "emailReceivers"],
     "azure-native:managedidentity:UserAssignedIdentity": ["resourceName"],
-    "azure-native:managedidentity:FederatedIdentityCredential": ["issuer", "subject", "audiences"],
+    "azure-native:managedidentity:FederatedIdentityCredential": FEDERATION,
     "azuread:index/application:Application": ["displayName", "signInAudience"],
     "azuread:index/group:Group": ["displayName", "securityEnabled"],
-    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": [
-        "issuer",
-        "subject",
-        "audiences",
-    ],
+    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": FEDERATION,
     "azuread:index/applicationPassword:ApplicationPassword": ["endDate"],
     "random:index/randomPassword:RandomPassword": ["length"],
     "tls:index/privateKey:PrivateKey": ["algorithm"],
